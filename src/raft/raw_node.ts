@@ -1,0 +1,177 @@
+import { encode } from "@msgpack/msgpack";
+import { ErrProposalDropped, Raft, type RaftConfig } from "./raft.ts";
+import {
+  hardStateEqual,
+  isLocalMsg,
+  isResponseMsg,
+  msg,
+  NONE,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  type Message,
+  type ReadState,
+  type Snapshot,
+  type SoftState,
+} from "./types.ts";
+
+// Everything the host must do after feeding inputs to the core, in order:
+//  1. persist snapshot, entries and hardState (fsync if mustSync),
+//  2. send messages,
+//  3. apply committedEntries (and the snapshot) to the state machine,
+//  4. call advance(rd).
+export interface Ready {
+  softState?: SoftState; // only if changed
+  hardState?: HardState; // only if changed
+  readStates: ReadState[];
+  entries: Entry[];
+  snapshot?: Snapshot;
+  committedEntries: Entry[];
+  messages: Message[];
+  mustSync: boolean;
+}
+
+// Thread-free wrapper around Raft that turns its accumulated outputs into
+// Ready batches (etcd-raft's RawNode).
+export class RawNode {
+  readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+
+  constructor(cfg: RaftConfig) {
+    this.raft = new Raft(cfg);
+    this.prevSoft = this.raft.softState();
+    this.prevHard = this.raft.hardState();
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  campaign(): void {
+    this.raft.step(msg({ type: "hup" }));
+  }
+
+  // Returns false if the proposal was dropped (no leader known, leader
+  // transfer in progress, ...). A true return does NOT mean committed.
+  propose(data: Uint8Array): boolean {
+    return this.stepLocal(msg({ type: "prop", from: this.raft.id, entries: [{ term: 0, index: 0, type: "normal", data }] }));
+  }
+
+  proposeConfChange(cc: ConfChange): boolean {
+    return this.stepLocal(
+      msg({ type: "prop", from: this.raft.id, entries: [{ term: 0, index: 0, type: "conf", data: encode(cc) }] }),
+    );
+  }
+
+  applyConfChange(cc: ConfChange): ConfState {
+    return this.raft.applyConfChange(cc);
+  }
+
+  // Requests a linearizable read point; the answer arrives as a ReadState
+  // with the same context in a later Ready.
+  readIndex(context: string): boolean {
+    return this.stepLocal(msg({ type: "readIndex", from: this.raft.id, context, entries: [] }));
+  }
+
+  transferLeader(to: number): void {
+    this.raft.step(msg({ type: "transferLeader", from: to, to: this.raft.lead }));
+  }
+
+  reportUnreachable(id: number): void {
+    this.raft.step(msg({ type: "unreachable", from: id }));
+  }
+
+  reportSnapshot(id: number, failed: boolean): void {
+    this.raft.step(msg({ type: "snapStatus", from: id, reject: failed }));
+  }
+
+  // Feed a message from the network.
+  step(m: Message): void {
+    if (isLocalMsg(m.type)) return; // never accept local types from peers
+    if (isResponseMsg(m.type) && !this.raft.prs.has(m.from) && m.type !== "readIndexResp") return;
+    try {
+      this.raft.step(m);
+    } catch (e) {
+      if (!(e instanceof ErrProposalDropped)) throw e;
+    }
+  }
+
+  private stepLocal(m: Message): boolean {
+    try {
+      this.raft.step(m);
+      return true;
+    } catch (e) {
+      if (e instanceof ErrProposalDropped) return false;
+      throw e;
+    }
+  }
+
+  hasReady(): boolean {
+    const r = this.raft;
+    const ss = r.softState();
+    if (ss.lead !== this.prevSoft.lead || ss.state !== this.prevSoft.state) return true;
+    if (!hardStateEqual(r.hardState(), this.prevHard)) return true;
+    if (r.raftLog.hasPendingSnapshot()) return true;
+    if (r.msgs.length > 0 || r.raftLog.unstableEntries().length > 0 || r.raftLog.hasNextEnts()) return true;
+    return r.readStates.length > 0;
+  }
+
+  ready(): Ready {
+    const r = this.raft;
+    const entries = r.raftLog.unstableEntries().slice();
+    const rd: Ready = {
+      readStates: r.readStates,
+      entries,
+      committedEntries: r.raftLog.nextEnts(),
+      messages: r.msgs,
+      mustSync: false,
+    };
+    r.msgs = [];
+    r.readStates = [];
+    const ss = r.softState();
+    if (ss.lead !== this.prevSoft.lead || ss.state !== this.prevSoft.state) rd.softState = ss;
+    const hs = r.hardState();
+    if (!hardStateEqual(hs, this.prevHard)) rd.hardState = hs;
+    if (r.raftLog.unstable.snapshot) rd.snapshot = r.raftLog.unstable.snapshot;
+    // Votes and terms must be durable before we answer anyone; entries
+    // before we ack them. A commit-only change may be written lazily.
+    rd.mustSync =
+      entries.length > 0 || rd.snapshot !== undefined || (rd.hardState !== undefined && (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote));
+    return rd;
+  }
+
+  advance(rd: Ready): void {
+    const r = this.raft;
+    if (rd.softState) this.prevSoft = rd.softState;
+    if (rd.hardState) this.prevHard = rd.hardState;
+    if (rd.committedEntries.length > 0) {
+      r.raftLog.appliedTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
+    }
+    if (rd.entries.length > 0) {
+      const e = rd.entries[rd.entries.length - 1]!;
+      r.raftLog.stableTo(e.index, e.term);
+    }
+    if (rd.snapshot) {
+      r.raftLog.stableSnapTo(rd.snapshot.meta.index);
+      // The snapshot counts as applied once the host installed it.
+      if (r.raftLog.applied < rd.snapshot.meta.index) r.raftLog.applied = rd.snapshot.meta.index;
+    }
+  }
+
+  status(): { id: number; term: number; lead: number; state: string; commit: number; applied: number; lastIndex: number } {
+    const r = this.raft;
+    return {
+      id: r.id,
+      term: r.term,
+      lead: r.lead,
+      state: r.state,
+      commit: r.raftLog.committed,
+      applied: r.raftLog.applied,
+      lastIndex: r.raftLog.lastIndex(),
+    };
+  }
+}
+
+export { NONE };
