@@ -1,0 +1,34 @@
+// Argument parsing shared by all commands, with Redis's error replies.
+
+import { fail, NOT_FLOAT, NOT_INTEGER } from "./errors.ts";
+import { parseDouble, parseInt64, parseSafeInt } from "../net/format.ts";
+
+/** An integer argument that must fit a JS safe integer (indexes, counts); else "not an integer or out of range". */
+export function intArg(b: Uint8Array, message = NOT_INTEGER): number {
+  const v = parseSafeInt(b);
+  if (v === null) fail(message);
+  return v;
+}
+
+/** A full signed 64-bit integer argument (INCRBY and friends). */
+export function int64Arg(b: Uint8Array, message = NOT_INTEGER): number | bigint {
+  const v = parseInt64(b);
+  if (v === null) fail(message);
+  return v;
+}
+
+export function floatArg(b: Uint8Array, message = NOT_FLOAT): number {
+  const v = parseDouble(b);
+  if (v === null) fail(message);
+  return v;
+}
+
+/** Normalizes a Redis range (start, end may be negative) to [start, end] within 0..len-1, or null when empty. */
+export function clampRange(start: number, end: number, len: number): [number, number] | null {
+  if (start < 0) start = len + start;
+  if (end < 0) end = len + end;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return null;
+  if (end >= len) end = len - 1;
+  return [start, end];
+}

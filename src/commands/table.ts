@@ -1,0 +1,216 @@
+// The command table: one declaration per command drives dispatch, arity and
+// unknown-command errors, COMMAND and its subcommands, key extraction (for
+// COMMAND GETKEYS, cluster routing, ACLs) and per-command statistics.
+//
+// A command module declares name, summary and handler (CommandDef); the
+// machine facts (arity, flags, key specs, ACL categories, argument grammar,
+// group, since) come from facts.json, generated from Redis 7.0.15's command
+// specifications by tools/gen-command-facts.ts, so they match Redis exactly.
+
+import type { Client } from "../net/client.ts";
+import factsJson from "./facts.json" with { type: "json" };
+
+export type Handler = (c: Client, argv: Uint8Array[]) => void;
+
+export interface CommandDef {
+  /** Lower-case name; for a subcommand, its name under the container (e.g. "get" in CONFIG). */
+  name: string;
+  /** Our own one-line description (COMMAND DOCS). */
+  summary: string;
+  complexity?: string;
+  run?: Handler;
+  subcommands?: CommandDef[];
+}
+
+interface KeySpecFacts {
+  flags: string[];
+  begin_search: { index?: { pos: number }; keyword?: { keyword: string; startfrom: number }; unknown?: unknown };
+  find_keys: { range?: { lastkey: number; step: number; limit: number }; keynum?: { keynumidx: number; firstkey: number; step: number }; unknown?: unknown };
+}
+
+interface CommandFacts {
+  arity: number;
+  group: string;
+  since: string;
+  flags: string[];
+  extraFlags?: string[];
+  acl: string[];
+  tips?: string[];
+  keySpecs?: KeySpecFacts[];
+  arguments?: unknown[];
+  docFlags?: string[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+}
+
+const facts = factsJson as unknown as Record<string, CommandFacts>;
+
+/** Command flags as bits, for cheap checks on the hot path. */
+export const CMD = {
+  WRITE: 1 << 0,
+  READONLY: 1 << 1,
+  DENYOOM: 1 << 2,
+  ADMIN: 1 << 3,
+  PUBSUB: 1 << 4,
+  NOSCRIPT: 1 << 5,
+  BLOCKING: 1 << 6,
+  LOADING: 1 << 7,
+  STALE: 1 << 8,
+  SKIP_MONITOR: 1 << 9,
+  SKIP_SLOWLOG: 1 << 10,
+  FAST: 1 << 11,
+  NO_AUTH: 1 << 12,
+  MAY_REPLICATE: 1 << 13,
+  NO_MULTI: 1 << 14,
+  ALLOW_BUSY: 1 << 15,
+  MOVABLEKEYS: 1 << 16,
+  NO_MANDATORY_KEYS: 1 << 17,
+  PROTECTED: 1 << 18,
+} as const;
+
+const FLAG_BITS: Record<string, number> = {
+  write: CMD.WRITE, readonly: CMD.READONLY, denyoom: CMD.DENYOOM, admin: CMD.ADMIN, pubsub: CMD.PUBSUB,
+  noscript: CMD.NOSCRIPT, blocking: CMD.BLOCKING, loading: CMD.LOADING, stale: CMD.STALE,
+  skip_monitor: CMD.SKIP_MONITOR, skip_slowlog: CMD.SKIP_SLOWLOG, fast: CMD.FAST, no_auth: CMD.NO_AUTH,
+  may_replicate: CMD.MAY_REPLICATE, no_multi: CMD.NO_MULTI, allow_busy: CMD.ALLOW_BUSY,
+  movablekeys: CMD.MOVABLEKEYS, no_mandatory_keys: CMD.NO_MANDATORY_KEYS, protected: CMD.PROTECTED,
+};
+
+export interface CommandStats {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export class Command {
+  readonly flags: number;
+  readonly subcommands: Map<string, Command> | null;
+  readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  /** Legacy (first, last, step) key range derived from the key specs, as COMMAND INFO reports it. */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly keyStep: number;
+
+  constructor(
+    /** Full lower-case name: "get", "config|get". */
+    readonly name: string,
+    readonly def: CommandDef,
+    readonly facts: CommandFacts,
+    readonly parent: Command | null,
+  ) {
+    let bits = 0;
+    for (const f of [...facts.flags, ...(facts.extraFlags ?? [])]) bits |= FLAG_BITS[f] ?? 0;
+    this.flags = bits;
+    this.subcommands = def.subcommands
+      ? new Map(def.subcommands.map((s) => [s.name, makeCommand(`${name}|${s.name}`, s, this)]))
+      : null;
+    [this.firstKey, this.lastKey, this.keyStep] = legacyRange(facts.keySpecs ?? []);
+  }
+
+  get arity(): number {
+    return this.facts.arity;
+  }
+
+  get run(): Handler | undefined {
+    return this.def.run;
+  }
+
+  has(flag: number): boolean {
+    return (this.flags & flag) !== 0;
+  }
+
+  /** Positions of key arguments in argv, from the key specs (COMMAND GETKEYS). */
+  keyPositions(argv: Uint8Array[]): number[] {
+    const out: number[] = [];
+    for (const spec of this.facts.keySpecs ?? []) {
+      let start: number;
+      const bs = spec.begin_search;
+      if (bs.index) start = bs.index.pos;
+      else if (bs.keyword) {
+        start = -1;
+        const kw = bs.keyword.keyword.toLowerCase();
+        const from = bs.keyword.startfrom;
+        const n = argv.length;
+        const [lo, hi, step] = from >= 0 ? [from, n - 1, 1] : [n + from, 1, -1];
+        for (let i = lo; step > 0 ? i <= hi : i >= hi; i += step) {
+          if (new TextDecoder().decode(argv[i]).toLowerCase() === kw) {
+            start = i + 1;
+            break;
+          }
+        }
+        if (start < 0) continue;
+      } else continue;
+      const fk = spec.find_keys;
+      if (fk.range) {
+        const { lastkey, step, limit } = fk.range;
+        let last: number;
+        if (lastkey >= 0) last = start + lastkey;
+        else if (limit === 0) last = argv.length + lastkey;
+        else last = start + Math.floor((argv.length - start) / limit) + lastkey;
+        for (let i = start; i <= last && i < argv.length; i += step) out.push(i);
+      } else if (fk.keynum) {
+        const { keynumidx, firstkey, step } = fk.keynum;
+        const numArg = argv[start + keynumidx];
+        const num = numArg ? Number(new TextDecoder().decode(numArg)) : NaN;
+        if (!Number.isInteger(num) || num < 0) continue;
+        const first = start + firstkey;
+        for (let i = 0; i < num && first + i * step < argv.length; i++) out.push(first + i * step);
+      }
+    }
+    return out;
+  }
+}
+
+function legacyRange(specs: KeySpecFacts[]): [number, number, number] {
+  // Like populateCommandLegacyRangeSpec: merge the index+range specs into one range.
+  let first = 0;
+  let last = 0;
+  let step = 0;
+  for (const spec of specs) {
+    const pos = spec.begin_search.index?.pos;
+    const range = spec.find_keys.range;
+    if (pos === undefined || range === undefined) continue;
+    if (step !== 0 && step !== range.step) continue;
+    const specLast = range.lastkey < 0 ? range.lastkey : pos + range.lastkey;
+    if (first === 0) {
+      first = pos;
+      last = specLast;
+      step = range.step;
+      continue;
+    }
+    if (last >= 0 && specLast >= 0 && pos === last + range.step) last = specLast;
+    else if (specLast < 0) last = specLast;
+  }
+  return [first, last, step];
+}
+
+function makeCommand(name: string, def: CommandDef, parent: Command | null): Command {
+  const f = facts[name];
+  if (f === undefined) throw new Error(`command ${name} has no facts in facts.json`);
+  if (!def.run && !def.subcommands) throw new Error(`command ${name} has neither a handler nor subcommands`);
+  return new Command(name, def, f, parent);
+}
+
+export class CommandTable {
+  private readonly byName = new Map<string, Command>();
+
+  register(defs: CommandDef[]): void {
+    for (const def of defs) {
+      if (this.byName.has(def.name)) throw new Error(`command ${def.name} declared twice`);
+      const cmd = makeCommand(def.name, def, null);
+      this.byName.set(def.name, cmd);
+      this.byName.set(def.name.toUpperCase(), cmd);
+    }
+  }
+
+  /** Finds a top-level command by its name as sent (any case). */
+  get(name: string): Command | undefined {
+    return this.byName.get(name) ?? this.byName.get(name.toLowerCase());
+  }
+
+  /** Every top-level command, each once. */
+  all(): Command[] {
+    return [...new Set(this.byName.values())];
+  }
+}

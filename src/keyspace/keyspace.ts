@@ -1,0 +1,171 @@
+// The keyspace: numbered databases on top of a storage engine, with Redis's
+// expiry policy (lazy expiry on access plus an incremental active cycle),
+// keyspace statistics, and the hooks other subsystems attach to key changes
+// (WATCH, keyspace notifications, blocked clients).
+
+import type { DbStore, KeyMeta, StorageEngine } from "../storage/engine.ts";
+import { CommandError, WRONGTYPE } from "../commands/errors.ts";
+import type { KeyType } from "../storage/engine.ts";
+
+/** Called after a key was written or deleted (Redis's signalModifiedKey). */
+export type KeyChangeListener = (db: Db, key: Uint8Array) => void;
+/** Keyspace notification (Redis's notifyKeyspaceEvent); `cls` is the event class letter. */
+export type KeyEventListener = (cls: string, event: string, key: Uint8Array, db: number) => void;
+
+export interface KeyspaceStats {
+  hits: number;
+  misses: number;
+  expiredKeys: number;
+  expiredStalePerc: number;
+  expiredTimeCapReached: number;
+}
+
+export class Db {
+  constructor(
+    readonly index: number,
+    private readonly ks: Keyspace,
+  ) {}
+
+  get store(): DbStore {
+    return this.ks.engine.db(this.index);
+  }
+
+  /** Live metadata of key for a read command (expired keys are deleted), with hit/miss stats. */
+  lookupRead(key: Uint8Array): KeyMeta | null {
+    const meta = this.lookupWrite(key);
+    if (meta === null) this.ks.stats.misses++;
+    else {
+      this.ks.stats.hits++;
+      this.store.touch(meta);
+    }
+    return meta;
+  }
+
+  /** Live metadata of key, deleting it first if it has expired. */
+  lookupWrite(key: Uint8Array): KeyMeta | null {
+    const store = this.store;
+    const meta = store.lookup(key);
+    if (meta === null) return null;
+    if (meta.expireAt !== 0 && meta.expireAt <= this.ks.now()) {
+      this.expire(key);
+      return null;
+    }
+    return meta;
+  }
+
+  /** Like lookupRead but throws WRONGTYPE unless the key is missing or of `type`. */
+  readTyped(key: Uint8Array, type: KeyType): KeyMeta | null {
+    const meta = this.lookupRead(key);
+    if (meta !== null && meta.type !== type) throw new CommandError(WRONGTYPE);
+    return meta;
+  }
+
+  /** Like lookupWrite but throws WRONGTYPE unless the key is missing or of `type`. */
+  writeTyped(key: Uint8Array, type: KeyType): KeyMeta | null {
+    const meta = this.lookupWrite(key);
+    if (meta !== null && meta.type !== type) throw new CommandError(WRONGTYPE);
+    return meta;
+  }
+
+  private expire(key: Uint8Array): void {
+    this.store.delete(key);
+    this.ks.stats.expiredKeys++;
+    this.ks.notify("x", "expired", key, this.index);
+    this.ks.keyChanged(this, key);
+  }
+
+  /** Deletes a live key; returns whether it existed. Signals the change. */
+  delete(key: Uint8Array): boolean {
+    if (this.lookupWrite(key) === null) return false;
+    this.store.delete(key);
+    this.modified(key);
+    return true;
+  }
+
+  /** Sets or clears (at = 0) the expiry of an existing key. */
+  setExpire(key: Uint8Array, at: number): void {
+    this.store.setExpire(key, at);
+  }
+
+  /** Records a write to key: bumps the dirty counter and wakes WATCH/blocked-client hooks. */
+  modified(key: Uint8Array, count = 1): void {
+    this.ks.dirty += count;
+    this.ks.keyChanged(this, key);
+  }
+
+  size(): number {
+    return this.store.size();
+  }
+}
+
+export class Keyspace {
+  readonly dbs: Db[];
+  readonly stats: KeyspaceStats = { hits: 0, misses: 0, expiredKeys: 0, expiredStalePerc: 0, expiredTimeCapReached: 0 };
+  /** Writes since the last save (Redis's server.dirty). */
+  dirty = 0;
+  private readonly changeListeners: KeyChangeListener[] = [];
+  private readonly eventListeners: KeyEventListener[] = [];
+  /** When set, the time every expiry check sees (scripts and MULTI freeze time, as in Redis). */
+  frozenNow = 0;
+  /** DEBUG SET-ACTIVE-EXPIRE. */
+  activeExpireEnabled = true;
+
+  constructor(readonly engine: StorageEngine) {
+    this.dbs = Array.from({ length: engine.dbCount }, (_, i) => new Db(i, this));
+  }
+
+  now(): number {
+    return this.frozenNow || Date.now();
+  }
+
+  onKeyChange(fn: KeyChangeListener): void {
+    this.changeListeners.push(fn);
+  }
+
+  onKeyEvent(fn: KeyEventListener): void {
+    this.eventListeners.push(fn);
+  }
+
+  keyChanged(db: Db, key: Uint8Array): void {
+    for (const fn of this.changeListeners) fn(db, key);
+  }
+
+  notify(cls: string, event: string, key: Uint8Array, db: number): void {
+    for (const fn of this.eventListeners) fn(cls, event, key, db);
+  }
+
+  swapDb(a: number, b: number): void {
+    this.engine.swapDb(a, b);
+  }
+
+  /**
+   * One active-expiry step, like Redis's activeExpireCycle: sample keys with a
+   * TTL in each db and delete the expired ones, repeating while more than 10%
+   * of a sample was stale, within a time budget so clients are never starved.
+   */
+  activeExpireCycle(budgetMs: number): void {
+    if (!this.activeExpireEnabled) return;
+    const start = performance.now();
+    const SAMPLE = 20;
+    for (const db of this.dbs) {
+      const store = db.store;
+      if (store.expiresCount() === 0) continue;
+      for (;;) {
+        const now = Date.now();
+        const expired: Uint8Array[] = [];
+        let sampled = 0;
+        store.sampleExpiring(SAMPLE, (key, meta) => {
+          sampled++;
+          if (meta.expireAt !== 0 && meta.expireAt <= now) expired.push(key);
+        });
+        for (const key of expired) db.lookupWrite(key); // deletes and notifies
+        if (sampled > 0) this.stats.expiredStalePerc = expired.length / sampled;
+        if (performance.now() - start > budgetMs) {
+          this.stats.expiredTimeCapReached++;
+          return;
+        }
+        if (sampled === 0 || expired.length * 10 <= sampled) break;
+      }
+    }
+  }
+}

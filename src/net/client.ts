@@ -1,0 +1,118 @@
+// A connected client: protocol state, selected database, output queue and
+// the per-connection settings that CLIENT and HELLO change.
+
+import type { Socket } from "bun";
+import type { Db } from "../keyspace/keyspace.ts";
+import type { Server } from "../server.ts";
+import type { ReplyBuffer } from "./reply.ts";
+import { RespParser } from "./resp-parser.ts";
+
+export type ReplyMode = "on" | "off" | "skip";
+
+export class Client {
+  readonly id: number;
+  readonly parser: RespParser;
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  db: Db;
+  resp: 2 | 3 = 2;
+  name = "";
+  libName = "";
+  libVer = "";
+  authenticated: boolean;
+  user = "default";
+  replyMode: ReplyMode = "on";
+  /** Set after SKIP: the next command's reply is dropped. */
+  skipNext = false;
+  noEvict = false;
+  noTouch = false;
+  /** Last command name run, for CLIENT LIST "cmd=". */
+  lastCommand = "NULL";
+  /** Bytes written to the socket but not accepted yet (backpressure). */
+  private outQueue: Uint8Array[] = [];
+  outQueueBytes = 0;
+  /** Reading paused because the output queue is over its limit. */
+  readPaused = false;
+  /** Close after the pending output is written (QUIT, protocol errors). */
+  closeAfterReply = false;
+  closed = false;
+  /** Flags letters for CLIENT LIST (e.g. "M" monitor, "b" blocked, "x" in MULTI). */
+  monitor = false;
+  totalNetIn = 0;
+  totalNetOut = 0;
+  commandsProcessed = 0;
+  /** Generic per-subsystem state slots, keyed by subsystem (MULTI, pub/sub, blocking...). */
+  readonly ext = new Map<string, unknown>();
+
+  constructor(
+    readonly server: Server,
+    readonly socket: Socket<Client> | null,
+    id: number,
+  ) {
+    this.id = id;
+    this.parser = new RespParser({
+      maxBulkLen: server.config.num("proto-max-bulk-len"),
+      maxQueryBuffer: server.config.num("client-query-buffer-limit"),
+    });
+    this.db = server.keyspace.dbs[0];
+    this.authenticated = server.config.str("requirepass") === "";
+  }
+
+  /** The shared reply buffer, set to this client's protocol. */
+  get out(): ReplyBuffer {
+    return this.server.out;
+  }
+
+  get addr(): string {
+    return this.socket ? `${this.socket.remoteAddress}:${this.socket.remotePort}` : "";
+  }
+
+  get laddr(): string {
+    return this.socket ? `${this.socket.localAddress}:${this.socket.localPort}` : "";
+  }
+
+  /**
+   * Sends bytes to the socket; what the kernel doesn't take is queued (copied)
+   * and sent on drain. Returns false when the output limit is exceeded.
+   */
+  send(bytes: Uint8Array): void {
+    if (this.closed || this.socket === null || bytes.length === 0) return;
+    this.totalNetOut += bytes.length;
+    if (this.outQueue.length > 0) {
+      this.enqueue(bytes.slice());
+      return;
+    }
+    const written = this.socket.write(bytes);
+    if (written < 0) return; // closed underneath us; close() will follow
+    if (written < bytes.length) this.enqueue(bytes.slice(written));
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.outQueue.push(bytes);
+    this.outQueueBytes += bytes.length;
+    this.server.onOutputQueued(this);
+  }
+
+  /** Called on drain: writes as much of the queue as the socket takes. */
+  flushQueue(): void {
+    const socket = this.socket;
+    if (socket === null) return;
+    while (this.outQueue.length > 0) {
+      const head = this.outQueue[0];
+      const written = socket.write(head);
+      if (written < 0) return;
+      if (written < head.length) {
+        this.outQueue[0] = head.subarray(written);
+        this.outQueueBytes -= written;
+        return;
+      }
+      this.outQueue.shift();
+      this.outQueueBytes -= head.length;
+    }
+    this.server.onOutputDrained(this);
+  }
+
+  get hasPendingOutput(): boolean {
+    return this.outQueue.length > 0;
+  }
+}

@@ -1,0 +1,123 @@
+// Number parsing and formatting with Redis 7.0's exact rules.
+
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Parses a signed 64-bit integer like Redis's string2ll: no spaces, no '+',
+ * no leading zeros, no overflow. Returns a number when it is a safe integer,
+ * a bigint beyond 2^53, or null when malformed.
+ */
+export function parseInt64(b: Uint8Array): number | bigint | null {
+  const n = b.length;
+  if (n === 0 || n > 20) return null;
+  let i = 0;
+  const neg = b[0] === 45;
+  if (neg) {
+    i = 1;
+    if (n === 1) return null;
+  }
+  if (b[i] === 48) return n === i + 1 && !neg ? 0 : null; // "0" only; "-0", "01" are rejected
+  let v = 0;
+  for (let j = i; j < n; j++) {
+    const d = b[j] - 48;
+    if (d < 0 || d > 9) return null;
+    v = v * 10 + d;
+  }
+  if (n - i <= 15) return neg ? -v : v;
+  let big = 0n;
+  for (let j = i; j < n; j++) big = big * 10n + BigInt(b[j] - 48);
+  if (neg) big = -big;
+  if (big > INT64_MAX || big < INT64_MIN) return null;
+  return Number.isSafeInteger(Number(big)) && BigInt(Number(big)) === big ? Number(big) : big;
+}
+
+/** parseInt64 restricted to safe JS integers (counts, indexes, offsets): out of range is null. */
+export function parseSafeInt(b: Uint8Array): number | null {
+  const v = parseInt64(b);
+  if (v === null) return null;
+  if (typeof v === "bigint") {
+    // Clamp: callers use these as indexes where anything beyond 2^53 behaves like infinity.
+    return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+  }
+  return v;
+}
+
+export function isInt64(v: bigint): boolean {
+  return v >= INT64_MIN && v <= INT64_MAX;
+}
+
+/** 64-bit addition with overflow detection; null on overflow. */
+export function addInt64(a: number | bigint, b: number | bigint): number | bigint | null {
+  if (typeof a === "number" && typeof b === "number") {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r;
+  }
+  const r = BigInt(a) + BigInt(b);
+  if (!isInt64(r)) return null;
+  return Number.isSafeInteger(Number(r)) && BigInt(Number(r)) === r ? Number(r) : r;
+}
+
+const DOUBLE_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity)$/i;
+
+/**
+ * Parses a double like Redis's string2d/strtod use: no surrounding spaces,
+ * accepts inf/-inf/infinity, rejects nan and values that overflow to infinity.
+ */
+export function parseDouble(b: Uint8Array): number | null {
+  const n = b.length;
+  if (n === 0 || n > 5000) return null;
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
+  if (!DOUBLE_RE.test(s)) return null;
+  const lower = s.toLowerCase();
+  if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower[0] === "-" ? -Infinity : Infinity;
+  const v = Number(s);
+  if (!Number.isFinite(v)) return null; // ERANGE in strtod
+  return v;
+}
+
+/** Formats a double as C's "%.17g" (Redis 7.0's addReplyDouble and score output). */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return "inf";
+  if (d === -Infinity) return "-inf";
+  if (Number.isNaN(d)) return "nan";
+  if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+  // 17 significant digits, correctly rounded, e.g. "1.1000000000000001e+0".
+  const e = d.toExponential(16);
+  const ePos = e.indexOf("e");
+  const exp = parseInt(e.slice(ePos + 1), 10);
+  const neg = d < 0;
+  const digits = e.slice(neg ? 1 : 0, ePos).replace(".", "");
+  if (exp < -4 || exp >= 17) {
+    let mant = digits[0] + "." + digits.slice(1);
+    mant = mant.replace(/\.?0+$/, "");
+    const ae = Math.abs(exp);
+    return (neg ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (ae < 10 ? "0" + ae : String(ae));
+  }
+  let out: string;
+  if (exp >= 0) {
+    const intPart = digits.slice(0, exp + 1);
+    const frac = digits.slice(exp + 1).replace(/0+$/, "");
+    out = frac.length ? intPart + "." + frac : intPart;
+  } else {
+    const frac = ("0".repeat(-exp - 1) + digits).replace(/0+$/, "");
+    out = "0." + frac;
+  }
+  return neg ? "-" + out : out;
+}
+
+/**
+ * Formats an INCRBYFLOAT/HINCRBYFLOAT result. Redis uses long double with
+ * "%.17Lf" and trims trailing zeros (never an exponent); JS has only doubles,
+ * so we print the shortest round-trip digits in fixed notation.
+ */
+export function formatFixedDouble(d: number): string {
+  if (d === 0) return "0";
+  let s = String(d);
+  if (s.includes("e")) {
+    s = d.toFixed(Math.abs(d) >= 1 ? 0 : 17);
+    if (s.includes(".")) s = s.replace(/\.?0+$/, "");
+  }
+  return s;
+}

@@ -1,0 +1,230 @@
+// RESP2/RESP3 reply encoder writing into one growable, reused buffer.
+//
+// The server owns a single ReplyBuffer: commands run one at a time on one event
+// loop, so each read's replies are encoded back to back and handed to the
+// socket in one write, with no per-reply allocation on the GET/SET path.
+// Strings given to the encoder are byte strings (latin1), see bytes.ts.
+
+import { formatDouble } from "./format.ts";
+
+const CRLF0 = 13;
+const CRLF1 = 10;
+
+export class ReplyBuffer {
+  buf: Uint8Array;
+  len = 0;
+  /** Protocol of the client being answered: 2 or 3. */
+  resp: 2 | 3 = 2;
+
+  constructor(initial = 64 * 1024) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  private ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  private putStr(s: string): void {
+    const buf = this.buf;
+    let p = this.len;
+    for (let i = 0; i < s.length; i++) buf[p++] = s.charCodeAt(i);
+    this.len = p;
+  }
+
+  private putInt(n: number): void {
+    if (n < 0 || n > 0x7fffffff || !Number.isInteger(n)) {
+      this.putStr(Number.isSafeInteger(n) ? n.toString() : BigInt(n).toString());
+      return;
+    }
+    const buf = this.buf;
+    if (n < 10) {
+      buf[this.len++] = 48 + n;
+      return;
+    }
+    let digits = 0;
+    for (let t = n; t > 0; t = Math.floor(t / 10)) digits++;
+    let p = this.len + digits;
+    this.len = p;
+    while (n > 0) {
+      buf[--p] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+  }
+
+  private crlf(): void {
+    this.buf[this.len++] = CRLF0;
+    this.buf[this.len++] = CRLF1;
+  }
+
+  private header(type: number, n: number): void {
+    this.ensure(24);
+    this.buf[this.len++] = type;
+    this.putInt(n);
+    this.crlf();
+  }
+
+  /** Appends pre-encoded RESP bytes. */
+  raw(bytes: Uint8Array): void {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.len);
+    this.len += bytes.length;
+  }
+
+  ok(): void {
+    this.raw(OK);
+  }
+
+  simple(s: string): void {
+    this.ensure(s.length + 3);
+    this.buf[this.len++] = 43; // '+'
+    this.putStr(s);
+    this.crlf();
+  }
+
+  /** Error reply; msg starts with the error code, e.g. "ERR syntax error". CR/LF are replaced like Redis. */
+  error(msg: string): void {
+    const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/[\r\n]/g, " ") : msg;
+    this.ensure(clean.length + 3);
+    this.buf[this.len++] = 45; // '-'
+    this.putStr(clean);
+    this.crlf();
+  }
+
+  int(n: number | bigint): void {
+    this.ensure(24);
+    this.buf[this.len++] = 58; // ':'
+    if (typeof n === "bigint") this.putStr(n.toString());
+    else this.putInt(n);
+    this.crlf();
+  }
+
+  bulk(b: Uint8Array): void {
+    this.ensure(b.length + 24);
+    this.buf[this.len++] = 36; // '$'
+    this.putInt(b.length);
+    this.crlf();
+    this.buf.set(b, this.len);
+    this.len += b.length;
+    this.crlf();
+  }
+
+  /** Bulk string from a byte string (latin1). */
+  bulkStr(s: string): void {
+    this.ensure(s.length + 24);
+    this.buf[this.len++] = 36;
+    this.putInt(s.length);
+    this.crlf();
+    this.putStr(s);
+    this.crlf();
+  }
+
+  /** Null bulk string ($-1 in RESP2, _ in RESP3). */
+  nil(): void {
+    this.raw(this.resp === 3 ? NULL3 : NULL_BULK);
+  }
+
+  /** Null array (*-1 in RESP2, _ in RESP3). */
+  nilArray(): void {
+    this.raw(this.resp === 3 ? NULL3 : NULL_ARRAY);
+  }
+
+  array(n: number): void {
+    this.header(42, n); // '*'
+  }
+
+  /** Map of n pairs: a flat array of 2n elements in RESP2. */
+  map(n: number): void {
+    if (this.resp === 3) this.header(37, n); // '%'
+    else this.header(42, n * 2);
+  }
+
+  set(n: number): void {
+    this.header(this.resp === 3 ? 126 : 42, n); // '~'
+  }
+
+  push(n: number): void {
+    this.header(this.resp === 3 ? 62 : 42, n); // '>'
+  }
+
+  /** Double: a RESP3 double, or a bulk string in RESP2, formatted as Redis 7.0 does (%.17g). */
+  double(d: number): void {
+    const s = formatDouble(d);
+    if (this.resp === 3) {
+      this.ensure(s.length + 3);
+      this.buf[this.len++] = 44; // ','
+      this.putStr(s);
+      this.crlf();
+    } else {
+      this.bulkStr(s);
+    }
+  }
+
+  bool(b: boolean): void {
+    if (this.resp === 3) this.raw(b ? TRUE3 : FALSE3);
+    else this.int(b ? 1 : 0);
+  }
+
+  bigNumber(s: string): void {
+    if (this.resp === 3) {
+      this.ensure(s.length + 3);
+      this.buf[this.len++] = 40; // '('
+      this.putStr(s);
+      this.crlf();
+    } else {
+      this.bulkStr(s);
+    }
+  }
+
+  /** Verbatim string (RESP3 '=' with a 3-letter format), a bulk string in RESP2. */
+  verbatim(s: string, format = "txt"): void {
+    if (this.resp !== 3) {
+      this.bulkStr(s);
+      return;
+    }
+    const body = format + ":" + s;
+    this.ensure(body.length + 24);
+    this.buf[this.len++] = 61; // '='
+    this.putInt(body.length);
+    this.crlf();
+    this.putStr(body);
+    this.crlf();
+  }
+
+  /** Array of bulk strings, null elements as nil. */
+  bulkArray(items: readonly (Uint8Array | null)[]): void {
+    this.array(items.length);
+    for (const it of items) {
+      if (it === null) this.nil();
+      else this.bulk(it);
+    }
+  }
+
+  /** Drops everything written after `mark` (used by CLIENT REPLY OFF/SKIP). */
+  truncate(mark: number): void {
+    this.len = mark;
+  }
+
+  take(from = 0): Uint8Array {
+    return this.buf.subarray(from, this.len);
+  }
+
+  reset(): void {
+    this.len = 0;
+    // Don't keep a huge buffer after one big reply (e.g. KEYS *).
+    if (this.buf.length > 4 * 1024 * 1024) this.buf = new Uint8Array(64 * 1024);
+  }
+}
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const OK = enc("+OK\r\n");
+const NULL_BULK = enc("$-1\r\n");
+const NULL_ARRAY = enc("*-1\r\n");
+const NULL3 = enc("_\r\n");
+const TRUE3 = enc("#t\r\n");
+const FALSE3 = enc("#f\r\n");

@@ -1,0 +1,242 @@
+// Incremental RESP request parser.
+//
+// Arguments are returned as Uint8Array views into the received bytes (no copy).
+// A view is valid only until the next feed(): callers that keep an argument
+// (stored values, queued MULTI commands) must copy it.
+//
+// Partial frames: when a command is incomplete the parser remembers how many
+// bytes it needs at least and buffers further chunks without re-parsing, so a
+// large value arriving in many chunks costs O(n), not O(n^2).
+
+import { EMPTY, concatBytes } from "./bytes.ts";
+
+const CR = 13;
+const LF = 10;
+/** Redis's PROTO_INLINE_MAX_SIZE: longest inline request or count line. */
+const INLINE_MAX = 64 * 1024;
+const INT_MAX = 2147483647;
+
+export class ProtocolError extends Error {}
+
+/** The client exceeded client-query-buffer-limit: closed without a reply, as Redis does. */
+export class QueryBufferLimitError extends Error {}
+
+export interface ParserLimits {
+  maxBulkLen: number;
+  maxQueryBuffer: number;
+}
+
+export class RespParser {
+  private buf: Uint8Array = EMPTY;
+  private pos = 0;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** Bytes needed from pos before a parse attempt can succeed. */
+  private need = 0;
+
+  constructor(private readonly limits: ParserLimits) {}
+
+  /** Bytes received but not yet consumed by a complete command. */
+  get buffered(): number {
+    return this.buf.length - this.pos + this.pendingBytes;
+  }
+
+  feed(chunk: Uint8Array): void {
+    if (this.pos >= this.buf.length && this.pendingBytes === 0) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+    }
+    if (this.buffered > this.limits.maxQueryBuffer) throw new QueryBufferLimitError("query buffer limit");
+  }
+
+  /**
+   * Copies unconsumed bytes out of the transport's chunk so the parser keeps no
+   * reference to a buffer the runtime may reuse (called at the end of a read).
+   */
+  detach(): void {
+    if (this.pos < this.buf.length && this.pendingBytes === 0) {
+      this.buf = this.buf.slice(this.pos);
+      this.pos = 0;
+    }
+  }
+
+  /** Next complete command, or null when more bytes are needed. Empty commands are skipped. */
+  next(): Uint8Array[] | null {
+    for (;;) {
+      if (this.buffered === 0 || this.buffered < this.need) return null;
+      if (this.pendingBytes > 0) this.coalesce();
+      this.need = 0;
+      const start = this.pos;
+      const args = this.buf[start] === 42 /* '*' */ ? this.parseMultibulk() : this.parseInline();
+      if (args === null) {
+        this.pos = start;
+        return null;
+      }
+      if (this.pos >= this.buf.length) {
+        this.buf = EMPTY;
+        this.pos = 0;
+      }
+      if (args.length > 0) return args;
+    }
+  }
+
+  private coalesce(): void {
+    this.buf = concatBytes([this.buf.subarray(this.pos), ...this.pending]);
+    this.pos = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  /** Sets need so the next attempt waits for at least one more byte than buffered now. */
+  private incomplete(minTotal: number, start: number): null {
+    this.need = Math.max(minTotal, this.buf.length - start + 1);
+    return null;
+  }
+
+  private parseMultibulk(): Uint8Array[] | null {
+    const buf = this.buf;
+    const start = this.pos;
+    const cr = buf.indexOf(CR, start);
+    if (cr < 0 || cr + 1 >= buf.length) {
+      if (buf.length - start > INLINE_MAX) throw new ProtocolError("too big mbulk count string");
+      return this.incomplete(0, start);
+    }
+    if (buf[cr + 1] !== LF) throw new ProtocolError("invalid multibulk length");
+    const count = parseLength(buf, start + 1, cr);
+    if (count === null || count > INT_MAX) throw new ProtocolError("invalid multibulk length");
+    let p = cr + 2;
+    if (count <= 0) {
+      this.pos = p;
+      return [];
+    }
+    const args: Uint8Array[] = new Array(count);
+    for (let i = 0; i < count; i++) {
+      if (p >= buf.length) return this.incomplete(0, start);
+      if (buf[p] !== 36 /* '$' */) {
+        throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[p])}'`);
+      }
+      const lcr = buf.indexOf(CR, p);
+      if (lcr < 0 || lcr + 1 >= buf.length) {
+        if (buf.length - p > INLINE_MAX) throw new ProtocolError("too big bulk count string");
+        return this.incomplete(0, start);
+      }
+      const len = parseLength(buf, p + 1, lcr);
+      if (len === null || len < 0 || len > this.limits.maxBulkLen || buf[lcr + 1] !== LF) {
+        throw new ProtocolError("invalid bulk length");
+      }
+      const dataStart = lcr + 2;
+      const dataEnd = dataStart + len;
+      if (dataEnd + 2 > buf.length) return this.incomplete(dataEnd + 2 - start, start);
+      args[i] = buf.subarray(dataStart, dataEnd);
+      p = dataEnd + 2; // Redis skips the trailing CRLF without checking it
+    }
+    this.pos = p;
+    return args;
+  }
+
+  private parseInline(): Uint8Array[] | null {
+    const buf = this.buf;
+    const start = this.pos;
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0) {
+      if (buf.length - start > INLINE_MAX) throw new ProtocolError("too big inline request");
+      return this.incomplete(0, start);
+    }
+    let end = lf;
+    if (end > start && buf[end - 1] === CR) end--;
+    this.pos = lf + 1;
+    const args = splitInlineArgs(buf.subarray(start, end));
+    if (args === null) throw new ProtocolError("unbalanced quotes in request");
+    return args;
+  }
+}
+
+/** Parses a non-negative or negative decimal integer as Redis's string2ll does; null if malformed. */
+function parseLength(buf: Uint8Array, from: number, to: number): number | null {
+  if (from >= to) return null;
+  let neg = false;
+  let i = from;
+  if (buf[i] === 45 /* '-' */) {
+    neg = true;
+    i++;
+    if (i >= to) return null;
+  }
+  if (to - i > 18) return null;
+  let n = 0;
+  for (; i < to; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return neg ? -n : n;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/** Splits an inline command line exactly like Redis's sdssplitargs; null on unbalanced quotes. */
+export function splitInlineArgs(line: Uint8Array): Uint8Array[] | null {
+  const args: Uint8Array[] = [];
+  const n = line.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(line[i])) i++;
+    if (i >= n) return args;
+    const cur: number[] = [];
+    let inDouble = false;
+    let inSingle = false;
+    for (;;) {
+      if (inDouble) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === 92 && i + 3 < n && line[i + 1] === 120 && hexVal(line[i + 2]) >= 0 && hexVal(line[i + 3]) >= 0) {
+          cur.push(hexVal(line[i + 2]) * 16 + hexVal(line[i + 3]));
+          i += 3;
+        } else if (c === 92 && i + 1 < n) {
+          i++;
+          const e = line[i];
+          cur.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+        } else if (c === 34) {
+          // The closing quote must be followed by a space or the end of the line.
+          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          i++;
+          break;
+        } else {
+          cur.push(c);
+        }
+      } else if (inSingle) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === 92 && i + 1 < n && line[i + 1] === 39) {
+          i++;
+          cur.push(39);
+        } else if (c === 39) {
+          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          i++;
+          break;
+        } else {
+          cur.push(c);
+        }
+      } else {
+        if (i >= n || isSpace(line[i]) || line[i] === 0) break;
+        const c = line[i];
+        if (c === 34) inDouble = true;
+        else if (c === 39) inSingle = true;
+        else cur.push(c);
+      }
+      i++;
+    }
+    args.push(Uint8Array.from(cur));
+  }
+}

@@ -1,0 +1,376 @@
+// The server: owns configuration, keyspace, command table and clients, and
+// runs every command on the one event loop, to completion, like Redis.
+
+import type { Socket, TCPSocketListener } from "bun";
+import { ALL_COMMANDS } from "./commands/index.ts";
+import { CommandError } from "./commands/errors.ts";
+import { CMD, type Command, CommandTable } from "./commands/table.ts";
+import type { Config } from "./config/config.ts";
+import { Keyspace } from "./keyspace/keyspace.ts";
+import { bytesToStr } from "./net/bytes.ts";
+import { Client } from "./net/client.ts";
+import { ReplyBuffer } from "./net/reply.ts";
+import { ProtocolError, QueryBufferLimitError } from "./net/resp-parser.ts";
+import { ServerStats } from "./observability/stats.ts";
+import type { StorageEngine } from "./storage/engine.ts";
+import { MemoryEngine } from "./storage/memory/memory-engine.ts";
+
+export const VERSION = "0.1.0";
+/** The Redis version we report to clients and scripts (redis_version, HELLO). */
+export const REDIS_COMPAT_VERSION = "7.0.15";
+
+/** Output queued beyond this stops reading from the client until it drains (normal clients). */
+const PAUSE_READ_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A hook that may take over execution of a command before it runs
+ * (MULTI queuing, pub/sub mode restrictions, busy scripts...). Returns true
+ * when it handled the command.
+ */
+export type CommandInterceptor = (c: Client, cmd: Command, argv: Uint8Array[]) => boolean;
+/** Called after a command ran (MONITOR feeds, slowlog, keyspace notifications flush...). */
+export type CommandObserver = (c: Client, cmd: Command, argv: Uint8Array[], micros: number) => void;
+
+export class Server {
+  readonly out = new ReplyBuffer();
+  readonly keyspace: Keyspace;
+  readonly commands = new CommandTable();
+  readonly clients = new Map<number, Client>();
+  readonly stats = new ServerStats();
+  readonly startedAt = Date.now();
+  private listener: TCPSocketListener<Client> | null = null;
+  private nextClientId = 1;
+  private readonly interceptors: CommandInterceptor[] = [];
+  private readonly observers: CommandObserver[] = [];
+  private cronTimer: ReturnType<typeof setInterval> | null = null;
+  /** Clients paused by CLIENT PAUSE until this time (ms), and for which commands. */
+  pausedUntil = 0;
+  pauseWritesOnly = false;
+  private readonly pausedClients: { c: Client; argv: Uint8Array[] }[] = [];
+  /** Commands currently executing (nesting from MULTI/EXEC and scripts). */
+  executing: Client | null = null;
+  shuttingDown = false;
+  readonly shutdownHooks: (() => Promise<void> | void)[] = [];
+
+  constructor(
+    readonly config: Config,
+    readonly engine: StorageEngine = new MemoryEngine(config.num("databases")),
+  ) {
+    this.keyspace = new Keyspace(engine);
+    this.commands.register(ALL_COMMANDS);
+  }
+
+  get port(): number {
+    return this.listener?.port ?? 0;
+  }
+
+  listen(): void {
+    const server = this;
+    this.listener = Bun.listen<Client>({
+      hostname: this.config.str("bind").split(/\s+/)[0] || "127.0.0.1",
+      port: this.config.num("port"),
+      socket: {
+        open(socket) {
+          server.accept(socket);
+        },
+        data(socket, data) {
+          server.onData(socket.data, data);
+        },
+        drain(socket) {
+          socket.data?.flushQueue();
+        },
+        close(socket) {
+          if (socket.data) server.onClose(socket.data);
+        },
+        error(socket) {
+          if (socket.data) server.onClose(socket.data);
+        },
+      },
+    });
+    const hz = Math.max(1, this.config.num("hz"));
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+  }
+
+  /** Registers a command interceptor (see CommandInterceptor). */
+  intercept(fn: CommandInterceptor): void {
+    this.interceptors.push(fn);
+  }
+
+  observe(fn: CommandObserver): void {
+    this.observers.push(fn);
+  }
+
+  private accept(socket: Socket<Client>): void {
+    const c = new Client(this, socket, this.nextClientId++);
+    socket.data = c;
+    socket.setNoDelay(true);
+    this.stats.connectionsReceived++;
+    if (this.clients.size >= this.config.num("maxclients")) {
+      this.stats.rejectedConnections++;
+      socket.write("-ERR max number of clients reached\r\n");
+      socket.end();
+      c.closed = true;
+      return;
+    }
+    this.clients.set(c.id, c);
+  }
+
+  private onData(c: Client, data: Uint8Array): void {
+    if (c.closed) return;
+    c.lastInteraction = Date.now();
+    c.totalNetIn += data.length;
+    this.stats.netInputBytes += data.length;
+    const out = this.out;
+    out.reset();
+    try {
+      c.parser.feed(data);
+      for (;;) {
+        if (c.closed || c.closeAfterReply) break;
+        const argv = c.parser.next();
+        if (argv === null) break;
+        if (this.isPaused(c, argv)) continue;
+        this.execute(c, argv);
+      }
+      c.parser.detach();
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        this.stats.protocolErrors++;
+        out.resp = c.resp;
+        out.error(`ERR Protocol error: ${e.message}`);
+        c.closeAfterReply = true;
+      } else if (e instanceof QueryBufferLimitError) {
+        this.log("warning", `Closing client that reached max query buffer length (id=${c.id})`);
+        c.closeAfterReply = true;
+      } else {
+        throw e;
+      }
+    }
+    this.flushTo(c);
+    if (c.closeAfterReply) this.closeClient(c);
+  }
+
+  /** Sends what the shared reply buffer holds to c and empties it. */
+  flushTo(c: Client): void {
+    const out = this.out;
+    if (out.len > 0) {
+      c.send(out.take());
+      this.stats.netOutputBytes += out.len;
+      out.reset();
+    }
+  }
+
+  /**
+   * Writes a reply to a client that is not the one currently executing (pub/sub
+   * messages, unblocked clients, MONITOR): encodes at the end of the shared
+   * buffer, sends, and restores the buffer for the running command.
+   */
+  deliver(c: Client, write: (out: ReplyBuffer) => void): void {
+    const out = this.out;
+    const mark = out.len;
+    const resp = out.resp;
+    out.resp = c.resp;
+    write(out);
+    c.send(out.take(mark));
+    this.stats.netOutputBytes += out.len - mark;
+    out.truncate(mark);
+    out.resp = resp;
+  }
+
+  /** Runs one command for c, writing its reply into the shared buffer. */
+  execute(c: Client, argv: Uint8Array[]): void {
+    const out = this.out;
+    out.resp = c.resp;
+    const mark = out.len;
+    const name = bytesToStr(argv[0]);
+    let cmd = this.commands.get(name);
+    try {
+      if (cmd === undefined) {
+        this.stats.unknownCommands++;
+        throw new CommandError(unknownCommandMessage(argv));
+      }
+      if (cmd.subcommands !== null) {
+        if (argv.length === 1) throw new CommandError(arityMessage(cmd));
+        const sub = cmd.subcommands.get(bytesToStr(argv[1]).toLowerCase());
+        if (sub === undefined) {
+          throw new CommandError(
+            `ERR unknown subcommand '${truncate(bytesToStr(argv[1]), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
+          );
+        }
+        cmd = sub;
+      }
+      const arity = cmd.arity;
+      if ((arity > 0 && argv.length !== arity) || argv.length < -arity) {
+        throw new CommandError(arityMessage(cmd));
+      }
+      if (!c.authenticated && !cmd.has(CMD.NO_AUTH)) throw new CommandError("NOAUTH Authentication required.");
+      for (const fn of this.interceptors) if (fn(c, cmd, argv)) return this.afterReply(c, mark);
+    } catch (e) {
+      if (cmd) cmd.stats.rejectedCalls++;
+      this.replyError(c, e);
+      return this.afterReply(c, mark);
+    }
+    this.call(c, cmd, argv);
+    this.afterReply(c, mark);
+  }
+
+  /** Runs an already validated command (also used by EXEC and scripts). */
+  call(c: Client, cmd: Command, argv: Uint8Array[]): void {
+    const start = performance.now();
+    const prev = this.executing;
+    this.executing = c;
+    try {
+      cmd.run!(c, argv);
+    } catch (e) {
+      cmd.stats.failedCalls++;
+      this.replyError(c, e);
+    } finally {
+      this.executing = prev;
+    }
+    const micros = Math.round((performance.now() - start) * 1000);
+    cmd.stats.calls++;
+    cmd.stats.usec += micros;
+    c.commandsProcessed++;
+    c.lastCommand = cmd.name;
+    this.stats.commandsProcessed++;
+    for (const fn of this.observers) fn(c, cmd, argv, micros);
+  }
+
+  private replyError(c: Client, e: unknown): void {
+    if (!(e instanceof CommandError)) {
+      // A bug, not client input: answer with an error and keep serving.
+      const msg = e instanceof Error ? e.message : String(e);
+      this.log("warning", `internal error: ${e instanceof Error ? e.stack : msg}`);
+      e = new CommandError(`ERR internal error: ${msg}`);
+    }
+    const msg = (e as CommandError).message;
+    this.stats.countError(msg);
+    c.out.error(msg);
+  }
+
+  /** Applies CLIENT REPLY OFF/SKIP by discarding the reply just written. */
+  private afterReply(c: Client, mark: number): void {
+    if (c.replyMode === "on" && !c.skipNext) return;
+    if (c.skipNext) c.skipNext = false;
+    this.out.truncate(mark);
+  }
+
+  onOutputQueued(c: Client): void {
+    if (!c.readPaused && c.outQueueBytes > PAUSE_READ_BYTES && c.socket) {
+      c.readPaused = true;
+      c.socket.pause();
+    }
+  }
+
+  onOutputDrained(c: Client): void {
+    if (c.readPaused && c.socket) {
+      c.readPaused = false;
+      c.socket.resume();
+    }
+    if (c.closeAfterReply) this.closeClient(c);
+  }
+
+  closeClient(c: Client): void {
+    if (c.closed) return;
+    if (c.hasPendingOutput && c.closeAfterReply) {
+      c.socket?.end();
+      return; // drain/close callbacks finish the job
+    }
+    c.socket?.end();
+    this.onClose(c);
+  }
+
+  private readonly cleanupHooks: ((c: Client) => void)[] = [];
+
+  /**
+   * Registers per-subsystem cleanup of a client's state (unsubscribe, unblock,
+   * unwatch, discard MULTI...), run when it disconnects and on RESET.
+   */
+  onClientCleanup(fn: (c: Client) => void): void {
+    this.cleanupHooks.push(fn);
+  }
+
+  resetClient(c: Client): void {
+    for (const fn of this.cleanupHooks) fn(c);
+  }
+
+  private onClose(c: Client): void {
+    if (c.closed && !this.clients.has(c.id)) return;
+    c.closed = true;
+    this.clients.delete(c.id);
+    this.resetClient(c);
+  }
+
+  private isPaused(c: Client, argv: Uint8Array[]): boolean {
+    if (this.pausedUntil === 0) return false;
+    if (Date.now() >= this.pausedUntil) {
+      this.unpause();
+      return false;
+    }
+    if (this.pauseWritesOnly) {
+      const cmd = this.commands.get(bytesToStr(argv[0]));
+      if (cmd === undefined || !cmd.has(CMD.WRITE | CMD.MAY_REPLICATE)) return false;
+    }
+    // Copy: argv are views into the read buffer.
+    this.pausedClients.push({ c, argv: argv.map((a) => a.slice()) });
+    return true;
+  }
+
+  /** CLIENT UNPAUSE or pause expiry: runs the held commands in arrival order. */
+  unpause(): void {
+    this.pausedUntil = 0;
+    const held = this.pausedClients.splice(0);
+    for (const { c, argv } of held) {
+      if (c.closed) continue;
+      this.out.reset();
+      this.execute(c, argv);
+      this.flushTo(c);
+    }
+  }
+
+  private cron(): void {
+    const now = Date.now();
+    if (this.pausedUntil !== 0 && now >= this.pausedUntil) this.unpause();
+    this.keyspace.activeExpireCycle(25000 / 1000 / this.config.num("hz"));
+    const timeout = this.config.num("timeout");
+    if (timeout > 0) {
+      for (const c of this.clients.values()) {
+        if (now - c.lastInteraction > timeout * 1000 && c.ext.size === 0 && !c.monitor) this.closeClient(c);
+      }
+    }
+  }
+
+  log(level: "debug" | "verbose" | "notice" | "warning", msg: string): void {
+    const levels = ["debug", "verbose", "notice", "warning"];
+    const cfg = this.config.str("loglevel");
+    if (cfg === "nothing" || levels.indexOf(level) < levels.indexOf(cfg)) return;
+    const mark = { debug: ".", verbose: "-", notice: "*", warning: "#" }[level];
+    const line = `${process.pid}:M ${new Date().toISOString()} ${mark} ${msg}\n`;
+    process.stderr.write(line);
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    if (this.cronTimer) clearInterval(this.cronTimer);
+    for (const hook of this.shutdownHooks) await hook();
+    this.listener?.stop(true);
+    for (const c of this.clients.values()) c.socket?.end();
+    await this.engine.close();
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+export function arityMessage(cmd: Command): string {
+  return `ERR wrong number of arguments for '${cmd.name}' command`;
+}
+
+function unknownCommandMessage(argv: Uint8Array[]): string {
+  let args = "";
+  for (let j = 1; j < argv.length && args.length < 128; j++) {
+    args += `'${truncate(bytesToStr(argv[j]), 128 - args.length)}' `;
+  }
+  return `ERR unknown command '${truncate(bytesToStr(argv[0]), 128)}', with args beginning with: ${args}`;
+}

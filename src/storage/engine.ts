@@ -1,0 +1,74 @@
+// The storage-engine interface. Command code is written once against it; the
+// memory engine (src/storage/memory) implements it with JS structures and the
+// LSM engine (src/storage/lsm) will implement it with Kvrocks-style encoding:
+// one metadata record per key (type, expiry, version, size) and versioned
+// sub-keys per element. The primitives are therefore shaped around a key's
+// metadata (KeyMeta) plus small per-type operations, never "give me the whole
+// value object".
+//
+// Expiry policy (lazy expiry, notifications, stats) lives in src/keyspace;
+// a DbStore only stores the expiry time.
+
+export type KeyType = "string" | "list" | "hash" | "set" | "zset" | "stream";
+
+/** What a lookup returns: the key's metadata record. Engines may add fields. */
+export interface KeyMeta {
+  readonly type: KeyType;
+  /** Absolute expiry in unix milliseconds, 0 when the key does not expire. */
+  readonly expireAt: number;
+}
+
+/**
+ * One logical database (SELECT index) of an engine. Keys are binary-safe bytes;
+ * key arguments may be transient views, so engines copy keys they keep.
+ */
+export interface DbStore {
+  /** The key's metadata, without looking at expiry. */
+  lookup(key: Uint8Array): KeyMeta | null;
+  /** Deletes the key and all of its elements. */
+  delete(key: Uint8Array): boolean;
+  /** Number of keys, exact, without a scan. */
+  size(): number;
+  /** Number of keys with an expiry. */
+  expiresCount(): number;
+  /** Sets (at > 0) or removes (at = 0) the key's expiry. The key must exist. */
+  setExpire(key: Uint8Array, at: number): void;
+  /** Removes every key. Engines may do the work lazily. */
+  clear(): void;
+  /** SCAN step: visits keys at the cursor and returns the next cursor (0 when done). */
+  scan(cursor: number, count: number, visit: (key: Uint8Array, meta: KeyMeta) => void): number;
+  /** A random key, or null when the db is empty. */
+  randomKey(): Uint8Array | null;
+  /**
+   * Active expiry: visits up to `max` keys that have an expiry, continuing
+   * where the previous call stopped (wrapping around).
+   */
+  sampleExpiring(max: number, visit: (key: Uint8Array, meta: KeyMeta) => void): void;
+  /** Moves src's value and expiry to dst (which must not exist). */
+  rename(src: Uint8Array, dst: Uint8Array): void;
+  /** Copies key's value (with its expiry) to dstKey in dstDb (dstKey must not exist there). */
+  copy(key: Uint8Array, dstDb: DbStore, dstKey: Uint8Array): void;
+  /** Approximate memory used by the key, in bytes (MEMORY USAGE). */
+  memoryUsage(key: Uint8Array, meta: KeyMeta): number;
+  /** Internal encoding name reported by OBJECT ENCODING. */
+  encoding(key: Uint8Array, meta: KeyMeta): string;
+  /** Seconds since last access (OBJECT IDLETIME) and touch (updates the access time). */
+  idleTime(meta: KeyMeta): number;
+  touch(meta: KeyMeta): void;
+
+  // --- strings ---
+  /** The value of a string key (meta.type === "string"). The caller must not modify it. */
+  getString(meta: KeyMeta): Uint8Array;
+  /** Creates or overwrites key as a string with the given expiry (0 = none).
+   * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps. */
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number): void;
+}
+
+export interface StorageEngine {
+  readonly name: string;
+  readonly dbCount: number;
+  db(index: number): DbStore;
+  /** SWAPDB: exchanges the contents of two databases. */
+  swapDb(a: number, b: number): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,217 @@
+// The memory engine: every database is a ScanMap of entries held in JS memory.
+
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
+import { ScanMap, ScanNode } from "./scan-map.ts";
+
+/**
+ * A key's entry: its metadata and its value object. The value's JS type is
+ * fixed by `type` (string: Uint8Array; collections: their own structures).
+ */
+export class MemEntry extends ScanNode implements KeyMeta {
+  /** Last access, unix seconds (OBJECT IDLETIME). */
+  atime: number;
+  constructor(
+    key: string,
+    public type: KeyType,
+    public value: unknown,
+    public expireAt: number,
+  ) {
+    super(key);
+    this.atime = nowSeconds();
+  }
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** Deep copy of a value for COPY; each collection type registers how to clone itself. */
+export type ValueCloner = (value: unknown) => unknown;
+const cloners = new Map<KeyType, ValueCloner>([["string", (v) => v]]);
+/** Memory usage estimators per type (bytes, approximate). */
+export type ValueSizer = (value: unknown) => number;
+const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (v as Uint8Array).length]]);
+/** OBJECT ENCODING per type. */
+export type ValueEncoding = (value: unknown) => string;
+const encodings = new Map<KeyType, ValueEncoding>([["string", (v) => stringEncoding(v as Uint8Array)]]);
+
+/** Lets a collection module teach the memory engine how to copy, size and name its values. */
+export function registerMemoryType(type: KeyType, clone: ValueCloner, size: ValueSizer, encoding: ValueEncoding): void {
+  cloners.set(type, clone);
+  sizers.set(type, size);
+  encodings.set(type, encoding);
+}
+
+function stringEncoding(v: Uint8Array): string {
+  // Redis: integers that fit a long are "int", short strings "embstr" (<= 44 bytes), else "raw".
+  if (v.length > 0 && v.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(bytesToStr(v))) {
+    const n = BigInt(bytesToStr(v));
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return "int";
+  }
+  return v.length <= 44 ? "embstr" : "raw";
+}
+
+export class MemoryDb implements DbStore {
+  readonly entries = new ScanMap<MemEntry>();
+  /** Keys with an expiry, in insertion order; iterated incrementally by active expiry. */
+  private readonly expiring = new Set<string>();
+  private expiryCursor: IterableIterator<string> | null = null;
+
+  lookup(key: Uint8Array): MemEntry | null {
+    return this.entries.get(bytesToStr(key)) ?? null;
+  }
+
+  /** Lookup by the latin1 string form of a key. */
+  lookupStr(key: string): MemEntry | null {
+    return this.entries.get(key) ?? null;
+  }
+
+  delete(key: Uint8Array): boolean {
+    return this.deleteStr(bytesToStr(key));
+  }
+
+  deleteStr(key: string): boolean {
+    const e = this.entries.delete(key);
+    if (e === undefined) return false;
+    if (e.expireAt !== 0) this.expiring.delete(key);
+    return true;
+  }
+
+  size(): number {
+    return this.entries.size;
+  }
+
+  expiresCount(): number {
+    return this.expiring.size;
+  }
+
+  setExpire(key: Uint8Array, at: number): void {
+    const e = this.lookup(key);
+    if (e === null) throw new Error("setExpire on a missing key");
+    this.setEntryExpire(e, at);
+  }
+
+  private setEntryExpire(e: MemEntry, at: number): void {
+    if (at !== 0) this.expiring.add(e.key);
+    else if (e.expireAt !== 0) this.expiring.delete(e.key);
+    e.expireAt = at;
+  }
+
+  clear(): void {
+    this.entries.clear();
+    this.expiring.clear();
+    this.expiryCursor = null;
+  }
+
+  scan(cursor: number, count: number, visit: (key: Uint8Array, meta: KeyMeta) => void): number {
+    return this.entries.scan(cursor, count, (e) => visit(strToBytes(e.key), e));
+  }
+
+  randomKey(): Uint8Array | null {
+    const e = this.entries.randomNode();
+    return e === undefined ? null : strToBytes(e.key);
+  }
+
+  sampleExpiring(max: number, visit: (key: Uint8Array, meta: KeyMeta) => void): void {
+    if (this.expiring.size === 0) return;
+    // A Set iterator stays valid across insertions and deletions, so the
+    // sweep resumes where it stopped and eventually sees every key.
+    let visited = 0;
+    let restarted = false;
+    while (visited < max) {
+      this.expiryCursor ??= this.expiring.values();
+      const next = this.expiryCursor.next();
+      if (next.done) {
+        this.expiryCursor = null;
+        if (restarted) return;
+        restarted = true;
+        continue;
+      }
+      const e = this.entries.get(next.value);
+      if (e !== undefined) visit(strToBytes(e.key), e);
+      visited++;
+    }
+  }
+
+  rename(src: Uint8Array, dst: Uint8Array): void {
+    const e = this.entries.get(bytesToStr(src));
+    if (e === undefined) throw new Error("rename of a missing key");
+    this.deleteStr(e.key);
+    this.insert(bytesToStr(dst), e.type, e.value, e.expireAt);
+  }
+
+  copy(key: Uint8Array, dstDb: DbStore, dstKey: Uint8Array): void {
+    const e = this.lookup(key);
+    if (e === null) throw new Error("copy of a missing key");
+    const clone = cloners.get(e.type);
+    if (clone === undefined) throw new Error(`no cloner for ${e.type}`);
+    (dstDb as MemoryDb).insert(bytesToStr(dstKey), e.type, clone(e.value), e.expireAt);
+  }
+
+  memoryUsage(key: Uint8Array, meta: KeyMeta): number {
+    const e = meta as MemEntry;
+    const size = sizers.get(e.type)?.(e.value) ?? 0;
+    return 56 + key.length + size; // entry object + key string + value
+  }
+
+  encoding(_key: Uint8Array, meta: KeyMeta): string {
+    const e = meta as MemEntry;
+    return encodings.get(e.type)?.(e.value) ?? "unknown";
+  }
+
+  idleTime(meta: KeyMeta): number {
+    return Math.max(0, nowSeconds() - (meta as MemEntry).atime);
+  }
+
+  touch(meta: KeyMeta): void {
+    (meta as MemEntry).atime = nowSeconds();
+  }
+
+  getString(meta: KeyMeta): Uint8Array {
+    return (meta as MemEntry).value as Uint8Array;
+  }
+
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number): void {
+    this.setValue(bytesToStr(key), "string", value.slice(), expireAt);
+  }
+
+  /** Creates or overwrites a key with a value object (collections use this). */
+  setValue(key: string, type: KeyType, value: unknown, expireAt: number): MemEntry {
+    const e = this.entries.get(key);
+    if (e !== undefined) {
+      e.type = type;
+      e.value = value;
+      e.atime = nowSeconds();
+      if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
+      return e;
+    }
+    return this.insert(key, type, value, expireAt);
+  }
+
+  private insert(key: string, type: KeyType, value: unknown, expireAt: number): MemEntry {
+    const e = new MemEntry(key, type, value, expireAt);
+    this.entries.insert(e);
+    if (expireAt !== 0) this.expiring.add(key);
+    return e;
+  }
+}
+
+export class MemoryEngine implements StorageEngine {
+  readonly name = "memory";
+  private readonly dbs: MemoryDb[];
+
+  constructor(readonly dbCount: number) {
+    this.dbs = Array.from({ length: dbCount }, () => new MemoryDb());
+  }
+
+  db(index: number): MemoryDb {
+    return this.dbs[index];
+  }
+
+  swapDb(a: number, b: number): void {
+    [this.dbs[a], this.dbs[b]] = [this.dbs[b], this.dbs[a]];
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,165 @@
+// A string-keyed map that also supports Redis's SCAN guarantees.
+//
+// Lookups go through a JS Map (native string hashing). Every node is also
+// chained into a power-of-two bucket array hashed by our own function, and
+// scan() walks buckets with Redis's reverse-binary cursor: every element
+// present for the whole scan is returned at least once, even if the table
+// grows or shrinks between calls. randomNode() samples a bucket, as Redis does.
+
+export class ScanNode {
+  next: ScanNode | null = null;
+  hash = 0;
+  constructor(public key: string) {}
+}
+
+const MIN_BUCKETS = 4;
+
+/** FNV-1a over the latin1 chars of a byte string. */
+function hashKey(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function reverseBits32(v: number): number {
+  v = ((v >>> 1) & 0x55555555) | ((v & 0x55555555) << 1);
+  v = ((v >>> 2) & 0x33333333) | ((v & 0x33333333) << 2);
+  v = ((v >>> 4) & 0x0f0f0f0f) | ((v & 0x0f0f0f0f) << 4);
+  v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
+  return ((v >>> 16) | (v << 16)) >>> 0;
+}
+
+export class ScanMap<N extends ScanNode> {
+  private readonly map = new Map<string, N>();
+  private buckets: (N | null)[] = new Array(MIN_BUCKETS).fill(null);
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: string): N | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+
+  /** Inserts a node whose key is not present (callers check with get first). */
+  insert(node: N): void {
+    if (this.map.has(node.key)) throw new Error(`ScanMap.insert: duplicate key`);
+    this.map.set(node.key, node);
+    node.hash = hashKey(node.key);
+    const b = node.hash & (this.buckets.length - 1);
+    node.next = this.buckets[b];
+    this.buckets[b] = node;
+    if (this.map.size > this.buckets.length) this.resize(this.buckets.length * 2);
+  }
+
+  /** Replaces the node stored under node.key (same key, new node object). */
+  replace(node: N): void {
+    const old = this.map.get(node.key);
+    if (old === undefined) {
+      this.insert(node);
+      return;
+    }
+    this.unlink(old);
+    this.map.set(node.key, node);
+    node.hash = old.hash;
+    const b = node.hash & (this.buckets.length - 1);
+    node.next = this.buckets[b];
+    this.buckets[b] = node;
+  }
+
+  delete(key: string): N | undefined {
+    const node = this.map.get(key);
+    if (node === undefined) return undefined;
+    this.map.delete(key);
+    this.unlink(node);
+    if (this.buckets.length > MIN_BUCKETS && this.map.size * 8 < this.buckets.length) {
+      this.resize(this.buckets.length / 2);
+    }
+    return node;
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.buckets = new Array(MIN_BUCKETS).fill(null);
+  }
+
+  values(): IterableIterator<N> {
+    return this.map.values();
+  }
+
+  private unlink(node: N): void {
+    const b = node.hash & (this.buckets.length - 1);
+    let cur = this.buckets[b];
+    if (cur === node) {
+      this.buckets[b] = node.next as N | null;
+      node.next = null;
+      return;
+    }
+    while (cur !== null && cur.next !== node) cur = cur.next as N | null;
+    if (cur === null) throw new Error("ScanMap: node missing from its bucket");
+    cur.next = node.next;
+    node.next = null;
+  }
+
+  // A full rehash: O(n) but rare (sizes double/halve). Incremental rehashing
+  // like Redis's would bound the pause for multi-million-key tables.
+  private resize(size: number): void {
+    const buckets: (N | null)[] = new Array(size).fill(null);
+    const mask = size - 1;
+    for (const node of this.map.values()) {
+      const b = node.hash & mask;
+      node.next = buckets[b];
+      buckets[b] = node;
+    }
+    this.buckets = buckets;
+  }
+
+  /**
+   * Visits the buckets at cursor and returns the next cursor (0 when done).
+   * Visits at least `count` elements when that many remain, like dictScan.
+   */
+  scan(cursor: number, count: number, visit: (node: N) => void): number {
+    if (this.map.size === 0) return 0;
+    const mask = this.buckets.length - 1;
+    let v = cursor >>> 0;
+    let visited = 0;
+    let steps = 0;
+    const maxSteps = Math.max(count * 10, 100);
+    do {
+      for (let n = this.buckets[v & mask]; n !== null; n = n.next as N | null) {
+        visit(n);
+        visited++;
+      }
+      // Increment the reversed cursor over the masked bits.
+      v |= ~mask;
+      v = reverseBits32(v >>> 0);
+      v = (v + 1) >>> 0;
+      v = reverseBits32(v);
+      steps++;
+    } while (v !== 0 && visited < count && steps < maxSteps);
+    return v;
+  }
+
+  /** A random node: random non-empty bucket, then a random element of its chain. */
+  randomNode(): N | undefined {
+    if (this.map.size === 0) return undefined;
+    const mask = this.buckets.length - 1;
+    for (;;) {
+      const head = this.buckets[Math.floor(Math.random() * (mask + 1))];
+      if (head === null) continue;
+      let len = 0;
+      for (let n: ScanNode | null = head; n !== null; n = n.next) len++;
+      let pick = Math.floor(Math.random() * len);
+      let n: ScanNode = head;
+      while (pick-- > 0) n = n.next as ScanNode;
+      return n as N;
+    }
+  }
+}
