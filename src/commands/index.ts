@@ -1,7 +1,32 @@
 // Every command module's declarations, registered into the command table.
 
+import { bitmapCommands } from "./bitmaps.ts";
+import { clientCommands } from "./client.ts";
+import { commandCommands } from "./command.ts";
+import { configCommands } from "./config.ts";
 import { connectionCommands } from "./connection.ts";
+import { hashCommands } from "./hashes.ts";
+import { keyCommands } from "./keys.ts";
+import { listCommands } from "./lists.ts";
+import { serverCommands } from "./server.ts";
+import { setCommands } from "./sets.ts";
+import { sortCommands } from "./sort.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandDef } from "./table.ts";
+import { zsetCommands } from "./zsets.ts";
 
-export const ALL_COMMANDS: CommandDef[] = [...connectionCommands, ...stringCommands];
+export const ALL_COMMANDS: CommandDef[] = [
+  ...connectionCommands,
+  ...stringCommands,
+  ...bitmapCommands,
+  ...keyCommands,
+  ...listCommands,
+  ...hashCommands,
+  ...setCommands,
+  ...zsetCommands,
+  ...sortCommands,
+  ...serverCommands,
+  ...clientCommands,
+  ...commandCommands,
+  ...configCommands,
+];

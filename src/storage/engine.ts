@@ -6,8 +6,17 @@
 // metadata (KeyMeta) plus small per-type operations, never "give me the whole
 // value object".
 //
+// Each collection type's primitives live in their own interface
+// (list-ops.ts, hash-ops.ts, set-ops.ts, zset-ops.ts), reached through the
+// DbStore's `lists`, `hashes`, `sets` and `zsets` members.
+//
 // Expiry policy (lazy expiry, notifications, stats) lives in src/keyspace;
 // a DbStore only stores the expiry time.
+
+import type { HashOps } from "./hash-ops.ts";
+import type { ListOps } from "./list-ops.ts";
+import type { SetOps } from "./set-ops.ts";
+import type { ZSetOps } from "./zset-ops.ts";
 
 export type KeyType = "string" | "list" | "hash" | "set" | "zset" | "stream";
 
@@ -62,6 +71,12 @@ export interface DbStore {
   /** Creates or overwrites key as a string with the given expiry (0 = none).
    * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps. */
   setString(key: Uint8Array, value: Uint8Array, expireAt: number): void;
+
+  // --- collections ---
+  readonly lists: ListOps;
+  readonly hashes: HashOps;
+  readonly sets: SetOps;
+  readonly zsets: ZSetOps;
 }
 
 export interface StorageEngine {

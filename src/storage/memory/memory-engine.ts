@@ -2,7 +2,11 @@
 
 import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
+import { MemoryHashOps } from "./hash-ops.ts";
+import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
+import { MemorySetOps } from "./set-ops.ts";
+import { MemoryZSetOps } from "./zset-ops.ts";
 
 /**
  * A key's entry: its metadata and its value object. The value's JS type is
@@ -57,6 +61,10 @@ export class MemoryDb implements DbStore {
   /** Keys with an expiry, in insertion order; iterated incrementally by active expiry. */
   private readonly expiring = new Set<string>();
   private expiryCursor: IterableIterator<string> | null = null;
+  readonly lists = new MemoryListOps(this);
+  readonly hashes = new MemoryHashOps(this);
+  readonly sets = new MemorySetOps(this);
+  readonly zsets = new MemoryZSetOps(this);
 
   lookup(key: Uint8Array): MemEntry | null {
     return this.entries.get(bytesToStr(key)) ?? null;

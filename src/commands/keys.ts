@@ -1,0 +1,3 @@
+import type { CommandDef } from "./table.ts";
+
+export const keyCommands: CommandDef[] = [];

@@ -1,0 +1,180 @@
+/** Reads blocks written by BlockBuilder. Entries' keys are internal keys. */
+import { getFixed32, getVarint, varintOut } from './coding.ts';
+import { trailerHi, trailerLo } from './dbformat.ts';
+import { CorruptionError } from './assert.ts';
+
+export class Block {
+  readonly numRestarts: number;
+  readonly restartOffset: number;
+  constructor(
+    readonly data: Uint8Array,
+    readonly file: string,
+    readonly fileOffset: number,
+  ) {
+    if (data.length < 4) throw new CorruptionError(file, fileOffset, 'block too short');
+    this.numRestarts = getFixed32(data, data.length - 4);
+    this.restartOffset = data.length - 4 - this.numRestarts * 4;
+    if (this.numRestarts < 1 || this.restartOffset < 0) throw new CorruptionError(file, fileOffset, 'bad restart array');
+  }
+
+  iterator(): BlockIterator {
+    return new BlockIterator(this);
+  }
+}
+
+/** Compare encoded internal key buf[off, off+len) with (uk, seq, kind). */
+export function compareIkeyWithParts(buf: Uint8Array, off: number, len: number, uk: Uint8Array, hi: number, lo: number): number {
+  const ulen = len - 8;
+  const n = ulen < uk.length ? ulen : uk.length;
+  for (let i = 0; i < n; i++) {
+    const d = buf[off + i] - uk[i];
+    if (d !== 0) return d;
+  }
+  if (ulen !== uk.length) return ulen - uk.length;
+  const ah = getFixed32(buf, off + len - 4);
+  if (ah !== hi) return ah > hi ? -1 : 1;
+  const al = getFixed32(buf, off + len - 8);
+  if (al !== lo) return al > lo ? -1 : 1;
+  return 0;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class BlockIterator {
+  private readonly data: Uint8Array;
+  /** Offset of the current entry; restartOffset when invalid (past end). */
+  private cur: number;
+  private nextOff = 0;
+  private restartIndex = 0;
+  /** Current full internal key (fresh array per entry, safe to hand out). */
+  ikey: Uint8Array = EMPTY;
+  /** User-key view of ikey. */
+  uk: Uint8Array = EMPTY;
+  private vStart = 0;
+  private vEnd = 0;
+
+  constructor(private readonly block: Block) {
+    this.data = block.data;
+    this.cur = block.restartOffset;
+  }
+
+  valid(): boolean {
+    return this.cur < this.block.restartOffset;
+  }
+
+  private corrupt(msg: string): never {
+    throw new CorruptionError(this.block.file, this.block.fileOffset, msg);
+  }
+
+  private restartPoint(i: number): number {
+    return getFixed32(this.data, this.block.restartOffset + i * 4);
+  }
+
+  /** Parses the entry at `off` given the previous key; sets cur/nextOff/ikey. */
+  private parseAt(off: number, prev: Uint8Array): void {
+    const d = this.data;
+    const limit = this.block.restartOffset;
+    if (!getVarint(d, off, limit)) this.corrupt('bad entry header');
+    const shared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) this.corrupt('bad entry header');
+    const unshared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) this.corrupt('bad entry header');
+    const vlen = varintOut.value;
+    const p = varintOut.offset;
+    if (shared > prev.length || p + unshared + vlen > limit || shared + unshared < 8) this.corrupt('bad entry');
+    const key = new Uint8Array(shared + unshared);
+    if (shared > 0) key.set(prev.subarray(0, shared));
+    key.set(d.subarray(p, p + unshared), shared);
+    this.ikey = key;
+    this.uk = key.subarray(0, key.length - 8);
+    this.vStart = p + unshared;
+    this.vEnd = this.vStart + vlen;
+    this.cur = off;
+    this.nextOff = this.vEnd;
+  }
+
+  value(): Uint8Array {
+    return this.data.subarray(this.vStart, this.vEnd);
+  }
+
+  seekToFirst(): void {
+    this.restartIndex = 0;
+    if (this.block.restartOffset === 0) {
+      this.cur = 0;
+      return;
+    }
+    this.parseAt(0, EMPTY);
+  }
+
+  seekToLast(): void {
+    this.restartIndex = this.block.numRestarts - 1;
+    const start = this.restartPoint(this.restartIndex);
+    if (start >= this.block.restartOffset) {
+      this.cur = this.block.restartOffset;
+      return;
+    }
+    this.parseAt(start, EMPTY);
+    while (this.nextOff < this.block.restartOffset) this.parseAt(this.nextOff, this.ikey);
+  }
+
+  next(): void {
+    if (this.nextOff >= this.block.restartOffset) {
+      this.cur = this.block.restartOffset;
+      return;
+    }
+    while (this.restartIndex + 1 < this.block.numRestarts && this.restartPoint(this.restartIndex + 1) <= this.nextOff) this.restartIndex++;
+    this.parseAt(this.nextOff, this.ikey);
+  }
+
+  prev(): void {
+    const original = this.cur;
+    while (this.restartPoint(this.restartIndex) >= original) {
+      if (this.restartIndex === 0) {
+        this.cur = this.block.restartOffset; // before first: invalid
+        return;
+      }
+      this.restartIndex--;
+    }
+    this.parseAt(this.restartPoint(this.restartIndex), EMPTY);
+    while (this.nextOff < original) this.parseAt(this.nextOff, this.ikey);
+  }
+
+  /** First entry >= target internal key (given as user key + trailer words). */
+  seek(uk: Uint8Array, hi: number, lo: number): void {
+    const d = this.data;
+    let left = 0;
+    let right = this.block.numRestarts - 1;
+    // Binary search: last restart whose key < target.
+    while (left < right) {
+      const mid = (left + right + 1) >>> 1;
+      const off = this.restartPoint(mid);
+      if (!getVarint(d, off)) this.corrupt('bad restart entry');
+      const shared = varintOut.value;
+      if (!getVarint(d, varintOut.offset)) this.corrupt('bad restart entry');
+      const unshared = varintOut.value;
+      if (!getVarint(d, varintOut.offset)) this.corrupt('bad restart entry');
+      const p = varintOut.offset;
+      if (shared !== 0 || unshared < 8 || p + unshared > this.block.restartOffset) this.corrupt('bad restart entry');
+      if (compareIkeyWithParts(d, p, unshared, uk, hi, lo) < 0) left = mid;
+      else right = mid - 1;
+    }
+    this.restartIndex = left;
+    const start = this.restartPoint(left);
+    if (start >= this.block.restartOffset) {
+      this.cur = this.block.restartOffset;
+      return;
+    }
+    this.parseAt(start, EMPTY);
+    for (;;) {
+      const k = this.ikey;
+      if (compareIkeyWithParts(k, 0, k.length, uk, hi, lo) >= 0) return;
+      this.next();
+      if (!this.valid()) return;
+    }
+  }
+
+  seekParts(uk: Uint8Array, seq: number, kind: number): void {
+    this.seek(uk, trailerHi(seq), trailerLo(seq, kind));
+  }
+}
+

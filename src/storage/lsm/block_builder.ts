@@ -1,0 +1,68 @@
+/**
+ * Builds a data/index block: prefix-compressed entries with a restart point
+ * every `restartInterval` keys (full key stored) so lookups binary search
+ * restarts, then scan at most `restartInterval` entries.
+ *   entry: varint shared | varint unshared | varint vlen | key[shared:] | value
+ *   tail:  restart offsets fixed32[] | num restarts fixed32
+ */
+import { ByteWriter } from './coding.ts';
+import { assert } from './assert.ts';
+
+export class BlockBuilder {
+  private readonly buf = new ByteWriter(8192);
+  private restarts: number[] = [0];
+  private counter = 0;
+  private lastKey = new Uint8Array(64);
+  private lastKeyLen = 0;
+  entries = 0;
+
+  constructor(private readonly restartInterval: number) {}
+
+  get empty(): boolean {
+    return this.entries === 0;
+  }
+
+  /** Size of the block if finished now. */
+  currentSizeEstimate(): number {
+    return this.buf.len + this.restarts.length * 4 + 4;
+  }
+
+  /** key[0, klen) must sort after the previous key (caller guarantees). */
+  add(key: Uint8Array, klen: number, value: Uint8Array): void {
+    let shared = 0;
+    if (this.counter < this.restartInterval) {
+      const n = Math.min(klen, this.lastKeyLen);
+      while (shared < n && key[shared] === this.lastKey[shared]) shared++;
+    } else {
+      this.restarts.push(this.buf.len);
+      this.counter = 0;
+    }
+    const w = this.buf;
+    w.varint(shared);
+    w.varint(klen - shared);
+    w.varint(value.length);
+    w.bytes(key, shared, klen);
+    w.bytes(value);
+    if (this.lastKey.length < klen) this.lastKey = new Uint8Array(klen * 2);
+    this.lastKey.set(key.subarray(shared, klen), shared);
+    this.lastKeyLen = klen;
+    this.counter++;
+    this.entries++;
+  }
+
+  /** Returns the block contents (a view valid until reset). */
+  finish(): Uint8Array {
+    assert(this.restarts.length >= 1);
+    for (const r of this.restarts) this.buf.fixed32(r);
+    this.buf.fixed32(this.restarts.length);
+    return this.buf.view();
+  }
+
+  reset(): void {
+    this.buf.reset();
+    this.restarts = [0];
+    this.counter = 0;
+    this.lastKeyLen = 0;
+    this.entries = 0;
+  }
+}

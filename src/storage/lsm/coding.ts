@@ -1,0 +1,160 @@
+/** Little-endian fixed-width ints and LEB128 varints (LevelDB coding). */
+
+export function putFixed32(buf: Uint8Array, off: number, v: number): void {
+  buf[off] = v & 0xff;
+  buf[off + 1] = (v >>> 8) & 0xff;
+  buf[off + 2] = (v >>> 16) & 0xff;
+  buf[off + 3] = (v >>> 24) & 0xff;
+}
+export function getFixed32(buf: Uint8Array, off: number): number {
+  return (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
+}
+/** 64-bit values are JS numbers: callers keep them below 2^53. */
+export function putFixed64(buf: Uint8Array, off: number, v: number): void {
+  putFixed32(buf, off, v >>> 0);
+  putFixed32(buf, off + 4, Math.floor(v / 4294967296) >>> 0);
+}
+export function getFixed64(buf: Uint8Array, off: number): number {
+  return getFixed32(buf, off + 4) * 4294967296 + getFixed32(buf, off);
+}
+
+export function varintLength(v: number): number {
+  let n = 1;
+  while (v >= 128) {
+    v = Math.floor(v / 128);
+    n++;
+  }
+  return n;
+}
+
+/** Writes v (0 <= v < 2^53) at off; returns new offset. */
+export function putVarint(buf: Uint8Array, off: number, v: number): number {
+  while (v >= 128) {
+    buf[off++] = (v & 0x7f) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  buf[off++] = v;
+  return off;
+}
+
+/** Result slot for getVarint to avoid allocating a tuple per decode. */
+export const varintOut = { value: 0, offset: 0 };
+
+/** Decodes a varint at off into varintOut; returns false when truncated/overlong. */
+export function getVarint(buf: Uint8Array, off: number, limit = buf.length): boolean {
+  let result = 0;
+  let mul = 1;
+  for (let i = 0; i < 8 && off < limit; i++) {
+    const b = buf[off++];
+    result += (b & 0x7f) * mul;
+    if (b < 128) {
+      varintOut.value = result;
+      varintOut.offset = off;
+      return true;
+    }
+    mul *= 128;
+  }
+  return false;
+}
+
+/** Growable byte buffer used by builders (avoids many small allocations). */
+export class ByteWriter {
+  buf: Uint8Array;
+  len = 0;
+  constructor(initial = 256) {
+    this.buf = new Uint8Array(initial);
+  }
+  ensure(extra: number): void {
+    const need = this.len + extra;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const nb = new Uint8Array(cap);
+    nb.set(this.buf.subarray(0, this.len));
+    this.buf = nb;
+  }
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = b;
+  }
+  varint(v: number): void {
+    this.ensure(10);
+    this.len = putVarint(this.buf, this.len, v);
+  }
+  fixed32(v: number): void {
+    this.ensure(4);
+    putFixed32(this.buf, this.len, v);
+    this.len += 4;
+  }
+  fixed64(v: number): void {
+    this.ensure(8);
+    putFixed64(this.buf, this.len, v);
+    this.len += 8;
+  }
+  bytes(b: Uint8Array, start = 0, end = b.length): void {
+    const n = end - start;
+    this.ensure(n);
+    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
+    this.len += n;
+  }
+  /** Length-prefixed slice. */
+  lenBytes(b: Uint8Array): void {
+    this.varint(b.length);
+    this.bytes(b);
+  }
+  reset(): void {
+    this.len = 0;
+  }
+  /** A copy of the written bytes. */
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/** Sequential decoder for manifest/properties records; throws on truncation. */
+export class ByteReader {
+  off: number;
+  constructor(
+    readonly buf: Uint8Array,
+    off = 0,
+    readonly limit = buf.length,
+  ) {
+    this.off = off;
+  }
+  eof(): boolean {
+    return this.off >= this.limit;
+  }
+  byte(): number {
+    if (this.off >= this.limit) throw new RangeError('truncated');
+    return this.buf[this.off++];
+  }
+  varint(): number {
+    if (!getVarint(this.buf, this.off, this.limit)) throw new RangeError('bad varint');
+    this.off = varintOut.offset;
+    return varintOut.value;
+  }
+  fixed32(): number {
+    if (this.off + 4 > this.limit) throw new RangeError('truncated');
+    const v = getFixed32(this.buf, this.off);
+    this.off += 4;
+    return v;
+  }
+  fixed64(): number {
+    if (this.off + 8 > this.limit) throw new RangeError('truncated');
+    const v = getFixed64(this.buf, this.off);
+    this.off += 8;
+    return v;
+  }
+  bytes(n: number): Uint8Array {
+    if (this.off + n > this.limit) throw new RangeError('truncated');
+    const v = this.buf.subarray(this.off, this.off + n);
+    this.off += n;
+    return v;
+  }
+  lenBytes(): Uint8Array {
+    return this.bytes(this.varint());
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Compaction: picking inputs (leveled, LevelDB style) and the merge loop that
+ * writes output tables. The merge loop is a resumable state machine so the
+ * same code runs in the worker (to completion) and for memtable flushes on
+ * the main thread (in small steps between event-loop turns).
+ */
+import * as fs from 'node:fs';
+import { assert } from './assert.ts';
+import { bytesEqual, compareBytes, fileName, ikeyUserKey, KIND_DELETE, KIND_PUT } from './dbformat.ts';
+import type { InternalIterator } from './iterator.ts';
+import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
+import { TableBuilder, type TableBuilderOptions } from './table_builder.ts';
+import type { FileMeta } from './version_edit.ts';
+import type { Version } from './version_set.ts';
+
+/** Decides per key during compaction. 'drop' removes the newest version (older ones too). */
+export type CompactionFilter = (key: Uint8Array, value: Uint8Array) => 'keep' | 'drop';
+
+/**
+ * Compaction filters run inside the compaction worker, so they are named by
+ * module: the module must export `createCompactionFilter(options)`.
+ */
+export interface CompactionFilterSpec {
+  module: string;
+  options?: unknown;
+}
+
+export async function loadCompactionFilter(spec: CompactionFilterSpec | undefined): Promise<CompactionFilter | null> {
+  if (spec === undefined) return null;
+  const mod = (await import(spec.module)) as { createCompactionFilter?: (o: unknown) => CompactionFilter };
+  if (typeof mod.createCompactionFilter !== 'function') throw new Error(`${spec.module} does not export createCompactionFilter`);
+  return mod.createCompactionFilter(spec.options);
+}
+
+export interface CompactionParams {
+  dir: string;
+  /** Output file numbers are preallocated by the main thread. */
+  outputNumbers: number[];
+  targetFileSize: number;
+  bottommost: boolean;
+  smallestSnapshot: number;
+  /** Range tombstones with seq <= smallestSnapshot: covered points are dropped. */
+  rangeDels: RangeTombstone[];
+  table: TableBuilderOptions;
+  /** fdatasync each output before returning. */
+  sync: boolean;
+}
+
+export interface CompactionStats {
+  entriesIn: number;
+  entriesOut: number;
+  dropped: number;
+  filtered: number;
+  bytesWritten: number;
+}
+
+export class CompactionRunner {
+  private builder: TableBuilder | null = null;
+  private builderNumber = 0;
+  private nextOutput = 0;
+  readonly outputs: FileMeta[] = [];
+  readonly stats: CompactionStats = { entriesIn: 0, entriesOut: 0, dropped: 0, filtered: 0, bytesWritten: 0 };
+  private curKey: Uint8Array | null = null;
+  private lastSeqForKey = Number.MAX_SAFE_INTEGER;
+  private lastOutKey: Uint8Array | null = null;
+  private started = false;
+  private done = false;
+  private readonly rd: FragmentedRangeDels;
+
+  constructor(
+    private readonly input: InternalIterator,
+    private readonly p: CompactionParams,
+    private readonly filter: CompactionFilter | null,
+  ) {
+    this.rd = new FragmentedRangeDels(p.rangeDels);
+  }
+
+  /** Processes up to maxEntries input entries; returns true when finished. */
+  step(maxEntries: number): boolean {
+    if (this.done) return true;
+    const it = this.input;
+    if (!this.started) {
+      it.seekToFirst();
+      this.started = true;
+    }
+    const snap = this.p.smallestSnapshot;
+    for (let n = 0; n < maxEntries && it.valid(); n++, it.next()) {
+      this.stats.entriesIn++;
+      const uk = it.userKey();
+      const seq = it.seq();
+      let kind = it.kind();
+      let value = it.value();
+      let first = false;
+      if (this.curKey === null || !bytesEqual(this.curKey, uk)) {
+        this.curKey = uk;
+        this.lastSeqForKey = Number.MAX_SAFE_INTEGER;
+        first = true;
+      }
+      let drop = false;
+      if (this.lastSeqForKey <= snap) {
+        // A newer version of this key is visible to every snapshot.
+        drop = true;
+      } else if (!this.rd.empty && this.rd.covers(uk, seq, snap)) {
+        drop = true;
+      } else {
+        if (first && kind === KIND_PUT && this.filter !== null && this.filter(uk, value) === 'drop') {
+          // Turn into a tombstone so older versions below stay hidden.
+          kind = KIND_DELETE;
+          value = new Uint8Array(0);
+          this.stats.filtered++;
+        }
+        if (kind === KIND_DELETE && seq <= snap && this.p.bottommost) drop = true;
+      }
+      this.lastSeqForKey = seq;
+      if (drop) {
+        this.stats.dropped++;
+        continue;
+      }
+      this.emit(uk, seq, kind, value);
+    }
+    if (!it.valid()) {
+      this.finishOutput();
+      this.done = true;
+    }
+    return this.done;
+  }
+
+  private emit(uk: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
+    if (this.builder !== null && this.builder.fileSize >= this.p.targetFileSize && this.nextOutput < this.p.outputNumbers.length) {
+      // Never split one user key's versions across files: levels >= 1 stay disjoint by user key.
+      if (!bytesEqual(this.lastOutKey!, uk)) this.finishOutput();
+    }
+    if (this.builder === null) {
+      assert(this.nextOutput < this.p.outputNumbers.length, 'out of output file numbers');
+      this.builderNumber = this.p.outputNumbers[this.nextOutput++];
+      this.builder = TableBuilder.create(fileName(this.p.dir, this.builderNumber, 'sst'), this.p.table);
+    }
+    this.builder.add(uk, seq, kind, value);
+    this.lastOutKey = uk;
+    this.stats.entriesOut++;
+  }
+
+  private finishOutput(): void {
+    const b = this.builder;
+    if (b === null) return;
+    this.builder = null;
+    const { fileSize, props } = b.finish();
+    if (this.p.sync) b.sync();
+    b.close();
+    this.stats.bytesWritten += fileSize;
+    this.outputs.push({
+      number: this.builderNumber,
+      size: fileSize,
+      smallest: props.smallest,
+      largest: props.largest,
+      smallestSeq: props.smallestSeq,
+      largestSeq: props.largestSeq,
+      cleanSeq: this.p.smallestSnapshot,
+      numEntries: props.numEntries,
+    });
+  }
+
+  /** Removes any outputs (on error). */
+  abort(): void {
+    if (this.builder !== null) {
+      this.builder.abandon();
+      this.builder = null;
+    }
+    for (const o of this.outputs) {
+      try {
+        fs.unlinkSync(fileName(this.p.dir, o.number, 'sst'));
+      } catch {}
+    }
+  }
+}
+
+export interface CompactionOptions {
+  numLevels: number;
+  l0CompactionTrigger: number;
+  l1TargetBytes: number;
+  levelMultiplier: number;
+}
+
+export interface PickedCompaction {
+  level: number;
+  outputLevel: number;
+  inputs: FileMeta[][]; // [level files, outputLevel files]
+  trivialMove: boolean;
+  bottommost: boolean;
+  /** Upper bound of the picked range at `level`, saved as the next round-robin start. */
+  pointer: Uint8Array | null;
+}
+
+export function maxBytesForLevel(o: CompactionOptions, level: number): number {
+  return o.l1TargetBytes * Math.pow(o.levelMultiplier, level - 1);
+}
+
+/** Highest compaction score >= 1 wins (L0 by file count, others by bytes). */
+export function compactionScore(v: Version, o: CompactionOptions): { level: number; score: number } {
+  let best = { level: -1, score: 0 };
+  for (let level = 0; level < o.numLevels - 1; level++) {
+    const score = level === 0 ? v.files[0].length / o.l0CompactionTrigger : v.levelBytes(level) / maxBytesForLevel(o, level);
+    if (score > best.score) best = { level, score };
+  }
+  return best;
+}
+
+function userRangeOf(files: FileMeta[]): { lo: Uint8Array; hi: Uint8Array } {
+  let lo = ikeyUserKey(files[0].smallest);
+  let hi = ikeyUserKey(files[0].largest);
+  for (const f of files) {
+    const s = ikeyUserKey(f.smallest);
+    const l = ikeyUserKey(f.largest);
+    if (compareBytes(s, lo) < 0) lo = s;
+    if (compareBytes(l, hi) > 0) hi = l;
+  }
+  return { lo, hi };
+}
+
+export function isBottommost(v: Version, outputLevel: number, lo: Uint8Array, hi: Uint8Array): boolean {
+  for (let l = outputLevel + 1; l < v.files.length; l++) if (v.overlapping(l, lo, hi).length > 0) return false;
+  return true;
+}
+
+/** Builds the compaction of `levelFiles` (at level) into level+1. */
+export function setupCompaction(v: Version, level: number, levelFiles: FileMeta[], allowTrivial: boolean): PickedCompaction {
+  assert(levelFiles.length > 0);
+  const outputLevel = level + 1;
+  let files = levelFiles;
+  let { lo, hi } = userRangeOf(files);
+  if (level === 0) {
+    // L0 files overlap each other: take every L0 file touching the range (repeat until stable).
+    for (;;) {
+      const more = v.overlapping(0, lo, hi);
+      if (more.length === files.length) break;
+      files = more;
+      ({ lo, hi } = userRangeOf(files));
+    }
+  }
+  const next = v.overlapping(outputLevel, lo, hi);
+  const all = files.concat(next);
+  const r = userRangeOf(all);
+  return {
+    level,
+    outputLevel,
+    inputs: [files, next],
+    trivialMove: allowTrivial && files.length === 1 && next.length === 0,
+    bottommost: isBottommost(v, outputLevel, r.lo, r.hi),
+    pointer: ikeyUserKey(files[files.length - 1].largest),
+  };
+}
+
+export function pickCompaction(v: Version, o: CompactionOptions, pointers: (Uint8Array | null)[]): PickedCompaction | null {
+  const { level, score } = compactionScore(v, o);
+  if (score < 1 || level < 0) return null;
+  if (level === 0) return setupCompaction(v, 0, v.files[0], true);
+  const files = v.files[level];
+  // Round robin through the key space so every key eventually gets compacted.
+  const ptr = pointers[level];
+  let pick = files[0];
+  if (ptr !== null) {
+    const f = files.find((f) => compareBytes(ikeyUserKey(f.smallest), ptr) > 0);
+    if (f !== undefined) pick = f;
+  }
+  return setupCompaction(v, level, [pick], true);
+}

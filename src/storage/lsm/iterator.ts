@@ -1,0 +1,147 @@
+/**
+ * Internal iterators yield internal entries (userKey, seq, kind, value) in
+ * internal-key order. MergingIterator combines children bidirectionally
+ * (LevelDB's direction-switch scheme).
+ */
+import { compareBytes, compareParts } from './dbformat.ts';
+
+export interface InternalIterator {
+  valid(): boolean;
+  seekToFirst(): void;
+  seekToLast(): void;
+  /** Position at the first entry >= (userKey, seq, KIND_SEEK). */
+  seek(userKey: Uint8Array, seq: number): void;
+  next(): void;
+  prev(): void;
+  userKey(): Uint8Array;
+  seq(): number;
+  kind(): number;
+  value(): Uint8Array;
+  /** Releases resources (table refs). */
+  close(): void;
+}
+
+function cmp(a: InternalIterator, b: InternalIterator): number {
+  return compareParts(a.userKey(), a.seq(), a.kind(), b.userKey(), b.seq(), b.kind());
+}
+
+export class MergingIterator implements InternalIterator {
+  private current: InternalIterator | null = null;
+  private forward = true;
+
+  constructor(private readonly children: InternalIterator[]) {}
+
+  valid(): boolean {
+    return this.current !== null;
+  }
+  seekToFirst(): void {
+    for (const c of this.children) c.seekToFirst();
+    this.forward = true;
+    this.findSmallest();
+  }
+  seekToLast(): void {
+    for (const c of this.children) c.seekToLast();
+    this.forward = false;
+    this.findLargest();
+  }
+  seek(userKey: Uint8Array, seq: number): void {
+    for (const c of this.children) c.seek(userKey, seq);
+    this.forward = true;
+    this.findSmallest();
+  }
+  next(): void {
+    const cur = this.current!;
+    if (!this.forward) {
+      // Other children are positioned before cur's key: move them after it.
+      const k = cur.userKey();
+      const s = cur.seq();
+      const kd = cur.kind();
+      for (const c of this.children) {
+        if (c === cur) continue;
+        c.seek(k, s);
+        if (c.valid() && compareParts(c.userKey(), c.seq(), c.kind(), k, s, kd) === 0) c.next();
+      }
+      this.forward = true;
+    }
+    cur.next();
+    this.findSmallest();
+  }
+  prev(): void {
+    const cur = this.current!;
+    if (this.forward) {
+      // Other children are positioned at/after cur's key: move them before it.
+      const k = cur.userKey();
+      const s = cur.seq();
+      for (const c of this.children) {
+        if (c === cur) continue;
+        // Sequence numbers are unique, so c's entry after seek is strictly after cur.
+        c.seek(k, s);
+        if (c.valid()) c.prev();
+        else c.seekToLast();
+      }
+      this.forward = false;
+    }
+    cur.prev();
+    this.findLargest();
+  }
+  userKey(): Uint8Array {
+    return this.current!.userKey();
+  }
+  seq(): number {
+    return this.current!.seq();
+  }
+  kind(): number {
+    return this.current!.kind();
+  }
+  value(): Uint8Array {
+    return this.current!.value();
+  }
+  close(): void {
+    for (const c of this.children) c.close();
+  }
+
+  private findSmallest(): void {
+    let best: InternalIterator | null = null;
+    for (const c of this.children) {
+      if (!c.valid()) continue;
+      if (best === null || cmp(c, best) < 0) best = c;
+    }
+    this.current = best;
+  }
+  private findLargest(): void {
+    let best: InternalIterator | null = null;
+    for (let i = this.children.length - 1; i >= 0; i--) {
+      const c = this.children[i];
+      if (!c.valid()) continue;
+      if (best === null || cmp(c, best) > 0) best = c;
+    }
+    this.current = best;
+  }
+}
+
+/** Iterator over nothing. */
+export class EmptyIterator implements InternalIterator {
+  valid(): boolean {
+    return false;
+  }
+  seekToFirst(): void {}
+  seekToLast(): void {}
+  seek(): void {}
+  next(): void {}
+  prev(): void {}
+  userKey(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  seq(): number {
+    throw new Error('invalid iterator');
+  }
+  kind(): number {
+    throw new Error('invalid iterator');
+  }
+  value(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  close(): void {}
+}
+
+export { compareBytes };

@@ -1,0 +1,128 @@
+/**
+ * Reads a LevelDB-format log file. Distinguishes a torn tail (crash while
+ * appending: nothing valid follows the damage) from corruption in the middle
+ * (valid records follow), which is an error unless salvaging.
+ */
+import * as fs from 'node:fs';
+import { getFixed32 } from './coding.ts';
+import { crc32c, unmaskCrc } from './crc32c.ts';
+import { CorruptionError } from './assert.ts';
+import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
+
+export type LogRecoveryMode = 'strict' | 'tolerate-tail' | 'salvage';
+
+export interface LogRecord {
+  data: Uint8Array;
+  /** File offset of the record's first fragment header. */
+  offset: number;
+}
+
+export interface LogReadResult {
+  records: LogRecord[];
+  /** Set when the file ends in a torn record: valid data ends here. */
+  tornTailAt?: number;
+  /** Damaged regions skipped in salvage mode. */
+  skipped: { offset: number; reason: string }[];
+}
+
+interface Phys {
+  type: number;
+  start: number;
+  end: number;
+}
+
+function parsePhysical(buf: Uint8Array, off: number): Phys | string {
+  if (off + HEADER_SIZE > buf.length) return 'truncated header';
+  const len = buf[off + 4] | (buf[off + 5] << 8);
+  const type = buf[off + 6];
+  if (type === 0 && len === 0 && getFixed32(buf, off) === 0) return 'zero header';
+  if (type < FULL || type > LAST) return `bad record type ${type}`;
+  if (off + HEADER_SIZE + len > buf.length) return 'truncated record';
+  if ((off % BLOCK_SIZE) + HEADER_SIZE + len > BLOCK_SIZE) return 'record crosses block boundary';
+  const expected = unmaskCrc(getFixed32(buf, off));
+  const actual = crc32c(buf, off + 6, off + HEADER_SIZE + len);
+  if (expected !== actual) return 'checksum mismatch';
+  return { type, start: off + HEADER_SIZE, end: off + HEADER_SIZE + len };
+}
+
+/** True when some valid physical record starts at a block boundary after `off`. */
+function validDataAfter(buf: Uint8Array, off: number): boolean {
+  for (let b = Math.floor(off / BLOCK_SIZE) + 1; b * BLOCK_SIZE < buf.length; b++) {
+    if (typeof parsePhysical(buf, b * BLOCK_SIZE) !== 'string') return true;
+  }
+  return false;
+}
+
+export function readLogBuffer(buf: Uint8Array, file: string, mode: LogRecoveryMode): LogReadResult {
+  const records: LogRecord[] = [];
+  const skipped: { offset: number; reason: string }[] = [];
+  let off = 0;
+  let parts: Uint8Array[] = [];
+  let recordStart = -1;
+  const fail = (at: number, reason: string): 'stop' | 'continue' => {
+    const torn = !validDataAfter(buf, at);
+    if (torn && mode !== 'strict') return 'stop';
+    if (mode !== 'salvage') throw new CorruptionError(file, at, reason);
+    skipped.push({ offset: at, reason });
+    parts = [];
+    recordStart = -1;
+    return 'continue';
+  };
+  while (off < buf.length) {
+    const inBlock = off % BLOCK_SIZE;
+    if (BLOCK_SIZE - inBlock < HEADER_SIZE) {
+      off += BLOCK_SIZE - inBlock; // trailer padding
+      continue;
+    }
+    const p = parsePhysical(buf, off);
+    if (typeof p === 'string') {
+      const at = recordStart >= 0 ? recordStart : off;
+      if (fail(off, p) === 'stop') return { records, tornTailAt: at, skipped };
+      off = (Math.floor(off / BLOCK_SIZE) + 1) * BLOCK_SIZE;
+      continue;
+    }
+    const here = off;
+    off = p.end;
+    const frag = buf.subarray(p.start, p.end);
+    if (p.type === FULL || p.type === FIRST) {
+      if (recordStart >= 0) {
+        // Previous multi-fragment record never finished.
+        if (fail(recordStart, 'incomplete fragmented record') === 'stop') return { records, tornTailAt: recordStart, skipped };
+      }
+      if (p.type === FULL) {
+        records.push({ data: frag, offset: here });
+      } else {
+        parts = [frag];
+        recordStart = here;
+      }
+    } else {
+      if (recordStart < 0) {
+        if (fail(here, 'fragment without start') === 'stop') return { records, tornTailAt: here, skipped };
+        continue;
+      }
+      parts.push(frag);
+      if (p.type === LAST) {
+        let n = 0;
+        for (const x of parts) n += x.length;
+        const data = new Uint8Array(n);
+        n = 0;
+        for (const x of parts) {
+          data.set(x, n);
+          n += x.length;
+        }
+        records.push({ data, offset: recordStart });
+        parts = [];
+        recordStart = -1;
+      } else if (p.type !== MIDDLE) {
+        throw new Error('unreachable');
+      }
+    }
+  }
+  if (recordStart >= 0) return { records, tornTailAt: recordStart, skipped };
+  return { records, skipped };
+}
+
+export function readLogFile(path: string, mode: LogRecoveryMode): LogReadResult {
+  const buf = new Uint8Array(fs.readFileSync(path));
+  return readLogBuffer(buf, path, mode);
+}

@@ -1,0 +1,97 @@
+/**
+ * Appends records in LevelDB log format. Records are staged in memory and
+ * written with one write() per group (group commit); sync is separate so the
+ * caller decides when to pay for fdatasync.
+ */
+import * as fs from 'node:fs';
+import { ByteWriter, putFixed32 } from './coding.ts';
+import { crc32cExtend, maskCrc } from './crc32c.ts';
+import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
+
+const TYPE_BYTE = [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3]), new Uint8Array([4])];
+const TYPE_CRC = TYPE_BYTE.map((b) => crc32cExtend(0, b));
+
+export class LogWriter {
+  private blockOffset: number;
+  private pending = new ByteWriter(64 * 1024);
+  /** Bytes handed to the OS so far. */
+  writtenBytes: number;
+  closed = false;
+
+  constructor(
+    readonly path: string,
+    readonly fd: number,
+    initialSize = 0,
+  ) {
+    this.blockOffset = initialSize % BLOCK_SIZE;
+    this.writtenBytes = initialSize;
+  }
+
+  static create(path: string): LogWriter {
+    const fd = fs.openSync(path, 'w');
+    return new LogWriter(path, fd, 0);
+  }
+
+  get pendingBytes(): number {
+    return this.pending.len;
+  }
+
+  addRecord(data: Uint8Array, start = 0, end = data.length): void {
+    let left = end - start;
+    let p = start;
+    let begin = true;
+    const w = this.pending;
+    do {
+      const leftover = BLOCK_SIZE - this.blockOffset;
+      if (leftover < HEADER_SIZE) {
+        // Too small for a header: pad with zeros and start a new block.
+        w.ensure(leftover);
+        w.buf.fill(0, w.len, w.len + leftover);
+        w.len += leftover;
+        this.blockOffset = 0;
+      }
+      const avail = BLOCK_SIZE - this.blockOffset - HEADER_SIZE;
+      const n = left < avail ? left : avail;
+      const last = n === left;
+      const type = begin && last ? FULL : begin ? FIRST : last ? LAST : MIDDLE;
+      w.ensure(HEADER_SIZE + n);
+      const h = w.len;
+      const crc = maskCrc(crc32cExtend(TYPE_CRC[type], data, p, p + n));
+      putFixed32(w.buf, h, crc);
+      w.buf[h + 4] = n & 0xff;
+      w.buf[h + 5] = n >>> 8;
+      w.buf[h + 6] = type;
+      w.buf.set(data.subarray(p, p + n), h + HEADER_SIZE);
+      w.len += HEADER_SIZE + n;
+      this.blockOffset += HEADER_SIZE + n;
+      p += n;
+      left -= n;
+      begin = false;
+    } while (left > 0);
+  }
+
+  /** Hands staged bytes to the OS (no fsync). */
+  flushToOs(): void {
+    if (this.pending.len === 0) return;
+    const buf = this.pending.buf;
+    let off = 0;
+    const len = this.pending.len;
+    while (off < len) off += fs.writeSync(this.fd, buf, off, len - off);
+    this.writtenBytes += len;
+    this.pending.reset();
+    // Don't keep a huge buffer around after a burst.
+    if (buf.length > 4 * 1024 * 1024) this.pending = new ByteWriter(64 * 1024);
+  }
+
+  syncSync(): void {
+    this.flushToOs();
+    fs.fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.flushToOs();
+    fs.closeSync(this.fd);
+    this.closed = true;
+  }
+}

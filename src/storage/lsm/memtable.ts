@@ -1,0 +1,201 @@
+/**
+ * Sorted in-memory table: a skiplist of internal entries ordered by
+ * (userKey asc, seq desc). Single-threaded (the JS event loop), so no CAS:
+ * iterators stay valid across inserts because nodes are never removed.
+ */
+import { compareBytes, KIND_PUT, KIND_SEEK } from './dbformat.ts';
+import type { InternalIterator } from './iterator.ts';
+import { assert } from './assert.ts';
+
+const MAX_HEIGHT = 12;
+
+class Node {
+  readonly next: (Node | null)[];
+  constructor(
+    readonly key: Uint8Array,
+    readonly seq: number,
+    readonly kind: number,
+    readonly value: Uint8Array,
+    height: number,
+  ) {
+    this.next = new Array<Node | null>(height).fill(null);
+  }
+}
+
+/** Per-entry overhead estimate (node object, next array, views) for size accounting. */
+const NODE_OVERHEAD = 80;
+
+export interface RangeTombstone {
+  start: Uint8Array;
+  end: Uint8Array;
+  seq: number;
+}
+
+export class MemTable {
+  private readonly head = new Node(new Uint8Array(0), 0, 0, new Uint8Array(0), MAX_HEIGHT);
+  private height = 1;
+  private rnd = 0x2545f491;
+  /** Approximate memory usage in bytes. */
+  approximateSize = 0;
+  count = 0;
+  minSeq = Number.MAX_SAFE_INTEGER;
+  maxSeq = 0;
+  /** Range tombstones written while this memtable was active (persisted at flush). */
+  readonly rangeTombstones: RangeTombstone[] = [];
+  /** Number of the WAL that holds this memtable's writes. */
+  constructor(readonly logNumber: number) {}
+
+  private randomHeight(): number {
+    let h = 1;
+    // xorshift32: cheap, deterministic enough; branching factor 4.
+    let x = this.rnd;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.rnd = x >>> 0;
+    let r = this.rnd;
+    while (h < MAX_HEIGHT && (r & 3) === 0) {
+      h++;
+      r >>>= 2;
+    }
+    return h;
+  }
+
+  /** True if (k, s) sorts after node n. */
+  private static after(n: Node, k: Uint8Array, s: number, kind: number): boolean {
+    const c = compareBytes(n.key, k);
+    if (c !== 0) return c < 0;
+    if (n.seq !== s) return n.seq > s;
+    return n.kind > kind;
+  }
+
+  add(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
+    const prev = new Array<Node>(MAX_HEIGHT);
+    let x = this.head;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = x.next[level];
+        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
+        else break;
+      }
+      prev[level] = x;
+    }
+    const h = this.randomHeight();
+    if (h > this.height) {
+      for (let i = this.height; i < h; i++) prev[i] = this.head;
+      this.height = h;
+    }
+    const node = new Node(key, seq, kind, value, h);
+    for (let i = 0; i < h; i++) {
+      node.next[i] = prev[i].next[i];
+      prev[i].next[i] = node;
+    }
+    this.approximateSize += key.length + value.length + NODE_OVERHEAD;
+    this.count++;
+    if (seq < this.minSeq) this.minSeq = seq;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+
+  addRangeTombstone(t: RangeTombstone): void {
+    this.rangeTombstones.push(t);
+    this.approximateSize += t.start.length + t.end.length + NODE_OVERHEAD;
+    if (t.seq < this.minSeq) this.minSeq = t.seq;
+    if (t.seq > this.maxSeq) this.maxSeq = t.seq;
+  }
+
+  /** @internal First node >= (key, seq, kind), or null. */
+  findGreaterOrEqual(key: Uint8Array, seq: number, kind: number): Node | null {
+    let x = this.head;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = x.next[level];
+        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
+        else break;
+      }
+    }
+    return x.next[0];
+  }
+
+  /** @internal Last node < (key, seq, kind), or null. */
+  findLessThan(key: Uint8Array, seq: number, kind: number): Node | null {
+    let x = this.head;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = x.next[level];
+        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
+        else break;
+      }
+    }
+    return x === this.head ? null : x;
+  }
+
+  /** @internal */
+  findLast(): Node | null {
+    let x = this.head;
+    for (let level = this.height - 1; level >= 0; level--) {
+      for (;;) {
+        const nx = x.next[level];
+        if (nx !== null) x = nx;
+        else break;
+      }
+    }
+    return x === this.head ? null : x;
+  }
+
+  /** Newest entry for key with seq <= snapshot, or null. */
+  get(key: Uint8Array, snapshot: number): { seq: number; kind: number; value: Uint8Array } | null {
+    const n = this.findGreaterOrEqual(key, snapshot, KIND_SEEK);
+    if (n !== null && compareBytes(n.key, key) === 0) return n;
+    return null;
+  }
+
+  /** @internal */
+  first(): Node | null {
+    return this.head.next[0];
+  }
+
+  iterator(): InternalIterator {
+    return new MemTableIterator(this);
+  }
+}
+
+class MemTableIterator implements InternalIterator {
+  private node: Node | null = null;
+  constructor(private readonly mem: MemTable) {}
+  valid(): boolean {
+    return this.node !== null;
+  }
+  seekToFirst(): void {
+    this.node = this.mem.first();
+  }
+  seekToLast(): void {
+    this.node = this.mem.findLast();
+  }
+  seek(userKey: Uint8Array, seq: number): void {
+    this.node = this.mem.findGreaterOrEqual(userKey, seq, KIND_SEEK);
+  }
+  next(): void {
+    assert(this.node !== null);
+    this.node = this.node.next[0];
+  }
+  prev(): void {
+    assert(this.node !== null);
+    // No back pointers: search for the last node before the current one.
+    this.node = this.mem.findLessThan(this.node.key, this.node.seq, this.node.kind);
+  }
+  userKey(): Uint8Array {
+    return this.node!.key;
+  }
+  seq(): number {
+    return this.node!.seq;
+  }
+  kind(): number {
+    return this.node!.kind;
+  }
+  value(): Uint8Array {
+    return this.node!.value;
+  }
+  close(): void {}
+}
+
+export { KIND_PUT };

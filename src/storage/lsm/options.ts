@@ -1,0 +1,73 @@
+/** Options with defaults. Sizes in bytes. */
+import type { CompactionFilter, CompactionFilterSpec } from './compaction.ts';
+import type { LogRecoveryMode } from './log_reader.ts';
+
+export type SyncPolicy = 'always' | 'everysec' | 'no';
+
+export interface DBOptions {
+  createIfMissing?: boolean;
+  errorIfExists?: boolean;
+  /** WAL durability: fdatasync per group commit, once a second, or never (OS decides). */
+  syncPolicy?: SyncPolicy;
+  /** Memtable size that triggers a switch to immutable + flush. */
+  memtableSize?: number;
+  /** More unflushed memtables than this forces a synchronous flush (a stall). */
+  maxImmutableMemtables?: number;
+  blockSize?: number;
+  blockRestartInterval?: number;
+  bloomBitsPerKey?: number;
+  compression?: 'none' | 'zstd';
+  targetFileSize?: number;
+  l1TargetBytes?: number;
+  levelMultiplier?: number;
+  numLevels?: number;
+  l0CompactionTrigger?: number;
+  l0SlowdownTrigger?: number;
+  l0StopTrigger?: number;
+  blockCacheBytes?: number;
+  maxOpenFiles?: number;
+  /** 'worker': compactions run in a Bun Worker; 'inline': on the main thread; 'off': only compactRange. */
+  compactionMode?: 'worker' | 'inline' | 'off';
+  /** Module-based filter so it can run inside the worker. */
+  compactionFilter?: CompactionFilterSpec;
+  /** For 'inline' mode and tests: a function filter (ignored by the worker). */
+  compactionFilterFn?: CompactionFilter;
+  /** WAL recovery: torn tails are always tolerated unless 'strict'; 'salvage' skips damaged records in the middle. */
+  walRecovery?: LogRecoveryMode;
+  /** Called when a background flush/compaction fails. */
+  onBackgroundError?: (e: Error) => void;
+}
+
+export type ResolvedOptions = Required<Omit<DBOptions, 'compactionFilter' | 'compactionFilterFn' | 'onBackgroundError'>> &
+  Pick<DBOptions, 'compactionFilter' | 'compactionFilterFn' | 'onBackgroundError'>;
+
+export function resolveOptions(o: DBOptions): ResolvedOptions {
+  const r: ResolvedOptions = {
+    createIfMissing: o.createIfMissing ?? true,
+    errorIfExists: o.errorIfExists ?? false,
+    syncPolicy: o.syncPolicy ?? 'everysec',
+    memtableSize: o.memtableSize ?? 8 * 1024 * 1024,
+    maxImmutableMemtables: o.maxImmutableMemtables ?? 2,
+    blockSize: o.blockSize ?? 4096,
+    blockRestartInterval: o.blockRestartInterval ?? 16,
+    bloomBitsPerKey: o.bloomBitsPerKey ?? 10,
+    compression: o.compression ?? 'none',
+    targetFileSize: o.targetFileSize ?? 4 * 1024 * 1024,
+    l1TargetBytes: o.l1TargetBytes ?? 32 * 1024 * 1024,
+    levelMultiplier: o.levelMultiplier ?? 10,
+    numLevels: o.numLevels ?? 7,
+    l0CompactionTrigger: o.l0CompactionTrigger ?? 4,
+    l0SlowdownTrigger: o.l0SlowdownTrigger ?? 12,
+    l0StopTrigger: o.l0StopTrigger ?? 20,
+    blockCacheBytes: o.blockCacheBytes ?? 64 * 1024 * 1024,
+    maxOpenFiles: o.maxOpenFiles ?? 1000,
+    compactionMode: o.compactionMode ?? 'worker',
+    walRecovery: o.walRecovery ?? 'tolerate-tail',
+    compactionFilter: o.compactionFilter,
+    compactionFilterFn: o.compactionFilterFn,
+    onBackgroundError: o.onBackgroundError,
+  };
+  if (r.numLevels < 2) throw new RangeError('numLevels must be >= 2');
+  if (r.memtableSize < 1024) throw new RangeError('memtableSize too small');
+  return r;
+}

@@ -1,0 +1,258 @@
+/**
+ * SSTable reader. Index, filter and properties are loaded at open; data
+ * blocks are read on demand with positional reads (fs.readSync) and kept in
+ * the shared block cache. Every block's CRC is verified on read.
+ */
+import * as fs from 'node:fs';
+import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
+import { crc32cExtend, unmaskCrc } from './crc32c.ts';
+import { Block, BlockIterator } from './block.ts';
+import { bloomHash, bloomMayContain } from './bloom.ts';
+import { compareBytes, getSeqKind, KIND_SEEK, seqKindOut, trailerHi, trailerLo } from './dbformat.ts';
+import { CorruptionError, assert } from './assert.ts';
+import type { LruCache } from './cache.ts';
+import type { InternalIterator } from './iterator.ts';
+import {
+  type BlockHandle,
+  BLOCK_TRAILER,
+  COMPRESSION_NONE,
+  COMPRESSION_ZSTD,
+  decodeProperties,
+  FOOTER_SIZE,
+  FORMAT_VERSION,
+  TABLE_MAGIC,
+  type TableProperties,
+} from './table_format.ts';
+import * as path from 'node:path';
+
+let nextTableId = 1;
+
+export interface TableStats {
+  bytesRead: number;
+  blockReads: number;
+}
+
+export interface GetResult {
+  seq: number;
+  kind: number;
+  value: Uint8Array;
+}
+
+export class Table {
+  readonly index: Block;
+  readonly filter: Uint8Array;
+  readonly props: TableProperties;
+  /** Unique per open, so block-cache keys never collide across reopenings. */
+  private readonly id = nextTableId++;
+  /** Cache + live iterators; fd closes when it drops to zero. */
+  private refs = 1;
+  readonly name: string;
+
+  private constructor(
+    readonly path: string,
+    readonly fileNumber: number,
+    private readonly fd: number,
+    readonly size: number,
+    private readonly cache: LruCache<Block> | null,
+    readonly stats: TableStats,
+  ) {
+    this.name = pathBase(path);
+    if (size < FOOTER_SIZE) throw new CorruptionError(this.name, 0, `file too short (${size} bytes)`);
+    const footer = new Uint8Array(FOOTER_SIZE);
+    this.pread(footer, size - FOOTER_SIZE);
+    for (let i = 0; i < 8; i++) if (footer[56 + i] !== TABLE_MAGIC[i]) throw new CorruptionError(this.name, size - 8, 'bad table magic');
+    if (unmaskCrc(getFixed32(footer, 52)) !== crc32cExtend(0, footer, 0, 52)) throw new CorruptionError(this.name, size - FOOTER_SIZE, 'footer checksum mismatch');
+    if (getFixed32(footer, 48) !== FORMAT_VERSION) throw new CorruptionError(this.name, size - FOOTER_SIZE + 48, 'unknown format version');
+    const h = (o: number): BlockHandle => ({ offset: getFixed64(footer, o), size: getFixed64(footer, o + 8) });
+    this.index = new Block(this.readBlockContents(h(0)), this.name, h(0).offset);
+    this.filter = this.readBlockContents(h(16));
+    try {
+      this.props = decodeProperties(this.readBlockContents(h(32)));
+    } catch (e) {
+      if (e instanceof CorruptionError) throw e;
+      throw new CorruptionError(this.name, h(32).offset, 'bad properties block');
+    }
+  }
+
+  static open(file: string, fileNumber: number, cache: LruCache<Block> | null, stats: TableStats): Table {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      return new Table(file, fileNumber, fd, size, cache, stats);
+    } catch (e) {
+      fs.closeSync(fd);
+      throw e;
+    }
+  }
+
+  ref(): void {
+    this.refs++;
+  }
+  unref(): void {
+    assert(this.refs > 0, 'table refcount underflow');
+    if (--this.refs === 0) fs.closeSync(this.fd);
+  }
+
+  private pread(buf: Uint8Array, offset: number): void {
+    let done = 0;
+    while (done < buf.length) {
+      const n = fs.readSync(this.fd, buf, done, buf.length - done, offset + done);
+      if (n === 0) throw new CorruptionError(this.name, offset + done, 'unexpected end of file');
+      done += n;
+    }
+    this.stats.bytesRead += buf.length;
+    this.stats.blockReads++;
+  }
+
+  private readBlockContents(h: BlockHandle): Uint8Array {
+    if (h.offset + h.size + BLOCK_TRAILER > this.size) throw new CorruptionError(this.name, h.offset, 'block handle out of range');
+    const buf = new Uint8Array(h.size + BLOCK_TRAILER);
+    this.pread(buf, h.offset);
+    const type = buf[h.size];
+    const expected = unmaskCrc(getFixed32(buf, h.size + 1));
+    if (crc32cExtend(0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
+    const body = buf.subarray(0, h.size);
+    if (type === COMPRESSION_NONE) return body;
+    if (type === COMPRESSION_ZSTD) {
+      try {
+        const d = Bun.zstdDecompressSync(body);
+        return new Uint8Array(d.buffer, d.byteOffset, d.length);
+      } catch {
+        throw new CorruptionError(this.name, h.offset, 'zstd decompression failed');
+      }
+    }
+    throw new CorruptionError(this.name, h.offset, `unknown compression type ${type}`);
+  }
+
+  /** @internal Data block for an index entry's handle, through the cache. */
+  dataBlock(offset: number, size: number): Block {
+    const key = this.id * 4294967296 + offset;
+    if (this.cache !== null) {
+      const b = this.cache.get(key);
+      if (b !== undefined) return b;
+    }
+    const b = new Block(this.readBlockContents({ offset, size }), this.name, offset);
+    this.cache?.set(key, b, b.data.length + 64);
+    return b;
+  }
+
+  /** @internal */
+  blockFromIndexValue(v: Uint8Array): Block {
+    if (!getVarint(v, 0)) throw new CorruptionError(this.name, this.index.fileOffset, 'bad index entry');
+    const off = varintOut.value;
+    if (!getVarint(v, varintOut.offset)) throw new CorruptionError(this.name, this.index.fileOffset, 'bad index entry');
+    return this.dataBlock(off, varintOut.value);
+  }
+
+  mayContain(userKey: Uint8Array, hash = bloomHash(userKey)): boolean {
+    return bloomMayContain(this.filter, hash);
+  }
+
+  /** Newest entry for userKey with seq <= snapshot. */
+  get(userKey: Uint8Array, snapshot: number, hash?: number): GetResult | null {
+    if (!bloomMayContain(this.filter, hash ?? bloomHash(userKey))) return null;
+    const hi = trailerHi(snapshot);
+    const lo = trailerLo(snapshot, KIND_SEEK);
+    const ii = this.index.iterator();
+    ii.seek(userKey, hi, lo);
+    if (!ii.valid()) return null;
+    const bi = this.blockFromIndexValue(ii.value()).iterator();
+    bi.seek(userKey, hi, lo);
+    if (!bi.valid()) return null;
+    if (compareBytes(bi.uk, userKey) !== 0) return null;
+    getSeqKind(bi.ikey);
+    return { seq: seqKindOut.seq, kind: seqKindOut.kind, value: bi.value() };
+  }
+
+  iterator(): InternalIterator {
+    this.ref();
+    return new TableIterator(this);
+  }
+}
+
+function pathBase(p: string): string {
+  return path.basename(p);
+}
+
+/** Two-level iterator: index block -> data block. */
+class TableIterator implements InternalIterator {
+  private readonly ii: BlockIterator;
+  private di: BlockIterator | null = null;
+  private closed = false;
+
+  constructor(private readonly table: Table) {
+    this.ii = table.index.iterator();
+  }
+
+  private loadBlock(): boolean {
+    if (!this.ii.valid()) {
+      this.di = null;
+      return false;
+    }
+    this.di = this.table.blockFromIndexValue(this.ii.value()).iterator();
+    return true;
+  }
+
+  private skipEmptyForward(): void {
+    while (this.di !== null && !this.di.valid()) {
+      this.ii.next();
+      if (!this.loadBlock()) return;
+      this.di!.seekToFirst();
+    }
+  }
+  private skipEmptyBackward(): void {
+    while (this.di !== null && !this.di.valid()) {
+      this.ii.prev();
+      if (!this.loadBlock()) return;
+      this.di!.seekToLast();
+    }
+  }
+
+  valid(): boolean {
+    return this.di !== null && this.di.valid();
+  }
+  seekToFirst(): void {
+    this.ii.seekToFirst();
+    if (this.loadBlock()) this.di!.seekToFirst();
+    this.skipEmptyForward();
+  }
+  seekToLast(): void {
+    this.ii.seekToLast();
+    if (this.loadBlock()) this.di!.seekToLast();
+    this.skipEmptyBackward();
+  }
+  seek(userKey: Uint8Array, seq: number): void {
+    const hi = trailerHi(seq);
+    const lo = trailerLo(seq, KIND_SEEK);
+    this.ii.seek(userKey, hi, lo);
+    if (this.loadBlock()) this.di!.seek(userKey, hi, lo);
+    this.skipEmptyForward();
+  }
+  next(): void {
+    this.di!.next();
+    this.skipEmptyForward();
+  }
+  prev(): void {
+    this.di!.prev();
+    this.skipEmptyBackward();
+  }
+  userKey(): Uint8Array {
+    return this.di!.uk;
+  }
+  seq(): number {
+    getSeqKind(this.di!.ikey);
+    return seqKindOut.seq;
+  }
+  kind(): number {
+    const k = this.di!.ikey;
+    return k[k.length - 8];
+  }
+  value(): Uint8Array {
+    return this.di!.value();
+  }
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.table.unref();
+  }
+}
