@@ -197,9 +197,13 @@ export class Raft {
   }
 
   // Sends an append (or a snapshot chunk) to `to` if its progress allows.
-  private maybeSendAppend(to: number, sendIfEmpty: boolean): boolean {
+  // `force` ignores a full inflight window: used on heartbeat responses so
+  // that a follower whose whole window of appends was lost still gets probed
+  // (otherwise the window would never drain).
+  private maybeSendAppend(to: number, sendIfEmpty: boolean, force = false): boolean {
     const pr = this.prs.get(to);
-    if (!pr || pr.isPaused()) return false;
+    if (!pr) return false;
+    if (pr.isPaused() && !(force && pr.state === "replicate")) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.raftLog.term(prevIndex);
     let ents: Entry[] | undefined;
@@ -635,7 +639,7 @@ export class Raft {
         pr.recentActive = true;
         pr.probeSent = false;
         if (pr.state === "snapshot") this.sendSnapshotChunk(m.from, pr);
-        else if (pr.match < this.raftLog.lastIndex()) this.sendAppend(m.from);
+        else if (pr.match < this.raftLog.lastIndex()) this.maybeSendAppend(m.from, true, true);
         if (this.readOnlyOption !== "safe" || m.context === undefined) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (!acks) return;
