@@ -312,6 +312,12 @@ export class VersionSet {
     return new Version(levels, rds);
   }
 
+  /** Installs edit without logging it (recovery, before a fresh MANIFEST snapshot is written). */
+  applyInMemory(edit: VersionEdit): void {
+    if (edit.logNumber !== undefined) this.logNumber = edit.logNumber;
+    this.setCurrent(this.build(edit));
+  }
+
   /** Persists edit to the MANIFEST (fsync) and installs the new version. */
   logAndApply(edit: VersionEdit): void {
     assert(this.manifest !== null, 'manifest not open');

@@ -1,0 +1,991 @@
+/**
+ * The LSM database. Foreground operations (get/put/write/iterate) are
+ * synchronous; WAL durability is asynchronous group commit; memtable flushes
+ * run in small steps between event-loop turns; compactions run in a Worker.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { assert, CorruptionError } from './assert.ts';
+import { Block } from './block.ts';
+import { LruCache } from './cache.ts';
+import { putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
+import { CompactionRunner, type CompactionFilter, loadCompactionFilter, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
+import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
+import { DBIterator, type IteratorOptions } from './db_iterator.ts';
+import { compareBytes, fileName, KIND_PUT, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
+import { MergingIterator, type InternalIterator } from './iterator.ts';
+import { readLogFile, type LogReadResult } from './log_reader.ts';
+import { LogWriter } from './log_writer.ts';
+import { MemTable } from './memtable.ts';
+import { resolveOptions, type DBOptions, type ResolvedOptions } from './options.ts';
+import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
+import { TableCache } from './table_cache.ts';
+import { type FileMeta, VersionEdit } from './version_edit.ts';
+import { setCurrentFile, syncDir, type Version, VersionSet } from './version_set.ts';
+import { BATCH_HEADER, batchCount, forEachInBatch, WriteBatch } from './write_batch.ts';
+
+export interface Snapshot {
+  readonly seq: number;
+  release(): void;
+}
+
+export interface ReadOptions {
+  snapshot?: Snapshot;
+}
+
+export interface RecoveryReport {
+  walFiles: string[];
+  recordsReplayed: number;
+  /** Torn tails found (and dropped) at the end of WAL files. */
+  tornTails: { file: string; offset: number }[];
+  /** Damaged regions skipped with walRecovery: 'salvage'. */
+  salvaged: { file: string; offset: number; reason: string }[];
+}
+
+export interface LevelStats {
+  level: number;
+  files: number;
+  bytes: number;
+}
+
+export interface DBStats {
+  levels: LevelStats[];
+  sequence: number;
+  memtableBytes: number;
+  memtableEntries: number;
+  immutableMemtables: number;
+  rangeTombstones: number;
+  userBytesWritten: number;
+  walBytesWritten: number;
+  flushBytesWritten: number;
+  compactionBytesRead: number;
+  compactionBytesWritten: number;
+  /** (flush + compaction bytes written) / user bytes written. */
+  writeAmplification: number;
+  tableBytesRead: number;
+  blockReads: number;
+  blockCache: { capacity: number; usage: number; hits: number; misses: number; hitRate: number };
+  openTables: number;
+  flushes: number;
+  compactions: number;
+  trivialMoves: number;
+  stallMs: number;
+  stallCount: number;
+  writeStall: 'none' | 'slowdown' | 'stop';
+  backgroundError: string | null;
+  snapshots: number;
+  liveIterators: number;
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+interface Retired {
+  w: LogWriter;
+  inflight: number;
+}
+
+/** A memtable flush in progress (incremental, or finished synchronously on stall). */
+interface FlushJob {
+  mem: MemTable;
+  number: number;
+  runner: CompactionRunner;
+  done: boolean;
+}
+
+export class DB {
+  private readonly o: ResolvedOptions;
+  private readonly vs: VersionSet;
+  private readonly tc: TableCache;
+  private readonly blockCache: LruCache<Block>;
+  private mem: MemTable;
+  private imms: MemTable[] = [];
+  private log!: LogWriter;
+  private closed = false;
+  private bgError: Error | null = null;
+
+  // Group commit state.
+  private commitScheduled = false;
+  private writtenSeq = 0;
+  private syncedSeq = 0;
+  private syncInFlight = false;
+  private waiters: Waiter[] = [];
+  private everysecTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly logInflight = new Map<LogWriter, number>();
+  private readonly retiredLogs = new Set<LogWriter>();
+
+  // Snapshots / iterators.
+  private readonly snapshots = new Map<number, number>();
+  private liveIterators = 0;
+
+  // Range tombstones (persisted + in memtables) and their lookup structure.
+  private memRangeDels: RangeTombstone[] = [];
+  private frag: FragmentedRangeDels | null = null;
+
+  // Background work.
+  private flushJob: FlushJob | null = null;
+  private flushLoopRunning = false;
+  private compacting = false;
+  private manualCompactions = 0;
+  private worker: Worker | null = null;
+  private workerSeq = 0;
+  private readonly workerCalls = new Map<number, { resolve: (r: CompactionJobResult) => void; reject: (e: Error) => void }>();
+  private inlineFilter: CompactionFilter | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private writableWaiters: (() => void)[] = [];
+  private stopSince = 0;
+
+  // Stats.
+  private st = {
+    userBytes: 0,
+    walBytes: 0,
+    flushBytes: 0,
+    compactionRead: 0,
+    compactionWritten: 0,
+    flushes: 0,
+    compactions: 0,
+    trivialMoves: 0,
+    stallMs: 0,
+    stallCount: 0,
+  };
+
+  /** What WAL recovery found when opening. */
+  recovery: RecoveryReport = { walFiles: [], recordsReplayed: 0, tornTails: [], salvaged: [] };
+
+  private constructor(
+    readonly dir: string,
+    options: DBOptions,
+  ) {
+    this.o = resolveOptions(options);
+    this.vs = new VersionSet(dir, this.o.numLevels);
+    this.blockCache = new LruCache<Block>(this.o.blockCacheBytes);
+    this.tc = new TableCache(dir, this.o.maxOpenFiles, this.blockCache);
+    this.mem = new MemTable(0);
+  }
+
+  static async open(dir: string, options: DBOptions = {}): Promise<DB> {
+    const db = new DB(dir, options);
+    if (db.o.compactionMode === 'inline') {
+      db.inlineFilter = db.o.compactionFilterFn ?? (await loadCompactionFilter(db.o.compactionFilter));
+    }
+    db.openSync();
+    return db;
+  }
+
+  private openSync(): void {
+    const o = this.o;
+    if (!fs.existsSync(this.dir)) {
+      if (!o.createIfMissing) throw new Error(`${this.dir} does not exist`);
+      fs.mkdirSync(this.dir, { recursive: true });
+    }
+    const exists = this.vs.recover();
+    if (exists && o.errorIfExists) throw new Error(`${this.dir} already exists`);
+    if (!exists && !o.createIfMissing) throw new Error(`${this.dir} is not a database`);
+    // Replay WALs newer than the manifest's log number.
+    const logs = fs
+      .readdirSync(this.dir)
+      .filter((f) => /^\d+\.log$/.test(f))
+      .map((f) => Number(f.slice(0, -4)))
+      .filter((n) => n >= this.vs.logNumber)
+      .sort((a, b) => a - b);
+    const edit = new VersionEdit();
+    let mem = new MemTable(0);
+    const recoveredDels: RangeTombstone[] = [];
+    for (const n of logs) {
+      if (n >= this.vs.nextFileNumber) this.vs.nextFileNumber = n + 1;
+      const file = fileName(this.dir, n, 'log');
+      this.recovery.walFiles.push(path.basename(file));
+      let res: LogReadResult;
+      res = readLogFile(file, o.walRecovery);
+      if (res.tornTailAt !== undefined) this.recovery.tornTails.push({ file: path.basename(file), offset: res.tornTailAt });
+      for (const s of res.skipped) this.recovery.salvaged.push({ file: path.basename(file), ...s });
+      for (const rec of res.records) {
+        const ok = forEachInBatch(rec.data, (kind, key, value, seq) => {
+          if (kind === KIND_RANGE_DELETE) {
+            const t = { start: key, end: value, seq };
+            mem.addRangeTombstone(t);
+            recoveredDels.push(t);
+          } else mem.add(key, seq, kind, value);
+        });
+        if (!ok) {
+          if (o.walRecovery === 'salvage') {
+            this.recovery.salvaged.push({ file: path.basename(file), offset: rec.offset, reason: 'malformed batch' });
+            continue;
+          }
+          throw new CorruptionError(path.basename(file), rec.offset, 'malformed write batch');
+        }
+        this.recovery.recordsReplayed++;
+        const last = rec.data.length >= BATCH_HEADER ? getBatchLastSeq(rec.data) : 0;
+        if (last > this.vs.lastSequence) this.vs.lastSequence = last;
+        if (mem.approximateSize >= o.memtableSize) {
+          this.flushRecovered(mem, edit, recoveredDels);
+          mem = new MemTable(0);
+        }
+      }
+    }
+    if (mem.count > 0 || mem.rangeTombstones.length > 0) this.flushRecovered(mem, edit, recoveredDels);
+    const logNumber = this.vs.newFileNumber();
+    edit.logNumber = logNumber;
+    this.vs.applyInMemory(edit);
+    this.vs.logNumber = logNumber;
+    this.log = LogWriter.create(fileName(this.dir, logNumber, 'log'));
+    this.mem = new MemTable(logNumber);
+    // Always start a fresh manifest: compacts it and makes CURRENT point at a known-good file.
+    this.vs.writeNewManifest();
+    syncDir(this.dir);
+    this.writtenSeq = this.syncedSeq = this.vs.lastSequence;
+    this.deleteObsoleteFiles();
+    if (o.syncPolicy === 'everysec') {
+      this.everysecTimer = setInterval(() => this.commitGroup(true), 1000);
+      this.everysecTimer.unref?.();
+    }
+    this.maybeScheduleCompaction();
+  }
+
+  /** Writes a recovered memtable to an L0 table synchronously (open path). */
+  private flushRecovered(mem: MemTable, edit: VersionEdit, dels: RangeTombstone[]): void {
+    const number = this.vs.newFileNumber();
+    const all = this.vs.current.rangeDels.concat(dels);
+    const runner = this.newFlushRunner(mem, number, all, this.vs.lastSequence);
+    runner.step(Number.MAX_SAFE_INTEGER);
+    for (const f of runner.outputs) {
+      syncFile(fileName(this.dir, f.number, 'sst'));
+      edit.added.push({ level: 0, file: f });
+      this.st.flushBytes += f.size;
+    }
+    edit.addRangeDels.push(...mem.rangeTombstones.map((t) => ({ seq: t.seq, start: t.start.slice(), end: t.end.slice() })));
+    // Install now so a later recovered memtable's flush sees these files/tombstones.
+    this.vs.applyInMemory(edit);
+    edit.added = [];
+    edit.addRangeDels = [];
+  }
+
+  private newFlushRunner(mem: MemTable, number: number, rangeDels: RangeTombstone[], smallestSnapshot: number): CompactionRunner {
+    return new CompactionRunner(
+      mem.iterator(),
+      {
+        dir: this.dir,
+        outputNumbers: [number],
+        targetFileSize: Number.MAX_SAFE_INTEGER,
+        bottommost: false,
+        smallestSnapshot,
+        rangeDels: rangeDels.filter((t) => t.seq <= smallestSnapshot),
+        table: this.tableOptions(),
+        sync: false,
+      },
+      null,
+    );
+  }
+
+  private tableOptions() {
+    return {
+      blockSize: this.o.blockSize,
+      restartInterval: this.o.blockRestartInterval,
+      bloomBitsPerKey: this.o.bloomBitsPerKey,
+      compression: this.o.compression,
+    };
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
+    this.checkOpen();
+    const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
+    let r = this.mem.get(key, snap);
+    if (r === null) {
+      for (let i = this.imms.length - 1; i >= 0 && r === null; i--) r = this.imms[i].get(key, snap);
+      if (r === null) r = this.vs.current.get(key, snap, this.tc);
+    }
+    if (r === null || r.kind !== KIND_PUT) return undefined;
+    const rd = this.rangeDels();
+    if (!rd.empty && rd.covers(key, r.seq, snap)) return undefined;
+    // Copy: callers must not be able to mutate memtable or cached block bytes.
+    return r.value.slice();
+  }
+
+  has(key: Uint8Array, opts?: ReadOptions): boolean {
+    return this.get(key, opts) !== undefined;
+  }
+
+  snapshot(): Snapshot {
+    this.checkOpen();
+    const seq = this.vs.lastSequence;
+    this.snapshots.set(seq, (this.snapshots.get(seq) ?? 0) + 1);
+    let released = false;
+    return {
+      seq,
+      release: () => {
+        if (released) return;
+        released = true;
+        const n = this.snapshots.get(seq)! - 1;
+        if (n === 0) this.snapshots.delete(seq);
+        else this.snapshots.set(seq, n);
+      },
+    };
+  }
+
+  iterator(opts: IteratorOptions = {}): DBIterator {
+    this.checkOpen();
+    const seq = opts.snapshot?.seq ?? this.vs.lastSequence;
+    const v = this.vs.current;
+    this.vs.ref(v);
+    const children: InternalIterator[] = [this.mem.iterator()];
+    for (let i = this.imms.length - 1; i >= 0; i--) children.push(this.imms[i].iterator());
+    children.push(...v.iterators(this.tc));
+    this.liveIterators++;
+    return new DBIterator(new MergingIterator(children), seq, this.rangeDels(), opts, () => {
+      this.liveIterators--;
+      if (this.vs.unref(v) && !this.closed) this.deleteObsoleteFiles();
+    });
+  }
+
+  private rangeDels(): FragmentedRangeDels {
+    if (this.frag === null) this.frag = new FragmentedRangeDels(this.allRangeDels());
+    return this.frag;
+  }
+
+  private allRangeDels(): RangeTombstone[] {
+    return (this.vs.current.rangeDels as RangeTombstone[]).concat(this.memRangeDels);
+  }
+
+  // --------------------------------------------------------------- writes
+
+  put(key: Uint8Array, value: Uint8Array): void {
+    const kl = key.length;
+    const vl = value.length;
+    const rep = new Uint8Array(BATCH_HEADER + 1 + varintLength(kl) + kl + varintLength(vl) + vl);
+    putFixed32(rep, 8, 1);
+    rep[BATCH_HEADER] = KIND_PUT;
+    let off = putVarint(rep, BATCH_HEADER + 1, kl);
+    rep.set(key, off);
+    off = putVarint(rep, off + kl, vl);
+    rep.set(value, off);
+    this.commit(rep, 1);
+  }
+
+  delete(key: Uint8Array): void {
+    this.write(new WriteBatch().delete(key));
+  }
+
+  deleteRange(start: Uint8Array, end: Uint8Array): void {
+    this.write(new WriteBatch().deleteRange(start, end));
+  }
+
+  /** Applies the batch atomically (one WAL record). Durable after whenDurable() resolves. */
+  write(batch: WriteBatch): void {
+    if (batch.count === 0) return;
+    this.commit(batch.encode(0), batch.count);
+  }
+
+  private commit(rep: Uint8Array, count: number): void {
+    this.checkOpen();
+    const first = this.vs.lastSequence + 1;
+    putFixed64(rep, 0, first);
+    this.log.addRecord(rep);
+    const mem = this.mem;
+    let tombstones = false;
+    forEachInBatch(rep, (kind, key, value, seq) => {
+      if (kind === KIND_RANGE_DELETE) {
+        const t = { start: key, end: value, seq };
+        mem.addRangeTombstone(t);
+        this.memRangeDels.push(t);
+        tombstones = true;
+      } else {
+        mem.add(key, seq, kind, value);
+      }
+    });
+    if (tombstones) this.frag = null;
+    this.vs.lastSequence = first + count - 1;
+    this.st.userBytes += rep.length - BATCH_HEADER;
+    this.st.walBytes += rep.length;
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(this.commitGroupFn);
+    }
+    // Bound memory used by staged WAL bytes within one long synchronous burst.
+    if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
+    if (mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
+  }
+
+  private readonly commitGroupFn = (): void => this.commitGroup(false);
+
+  /** Group commit: one write() per event-loop turn, then fdatasync per the sync policy. */
+  private commitGroup(timer: boolean): void {
+    this.commitScheduled = false;
+    if (this.closed) return;
+    try {
+      this.log.flushToOs();
+    } catch (e) {
+      this.setBgError(e as Error);
+      return;
+    }
+    this.writtenSeq = this.vs.lastSequence;
+    const policy = this.o.syncPolicy;
+    if (policy === 'no') this.resolveWaiters(this.writtenSeq);
+    else if (policy === 'always' || timer) this.startSync();
+  }
+
+  private startSync(): void {
+    if (this.syncInFlight || this.syncedSeq >= this.writtenSeq) return;
+    const target = this.writtenSeq;
+    const w = this.log;
+    this.syncInFlight = true;
+    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
+    fs.fdatasync(w.fd, (err) => {
+      this.syncInFlight = false;
+      const n = this.logInflight.get(w)! - 1;
+      if (n === 0) this.logInflight.delete(w);
+      else this.logInflight.set(w, n);
+      if (n === 0 && this.retiredLogs.has(w)) {
+        this.retiredLogs.delete(w);
+        w.close();
+      }
+      if (err) {
+        this.setBgError(err);
+        return;
+      }
+      if (target > this.syncedSeq) this.syncedSeq = target;
+      this.resolveWaiters(this.syncedSeq);
+      if (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq) this.startSync();
+    });
+  }
+
+  private resolveWaiters(upTo: number): void {
+    if (this.waiters.length === 0) return;
+    const keep: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.seq <= upTo) w.resolve();
+      else keep.push(w);
+    }
+    this.waiters = keep;
+  }
+
+  /**
+   * Resolves once every write issued so far is durable per the sync policy:
+   * fdatasync'ed ('always', 'everysec' - up to a second later) or handed to the OS ('no').
+   */
+  whenDurable(): Promise<void> {
+    const seq = this.vs.lastSequence;
+    const durable = this.o.syncPolicy === 'no' ? this.writtenSeq : this.syncedSeq;
+    if (seq <= durable) return Promise.resolve();
+    if (this.bgError !== null) return Promise.reject(this.bgError);
+    return new Promise((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+  }
+
+  /** Forces the WAL to disk now regardless of policy. */
+  async syncWal(): Promise<void> {
+    this.checkOpen();
+    this.log.flushToOs();
+    this.writtenSeq = this.vs.lastSequence;
+    if (this.syncedSeq >= this.writtenSeq) return;
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.writtenSeq, resolve, reject }));
+    this.startSync();
+    return p;
+  }
+
+  private rotateMemtable(): void {
+    const old = this.log;
+    old.flushToOs();
+    this.writtenSeq = this.vs.lastSequence;
+    if (this.o.syncPolicy !== 'no') {
+      // Everything so far is in this log: one sync makes all of it durable.
+      fs.fdatasyncSync(old.fd);
+      this.syncedSeq = this.writtenSeq;
+      this.resolveWaiters(this.syncedSeq);
+    } else {
+      this.resolveWaiters(this.writtenSeq);
+    }
+    if (this.logInflight.has(old)) this.retiredLogs.add(old);
+    else old.close();
+    const n = this.vs.newFileNumber();
+    this.log = LogWriter.create(fileName(this.dir, n, 'log'));
+    this.imms.push(this.mem);
+    this.mem = new MemTable(n);
+    if (this.imms.length > this.o.maxImmutableMemtables) {
+      // Writers outran flushing: finish the oldest flush now (a stall).
+      const t0 = performance.now();
+      while (this.imms.length > this.o.maxImmutableMemtables) this.flushOldestSync();
+      this.st.stallMs += performance.now() - t0;
+      this.st.stallCount++;
+    }
+    this.scheduleFlush();
+  }
+
+  // --------------------------------------------------------------- flush
+
+  private startFlushJob(): FlushJob {
+    assert(this.flushJob === null && this.imms.length > 0);
+    const mem = this.imms[0];
+    const number = this.vs.newFileNumber();
+    this.vs.pendingOutputs.add(number);
+    const job: FlushJob = { mem, number, runner: this.newFlushRunner(mem, number, this.allRangeDels(), this.smallestSnapshot()), done: false };
+    this.flushJob = job;
+    return job;
+  }
+
+  /** Completes the oldest immutable memtable's flush synchronously. */
+  private flushOldestSync(): void {
+    const job = this.flushJob ?? this.startFlushJob();
+    job.runner.step(Number.MAX_SAFE_INTEGER);
+    for (const f of job.runner.outputs) syncFile(fileName(this.dir, f.number, 'sst'));
+    this.installFlush(job);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushLoopRunning || this.imms.length === 0 || this.closed) return;
+    this.flushLoopRunning = true;
+    void this.flushLoop().finally(() => {
+      this.flushLoopRunning = false;
+      if (this.imms.length > 0 && !this.closed && this.bgError === null) this.scheduleFlush();
+      else this.notifyIdle();
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.imms.length > 0 && !this.closed && this.bgError === null) {
+      const job = this.flushJob ?? this.startFlushJob();
+      try {
+        // Small steps keep foreground latency low.
+        while (!job.done && !job.runner.step(2000)) {
+          await new Promise<void>((r) => setImmediate(r));
+          if (this.closed) return;
+        }
+        if (job.done) continue; // finished synchronously by a stall meanwhile
+        for (const f of job.runner.outputs) await syncFileAsync(fileName(this.dir, f.number, 'sst'));
+        if (job.done || this.closed) continue;
+        this.installFlush(job);
+      } catch (e) {
+        this.setBgError(e as Error);
+        return;
+      }
+    }
+  }
+
+  private installFlush(job: FlushJob): void {
+    assert(this.imms[0] === job.mem, 'flush order');
+    job.done = true;
+    const edit = new VersionEdit();
+    for (const f of job.runner.outputs) edit.added.push({ level: 0, file: f });
+    edit.addRangeDels = job.mem.rangeTombstones.map((t) => ({ seq: t.seq, start: t.start, end: t.end }));
+    const nextLog = this.imms.length > 1 ? this.imms[1].logNumber : this.mem.logNumber;
+    edit.logNumber = nextLog;
+    this.vs.logAndApply(edit);
+    this.imms.shift();
+    const moved = new Set(job.mem.rangeTombstones);
+    if (moved.size > 0) {
+      this.memRangeDels = this.memRangeDels.filter((t) => !moved.has(t));
+      this.frag = null;
+    }
+    this.vs.pendingOutputs.delete(job.number);
+    this.flushJob = null;
+    this.st.flushes++;
+    for (const f of job.runner.outputs) this.st.flushBytes += f.size;
+    this.deleteObsoleteFiles();
+    this.maybeScheduleCompaction();
+    this.notifyWritable();
+  }
+
+  /** Flushes the active memtable (if non-empty) and waits for all flushes. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    if (this.mem.count > 0 || this.mem.rangeTombstones.length > 0) this.rotateMemtable();
+    while ((this.imms.length > 0 || this.flushLoopRunning) && this.bgError === null && !this.closed) {
+      this.scheduleFlush();
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+    if (this.bgError !== null) throw this.bgError;
+  }
+
+  // ----------------------------------------------------------- compaction
+
+  private smallestSnapshot(): number {
+    let m = this.vs.lastSequence;
+    for (const s of this.snapshots.keys()) if (s < m) m = s;
+    return m;
+  }
+
+  private maybeScheduleCompaction(): void {
+    if (this.compacting || this.closed || this.bgError !== null || this.manualCompactions > 0 || this.o.compactionMode === 'off') return;
+    const c = pickCompaction(this.vs.current, this.o, this.vs.compactPointers);
+    if (c === null) return;
+    this.compacting = true;
+    void this.runCompaction(c)
+      .catch((e: Error) => this.setBgError(e))
+      .finally(() => {
+        this.compacting = false;
+        this.notifyIdle();
+        this.maybeScheduleCompaction();
+      });
+  }
+
+  private async runCompaction(c: PickedCompaction): Promise<void> {
+    const edit = new VersionEdit();
+    if (c.pointer !== null) edit.compactPointers.push({ level: c.level, key: c.pointer });
+    if (c.trivialMove) {
+      const f = c.inputs[0][0];
+      edit.deleted.push({ level: c.level, number: f.number });
+      edit.added.push({ level: c.outputLevel, file: f });
+      this.vs.logAndApply(edit);
+      this.st.trivialMoves++;
+      this.notifyWritable();
+      return;
+    }
+    let inputBytes = 0;
+    for (const fl of c.inputs) for (const f of fl) inputBytes += f.size;
+    const nOut = Math.ceil((inputBytes * 1.5) / this.o.targetFileSize) + 4;
+    const outputNumbers: number[] = [];
+    for (let i = 0; i < nOut; i++) {
+      const n = this.vs.newFileNumber();
+      outputNumbers.push(n);
+      this.vs.pendingOutputs.add(n);
+    }
+    const smallestSnapshot = this.smallestSnapshot();
+    const job: CompactionJob = {
+      params: {
+        dir: this.dir,
+        outputNumbers,
+        targetFileSize: this.o.targetFileSize,
+        bottommost: c.bottommost,
+        smallestSnapshot,
+        rangeDels: this.allRangeDels()
+          .filter((t) => t.seq <= smallestSnapshot)
+          .map((t) => ({ seq: t.seq, start: t.start, end: t.end })),
+        table: this.tableOptions(),
+        sync: true,
+      },
+      inputs: c.inputs,
+      sourceLevel: c.level,
+      filter: this.o.compactionFilter,
+    };
+    let result: CompactionJobResult;
+    try {
+      result = this.o.compactionMode === 'worker' ? await this.runInWorker(job) : await runCompactionJob(job, this.inlineFilter);
+    } finally {
+      for (const n of outputNumbers) this.vs.pendingOutputs.delete(n);
+    }
+    if (this.closed) return;
+    for (const fl of c.inputs) for (const f of fl) edit.deleted.push({ level: fl === c.inputs[0] ? c.level : c.outputLevel, number: f.number });
+    for (const f of result.outputs) edit.added.push({ level: c.outputLevel, file: f });
+    // Keep output numbers pending until installed (deleteObsoleteFiles could run in between otherwise).
+    this.gcRangeDels(edit, c, result.outputs);
+    this.vs.logAndApply(edit);
+    this.st.compactions++;
+    this.st.compactionRead += result.bytesRead;
+    this.st.compactionWritten += result.stats.bytesWritten;
+    this.frag = null;
+    this.deleteObsoleteFiles();
+    this.notifyWritable();
+  }
+
+  /** Drops persisted range tombstones whose covered points are physically gone everywhere. */
+  private gcRangeDels(edit: VersionEdit, c: PickedCompaction, outputs: FileMeta[]): void {
+    const v = this.vs.current;
+    if (v.rangeDels.length === 0) return;
+    const deleted = new Set<number>();
+    for (const fl of c.inputs) for (const f of fl) deleted.add(f.number);
+    const files = v.allFiles().filter((f) => !deleted.has(f.number)).concat(outputs);
+    const smallest = this.smallestSnapshot();
+    for (const t of v.rangeDels) {
+      if (t.seq > smallest) continue;
+      const stillNeeded = files.some((f) => {
+        if (f.cleanSeq >= t.seq || f.smallestSeq > t.seq) return false;
+        const lo = f.smallest.subarray(0, f.smallest.length - 8);
+        const hi = f.largest.subarray(0, f.largest.length - 8);
+        return compareBytes(hi, t.start) >= 0 && compareBytes(lo, t.end) < 0;
+      });
+      if (!stillNeeded) edit.removeRangeDels.push(t.seq);
+    }
+  }
+
+  private runInWorker(job: CompactionJob): Promise<CompactionJobResult> {
+    if (this.worker === null) {
+      this.worker = new Worker(new URL('./compaction_worker.ts', import.meta.url).href);
+      this.worker.unref?.();
+      this.worker.onmessage = (ev: MessageEvent) => {
+        const m = ev.data as { id: number; ok: boolean; result?: CompactionJobResult; error?: { name: string; message: string; file?: string; offset?: number; detail?: string } };
+        const call = this.workerCalls.get(m.id);
+        if (call === undefined) return;
+        this.workerCalls.delete(m.id);
+        if (m.ok) call.resolve(m.result!);
+        else {
+          const e = m.error!;
+          call.reject(e.name === 'CorruptionError' && e.file !== undefined ? new CorruptionError(e.file, e.offset ?? 0, e.detail ?? e.message) : Object.assign(new Error(e.message), { name: e.name }));
+        }
+      };
+      this.worker.onerror = (ev: ErrorEvent) => {
+        for (const c of this.workerCalls.values()) c.reject(new Error(`compaction worker failed: ${ev.message}`));
+        this.workerCalls.clear();
+      };
+    }
+    const id = ++this.workerSeq;
+    return new Promise((resolve, reject) => {
+      this.workerCalls.set(id, { resolve, reject });
+      this.worker!.postMessage({ id, job });
+    });
+  }
+
+  /**
+   * Compacts every file overlapping [start, end] (user keys, inclusive; null = unbounded)
+   * down to the deepest level that holds data in that range.
+   */
+  async compactRange(start: Uint8Array | null = null, end: Uint8Array | null = null): Promise<void> {
+    await this.flush();
+    this.manualCompactions++;
+    try {
+      while (this.compacting) await new Promise<void>((r) => this.idleWaiters.push(r));
+      let maxLevel = 1;
+      const v0 = this.vs.current;
+      for (let l = 1; l < this.o.numLevels; l++) if (v0.overlapping(l, start, end).length > 0) maxLevel = l;
+      for (let level = 0; level < maxLevel; level++) {
+        const files = this.vs.current.overlapping(level, start, end);
+        if (files.length === 0) continue;
+        this.compacting = true;
+        try {
+          await this.runCompaction(setupCompaction(this.vs.current, level, files, false));
+        } finally {
+          this.compacting = false;
+        }
+        if (this.closed) return;
+      }
+    } finally {
+      this.manualCompactions--;
+      this.notifyIdle();
+    }
+    if (this.bgError !== null) throw this.bgError;
+    this.maybeScheduleCompaction();
+  }
+
+  /** Waits until no flush or compaction is running or pending. */
+  async waitForIdle(): Promise<void> {
+    for (;;) {
+      if (this.bgError !== null) throw this.bgError;
+      if (!this.compacting && !this.flushLoopRunning && this.imms.length === 0) {
+        this.maybeScheduleCompaction();
+        if (!this.compacting) return;
+      }
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+  }
+
+  private notifyIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const r of w) r();
+  }
+
+  get writeStall(): 'none' | 'slowdown' | 'stop' {
+    const l0 = this.vs.current.files[0].length;
+    if (l0 >= this.o.l0StopTrigger) return 'stop';
+    if (l0 >= this.o.l0SlowdownTrigger) return 'slowdown';
+    return 'none';
+  }
+
+  /**
+   * Resolves when writes are no longer at the L0 stop trigger. Writes are never
+   * refused (the API is synchronous); callers apply backpressure by awaiting this.
+   */
+  whenWritable(): Promise<void> {
+    if (this.writeStall !== 'stop' || this.closed) return Promise.resolve();
+    if (this.stopSince === 0) this.stopSince = performance.now();
+    return new Promise((r) => this.writableWaiters.push(r));
+  }
+
+  private notifyWritable(): void {
+    if (this.writeStall === 'stop') return;
+    if (this.stopSince !== 0) {
+      this.st.stallMs += performance.now() - this.stopSince;
+      this.st.stallCount++;
+      this.stopSince = 0;
+    }
+    const w = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const r of w) r();
+  }
+
+  // ----------------------------------------------------------- files
+
+  private deleteObsoleteFiles(): void {
+    const live = this.vs.liveFileNumbers();
+    const minLog = this.imms.length > 0 ? this.imms[0].logNumber : this.mem.logNumber;
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      let m: RegExpExecArray | null;
+      let remove = false;
+      if ((m = /^(\d+)\.sst$/.exec(name))) {
+        const n = Number(m[1]);
+        if (!live.has(n)) {
+          this.tc.evict(n);
+          remove = true;
+        }
+      } else if ((m = /^(\d+)\.log$/.exec(name))) {
+        remove = Number(m[1]) < Math.min(minLog, this.vs.logNumber);
+      } else if ((m = /^MANIFEST-(\d+)$/.exec(name))) {
+        remove = Number(m[1]) !== this.vs.manifestNumber;
+      } else if (name.endsWith('.tmp')) {
+        remove = true;
+      }
+      if (remove) {
+        try {
+          fs.unlinkSync(path.join(this.dir, name));
+        } catch {}
+      }
+    }
+  }
+
+  /**
+   * Consistent copy of the database in `target` (must not exist): tables are
+   * hard-linked, live WALs copied, and a fresh MANIFEST/CURRENT written.
+   */
+  async checkpoint(target: string): Promise<void> {
+    this.checkOpen();
+    if (fs.existsSync(target)) throw new Error(`${target} already exists`);
+    fs.mkdirSync(target, { recursive: true });
+    // Everything below is synchronous, so no write can interleave.
+    this.log.flushToOs();
+    fs.fdatasyncSync(this.log.fd);
+    for (const f of this.vs.current.allFiles()) {
+      const src = fileName(this.dir, f.number, 'sst');
+      const dst = fileName(target, f.number, 'sst');
+      try {
+        fs.linkSync(src, dst);
+      } catch {
+        fs.copyFileSync(src, dst); // cross-device
+      }
+    }
+    const logs = [...this.imms.map((m) => m.logNumber), this.mem.logNumber];
+    for (const n of logs) {
+      const src = fileName(this.dir, n, 'log');
+      if (fs.existsSync(src)) {
+        fs.copyFileSync(src, fileName(target, n, 'log'));
+        syncFile(fileName(target, n, 'log'));
+      }
+    }
+    const e = this.vs.snapshotEdit();
+    e.logNumber = logs[0];
+    const mnum = this.vs.nextFileNumber + 1;
+    e.nextFileNumber = mnum + 1;
+    const w = LogWriter.create(manifestName(target, mnum));
+    w.addRecord(e.encode());
+    w.syncSync();
+    w.close();
+    setCurrentFile(target, path.basename(manifestName(target, mnum)));
+  }
+
+  // ----------------------------------------------------------- misc
+
+  stats(): DBStats {
+    const v = this.vs.current;
+    const levels = v.files.map((fl, level) => ({ level, files: fl.length, bytes: v.levelBytes(level) }));
+    const bc = this.blockCache;
+    const user = this.st.userBytes;
+    return {
+      levels,
+      sequence: this.vs.lastSequence,
+      memtableBytes: this.mem.approximateSize,
+      memtableEntries: this.mem.count,
+      immutableMemtables: this.imms.length,
+      rangeTombstones: this.allRangeDels().length,
+      userBytesWritten: user,
+      walBytesWritten: this.st.walBytes,
+      flushBytesWritten: this.st.flushBytes,
+      compactionBytesRead: this.st.compactionRead,
+      compactionBytesWritten: this.st.compactionWritten,
+      writeAmplification: user === 0 ? 0 : (this.st.walBytes + this.st.flushBytes + this.st.compactionWritten) / user,
+      tableBytesRead: this.tc.stats.bytesRead,
+      blockReads: this.tc.stats.blockReads,
+      blockCache: { capacity: bc.capacity, usage: bc.usage, hits: bc.hits, misses: bc.misses, hitRate: bc.hits + bc.misses === 0 ? 0 : bc.hits / (bc.hits + bc.misses) },
+      openTables: this.tc.openTables,
+      flushes: this.st.flushes,
+      compactions: this.st.compactions,
+      trivialMoves: this.st.trivialMoves,
+      stallMs: this.st.stallMs + (this.stopSince !== 0 ? performance.now() - this.stopSince : 0),
+      stallCount: this.st.stallCount,
+      writeStall: this.writeStall,
+      backgroundError: this.bgError?.message ?? null,
+      snapshots: [...this.snapshots.values()].reduce((a, b) => a + b, 0),
+      liveIterators: this.liveIterators,
+    };
+  }
+
+  get lastSequence(): number {
+    return this.vs.lastSequence;
+  }
+
+  private setBgError(e: Error): void {
+    if (this.bgError === null) {
+      this.bgError = e;
+      this.o.onBackgroundError?.(e);
+    }
+    for (const w of this.waiters) w.reject(e);
+    this.waiters = [];
+    this.notifyIdle();
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error('database is closed');
+  }
+
+  /** Waits for running background work, makes the WAL durable, releases resources. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Let an in-flight compaction finish so its outputs are installed or discarded cleanly.
+    while (this.compacting) await new Promise<void>((r) => this.idleWaiters.push(r));
+    this.closed = true;
+    if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
+    let err: Error | null = null;
+    try {
+      this.log.flushToOs();
+      if (this.o.syncPolicy !== 'no') fs.fdatasyncSync(this.log.fd);
+      this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
+    } catch (e) {
+      err = e as Error;
+    }
+    this.resolveWaiters(this.vs.lastSequence);
+    while (this.logInflight.size > 0) await new Promise((r) => setTimeout(r, 1));
+    this.log.close();
+    for (const w of this.retiredLogs) w.close();
+    this.retiredLogs.clear();
+    if (this.flushJob !== null) {
+      this.flushJob.runner.abort();
+      this.vs.pendingOutputs.delete(this.flushJob.number);
+    }
+    this.vs.close();
+    this.tc.close();
+    this.blockCache.clear();
+    this.worker?.terminate();
+    this.worker = null;
+    this.notifyIdle();
+    if (err !== null) throw err;
+  }
+}
+
+function getBatchLastSeq(rep: Uint8Array): number {
+  const first = rep[0] + rep[1] * 256 + rep[2] * 65536 + rep[3] * 16777216 + (rep[4] + rep[5] * 256 + rep[6] * 65536 + rep[7] * 16777216) * 4294967296;
+  return first + batchCount(rep) - 1;
+}
+
+function syncFile(p: string): void {
+  const fd = fs.openSync(p, 'r+');
+  try {
+    fs.fdatasyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function syncFileAsync(p: string): Promise<void> {
+  const h = await fs.promises.open(p, 'r+');
+  try {
+    await h.datasync();
+  } finally {
+    await h.close();
+  }
+}
