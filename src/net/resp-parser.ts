@@ -130,7 +130,8 @@ export class RespParser {
       const dataStart = lcr + 2;
       const dataEnd = dataStart + len;
       if (dataEnd + 2 > buf.length) return this.incomplete(dataEnd + 2 - start, start);
-      args[i] = buf.subarray(dataStart, dataEnd);
+      // A direct view is measurably cheaper than subarray() on this hot path.
+      args[i] = new Uint8Array(buf.buffer, buf.byteOffset + dataStart, len);
       p = dataEnd + 2; // Redis skips the trailing CRLF without checking it
     }
     this.pos = p;
