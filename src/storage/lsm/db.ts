@@ -161,6 +161,7 @@ export class DB {
   ) {
     this.o = resolveOptions(options);
     this.vs = new VersionSet(dir, this.o.numLevels);
+    this.vs.useFsync = this.o.fsync;
     this.blockCache = new LruCache<Block>(this.o.blockCacheBytes);
     this.tc = new TableCache(dir, this.o.maxOpenFiles, this.blockCache);
     this.mem = new MemTable(0);
@@ -235,7 +236,7 @@ export class DB {
     this.mem = new MemTable(logNumber);
     // Always start a fresh manifest: compacts it and makes CURRENT point at a known-good file.
     this.vs.writeNewManifest();
-    syncDir(this.dir);
+    if (this.o.fsync) syncDir(this.dir);
     this.writtenSeq = this.syncedSeq = this.vs.lastSequence;
     this.deleteObsoleteFiles();
     if (o.syncPolicy === 'everysec') {
@@ -252,7 +253,7 @@ export class DB {
     const runner = this.newFlushRunner(mem, number, all, this.vs.lastSequence);
     runner.step(Number.MAX_SAFE_INTEGER);
     for (const f of runner.outputs) {
-      syncFile(fileName(this.dir, f.number, 'sst'));
+      this.syncFile(fileName(this.dir, f.number, 'sst'));
       edit.added.push({ level: 0, file: f });
       this.st.flushBytes += f.size;
     }
@@ -434,7 +435,7 @@ export class DB {
     const w = this.log;
     this.syncInFlight = true;
     this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
-    fs.fdatasync(w.fd, (err) => {
+    const done = (err: Error | null): void => {
       this.syncInFlight = false;
       const n = this.logInflight.get(w)! - 1;
       if (n === 0) this.logInflight.delete(w);
@@ -450,7 +451,9 @@ export class DB {
       if (target > this.syncedSeq) this.syncedSeq = target;
       this.resolveWaiters(this.syncedSeq);
       if (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq) this.startSync();
-    });
+    };
+    if (this.o.fsync) fs.fdatasync(w.fd, done);
+    else setImmediate(() => done(null));
   }
 
   private resolveWaiters(upTo: number): void {
@@ -492,7 +495,7 @@ export class DB {
     this.writtenSeq = this.vs.lastSequence;
     if (this.o.syncPolicy !== 'no') {
       // Everything so far is in this log: one sync makes all of it durable.
-      fs.fdatasyncSync(old.fd);
+      this.datasyncNow(old.fd);
       this.syncedSeq = this.writtenSeq;
       this.resolveWaiters(this.syncedSeq);
     } else {
@@ -530,7 +533,7 @@ export class DB {
   private flushOldestSync(): void {
     const job = this.flushJob ?? this.startFlushJob();
     job.runner.step(Number.MAX_SAFE_INTEGER);
-    for (const f of job.runner.outputs) syncFile(fileName(this.dir, f.number, 'sst'));
+    for (const f of job.runner.outputs) this.syncFile(fileName(this.dir, f.number, 'sst'));
     this.installFlush(job);
   }
 
@@ -554,7 +557,7 @@ export class DB {
           if (this.closed) return;
         }
         if (job.done) continue; // finished synchronously by a stall meanwhile
-        for (const f of job.runner.outputs) await syncFileAsync(fileName(this.dir, f.number, 'sst'));
+        for (const f of job.runner.outputs) await this.syncFileAsync(fileName(this.dir, f.number, 'sst'));
         if (job.done || this.closed) continue;
         this.installFlush(job);
       } catch (e) {
@@ -654,7 +657,7 @@ export class DB {
           .filter((t) => t.seq <= smallestSnapshot)
           .map((t) => ({ seq: t.seq, start: t.start, end: t.end })),
         table: this.tableOptions(),
-        sync: true,
+        sync: this.o.fsync,
       },
       inputs: c.inputs,
       sourceLevel: c.level,
@@ -850,7 +853,7 @@ export class DB {
     fs.mkdirSync(target, { recursive: true });
     // Everything below is synchronous, so no write can interleave.
     this.log.flushToOs();
-    fs.fdatasyncSync(this.log.fd);
+    this.datasyncNow(this.log.fd);
     for (const f of this.vs.current.allFiles()) {
       const src = fileName(this.dir, f.number, 'sst');
       const dst = fileName(target, f.number, 'sst');
@@ -865,7 +868,7 @@ export class DB {
       const src = fileName(this.dir, n, 'log');
       if (fs.existsSync(src)) {
         fs.copyFileSync(src, fileName(target, n, 'log'));
-        syncFile(fileName(target, n, 'log'));
+        this.syncFile(fileName(target, n, 'log'));
       }
     }
     const e = this.vs.snapshotEdit();
@@ -874,12 +877,22 @@ export class DB {
     e.nextFileNumber = mnum + 1;
     const w = LogWriter.create(manifestName(target, mnum));
     w.addRecord(e.encode());
-    w.syncSync();
+    w.syncSync(this.o.fsync);
     w.close();
-    setCurrentFile(target, path.basename(manifestName(target, mnum)));
+    setCurrentFile(target, path.basename(manifestName(target, mnum)), this.o.fsync);
   }
 
   // ----------------------------------------------------------- misc
+
+  private syncFile(p: string): void {
+    if (this.o.fsync) syncFileNow(p);
+  }
+  private syncFileAsync(p: string): Promise<void> {
+    return this.o.fsync ? syncFileAsyncNow(p) : Promise.resolve();
+  }
+  private datasyncNow(fd: number): void {
+    if (this.o.fsync) fs.fdatasyncSync(fd);
+  }
 
   stats(): DBStats {
     const v = this.vs.current;
@@ -943,7 +956,7 @@ export class DB {
     let err: Error | null = null;
     try {
       this.log.flushToOs();
-      if (this.o.syncPolicy !== 'no') fs.fdatasyncSync(this.log.fd);
+      if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
       this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
     } catch (e) {
       err = e as Error;
@@ -972,7 +985,7 @@ function getBatchLastSeq(rep: Uint8Array): number {
   return first + batchCount(rep) - 1;
 }
 
-function syncFile(p: string): void {
+function syncFileNow(p: string): void {
   const fd = fs.openSync(p, 'r+');
   try {
     fs.fdatasyncSync(fd);
@@ -981,7 +994,7 @@ function syncFile(p: string): void {
   }
 }
 
-async function syncFileAsync(p: string): Promise<void> {
+async function syncFileAsyncNow(p: string): Promise<void> {
   const h = await fs.promises.open(p, 'r+');
   try {
     await h.datasync();

@@ -83,9 +83,9 @@ export class LogWriter {
     if (buf.length > 4 * 1024 * 1024) this.pending = new ByteWriter(64 * 1024);
   }
 
-  syncSync(): void {
+  syncSync(doSync = true): void {
     this.flushToOs();
-    fs.fdatasyncSync(this.fd);
+    if (doSync) fs.fdatasyncSync(this.fd);
   }
 
   close(): void {

@@ -34,6 +34,12 @@ export interface DBOptions {
   compactionFilterFn?: CompactionFilter;
   /** WAL recovery: torn tails are always tolerated unless 'strict'; 'salvage' skips damaged records in the middle. */
   walRecovery?: LogRecoveryMode;
+  /**
+   * false skips every fsync/fdatasync (WAL, tables, MANIFEST). Only for
+   * throwaway data (tests, benchmarks of non-durable setups): a power loss can
+   * then corrupt the store. Process crashes are still safe.
+   */
+  fsync?: boolean;
   /** Called when a background flush/compaction fails. */
   onBackgroundError?: (e: Error) => void;
 }
@@ -63,6 +69,7 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     maxOpenFiles: o.maxOpenFiles ?? 1000,
     compactionMode: o.compactionMode ?? 'worker',
     walRecovery: o.walRecovery ?? 'tolerate-tail',
+    fsync: o.fsync ?? true,
     compactionFilter: o.compactionFilter,
     compactionFilterFn: o.compactionFilterFn,
     onBackgroundError: o.onBackgroundError,

@@ -200,6 +200,8 @@ export class VersionSet {
   private readonly live = new Set<Version>();
   /** Files being written by flush/compaction: not obsolete though in no version. */
   readonly pendingOutputs = new Set<number>();
+  /** false only in tests/benchmarks (see DBOptions.fsync). */
+  useFsync = true;
 
   constructor(
     readonly dir: string,
@@ -328,7 +330,7 @@ export class VersionSet {
     const v = this.build(edit);
     for (const p of edit.compactPointers) this.compactPointers[p.level] = p.key;
     this.manifest.addRecord(edit.encode());
-    this.manifest.syncSync();
+    this.manifest.syncSync(this.useFsync);
     this.setCurrent(v);
     // Start a fresh manifest when it grows large: replay time stays bounded.
     if (this.manifest.writtenBytes > 4 * 1024 * 1024) this.writeNewManifest();
@@ -340,8 +342,8 @@ export class VersionSet {
     const mpath = manifestName(this.dir, num);
     const w = LogWriter.create(mpath);
     w.addRecord(this.snapshotEdit().encode());
-    w.syncSync();
-    setCurrentFile(this.dir, path.basename(mpath));
+    w.syncSync(this.useFsync);
+    setCurrentFile(this.dir, path.basename(mpath), this.useFsync);
     const old = this.manifest;
     this.manifest = w;
     const oldNumber = this.manifestNumber;
@@ -375,14 +377,14 @@ export class VersionSet {
   }
 }
 
-export function setCurrentFile(dir: string, manifestBase: string): void {
+export function setCurrentFile(dir: string, manifestBase: string, doSync = true): void {
   const tmp = path.join(dir, 'CURRENT.tmp');
   const fd = fs.openSync(tmp, 'w');
   fs.writeSync(fd, manifestBase + '\n');
-  fs.fsyncSync(fd);
+  if (doSync) fs.fsyncSync(fd);
   fs.closeSync(fd);
   fs.renameSync(tmp, path.join(dir, 'CURRENT'));
-  syncDir(dir);
+  if (doSync) syncDir(dir);
 }
 
 export function syncDir(dir: string): void {

@@ -1,0 +1,227 @@
+import { describe, expect, test } from 'bun:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { crc32c, maskCrc, unmaskCrc } from '../../../src/storage/lsm/crc32c.ts';
+import { ByteReader, ByteWriter, getVarint, putVarint, varintOut } from '../../../src/storage/lsm/coding.ts';
+import { BlockBuilder } from '../../../src/storage/lsm/block_builder.ts';
+import { Block } from '../../../src/storage/lsm/block.ts';
+import { bloomHash, bloomMayContain, buildBloom } from '../../../src/storage/lsm/bloom.ts';
+import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
+import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
+import { MemTable } from '../../../src/storage/lsm/memtable.ts';
+import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
+import { Table } from '../../../src/storage/lsm/table.ts';
+import { LruCache } from '../../../src/storage/lsm/cache.ts';
+import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT } from '../../../src/storage/lsm/dbformat.ts';
+import { FragmentedRangeDels } from '../../../src/storage/lsm/range_del.ts';
+import { VersionEdit } from '../../../src/storage/lsm/version_edit.ts';
+import { b, rmrf, rng, s, tempDir } from './helpers.ts';
+
+describe('crc32c', () => {
+  test('known vectors', () => {
+    expect(crc32c(b('123456789'))).toBe(0xe3069283);
+    expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+    expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
+    const inc = new Uint8Array(32).map((_, i) => i);
+    expect(crc32c(inc)).toBe(0x46dd794e);
+  });
+  test('mask roundtrip', () => {
+    const c = crc32c(b('foo'));
+    expect(maskCrc(c)).not.toBe(c);
+    expect(unmaskCrc(maskCrc(c))).toBe(c);
+  });
+});
+
+describe('coding', () => {
+  test('varint roundtrip incl. large values', () => {
+    const buf = new Uint8Array(16);
+    for (const v of [0, 1, 127, 128, 300, 2 ** 32 - 1, 2 ** 32, 2 ** 53 - 1]) {
+      const end = putVarint(buf, 0, v);
+      expect(getVarint(buf, 0)).toBe(true);
+      expect(varintOut.value).toBe(v);
+      expect(varintOut.offset).toBe(end);
+    }
+  });
+  test('writer/reader', () => {
+    const w = new ByteWriter(1);
+    w.fixed64(2 ** 40 + 5);
+    w.lenBytes(b('hello'));
+    const r = new ByteReader(w.finish());
+    expect(r.fixed64()).toBe(2 ** 40 + 5);
+    expect(s(r.lenBytes())).toBe('hello');
+    expect(r.eof()).toBe(true);
+  });
+});
+
+describe('internal keys', () => {
+  test('ordering: user key asc, seq desc', () => {
+    const a = encodeInternalKey(b('a'), 5, KIND_PUT);
+    const a2 = encodeInternalKey(b('a'), 7, KIND_PUT);
+    const bb = encodeInternalKey(b('b'), 1, KIND_PUT);
+    expect(compareInternal(a2, a)).toBeLessThan(0);
+    expect(compareInternal(a, bb)).toBeLessThan(0);
+    expect(ikeySeq(encodeInternalKey(b('x'), 2 ** 50 + 3, KIND_DELETE))).toBe(2 ** 50 + 3);
+  });
+});
+
+describe('block', () => {
+  test('build, seek, iterate both ways', () => {
+    const bb = new BlockBuilder(4);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < 100; i++) keys.push(encodeInternalKey(b('key' + String(i).padStart(3, '0')), 1000 - i, KIND_PUT));
+    for (const k of keys) bb.add(k, k.length, b('v' + s(k.subarray(0, k.length - 8))));
+    const block = new Block(bb.finish().slice(), 'x', 0);
+    const it = block.iterator();
+    it.seekToFirst();
+    let n = 0;
+    while (it.valid()) {
+      expect(compareInternal(it.ikey, keys[n])).toBe(0);
+      n++;
+      it.next();
+    }
+    expect(n).toBe(100);
+    it.seekToLast();
+    n = 99;
+    while (it.valid()) {
+      expect(compareInternal(it.ikey, keys[n])).toBe(0);
+      n--;
+      it.prev();
+    }
+    expect(n).toBe(-1);
+    it.seekParts(b('key050'), 2000, 0xff);
+    expect(s(it.uk)).toBe('key050');
+    expect(s(it.value())).toBe('vkey050');
+    it.seekParts(b('key0505'), 2000, 0xff);
+    expect(s(it.uk)).toBe('key051');
+    it.seekParts(b('zzz'), 2000, 0xff);
+    expect(it.valid()).toBe(false);
+  });
+});
+
+describe('bloom', () => {
+  test('no false negatives, ~1% false positives at 10 bits/key', () => {
+    const n = 10000;
+    const hashes = new Uint32Array(n);
+    for (let i = 0; i < n; i++) hashes[i] = bloomHash(b('key' + i));
+    const f = buildBloom(hashes, n, 10);
+    for (let i = 0; i < n; i++) expect(bloomMayContain(f, hashes[i])).toBe(true);
+    let fp = 0;
+    for (let i = 0; i < n; i++) if (bloomMayContain(f, bloomHash(b('other' + i)))) fp++;
+    expect(fp / n).toBeLessThan(0.02);
+  });
+});
+
+describe('log', () => {
+  test('roundtrip with fragmentation across 32KiB blocks', () => {
+    const dir = tempDir();
+    try {
+      const p = path.join(dir, '000001.log');
+      const w = LogWriter.create(p);
+      const r = rng(1);
+      const recs: Uint8Array[] = [];
+      for (let i = 0; i < 200; i++) {
+        const len = i % 17 === 0 ? 70000 + Math.floor(r() * 10000) : Math.floor(r() * 300);
+        const d = new Uint8Array(len).map(() => Math.floor(r() * 256));
+        recs.push(d);
+        w.addRecord(d);
+        if (i % 10 === 0) w.flushToOs();
+      }
+      w.close();
+      const res = readLogFile(p, 'strict');
+      expect(res.records.length).toBe(200);
+      for (let i = 0; i < 200; i++) expect(Buffer.compare(res.records[i].data, recs[i])).toBe(0);
+      expect(res.tornTailAt).toBeUndefined();
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
+
+describe('memtable', () => {
+  test('versions and snapshot reads', () => {
+    const m = new MemTable(1);
+    m.add(b('a'), 1, KIND_PUT, b('1'));
+    m.add(b('a'), 3, KIND_PUT, b('3'));
+    m.add(b('a'), 5, KIND_DELETE, new Uint8Array(0));
+    m.add(b('b'), 2, KIND_PUT, b('b2'));
+    expect(m.get(b('a'), 2)!.value).toEqual(b('1'));
+    expect(m.get(b('a'), 4)!.value).toEqual(b('3'));
+    expect(m.get(b('a'), 9)!.kind).toBe(KIND_DELETE);
+    expect(m.get(b('c'), 9)).toBeNull();
+    const it = m.iterator();
+    it.seekToLast();
+    expect(s(it.userKey())).toBe('b');
+    it.prev();
+    expect(it.seq()).toBe(1);
+  });
+});
+
+describe('table', () => {
+  test('write and read back, with zstd', () => {
+    const dir = tempDir();
+    try {
+      for (const compression of ['none', 'zstd'] as const) {
+        const p = path.join(dir, `000007-${compression}.sst`);
+        const tb = TableBuilder.create(p, { blockSize: 1024, restartInterval: 16, bloomBitsPerKey: 10, compression });
+        for (let i = 0; i < 5000; i++) tb.add(b('k' + String(i).padStart(5, '0')), 10 + i, i % 7 === 0 ? KIND_DELETE : KIND_PUT, i % 7 === 0 ? new Uint8Array(0) : b('value-' + i + '-'.repeat(20)));
+        const { props } = tb.finish();
+        tb.close();
+        expect(props.numEntries).toBe(5000);
+        const cache = new LruCache<Block>(1 << 20);
+        const t = Table.open(p, 7, cache, { bytesRead: 0, blockReads: 0 });
+        expect(s(t.get(b('k00043'), 1e9)!.value)).toBe('value-43' + '-'.repeat(20));
+        expect(t.get(b('k00043'), 5)).toBeNull(); // newer than snapshot
+        expect(t.get(b('k00049'), 1e9)!.kind).toBe(KIND_DELETE);
+        expect(t.get(b('nope'), 1e9)).toBeNull();
+        const it = t.iterator();
+        let n = 0;
+        for (it.seekToFirst(); it.valid(); it.next()) n++;
+        expect(n).toBe(5000);
+        it.seek(b('k04999'), 1e9);
+        expect(s(it.userKey())).toBe('k04999');
+        it.prev();
+        expect(s(it.userKey())).toBe('k04998');
+        it.close();
+        t.unref();
+        if (compression === 'zstd') expect(fs.statSync(p).size).toBeLessThan(fs.statSync(path.join(dir, '000007-none.sst')).size);
+      }
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
+
+describe('range tombstone fragments', () => {
+  test('covers respects seq and snapshot', () => {
+    const f = new FragmentedRangeDels([
+      { start: b('b'), end: b('f'), seq: 10 },
+      { start: b('d'), end: b('h'), seq: 20 },
+    ]);
+    expect(f.covers(b('a'), 1, 100)).toBe(false);
+    expect(f.covers(b('c'), 5, 100)).toBe(true);
+    expect(f.covers(b('c'), 15, 100)).toBe(false);
+    expect(f.covers(b('e'), 15, 100)).toBe(true);
+    expect(f.covers(b('e'), 15, 19)).toBe(false);
+    expect(f.covers(b('g'), 5, 15)).toBe(false);
+    expect(f.covers(b('h'), 5, 100)).toBe(false);
+  });
+});
+
+describe('version edit', () => {
+  test('roundtrip', () => {
+    const e = new VersionEdit();
+    e.logNumber = 4;
+    e.lastSequence = 2 ** 40;
+    e.added.push({ level: 2, file: { number: 9, size: 100, smallest: encodeInternalKey(b('a'), 1, 1), largest: encodeInternalKey(b('z'), 2, 1), smallestSeq: 1, largestSeq: 2, cleanSeq: 3, numEntries: 5 } });
+    e.deleted.push({ level: 1, number: 3 });
+    e.addRangeDels.push({ seq: 7, start: b('a'), end: b('c') });
+    e.removeRangeDels.push(6);
+    const d = VersionEdit.decode(e.encode());
+    expect(d.logNumber).toBe(4);
+    expect(d.lastSequence).toBe(2 ** 40);
+    expect(d.added[0].file.number).toBe(9);
+    expect(d.deleted).toEqual([{ level: 1, number: 3 }]);
+    expect(s(d.addRangeDels[0].end)).toBe('c');
+    expect(d.removeRangeDels).toEqual([6]);
+  });
+});
