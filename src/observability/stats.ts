@@ -1,4 +1,5 @@
-// Server-wide counters reported by INFO stats / errorstats.
+// Server-wide counters reported by INFO stats / errorstats, and Redis's
+// instantaneous metrics (ops/sec, kbps) sampled by the cron.
 
 export class ServerStats {
   connectionsReceived = 0;
@@ -29,5 +30,34 @@ export class ServerStats {
     this.protocolErrors = 0;
     this.totalErrorReplies = 0;
     this.errors.clear();
+  }
+}
+
+/** Like Redis's STATS_METRIC_SAMPLES: the rate is the mean of the last 16 samples. */
+const SAMPLES = 16;
+/** Redis samples every 100 ms whatever hz is. */
+export const SAMPLE_PERIOD_MS = 100;
+
+/** The per-second rate of a growing counter, averaged over recent samples (trackInstantaneousMetric). */
+export class RateSampler {
+  private readonly samples = new Float64Array(SAMPLES);
+  private next = 0;
+  private lastTime = 0;
+  private lastValue = 0;
+
+  sample(now: number, value: number): void {
+    if (this.lastTime !== 0 && now > this.lastTime) {
+      this.samples[this.next] = ((value - this.lastValue) * 1000) / (now - this.lastTime);
+      this.next = (this.next + 1) % SAMPLES;
+    }
+    this.lastTime = now;
+    this.lastValue = value;
+  }
+
+  /** Mean rate per second over the samples. */
+  get perSecond(): number {
+    let sum = 0;
+    for (const s of this.samples) sum += s;
+    return sum / SAMPLES;
   }
 }
