@@ -349,13 +349,16 @@ export class Raft {
     this.state = "leader";
     const self = this.prs.get(this.id);
     if (self) self.becomeReplicate();
-    // Conf changes are refused until the no-op below is applied, i.e. until
-    // the leader has committed an entry in its own term.
-    this.pendingConfIndex = this.raftLog.lastIndex();
     // The no-op entry: commits everything from previous terms (§5.4.2) and
     // establishes the commit index that ReadIndex needs (§8).
     const ok = this.appendEntry([{ term: 0, index: 0, type: "normal", data: new Uint8Array(0) }]);
     assert(ok, "empty entry was dropped");
+    // Conf changes are refused until the no-op is applied, i.e. until the
+    // leader has committed an entry in its own term. This closes the
+    // single-server-change bug found in the Raft dissertation (a leader could
+    // otherwise append a change based on a config that a previous,
+    // uncommitted change made stale).
+    this.pendingConfIndex = this.raftLog.lastIndex();
   }
 
   private appendEntry(es: Entry[]): boolean {

@@ -83,7 +83,7 @@ interface Client {
 export interface SimResult {
   history: Op[];
   traceHash: number;
-  stats: { delivered: number; dropped: number; elections: number; crashes: number; committed: number; confChanges: number; snapshotsSent: number };
+  stats: { delivered: number; dropped: number; elections: number; crashes: number; committed: number; confChanges: number; confApplied: number; snapshotsSent: number };
 }
 
 export class SimFailure extends Error {
@@ -112,7 +112,7 @@ export class Sim {
   private maxDelay: number;
   private faults = true;
   private crashAt = new Map<number, number>(); // restart time for crashed nodes
-  private stats = { delivered: 0, dropped: 0, elections: 0, crashes: 0, committed: 0, confChanges: 0, snapshotsSent: 0 };
+  private stats = { delivered: 0, dropped: 0, elections: 0, crashes: 0, committed: 0, confChanges: 0, confApplied: 0, snapshotsSent: 0 };
   private opCounter = 0;
 
   constructor(private o: SimOptions) {
@@ -296,6 +296,7 @@ export class Sim {
     if (e.type === "conf") {
       n.sm.appliedIndex = e.index;
       const cc = decodeConfChange(e.data);
+      if (raw.raft.state === "leader") this.stats.confApplied++;
       raw.applyConfChange(cc);
       return;
     }
@@ -445,7 +446,7 @@ export class Sim {
         this.crash(this.nodes.get(pick)!);
         this.crashAt.set(pick, this.now + 10 + randInt(this.rand, 80));
       }
-    } else if (this.o.membership && r < 0.012) {
+    } else if (this.o.membership && r < 0.02) {
       this.proposeConfChange();
     }
   }
