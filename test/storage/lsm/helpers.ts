@@ -36,3 +36,8 @@ export function hex(u: Uint8Array): string {
 export function unhex(h: string): Uint8Array {
   return new Uint8Array(Buffer.from(h, 'hex'));
 }
+
+/** Crash tests: deterministic value per key, so stored values can be checked. */
+export function valueFor(key: string): string {
+  return (key + ':').repeat(1 + (key.length % 5)).padEnd(120, '.');
+}
