@@ -1,3 +1,246 @@
+// Set commands (t_set.c).
+
+import type { Client } from "../net/client.ts";
+import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
+import { parseInt64 } from "../net/format.ts";
+import type { KeyMeta } from "../storage/engine.ts";
+import { globMatch } from "../keyspace/glob.ts";
+import { intArg } from "./args.ts";
+import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
+import { parseScanCursor } from "./keys.ts";
+import { parseScanOptions } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
-export const setCommands: CommandDef[] = [];
+function notify(c: Client, event: string, key: Uint8Array): void {
+  c.server.keyspace.notify("s", event, key, c.db.index);
+}
+
+function notifyDel(c: Client, key: Uint8Array): void {
+  c.server.keyspace.notify("g", "del", key, c.db.index);
+}
+
+function sadd(c: Client, argv: Uint8Array[]): void {
+  const key = argv[1];
+  const meta = c.db.writeTyped(key, "set");
+  const added = c.db.store.sets.add(key, meta, argv.slice(2));
+  if (added > 0) {
+    c.db.modified(key, added);
+    notify(c, "sadd", key);
+  }
+  c.out.int(added);
+}
+
+function srem(c: Client, argv: Uint8Array[]): void {
+  const key = argv[1];
+  const meta = c.db.writeTyped(key, "set");
+  if (meta === null) return c.out.int(0);
+  const removed = c.db.store.sets.remove(key, meta, argv.slice(2));
+  if (removed > 0) {
+    c.db.modified(key, removed);
+    notify(c, "srem", key);
+    if (c.db.store.lookup(key) === null) notifyDel(c, key);
+  }
+  c.out.int(removed);
+}
+
+function smove(c: Client, argv: Uint8Array[]): void {
+  const [, src, dst, member] = argv;
+  const db = c.db;
+  const srcMeta = db.lookupWrite(src);
+  const dstMeta = db.lookupWrite(dst);
+  if (srcMeta === null) return c.out.int(0);
+  if (srcMeta.type !== "set" || (dstMeta !== null && dstMeta.type !== "set")) fail(WRONGTYPE);
+  const sets = db.store.sets;
+  if (bytesEqual(src, dst)) return c.out.int(sets.has(srcMeta, member) ? 1 : 0);
+  if (sets.remove(src, srcMeta, [member]) === 0) return c.out.int(0);
+  notify(c, "srem", src);
+  if (db.store.lookup(src) === null) notifyDel(c, src);
+  db.modified(src);
+  if (sets.add(dst, db.lookupWrite(dst), [member]) > 0) {
+    db.modified(dst);
+    notify(c, "sadd", dst);
+  }
+  c.out.int(1);
+}
+
+function sismember(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "set");
+  c.out.int(meta !== null && c.db.store.sets.has(meta, argv[2]) ? 1 : 0);
+}
+
+function smismember(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "set");
+  c.out.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) c.out.int(meta !== null && c.db.store.sets.has(meta, argv[i]) ? 1 : 0);
+}
+
+function scard(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "set");
+  c.out.int(meta === null ? 0 : c.db.store.sets.card(meta));
+}
+
+function replySet(c: Client, members: Uint8Array[]): void {
+  c.out.set(members.length);
+  for (const m of members) c.out.bulk(m);
+}
+
+function smembers(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "set");
+  replySet(c, meta === null ? [] : c.db.store.sets.members(meta));
+}
+
+/** The optional count of SPOP/SRANDMEMBER: null when absent. */
+function optionalCount(argv: Uint8Array[]): number | bigint | null {
+  if (argv.length === 2) return null;
+  if (argv.length > 3) fail(SYNTAX);
+  const v = parseInt64(argv[2]);
+  if (v === null) fail(NOT_INTEGER);
+  return v;
+}
+
+function spop(c: Client, argv: Uint8Array[]): void {
+  const key = argv[1];
+  const raw = optionalCount(argv);
+  if (raw !== null && raw < 0) fail("ERR value is out of range, must be positive");
+  const meta = c.db.writeTyped(key, "set");
+  if (raw === null) {
+    if (meta === null) return c.out.nil();
+    const [m] = c.db.store.sets.pop(key, meta, 1);
+    afterPop(c, key);
+    return c.out.bulk(m);
+  }
+  const count = typeof raw === "bigint" ? Number.MAX_SAFE_INTEGER : raw;
+  if (meta === null || count === 0) return replySet(c, []);
+  const popped = c.db.store.sets.pop(key, meta, count);
+  afterPop(c, key);
+  replySet(c, popped);
+}
+
+function afterPop(c: Client, key: Uint8Array): void {
+  c.db.modified(key);
+  notify(c, "spop", key);
+  if (c.db.store.lookup(key) === null) notifyDel(c, key);
+}
+
+function srandmember(c: Client, argv: Uint8Array[]): void {
+  const raw = optionalCount(argv);
+  const LONG_MAX = 9223372036854775807n;
+  if (raw !== null && typeof raw === "bigint" && (raw <= -LONG_MAX || raw >= LONG_MAX)) {
+    fail("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+  }
+  const meta = c.db.readTyped(argv[1], "set");
+  const sets = c.db.store.sets;
+  if (raw === null) {
+    if (meta === null) return c.out.nil();
+    return c.out.bulk(sets.randomDistinct(meta, 1)[0]);
+  }
+  const count = Number(raw);
+  if (meta === null || count === 0) return c.out.array(0);
+  // Redis would try to build any reply size; we refuse a repeat count that
+  // could not fit in memory instead of letting one client exhaust it.
+  if (count < -MAX_REPEATED_REPLY) fail("ERR value is out of range");
+  const picked = count < 0 ? sets.randomWithRepeats(meta, -count) : sets.randomDistinct(meta, Math.min(count, sets.card(meta)));
+  c.out.bulkArray(picked);
+}
+
+const MAX_REPEATED_REPLY = 1 << 24;
+
+type SetOp = "union" | "inter" | "diff";
+
+/** Reads the sets named by keys (missing keys are null), WRONGTYPE on any other type. */
+function readSets(c: Client, keys: Uint8Array[], forWrite: boolean): (KeyMeta | null)[] {
+  return keys.map((k) => (forWrite ? c.db.writeTyped(k, "set") : c.db.readTyped(k, "set")));
+}
+
+/** Computes union/intersection/difference of the given sets as latin1 strings. */
+function combine(c: Client, metas: (KeyMeta | null)[], op: SetOp, limit = 0): Uint8Array[] {
+  const sets = c.db.store.sets;
+  if (op === "union") {
+    const seen = new Map<string, Uint8Array>();
+    for (const m of metas) if (m !== null) for (const v of sets.members(m)) seen.set(bytesToStr(v), v);
+    return [...seen.values()];
+  }
+  if (op === "inter") {
+    if (metas.some((m) => m === null)) return [];
+    // Iterate the smallest set, probing the others (Redis sorts by cardinality).
+    const sorted = [...(metas as KeyMeta[])].sort((a, b) => sets.card(a) - sets.card(b));
+    const out: Uint8Array[] = [];
+    for (const v of sets.members(sorted[0])) {
+      if (sorted.every((m, i) => i === 0 || sets.has(m, v))) {
+        out.push(v);
+        if (limit > 0 && out.length >= limit) break;
+      }
+    }
+    return out;
+  }
+  const [first, ...rest] = metas;
+  if (first === null) return [];
+  return sets.members(first).filter((v) => !rest.some((m) => m !== null && sets.has(m, v)));
+}
+
+function setOpCommand(op: SetOp, store: boolean) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const keys = argv.slice(store ? 2 : 1);
+    const metas = readSets(c, keys, store);
+    const result = combine(c, metas, op);
+    if (!store) return replySet(c, result);
+    const dst = argv[1];
+    const existed = c.db.lookupWrite(dst) !== null;
+    c.db.store.sets.store(dst, result);
+    if (result.length > 0) notify(c, `s${op}store`, dst);
+    else if (existed) notifyDel(c, dst);
+    if (result.length > 0 || existed) c.db.modified(dst);
+    c.out.int(result.length);
+  };
+}
+
+function sintercard(c: Client, argv: Uint8Array[]): void {
+  const numkeys = intArg(argv[1], "ERR numkeys should be greater than 0");
+  if (numkeys <= 0) fail("ERR numkeys should be greater than 0");
+  if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let i = 2 + numkeys; i < argv.length; i++) {
+    if (argIs(argv[i], "limit") && i + 1 < argv.length) {
+      limit = intArg(argv[++i], "ERR LIMIT can't be negative");
+      if (limit < 0) fail("ERR LIMIT can't be negative");
+    } else fail(SYNTAX);
+  }
+  const metas = readSets(c, argv.slice(2, 2 + numkeys), false);
+  c.out.int(combine(c, metas, "inter", limit).length);
+}
+
+function sscan(c: Client, argv: Uint8Array[]): void {
+  const cursor = parseScanCursor(argv[2]);
+  const opts = parseScanOptions(argv, 3, false);
+  const meta = c.db.readTyped(argv[1], "set");
+  const found: Uint8Array[] = [];
+  const next =
+    meta === null
+      ? 0
+      : c.db.store.sets.scan(meta, cursor, opts.count, (m) => {
+          if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m);
+        });
+  c.out.array(2);
+  c.out.bulkStr(String(next));
+  c.out.bulkArray(found);
+}
+
+export const setCommands: CommandDef[] = [
+  { name: "sadd", summary: "Adds members to a set, creating it if needed.", run: sadd },
+  { name: "srem", summary: "Removes members from a set.", run: srem },
+  { name: "smove", summary: "Moves a member from one set to another.", run: smove },
+  { name: "sismember", summary: "Tells whether a value is a member of a set.", run: sismember },
+  { name: "smismember", summary: "Tells for each value whether it is a member of a set.", run: smismember },
+  { name: "scard", summary: "Returns the number of members of a set.", run: scard },
+  { name: "smembers", summary: "Returns every member of a set.", run: smembers },
+  { name: "spop", summary: "Removes and returns random members of a set.", run: spop },
+  { name: "srandmember", summary: "Returns random members of a set without removing them.", run: srandmember },
+  { name: "sunion", summary: "Returns the union of sets.", run: setOpCommand("union", false) },
+  { name: "sinter", summary: "Returns the intersection of sets.", run: setOpCommand("inter", false) },
+  { name: "sdiff", summary: "Returns the members of the first set not in the others.", run: setOpCommand("diff", false) },
+  { name: "sunionstore", summary: "Stores the union of sets in a key.", run: setOpCommand("union", true) },
+  { name: "sinterstore", summary: "Stores the intersection of sets in a key.", run: setOpCommand("inter", true) },
+  { name: "sdiffstore", summary: "Stores the difference of sets in a key.", run: setOpCommand("diff", true) },
+  { name: "sintercard", summary: "Returns the size of the intersection of sets, optionally stopping at a limit.", run: sintercard },
+  { name: "sscan", summary: "Iterates over the members of a set.", run: sscan },
+];

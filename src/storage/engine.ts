@@ -66,11 +66,21 @@ export interface DbStore {
   touch(meta: KeyMeta): void;
 
   // --- strings ---
-  /** The value of a string key (meta.type === "string"). The caller must not modify it. */
+  /**
+   * The value of a string key (meta.type === "string"). The caller must not
+   * modify it, and must copy what it keeps beyond the next write to the key.
+   */
   getString(meta: KeyMeta): Uint8Array;
   /** Creates or overwrites key as a string with the given expiry (0 = none).
    * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps. */
   setString(key: Uint8Array, value: Uint8Array, expireAt: number): void;
+  /**
+   * Writes bytes into the string at key from offset, zero-filling any gap past
+   * its end, in place (SETRANGE, APPEND, SETBIT, BITFIELD on large values);
+   * creates the key without expiry when missing. Returns the new length.
+   * Look the key up again afterwards: earlier metadata may be stale.
+   */
+  setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number;
 
   // --- collections ---
   readonly lists: ListOps;

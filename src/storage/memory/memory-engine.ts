@@ -5,6 +5,7 @@ import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
+import { cloners, encodings, sizers } from "./value-types.ts";
 import { MemorySetOps } from "./set-ops.ts";
 import { MemoryZSetOps } from "./zset-ops.ts";
 
@@ -30,31 +31,30 @@ function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** Deep copy of a value for COPY; each collection type registers how to clone itself. */
-export type ValueCloner = (value: unknown) => unknown;
-const cloners = new Map<KeyType, ValueCloner>([["string", (v) => v]]);
-/** Memory usage estimators per type (bytes, approximate). */
-export type ValueSizer = (value: unknown) => number;
-const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (v as Uint8Array).length]]);
-/** OBJECT ENCODING per type. */
-export type ValueEncoding = (value: unknown) => string;
-const encodings = new Map<KeyType, ValueEncoding>([["string", (v) => stringEncoding(v as Uint8Array)]]);
-
-/** Lets a collection module teach the memory engine how to copy, size and name its values. */
-export function registerMemoryType(type: KeyType, clone: ValueCloner, size: ValueSizer, encoding: ValueEncoding): void {
-  cloners.set(type, clone);
-  sizers.set(type, size);
-  encodings.set(type, encoding);
-}
-
-function stringEncoding(v: Uint8Array): string {
-  // Redis: integers that fit a long are "int", short strings "embstr" (<= 44 bytes), else "raw".
-  if (v.length > 0 && v.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(bytesToStr(v))) {
-    const n = BigInt(bytesToStr(v));
-    if (n >= -(2n ** 63n) && n < 2n ** 63n) return "int";
+/**
+ * value lengthened to newLen, zero-filled. A string value is a view on a
+ * buffer that may have spare room; growing an existing string reserves more
+ * like Redis's sdsMakeRoomFor (double below 1 MB, then +1 MB), so repeated
+ * APPEND/SETBIT/SETRANGE cost amortized O(1) per byte written.
+ */
+function growString(value: Uint8Array, newLen: number): Uint8Array {
+  const room = growableBuffers.has(value.buffer) ? value.buffer.byteLength - value.byteOffset : value.length;
+  if (newLen <= room) {
+    const grown = new Uint8Array(value.buffer, value.byteOffset, newLen);
+    grown.fill(0, value.length);
+    return grown;
   }
-  return v.length <= 44 ? "embstr" : "raw";
+  const MB = 1024 * 1024;
+  const capacity = value.length === 0 ? newLen : newLen < MB ? newLen * 2 : newLen + MB;
+  const buffer = new ArrayBuffer(capacity);
+  growableBuffers.add(buffer);
+  const grown = new Uint8Array(buffer, 0, newLen);
+  grown.set(value);
+  return grown;
 }
+
+/** Buffers growString allocated: only their spare room is ours to use (other values may be views on shared buffers). */
+const growableBuffers = new WeakSet<ArrayBufferLike>();
 
 export class MemoryDb implements DbStore {
   readonly entries = new ScanMap<MemEntry>();
@@ -182,6 +182,19 @@ export class MemoryDb implements DbStore {
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number): void {
     this.setValue(bytesToStr(key), "string", value.slice(), expireAt);
+  }
+
+  setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
+    const k = bytesToStr(key);
+    const e = this.entries.get(k) ?? this.insert(k, "string", new Uint8Array(0), 0);
+    let value = e.value as Uint8Array;
+    const end = offset + bytes.length;
+    if (end > value.length) {
+      value = growString(value, end);
+      e.value = value;
+    }
+    value.set(bytes, offset);
+    return value.length;
   }
 
   /** Creates or overwrites a key with a value object (collections use this). */

@@ -1,8 +1,133 @@
-// Memory-engine implementation of the set primitives.
+// Memory-engine implementation of the set primitives: a ScanMap of members
+// (SSCAN guarantees, O(1) random sampling by bucket).
 
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import type { KeyMeta } from "../engine.ts";
 import type { SetOps } from "../set-ops.ts";
-import type { MemoryDb } from "./memory-engine.ts";
+import type { MemEntry, MemoryDb } from "./memory-engine.ts";
+import { registerMemoryType } from "./value-types.ts";
+import { ScanMap, ScanNode } from "./scan-map.ts";
+
+/** A set value. `hashtable` is sticky, as in Redis 7.0 (no conversion back to intset). */
+export class MemSet {
+  readonly members = new ScanMap<ScanNode>();
+  intsOnly = true;
+  hashtable = false;
+}
+
+const INTSET_MAX = 512;
+const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
+
+function isInt64Member(m: string): boolean {
+  if (!INT_RE.test(m)) return false;
+  const n = BigInt(m);
+  return n >= -(2n ** 63n) && n < 2n ** 63n;
+}
+
+registerMemoryType(
+  "set",
+  (v) => {
+    const src = v as MemSet;
+    const copy = new MemSet();
+    for (const n of src.members.values()) copy.members.insert(new ScanNode(n.key));
+    copy.intsOnly = src.intsOnly;
+    copy.hashtable = src.hashtable;
+    return copy;
+  },
+  (v) => {
+    let size = 0;
+    for (const n of (v as MemSet).members.values()) size += 48 + n.key.length;
+    return size;
+  },
+  (v) => ((v as MemSet).hashtable ? "hashtable" : "intset"),
+);
+
+function setOf(meta: KeyMeta): MemSet {
+  return (meta as MemEntry).value as MemSet;
+}
 
 export class MemorySetOps implements SetOps {
   constructor(readonly db: MemoryDb) {}
+
+  add(key: Uint8Array, meta: KeyMeta | null, members: Uint8Array[]): number {
+    const set = meta === null ? (this.db.setValue(bytesToStr(key), "set", new MemSet(), 0).value as MemSet) : setOf(meta);
+    let added = 0;
+    for (const m of members) {
+      const s = bytesToStr(m);
+      if (set.members.has(s)) continue;
+      set.members.insert(new ScanNode(s));
+      added++;
+      if (set.intsOnly && !isInt64Member(s)) set.intsOnly = false;
+    }
+    if (!set.intsOnly || set.members.size > INTSET_MAX) set.hashtable = true;
+    return added;
+  }
+
+  remove(key: Uint8Array, meta: KeyMeta, members: Uint8Array[]): number {
+    const set = setOf(meta);
+    let removed = 0;
+    for (const m of members) if (set.members.delete(bytesToStr(m)) !== undefined) removed++;
+    if (set.members.size === 0) this.db.delete(key);
+    return removed;
+  }
+
+  has(meta: KeyMeta, member: Uint8Array): boolean {
+    return setOf(meta).members.has(bytesToStr(member));
+  }
+
+  card(meta: KeyMeta): number {
+    return setOf(meta).members.size;
+  }
+
+  members(meta: KeyMeta): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const n of setOf(meta).members.values()) out.push(strToBytes(n.key));
+    return out;
+  }
+
+  randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {
+    const set = setOf(meta).members;
+    if (count * 3 > set.size) {
+      // Most of the set: shuffle all members and take a prefix (Redis's "case 3").
+      const all = [...set.values()].map((n) => n.key);
+      for (let i = all.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [all[i], all[j]] = [all[j], all[i]];
+      }
+      return all.slice(0, count).map(strToBytes);
+    }
+    const picked = new Set<string>();
+    while (picked.size < count) picked.add(set.randomNode()!.key);
+    return [...picked].map(strToBytes);
+  }
+
+  randomWithRepeats(meta: KeyMeta, count: number): Uint8Array[] {
+    const set = setOf(meta).members;
+    const out: Uint8Array[] = new Array(count);
+    for (let i = 0; i < count; i++) out[i] = strToBytes(set.randomNode()!.key);
+    return out;
+  }
+
+  pop(key: Uint8Array, meta: KeyMeta, count: number): Uint8Array[] {
+    const set = setOf(meta);
+    const picked = this.randomDistinct(meta, Math.min(count, set.members.size));
+    for (const m of picked) set.members.delete(bytesToStr(m));
+    if (set.members.size === 0) this.db.delete(key);
+    return picked;
+  }
+
+  scan(meta: KeyMeta, cursor: number, count: number, visit: (member: Uint8Array) => void): number {
+    const set = setOf(meta);
+    if (!set.hashtable) {
+      // Compact sets are returned whole in one call, as Redis does for intsets.
+      for (const n of set.members.values()) visit(strToBytes(n.key));
+      return 0;
+    }
+    return set.members.scan(cursor, count, (n) => visit(strToBytes(n.key)));
+  }
+
+  store(key: Uint8Array, members: Uint8Array[]): void {
+    this.db.delete(key);
+    if (members.length > 0) this.add(key, null, members);
+  }
 }

@@ -1,0 +1,31 @@
+// Options shared by SCAN, SSCAN, HSCAN and ZSCAN: MATCH pattern, COUNT n
+// (and TYPE for SCAN), with Redis's errors.
+
+import { argIs, lowerAscii } from "../net/bytes.ts";
+import { intArg } from "./args.ts";
+import { fail, SYNTAX } from "./errors.ts";
+
+export interface ScanOptions {
+  count: number;
+  /** null when absent or "*" (matches everything). */
+  pattern: Uint8Array | null;
+  /** SCAN's TYPE filter, lower-case; null when absent. */
+  type: string | null;
+}
+
+export function parseScanOptions(argv: Uint8Array[], from: number, allowType: boolean): ScanOptions {
+  const opts: ScanOptions = { count: 10, pattern: null, type: null };
+  for (let i = from; i < argv.length; i++) {
+    const hasValue = i + 1 < argv.length;
+    if (argIs(argv[i], "count") && hasValue) {
+      opts.count = intArg(argv[++i]);
+      if (opts.count < 1) fail(SYNTAX);
+    } else if (argIs(argv[i], "match") && hasValue) {
+      const p = argv[++i];
+      opts.pattern = p.length === 1 && p[0] === 42 ? null : p;
+    } else if (allowType && argIs(argv[i], "type") && hasValue) {
+      opts.type = lowerAscii(argv[++i]);
+    } else fail(SYNTAX);
+  }
+  return opts;
+}

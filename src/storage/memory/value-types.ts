@@ -1,0 +1,34 @@
+// Per-type hooks of the memory engine: how to copy (COPY), size (MEMORY
+// USAGE) and name (OBJECT ENCODING) a value. Each collection module registers
+// its type here; kept apart from memory-engine.ts so modules can register at
+// load time without an import cycle.
+
+import { bytesToStr } from "../../net/bytes.ts";
+import type { KeyType } from "../engine.ts";
+
+/** Deep copy of a value for COPY; each collection type registers how to clone itself. */
+export type ValueCloner = (value: unknown) => unknown;
+// Strings are mutated in place (setStringRange), so a copy must not share them.
+export const cloners = new Map<KeyType, ValueCloner>([["string", (v) => (v as Uint8Array).slice()]]);
+/** Memory usage estimators per type (bytes, approximate). */
+export type ValueSizer = (value: unknown) => number;
+export const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (v as Uint8Array).length]]);
+/** OBJECT ENCODING per type. */
+export type ValueEncoding = (value: unknown) => string;
+export const encodings = new Map<KeyType, ValueEncoding>([["string", (v) => stringEncoding(v as Uint8Array)]]);
+
+/** Lets a collection module teach the memory engine how to copy, size and name its values. */
+export function registerMemoryType(type: KeyType, clone: ValueCloner, size: ValueSizer, encoding: ValueEncoding): void {
+  cloners.set(type, clone);
+  sizers.set(type, size);
+  encodings.set(type, encoding);
+}
+
+function stringEncoding(v: Uint8Array): string {
+  // Redis: integers that fit a long are "int", short strings "embstr" (<= 44 bytes), else "raw".
+  if (v.length > 0 && v.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(bytesToStr(v))) {
+    const n = BigInt(bytesToStr(v));
+    if (n >= -(2n ** 63n) && n < 2n ** 63n) return "int";
+  }
+  return v.length <= 44 ? "embstr" : "raw";
+}
