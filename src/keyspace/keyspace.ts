@@ -11,6 +11,8 @@ import type { KeyType } from "../storage/engine.ts";
 export type KeyChangeListener = (db: Db, key: Uint8Array) => void;
 /** Keyspace notification (Redis's notifyKeyspaceEvent); `cls` is the event class letter. */
 export type KeyEventListener = (cls: string, event: string, key: Uint8Array, db: number) => void;
+/** Called when a whole database's contents changed (FLUSHDB, FLUSHALL, SWAPDB): WATCH, blocked clients. */
+export type DbChangeListener = (db: Db) => void;
 
 export interface KeyspaceStats {
   hits: number;
@@ -30,13 +32,16 @@ export class Db {
     return this.ks.engine.db(this.index);
   }
 
-  /** Live metadata of key for a read command (expired keys are deleted), with hit/miss stats. */
-  lookupRead(key: Uint8Array): KeyMeta | null {
+  /**
+   * Live metadata of key for a read command (expired keys are deleted), with
+   * hit/miss stats. `touch` false leaves the access time alone (LOOKUP_NOTOUCH: TTL, TYPE, EXISTS).
+   */
+  lookupRead(key: Uint8Array, touch = true): KeyMeta | null {
     const meta = this.lookupWrite(key);
     if (meta === null) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
-      this.store.touch(meta);
+      if (touch) this.store.touch(meta);
     }
     return meta;
   }
@@ -105,6 +110,7 @@ export class Keyspace {
   dirty = 0;
   private readonly changeListeners: KeyChangeListener[] = [];
   private readonly eventListeners: KeyEventListener[] = [];
+  private readonly dbListeners: DbChangeListener[] = [];
   /** When set, the time every expiry check sees (scripts and MULTI freeze time, as in Redis). */
   frozenNow = 0;
   /** DEBUG SET-ACTIVE-EXPIRE. */
@@ -126,6 +132,20 @@ export class Keyspace {
     this.eventListeners.push(fn);
   }
 
+  onDbChange(fn: DbChangeListener): void {
+    this.dbListeners.push(fn);
+  }
+
+  /** FLUSHDB/FLUSHALL of one database: empties it and returns how many keys it held. */
+  flush(index: number): number {
+    const db = this.dbs[index];
+    const removed = db.store.size();
+    db.store.clear();
+    this.dirty += removed;
+    for (const fn of this.dbListeners) fn(db);
+    return removed;
+  }
+
   keyChanged(db: Db, key: Uint8Array): void {
     for (const fn of this.changeListeners) fn(db, key);
   }
@@ -136,6 +156,11 @@ export class Keyspace {
 
   swapDb(a: number, b: number): void {
     this.engine.swapDb(a, b);
+    this.dirty++;
+    for (const fn of this.dbListeners) {
+      fn(this.dbs[a]);
+      if (b !== a) fn(this.dbs[b]);
+    }
   }
 
   /**
