@@ -41,6 +41,17 @@ describe("deterministic simulation", () => {
     return;
   }
 
+  test("file-backed storage under the same faults (20 seeds)", () => {
+    for (let seed = 10_001; seed <= 10_020; seed++) {
+      try {
+        new Sim({ ...configFor(seed), storage: "file", steps: 600 }).run();
+      } catch (e) {
+        console.error(`SIM FAILURE (file storage) seed=${seed}`);
+        throw e;
+      }
+    }
+  }, 60_000);
+
   test("same seed reproduces byte for byte", () => {
     const a = new Sim(configFor(7)).run();
     const b = new Sim(configFor(7)).run();

@@ -8,7 +8,12 @@ import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 import { decodeConfChange } from "../../src/raft/raft.ts";
 import { randInt, seededRand, type Rand } from "../../src/raft/rand.ts";
 import { RawNode, type Ready } from "../../src/raft/raw_node.ts";
+import { FileStorage } from "../../src/raft/storage/file.ts";
 import { MemoryStorage } from "../../src/raft/storage/memory.ts";
+import type { WritableStorage } from "../../src/raft/storage/storage.ts";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { ConfChange, Entry, HardState, Message, Snapshot } from "../../src/raft/types.ts";
 import { checkHistory, type Op } from "./lincheck.ts";
 
@@ -24,6 +29,9 @@ export interface SimOptions {
   // fault intensities (drawn per seed when undefined)
   dropRate?: number;
   dupRate?: number;
+  // "file": FileStorage (fsync off: a simulated crash drops the unsynced
+  // buffer; the page cache survives a process crash anyway).
+  storage?: "memory" | "file";
 }
 
 // MemoryStorage that remembers what was last fsynced; a crash rolls back to
@@ -61,7 +69,15 @@ class SimNode {
   readCtx = new Map<string, { key: string; cb: (r: KvResult) => void }>();
   readWait: PendingRead[] = [];
   tickAcc = 0;
-  constructor(readonly id: number, readonly storage: SimStorage, public tickRate: number) {}
+  constructor(readonly id: number, public storage: WritableStorage, public tickRate: number, readonly dir?: string) {}
+
+  crashStorage(): void {
+    if (this.storage instanceof SimStorage) this.storage.crash();
+    else if (this.storage instanceof FileStorage) {
+      this.storage.crashForTest();
+      this.storage = new FileStorage(this.dir!, { fsync: false });
+    }
+  }
 }
 
 interface InFlight {
@@ -114,6 +130,7 @@ export class Sim {
   private crashAt = new Map<number, number>(); // restart time for crashed nodes
   private stats = { delivered: 0, dropped: 0, elections: 0, crashes: 0, committed: 0, confChanges: 0, confApplied: 0, snapshotsSent: 0 };
   private opCounter = 0;
+  private tmpDir: string | undefined;
 
   constructor(private o: SimOptions) {
     this.rand = seededRand(o.seed);
@@ -122,11 +139,19 @@ export class Sim {
     this.maxDelay = 1 + randInt(this.rand, 4);
     const nv = o.initialVoters ?? o.nodes;
     const voters = Array.from({ length: nv }, (_, i) => i + 1);
+    if (o.storage === "file") this.tmpDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "aikv-sim-"));
     for (let id = 1; id <= o.nodes; id++) {
-      // Clock skew: each node's ticks run at 0.6x..1.4x real rate.
-      const st = new SimStorage({ voters, learners: [] });
+      let st: WritableStorage;
+      let dir: string | undefined;
+      if (this.tmpDir) {
+        dir = join(this.tmpDir, `n${id}`);
+        st = new FileStorage(dir, { fsync: false, initialConf: { voters, learners: [] }, segmentBytes: 16 << 10 });
+      } else {
+        st = new SimStorage({ voters, learners: [] });
+      }
       st.sync();
-      const n = new SimNode(id, st, 0.6 + this.rand() * 0.8);
+      // Clock skew: each node's ticks run at 0.6x..1.4x real rate.
+      const n = new SimNode(id, st, 0.6 + this.rand() * 0.8, dir);
       this.nodes.set(id, n);
       this.start(n);
     }
@@ -183,7 +208,7 @@ export class Sim {
     this.stats.crashes++;
     this.alive.delete(n.id);
     n.raw = null;
-    n.storage.crash();
+    n.crashStorage();
     n.pending.clear();
     n.readCtx.clear();
     n.readWait = [];
@@ -501,6 +526,14 @@ export class Sim {
   }
 
   run(): SimResult {
+    try {
+      return this.runInner();
+    } finally {
+      if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
+    }
+  }
+
+  private runInner(): SimResult {
     for (let i = 0; i < this.o.steps; i++) this.stepOnce();
     // Heal: restart everyone, reconnect, let clients finish; the cluster
     // must make progress again (liveness after faults stop).

@@ -1,0 +1,144 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CorruptLogError, FileStorage } from "../../src/raft/storage/file.ts";
+import type { Entry } from "../../src/raft/types.ts";
+
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), "aikv-raft-fs-"));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const conf = { voters: [1, 2, 3], learners: [] };
+const ent = (index: number, term: number, s = `e${index}`): Entry => ({ index, term, type: "normal", data: new TextEncoder().encode(s) });
+const range = (lo: number, hi: number, term: number) => Array.from({ length: hi - lo + 1 }, (_, i) => ent(lo + i, term));
+const all = (s: FileStorage) => s.entries(s.firstIndex(), s.lastIndex() + 1, Infinity);
+
+describe("FileStorage (segmented WAL with CRC)", () => {
+  test("restart resumes exactly: entries, hard state, conf", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 10, 1));
+    s.setHardState({ term: 3, vote: 2, commit: 7 });
+    s.sync();
+    s.close();
+    const r = new FileStorage(d);
+    expect(r.initialState()).toEqual({ hardState: { term: 3, vote: 2, commit: 7 }, confState: conf });
+    expect(all(r)).toEqual(range(1, 10, 1));
+    expect(r.term(10)).toBe(1);
+  });
+
+  test("conflicting appends truncate the suffix, also after replay", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 5, 1));
+    s.append(range(3, 4, 2));
+    s.sync();
+    const r = new FileStorage(d);
+    expect(all(r).map((e) => [e.index, e.term])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+      [4, 2],
+    ]);
+  });
+
+  test("unsynced writes are lost on crash (nothing is acknowledged before fsync)", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 3, 1));
+    s.sync();
+    s.append(range(4, 6, 1)); // no sync: "crash" now (no close)
+    const r = new FileStorage(d);
+    expect(r.lastIndex()).toBe(3);
+  });
+
+  test("snapshot + compaction survive restart", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 20, 1));
+    s.sync();
+    s.createSnapshot(15, conf, new Uint8Array([1, 2, 3]));
+    s.compact(12);
+    const r = new FileStorage(d);
+    expect(r.firstIndex()).toBe(13);
+    expect(r.lastIndex()).toBe(20);
+    expect(r.snapshot().meta.index).toBe(15);
+    expect([...r.snapshot().data]).toEqual([1, 2, 3]);
+    expect(r.term(12)).toBe(1);
+  });
+
+  test("installed snapshot replaces the log, also after restart", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 10, 1));
+    s.sync();
+    s.applySnapshot({ meta: { index: 30, term: 4, conf }, data: new Uint8Array([9]) });
+    s.append(range(31, 32, 4));
+    s.sync();
+    const r = new FileStorage(d);
+    expect(r.firstIndex()).toBe(31);
+    expect(all(r).map((e) => e.index)).toEqual([31, 32]);
+    expect(r.snapshot().meta).toEqual({ index: 30, term: 4, conf });
+  });
+
+  test("segments roll over and old ones are deleted", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf, segmentBytes: 2000 });
+    for (let i = 1; i <= 200; i++) {
+      s.append([ent(i, 1, "x".repeat(50))]);
+      s.setHardState({ term: 1, vote: 1, commit: i });
+      s.sync();
+      if (i % 50 === 0) {
+        s.createSnapshot(i - 10, conf, new Uint8Array([i]));
+        s.compact(i - 20);
+      }
+    }
+    const segs = readdirSync(d).filter((f) => f.startsWith("wal-"));
+    expect(segs.length).toBe(1);
+    const r = new FileStorage(d);
+    expect(r.lastIndex()).toBe(200);
+    expect(r.firstIndex()).toBe(181);
+    expect(r.initialState().hardState.commit).toBe(200);
+    expect(r.snapshot().meta.index).toBe(190);
+  });
+
+  test("torn tail in the last segment is truncated", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 5, 1));
+    s.sync();
+    s.close();
+    const seg = join(d, readdirSync(d).find((f) => f.startsWith("wal-"))!);
+    appendFileSync(seg, new Uint8Array([0, 0, 1, 0, 7, 7, 7])); // half a record
+    const r = new FileStorage(d);
+    expect(r.lastIndex()).toBe(5);
+    r.append(range(6, 6, 1));
+    r.sync();
+    r.close();
+    expect(new FileStorage(d).lastIndex()).toBe(6);
+  });
+
+  test("checksum mismatch in a sealed segment is reported, not ignored", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf, segmentBytes: 300 });
+    for (let i = 1; i <= 20; i++) {
+      s.append([ent(i, 1, "y".repeat(40))]);
+      s.sync();
+    }
+    s.close();
+    // keep the sealed segment by writing a fake older segment with a bad byte
+    const segs = readdirSync(d).filter((f) => f.startsWith("wal-")).sort();
+    const good = readFileSync(join(d, segs[0]!));
+    const bad = new Uint8Array(good);
+    bad[12] = bad[12]! ^ 0xff;
+    writeFileSync(join(d, "wal-0000000000.log"), bad);
+    expect(() => new FileStorage(d)).toThrow(CorruptLogError);
+  });
+});
