@@ -731,23 +731,29 @@ export class DB {
   }
 
   /**
-   * Compacts every file overlapping [start, end] (user keys, inclusive; null = unbounded)
-   * down to the deepest level that holds data in that range.
+   * Compacts every file overlapping [start, end] (user keys, inclusive; null = unbounded),
+   * level by level, ending one level below the deepest level holding data in the range.
    */
   async compactRange(start: Uint8Array | null = null, end: Uint8Array | null = null): Promise<void> {
     await this.flush();
     this.manualCompactions++;
     try {
       while (this.compacting) await new Promise<void>((r) => this.idleWaiters.push(r));
-      let maxLevel = 1;
+      // Rewrite every level holding data in the range, including the deepest one
+      // (pushed one level down), so filters and tombstones apply to all of it.
+      let maxLevel = 0;
       const v0 = this.vs.current;
       for (let l = 1; l < this.o.numLevels; l++) if (v0.overlapping(l, start, end).length > 0) maxLevel = l;
-      for (let level = 0; level < maxLevel; level++) {
+      const last = Math.min(maxLevel, this.o.numLevels - 2);
+      for (let level = 0; level <= last; level++) {
         const files = this.vs.current.overlapping(level, start, end);
         if (files.length === 0) continue;
         this.compacting = true;
         try {
           await this.runCompaction(setupCompaction(this.vs.current, level, files, false));
+        } catch (e) {
+          this.setBgError(e as Error);
+          throw e;
         } finally {
           this.compacting = false;
         }

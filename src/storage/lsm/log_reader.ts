@@ -4,6 +4,7 @@
  * (valid records follow), which is an error unless salvaging.
  */
 import * as fs from 'node:fs';
+import { basename } from 'node:path';
 import { getFixed32 } from './coding.ts';
 import { crc32c, unmaskCrc } from './crc32c.ts';
 import { CorruptionError } from './assert.ts';
@@ -53,6 +54,25 @@ function validDataAfter(buf: Uint8Array, off: number): boolean {
   return false;
 }
 
+function allZero(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * A crash while appending can only damage the end of the file: a record cut
+ * short by EOF, or a damaged last record followed by nothing but zeros. Any
+ * other damage is corruption.
+ */
+function isTornTail(buf: Uint8Array, off: number, reason: string): boolean {
+  if (validDataAfter(buf, off)) return false;
+  if (reason === 'truncated header' || reason === 'truncated record') return true;
+  if (reason === 'zero header') return allZero(buf, off);
+  const len = off + HEADER_SIZE <= buf.length ? buf[off + 4] | (buf[off + 5] << 8) : 0;
+  const end = off + HEADER_SIZE + len;
+  return end >= buf.length || allZero(buf, end);
+}
+
 export function readLogBuffer(buf: Uint8Array, file: string, mode: LogRecoveryMode): LogReadResult {
   const records: LogRecord[] = [];
   const skipped: { offset: number; reason: string }[] = [];
@@ -60,7 +80,7 @@ export function readLogBuffer(buf: Uint8Array, file: string, mode: LogRecoveryMo
   let parts: Uint8Array[] = [];
   let recordStart = -1;
   const fail = (at: number, reason: string): 'stop' | 'continue' => {
-    const torn = !validDataAfter(buf, at);
+    const torn = isTornTail(buf, at, reason);
     if (torn && mode !== 'strict') return 'stop';
     if (mode !== 'salvage') throw new CorruptionError(file, at, reason);
     skipped.push({ offset: at, reason });
@@ -124,5 +144,5 @@ export function readLogBuffer(buf: Uint8Array, file: string, mode: LogRecoveryMo
 
 export function readLogFile(path: string, mode: LogRecoveryMode): LogReadResult {
   const buf = new Uint8Array(fs.readFileSync(path));
-  return readLogBuffer(buf, path, mode);
+  return readLogBuffer(buf, basename(path), mode);
 }

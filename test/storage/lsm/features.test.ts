@@ -1,0 +1,283 @@
+/** Iterators across all layers, snapshots during compaction, filters, checkpoints, stats. */
+import { describe, expect, test } from 'bun:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open, WriteBatch, type DBOptions } from '../../../src/storage/lsm/index.ts';
+import { b, rmrf, s, tempDir } from './helpers.ts';
+
+const key = (i: number) => b('key' + String(i).padStart(6, '0'));
+const small: DBOptions = {
+  syncPolicy: 'no',
+  fsync: false,
+  memtableSize: 8 * 1024,
+  targetFileSize: 8 * 1024,
+  l1TargetBytes: 32 * 1024,
+  levelMultiplier: 4,
+  l0CompactionTrigger: 2,
+};
+
+function collect(it: Iterable<[Uint8Array, Uint8Array]>): string[] {
+  const out: string[] = [];
+  for (const [k, v] of it) out.push(`${s(k)}=${s(v)}`);
+  return out;
+}
+
+describe('iterators', () => {
+  test('merge memtable, immutable memtables and every level; both directions', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'worker' });
+      const want = new Map<string, string>();
+      // Old data pushed to deep levels.
+      for (let i = 0; i < 3000; i++) {
+        db.put(key(i), b('v0-' + i));
+        want.set(s(key(i))!, 'v0-' + i);
+      }
+      await db.compactRange();
+      // Newer generations at L0/L1.
+      for (let i = 0; i < 3000; i += 3) {
+        db.put(key(i), b('v1-' + i));
+        want.set(s(key(i))!, 'v1-' + i);
+      }
+      await db.flush();
+      for (let i = 1; i < 3000; i += 5) {
+        db.delete(key(i));
+        want.delete(s(key(i))!);
+      }
+      db.deleteRange(key(2000), key(2100));
+      for (let i = 2000; i < 2100; i++) want.delete(s(key(i))!);
+      // Newest in memtable.
+      for (let i = 0; i < 3000; i += 7) {
+        db.put(key(i), b('v2-' + i));
+        want.set(s(key(i))!, 'v2-' + i);
+      }
+      const levels = db.stats().levels.filter((l) => l.files > 0).length;
+      expect(levels).toBeGreaterThanOrEqual(2);
+      const sorted = [...want.entries()].sort(([a], [c]) => (a < c ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
+      expect(collect(db.iterator())).toEqual(sorted);
+      expect(collect(db.iterator({ reverse: true }))).toEqual([...sorted].reverse());
+      const lo = 'key000500';
+      const hi = 'key002500';
+      const ranged = sorted.filter((x) => x >= lo && x.split('=')[0] < hi);
+      expect(collect(db.iterator({ gte: b(lo), lt: b(hi) }))).toEqual(ranged);
+      expect(collect(db.iterator({ gte: b(lo), lt: b(hi), reverse: true }))).toEqual([...ranged].reverse());
+      // Seek + direction changes.
+      const keys = sorted.map((x) => x.split('=')[0]);
+      const at = keys.findIndex((k) => k >= 'key002050');
+      const it = db.iterator();
+      it.seek(b('key002050'));
+      expect(s(it.key())).toBe(keys[at]);
+      it.prev();
+      expect(s(it.key())).toBe(keys[at - 1]);
+      it.next();
+      expect(s(it.key())).toBe(keys[at]);
+      it.next();
+      expect(s(it.key())).toBe(keys[at + 1]);
+      it.seekForPrev(b('key002050'));
+      expect(s(it.key())).toBe(keys[at - 1]);
+      it.seekForPrev(b(keys[at]));
+      expect(s(it.key())).toBe(keys[at]);
+      it.close();
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+
+  test('snapshot and open iterator stay consistent while compactions rewrite everything', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'worker' });
+      for (let i = 0; i < 2000; i++) db.put(key(i), b('old' + i));
+      await db.flush();
+      const snap = db.snapshot();
+      const it = db.iterator({ snapshot: snap });
+      it.seekToFirst();
+      for (let i = 0; i < 2000; i++) {
+        if (i % 2 === 0) db.delete(key(i));
+        else db.put(key(i), b('new' + i));
+      }
+      db.deleteRange(key(0), key(500));
+      await db.compactRange();
+      await db.compactRange();
+      // Iterator pins old files; snapshot reads see old values through the new files.
+      let n = 0;
+      for (; it.valid(); it.next()) {
+        expect(s(it.value())).toBe('old' + n);
+        n++;
+      }
+      expect(n).toBe(2000);
+      it.close();
+      for (let i = 0; i < 2000; i += 37) expect(s(db.get(key(i), { snapshot: snap }))).toBe('old' + i);
+      expect(collect(db.iterator({ snapshot: snap })).length).toBe(2000);
+      expect(db.get(key(10))).toBeUndefined();
+      expect(db.get(key(600))).toBeUndefined();
+      expect(s(db.get(key(601)))).toBe('new601');
+      snap.release();
+      await db.compactRange();
+      expect(collect(db.iterator()).length).toBe(750);
+      // All old files released and deleted.
+      const ssts = fs.readdirSync(dir).filter((f) => f.endsWith('.sst')).length;
+      expect(ssts).toBe(db.stats().levels.reduce((a, l) => a + l.files, 0));
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
+
+describe('compaction', () => {
+  test('leveled compaction keeps levels within targets and data intact (worker)', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'worker' });
+      for (let round = 0; round < 5; round++) {
+        for (let i = 0; i < 4000; i++) db.put(key((i * 7919) % 20000), b(`r${round}-${i}`));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await db.waitForIdle();
+      const st = db.stats();
+      expect(st.compactions + st.trivialMoves).toBeGreaterThan(0);
+      expect(st.levels[0].files).toBeLessThan(small.l0CompactionTrigger! + 2);
+      expect(st.writeAmplification).toBeGreaterThan(1);
+      expect(st.backgroundError).toBeNull();
+      expect(s(db.get(key((3999 * 7919) % 20000)))).toBe('r4-3999');
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+
+  test('compaction filter module runs in the worker and drops keys', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, {
+        ...small,
+        compactionMode: 'worker',
+        compactionFilter: { module: path.join(import.meta.dir, 'fixtures/drop_prefix_filter.ts'), options: { prefix: 'tmp:' } },
+      });
+      for (let i = 0; i < 500; i++) {
+        db.put(b('tmp:' + i), b('x'));
+        db.put(b('keep:' + i), b('y'));
+      }
+      expect(s(db.get(b('tmp:5')))).toBe('x');
+      await db.compactRange();
+      expect(db.get(b('tmp:5'))).toBeUndefined();
+      expect(s(db.get(b('keep:5')))).toBe('y');
+      expect(collect(db.iterator()).length).toBe(500);
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+
+  test('filtered newest version does not resurrect an older one', async () => {
+    const dir = tempDir();
+    try {
+      let dropping = false;
+      const db = await open(dir, { ...small, compactionMode: 'inline', compactionFilterFn: (_k, v) => (dropping && s(v) === 'new' ? 'drop' : 'keep') });
+      db.put(b('a'), b('old'));
+      await db.compactRange();
+      db.put(b('a'), b('new'));
+      dropping = true;
+      await db.flush();
+      await db.compactRange(b('a'), b('a'));
+      expect(db.get(b('a'))).toBeUndefined();
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+
+  test('range tombstones are garbage-collected once data is compacted away', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'inline' });
+      for (let i = 0; i < 1000; i++) db.put(key(i), b('v'));
+      db.deleteRange(key(100), key(900));
+      expect(db.stats().rangeTombstones).toBe(1);
+      await db.compactRange();
+      expect(db.stats().rangeTombstones).toBe(0);
+      expect(collect(db.iterator()).length).toBe(200);
+      await db.close();
+      const db2 = await open(dir, small);
+      expect(collect(db2.iterator()).length).toBe(200);
+      await db2.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
+
+describe('durability API', () => {
+  test('whenDurable resolves under every policy; batches are atomic across reopen', async () => {
+    for (const syncPolicy of ['always', 'everysec', 'no'] as const) {
+      const dir = tempDir();
+      try {
+        const db = await open(dir, { syncPolicy, memtableSize: 1 << 20 });
+        const wb = new WriteBatch();
+        for (let i = 0; i < 100; i++) wb.put(key(i), b('b' + i));
+        wb.delete(key(5));
+        db.write(wb);
+        const t0 = performance.now();
+        await db.whenDurable();
+        expect(performance.now() - t0).toBeLessThan(2500);
+        await db.close();
+        const db2 = await open(dir, { syncPolicy });
+        expect(collect(db2.iterator()).length).toBe(99);
+        await db2.close();
+      } finally {
+        rmrf(dir);
+      }
+    }
+  });
+});
+
+describe('checkpoint', () => {
+  test('consistent copy with hard-linked tables, independent afterwards', async () => {
+    const dir = tempDir();
+    const cp = path.join(tempDir(), 'cp');
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'inline' });
+      for (let i = 0; i < 3000; i++) db.put(key(i), b('v' + i));
+      await db.flush();
+      for (let i = 0; i < 100; i++) db.put(key(i), b('mem' + i)); // only in memtable + WAL
+      await db.checkpoint(cp);
+      db.put(key(1), b('after'));
+      await db.compactRange();
+      const linked = fs.readdirSync(cp).filter((f) => f.endsWith('.sst'));
+      expect(linked.length).toBeGreaterThan(0);
+      await db.close();
+      const c = await open(cp, small);
+      expect(s(c.get(key(1)))).toBe('mem1');
+      expect(s(c.get(key(2000)))).toBe('v2000');
+      expect(collect(c.iterator()).length).toBe(3000);
+      await c.close();
+    } finally {
+      rmrf(dir);
+      rmrf(path.dirname(cp));
+    }
+  });
+});
+
+describe('stats', () => {
+  test('reports levels, cache and amplification', async () => {
+    const dir = tempDir();
+    try {
+      const db = await open(dir, { ...small, compactionMode: 'inline' });
+      for (let i = 0; i < 3000; i++) db.put(key(i), b('v' + i));
+      await db.compactRange();
+      for (let i = 0; i < 3000; i++) db.get(key(i));
+      for (let i = 0; i < 3000; i++) db.get(key(i));
+      const st = db.stats();
+      expect(st.levels.reduce((a, l) => a + l.files, 0)).toBeGreaterThan(0);
+      expect(st.blockCache.hitRate).toBeGreaterThan(0.5);
+      expect(st.userBytesWritten).toBeGreaterThan(0);
+      expect(st.writeAmplification).toBeGreaterThan(1);
+      expect(st.sequence).toBe(3000);
+      await db.close();
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
