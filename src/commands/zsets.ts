@@ -1,3 +1,647 @@
+// Sorted-set commands (t_zset.c).
+
+import type { Client } from "../net/client.ts";
+import { argIs, bytesToStr, strToBytes } from "../net/bytes.ts";
+import { formatDouble, parseDouble, parseInt64 } from "../net/format.ts";
+import type { ReplyBuffer } from "../net/reply.ts";
+import type { KeyMeta } from "../storage/engine.ts";
+import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../storage/zset-ops.ts";
+import { globMatch } from "../keyspace/glob.ts";
+import { clampRange, floatArg, intArg } from "./args.ts";
+import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
+import { parseScanCursor } from "./keys.ts";
+import { parseScanOptions } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
-export const zsetCommands: CommandDef[] = [];
+const NOT_FLOAT_RANGE = "ERR min or max is not a float";
+const NOT_LEX_RANGE = "ERR min or max not valid string range item";
+const NAN_SCORE = "ERR resulting score is not a number (NaN)";
+
+function notify(c: Client, event: string, key: Uint8Array): void {
+  c.server.keyspace.notify("z", event, key, c.db.index);
+}
+
+/** After a removal: signals the write, and "del" when the key is gone. */
+function afterRemoval(c: Client, key: Uint8Array, event: string, removed: number): void {
+  if (removed === 0) return;
+  c.db.modified(key, removed);
+  notify(c, event, key);
+  if (c.db.store.lookup(key) === null) c.server.keyspace.notify("g", "del", key, c.db.index);
+}
+
+// --- range parsing ---------------------------------------------------------
+
+export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
+  const bound = (b: Uint8Array): [number, boolean] => {
+    const exclusive = b.length > 0 && b[0] === 40; // '('
+    const v = parseDouble(exclusive ? b.subarray(1) : b);
+    if (v === null) fail(NOT_FLOAT_RANGE);
+    return [v, exclusive];
+  };
+  const [min, minExclusive] = bound(minArg);
+  const [max, maxExclusive] = bound(maxArg);
+  return { min, max, minExclusive, maxExclusive };
+}
+
+export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange {
+  const bound = (b: Uint8Array): [string | number, boolean] => {
+    if (b.length === 1 && b[0] === 43) return [Infinity, false]; // '+'
+    if (b.length === 1 && b[0] === 45) return [-Infinity, false]; // '-'
+    if (b.length > 0 && (b[0] === 40 || b[0] === 91)) return [bytesToStr(b.subarray(1)), b[0] === 40];
+    fail(NOT_LEX_RANGE);
+  };
+  const [min, minExclusive] = bound(minArg);
+  const [max, maxExclusive] = bound(maxArg);
+  return { min, max, minExclusive, maxExclusive };
+}
+
+// --- replies ---------------------------------------------------------------
+
+/** A list of entries: members only, or with scores (flat in RESP2, [member, score] pairs in RESP3). */
+function replyEntries(out: ReplyBuffer, entries: ZEntry[], withScores: boolean): void {
+  if (!withScores) {
+    out.array(entries.length);
+    for (const e of entries) out.bulkStr(e.member);
+    return;
+  }
+  if (out.resp === 3) {
+    out.array(entries.length);
+    for (const e of entries) {
+      out.array(2);
+      out.bulkStr(e.member);
+      out.double(e.score);
+    }
+    return;
+  }
+  out.array(entries.length * 2);
+  for (const e of entries) {
+    out.bulkStr(e.member);
+    out.double(e.score);
+  }
+}
+
+// --- ZADD / ZINCRBY --------------------------------------------------------
+
+interface ZAddFlags {
+  nx: boolean;
+  xx: boolean;
+  gt: boolean;
+  lt: boolean;
+  ch: boolean;
+  incr: boolean;
+}
+
+function zadd(c: Client, argv: Uint8Array[]): void {
+  const f: ZAddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+  let i = 2;
+  for (; i < argv.length; i++) {
+    const a = argv[i];
+    if (argIs(a, "nx")) f.nx = true;
+    else if (argIs(a, "xx")) f.xx = true;
+    else if (argIs(a, "gt")) f.gt = true;
+    else if (argIs(a, "lt")) f.lt = true;
+    else if (argIs(a, "ch")) f.ch = true;
+    else if (argIs(a, "incr")) f.incr = true;
+    else break;
+  }
+  const elements = argv.length - i;
+  if (elements === 0 || elements % 2 !== 0) fail(SYNTAX);
+  if (f.nx && f.xx) fail("ERR XX and NX options at the same time are not compatible");
+  if ((f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt)) fail("ERR GT, LT, and/or NX options at the same time are not compatible");
+  if (f.incr && elements > 2) fail("ERR INCR option supports a single increment-element pair");
+  const scores: number[] = [];
+  for (let j = i; j < argv.length; j += 2) scores.push(floatArg(argv[j]));
+  const key = argv[1];
+  const meta = c.db.writeTyped(key, "zset");
+  let added = 0;
+  let updated = 0;
+  let incrResult: number | null = null;
+  if (meta !== null || !f.xx) {
+    let cur = meta;
+    for (let j = i, k = 0; j < argv.length; j += 2, k++) {
+      const r = addOne(c, key, cur, bytesToStr(argv[j + 1]), scores[k], f);
+      if (r.outcome === "added") added++;
+      else if (r.outcome === "updated") updated++;
+      if (r.outcome !== "skipped") incrResult = r.score;
+      cur ??= c.db.store.lookup(key);
+    }
+  }
+  if (added + updated > 0) {
+    c.db.modified(key, added + updated);
+    notify(c, f.incr ? "zincr" : "zadd", key);
+  }
+  if (f.incr) {
+    if (incrResult === null) c.out.nil();
+    else c.out.double(incrResult);
+  } else c.out.int(f.ch ? added + updated : added);
+}
+
+interface AddOutcome {
+  outcome: "added" | "updated" | "unchanged" | "skipped";
+  /** The member's score afterwards (INCR's reply). */
+  score: number;
+}
+
+/** One ZADD element with Redis's zsetAdd rules. */
+function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: string, score: number, f: ZAddFlags): AddOutcome {
+  const zsets = c.db.store.zsets;
+  const cur = meta === null ? null : zsets.score(meta, member);
+  if (cur !== null) {
+    if (f.nx) return { outcome: "skipped", score: cur };
+    let next = score;
+    if (f.incr) {
+      next = cur + score;
+      if (Number.isNaN(next)) fail(NAN_SCORE);
+    }
+    if ((f.lt && next >= cur) || (f.gt && next <= cur)) return { outcome: "skipped", score: cur };
+    if (next === cur) return { outcome: "unchanged", score: cur };
+    zsets.set(key, meta, member, next);
+    return { outcome: "updated", score: next };
+  }
+  if (f.xx) return { outcome: "skipped", score };
+  zsets.set(key, meta, member, score);
+  return { outcome: "added", score };
+}
+
+function zincrby(c: Client, argv: Uint8Array[]): void {
+  const delta = floatArg(argv[2]);
+  const key = argv[1];
+  const meta = c.db.writeTyped(key, "zset");
+  const member = bytesToStr(argv[3]);
+  const cur = meta === null ? null : c.db.store.zsets.score(meta, member);
+  const next = (cur ?? 0) + delta;
+  if (Number.isNaN(next)) fail(NAN_SCORE);
+  c.db.store.zsets.set(key, meta, member, next);
+  c.db.modified(key);
+  notify(c, "zincr", key);
+  c.out.double(next);
+}
+
+// --- simple reads ----------------------------------------------------------
+
+function zcard(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "zset");
+  c.out.int(meta === null ? 0 : c.db.store.zsets.card(meta));
+}
+
+function zscore(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "zset");
+  const s = meta === null ? null : c.db.store.zsets.score(meta, bytesToStr(argv[2]));
+  if (s === null) c.out.nil();
+  else c.out.double(s);
+}
+
+function zmscore(c: Client, argv: Uint8Array[]): void {
+  const meta = c.db.readTyped(argv[1], "zset");
+  c.out.array(argv.length - 2);
+  for (let i = 2; i < argv.length; i++) {
+    const s = meta === null ? null : c.db.store.zsets.score(meta, bytesToStr(argv[i]));
+    if (s === null) c.out.nil();
+    else c.out.double(s);
+  }
+}
+
+function zrank(reverse: boolean) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const meta = c.db.readTyped(argv[1], "zset");
+    const r = meta === null ? null : c.db.store.zsets.rank(meta, bytesToStr(argv[2]), reverse);
+    if (r === null) c.out.nil();
+    else c.out.int(r);
+  };
+}
+
+function zcount(lex: boolean) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const spec: ZRangeSpec = lex ? { by: "lex", range: parseLexRange(argv[2], argv[3]) } : { by: "score", range: parseScoreRange(argv[2], argv[3]) };
+    const meta = c.db.readTyped(argv[1], "zset");
+    c.out.int(meta === null ? 0 : c.db.store.zsets.count(meta, spec));
+  };
+}
+
+function zrem(c: Client, argv: Uint8Array[]): void {
+  const key = argv[1];
+  const meta = c.db.writeTyped(key, "zset");
+  if (meta === null) return c.out.int(0);
+  const removed = c.db.store.zsets.remove(key, meta, argv.slice(2).map(bytesToStr));
+  afterRemoval(c, key, "zrem", removed);
+  c.out.int(removed);
+}
+
+// --- ZRANGE family ---------------------------------------------------------
+
+type RangeBy = "rank" | "score" | "lex";
+
+interface RangeRequest {
+  by: RangeBy;
+  reverse: boolean;
+  withScores: boolean;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * The ZRANGE family shares one parser, like Redis's zrangeGenericCommand:
+ * `first` is the index of the min argument; `by`/`reverse` preset for the
+ * legacy forms (ZRANGEBYSCORE, ZREVRANGE, ...) disable the matching keywords.
+ */
+function parseRangeRequest(argv: Uint8Array[], first: number, presetBy: RangeBy | null, presetReverse: boolean | null): RangeRequest {
+  let by = presetBy;
+  let reverse = presetReverse;
+  let withScores = false;
+  let offset = 0;
+  let limit = -1;
+  let limitSeen = false;
+  for (let j = first + 2; j < argv.length; j++) {
+    const left = argv.length - j - 1;
+    const a = argv[j];
+    if (argIs(a, "withscores")) withScores = true;
+    else if (argIs(a, "limit") && left >= 2) {
+      offset = intArg(argv[j + 1]);
+      limit = intArg(argv[j + 2]);
+      limitSeen = true;
+      j += 2;
+    } else if (reverse === null && argIs(a, "rev")) reverse = true;
+    else if (by === null && argIs(a, "bylex")) by = "lex";
+    else if (by === null && argIs(a, "byscore")) by = "score";
+    else fail(SYNTAX);
+  }
+  by ??= "rank";
+  reverse ??= false;
+  if (limitSeen && by === "rank") fail("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+  if (withScores && by === "lex") fail("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+  return { by, reverse, withScores, offset, limit };
+}
+
+/** Runs a parsed range request against a zset; null when the key is missing. */
+function runRange(c: Client, key: Uint8Array, minArg: Uint8Array, maxArg: Uint8Array, req: RangeRequest): ZEntry[] | null {
+  // Reversed score/lex ranges are given as max, min.
+  const [lo, hi] = req.reverse && req.by !== "rank" ? [maxArg, minArg] : [minArg, maxArg];
+  let spec: ZRangeSpec;
+  let start = 0;
+  let stop = 0;
+  if (req.by === "rank") {
+    start = intArg(lo);
+    stop = intArg(hi);
+  }
+  if (req.by === "score") spec = { by: "score", range: parseScoreRange(lo, hi) };
+  else if (req.by === "lex") spec = { by: "lex", range: parseLexRange(lo, hi) };
+  const meta = c.db.readTyped(key, "zset");
+  if (meta === null) return null;
+  const zsets = c.db.store.zsets;
+  if (req.by === "rank") {
+    const r = clampRange(start, stop, zsets.card(meta));
+    if (r === null) return [];
+    spec = { by: "rank", start: r[0], stop: r[1] };
+  }
+  // Redis skips `offset` elements one by one, so a negative offset skips everything.
+  if (req.offset < 0) return [];
+  return zsets.range(meta, spec!, req.reverse, req.offset, req.limit);
+}
+
+function zrangeCommand(presetBy: RangeBy | null, presetReverse: boolean | null) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const req = parseRangeRequest(argv, 2, presetBy, presetReverse);
+    const entries = runRange(c, argv[1], argv[2], argv[3], req) ?? [];
+    replyEntries(c.out, entries, req.withScores);
+  };
+}
+
+function zrangestore(c: Client, argv: Uint8Array[]): void {
+  const req = parseRangeRequest(argv, 3, null, null);
+  const dst = argv[1];
+  const entries = runRange(c, argv[2], argv[3], argv[4], req) ?? [];
+  storeResult(c, dst, entries, "zrangestore");
+}
+
+/** Stores entries at dst (deleting it when empty) and replies the count. */
+function storeResult(c: Client, dst: Uint8Array, entries: ZEntry[], event: string): void {
+  const existed = c.db.lookupWrite(dst) !== null;
+  c.db.store.zsets.store(dst, entries);
+  if (entries.length > 0) {
+    notify(c, event, dst);
+    c.db.modified(dst);
+  } else if (existed) {
+    c.server.keyspace.notify("g", "del", dst, c.db.index);
+    c.db.modified(dst);
+  }
+  c.out.int(entries.length);
+}
+
+function zremrange(by: RangeBy) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const key = argv[1];
+    let spec: ZRangeSpec | null = null;
+    let start = 0;
+    let stop = 0;
+    if (by === "rank") {
+      start = intArg(argv[2]);
+      stop = intArg(argv[3]);
+    } else if (by === "score") spec = { by: "score", range: parseScoreRange(argv[2], argv[3]) };
+    else spec = { by: "lex", range: parseLexRange(argv[2], argv[3]) };
+    const meta = c.db.writeTyped(key, "zset");
+    if (meta === null) return c.out.int(0);
+    const zsets = c.db.store.zsets;
+    if (spec === null) {
+      const r = clampRange(start, stop, zsets.card(meta));
+      if (r === null) return c.out.int(0);
+      spec = { by: "rank", start: r[0], stop: r[1] };
+    }
+    const removed = zsets.removeRange(key, meta, spec);
+    afterRemoval(c, key, `zremrangeby${by}`, removed);
+    c.out.int(removed);
+  };
+}
+
+// --- pops --------------------------------------------------------------------
+
+/** Parses a pop COUNT: positive, else "value is out of range, must be positive". */
+function popCount(arg: Uint8Array): number {
+  const v = parseInt64(arg);
+  if (v === null) fail(NOT_INTEGER);
+  if (v < 0) fail("ERR value is out of range, must be positive");
+  return typeof v === "bigint" ? Number.MAX_SAFE_INTEGER : v;
+}
+
+/** Pops from key and signals the change; [] when the key is missing. */
+export function popEntries(c: Client, key: Uint8Array, count: number, highest: boolean): ZEntry[] {
+  const meta = c.db.writeTyped(key, "zset");
+  if (meta === null || count === 0) return [];
+  const popped = c.db.store.zsets.pop(key, meta, count, highest);
+  afterRemoval(c, key, highest ? "zpopmax" : "zpopmin", popped.length);
+  return popped;
+}
+
+function zpop(highest: boolean) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    if (argv.length > 3) fail(SYNTAX);
+    const hasCount = argv.length === 3;
+    const count = hasCount ? popCount(argv[2]) : 1;
+    const popped = popEntries(c, argv[1], count, highest);
+    // RESP3 nests [member, score] pairs only when a count was given, as Redis does.
+    if (hasCount) replyEntries(c.out, popped, true);
+    else {
+      c.out.array(popped.length * 2);
+      for (const e of popped) {
+        c.out.bulkStr(e.member);
+        c.out.double(e.score);
+      }
+    }
+  };
+}
+
+/** ZMPOP/BZMPOP's reply: [key, [[member, score]...]]. */
+export function replyKeyAndEntries(out: ReplyBuffer, key: Uint8Array, entries: ZEntry[]): void {
+  out.array(2);
+  out.bulk(key);
+  out.array(entries.length);
+  for (const e of entries) {
+    out.array(2);
+    out.bulkStr(e.member);
+    out.double(e.score);
+  }
+}
+
+/** Parses `numkeys key... MIN|MAX [COUNT n]` from argv[first]. */
+export function parseMpopArgs(argv: Uint8Array[], first: number): { keys: Uint8Array[]; highest: boolean; count: number } {
+  const numkeys = intArg(argv[first], "ERR numkeys should be greater than 0");
+  if (numkeys <= 0) fail("ERR numkeys should be greater than 0");
+  if (numkeys > argv.length - first - 2) fail(SYNTAX);
+  const keys = argv.slice(first + 1, first + 1 + numkeys);
+  let i = first + 1 + numkeys;
+  let highest: boolean;
+  if (argIs(argv[i], "min")) highest = false;
+  else if (argIs(argv[i], "max")) highest = true;
+  else fail(SYNTAX);
+  let count = -1;
+  for (i++; i < argv.length; i++) {
+    if (argIs(argv[i], "count") && i + 1 < argv.length && count === -1) {
+      const v = parseInt64(argv[++i]);
+      if (v === null || v <= 0) fail("ERR count should be greater than 0");
+      count = typeof v === "bigint" ? Number.MAX_SAFE_INTEGER : v;
+    } else fail(SYNTAX);
+  }
+  return { keys, highest, count: count === -1 ? 1 : count };
+}
+
+function zmpop(c: Client, argv: Uint8Array[]): void {
+  const { keys, highest, count } = parseMpopArgs(argv, 1);
+  for (const key of keys) {
+    const popped = popEntries(c, key, count, highest);
+    if (popped.length > 0) return replyKeyAndEntries(c.out, key, popped);
+  }
+  c.out.nilArray();
+}
+
+// --- ZRANDMEMBER -------------------------------------------------------------
+
+const MAX_REPEATED_REPLY = 1 << 24;
+
+function zrandmember(c: Client, argv: Uint8Array[]): void {
+  if (argv.length > 4 || (argv.length === 4 && !argIs(argv[3], "withscores"))) fail(SYNTAX);
+  const meta = c.db.readTyped(argv[1], "zset");
+  const zsets = c.db.store.zsets;
+  if (argv.length === 2) {
+    if (meta === null) return c.out.nil();
+    return c.out.bulkStr(zsets.random(meta, 1, true)[0].member);
+  }
+  const v = parseInt64(argv[2]);
+  if (v === null) fail(NOT_INTEGER);
+  const LONG_MAX = 9223372036854775807n;
+  if (typeof v === "bigint" && (v <= -LONG_MAX || v >= LONG_MAX)) {
+    fail("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+  }
+  const count = Number(v);
+  const withScores = argv.length === 4;
+  if (meta === null || count === 0) return c.out.array(0);
+  // Redis would try to build any reply size; refuse one that cannot fit in memory.
+  if (count < -MAX_REPEATED_REPLY) fail("ERR value is out of range");
+  const entries = count < 0 ? zsets.random(meta, -count, false) : zsets.random(meta, Math.min(count, zsets.card(meta)), true);
+  replyEntries(c.out, entries, withScores);
+}
+
+// --- ZUNION / ZINTER / ZDIFF -------------------------------------------------
+
+type CombineOp = "union" | "inter" | "diff";
+type Aggregate = "sum" | "min" | "max";
+
+interface CombineRequest {
+  keys: Uint8Array[];
+  weights: number[];
+  aggregate: Aggregate;
+  withScores: boolean;
+}
+
+function parseCombine(argv: Uint8Array[], first: number, op: CombineOp, store: boolean, cmdName: string): CombineRequest {
+  const numkeys = intArg(argv[first]);
+  if (numkeys < 1) fail(`ERR at least 1 input key is needed for '${cmdName}' command`);
+  if (numkeys > argv.length - first - 1) fail(SYNTAX);
+  const keys = argv.slice(first + 1, first + 1 + numkeys);
+  const req: CombineRequest = { keys, weights: keys.map(() => 1), aggregate: "sum", withScores: false };
+  for (let i = first + 1 + numkeys; i < argv.length; i++) {
+    const left = argv.length - i - 1;
+    const a = argv[i];
+    if (op !== "diff" && argIs(a, "weights") && left >= numkeys) {
+      for (let k = 0; k < numkeys; k++) req.weights[k] = floatArg(argv[++i], "ERR weight value is not a float");
+    } else if (op !== "diff" && argIs(a, "aggregate") && left >= 1) {
+      const v = argv[++i];
+      if (argIs(v, "sum")) req.aggregate = "sum";
+      else if (argIs(v, "min")) req.aggregate = "min";
+      else if (argIs(v, "max")) req.aggregate = "max";
+      else fail(SYNTAX);
+    } else if (!store && argIs(a, "withscores")) req.withScores = true;
+    else fail(SYNTAX);
+  }
+  return req;
+}
+
+/** An input of ZUNION & co: a zset, or a plain set whose members all score 1. */
+function readInput(c: Client, key: Uint8Array, forWrite: boolean): Map<string, number> | null {
+  const meta = forWrite ? c.db.lookupWrite(key) : c.db.lookupRead(key);
+  if (meta === null) return null;
+  const out = new Map<string, number>();
+  if (meta.type === "zset") {
+    for (const e of c.db.store.zsets.range(meta, { by: "rank", start: 0, stop: c.db.store.zsets.card(meta) - 1 }, false, 0, -1)) out.set(e.member, e.score);
+  } else if (meta.type === "set") {
+    for (const m of c.db.store.sets.members(meta)) out.set(bytesToStr(m), 1);
+  } else fail(WRONGTYPE);
+  return out;
+}
+
+function aggregate(a: number, b: number, how: Aggregate): number {
+  if (how === "sum") {
+    const s = a + b;
+    return Number.isNaN(s) ? 0 : s; // inf + -inf is 0 in Redis
+  }
+  return how === "min" ? Math.min(a, b) : Math.max(a, b);
+}
+
+function weighted(score: number, weight: number): number {
+  const v = score * weight;
+  return Number.isNaN(v) ? 0 : v;
+}
+
+function combineInputs(c: Client, req: CombineRequest, op: CombineOp, forWrite: boolean): ZEntry[] {
+  const inputs = req.keys.map((k) => readInput(c, k, forWrite));
+  let acc: Map<string, number>;
+  if (op === "union") {
+    acc = new Map();
+    inputs.forEach((m, k) => {
+      if (m === null) return;
+      for (const [member, score] of m) {
+        const w = weighted(score, req.weights[k]);
+        const cur = acc.get(member);
+        acc.set(member, cur === undefined ? w : aggregate(cur, w, req.aggregate));
+      }
+    });
+  } else if (op === "inter") {
+    acc = new Map();
+    if (inputs.every((m) => m !== null)) {
+      const order = inputs.map((_, k) => k).sort((x, y) => inputs[x]!.size - inputs[y]!.size);
+      const [smallest, ...others] = order;
+      for (const [member, score] of inputs[smallest]!) {
+        let total = weighted(score, req.weights[smallest]);
+        let everywhere = true;
+        for (const k of others) {
+          const s = inputs[k]!.get(member);
+          if (s === undefined) {
+            everywhere = false;
+            break;
+          }
+          total = aggregate(total, weighted(s, req.weights[k]), req.aggregate);
+        }
+        if (everywhere) acc.set(member, total);
+      }
+    }
+  } else {
+    acc = new Map(inputs[0] ?? []);
+    for (let k = 1; k < inputs.length && acc.size > 0; k++) for (const member of inputs[k]?.keys() ?? []) acc.delete(member);
+  }
+  const entries = [...acc].map(([member, score]) => ({ member, score }));
+  entries.sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+  return entries;
+}
+
+function zcombine(op: CombineOp, store: boolean) {
+  const cmdName = `z${op}${store ? "store" : ""}`;
+  return (c: Client, argv: Uint8Array[]): void => {
+    const req = parseCombine(argv, store ? 2 : 1, op, store, cmdName);
+    const entries = combineInputs(c, req, op, store);
+    if (store) storeResult(c, argv[1], entries, cmdName);
+    else replyEntries(c.out, entries, req.withScores);
+  };
+}
+
+function zintercard(c: Client, argv: Uint8Array[]): void {
+  const numkeys = intArg(argv[1], "ERR numkeys should be greater than 0");
+  if (numkeys <= 0) fail("ERR numkeys should be greater than 0");
+  if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
+  let limit = 0;
+  for (let i = 2 + numkeys; i < argv.length; i++) {
+    if (argIs(argv[i], "limit") && i + 1 < argv.length) {
+      limit = intArg(argv[++i], "ERR LIMIT can't be negative");
+      if (limit < 0) fail("ERR LIMIT can't be negative");
+    } else fail(SYNTAX);
+  }
+  const keys = argv.slice(2, 2 + numkeys);
+  const n = combineInputs(c, { keys, weights: keys.map(() => 1), aggregate: "sum", withScores: false }, "inter", false).length;
+  c.out.int(limit > 0 ? Math.min(n, limit) : n);
+}
+
+// --- ZSCAN -------------------------------------------------------------------
+
+function zscan(c: Client, argv: Uint8Array[]): void {
+  const cursor = parseScanCursor(argv[2]);
+  const opts = parseScanOptions(argv, 3, false);
+  const meta = c.db.readTyped(argv[1], "zset");
+  const found: ZEntry[] = [];
+  const next =
+    meta === null
+      ? 0
+      : c.db.store.zsets.scan(meta, cursor, opts.count, (e) => {
+          if (opts.pattern === null || globMatch(opts.pattern, strToBytes(e.member))) found.push(e);
+        });
+  c.out.array(2);
+  c.out.bulkStr(String(next));
+  // Scores are bulk strings here even in RESP3, as in Redis.
+  c.out.array(found.length * 2);
+  for (const e of found) {
+    c.out.bulkStr(e.member);
+    c.out.bulkStr(formatDouble(e.score));
+  }
+}
+
+export const zsetCommands: CommandDef[] = [
+  { name: "zadd", summary: "Adds members to a sorted set or updates their scores, with conditions.", run: zadd },
+  { name: "zincrby", summary: "Increments the score of a member of a sorted set.", run: zincrby },
+  { name: "zrem", summary: "Removes members from a sorted set.", run: zrem },
+  { name: "zscore", summary: "Returns the score of a member of a sorted set.", run: zscore },
+  { name: "zmscore", summary: "Returns the scores of several members of a sorted set.", run: zmscore },
+  { name: "zcard", summary: "Returns the number of members of a sorted set.", run: zcard },
+  { name: "zcount", summary: "Counts the members of a sorted set within a score range.", run: zcount(false) },
+  { name: "zlexcount", summary: "Counts the members of a sorted set within a lexicographical range.", run: zcount(true) },
+  { name: "zrank", summary: "Returns the rank of a member in ascending score order.", run: zrank(false) },
+  { name: "zrevrank", summary: "Returns the rank of a member in descending score order.", run: zrank(true) },
+  { name: "zrange", summary: "Returns members in a range of ranks, scores or lexicographical order.", run: zrangeCommand(null, null) },
+  { name: "zrangestore", summary: "Stores a range of a sorted set in another key.", run: zrangestore },
+  { name: "zrevrange", summary: "Returns members in a range of ranks, highest score first.", run: zrangeCommand("rank", true) },
+  { name: "zrangebyscore", summary: "Returns members within a score range.", run: zrangeCommand("score", false) },
+  { name: "zrevrangebyscore", summary: "Returns members within a score range, highest score first.", run: zrangeCommand("score", true) },
+  { name: "zrangebylex", summary: "Returns members within a lexicographical range.", run: zrangeCommand("lex", false) },
+  { name: "zrevrangebylex", summary: "Returns members within a lexicographical range, in reverse order.", run: zrangeCommand("lex", true) },
+  { name: "zremrangebyrank", summary: "Removes the members within a range of ranks.", run: zremrange("rank") },
+  { name: "zremrangebyscore", summary: "Removes the members within a score range.", run: zremrange("score") },
+  { name: "zremrangebylex", summary: "Removes the members within a lexicographical range.", run: zremrange("lex") },
+  { name: "zpopmin", summary: "Removes and returns the members with the lowest scores.", run: zpop(false) },
+  { name: "zpopmax", summary: "Removes and returns the members with the highest scores.", run: zpop(true) },
+  { name: "zmpop", summary: "Pops the lowest or highest scored members from the first non-empty sorted set.", run: zmpop },
+  { name: "zrandmember", summary: "Returns random members of a sorted set.", run: zrandmember },
+  { name: "zunion", summary: "Returns the union of sorted sets.", run: zcombine("union", false) },
+  { name: "zinter", summary: "Returns the intersection of sorted sets.", run: zcombine("inter", false) },
+  { name: "zdiff", summary: "Returns the members of the first sorted set not in the others.", run: zcombine("diff", false) },
+  { name: "zunionstore", summary: "Stores the union of sorted sets.", run: zcombine("union", true) },
+  { name: "zinterstore", summary: "Stores the intersection of sorted sets.", run: zcombine("inter", true) },
+  { name: "zdiffstore", summary: "Stores the difference of sorted sets.", run: zcombine("diff", true) },
+  { name: "zintercard", summary: "Returns the size of the intersection of sorted sets, optionally stopping at a limit.", run: zintercard },
+  { name: "zscan", summary: "Iterates over the members and scores of a sorted set.", run: zscan },
+];
+

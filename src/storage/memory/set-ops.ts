@@ -80,9 +80,11 @@ export class MemorySetOps implements SetOps {
   }
 
   members(meta: KeyMeta): Uint8Array[] {
-    const out: Uint8Array[] = [];
-    for (const n of setOf(meta).members.values()) out.push(strToBytes(n.key));
-    return out;
+    const set = setOf(meta);
+    const keys = [...set.members.values()].map((n) => n.key);
+    // An intset is kept sorted by Redis, so its members come out in numeric order.
+    if (!set.hashtable) keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    return keys.map(strToBytes);
   }
 
   randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {

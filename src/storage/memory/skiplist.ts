@@ -2,6 +2,8 @@
 // O(log n) insert, delete, rank and range lookups by rank, score or member.
 // Members are byte strings (latin1), so `<` on them is bytewise order.
 
+import type { LexRange, ScoreRange } from "../zset-ops.ts";
+
 const MAX_LEVEL = 32;
 const P = 0.25;
 
@@ -17,22 +19,6 @@ export class SkipNode {
     this.forward = new Array(level).fill(null);
     this.span = new Array(level).fill(0);
   }
-}
-
-export interface ScoreRange {
-  min: number;
-  max: number;
-  minExclusive: boolean;
-  maxExclusive: boolean;
-}
-
-/** A lex bound: a member string, or -Infinity/+Infinity for "-" and "+". */
-export type LexBound = string | number;
-export interface LexRange {
-  min: LexBound;
-  max: LexBound;
-  minExclusive: boolean;
-  maxExclusive: boolean;
 }
 
 function less(aScore: number, aMember: string, bScore: number, bMember: string): boolean {

@@ -1,8 +1,212 @@
-// Memory-engine implementation of the zset primitives.
+// Memory-engine implementation of the sorted-set primitives: a skiplist with
+// spans ordered by (score, member) for ranks and ranges, plus a ScanMap from
+// member to score for O(1) lookups, ZSCAN and random sampling (Redis's
+// skiplist + dict pair).
 
-import type { ZSetOps } from "../zset-ops.ts";
-import type { MemoryDb } from "./memory-engine.ts";
+import { bytesToStr } from "../../net/bytes.ts";
+import type { KeyMeta } from "../engine.ts";
+import type { ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
+import type { MemEntry, MemoryDb } from "./memory-engine.ts";
+import { ScanMap, ScanNode } from "./scan-map.ts";
+import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type SkipNode, SkipList } from "./skiplist.ts";
+import { registerMemoryType } from "./value-types.ts";
+
+class ZDictNode extends ScanNode {
+  constructor(
+    key: string,
+    public score: number,
+  ) {
+    super(key);
+  }
+}
+
+/** Redis's zset-max-listpack-entries / -value defaults: the size OBJECT ENCODING reports "listpack" up to. */
+const LISTPACK_MAX_ENTRIES = 128;
+const LISTPACK_MAX_VALUE = 64;
+
+export class MemZSet {
+  readonly dict = new ScanMap<ZDictNode>();
+  readonly zsl = new SkipList();
+  /** Sticky, as in Redis: once converted to a skiplist a zset never goes back to listpack. */
+  skiplistEncoded = false;
+
+  set(member: string, score: number): boolean {
+    // Redis's listpack stores scores as text and reads "-0" back as 0; its skiplist keeps -0.
+    if (score === 0 && !this.skiplistEncoded) score = 0;
+    const node = this.dict.get(member);
+    if (node !== undefined) {
+      if (node.score !== score) {
+        this.zsl.delete(node.score, member);
+        this.zsl.insert(score, member);
+        node.score = score;
+      }
+      return false;
+    }
+    this.dict.insert(new ZDictNode(member, score));
+    this.zsl.insert(score, member);
+    if (this.dict.size > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) this.skiplistEncoded = true;
+    return true;
+  }
+
+  delete(member: string): boolean {
+    const node = this.dict.delete(member);
+    if (node === undefined) return false;
+    this.zsl.delete(node.score, member);
+    return true;
+  }
+}
+
+registerMemoryType(
+  "zset",
+  (v) => {
+    const src = v as MemZSet;
+    const copy = new MemZSet();
+    for (let n = src.zsl.first(); n !== null; n = n.forward[0]) copy.set(n.member, n.score);
+    copy.skiplistEncoded = src.skiplistEncoded;
+    return copy;
+  },
+  (v) => (v as MemZSet).dict.size * 96,
+  (v) => ((v as MemZSet).skiplistEncoded ? "skiplist" : "listpack"),
+);
+
+function zsetOf(meta: KeyMeta): MemZSet {
+  return (meta as MemEntry).value as MemZSet;
+}
+
+function entry(n: SkipNode): ZEntry {
+  return { member: n.member, score: n.score };
+}
 
 export class MemoryZSetOps implements ZSetOps {
   constructor(readonly db: MemoryDb) {}
+
+  card(meta: KeyMeta): number {
+    return zsetOf(meta).dict.size;
+  }
+
+  score(meta: KeyMeta, member: string): number | null {
+    return zsetOf(meta).dict.get(member)?.score ?? null;
+  }
+
+  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number): boolean {
+    const z = meta === null ? (this.db.setValue(bytesToStr(key), "zset", new MemZSet(), 0).value as MemZSet) : zsetOf(meta);
+    return z.set(member, score);
+  }
+
+  remove(key: Uint8Array, meta: KeyMeta, members: string[]): number {
+    const z = zsetOf(meta);
+    let removed = 0;
+    for (const m of members) if (z.delete(m)) removed++;
+    this.deleteIfEmpty(key, z);
+    return removed;
+  }
+
+  private deleteIfEmpty(key: Uint8Array, z: MemZSet): void {
+    if (z.dict.size === 0) this.db.delete(key);
+  }
+
+  rank(meta: KeyMeta, member: string, reverse: boolean): number | null {
+    const z = zsetOf(meta);
+    const node = z.dict.get(member);
+    if (node === undefined) return null;
+    const r = z.zsl.rank(node.score, member);
+    return reverse ? z.zsl.length - r : r - 1;
+  }
+
+  /** The first node of a score or lex range in iteration order, and a test for staying inside it. */
+  private bounds(z: MemZSet, spec: ZRangeSpec, reverse: boolean): { node: SkipNode | null; inRange: (n: SkipNode) => boolean } {
+    const zsl = z.zsl;
+    if (spec.by === "score") {
+      const r = spec.range;
+      const node = reverse ? zsl.lastInScoreRange(r) : zsl.firstInScoreRange(r);
+      return { node, inRange: (n) => (reverse ? scoreGteMin(n.score, r) : scoreLteMax(n.score, r)) };
+    }
+    if (spec.by === "lex") {
+      const r = spec.range;
+      const node = reverse ? zsl.lastInLexRange(r) : zsl.firstInLexRange(r);
+      return { node, inRange: (n) => (reverse ? lexGteMin(n.member, r) : lexLteMax(n.member, r)) };
+    }
+    // Rank ranges arrive clamped; the caller bounds them by count.
+    return { node: zsl.byRank(reverse ? zsl.length - spec.start : spec.start + 1), inRange: () => true };
+  }
+
+  range(meta: KeyMeta, spec: ZRangeSpec, reverse: boolean, offset: number, limit: number): ZEntry[] {
+    const z = zsetOf(meta);
+    let { node, inRange } = this.bounds(z, spec, reverse);
+    if (spec.by === "rank") {
+      const len = spec.stop - spec.start + 1;
+      limit = limit < 0 ? len : Math.min(limit, len);
+    } else if (node !== null && offset > 0) {
+      // Jump by rank instead of walking `offset` nodes: O(log n).
+      node = z.zsl.byRank(z.zsl.rank(node.score, node.member) + (reverse ? -offset : offset));
+    }
+    const out: ZEntry[] = [];
+    while (node !== null && (limit < 0 || out.length < limit) && inRange(node)) {
+      out.push(entry(node));
+      node = reverse ? node.backward : node.forward[0];
+    }
+    return out;
+  }
+
+  count(meta: KeyMeta, spec: ZRangeSpec): number {
+    const z = zsetOf(meta);
+    const first = this.bounds(z, spec, false).node;
+    if (first === null) return 0;
+    const last = this.bounds(z, spec, true).node!;
+    return z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1;
+  }
+
+  removeRange(key: Uint8Array, meta: KeyMeta, spec: ZRangeSpec): number {
+    const z = zsetOf(meta);
+    const victims = this.range(meta, spec, false, 0, -1);
+    for (const e of victims) z.delete(e.member);
+    this.deleteIfEmpty(key, z);
+    return victims.length;
+  }
+
+  pop(key: Uint8Array, meta: KeyMeta, count: number, highest: boolean): ZEntry[] {
+    const z = zsetOf(meta);
+    const out: ZEntry[] = [];
+    while (out.length < count) {
+      const n = highest ? z.zsl.tail : z.zsl.first();
+      if (n === null) break;
+      out.push(entry(n));
+      z.delete(n.member);
+    }
+    this.deleteIfEmpty(key, z);
+    return out;
+  }
+
+  random(meta: KeyMeta, count: number, distinct: boolean): ZEntry[] {
+    const dict = zsetOf(meta).dict;
+    const pick = (): ZEntry => {
+      const n = dict.randomNode()!;
+      return { member: n.key, score: n.score };
+    };
+    if (!distinct) return Array.from({ length: count }, pick);
+    if (count >= dict.size) return [...dict.values()].map((n) => ({ member: n.key, score: n.score }));
+    const picked = new Map<string, ZEntry>();
+    while (picked.size < count) {
+      const e = pick();
+      picked.set(e.member, e);
+    }
+    return [...picked.values()];
+  }
+
+  scan(meta: KeyMeta, cursor: number, count: number, visit: (e: ZEntry) => void): number {
+    const z = zsetOf(meta);
+    if (!z.skiplistEncoded) {
+      // A listpack-encoded zset is returned whole, in score order, as Redis does.
+      for (let n = z.zsl.first(); n !== null; n = n.forward[0]) visit(entry(n));
+      return 0;
+    }
+    return z.dict.scan(cursor, count, (n) => visit({ member: n.key, score: n.score }));
+  }
+
+  store(key: Uint8Array, entries: ZEntry[]): void {
+    this.db.delete(key);
+    if (entries.length === 0) return;
+    const z = this.db.setValue(bytesToStr(key), "zset", new MemZSet(), 0).value as MemZSet;
+    for (const e of entries) z.set(e.member, e.score);
+  }
 }
