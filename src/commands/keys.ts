@@ -3,16 +3,17 @@
 // DUMP/RESTORE commands live in their own modules and are exported from here.
 
 import type { Client } from "../net/client.ts";
-import { argIs, bytesEqual, bytesToStr, lowerAscii } from "../net/bytes.ts";
+import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import { globMatch } from "../keyspace/glob.ts";
 import type { KeyMeta } from "../storage/engine.ts";
-import { int64Arg, intArg } from "./args.ts";
+import { int64Arg } from "./args.ts";
 import { databaseCommands, dbArg } from "./databases.ts";
 import { dumpCommands } from "./dump.ts";
 import { fail, NO_SUCH_KEY, SYNTAX } from "./errors.ts";
 import { expireCommands } from "./expire.ts";
 import { replyHelp } from "./help.ts";
+import { parseScanOptions } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 export const SAME_OBJECT = "ERR source and destination objects are the same";
@@ -125,21 +126,7 @@ export function parseScanCursor(arg: Uint8Array): number {
 
 function scan(c: Client, argv: Uint8Array[]): void {
   const cursor = parseScanCursor(argv[1]);
-  let count = 10;
-  let pattern: Uint8Array | null = null;
-  let typeName: string | null = null;
-  for (let i = 2; i < argv.length; i++) {
-    const hasValue = i + 1 < argv.length;
-    if (argIs(argv[i], "count") && hasValue) {
-      count = intArg(argv[++i]);
-      if (count < 1) fail(SYNTAX);
-    } else if (argIs(argv[i], "match") && hasValue) {
-      const p = argv[++i];
-      pattern = p.length === 1 && p[0] === 42 ? null : p; // "*" matches everything
-    } else if (argIs(argv[i], "type") && hasValue) {
-      typeName = lowerAscii(argv[++i]);
-    } else fail(SYNTAX);
-  }
+  const { count, pattern, type: typeName } = parseScanOptions(argv, 2, true);
   const db = c.db;
   const candidates: Uint8Array[] = [];
   const next = db.store.scan(cursor, count, (key) => candidates.push(key));
