@@ -1,0 +1,4 @@
+import { diffTests } from "./harness.ts";
+import { connectionFamily } from "./gen/connection.ts";
+
+diffTests(connectionFamily);

@@ -1,0 +1,10 @@
+// Every command family the differential tests know, by name (regression
+// cases name their family to find its normalizers).
+
+import { bitmapsFamily } from "./bitmaps.ts";
+import { connectionFamily } from "./connection.ts";
+import type { Family } from "./gen.ts";
+import { keysFamily } from "./keys.ts";
+import { stringsFamily } from "./strings.ts";
+
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily];

@@ -1,0 +1,4 @@
+import { diffTests } from "./harness.ts";
+import { keysFamily } from "./gen/keys.ts";
+
+diffTests(keysFamily);
