@@ -59,6 +59,14 @@ export class RawNode {
     return this.stepLocal(msg({ type: "prop", from: this.raft.id, entries: [{ term: 0, index: 0, type: "normal", data }] }));
   }
 
+  // Batch proposal: one MsgProp, one append, one broadcast.
+  proposeMany(datas: Uint8Array[]): boolean {
+    if (datas.length === 0) return true;
+    return this.stepLocal(
+      msg({ type: "prop", from: this.raft.id, entries: datas.map((data) => ({ term: 0, index: 0, type: "normal" as const, data })) }),
+    );
+  }
+
   proposeConfChange(cc: ConfChange): boolean {
     return this.stepLocal(
       msg({ type: "prop", from: this.raft.id, entries: [{ term: 0, index: 0, type: "conf", data: encode(cc) }] }),

@@ -1,0 +1,59 @@
+// Example replicated KV node.
+//   bun src/raft/example/kv_node.ts --id 1 --dir /tmp/n1 \
+//     --peers 1=127.0.0.1:7001,2=127.0.0.1:7002,3=127.0.0.1:7003 --client-port 8001
+// The node's own entry in --peers gives its raft port. Prints JSON events
+// (ready, leader changes) on stdout, one per line.
+import { parseArgs } from "node:util";
+import { KvService } from "../kv/service.ts";
+import { FileStorage } from "../storage/file.ts";
+import type { PeerAddr } from "../transport/tcp.ts";
+
+const { values } = parseArgs({
+  options: {
+    id: { type: "string" },
+    dir: { type: "string" },
+    peers: { type: "string" },
+    "client-port": { type: "string", default: "0" },
+    "tick-ms": { type: "string", default: "20" },
+    "no-fsync": { type: "boolean", default: false },
+  },
+});
+
+const id = Number(values.id);
+if (!id || !values.dir || !values.peers) {
+  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P]");
+  process.exit(2);
+}
+const peers = new Map<number, PeerAddr>();
+for (const p of values.peers.split(",")) {
+  const [pid, addr] = p.split("=");
+  const [host, port] = addr!.split(":");
+  peers.set(Number(pid), { host: host!, port: Number(port) });
+}
+const self = peers.get(id);
+if (!self) throw new Error(`--peers must include this node (${id})`);
+
+const log = (ev: Record<string, unknown>) => console.log(JSON.stringify(ev));
+const storage = new FileStorage(values.dir, {
+  initialConf: { voters: [...peers.keys()].sort((a, b) => a - b), learners: [] },
+  fsync: !values["no-fsync"],
+});
+const svc = new KvService({
+  id,
+  storage,
+  raftPort: self.port,
+  clientPort: Number(values["client-port"]),
+  peers,
+  tickMs: Number(values["tick-ms"]),
+  log,
+});
+const ports = svc.start();
+log({ event: "ready", id, ...ports });
+
+const shutdown = () => {
+  svc.stop();
+  storage.close();
+  process.exit(0);
+};
+process.on("SIGTERM", shutdown);
+process.on("SIGINT", shutdown);

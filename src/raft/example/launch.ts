@@ -1,0 +1,109 @@
+// Spawns the example KV node as separate processes on 127.0.0.1 (used by the
+// real-process test and the benchmark).
+import type { Subprocess } from "bun";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export function freePorts(n: number): number[] {
+  const servers = Array.from({ length: n }, () =>
+    Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
+  );
+  const ports = servers.map((s) => s.port);
+  for (const s of servers) s.stop(true);
+  return ports;
+}
+
+export interface ProcNode {
+  id: number;
+  proc: Subprocess<"ignore", "pipe", "pipe"> | null;
+  clientPort: number;
+  raftPort: number;
+  dir: string;
+  events: Record<string, unknown>[];
+}
+
+export class ProcCluster {
+  nodes: ProcNode[] = [];
+  readonly root: string;
+  private peersArg: string;
+
+  constructor(readonly size: number, private extraArgs: string[] = []) {
+    this.root = mkdtempSync(join(tmpdir(), "aikv-raft-proc-"));
+    const ports = freePorts(size * 2);
+    for (let i = 0; i < size; i++) {
+      this.nodes.push({ id: i + 1, proc: null, raftPort: ports[i]!, clientPort: ports[size + i]!, dir: join(this.root, `n${i + 1}`), events: [] });
+    }
+    this.peersArg = this.nodes.map((n) => `${n.id}=127.0.0.1:${n.raftPort}`).join(",");
+  }
+
+  clientAddrs(): Map<number, { host: string; port: number }> {
+    return new Map(this.nodes.map((n) => [n.id, { host: "127.0.0.1", port: n.clientPort }]));
+  }
+
+  async start(id: number): Promise<void> {
+    const n = this.nodes[id - 1]!;
+    const script = join(import.meta.dir, "kv_node.ts");
+    const proc = Bun.spawn(
+      [process.execPath, script, "--id", String(id), "--dir", n.dir, "--peers", this.peersArg, "--client-port", String(n.clientPort), ...this.extraArgs],
+      { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    );
+    n.proc = proc;
+    let readyResolve: () => void = () => {};
+    const ready = new Promise<void>((r) => (readyResolve = r));
+    void (async () => {
+      const dec = new TextDecoder();
+      let buf = "";
+      for await (const chunk of proc.stdout) {
+        buf += dec.decode(chunk);
+        let i;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, i);
+          buf = buf.slice(i + 1);
+          try {
+            const ev = JSON.parse(line) as Record<string, unknown>;
+            n.events.push({ ...ev, at: Date.now() });
+            if (ev.event === "ready") readyResolve();
+          } catch {
+            /* not an event line */
+          }
+        }
+      }
+    })();
+    await Promise.race([ready, Bun.sleep(10000).then(() => Promise.reject(new Error(`node ${id} did not start`)))]);
+  }
+
+  async startAll(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => this.start(n.id)));
+  }
+
+  kill9(id: number): void {
+    const n = this.nodes[id - 1]!;
+    n.proc?.kill(9);
+    n.proc = null;
+  }
+
+  // The leader as last reported by live nodes (highest term wins).
+  currentLeader(): number {
+    let best = { term: -1, lead: 0 };
+    for (const n of this.nodes) {
+      if (!n.proc) continue;
+      for (const e of n.events) {
+        if (e.event === "leader" && (e.term as number) >= best.term) best = { term: e.term as number, lead: e.lead as number };
+      }
+    }
+    return best.lead;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const n of this.nodes) {
+      if (n.proc) {
+        n.proc.kill(15);
+        await Promise.race([n.proc.exited, Bun.sleep(2000)]);
+        n.proc?.kill(9);
+        n.proc = null;
+      }
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

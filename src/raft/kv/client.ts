@@ -1,0 +1,129 @@
+import type { Socket } from "bun";
+import { encodeFrame, FrameDecoder } from "../transport/framing.ts";
+import type { KvRequest, KvResponse } from "./service.ts";
+
+// Pipelined client for the example KV service. Tracks the leader and retries
+// requests that were definitely not executed (not_leader, connection
+// refused before sending). Requests whose outcome is unknown (timeout,
+// connection lost after sending) are reported as such, never retried
+// silently: retrying a write could apply it twice.
+export type Outcome = { kind: "ok"; resp: KvResponse } | { kind: "unknown" } | { kind: "failed" };
+
+interface Conn {
+  sock: Socket<undefined> | null;
+  connecting: Promise<Socket<undefined> | null> | null;
+  dec: FrameDecoder;
+}
+
+export class KvClient {
+  private conns = new Map<number, Conn>();
+  private waiting = new Map<number, { resolve: (r: KvResponse | null) => void; node: number; timer: ReturnType<typeof setTimeout> }>();
+  private nextId = 1;
+  leader: number;
+
+  constructor(private addrs: Map<number, { host: string; port: number }>, private timeoutMs = 3000) {
+    this.leader = [...addrs.keys()][0]!;
+  }
+
+  private conn(node: number): Promise<Socket<undefined> | null> {
+    let c = this.conns.get(node);
+    if (!c) this.conns.set(node, (c = { sock: null, connecting: null, dec: new FrameDecoder() }));
+    if (c.sock) return Promise.resolve(c.sock);
+    if (c.connecting) return c.connecting;
+    const a = this.addrs.get(node)!;
+    const cc = c;
+    const self = this;
+    cc.dec = new FrameDecoder();
+    cc.connecting = Bun.connect<undefined>({
+      hostname: a.host,
+      port: a.port,
+      socket: {
+        data(_s, chunk) {
+          cc.dec.push(chunk, (v) => {
+            const r = v as KvResponse;
+            const w = self.waiting.get(r.id);
+            if (!w) return;
+            self.waiting.delete(r.id);
+            clearTimeout(w.timer);
+            w.resolve(r);
+          });
+        },
+        close() {
+          cc.sock = null;
+          // In-flight requests on this connection have unknown outcome.
+          for (const [id, w] of self.waiting) {
+            if (w.node === node) {
+              self.waiting.delete(id);
+              clearTimeout(w.timer);
+              w.resolve(null);
+            }
+          }
+        },
+        error() {},
+        connectError() {},
+      },
+    })
+      .then((s) => {
+        s.setNoDelay?.(true);
+        cc.sock = s;
+        cc.connecting = null;
+        return s;
+      })
+      .catch(() => {
+        cc.connecting = null;
+        return null;
+      });
+    return cc.connecting;
+  }
+
+  private async once(node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null | "refused"> {
+    const s = await this.conn(node);
+    if (!s) return "refused";
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, this.timeoutMs);
+      this.waiting.set(id, { resolve, node, timer });
+      const n = s.write(encodeFrame({ ...req, id }));
+      if (n < 0) {
+        this.waiting.delete(id);
+        clearTimeout(timer);
+        resolve("refused");
+      }
+    });
+  }
+
+  // Runs a request against the leader, retrying while it definitely did not
+  // execute, until deadlineMs passes.
+  async request(req: Omit<KvRequest, "id">, deadlineMs = 10000): Promise<Outcome> {
+    const end = Date.now() + deadlineMs;
+    const nodes = [...this.addrs.keys()];
+    let attempt = 0;
+    while (Date.now() < end) {
+      const node = this.leader;
+      const r = await this.once(node, req);
+      if (r === "refused") {
+        this.leader = nodes[(nodes.indexOf(node) + 1) % nodes.length]!;
+        await Bun.sleep(Math.min(10 * ++attempt, 100));
+        continue;
+      }
+      if (r === null) return { kind: "unknown" };
+      if (r.err === "not_leader") {
+        this.leader = r.leader && this.addrs.has(r.leader) ? r.leader : nodes[(nodes.indexOf(node) + 1) % nodes.length]!;
+        if (!r.leader) await Bun.sleep(Math.min(10 * ++attempt, 100));
+        continue;
+      }
+      if (r.err === "timeout") return { kind: "unknown" };
+      if (r.err) return { kind: "failed" };
+      return { kind: "ok", resp: r };
+    }
+    return { kind: "failed" };
+  }
+
+  close(): void {
+    for (const c of this.conns.values()) c.sock?.end();
+    this.conns.clear();
+  }
+}

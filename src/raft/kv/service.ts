@@ -1,0 +1,136 @@
+import type { Socket, TCPSocketListener } from "bun";
+import { decode } from "@msgpack/msgpack";
+import { NotLeaderError, RaftNode, TimeoutError, type StateMachine } from "../node.ts";
+import type { WritableStorage } from "../storage/storage.ts";
+import { encodeFrame, FrameDecoder } from "../transport/framing.ts";
+import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
+import type { Entry, Message, Snapshot } from "../types.ts";
+import { encodeCommand, type KvCommand, type KvResult } from "./command.ts";
+import { KvStateMachine } from "./state_machine.ts";
+
+// Client protocol (framed msgpack, pipelined, answered out of order):
+//   request  { id, op: "put"|"get"|"cas", key, value?, expect? }
+//   response { id, ok, value, err?: "not_leader"|"timeout"|"error", leader? }
+// Writes go through the log; gets use ReadIndex then read locally.
+export interface KvRequest {
+  id: number;
+  op: "put" | "get" | "cas";
+  key: string;
+  value?: string;
+  expect?: string | null;
+}
+export interface KvResponse {
+  id: number;
+  ok: boolean;
+  value: string | null;
+  err?: "not_leader" | "timeout" | "error";
+  leader?: number;
+}
+
+class KvSm implements StateMachine {
+  kv = new KvStateMachine();
+  apply(e: Entry): unknown {
+    return this.kv.applyEntry(e.index, e.data)?.result;
+  }
+  snapshot(): Uint8Array {
+    return this.kv.snapshot();
+  }
+  restore(s: Snapshot): void {
+    this.kv.restore(s.data);
+    this.kv.appliedIndex = s.meta.index;
+  }
+  appliedIndex(): number {
+    return this.kv.appliedIndex;
+  }
+}
+
+export interface KvServiceOptions {
+  id: number;
+  storage: WritableStorage;
+  raftPort: number;
+  clientPort: number;
+  peers: Map<number, PeerAddr>;
+  tickMs?: number;
+  log?: (ev: Record<string, unknown>) => void;
+}
+
+export class KvService {
+  readonly node: RaftNode;
+  readonly transport: TcpTransport;
+  private sm = new KvSm();
+  private server: TCPSocketListener<{ dec: FrameDecoder }> | null = null;
+  private seq = 0;
+
+  constructor(private o: KvServiceOptions) {
+    let node: RaftNode | undefined;
+    this.transport = new TcpTransport({
+      id: o.id,
+      port: o.raftPort,
+      peers: o.peers,
+      onMessage: (m: Message) => node?.step(m),
+      onUnreachable: (p) => node?.raw.reportUnreachable(p),
+    });
+    node = new RaftNode({
+      id: o.id,
+      storage: o.storage,
+      sm: this.sm,
+      send: (msgs) => this.transport.send(msgs),
+      tickMs: o.tickMs ?? 20,
+      electionTick: 10,
+      heartbeatTick: 2,
+      snapshotEvery: 20000,
+      keepEntries: 5000,
+      requestId: (d) => (decode(d) as KvCommand).id,
+      onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
+    });
+    this.node = node;
+  }
+
+  start(): { raftPort: number; clientPort: number } {
+    const raftPort = this.transport.listen();
+    const self = this;
+    this.server = Bun.listen<{ dec: FrameDecoder }>({
+      hostname: "127.0.0.1",
+      port: this.o.clientPort,
+      socket: {
+        open(s) {
+          s.data = { dec: new FrameDecoder() };
+        },
+        data(s, chunk) {
+          s.data.dec.push(chunk, (v) => void self.handle(s, v as KvRequest));
+        },
+      },
+    });
+    this.node.start();
+    return { raftPort, clientPort: this.server.port };
+  }
+
+  private async handle(s: Socket<{ dec: FrameDecoder }>, req: KvRequest): Promise<void> {
+    let resp: KvResponse;
+    try {
+      if (req.op === "get") {
+        await this.node.readBarrier();
+        resp = { id: req.id, ok: true, value: this.sm.kv.read(req.key) };
+      } else {
+        const rid = `${this.o.id}-${++this.seq}`;
+        const cmd: KvCommand =
+          req.op === "put"
+            ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
+            : { op: "cas", id: rid, key: req.key, expect: req.expect ?? null, value: req.value ?? "" };
+        const r = (await this.node.propose(encodeCommand(cmd), rid)) as KvResult;
+        resp = { id: req.id, ok: r.ok, value: r.value };
+      }
+    } catch (e) {
+      if (e instanceof NotLeaderError) resp = { id: req.id, ok: false, value: null, err: "not_leader", leader: e.leader };
+      else if (e instanceof TimeoutError) resp = { id: req.id, ok: false, value: null, err: "timeout" };
+      else resp = { id: req.id, ok: false, value: null, err: "error" };
+    }
+    s.write(encodeFrame(resp));
+  }
+
+  stop(): void {
+    this.node.stop();
+    this.server?.stop(true);
+    this.transport.close();
+  }
+}

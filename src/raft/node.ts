@@ -1,0 +1,259 @@
+import { decodeConfChange, type RaftConfig } from "./raft.ts";
+import { seededRand } from "./rand.ts";
+import { RawNode, type Ready } from "./raw_node.ts";
+import type { WritableStorage } from "./storage/storage.ts";
+import type { ConfChange, ConfState, Entry, Message, Snapshot } from "./types.ts";
+
+// Application side of a replicated state machine, driven by RaftNode.
+export interface StateMachine {
+  // Apply a committed normal entry; the return value is handed to the
+  // proposer (if it was proposed on this node).
+  apply(entry: Entry): unknown;
+  snapshot(): Uint8Array;
+  restore(snap: Snapshot): void;
+  appliedIndex(): number;
+}
+
+export interface RaftNodeOptions {
+  id: number;
+  storage: WritableStorage;
+  sm: StateMachine;
+  send: (msgs: Message[]) => void;
+  tickMs?: number;
+  electionTick?: number;
+  heartbeatTick?: number;
+  snapshotEvery?: number; // applied entries between snapshots
+  keepEntries?: number; // entries kept behind a snapshot for slow followers
+  raft?: Partial<RaftConfig>;
+  // Extract a request id from a proposal so its result can be returned.
+  requestId: (data: Uint8Array) => string | undefined;
+  onLeaderChange?: (lead: number, term: number) => void;
+  onConfChange?: (cc: ConfChange, cs: ConfState) => void;
+}
+
+interface Waiter {
+  resolve: (v: unknown) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class NotLeaderError extends Error {
+  override name = "NotLeaderError";
+  constructor(readonly leader: number) {
+    super(`not leader (leader: ${leader || "unknown"})`);
+  }
+}
+export class TimeoutError extends Error {
+  override name = "TimeoutError";
+}
+
+// Single-threaded runtime host: owns the RawNode, persists Readys (fsync
+// before any message leaves), sends, applies, and drives ticks. Proposals
+// and reads arriving in the same event-loop turn are batched.
+export class RaftNode {
+  readonly raw: RawNode;
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private scheduled = false;
+  private proposals: Uint8Array[] = [];
+  private waiters = new Map<string, Waiter>();
+  private readWaiters: { ctx: string; w: Waiter }[] = [];
+  private readsPending = new Map<string, Waiter>();
+  private readsReady: { index: number; w: Waiter }[] = [];
+  private readSeq = 0;
+  private lastSnap = 0;
+  private stopped = false;
+  readonly o: RaftNodeOptions;
+
+  constructor(o: RaftNodeOptions) {
+    this.o = o;
+    const snap = o.storage.snapshot();
+    if (snap.meta.index > 0) o.sm.restore(snap);
+    this.lastSnap = snap.meta.index;
+    this.raw = new RawNode({
+      id: o.id,
+      storage: o.storage,
+      applied: Math.max(snap.meta.index, 0),
+      electionTick: o.electionTick ?? 10,
+      heartbeatTick: o.heartbeatTick ?? 2,
+      preVote: true,
+      checkQuorum: true,
+      maxSizePerMsg: 1 << 20,
+      maxInflightMsgs: 256,
+      maxInflightBytes: 64 << 20,
+      snapshotChunkSize: 1 << 20,
+      // Timer jitter is the only randomness in a real node; seed from the
+      // clock and id (determinism only matters in simulation).
+      rand: seededRand((Date.now() ^ (o.id * 2654435761)) >>> 0),
+      ...o.raft,
+    });
+  }
+
+  start(): void {
+    this.ticker = setInterval(() => {
+      this.raw.tick();
+      this.schedule();
+    }, this.o.tickMs ?? 20);
+    this.schedule();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.ticker) clearInterval(this.ticker);
+    for (const w of this.waiters.values()) (clearTimeout(w.timer), w.reject(new Error("stopped")));
+    this.waiters.clear();
+  }
+
+  isLeader(): boolean {
+    return this.raw.raft.state === "leader";
+  }
+
+  leader(): number {
+    return this.raw.raft.lead;
+  }
+
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.schedule();
+  }
+
+  // Resolves with the state machine's result once the entry is applied
+  // here. Rejects with NotLeaderError if this node is not the leader (the
+  // entry was definitely not proposed), TimeoutError if the outcome is
+  // unknown.
+  propose(data: Uint8Array, id: string, timeoutMs = 5000): Promise<unknown> {
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader()));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new TimeoutError("proposal outcome unknown"));
+      }, timeoutMs);
+      this.waiters.set(id, { resolve, reject, timer });
+      this.proposals.push(data);
+      this.schedule();
+    });
+  }
+
+  // Linearizable read barrier (ReadIndex): resolves once this node has
+  // applied everything committed at the time of the request.
+  readBarrier(timeoutMs = 5000): Promise<void> {
+    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader()));
+    return new Promise((resolve, reject) => {
+      const ctx = `r${this.o.id}-${++this.readSeq}`;
+      const w: Waiter = {
+        resolve: () => resolve(),
+        reject,
+        timer: setTimeout(() => {
+          this.readsPending.delete(ctx);
+          reject(new TimeoutError("read timed out"));
+        }, timeoutMs),
+      };
+      this.readWaiters.push({ ctx, w });
+      this.schedule();
+    });
+  }
+
+  proposeConfChange(cc: ConfChange): boolean {
+    const ok = this.raw.proposeConfChange(cc);
+    this.schedule();
+    return ok;
+  }
+
+  transferLeader(to: number): void {
+    this.raw.transferLeader(to);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.run();
+    });
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    if (this.proposals.length > 0) {
+      const ps = this.proposals;
+      this.proposals = [];
+      this.raw.proposeMany(ps);
+    }
+    if (this.readWaiters.length > 0) {
+      // One ReadIndex round serves every read queued in this turn.
+      const batch = this.readWaiters;
+      this.readWaiters = [];
+      const ctx = batch[batch.length - 1]!.ctx;
+      const all: Waiter = {
+        resolve: () => {
+          for (const b of batch) (clearTimeout(b.w.timer), b.w.resolve(undefined));
+        },
+        reject: () => {},
+        timer: setTimeout(() => {}, 0),
+      };
+      this.readsPending.set(ctx, all);
+      this.raw.readIndex(ctx);
+    }
+    let guard = 0;
+    while (this.raw.hasReady() && guard++ < 64) this.handleReady(this.raw.ready());
+    if (this.raw.hasReady()) this.schedule();
+  }
+
+  private handleReady(rd: Ready): void {
+    const { storage, sm } = this.o;
+    if (rd.softState) this.o.onLeaderChange?.(rd.softState.lead, this.raw.raft.term);
+    if (rd.snapshot) {
+      storage.applySnapshot(rd.snapshot);
+      sm.restore(rd.snapshot);
+      this.lastSnap = rd.snapshot.meta.index;
+    }
+    if (rd.entries.length > 0) storage.append(rd.entries);
+    if (rd.hardState) storage.setHardState(rd.hardState);
+    if (rd.mustSync) storage.sync();
+    // Only now, with everything durable, may messages leave.
+    this.o.send(rd.messages);
+    for (const e of rd.committedEntries) {
+      if (e.type === "conf") {
+        const cc = decodeConfChange(e.data);
+        const cs = this.raw.applyConfChange(cc);
+        this.o.onConfChange?.(cc, cs);
+        continue;
+      }
+      const result = sm.apply(e);
+      if (e.data.length === 0) continue;
+      const id = this.o.requestId(e.data);
+      if (id === undefined) continue;
+      const w = this.waiters.get(id);
+      if (w) {
+        this.waiters.delete(id);
+        clearTimeout(w.timer);
+        w.resolve(result);
+      }
+    }
+    for (const rs of rd.readStates) {
+      const w = this.readsPending.get(rs.context);
+      if (!w) continue;
+      this.readsPending.delete(rs.context);
+      this.readsReady.push({ index: rs.index, w });
+    }
+    this.raw.advance(rd);
+    if (this.readsReady.length > 0) {
+      const applied = sm.appliedIndex();
+      const keep: { index: number; w: Waiter }[] = [];
+      for (const r of this.readsReady) (r.index <= applied ? r.w.resolve(undefined) : keep.push(r));
+      this.readsReady = keep;
+    }
+    this.maybeSnapshot();
+  }
+
+  private maybeSnapshot(): void {
+    const every = this.o.snapshotEvery ?? 10000;
+    const applied = this.o.sm.appliedIndex();
+    if (applied - this.lastSnap < every) return;
+    const { storage } = this.o;
+    storage.createSnapshot(applied, this.raw.raft.confState(), this.o.sm.snapshot());
+    storage.compact(Math.max(applied - (this.o.keepEntries ?? 1000), storage.firstIndex()));
+    this.lastSnap = applied;
+  }
+}

@@ -1,0 +1,209 @@
+import type { Socket, TCPSocketListener } from "bun";
+import type { Message } from "../types.ts";
+import { encodeFrame, FrameDecoder } from "./framing.ts";
+
+// Raft peer transport over TCP (Bun.listen / Bun.connect).
+// - one outbound connection per peer, used only for sending; inbound
+//   connections are only read from (simple, no connection races);
+// - each frame carries a batch (Message[]) for one peer;
+// - per-peer send queue bounded in bytes: when full, messages are dropped
+//   (Raft tolerates loss; an unbounded queue to a dead peer would not);
+// - reconnect with exponential backoff; close() shuts everything down.
+
+export interface PeerAddr {
+  host: string;
+  port: number;
+}
+
+export interface TcpTransportOptions {
+  id: number;
+  host?: string;
+  port?: number; // 0 = pick a free port
+  peers?: Map<number, PeerAddr>;
+  maxQueueBytes?: number;
+  onMessage: (m: Message) => void;
+  onUnreachable?: (peer: number) => void;
+}
+
+interface InState {
+  dec: FrameDecoder;
+}
+
+class PeerConn {
+  sock: Socket<undefined> | null = null;
+  connecting = false;
+  queue: Uint8Array[] = [];
+  queuedBytes = 0;
+  backoff = 20;
+  timer: ReturnType<typeof setTimeout> | null = null;
+  dropped = 0;
+  constructor(readonly id: number, public addr: PeerAddr) {}
+}
+
+export class TcpTransport {
+  private server: TCPSocketListener<InState> | null = null;
+  private peers = new Map<number, PeerConn>();
+  private closed = false;
+  private inbound = new Set<Socket<InState>>();
+  readonly maxQueueBytes: number;
+
+  constructor(private o: TcpTransportOptions) {
+    this.maxQueueBytes = o.maxQueueBytes ?? 64 << 20;
+    for (const [id, a] of o.peers ?? []) this.addPeer(id, a);
+  }
+
+  listen(): number {
+    const self = this;
+    this.server = Bun.listen<InState>({
+      hostname: this.o.host ?? "127.0.0.1",
+      port: this.o.port ?? 0,
+      socket: {
+        open(s) {
+          s.data = { dec: new FrameDecoder() };
+          self.inbound.add(s);
+        },
+        data(s, chunk) {
+          try {
+            s.data.dec.push(chunk, (v) => {
+              for (const m of v as Message[]) self.o.onMessage(m);
+            });
+          } catch {
+            s.end(); // garbage on the wire: drop the connection
+          }
+        },
+        close(s) {
+          self.inbound.delete(s);
+        },
+        error(s) {
+          self.inbound.delete(s);
+        },
+      },
+    });
+    return this.server.port;
+  }
+
+  addPeer(id: number, addr: PeerAddr): void {
+    if (id === this.o.id) return;
+    const p = this.peers.get(id);
+    if (p) p.addr = addr;
+    else this.peers.set(id, new PeerConn(id, addr));
+  }
+
+  removePeer(id: number): void {
+    const p = this.peers.get(id);
+    if (!p) return;
+    this.peers.delete(id);
+    if (p.timer) clearTimeout(p.timer);
+    p.sock?.end();
+  }
+
+  // Sends a batch of messages; one frame per destination.
+  send(msgs: Message[]): void {
+    if (this.closed || msgs.length === 0) return;
+    const byPeer = new Map<number, Message[]>();
+    for (const m of msgs) {
+      let l = byPeer.get(m.to);
+      if (!l) byPeer.set(m.to, (l = []));
+      l.push(m);
+    }
+    for (const [to, ms] of byPeer) {
+      const p = this.peers.get(to);
+      if (!p) continue;
+      const frame = encodeFrame(ms);
+      if (p.queuedBytes + frame.length > this.maxQueueBytes) {
+        p.dropped += ms.length;
+        this.o.onUnreachable?.(to);
+        continue;
+      }
+      p.queue.push(frame);
+      p.queuedBytes += frame.length;
+      this.flush(p);
+    }
+  }
+
+  private flush(p: PeerConn): void {
+    if (!p.sock) {
+      this.connect(p);
+      return;
+    }
+    while (p.queue.length > 0) {
+      const f = p.queue[0]!;
+      const n = p.sock.write(f);
+      if (n < 0) return; // socket closed; close handler reconnects
+      if (n < f.length) {
+        // Kernel buffer full: keep the rest for the drain callback.
+        p.queue[0] = f.subarray(n);
+        p.queuedBytes -= n;
+        return;
+      }
+      p.queue.shift();
+      p.queuedBytes -= f.length;
+    }
+  }
+
+  private connect(p: PeerConn): void {
+    if (p.connecting || p.sock || p.timer || this.closed) return;
+    p.connecting = true;
+    const self = this;
+    const onDown = () => {
+      p.sock = null;
+      p.connecting = false;
+      if (self.closed || !self.peers.has(p.id)) return;
+      // Stale messages to a dead peer are useless to Raft; don't let them
+      // pile up across reconnects beyond the byte bound.
+      self.o.onUnreachable?.(p.id);
+      if (!p.timer) {
+        p.timer = setTimeout(() => {
+          p.timer = null;
+          if (p.queue.length > 0) self.connect(p);
+        }, p.backoff);
+        p.backoff = Math.min(p.backoff * 2, 1000);
+      }
+    };
+    Bun.connect<undefined>({
+      hostname: p.addr.host,
+      port: p.addr.port,
+      socket: {
+        open(s) {
+          p.sock = s;
+          p.connecting = false;
+          p.backoff = 20;
+          s.setNoDelay?.(true);
+          self.flush(p);
+        },
+        drain() {
+          self.flush(p);
+        },
+        data() {},
+        close() {
+          onDown();
+        },
+        error() {
+          onDown();
+        },
+        connectError() {
+          onDown();
+        },
+      },
+    }).catch(() => onDown());
+  }
+
+  stats(): Map<number, { queuedBytes: number; dropped: number; connected: boolean }> {
+    const out = new Map<number, { queuedBytes: number; dropped: number; connected: boolean }>();
+    for (const [id, p] of this.peers) out.set(id, { queuedBytes: p.queuedBytes, dropped: p.dropped, connected: p.sock !== null });
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.peers.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.sock?.end();
+      p.sock = null;
+    }
+    for (const s of this.inbound) s.end();
+    this.inbound.clear();
+    this.server?.stop(true);
+    this.server = null;
+  }
+}
