@@ -1,21 +1,52 @@
 // aikv: the server executable.
 
+import { unlinkSync, writeFileSync } from "node:fs";
 import { parseCommandLine } from "./config/cli.ts";
+import { type Config, ineffectiveParams } from "./config/config.ts";
 import { Server, VERSION } from "./server.ts";
+import type { StorageEngine } from "./storage/engine.ts";
+import { MemoryEngine } from "./storage/memory/memory-engine.ts";
 
 const cli = parseCommandLine(process.argv.slice(2), VERSION);
 if (cli.kind === "exit") {
   (cli.code === 0 ? process.stdout : process.stderr).write(cli.output);
   process.exit(cli.code);
 }
+const config = cli.config;
 
-const server = new Server(cli.config);
+function fatal(msg: string): never {
+  process.stderr.write(`${msg}\n`);
+  process.exit(1);
+}
+
+function openEngine(config: Config): StorageEngine {
+  const name = config.str("engine");
+  if (name === "memory") return new MemoryEngine(config.num("databases"));
+  return fatal(`The '${name}' storage engine is not available in this build.`);
+}
+
+const server = new Server(config, openEngine(config));
 try {
   server.listen();
 } catch (e) {
-  process.stderr.write(`Failed listening on ${cli.config.str("bind")}:${cli.config.num("port")}: ${(e as Error).message}\n`);
-  process.exit(1);
+  fatal(`Failed listening on ${config.str("bind")} port ${config.num("port")}: ${(e as Error).message}`);
 }
+
+const pidfile = config.str("pidfile");
+if (pidfile !== "") {
+  try {
+    writeFileSync(pidfile, `${process.pid}\n`);
+  } catch (e) {
+    server.log("warning", `Failed to write PID file ${pidfile}: ${(e as Error).message}`);
+  }
+  server.shutdownHooks.push(() => unlinkSync(pidfile));
+}
+
+const ineffective = ineffectiveParams(config);
+if (ineffective.length > 0) {
+  server.log("warning", `These parameters are set but have no effect in AiKv: ${ineffective.join(", ")}`);
+}
+if (config.file !== null) server.log("notice", `Configuration loaded from ${config.file}`);
 server.log("notice", `AiKv ${VERSION} ready to accept connections tcp on port ${server.port} (engine ${server.engine.name})`);
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -1,7 +1,8 @@
 // The server: owns configuration, keyspace, command table and clients, and
 // runs every command on the one event loop, to completion, like Redis.
 
-import type { Socket, TCPSocketListener } from "bun";
+import { appendFileSync } from "node:fs";
+import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import { ALL_COMMANDS } from "./commands/index.ts";
 import { CommandError } from "./commands/errors.ts";
 import { CMD, type Command, CommandTable } from "./commands/table.ts";
@@ -10,7 +11,7 @@ import { Keyspace } from "./keyspace/keyspace.ts";
 import { bytesEqual, bytesToStr } from "./net/bytes.ts";
 import { Client } from "./net/client.ts";
 import { ReplyBuffer } from "./net/reply.ts";
-import { ProtocolError, QueryBufferLimitError } from "./net/resp-parser.ts";
+import { type ParserLimits, ProtocolError, QueryBufferLimitError } from "./net/resp-parser.ts";
 import { Observability } from "./observability/observability.ts";
 import { ServerStats } from "./observability/stats.ts";
 import type { StorageEngine } from "./storage/engine.ts";
@@ -39,7 +40,9 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly stats = new ServerStats();
   readonly startedAt = Date.now();
-  private listener: TCPSocketListener<Client> | null = null;
+  private readonly listeners: TCPSocketListener<Client>[] = [];
+  /** Protocol limits every client's parser reads; CONFIG SET updates them in place for all clients. */
+  readonly parserLimits: ParserLimits;
   private nextClientId = 1;
   private readonly interceptors: CommandInterceptor[] = [];
   private readonly observers: CommandObserver[] = [];
@@ -78,37 +81,89 @@ export class Server {
     this.keyspace = new Keyspace(engine);
     this.commands.register(ALL_COMMANDS);
     this.observability = new Observability(this);
+    this.parserLimits = { maxBulkLen: config.num("proto-max-bulk-len"), maxQueryBuffer: config.num("client-query-buffer-limit") };
+    config.onChange((name) => this.applyConfig(name));
+  }
+
+  /** Makes a CONFIG SET take effect where the value is cached (parser limits, cron frequency). */
+  private applyConfig(name: string): void {
+    if (name === "proto-max-bulk-len") this.parserLimits.maxBulkLen = this.config.num(name);
+    else if (name === "client-query-buffer-limit") this.parserLimits.maxQueryBuffer = this.config.num(name);
+    else if (name === "hz" && this.cronTimer !== null) this.startCron();
   }
 
   get port(): number {
-    return this.listener?.port ?? 0;
+    return this.listeners[0]?.port ?? 0;
   }
 
+  /**
+   * Listens on every `bind` address ("*" all IPv4, "::*" all IPv6, "-" prefix:
+   * skip the address if it can't be bound; none: "* -::*"), all on one port.
+   */
   listen(): void {
     const server = this;
-    this.listener = Bun.listen<Client>({
-      hostname: this.config.str("bind").split(/\s+/)[0] || "127.0.0.1",
-      port: this.config.num("port"),
-      socket: {
-        open(socket) {
-          server.accept(socket);
-        },
-        data(socket, data) {
-          server.onData(socket.data, data);
-        },
-        drain(socket) {
-          socket.data?.flushQueue();
-        },
-        close(socket) {
-          if (socket.data) server.onClose(socket.data);
-        },
-        error(socket) {
-          if (socket.data) server.onClose(socket.data);
-        },
+    const handlers: SocketHandler<Client> = {
+      open(socket) {
+        server.accept(socket);
       },
-    });
-    const hz = Math.max(1, this.config.num("hz"));
-    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / hz));
+      data(socket, data) {
+        server.onData(socket.data, data);
+      },
+      drain(socket) {
+        socket.data?.flushQueue();
+      },
+      close(socket) {
+        if (socket.data) server.onClose(socket.data);
+      },
+      error(socket) {
+        if (socket.data) server.onClose(socket.data);
+      },
+    };
+    const addresses = this.config.str("bind").split(" ").filter((a) => a !== "");
+    let port = this.config.num("port");
+    for (const address of addresses.length > 0 ? addresses : ["*", "-::*"]) {
+      const optional = address.startsWith("-");
+      const host = optional ? address.slice(1) : address;
+      try {
+        const hostname = host === "*" ? "0.0.0.0" : host === "::*" ? "::" : host;
+        const listener = Bun.listen<Client>({ hostname, port, socket: handlers });
+        this.listeners.push(listener);
+        port = listener.port;
+      } catch (e) {
+        if (!optional) {
+          for (const l of this.listeners.splice(0)) l.stop(true);
+          throw e;
+        }
+        this.log("warning", `Could not bind to ${host}:${port}, skipped (optional address): ${(e as Error).message}`);
+      }
+    }
+    this.startCron();
+  }
+
+  /** (Re)starts the cron at the configured hz. */
+  private startCron(): void {
+    if (this.cronTimer !== null) clearInterval(this.cronTimer);
+    this.cronTimer = setInterval(() => this.cron(), Math.floor(1000 / this.config.num("hz")));
+  }
+
+  private readonly statResetHooks: (() => void)[] = [];
+
+  /** Registers the reset of a subsystem's own INFO counters (latency, slowlog...) for CONFIG RESETSTAT. */
+  onResetStats(fn: () => void): void {
+    this.statResetHooks.push(fn);
+  }
+
+  /** CONFIG RESETSTAT: server counters, command and error statistics, keyspace hits/misses, subsystems' counters. */
+  resetStats(): void {
+    this.stats.reset();
+    for (const cmd of this.commands.all()) {
+      for (const c of [cmd, ...(cmd.subcommands?.values() ?? [])]) {
+        Object.assign(c.stats, { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 });
+      }
+    }
+    const ks = this.keyspace.stats as unknown as Record<string, number>;
+    for (const k of Object.keys(ks)) ks[k] = 0;
+    for (const fn of this.statResetHooks) fn();
   }
 
   /** Registers a command interceptor (see CommandInterceptor). */
@@ -391,7 +446,9 @@ export class Server {
     if (cfg === "nothing" || levels.indexOf(level) < levels.indexOf(cfg)) return;
     const mark = { debug: ".", verbose: "-", notice: "*", warning: "#" }[level];
     const line = `${process.pid}:M ${new Date().toISOString()} ${mark} ${msg}\n`;
-    process.stderr.write(line);
+    const logfile = this.config.str("logfile");
+    if (logfile === "") process.stderr.write(line);
+    else appendFileSync(logfile, line);
   }
 
   async shutdown(): Promise<void> {
@@ -399,7 +456,7 @@ export class Server {
     this.shuttingDown = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const hook of this.shutdownHooks) await hook();
-    this.listener?.stop(true);
+    for (const l of this.listeners) l.stop(true);
     for (const c of this.clients.values()) c.socket?.end();
     await this.engine.close();
   }

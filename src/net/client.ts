@@ -50,10 +50,7 @@ export class Client {
     id: number,
   ) {
     this.id = id;
-    this.parser = new RespParser({
-      maxBulkLen: server.config.num("proto-max-bulk-len"),
-      maxQueryBuffer: server.config.num("client-query-buffer-limit"),
-    });
+    this.parser = new RespParser(server.parserLimits);
     this.db = server.keyspace.dbs[0];
     this.authenticated = server.config.str("requirepass") === "";
   }
