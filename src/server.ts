@@ -263,7 +263,8 @@ export class Server {
         this.stats.unknownCommands++;
         throw new CommandError(unknownCommandMessage(argv));
       }
-      if (cmd.subcommands !== null) {
+      // A container with its own handler (COMMAND) runs it when given no subcommand.
+      if (cmd.subcommands !== null && !(argv.length === 1 && cmd.run)) {
         if (argv.length === 1) throw new CommandError(arityMessage(cmd));
         const sub = cmd.subcommands.get(bytesToStr(argv[1]).toLowerCase());
         if (sub === undefined) {

@@ -9,6 +9,7 @@
 
 import type { Client } from "../net/client.ts";
 import factsJson from "./facts.json" with { type: "json" };
+import { FACTS_OVERLAY } from "./facts-overlay.ts";
 
 export type Handler = (c: Client, argv: Uint8Array[]) => void;
 
@@ -22,13 +23,14 @@ export interface CommandDef {
   subcommands?: CommandDef[];
 }
 
-interface KeySpecFacts {
+export interface KeySpecFacts {
+  notes?: string;
   flags: string[];
   begin_search: { index?: { pos: number }; keyword?: { keyword: string; startfrom: number }; unknown?: unknown };
   find_keys: { range?: { lastkey: number; step: number; limit: number }; keynum?: { keynumidx: number; firstkey: number; step: number }; unknown?: unknown };
 }
 
-interface CommandFacts {
+export interface CommandFacts {
   arity: number;
   group: string;
   since: string;
@@ -43,7 +45,8 @@ interface CommandFacts {
   replacedBy?: string;
 }
 
-const facts = factsJson as unknown as Record<string, CommandFacts>;
+/** Generated Redis 7.0.15 facts plus the hand-written overlay (7.2 additions). */
+const facts = { ...factsJson, ...FACTS_OVERLAY } as unknown as Record<string, CommandFacts>;
 
 /** Command flags as bits, for cheap checks on the hot path. */
 export const CMD = {
@@ -122,7 +125,12 @@ export class Command {
 
   /** Positions of key arguments in argv, from the key specs (COMMAND GETKEYS). */
   keyPositions(argv: Uint8Array[]): number[] {
-    const out: number[] = [];
+    return this.keyRefs(argv).map((r) => r.pos);
+  }
+
+  /** Key arguments in argv with the key spec that found each (COMMAND GETKEYSANDFLAGS). */
+  keyRefs(argv: Uint8Array[]): { pos: number; spec: KeySpecFacts }[] {
+    const out: { pos: number; spec: KeySpecFacts }[] = [];
     for (const spec of this.facts.keySpecs ?? []) {
       let start: number;
       const bs = spec.begin_search;
@@ -148,14 +156,14 @@ export class Command {
         if (lastkey >= 0) last = start + lastkey;
         else if (limit === 0) last = argv.length + lastkey;
         else last = start + Math.floor((argv.length - start) / limit) + lastkey;
-        for (let i = start; i <= last && i < argv.length; i += step) out.push(i);
+        for (let i = start; i <= last && i < argv.length; i += step) out.push({ pos: i, spec });
       } else if (fk.keynum) {
         const { keynumidx, firstkey, step } = fk.keynum;
         const numArg = argv[start + keynumidx];
         const num = numArg ? Number(new TextDecoder().decode(numArg)) : NaN;
         if (!Number.isInteger(num) || num < 0) continue;
         const first = start + firstkey;
-        for (let i = 0; i < num && first + i * step < argv.length; i++) out.push(first + i * step);
+        for (let i = 0; i < num && first + i * step < argv.length; i++) out.push({ pos: first + i * step, spec });
       }
     }
     return out;

@@ -19,10 +19,20 @@ export class Observability {
   readonly outputBytesPerSec = new RateSampler();
   /** INFO server run_id and replication master_replid: random per process, like Redis. */
   readonly runId = randomBytes(20).toString("hex");
-  replId = randomBytes(20).toString("hex");
+  private replIdValue = randomBytes(20).toString("hex");
   readonly startupMemory = usedMemory();
   peakMemory = this.startupMemory;
   private lastSample = 0;
+
+  /** INFO replication master_replid. */
+  get replId(): string {
+    return this.replIdValue;
+  }
+
+  /** DEBUG CHANGE-REPL-ID. */
+  changeReplId(): void {
+    this.replIdValue = randomBytes(20).toString("hex");
+  }
 
   constructor(server: Server) {
     this.slowlog = new SlowLog(server.config);
