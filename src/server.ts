@@ -201,7 +201,7 @@ export class Server {
     try {
       c.parser.feed(data);
       for (;;) {
-        if (c.closed || c.closeAfterReply) break;
+        if (c.closed || c.closeAfterReply || c.blocked) break;
         const argv = c.parser.next();
         if (argv === null) break;
         if (this.isPaused(c, argv)) continue;
@@ -223,6 +223,11 @@ export class Server {
     }
     this.flushTo(c);
     if (c.closeAfterReply) this.closeClient(c);
+  }
+
+  /** Runs the commands a client sent while it was blocked (BLPOP...), once it is unblocked. */
+  resumeClient(c: Client): void {
+    if (!c.closed && !c.blocked && c.parser.buffered > 0) this.onData(c, new Uint8Array(0));
   }
 
   /** Sends what the shared reply buffer holds to c and empties it. */

@@ -38,6 +38,8 @@ export class Client {
   closed = false;
   /** Flags letters for CLIENT LIST (e.g. "M" monitor, "b" blocked, "x" in MULTI). */
   monitor = false;
+  /** Waiting in a blocking command (BLPOP...): its further input is held until unblocked (keyspace/blocking.ts). */
+  blocked = false;
   totalNetIn = 0;
   totalNetOut = 0;
   commandsProcessed = 0;
