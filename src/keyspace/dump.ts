@@ -2,15 +2,18 @@
 // and value, then the RDB version (2 bytes LE) and the CRC-64/Jones of
 // everything before it (8 bytes LE).
 //
-// Each value type contributes a codec (registerTypeCodec) that writes its
-// value through the storage primitives and reads the RDB encodings Redis
-// produces. Loading is split in two so RESTORE can reject bad data before it
-// touches the keyspace: `load` decodes the payload into a transient value,
-// `create` then writes it with the storage primitives.
+// Each value type contributes a codec (dump-<type>.ts, listed in CODECS
+// below) that writes its value through the storage primitives and reads the
+// RDB encodings Redis produces. Loading is split in two so RESTORE can reject
+// bad data before it touches the keyspace: `load` decodes the payload into a
+// transient value, `create` then writes it with the storage primitives.
 
 import type { DbStore, KeyMeta, KeyType } from "../storage/engine.ts";
 import { crc64 } from "./crc64.ts";
-import { RDB_TYPE, RDB_VERSION, RdbFormatError, RdbReader, RdbWriter } from "./rdb.ts";
+import { setCodec } from "./dump-set.ts";
+import { stringCodec } from "./dump-string.ts";
+import { zsetCodec } from "./dump-zset.ts";
+import { RDB_VERSION, RdbFormatError, RdbReader, RdbWriter } from "./rdb.ts";
 
 export interface TypeCodec<V> {
   readonly type: KeyType;
@@ -24,16 +27,10 @@ export interface TypeCodec<V> {
   create(store: DbStore, key: Uint8Array, value: V, expireAt: number): void;
 }
 
-const codecsByType = new Map<KeyType, TypeCodec<unknown>>();
-const codecsByRdbType = new Map<number, TypeCodec<unknown>>();
-
-export function registerTypeCodec<V>(codec: TypeCodec<V>): void {
-  // Codecs differ in their value type; the registry only ever feeds a codec's
-  // `create` with what its own `load` returned.
-  const erased = codec as unknown as TypeCodec<unknown>;
-  codecsByType.set(codec.type, erased);
-  for (const t of codec.rdbTypes) codecsByRdbType.set(t, erased);
-}
+// Every value type's codec. A type missing here can't be DUMPed yet.
+const CODECS = [stringCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
+const codecsByType = new Map(CODECS.map((c) => [c.type, c]));
+const codecsByRdbType = new Map(CODECS.flatMap((c) => c.rdbTypes.map((t) => [t, c] as const)));
 
 /** DUMP: the serialized value of key, or null when its type has no codec yet. */
 export function createDumpPayload(store: DbStore, key: Uint8Array, meta: KeyMeta): Uint8Array | null {
@@ -71,14 +68,3 @@ export function loadDumpPayload(payload: Uint8Array): RestorableValue {
   const value = codec.load(rdbType, r);
   return { create: (store, key, expireAt) => codec.create(store, key, value, expireAt) };
 }
-
-registerTypeCodec<Uint8Array>({
-  type: "string",
-  rdbTypes: [RDB_TYPE.STRING],
-  save(store, _key, meta, w) {
-    w.byte(RDB_TYPE.STRING);
-    w.string(store.getString(meta));
-  },
-  load: (_rdbType, r) => r.string(),
-  create: (store, key, value, expireAt) => store.setString(key, value, expireAt),
-});

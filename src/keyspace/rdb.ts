@@ -2,6 +2,7 @@
 // files): length encoding, strings with their integer and LZF special
 // encodings, exactly as Redis 7.0's rdb.c writes and reads them.
 
+import { parseInt64 } from "../net/format.ts";
 import { lzfCompress, lzfDecompress } from "./lzf.ts";
 
 /** RDB object types (rdb.h) that Redis 7.0 writes or still loads. */
@@ -123,8 +124,9 @@ export class RdbWriter {
   }
 
   private tryInteger(s: Uint8Array): boolean {
-    const v = canonicalInteger(s);
-    if (v === null) return false;
+    // Only canonical integers ("12", not "012" or "+12") round-trip through the encoding.
+    const v = parseInt64(s);
+    if (typeof v !== "number") return false;
     if (v >= -128 && v <= 127) {
       this.byte(0xc0 | ENC_INT8);
       this.byte(v & 0xff);
@@ -141,22 +143,6 @@ export class RdbWriter {
   bytes(): Uint8Array {
     return this.buf.slice(0, this.len);
   }
-}
-
-/** The value of s when it is an integer written canonically (no '+', no leading zeros, not "-0"); else null. */
-function canonicalInteger(s: Uint8Array): number | null {
-  if (s.length === 0) return null;
-  let i = s[0] === 45 ? 1 : 0;
-  if (i === s.length) return null;
-  if (s[i] === 48 && s.length > i + 1) return null;
-  if (s[i] === 48 && i === 1) return null;
-  let v = 0;
-  for (; i < s.length; i++) {
-    const d = s[i] - 48;
-    if (d < 0 || d > 9) return null;
-    v = v * 10 + d;
-  }
-  return s[0] === 45 ? -v : v;
 }
 
 /** Reads RDB-encoded values from a byte array; throws RdbFormatError on truncated or malformed data. */
