@@ -141,7 +141,10 @@ export class RespParser {
   private parseInline(): Uint8Array[] | null {
     const buf = this.buf;
     const start = this.pos;
-    const lf = buf.indexOf(LF, start);
+    let lf = buf.indexOf(LF, start);
+    // Redis finds the newline with strchr(), which stops at a NUL byte: until a
+    // NUL-free line arrives the request is incomplete (then "too big inline").
+    if (lf >= 0 && buf.subarray(start, lf).includes(0)) lf = -1;
     if (lf < 0) {
       if (buf.length - start > INLINE_MAX) throw new ProtocolError("too big inline request");
       return this.incomplete(0, start);
@@ -189,7 +192,9 @@ function hexVal(c: number): number {
 /** Splits an inline command line exactly like Redis's sdssplitargs; null on unbalanced quotes. */
 export function splitInlineArgs(line: Uint8Array): Uint8Array[] | null {
   const args: Uint8Array[] = [];
-  const n = line.length;
+  // A C string: a NUL byte ends it.
+  const nul = line.indexOf(0);
+  const n = nul >= 0 ? nul : line.length;
   let i = 0;
   for (;;) {
     while (i < n && isSpace(line[i])) i++;

@@ -1,0 +1,246 @@
+// Unit and property tests of the RESP request parser (src/net/resp-parser.ts)
+// and of the reply encoder (src/net/reply.ts). The server-level protocol
+// behaviour, checked against redis-server, is in protocol.test.ts.
+
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { bytesToStr, strToBytes } from "../../src/net/bytes.ts";
+import { ReplyBuffer } from "../../src/net/reply.ts";
+import { ProtocolError, QueryBufferLimitError, RespParser, splitInlineArgs } from "../../src/net/resp-parser.ts";
+
+const LIMITS = { maxBulkLen: 512 * 1024 * 1024, maxQueryBuffer: 1024 * 1024 * 1024 };
+
+/** Feeds the chunks and returns every complete command, arguments as latin1 strings. */
+function parseChunks(chunks: Uint8Array[], limits = LIMITS): string[][] {
+  const p = new RespParser(limits);
+  const out: string[][] = [];
+  for (const chunk of chunks) {
+    p.feed(chunk);
+    for (let argv = p.next(); argv !== null; argv = p.next()) out.push(argv.map(bytesToStr));
+    p.detach();
+  }
+  return out;
+}
+
+const parse = (s: string, limits = LIMITS) => parseChunks([strToBytes(s)], limits);
+
+/** The ProtocolError message parsing `s` raises, or "no error". */
+function protocolError(s: string, limits = LIMITS): string {
+  try {
+    parse(s, limits);
+    return "no error";
+  } catch (e) {
+    if (e instanceof ProtocolError) return e.message;
+    throw e;
+  }
+}
+
+function multibulk(argv: readonly string[]): string {
+  return `*${argv.length}\r\n` + argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("");
+}
+
+function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of [...points, bytes.length]) {
+    chunks.push(bytes.slice(prev, p));
+    prev = p;
+  }
+  return chunks;
+}
+
+const byteString = fc.uint8Array({ maxLength: 40 }).map((b) => bytesToStr(b));
+const commandArb = fc.array(byteString, { minLength: 1, maxLength: 6 });
+
+describe("RESP parser: multibulk", () => {
+  test("parses pipelined commands with binary arguments", () => {
+    expect(parse(multibulk(["SET", "k\r\n\0", "v"]) + multibulk(["GET", ""]))).toEqual([["SET", "k\r\n\0", "v"], ["GET", ""]]);
+  });
+
+  test("property: any split of a valid command stream parses the same", () => {
+    fc.assert(
+      fc.property(fc.array(commandArb, { minLength: 1, maxLength: 8 }), fc.array(fc.nat(), { maxLength: 12 }), (cmds, cuts) => {
+        const bytes = strToBytes(cmds.map(multibulk).join(""));
+        expect(parseChunks(split(bytes, cuts))).toEqual(cmds);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test("property: byte-at-a-time feeding of mixed inline and multibulk parses the same", () => {
+    const inlineWord = fc.stringMatching(/^[a-zA-Z0-9]{1,8}$/);
+    const mixed = fc.array(fc.oneof(commandArb.map((c) => ({ c, inline: false })), fc.array(inlineWord, { minLength: 1, maxLength: 4 }).map((c) => ({ c, inline: true }))), {
+      minLength: 1,
+      maxLength: 6,
+    });
+    fc.assert(
+      fc.property(mixed, (cmds) => {
+        const stream = cmds.map(({ c, inline }) => (inline ? c.join(" ") + "\r\n" : multibulk(c))).join("");
+        const bytes = strToBytes(stream);
+        const oneByOne = Array.from(bytes, (b) => Uint8Array.of(b));
+        expect(parseChunks(oneByOne)).toEqual(cmds.map(({ c }) => c));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("*0, *-1 and other negative counts are skipped without a reply", () => {
+    expect(parse("*0\r\n*-1\r\n*-5\r\n" + multibulk(["PING"]))).toEqual([["PING"]]);
+  });
+
+  test("a large multibulk count waits for its arguments instead of failing", () => {
+    const p = new RespParser(LIMITS);
+    p.feed(strToBytes("*1048577\r\n$4\r\nPING\r\n"));
+    expect(p.next()).toBeNull();
+  });
+
+  test("the trailing CRLF of a bulk argument is skipped unchecked, like Redis", () => {
+    expect(parse("*2\r\n$4\r\nECHO\r\n$1\r\naXY")).toEqual([["ECHO", "a"]]);
+  });
+
+  test("Redis's protocol error messages", () => {
+    expect(protocolError("*x\r\n")).toBe("invalid multibulk length");
+    expect(protocolError("*2147483648\r\n")).toBe("invalid multibulk length");
+    expect(protocolError("*+1\r\n")).toBe("invalid multibulk length");
+    expect(protocolError("*1 \r\n")).toBe("invalid multibulk length");
+    expect(protocolError("*1\n$4\r\nPING\r\n")).toBe("invalid multibulk length");
+    expect(protocolError("*1\r\n$x\r\n")).toBe("invalid bulk length");
+    expect(protocolError("*1\r\n$-1\r\n")).toBe("invalid bulk length");
+    expect(protocolError("*1\r\n$4\nPING\r\n")).toBe("invalid bulk length");
+    expect(protocolError("*1\r\n$536870913\r\n")).toBe("invalid bulk length");
+    expect(protocolError("*1\r\n$536870912\r\n")).toBe("no error");
+    expect(protocolError("*1\r\nx\r\n")).toBe("expected '$', got 'x'");
+    expect(protocolError("x".repeat(64 * 1024 + 1))).toBe("too big inline request");
+    expect(protocolError("*" + "1".repeat(64 * 1024 + 1))).toBe("too big mbulk count string");
+    expect(protocolError("*1\r\n$" + "1".repeat(64 * 1024 + 1))).toBe("too big bulk count string");
+  });
+
+  test("proto-max-bulk-len bounds a bulk argument", () => {
+    const limits = { ...LIMITS, maxBulkLen: 1024 * 1024 };
+    expect(protocolError("*1\r\n$1048576\r\n", limits)).toBe("no error");
+    expect(protocolError("*1\r\n$1048577\r\n", limits)).toBe("invalid bulk length");
+  });
+
+  test("client-query-buffer-limit: buffering beyond it throws QueryBufferLimitError", () => {
+    const p = new RespParser({ ...LIMITS, maxQueryBuffer: 1024 * 1024 });
+    p.feed(strToBytes("*1\r\n$2000000\r\n"));
+    expect(p.next()).toBeNull();
+    p.feed(new Uint8Array(512 * 1024));
+    expect(() => p.feed(new Uint8Array(600 * 1024))).toThrow(QueryBufferLimitError);
+  });
+
+  test("a value arriving in many chunks is parsed once complete", () => {
+    const value = "v".repeat(300000);
+    const bytes = strToBytes(multibulk(["SET", "k", value]));
+    const chunks = split(bytes, Array.from({ length: 200 }, (_, i) => i * 1500));
+    expect(parseChunks(chunks)).toEqual([["SET", "k", value]]);
+  });
+});
+
+describe("RESP parser: inline commands (sdssplitargs)", () => {
+  const words = (s: string) => splitInlineArgs(strToBytes(s))?.map(bytesToStr) ?? null;
+
+  test("spaces and tabs separate words; blank lines are skipped", () => {
+    expect(parse("  set\tk   v \r\n\r\n   \r\nPING\nPING\n")).toEqual([["set", "k", "v"], ["PING"], ["PING"]]);
+  });
+
+  test("double quotes with escapes, single quotes with \\'", () => {
+    expect(words(`echo "a b\\x41\\n\\r\\t\\b\\a\\"\\\\z"`)).toEqual(["echo", "a bA\n\r\t\b\x07\"\\z"]);
+    expect(words(`echo 'c\\'d' 'e\\nf'`)).toEqual(["echo", "c'd", "e\\nf"]);
+    expect(words(`echo "" ''`)).toEqual(["echo", "", ""]);
+    expect(words(`echo "\\x4g"`)).toEqual(["echo", "x4g"]);
+    expect(words(`echo a"b"`)).toEqual(["echo", "ab"]);
+  });
+
+  test("unbalanced quotes and a closing quote followed by a non-space fail", () => {
+    expect(words(`set "a`)).toBeNull();
+    expect(words(`set 'a`)).toBeNull();
+    expect(words(`set "a"b c`)).toBeNull();
+    expect(words(`set 'a'b`)).toBeNull();
+    expect(protocolError(`set "a\r\n`)).toBe("unbalanced quotes in request");
+  });
+
+  test("a NUL byte ends the line like a C string; the request waits for a NUL-free line", () => {
+    expect(words("echo a\0b c")).toEqual(["echo", "a"]);
+    const p = new RespParser(LIMITS);
+    p.feed(strToBytes("ec\0ho a\r\nPING\r\n"));
+    expect(p.next()).toBeNull();
+    expect(protocolError("ec\0ho\r\n" + "x".repeat(64 * 1024))).toBe("too big inline request");
+  });
+
+  test("property: splitting never throws and always terminates", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 60 }), (bytes) => {
+        const r = splitInlineArgs(bytes);
+        expect(r === null || Array.isArray(r)).toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe("RESP parser: garbage", () => {
+  test("property: random bytes either parse, wait, or raise a ProtocolError", () => {
+    const fragments = fc.oneof(
+      fc.constantFrom("*", "$", "\r\n", "\n", "-", "0", "1", "9", "*1\r\n", "$3\r\n", '"', "'", "\\x", " ", "\0", "PING"),
+      fc.uint8Array({ maxLength: 8 }).map(bytesToStr),
+    );
+    fc.assert(
+      fc.property(fc.array(fragments, { maxLength: 30 }), fc.array(fc.nat(), { maxLength: 5 }), (parts, cuts) => {
+        try {
+          parseChunks(split(strToBytes(parts.join("")), cuts));
+        } catch (e) {
+          expect(e).toBeInstanceOf(ProtocolError);
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
+describe("reply encoder", () => {
+  const encode = (resp: 2 | 3, write: (out: ReplyBuffer) => void) => {
+    const out = new ReplyBuffer(16);
+    out.resp = resp;
+    write(out);
+    return bytesToStr(out.take());
+  };
+
+  test("RESP2 and RESP3 shapes of every reply type", () => {
+    const all = (out: ReplyBuffer) => {
+      out.ok();
+      out.simple("PONG");
+      out.error("ERR bad\r\nthing");
+      out.int(-42);
+      out.int(2n ** 63n - 1n);
+      out.bulk(strToBytes("a\0b"));
+      out.nil();
+      out.nilArray();
+      out.map(1);
+      out.bulkStr("f");
+      out.double(1.5);
+      out.set(2);
+      out.double(Infinity);
+      out.double(0.1);
+      out.push(1);
+      out.bool(true);
+      out.bigNumber("12345678901234567890");
+      out.verbatim("hi");
+    };
+    expect(encode(2, all)).toBe(
+      "+OK\r\n+PONG\r\n-ERR bad  thing\r\n:-42\r\n:9223372036854775807\r\n$3\r\na\0b\r\n$-1\r\n*-1\r\n" +
+        "*2\r\n$1\r\nf\r\n$3\r\n1.5\r\n*2\r\n$3\r\ninf\r\n$19\r\n0.10000000000000001\r\n*1\r\n:1\r\n$20\r\n12345678901234567890\r\n$2\r\nhi\r\n",
+    );
+    expect(encode(3, all)).toBe(
+      "+OK\r\n+PONG\r\n-ERR bad  thing\r\n:-42\r\n:9223372036854775807\r\n$3\r\na\0b\r\n_\r\n_\r\n" +
+        "%1\r\n$1\r\nf\r\n,1.5\r\n~2\r\n,inf\r\n,0.10000000000000001\r\n>1\r\n#t\r\n(12345678901234567890\r\n=6\r\ntxt:hi\r\n",
+    );
+  });
+
+  test("bulkArray writes nulls as null bulk strings; the buffer grows as needed", () => {
+    const big = "x".repeat(100000);
+    expect(encode(2, (o) => o.bulkArray([strToBytes(big), null]))).toBe(`*2\r\n$100000\r\n${big}\r\n$-1\r\n`);
+    expect(encode(3, (o) => o.bulkArray([null]))).toBe("*1\r\n_\r\n");
+  });
+});
