@@ -312,6 +312,7 @@ export class Server {
     const start = this.clockMark;
     const prev = this.executing;
     this.executing = c;
+    c.lastCommand = cmd.name; // CLIENT LIST shows the running command as cmd=, like Redis
     try {
       cmd.run!(c, argv);
     } catch (e) {
@@ -326,7 +327,6 @@ export class Server {
     cmd.stats.calls++;
     cmd.stats.usec += micros;
     c.commandsProcessed++;
-    c.lastCommand = cmd.name;
     this.stats.commandsProcessed++;
     for (const fn of this.observers) fn(c, cmd, argv, micros);
   }
@@ -406,7 +406,8 @@ export class Server {
       this.unpause();
       return false;
     }
-    if (this.pauseWritesOnly) {
+    // A client with held commands keeps its order: everything after them waits too.
+    if (this.pauseWritesOnly && !this.pausedClients.some((p) => p.c === c)) {
       const cmd = this.commands.get(bytesToStr(argv[0]));
       if (cmd === undefined || !cmd.has(CMD.WRITE | CMD.MAY_REPLICATE)) return false;
     }
@@ -419,13 +420,20 @@ export class Server {
   unpause(): void {
     this.pausedUntil = 0;
     const held = this.pausedClients.splice(0);
+    // Runs from CLIENT UNPAUSE or a read too: replies are sent from the end of the shared buffer, which is restored.
+    const out = this.out;
+    const resp = out.resp;
     for (const { c, argv } of held) {
       if (c.closed) continue;
-      this.out.reset();
+      const mark = out.len;
       this.markClock();
       this.execute(c, argv);
-      this.flushTo(c);
+      c.send(out.take(mark));
+      this.stats.netOutputBytes += out.len - mark;
+      out.truncate(mark);
+      if (c.closeAfterReply) this.closeClient(c);
     }
+    out.resp = resp;
   }
 
   /** Registers work to run on every cron tick (hz times a second). */

@@ -164,9 +164,7 @@ function pause(c: Client, argv: Uint8Array[]): void {
 }
 
 function unpause(c: Client): void {
-  // Run the held commands after this read's replies are flushed: unpause() uses the shared reply buffer.
-  const server = c.server;
-  queueMicrotask(() => server.unpause());
+  c.server.unpause();
   c.out.ok();
 }
 
@@ -216,8 +214,6 @@ function trackinginfo(c: Client): void {
 }
 
 const CLIENT_HELP = [
-  "CACHING (YES|NO)",
-  "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
   "GETREDIR",
   "    Return the client ID we are redirecting to when tracking is enabled.",
   "GETNAME",

@@ -5,7 +5,7 @@
 import { arch, release, type as osType, machine, totalmem } from "node:os";
 import type { Command } from "../commands/table.ts";
 import { REDIS_COMPAT_VERSION, type Server, VERSION } from "../server.ts";
-import { addInfoFields, bytesToHuman, type InfoFields } from "./info.ts";
+import { bytesToHuman, type InfoFields, setStandardInfoFields } from "./info.ts";
 
 const ZERO_REPLID = "0".repeat(40);
 
@@ -18,7 +18,7 @@ function unixSeconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
-addInfoFields("server", (s) => {
+setStandardInfoFields("server", (s) => {
   const now = Date.now();
   const uptime = unixSeconds(now - s.startedAt);
   return [
@@ -51,7 +51,7 @@ addInfoFields("server", (s) => {
   ];
 });
 
-addInfoFields("clients", (s) => [
+setStandardInfoFields("clients", (s) => [
   ["connected_clients", s.clients.size],
   ["cluster_connections", 0],
   ["maxclients", s.config.num("maxclients")],
@@ -68,7 +68,7 @@ export function usedMemory(): number {
   return m.heapUsed + m.external;
 }
 
-addInfoFields("memory", (s) => {
+setStandardInfoFields("memory", (s) => {
   const m = process.memoryUsage();
   const used = m.heapUsed + m.external;
   const peak = Math.max(s.observability.peakMemory, used);
@@ -131,7 +131,7 @@ addInfoFields("memory", (s) => {
   ];
 });
 
-addInfoFields("persistence", (s) => [
+setStandardInfoFields("persistence", (s) => [
   ["loading", 0],
   ["async_loading", 0],
   ["current_cow_peak", 0],
@@ -164,7 +164,7 @@ addInfoFields("persistence", (s) => [
   ["module_fork_last_cow_size", 0],
 ]);
 
-addInfoFields("stats", (s) => {
+setStandardInfoFields("stats", (s) => {
   const st = s.stats;
   const ks = s.keyspace.stats;
   const obs = s.observability;
@@ -201,7 +201,7 @@ addInfoFields("stats", (s) => {
   ];
 });
 
-addInfoFields("replication", (s) => [
+setStandardInfoFields("replication", (s) => [
   ["role", "master"],
   ["connected_slaves", 0],
   ["master_failover_state", "no-failover"],
@@ -215,7 +215,7 @@ addInfoFields("replication", (s) => [
   ["repl_backlog_histlen", 0],
 ]);
 
-addInfoFields("cpu", () => {
+setStandardInfoFields("cpu", () => {
   const u = process.cpuUsage();
   const secs = (micros: number) => (micros / 1e6).toFixed(6);
   return [
@@ -228,10 +228,10 @@ addInfoFields("cpu", () => {
   ];
 });
 
-addInfoFields("modules", () => []);
+setStandardInfoFields("modules", () => []);
 
 /** cmdstat_<name> for every command (and subcommand) that was called, failed or rejected. */
-addInfoFields("commandstats", (s) => {
+setStandardInfoFields("commandstats", (s) => {
   const fields: InfoFields = [];
   const visit = (cmd: Command) => {
     const st = cmd.stats;
@@ -249,18 +249,18 @@ addInfoFields("commandstats", (s) => {
 });
 
 /** errorstat_<CODE>, in lexicographic order like Redis's rax walk. */
-addInfoFields("errorstats", (s) =>
+setStandardInfoFields("errorstats", (s) =>
   [...s.stats.errors.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([code, count]): [string, string] => [`errorstat_${code}`, `count=${count}`]),
 );
 
-addInfoFields("cluster", () => [["cluster_enabled", 0]]);
+setStandardInfoFields("cluster", () => [["cluster_enabled", 0]]);
 
 /** Keys sampled per db for avg_ttl (Redis estimates it in the active expire cycle). */
 const TTL_SAMPLE = 20;
 
-addInfoFields("keyspace", (s) => {
+setStandardInfoFields("keyspace", (s) => {
   const fields: InfoFields = [];
   const now = Date.now();
   for (const db of s.keyspace.dbs) {

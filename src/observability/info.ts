@@ -20,6 +20,8 @@ interface Section {
   title: string;
   /** Part of INFO without arguments / INFO default. */
   inDefault: boolean;
+  /** Redis's own fields of the section (info-sections.ts); always printed first. */
+  standard: InfoProvider | null;
   providers: InfoProvider[];
 }
 
@@ -28,7 +30,7 @@ const sections: Section[] = [];
 const byName = new Map<string, Section>();
 
 function declare(name: string, title: string, inDefault: boolean): Section {
-  const s: Section = { name, title, inDefault, providers: [] };
+  const s: Section = { name, title, inDefault, standard: null, providers: [] };
   sections.push(s);
   byName.set(name, s);
   return s;
@@ -55,6 +57,11 @@ export function registerInfoSection(name: string, provider: InfoProvider, opts: 
   s.providers.push(provider);
 }
 
+/** Sets the standard fields of one of Redis's sections (info-sections.ts), whatever the import order. */
+export function setStandardInfoFields(section: string, provider: InfoProvider): void {
+  byName.get(section)!.standard = provider;
+}
+
 /** Adds fields to a section (replacing same-name fields in place). */
 export function addInfoFields(section: string, provider: InfoProvider): void {
   registerInfoSection(section, provider);
@@ -75,7 +82,9 @@ export function renderInfo(server: Server, args: string[]): string {
   let first = true;
   for (const s of selectSections(args)) {
     const fields = new Map<string, InfoValue>();
-    for (const provide of s.providers) for (const [k, v] of provide(server)) fields.set(k, v);
+    for (const provide of s.standard ? [s.standard, ...s.providers] : s.providers) {
+      for (const [k, v] of provide(server)) fields.set(k, v);
+    }
     if (!first) text += "\r\n";
     first = false;
     text += `# ${s.title}\r\n`;
