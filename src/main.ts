@@ -3,9 +3,8 @@
 import { unlinkSync, writeFileSync } from "node:fs";
 import { parseCommandLine } from "./config/cli.ts";
 import { type Config, ineffectiveParams } from "./config/config.ts";
-import { Server, VERSION } from "./server.ts";
 import type { StorageEngine } from "./storage/engine.ts";
-import { MemoryEngine } from "./storage/memory/memory-engine.ts";
+import { VERSION } from "./version.ts";
 
 const cli = parseCommandLine(process.argv.slice(2), VERSION);
 if (cli.kind === "exit") {
@@ -13,6 +12,9 @@ if (cli.kind === "exit") {
   process.exit(cli.code);
 }
 const config = cli.config;
+// Loaded only now, so that --help and configuration errors answer fast.
+const { Server } = await import("./server.ts");
+const { MemoryEngine } = await import("./storage/memory/memory-engine.ts");
 
 function fatal(msg: string): never {
   process.stderr.write(`${msg}\n`);

@@ -17,9 +17,7 @@ import { ServerStats } from "./observability/stats.ts";
 import type { StorageEngine } from "./storage/engine.ts";
 import { MemoryEngine } from "./storage/memory/memory-engine.ts";
 
-export const VERSION = "0.1.0";
-/** The Redis version we report to clients and scripts (redis_version, HELLO). */
-export const REDIS_COMPAT_VERSION = "7.0.15";
+export { REDIS_COMPAT_VERSION, VERSION } from "./version.ts";
 
 /** Output queued beyond this stops reading from the client until it drains (normal clients). */
 const PAUSE_READ_BYTES = 64 * 1024 * 1024;
@@ -179,6 +177,8 @@ export class Server {
     const c = new Client(this, socket, this.nextClientId++);
     socket.data = c;
     socket.setNoDelay(true);
+    const keepalive = this.config.num("tcp-keepalive");
+    if (keepalive > 0) socket.setKeepAlive(true, keepalive * 1000);
     this.stats.connectionsReceived++;
     if (this.clients.size >= this.config.num("maxclients")) {
       this.stats.rejectedConnections++;
@@ -445,7 +445,8 @@ export class Server {
     const now = Date.now();
     for (const fn of this.cronHooks) fn(now);
     if (this.pausedUntil !== 0 && now >= this.pausedUntil) this.unpause();
-    this.keyspace.activeExpireCycle(25000 / 1000 / this.config.num("hz"));
+    // As in Redis, each active-expire-effort step above 1 adds 2/25 to the slow cycle's time budget.
+    this.keyspace.activeExpireCycle((25 + 2 * (this.config.num("active-expire-effort") - 1)) / this.config.num("hz"));
     const timeout = this.config.num("timeout");
     if (timeout > 0) {
       for (const c of this.clients.values()) {

@@ -27,11 +27,13 @@ export const ENGINES = (process.env.AIKV_ENGINES ?? "memory").split(",");
  * Starts `bun src/main.ts --port 0 ...` (or `binary` instead) and waits for its
  * "ready to accept connections" line, which names the port the OS picked.
  */
-export async function startAikv(args: string[] = [], opts: { binary?: string; dir?: string } = {}): Promise<RunningServer> {
+export async function startAikv(
+  args: string[] = [],
+  opts: { binary?: string; dir?: string; /** A config file, passed first like redis-server's. */ configFile?: string } = {},
+): Promise<RunningServer> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "aikv-test-"));
-  const cmd = opts.binary
-    ? [opts.binary, "--port", "0", "--dir", dir, ...args]
-    : [process.execPath, join(ROOT, "src/main.ts"), "--port", "0", "--dir", dir, ...args];
+  const exe = opts.binary ? [opts.binary] : [process.execPath, join(ROOT, "src/main.ts")];
+  const cmd = [...exe, ...(opts.configFile ? [opts.configFile] : []), "--port", "0", "--dir", dir, ...args];
   const proc = spawn(cmd, { stdout: "pipe", stderr: "pipe", cwd: dir });
   let out = "";
   const port = await new Promise<number>((resolve, reject) => {

@@ -178,3 +178,68 @@ export class BlockIterator {
   }
 }
 
+
+/** Scratch buffer for blockGet's key reconstruction (single-threaded, reused). */
+let scratch = new Uint8Array(256);
+
+export interface BlockGetResult {
+  ikey: Uint8Array;
+  value: Uint8Array;
+}
+
+/**
+ * Point lookup without iterator allocation: first entry >= target; returns it
+ * only if its user key equals uk. Keys are rebuilt into a shared scratch buffer.
+ */
+export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): { seq: number; kind: number; value: Uint8Array } | null {
+  const d = block.data;
+  const limit = block.restartOffset;
+  const corrupt = (msg: string): never => {
+    throw new CorruptionError(block.file, block.fileOffset, msg);
+  };
+  let left = 0;
+  let right = block.numRestarts - 1;
+  while (left < right) {
+    const mid = (left + right + 1) >>> 1;
+    const off = getFixed32(d, limit + mid * 4);
+    if (!getVarint(d, off, limit)) corrupt('bad restart entry');
+    const shared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad restart entry');
+    const unshared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad restart entry');
+    const p = varintOut.offset;
+    if (shared !== 0 || unshared < 8 || p + unshared > limit) corrupt('bad restart entry');
+    if (compareIkeyWithParts(d, p, unshared, uk, hi, lo) < 0) left = mid;
+    else right = mid - 1;
+  }
+  let off = getFixed32(d, limit + left * 4);
+  let klen = 0;
+  while (off < limit) {
+    if (!getVarint(d, off, limit)) corrupt('bad entry header');
+    const shared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad entry header');
+    const unshared = varintOut.value;
+    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad entry header');
+    const vlen = varintOut.value;
+    const p = varintOut.offset;
+    if (shared > klen || p + unshared + vlen > limit || shared + unshared < 8) corrupt('bad entry');
+    klen = shared + unshared;
+    if (scratch.length < klen) {
+      const ns = new Uint8Array(klen * 2);
+      ns.set(scratch);
+      scratch = ns;
+    }
+    scratch.set(d.subarray(p, p + unshared), shared);
+    const vStart = p + unshared;
+    if (compareIkeyWithParts(scratch, 0, klen, uk, hi, lo) >= 0) {
+      const ulen = klen - 8;
+      if (ulen !== uk.length) return null;
+      for (let i = 0; i < ulen; i++) if (scratch[i] !== uk[i]) return null;
+      const tlo = getFixed32(scratch, ulen);
+      const thi = getFixed32(scratch, ulen + 4);
+      return { seq: thi * 16777216 + (tlo >>> 8), kind: tlo & 0xff, value: d.subarray(vStart, vStart + vlen) };
+    }
+    off = vStart + vlen;
+  }
+  return null;
+}

@@ -1,9 +1,11 @@
 /**
- * LRU caches. Map iteration order is insertion order, so re-inserting on hit
- * moves an entry to the MRU end and the first key is the LRU victim.
+ * CLOCK-style cache (second-chance FIFO): a hit only sets a flag, so the hot
+ * read path does no Map mutation; eviction walks from the oldest entry, giving
+ * flagged entries a second chance by moving them to the back.
  */
 export class LruCache<V> {
-  private readonly map = new Map<number, { v: V; charge: number }>();
+  // (named LruCache for history; policy is CLOCK)
+  private readonly map = new Map<number, { v: V; charge: number; hot: boolean }>();
   usage = 0;
   hits = 0;
   misses = 0;
@@ -20,8 +22,7 @@ export class LruCache<V> {
       return undefined;
     }
     this.hits++;
-    this.map.delete(key);
-    this.map.set(key, e);
+    e.hot = true;
     return e.v;
   }
 
@@ -36,7 +37,7 @@ export class LruCache<V> {
       this.usage -= old.charge;
       this.map.delete(key);
     }
-    this.map.set(key, { v, charge });
+    this.map.set(key, { v, charge, hot: false });
     this.usage += charge;
     this.evict();
   }
@@ -51,8 +52,14 @@ export class LruCache<V> {
 
   private evict(): void {
     while (this.usage > this.capacity && this.map.size > 1) {
-      const k = this.map.keys().next().value as number;
-      this.delete(k);
+      const [k, e] = this.map.entries().next().value as [number, { v: V; charge: number; hot: boolean }];
+      if (e.hot) {
+        e.hot = false;
+        this.map.delete(k);
+        this.map.set(k, e);
+      } else {
+        this.delete(k);
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import { LruCache } from './cache.ts';
 import { putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
 import { CompactionRunner, type CompactionFilter, loadCompactionFilter, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
+import { runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
 import { compareBytes, fileName, KIND_PUT, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
@@ -130,9 +131,6 @@ export class DB {
   private flushLoopRunning = false;
   private compacting = false;
   private manualCompactions = 0;
-  private worker: Worker | null = null;
-  private workerSeq = 0;
-  private readonly workerCalls = new Map<number, { resolve: (r: CompactionJobResult) => void; reject: (e: Error) => void }>();
   private inlineFilter: CompactionFilter | null = null;
   private idleWaiters: (() => void)[] = [];
   private writableWaiters: (() => void)[] = [];
@@ -665,7 +663,7 @@ export class DB {
     };
     let result: CompactionJobResult;
     try {
-      result = this.o.compactionMode === 'worker' ? await this.runInWorker(job) : await runCompactionJob(job, this.inlineFilter);
+      result = this.o.compactionMode === 'worker' ? await runInWorker(job) : await runCompactionJob(job, this.inlineFilter);
     } finally {
       for (const n of outputNumbers) this.vs.pendingOutputs.delete(n);
     }
@@ -701,33 +699,6 @@ export class DB {
       });
       if (!stillNeeded) edit.removeRangeDels.push(t.seq);
     }
-  }
-
-  private runInWorker(job: CompactionJob): Promise<CompactionJobResult> {
-    if (this.worker === null) {
-      this.worker = new Worker(new URL('./compaction_worker.ts', import.meta.url).href);
-      this.worker.unref?.();
-      this.worker.onmessage = (ev: MessageEvent) => {
-        const m = ev.data as { id: number; ok: boolean; result?: CompactionJobResult; error?: { name: string; message: string; file?: string; offset?: number; detail?: string } };
-        const call = this.workerCalls.get(m.id);
-        if (call === undefined) return;
-        this.workerCalls.delete(m.id);
-        if (m.ok) call.resolve(m.result!);
-        else {
-          const e = m.error!;
-          call.reject(e.name === 'CorruptionError' && e.file !== undefined ? new CorruptionError(e.file, e.offset ?? 0, e.detail ?? e.message) : Object.assign(new Error(e.message), { name: e.name }));
-        }
-      };
-      this.worker.onerror = (ev: ErrorEvent) => {
-        for (const c of this.workerCalls.values()) c.reject(new Error(`compaction worker failed: ${ev.message}`));
-        this.workerCalls.clear();
-      };
-    }
-    const id = ++this.workerSeq;
-    return new Promise((resolve, reject) => {
-      this.workerCalls.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, job });
-    });
   }
 
   /**
@@ -979,8 +950,6 @@ export class DB {
     this.vs.close();
     this.tc.close();
     this.blockCache.clear();
-    this.worker?.terminate();
-    this.worker = null;
     this.notifyIdle();
     if (err !== null) throw err;
   }

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { crc32cExtend, unmaskCrc } from './crc32c.ts';
-import { Block, BlockIterator } from './block.ts';
+import { Block, blockGet, BlockIterator, compareIkeyWithParts } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
-import { compareBytes, getSeqKind, KIND_SEEK, seqKindOut, trailerHi, trailerLo } from './dbformat.ts';
+import { getSeqKind, KIND_SEEK, seqKindOut, trailerHi, trailerLo } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
 import type { LruCache } from './cache.ts';
 import type { InternalIterator } from './iterator.ts';
@@ -47,6 +47,10 @@ export class Table {
   /** Cache + live iterators; fd closes when it drops to zero. */
   private refs = 1;
   readonly name: string;
+  /** Decoded index (last internal key + handle per data block) for allocation-free point lookups. */
+  private readonly idxKeys: Uint8Array[] = [];
+  private readonly idxOff: number[] = [];
+  private readonly idxSize: number[] = [];
 
   private constructor(
     readonly path: string,
@@ -65,6 +69,16 @@ export class Table {
     if (getFixed32(footer, 48) !== FORMAT_VERSION) throw new CorruptionError(this.name, size - FOOTER_SIZE + 48, 'unknown format version');
     const h = (o: number): BlockHandle => ({ offset: getFixed64(footer, o), size: getFixed64(footer, o + 8) });
     this.index = new Block(this.readBlockContents(h(0)), this.name, h(0).offset);
+    const ii = this.index.iterator();
+    for (ii.seekToFirst(); ii.valid(); ii.next()) {
+      const v = ii.value();
+      if (!getVarint(v, 0)) throw new CorruptionError(this.name, h(0).offset, 'bad index entry');
+      const off = varintOut.value;
+      if (!getVarint(v, varintOut.offset)) throw new CorruptionError(this.name, h(0).offset, 'bad index entry');
+      this.idxKeys.push(ii.ikey);
+      this.idxOff.push(off);
+      this.idxSize.push(varintOut.value);
+    }
     this.filter = this.readBlockContents(h(16));
     try {
       this.props = decodeProperties(this.readBlockContents(h(32)));
@@ -153,15 +167,18 @@ export class Table {
     if (!bloomMayContain(this.filter, hash ?? bloomHash(userKey))) return null;
     const hi = trailerHi(snapshot);
     const lo = trailerLo(snapshot, KIND_SEEK);
-    const ii = this.index.iterator();
-    ii.seek(userKey, hi, lo);
-    if (!ii.valid()) return null;
-    const bi = this.blockFromIndexValue(ii.value()).iterator();
-    bi.seek(userKey, hi, lo);
-    if (!bi.valid()) return null;
-    if (compareBytes(bi.uk, userKey) !== 0) return null;
-    getSeqKind(bi.ikey);
-    return { seq: seqKindOut.seq, kind: seqKindOut.kind, value: bi.value() };
+    // First data block whose last key >= target holds the answer, if any.
+    const keys = this.idxKeys;
+    let l = 0;
+    let r = keys.length;
+    while (l < r) {
+      const mid = (l + r) >>> 1;
+      const k = keys[mid];
+      if (compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0) l = mid + 1;
+      else r = mid;
+    }
+    if (l === keys.length) return null;
+    return blockGet(this.dataBlock(this.idxOff[l], this.idxSize[l]), userKey, hi, lo);
   }
 
   iterator(): InternalIterator {

@@ -60,7 +60,7 @@ describe('WAL', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('salvage mode skips the damaged region and keeps everything else correct', async () => {
     const dir = await makeWal(3000);
@@ -83,7 +83,7 @@ describe('WAL', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('torn tail is truncated and reported', async () => {
     const dir = await makeWal(500);
@@ -99,7 +99,7 @@ describe('WAL', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('strict mode refuses a torn tail', async () => {
     const dir = await makeWal(100);
@@ -110,7 +110,7 @@ describe('WAL', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('SSTable', () => {
@@ -153,7 +153,7 @@ describe('SSTable', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('flipped byte in the footer / index', async () => {
     const dir = await makeTables();
@@ -166,7 +166,7 @@ describe('SSTable', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('compaction over a corrupt table reports a background error instead of writing bad data', async () => {
     const dir = await makeTables();
@@ -181,7 +181,7 @@ describe('SSTable', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('MANIFEST', () => {
@@ -210,7 +210,7 @@ describe('MANIFEST', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('missing table named by the MANIFEST fails loudly', async () => {
     const dir = await makeManifest();
@@ -225,7 +225,7 @@ describe('MANIFEST', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('bad CURRENT', async () => {
     const dir = await makeManifest();
@@ -235,5 +235,5 @@ describe('MANIFEST', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });

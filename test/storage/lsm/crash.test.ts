@@ -103,7 +103,7 @@ test(`crash: ${KILLS} SIGKILLs with syncPolicy=always lose no acknowledged write
   } finally {
     rmrf(dir);
   }
-}, LONG ? 3_600_000 : 150_000);
+}, LONG ? 3_600_000 : 300_000);
 
 test('crash: syncPolicy=everysec loses at most the last moments of writes', async () => {
   const dir = tempDir();

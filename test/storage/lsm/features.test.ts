@@ -82,7 +82,7 @@ describe('iterators', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('snapshot and open iterator stay consistent while compactions rewrite everything', async () => {
     const dir = tempDir();
@@ -123,7 +123,7 @@ describe('iterators', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('compaction', () => {
@@ -146,7 +146,7 @@ describe('compaction', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('compaction filter module runs in the worker and drops keys', async () => {
     const dir = tempDir();
@@ -169,7 +169,7 @@ describe('compaction', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('filtered newest version does not resurrect an older one', async () => {
     const dir = tempDir();
@@ -187,7 +187,7 @@ describe('compaction', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 
   test('range tombstones are garbage-collected once data is compacted away', async () => {
     const dir = tempDir();
@@ -206,7 +206,7 @@ describe('compaction', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('durability API', () => {
@@ -230,7 +230,7 @@ describe('durability API', () => {
         rmrf(dir);
       }
     }
-  });
+  }, 60_000);
 });
 
 describe('checkpoint', () => {
@@ -257,7 +257,7 @@ describe('checkpoint', () => {
       rmrf(dir);
       rmrf(path.dirname(cp));
     }
-  });
+  }, 60_000);
 });
 
 describe('stats', () => {
@@ -279,5 +279,5 @@ describe('stats', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });

@@ -24,12 +24,12 @@ describe('crc32c', () => {
     expect(crc32c(new Uint8Array(32).fill(0xff))).toBe(0x62a8ab43);
     const inc = new Uint8Array(32).map((_, i) => i);
     expect(crc32c(inc)).toBe(0x46dd794e);
-  });
+  }, 60_000);
   test('mask roundtrip', () => {
     const c = crc32c(b('foo'));
     expect(maskCrc(c)).not.toBe(c);
     expect(unmaskCrc(maskCrc(c))).toBe(c);
-  });
+  }, 60_000);
 });
 
 describe('coding', () => {
@@ -41,7 +41,7 @@ describe('coding', () => {
       expect(varintOut.value).toBe(v);
       expect(varintOut.offset).toBe(end);
     }
-  });
+  }, 60_000);
   test('writer/reader', () => {
     const w = new ByteWriter(1);
     w.fixed64(2 ** 40 + 5);
@@ -50,7 +50,7 @@ describe('coding', () => {
     expect(r.fixed64()).toBe(2 ** 40 + 5);
     expect(s(r.lenBytes())).toBe('hello');
     expect(r.eof()).toBe(true);
-  });
+  }, 60_000);
 });
 
 describe('internal keys', () => {
@@ -61,7 +61,7 @@ describe('internal keys', () => {
     expect(compareInternal(a2, a)).toBeLessThan(0);
     expect(compareInternal(a, bb)).toBeLessThan(0);
     expect(ikeySeq(encodeInternalKey(b('x'), 2 ** 50 + 3, KIND_DELETE))).toBe(2 ** 50 + 3);
-  });
+  }, 60_000);
 });
 
 describe('block', () => {
@@ -95,7 +95,7 @@ describe('block', () => {
     expect(s(it.uk)).toBe('key051');
     it.seekParts(b('zzz'), 2000, 0xff);
     expect(it.valid()).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('bloom', () => {
@@ -108,7 +108,7 @@ describe('bloom', () => {
     let fp = 0;
     for (let i = 0; i < n; i++) if (bloomMayContain(f, bloomHash(b('other' + i)))) fp++;
     expect(fp / n).toBeLessThan(0.02);
-  });
+  }, 60_000);
 });
 
 describe('log', () => {
@@ -134,7 +134,7 @@ describe('log', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('memtable', () => {
@@ -153,7 +153,7 @@ describe('memtable', () => {
     expect(s(it.userKey())).toBe('b');
     it.prev();
     expect(it.seq()).toBe(1);
-  });
+  }, 60_000);
 });
 
 describe('table', () => {
@@ -188,7 +188,7 @@ describe('table', () => {
     } finally {
       rmrf(dir);
     }
-  });
+  }, 60_000);
 });
 
 describe('range tombstone fragments', () => {
@@ -204,7 +204,7 @@ describe('range tombstone fragments', () => {
     expect(f.covers(b('e'), 15, 19)).toBe(false);
     expect(f.covers(b('g'), 5, 15)).toBe(false);
     expect(f.covers(b('h'), 5, 100)).toBe(false);
-  });
+  }, 60_000);
 });
 
 describe('version edit', () => {
@@ -223,5 +223,5 @@ describe('version edit', () => {
     expect(d.deleted).toEqual([{ level: 1, number: 3 }]);
     expect(s(d.addRangeDels[0].end)).toBe('c');
     expect(d.removeRangeDels).toEqual([6]);
-  });
+  }, 60_000);
 });
