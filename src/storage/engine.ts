@@ -81,6 +81,12 @@ export interface DbStore {
    * Look the key up again afterwards: earlier metadata may be stale.
    */
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number;
+  /**
+   * Replaces the value of the string key just looked up as meta, keeping its
+   * expiry (INCR and friends: saves a second key lookup). The store keeps
+   * `value` itself, so it must be a fresh array the caller no longer uses.
+   */
+  replaceString(meta: KeyMeta, value: Uint8Array): void;
 
   // --- collections ---
   readonly lists: ListOps;

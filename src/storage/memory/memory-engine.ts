@@ -184,6 +184,10 @@ export class MemoryDb implements DbStore {
     this.setValue(bytesToStr(key), "string", value.slice(), expireAt);
   }
 
+  replaceString(meta: KeyMeta, value: Uint8Array): void {
+    (meta as MemEntry).value = value;
+  }
+
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
     const k = bytesToStr(key);
     const e = this.entries.get(k) ?? this.insert(k, "string", new Uint8Array(0), 0);
