@@ -10,6 +10,7 @@
 
 import type { DbStore, KeyMeta, KeyType } from "../storage/engine.ts";
 import { crc64 } from "./crc64.ts";
+import { listCodec } from "./dump-list.ts";
 import { setCodec } from "./dump-set.ts";
 import { stringCodec } from "./dump-string.ts";
 import { zsetCodec } from "./dump-zset.ts";
@@ -28,7 +29,7 @@ export interface TypeCodec<V> {
 }
 
 // Every value type's codec. A type missing here can't be DUMPed yet.
-const CODECS = [stringCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
+const CODECS = [stringCodec, listCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
 const codecsByType = new Map(CODECS.map((c) => [c.type, c]));
 const codecsByRdbType = new Map(CODECS.flatMap((c) => c.rdbTypes.map((t) => [t, c] as const)));
 

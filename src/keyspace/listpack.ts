@@ -7,6 +7,8 @@ import { parseInt64 } from "../net/format.ts";
 import { RdbFormatError } from "./rdb.ts";
 
 const HEADER_SIZE = 6;
+/** Size of an empty listpack: header and terminator. */
+export const LISTPACK_EMPTY_SIZE = HEADER_SIZE + 1;
 const EOF = 0xff;
 
 /** Encodes entries (strings; canonical integers are stored as integers) as a listpack. */
@@ -30,6 +32,13 @@ export function encodeListpack(entries: readonly Uint8Array[]): Uint8Array {
   }
   out[pos] = EOF;
   return out;
+}
+
+/** Bytes an entry takes in a listpack, backlen included. */
+export function listpackEntrySize(e: Uint8Array): number {
+  const v = e.length <= 20 ? parseInt64(e) : null;
+  const len = v !== null ? encodeInteger(BigInt(v)).length : e.length + (e.length < 64 ? 1 : e.length < 4096 ? 2 : 5);
+  return len + encodeBacklen(len).length;
 }
 
 function encodeEntry(e: Uint8Array): Uint8Array {

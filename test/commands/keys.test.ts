@@ -20,6 +20,14 @@ function normalize(v: unknown): Reply {
   return v as Reply;
 }
 
+/** Where two payloads first differ, with some context (keeps failure output short). */
+function firstDifference(a: Buffer, b: Buffer): { length: number; at: number; around: string } {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const at = i === a.length && i === b.length ? -1 : i;
+  return { length: a.length, at, around: at < 0 ? "" : a.subarray(Math.max(0, at - 8), at + 8).toString("hex") };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -165,7 +173,7 @@ for (const engine of ENGINES) {
         }
       });
 
-      test("set and sorted set DUMPs match Redis byte for byte where Redis's order is deterministic", async () => {
+      test("list, set and sorted set DUMPs match Redis byte for byte where Redis's order is deterministic", async () => {
         const bigSet = Array.from({ length: 600 }, (_, i) => String(i * 37 - 5000));
         const zsetSmall = ["1.5", "a", "-2", "b", "0", "123", "inf", "c", "-inf", "d", "3", "-0", "1e300", "big"];
         const zsetLarge = Array.from({ length: 300 }, (_, i) => [String(i / 7), `member:${i}`]).flat();
@@ -177,31 +185,40 @@ for (const engine of ENGINES) {
           ["zadd", "zsmall", ...zsetSmall],
           ["zadd", "zlarge", ...zsetLarge],
           ["zadd", "zlongmember", "1", "x".repeat(65)],
+          ["rpush", "lsmall", "a", "1", "-70000", "x".repeat(100)],
+          ["rpush", "lnodes", ...Array.from({ length: 3000 }, (_, i) => `element-${i}`)],
+          ["rpush", "lints", ...Array.from({ length: 3000 }, (_, i) => String(i * 1000 - 1e6))],
+          ["rpush", "lbig", "a", "y".repeat(10000), "b", "z".repeat(8170), "c"],
         ];
         for (const cmd of setups) {
           await run(r, ...cmd);
           await run(a, ...cmd);
           const key = String(cmd[1]);
           const [fromRedis, fromAikv] = [(await r.dumpBuffer(key))!, (await a.dumpBuffer(key))!];
-          expect({ key, dump: fromAikv.toString("hex") }).toEqual({ key, dump: fromRedis.toString("hex") });
+          expect({ key, ...firstDifference(fromAikv, fromRedis) }).toEqual({ key, ...firstDifference(fromRedis, fromRedis) });
         }
       });
 
-      test("sets and sorted sets RESTORE both ways", async () => {
+      test("lists, sets and sorted sets RESTORE both ways", async () => {
         const setups: (string | number)[][] = [
           ["sadd", "strs", "a", "b", "c", "1"],
           ["sadd", "bigints", ...Array.from({ length: 600 }, (_, i) => String(i))],
           ["sadd", "bin", Buffer.from([0, 255, 10]).toString("latin1"), "x".repeat(300)],
           ["zadd", "z", "1", "a", "2", "b"],
           ["zadd", "zbig", ...Array.from({ length: 200 }, (_, i) => [String(i % 13), `m${i}`]).flat()],
+          ["lpush", "lpushed", ...Array.from({ length: 2000 }, (_, i) => `v${i}`.repeat(1 + (i % 5)))],
         ];
         const read = async (client: Redis, key: string, type: string) =>
-          type === "set" ? ((await run(client, "smembers", key)) as string[]).sort() : await run(client, "zrange", key, 0, -1, "withscores");
+          type === "set"
+            ? ((await run(client, "smembers", key)) as string[]).sort()
+            : type === "zset"
+              ? await run(client, "zrange", key, 0, -1, "withscores")
+              : await run(client, "lrange", key, 0, -1);
         for (const cmd of setups) {
           await run(r, ...cmd);
           await run(a, ...cmd);
           const key = String(cmd[1]);
-          const type = cmd[0] === "sadd" ? "set" : "zset";
+          const type = cmd[0] === "sadd" ? "set" : cmd[0] === "zadd" ? "zset" : "list";
           await a.restore(`copy:${key}`, 0, (await r.dumpBuffer(key))!);
           await r.restore(`copy:${key}`, 0, (await a.dumpBuffer(key))!);
           const expected = await read(r, key, type);
