@@ -68,6 +68,7 @@ function restore(c: Client, argv: Uint8Array[]): void {
     return c.out.ok();
   }
   value.create(db.store, key, expireAt);
+  if (opts.idleSeconds !== null) db.store.setIdleTime(db.store.lookup(key)!, opts.idleSeconds);
   db.modified(key);
   ks.notify("g", "restore", key, db.index);
   c.out.ok();

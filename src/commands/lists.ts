@@ -100,6 +100,7 @@ function linsert(c: Client, argv: Uint8Array[]): void {
 
 function pop(side: ListSide) {
   return (c: Client, argv: Uint8Array[]): void => {
+    if (argv.length > 3) fail(`ERR wrong number of arguments for '${side === "left" ? "lpop" : "rpop"}' command`);
     const withCount = argv.length === 3;
     const count = withCount ? longInRange(argv[2], 0n, LONG_MAX, "ERR value is out of range, must be positive") : 1;
     const db = c.db;
@@ -321,12 +322,16 @@ function lindex(c: Client, argv: Uint8Array[]): void {
 
 function lpos(c: Client, argv: Uint8Array[]): void {
   let rank = 1;
+  /** RANK -2^63: Redis negates it with overflow, so it reads from the tail and COUNT never stops it. */
+  let rankIsMin = false;
   let count = -1;
   let maxlen = 0;
   for (let j = 3; j < argv.length; j++) {
     const hasValue = j + 1 < argv.length;
     if (argIs(argv[j], "rank") && hasValue) {
-      rank = longInRange(argv[++j], -LONG_MAX, LONG_MAX);
+      rankIsMin = parseInt64(argv[j + 1]) === -(2n ** 63n);
+      rank = rankIsMin ? -1 : longInRange(argv[++j], -LONG_MAX, LONG_MAX);
+      if (rankIsMin) j++;
       if (rank === 0) {
         fail(
           "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list",
@@ -345,7 +350,7 @@ function lpos(c: Client, argv: Uint8Array[]): void {
     else c.out.nil();
     return;
   }
-  const wanted = count === -1 ? 1 : count; // COUNT 0: every match
+  const wanted = count === -1 ? 1 : rankIsMin ? 0 : count; // 0: every match
   let skip = Math.abs(rank) - 1;
   const found: number[] = [];
   db.store.lists.find(meta, argv[2], rank < 0, maxlen, (index) => {

@@ -31,7 +31,7 @@
 
 import type { Client } from "../net/client.ts";
 import { bytesToStr } from "../net/bytes.ts";
-import { parseDouble } from "../net/format.ts";
+import { parseLongDouble } from "../net/long-double.ts";
 import type { Server } from "../server.ts";
 import type { KeyType } from "../storage/engine.ts";
 import { CommandError, fail } from "../commands/errors.ts";
@@ -75,15 +75,18 @@ const TIMEOUT_NEGATIVE = "ERR timeout is negative";
 const INT64_MAX = 9223372036854775807;
 
 /**
- * Parses a blocking timeout in seconds (a double, ms precision) into an
- * absolute deadline in unix ms, 0 for "forever". Like Redis 7.0: the ms value
- * is rounded up, so tiny positive timeouts wait 1 ms; values whose ms don't fit
- * a 64-bit integer (inf, 1e400) are reported as negative.
+ * Parses a blocking timeout in seconds into an absolute deadline in unix ms,
+ * 0 for "forever". Like Redis 7.0: parsed as a long double (strtold syntax),
+ * the ms value rounded up (so tiny positive timeouts wait 1 ms), and values
+ * whose ms don't fit a 64-bit integer (inf, 1e400) reported as negative.
  */
 export function parseTimeout(arg: Uint8Array, now = Date.now()): number {
-  const seconds = parseDouble(arg);
-  if (seconds === null) fail(TIMEOUT_NOT_FLOAT);
-  const ms = Math.ceil(seconds * 1000);
+  const ld = parseLongDouble(arg);
+  if (ld === null) fail(TIMEOUT_NOT_FLOAT);
+  if (ld.inf) fail(TIMEOUT_NEGATIVE);
+  const magnitudeMs = Number(ld.mant) * 2 ** ld.exp * 1000;
+  let ms = Math.ceil(ld.neg ? -magnitudeMs : magnitudeMs);
+  if (ms === 0 && ld.mant !== 0n && !ld.neg) ms = 1; // underflowed below a double's range
   if (ms < 0 || !(ms < INT64_MAX)) fail(TIMEOUT_NEGATIVE);
   return ms === 0 ? 0 : now + ms;
 }

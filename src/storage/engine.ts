@@ -64,6 +64,8 @@ export interface DbStore {
   /** Seconds since last access (OBJECT IDLETIME) and touch (updates the access time). */
   idleTime(meta: KeyMeta): number;
   touch(meta: KeyMeta): void;
+  /** Backdates the last access so idleTime reads `seconds` (RESTORE IDLETIME). */
+  setIdleTime(meta: KeyMeta, seconds: number): void;
 
   // --- strings ---
   /**

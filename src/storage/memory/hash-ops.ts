@@ -1,8 +1,136 @@
-// Memory-engine implementation of the hash primitives.
+// Memory-engine implementation of the hash primitives: a ScanMap from field
+// to value (HSCAN guarantees, bucket sampling for HRANDFIELD), iterated in
+// insertion order like Redis's listpack-encoded hashes.
 
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
-import type { MemoryDb } from "./memory-engine.ts";
+import type { MemEntry, MemoryDb } from "./memory-engine.ts";
+import { ScanMap, ScanNode } from "./scan-map.ts";
+import { registerMemoryType } from "./value-types.ts";
+
+/** Redis's hash-max-listpack-entries / -value defaults: the size up to which OBJECT ENCODING says "listpack". */
+const LISTPACK_MAX_ENTRIES = 512;
+const LISTPACK_MAX_VALUE = 64;
+
+class FieldNode extends ScanNode {
+  constructor(
+    field: string,
+    public value: Uint8Array,
+  ) {
+    super(field);
+  }
+}
+
+export class MemHash {
+  readonly fields = new ScanMap<FieldNode>();
+  /** Sticky, as in Redis 7.0: once a hashtable, a hash never goes back to listpack. */
+  hashtable = false;
+
+  clone(): MemHash {
+    const copy = new MemHash();
+    for (const n of this.fields.values()) copy.fields.insert(new FieldNode(n.key, n.value));
+    copy.hashtable = this.hashtable;
+    return copy;
+  }
+}
+
+function hashOf(meta: KeyMeta): MemHash {
+  return (meta as MemEntry).value as MemHash;
+}
 
 export class MemoryHashOps implements HashOps {
   constructor(readonly db: MemoryDb) {}
+
+  length(meta: KeyMeta): number {
+    return hashOf(meta).fields.size;
+  }
+
+  get(meta: KeyMeta, field: Uint8Array): Uint8Array | null {
+    return hashOf(meta).fields.get(bytesToStr(field))?.value ?? null;
+  }
+
+  set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[]): number {
+    let hash: MemHash;
+    if (meta === null) {
+      hash = new MemHash();
+      this.db.setValue(bytesToStr(key), "hash", hash, 0);
+    } else hash = hashOf(meta);
+    const fields = hash.fields;
+    let added = 0;
+    for (let i = 0; i + 1 < fieldValues.length; i += 2) {
+      const field = fieldValues[i];
+      const value = fieldValues[i + 1];
+      if (field.length > LISTPACK_MAX_VALUE || value.length > LISTPACK_MAX_VALUE) hash.hashtable = true;
+      const name = bytesToStr(field);
+      const node = fields.get(name);
+      if (node !== undefined) node.value = value.slice();
+      else {
+        fields.insert(new FieldNode(name, value.slice()));
+        added++;
+      }
+    }
+    if (fields.size > LISTPACK_MAX_ENTRIES) hash.hashtable = true;
+    return added;
+  }
+
+  delete(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
+    const map = hashOf(meta).fields;
+    let removed = 0;
+    for (const f of fields) if (map.delete(bytesToStr(f)) !== undefined) removed++;
+    if (map.size === 0) this.db.delete(key);
+    return removed;
+  }
+
+  forEach(meta: KeyMeta, visit: (field: Uint8Array, value: Uint8Array) => void): void {
+    for (const n of hashOf(meta).fields.values()) visit(strToBytes(n.key), n.value);
+  }
+
+  scan(meta: KeyMeta, cursor: number, count: number, visit: (field: Uint8Array, value: Uint8Array) => void): number {
+    const hash = hashOf(meta);
+    if (!hash.hashtable) {
+      // Like Redis, a listpack-encoded hash is returned whole in one call.
+      this.forEach(meta, visit);
+      return 0;
+    }
+    return hash.fields.scan(cursor, count, (n) => visit(strToBytes(n.key), n.value));
+  }
+
+  random(meta: KeyMeta, count: number, distinct: boolean, visit: (field: Uint8Array, value: Uint8Array) => void): void {
+    const fields = hashOf(meta).fields;
+    const emit = (n: FieldNode) => visit(strToBytes(n.key), n.value);
+    if (!distinct) {
+      for (let i = 0; i < count; i++) emit(fields.randomNode()!);
+      return;
+    }
+    count = Math.min(count, fields.size);
+    if (count * 3 > fields.size) {
+      // Many of them: a partial Fisher-Yates shuffle of all fields.
+      const all = [...fields.values()];
+      for (let i = 0; i < count; i++) {
+        const j = i + Math.floor(Math.random() * (all.length - i));
+        [all[i], all[j]] = [all[j], all[i]];
+        emit(all[i]);
+      }
+      return;
+    }
+    const seen = new Set<string>();
+    while (seen.size < count) {
+      const n = fields.randomNode()!;
+      if (seen.has(n.key)) continue;
+      seen.add(n.key);
+      emit(n);
+    }
+  }
 }
+
+registerMemoryType(
+  "hash",
+  (v) => (v as MemHash).clone(),
+  (v) => {
+    let bytes = 64;
+    for (const n of (v as MemHash).fields.values()) bytes += 48 + n.key.length + n.value.length;
+    return bytes;
+  },
+  (v) => ((v as MemHash).hashtable ? "hashtable" : "listpack"),
+);

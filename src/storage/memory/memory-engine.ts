@@ -176,6 +176,10 @@ export class MemoryDb implements DbStore {
     (meta as MemEntry).atime = nowSeconds();
   }
 
+  setIdleTime(meta: KeyMeta, seconds: number): void {
+    (meta as MemEntry).atime = nowSeconds() - seconds;
+  }
+
   getString(meta: KeyMeta): Uint8Array {
     return (meta as MemEntry).value as Uint8Array;
   }

@@ -1,19 +1,73 @@
 // A chunked deque, like Redis's quicklist: a doubly linked list of chunks,
-// each a small JS array of elements. Pushes and pops at both ends are O(1)
-// (amortized; a chunk's shift/unshift moves at most CHUNK_MAX pointers),
-// index access walks chunks from the nearer end, O(n / CHUNK_MAX), and
-// middle inserts and removals touch one chunk, splitting full chunks and
-// merging sparse neighbours so chunks stay reasonably full.
+// each a small array used as a window [lo, hi) so pushes and pops at either
+// end of a chunk are O(1) (a chunk grows by doubling up to CHUNK_MAX slots,
+// so small lists stay small). Index access walks chunks from the nearer end,
+// O(n / CHUNK_MAX); middle inserts and removals touch one chunk, splitting
+// full chunks and merging sparse neighbours so chunks stay reasonably full.
 
 /** Most elements in a chunk; an insert into a full chunk splits it. */
 export const CHUNK_MAX = 128;
 /** A chunk smaller than this after a removal is merged with a neighbour when they fit together. */
 const CHUNK_MERGE_BELOW = CHUNK_MAX / 4;
+const CHUNK_MIN_CAPACITY = 4;
 
 class Chunk<T> {
   prev: Chunk<T> | null = null;
   next: Chunk<T> | null = null;
-  constructor(public items: T[]) {}
+  /** Slots; elements live in [lo, hi), the rest is undefined. */
+  items: (T | undefined)[];
+  lo: number;
+  hi: number;
+
+  /** A chunk holding `values`, placed at the start of its slots (or the end, for growth towards the head). */
+  constructor(values: readonly T[], atEnd = false, capacity = Math.max(CHUNK_MIN_CAPACITY, values.length)) {
+    this.items = new Array<T | undefined>(capacity);
+    this.lo = atEnd ? capacity - values.length : 0;
+    this.hi = this.lo + values.length;
+    for (let i = 0; i < values.length; i++) this.items[this.lo + i] = values[i];
+  }
+
+  get size(): number {
+    return this.hi - this.lo;
+  }
+
+  values(): T[] {
+    return this.items.slice(this.lo, this.hi) as T[];
+  }
+
+  /** Makes room for one more element at the head: grows (keeping the window at the end) or recenters. */
+  roomAtHead(): boolean {
+    if (this.lo > 0) return true;
+    if (this.size >= CHUNK_MAX) return false;
+    const values = this.values();
+    const capacity = Math.min(CHUNK_MAX, this.items.length * 2);
+    this.items = new Array<T | undefined>(capacity);
+    this.lo = capacity - values.length;
+    this.hi = capacity;
+    for (let i = 0; i < values.length; i++) this.items[this.lo + i] = values[i];
+    return true;
+  }
+
+  /** Makes room for one more element at the tail. */
+  roomAtTail(): boolean {
+    if (this.hi < this.items.length) return true;
+    if (this.size >= CHUNK_MAX) return false;
+    const values = this.values();
+    const capacity = Math.min(CHUNK_MAX, this.items.length * 2);
+    this.items = new Array<T | undefined>(capacity);
+    this.lo = 0;
+    this.hi = values.length;
+    for (let i = 0; i < values.length; i++) this.items[i] = values[i];
+    return true;
+  }
+
+  /** Replaces the contents (after removals, merges, splits). */
+  reset(values: readonly T[]): void {
+    const fresh = new Chunk<T>(values);
+    this.items = fresh.items;
+    this.lo = fresh.lo;
+    this.hi = fresh.hi;
+  }
 }
 
 export class Quicklist<T> {
@@ -29,14 +83,14 @@ export class Quicklist<T> {
 
   pushHead(v: T): void {
     const h = this.head;
-    if (h !== null && h.items.length < CHUNK_MAX) h.items.unshift(v);
-    else this.linkBefore(h, new Chunk([v]));
+    if (h !== null && h.roomAtHead()) h.items[--h.lo] = v;
+    else this.linkBefore(h, new Chunk([v], true));
     this.count++;
   }
 
   pushTail(v: T): void {
     const t = this.tail;
-    if (t !== null && t.items.length < CHUNK_MAX) t.items.push(v);
+    if (t !== null && t.roomAtTail()) t.items[t.hi++] = v;
     else this.linkAfter(t, new Chunk([v]));
     this.count++;
   }
@@ -44,30 +98,32 @@ export class Quicklist<T> {
   popHead(): T | undefined {
     const h = this.head;
     if (h === null) return undefined;
-    const v = h.items.shift() as T;
+    const v = h.items[h.lo] as T;
+    h.items[h.lo++] = undefined;
     this.count--;
-    if (h.items.length === 0) this.unlink(h);
+    if (h.lo === h.hi) this.unlink(h);
     return v;
   }
 
   popTail(): T | undefined {
     const t = this.tail;
     if (t === null) return undefined;
-    const v = t.items.pop() as T;
+    const v = t.items[--t.hi] as T;
+    t.items[t.hi] = undefined;
     this.count--;
-    if (t.items.length === 0) this.unlink(t);
+    if (t.lo === t.hi) this.unlink(t);
     return v;
   }
 
   /** The element at index (0 <= index < length). */
   at(index: number): T {
     const [chunk, offset] = this.locate(index);
-    return chunk.items[offset];
+    return chunk.items[chunk.lo + offset] as T;
   }
 
   set(index: number, v: T): void {
     const [chunk, offset] = this.locate(index);
-    chunk.items[offset] = v;
+    chunk.items[chunk.lo + offset] = v;
   }
 
   /** Inserts v so that it ends up at index (0 <= index <= length). */
@@ -75,12 +131,16 @@ export class Quicklist<T> {
     if (index === 0) return this.pushHead(v);
     if (index === this.count) return this.pushTail(v);
     const [chunk, offset] = this.locate(index);
-    chunk.items.splice(offset, 0, v);
+    const values = chunk.values();
+    values.splice(offset, 0, v);
     this.count++;
-    if (chunk.items.length > CHUNK_MAX) {
-      const half = chunk.items.length >> 1;
-      this.linkAfter(chunk, new Chunk(chunk.items.splice(half)));
+    if (values.length <= CHUNK_MAX) {
+      chunk.reset(values);
+      return;
     }
+    const half = values.length >> 1;
+    chunk.reset(values.slice(0, half));
+    this.linkAfter(chunk, new Chunk(values.slice(half)));
   }
 
   /** Visits elements start..stop (inclusive, within bounds) from head to tail. */
@@ -90,9 +150,10 @@ export class Quicklist<T> {
     let left = stop - start + 1;
     for (let c: Chunk<T> | null = chunk; c !== null && left > 0; c = c.next) {
       const items = c.items;
-      const end = Math.min(items.length, offset + left);
-      for (let i = offset; i < end; i++) visit(items[i]);
-      left -= end - offset;
+      const from = c.lo + offset;
+      const end = Math.min(c.hi, from + left);
+      for (let i = from; i < end; i++) visit(items[i] as T);
+      left -= end - from;
       offset = 0;
     }
   }
@@ -105,14 +166,15 @@ export class Quicklist<T> {
     if (!fromTail) {
       let index = 0;
       for (let c = this.head; c !== null; c = c.next) {
-        for (const v of c.items) if (!visit(v, index++)) return;
+        const items = c.items;
+        for (let i = c.lo; i < c.hi; i++) if (!visit(items[i] as T, index++)) return;
       }
       return;
     }
     let index = this.count - 1;
     for (let c = this.tail; c !== null; c = c.prev) {
       const items = c.items;
-      for (let i = items.length - 1; i >= 0; i--) if (!visit(items[i], index--)) return;
+      for (let i = c.hi - 1; i >= c.lo; i--) if (!visit(items[i] as T, index--)) return;
     }
   }
 
@@ -125,23 +187,23 @@ export class Quicklist<T> {
     let c = fromTail ? this.tail : this.head;
     while (c !== null && (limit === 0 || removed < limit)) {
       const following: Chunk<T> | null = fromTail ? c.prev : c.next;
-      const items = c.items;
+      const values = c.values();
       const kept: T[] = [];
       if (fromTail) {
-        for (let i = items.length - 1; i >= 0; i--) {
-          if ((limit === 0 || removed < limit) && match(items[i])) removed++;
-          else kept.push(items[i]);
+        for (let i = values.length - 1; i >= 0; i--) {
+          if ((limit === 0 || removed < limit) && match(values[i])) removed++;
+          else kept.push(values[i]);
         }
         kept.reverse();
       } else {
-        for (const v of items) {
+        for (const v of values) {
           if ((limit === 0 || removed < limit) && match(v)) removed++;
           else kept.push(v);
         }
       }
-      if (kept.length !== items.length) {
-        this.count -= items.length - kept.length;
-        c.items = kept;
+      if (kept.length !== values.length) {
+        this.count -= values.length - kept.length;
+        c.reset(kept);
         this.compact(c);
       }
       c = following;
@@ -168,14 +230,17 @@ export class Quicklist<T> {
   /** A copy sharing the (immutable) elements. */
   clone(): Quicklist<T> {
     const copy = new Quicklist<T>();
-    for (let c = this.head; c !== null; c = c.next) copy.linkAfter(copy.tail, new Chunk(c.items.slice()));
+    for (let c = this.head; c !== null; c = c.next) copy.linkAfter(copy.tail, new Chunk(c.values()));
     copy.count = this.count;
     return copy;
   }
 
   toArray(): T[] {
     const out: T[] = [];
-    for (let c = this.head; c !== null; c = c.next) for (const v of c.items) out.push(v);
+    this.scan(false, (v) => {
+      out.push(v);
+      return true;
+    });
     return out;
   }
 
@@ -186,8 +251,12 @@ export class Quicklist<T> {
     let prev: Chunk<T> | null = null;
     for (let c = this.head; c !== null; c = c.next) {
       if (c.prev !== prev) throw new Error("broken prev link");
-      if (c.items.length === 0 || c.items.length > CHUNK_MAX) throw new Error(`bad chunk size ${c.items.length}`);
-      n += c.items.length;
+      if (c.size === 0 || c.size > CHUNK_MAX || c.items.length > CHUNK_MAX) throw new Error(`bad chunk size ${c.size}`);
+      if (c.lo < 0 || c.hi > c.items.length) throw new Error("bad chunk window");
+      for (let i = 0; i < c.items.length; i++) {
+        if ((i < c.lo || i >= c.hi) && c.items[i] !== undefined) throw new Error("stale slot outside the window");
+      }
+      n += c.size;
       chunks++;
       prev = c;
     }
@@ -198,12 +267,12 @@ export class Quicklist<T> {
   private dropHead(n: number): void {
     while (n > 0 && this.head !== null) {
       const h = this.head;
-      if (h.items.length <= n) {
-        n -= h.items.length;
-        this.count -= h.items.length;
+      if (h.size <= n) {
+        n -= h.size;
+        this.count -= h.size;
         this.unlink(h);
       } else {
-        h.items.splice(0, n);
+        for (let i = 0; i < n; i++) h.items[h.lo++] = undefined;
         this.count -= n;
         n = 0;
       }
@@ -213,12 +282,12 @@ export class Quicklist<T> {
   private dropTail(n: number): void {
     while (n > 0 && this.tail !== null) {
       const t = this.tail;
-      if (t.items.length <= n) {
-        n -= t.items.length;
-        this.count -= t.items.length;
+      if (t.size <= n) {
+        n -= t.size;
+        this.count -= t.size;
         this.unlink(t);
       } else {
-        t.items.length -= n;
+        for (let i = 0; i < n; i++) t.items[--t.hi] = undefined;
         this.count -= n;
         n = 0;
       }
@@ -227,42 +296,42 @@ export class Quicklist<T> {
 
   /** After a removal: drops an empty chunk, or merges a sparse one into a neighbour. */
   private compact(c: Chunk<T>): void {
-    if (c.items.length === 0) {
+    if (c.size === 0) {
       this.unlink(c);
       return;
     }
-    if (c.items.length >= CHUNK_MERGE_BELOW) return;
+    if (c.size >= CHUNK_MERGE_BELOW) return;
     const p = c.prev;
-    if (p !== null && p.items.length + c.items.length <= CHUNK_MAX) {
-      p.items.push(...c.items);
+    if (p !== null && p.size + c.size <= CHUNK_MAX) {
+      p.reset(p.values().concat(c.values()));
       this.unlink(c);
       return;
     }
     const n = c.next;
-    if (n !== null && n.items.length + c.items.length <= CHUNK_MAX) {
-      n.items = c.items.concat(n.items);
+    if (n !== null && n.size + c.size <= CHUNK_MAX) {
+      n.reset(c.values().concat(n.values()));
       this.unlink(c);
     }
   }
 
-  /** The chunk holding index and the offset in it, walking from the nearer end. */
+  /** The chunk holding index and the offset in its window, walking from the nearer end. */
   private locate(index: number): [Chunk<T>, number] {
     if (index < 0 || index >= this.count) throw new RangeError(`index ${index} out of range`);
     if (index < this.count / 2) {
       let c = this.head!;
-      while (index >= c.items.length) {
-        index -= c.items.length;
+      while (index >= c.size) {
+        index -= c.size;
         c = c.next!;
       }
       return [c, index];
     }
     let fromEnd = this.count - 1 - index;
     let c = this.tail!;
-    while (fromEnd >= c.items.length) {
-      fromEnd -= c.items.length;
+    while (fromEnd >= c.size) {
+      fromEnd -= c.size;
       c = c.prev!;
     }
-    return [c, c.items.length - 1 - fromEnd];
+    return [c, c.size - 1 - fromEnd];
   }
 
   private linkBefore(at: Chunk<T> | null, c: Chunk<T>): void {
@@ -280,7 +349,7 @@ export class Quicklist<T> {
 
   private linkAfter(at: Chunk<T> | null, c: Chunk<T>): void {
     if (at === null) {
-      // Empty list (or insertion before the head of an empty list).
+      // Empty list: c becomes the only chunk.
       c.prev = null;
       c.next = this.head;
       if (this.head !== null) this.head.prev = c;

@@ -4,7 +4,9 @@
 import { bitmapsFamily } from "./bitmaps.ts";
 import { connectionFamily } from "./connection.ts";
 import type { Family } from "./gen.ts";
+import { hashesFamily } from "./hashes.ts";
 import { keysFamily } from "./keys.ts";
+import { listsFamily } from "./lists.ts";
 import { stringsFamily } from "./strings.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily];
