@@ -13,9 +13,9 @@ const out = join(import.meta.dir, "../src/commands/facts.json");
 // Redis's flag and ACL category tables, in the order COMMAND INFO prints them.
 // Flags Redis keeps but does not print in COMMAND INFO go to extraFlags.
 const FLAG_ORDER = ["write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript", "blocking", "loading", "stale",
-  "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth", "may_replicate", "no_mandatory_keys",
+  "skip_monitor", "skip_slowlog", "asking", "fast", "no_auth", "no_mandatory_keys",
   "no_async_loading", "no_multi", "movablekeys", "allow_busy"];
-const EXTRA_FLAGS = ["sentinel", "only_sentinel", "protected", "touches_arbitrary_keys"];
+const EXTRA_FLAGS = ["may_replicate", "sentinel", "only_sentinel", "protected", "touches_arbitrary_keys"];
 const ACL_ORDER = ["keyspace", "read", "write", "set", "sortedset", "list", "hash", "string", "bitmap", "hyperloglog",
   "geo", "stream", "pubsub", "admin", "fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting"];
 
@@ -38,7 +38,9 @@ for (const file of readdirSync(dir).sort()) {
     const flags = new Set(((c.command_flags as string[]) ?? []).map((f) => f.toLowerCase()));
     if (flags.has("only_sentinel")) continue; // sentinel-only commands are not part of a Redis server
     const specs = (c.key_specs as Record<string, unknown>[]) ?? [];
-    const movable = c.get_keys_function !== undefined ||
+    // As Redis 7.0.15 reports it: a getkeys function alone (SET, BITFIELD: for their variable
+    // flags) doesn't make the keys movable when every spec is a plain index + range.
+    const movable = (c.get_keys_function !== undefined && specs.length === 0) ||
       specs.some((s) => !("index" in (s.begin_search as object)) || !("range" in (s.find_keys as object)));
     if (movable) flags.add("movablekeys");
     const acl = new Set(((c.acl_categories as string[]) ?? []).map((a) => a.toLowerCase()));

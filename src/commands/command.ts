@@ -28,9 +28,14 @@ function everyCommand(table: CommandTable): Command[] {
   return out;
 }
 
-/** Key spec flags print as in Redis: RO/RW/OW/RM upper case, the others lower case. */
-function keySpecFlag(flag: string): string {
-  return flag.length === 2 ? flag : flag.toLowerCase();
+/** Key spec flags in the order Redis prints them (addReplyFlagsForKeyArgs). */
+const KEY_SPEC_FLAG_ORDER = ["RO", "RW", "OW", "RM", "ACCESS", "UPDATE", "INSERT", "DELETE", "NOT_KEY", "INCOMPLETE", "VARIABLE_FLAGS"];
+
+/** Replies key spec flags as Redis does: in its order, RO/RW/OW/RM upper case, the others lower case. */
+function replyKeySpecFlags(out: ReplyBuffer, flags: string[]): void {
+  const sorted = KEY_SPEC_FLAG_ORDER.filter((f) => flags.includes(f));
+  out.set(sorted.length);
+  for (const f of sorted) out.simple(f.length === 2 ? f : f.toLowerCase());
 }
 
 function replyIntMap(out: ReplyBuffer, entries: [string, number | string][]): void {
@@ -49,8 +54,7 @@ function replyKeySpec(out: ReplyBuffer, spec: KeySpecFacts): void {
     out.bulkStr(spec.notes);
   }
   out.bulkStr("flags");
-  out.set(spec.flags.length);
-  for (const f of spec.flags) out.simple(keySpecFlag(f));
+  replyKeySpecFlags(out, spec.flags);
   out.bulkStr("begin_search");
   out.map(2);
   const bs = spec.begin_search;
@@ -136,7 +140,8 @@ function replyArgs(out: ReplyBuffer, args: ArgFacts[]): void {
       ["type", () => out.bulkStr(a.type)],
     ];
     if (a.key_spec_index !== undefined) fields.push(["key_spec_index", () => out.int(a.key_spec_index!)]);
-    if (a.token !== undefined) fields.push(["token", () => out.bulkStr(a.token!)]);
+    // Redis's generated command table holds tokens upper case.
+    if (a.token !== undefined) fields.push(["token", () => out.bulkStr(a.token!.toUpperCase())]);
     if (a.summary !== undefined) fields.push(["summary", () => out.bulkStr(a.summary!)]);
     if (a.since !== undefined) fields.push(["since", () => out.bulkStr(a.since!)]);
     if (a.deprecated_since !== undefined) fields.push(["deprecated_since", () => out.bulkStr(a.deprecated_since!)]);
@@ -254,22 +259,62 @@ function commandForKeys(c: Client, argv: Uint8Array[]): Command {
   return cmd;
 }
 
+type KeyRef = { pos: number; flags: string[] };
+
+/**
+ * Redis's getkeys callbacks for commands whose key specs can't tell the flags
+ * (VARIABLE_FLAGS) or the keys (INCOMPLETE): setGetKeys, bitfieldGetKeys, sortGetKeys.
+ */
+const KEYS_BY_ARGS: Record<string, (argv: Uint8Array[], specs: KeySpecFacts[]) => KeyRef[]> = {
+  set(argv) {
+    const get = argv.slice(3).some((a) => argIs(a, "get"));
+    return [{ pos: 1, flags: get ? ["RW", "ACCESS", "UPDATE"] : ["OW", "UPDATE"] }];
+  },
+  bitfield(argv) {
+    let readonly = true;
+    for (let i = 2; i < argv.length && readonly; i++) {
+      const remaining = argv.length - i - 1;
+      if (argIs(argv[i], "get") && remaining >= 2) i += 2;
+      else if (argIs(argv[i], "overflow") && remaining >= 1) i += 1;
+      else readonly = false;
+    }
+    return [{ pos: 1, flags: readonly ? ["RO", "ACCESS"] : ["RW", "ACCESS", "UPDATE"] }];
+  },
+  sort(argv, specs) {
+    const keys: KeyRef[] = [{ pos: 1, flags: specs[0].flags }];
+    const skip: Record<string, number> = { limit: 2, get: 1, by: 1 };
+    let store = 0;
+    for (let i = 2; i < argv.length; i++) {
+      const arg = bytesToStr(argv[i]).toLowerCase();
+      if (skip[arg] !== undefined) i += skip[arg];
+      else if (arg === "store" && i + 1 < argv.length) store = ++i;
+    }
+    if (store > 0) keys.push({ pos: store, flags: specs[1].flags });
+    return keys;
+  },
+};
+
+function keyRefs(cmd: Command, argv: Uint8Array[]): KeyRef[] {
+  const byArgs = KEYS_BY_ARGS[cmd.name];
+  if (byArgs) return byArgs(argv, cmd.facts.keySpecs ?? []);
+  return cmd.keyRefs(argv).map((r) => ({ pos: r.pos, flags: r.spec.flags }));
+}
+
 function getkeys(c: Client, argv: Uint8Array[], withFlags: boolean): void {
   const target = argv.slice(2);
   const cmd = commandForKeys(c, target);
-  const refs = cmd.keyRefs(target);
+  const refs = keyRefs(cmd, target);
   if (refs.length === 0 && !cmd.has(CMD.NO_MANDATORY_KEYS)) fail("ERR Invalid arguments specified for command");
   const out = c.out;
   out.array(refs.length);
-  for (const { pos, spec } of refs) {
+  for (const { pos, flags } of refs) {
     if (!withFlags) {
       out.bulk(target[pos]);
       continue;
     }
     out.array(2);
     out.bulk(target[pos]);
-    out.set(spec.flags.length);
-    for (const f of spec.flags) out.simple(keySpecFlag(f));
+    replyKeySpecFlags(out, flags);
   }
 }
 

@@ -10,7 +10,7 @@ import type { KeyMeta } from "../storage/engine.ts";
 import { int64Arg } from "./args.ts";
 import { fail, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX } from "./errors.ts";
 import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions, replyEmptyScan } from "./scan-options.ts";
+import { parseScanOptions } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 function notify(c: Client, db: Db, event: string, key: Uint8Array): void {
@@ -201,12 +201,14 @@ function hscan(c: Client, argv: Uint8Array[]): void {
   const cursor = parseScanCursor(argv[2]);
   // Like Redis: a missing key answers an empty scan before the options are parsed.
   const meta = c.db.readTyped(argv[1], "hash");
-  if (meta === null) return replyEmptyScan(c);
-  const opts = parseScanOptions(argv, 3, false);
   const found: Uint8Array[] = [];
-  const next = c.db.store.hashes.scan(meta, cursor, opts.count, (f, v) => {
-    if (opts.pattern === null || globMatch(opts.pattern, f)) found.push(f, v);
-  });
+  let next = 0;
+  if (meta !== null) {
+    const opts = parseScanOptions(argv, 3, false);
+    next = c.db.store.hashes.scan(meta, cursor, opts.count, (f, v) => {
+      if (opts.pattern === null || globMatch(opts.pattern, f)) found.push(f, v);
+    });
+  }
   c.out.array(2);
   c.out.bulkStr(String(next));
   c.out.bulkArray(found);
