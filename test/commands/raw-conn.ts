@@ -55,8 +55,11 @@ function replyEnd(buf: string, pos: number): number {
   }
 }
 
-/** Connects; commands may be pipelined (replies resolve in order). */
-export async function rawConn(port: number): Promise<RawConn> {
+/**
+ * Connects; commands may be pipelined (replies resolve in order). Messages
+ * `isPush` recognizes (pub/sub) go to `onPush` instead of answering a command.
+ */
+export async function rawConn(port: number, push?: { isPush: (raw: string) => boolean; onPush: (raw: string) => void }): Promise<RawConn> {
   let buf = "";
   // Pending replies' resolvers, a queue consumed from `head` (shift() is O(n) on long pipelines).
   let waiting: ((reply: string) => void)[] = [];
@@ -69,11 +72,13 @@ export async function rawConn(port: number): Promise<RawConn> {
       data(_s, d) {
         buf += Buffer.from(d).toString("latin1");
         let pos = 0;
-        while (head < waiting.length && pos < buf.length) {
+        while (pos < buf.length) {
           const end = replyEnd(buf, pos);
           if (end < 0) break;
-          waiting[head++](buf.slice(pos, end));
+          const reply = buf.slice(pos, end);
           pos = end;
+          if (push?.isPush(reply)) push.onPush(reply);
+          else waiting[head++](reply);
         }
         buf = buf.slice(pos);
         if (head === waiting.length) {

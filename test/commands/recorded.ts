@@ -77,3 +77,41 @@ export async function differential(aikvPort: number, redisPort: number, opts: { 
     redis.close();
   }
 }
+
+/** A command and the keyspace events (event:key, in order) Redis 7.0.15 published for it. */
+export type EventCase = [string[], string[]];
+
+/**
+ * Runs `script` with notify-keyspace-events "EA" and checks the keyevent
+ * notifications each command publishes. Returns false (checking nothing) while
+ * AiKv lacks CONFIG SET or PSUBSCRIBE, which other modules provide.
+ */
+export async function checkKeyEvents(port: number, db: number, script: EventCase[]): Promise<boolean> {
+  let events: string[] = [];
+  const sub = await rawConn(port, {
+    isPush: (raw) => raw.startsWith("*4\r\n$8\r\npmessage\r\n"),
+    onPush: (raw) => {
+      const [, , channel, key] = renderReply(raw) as string[];
+      events.push(`${channel.slice(channel.indexOf(":") + 1)}:${key.slice(1)}`);
+    },
+  });
+  const conn = await rawConn(port);
+  try {
+    const configured = await conn.call("config", "set", "notify-keyspace-events", "EA");
+    const subscribed = await sub.call("psubscribe", `__keyevent@${db}__:*`);
+    if (configured.startsWith("-ERR unknown command") || subscribed.startsWith("-ERR unknown command")) return false;
+    expect(configured).toBe("+OK\r\n");
+    await conn.call("select", db);
+    for (const [args, want] of script) {
+      events = [];
+      await conn.call(...args);
+      await sub.call("ping"); // a barrier: notifications for the command arrive before its reply
+      expect({ command: args, events }).toEqual({ command: args, events: want });
+    }
+    await conn.call("config", "set", "notify-keyspace-events", "");
+    return true;
+  } finally {
+    sub.close();
+    conn.close();
+  }
+}

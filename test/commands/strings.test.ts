@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 import { rawConn, type RawConn } from "./raw-conn.ts";
-import { differential, runCases, type Case, type Rand } from "./recorded.ts";
+import { checkKeyEvents, differential, runCases, type Case, type Rand } from "./recorded.ts";
 
 /** Random string commands for the differential run (a handful of keys so they interact). */
 function randomStringCommand(r: Rand): string[] {
@@ -480,6 +480,49 @@ for (const engine of ENGINES) {
       [["lcs", "l", "a", "bogus"], "-ERR The specified keys must contain string values"],
       [["lcs", "l", "l", "len"], "-ERR The specified keys must contain string values"],
     ]);
+
+    test("keyspace notifications carry Redis's event names", async () => {
+      // Recorded from redis-server 7.0.15 with notify-keyspace-events EA.
+      const checked = await checkKeyEvents(srv.port, 14, [
+        [["set","a","1"], ["set:a"]],
+        [["set","a","2","ex","100"], ["set:a","expire:a"]],
+        [["set","a","3","keepttl"], ["set:a"]],
+        [["set","a","4","nx"], []],
+        [["set","b","1","xx"], []],
+        [["set","b","1","nx","get"], ["set:b"]],
+        [["setnx","c","1"], ["set:c"]],
+        [["setnx","c","1"], []],
+        [["setex","d","100","x"], ["set:d","expire:d"]],
+        [["psetex","d","100000","x"], ["set:d","expire:d"]],
+        [["getset","d","y"], ["set:d"]],
+        [["getdel","d"], ["del:d"]],
+        [["getdel","d"], []],
+        [["set","e","v"], ["set:e"]],
+        [["getex","e"], []],
+        [["getex","e","ex","100"], ["expire:e"]],
+        [["getex","e","persist"], ["persist:e"]],
+        [["getex","e","persist"], []],
+        [["getex","e","pxat","1"], ["del:e"]],
+        [["mset","f","1","g","2"], ["set:f","set:g"]],
+        [["msetnx","f","1","h","2"], []],
+        [["msetnx","h","1","i","2"], ["set:h","set:i"]],
+        [["append","j","x"], ["append:j"]],
+        [["append","j",""], ["append:j"]],
+        [["setrange","j","0",""], []],
+        [["setrange","j","3","x"], ["setrange:j"]],
+        [["incr","k"], ["incrby:k"]],
+        [["decr","k"], ["incrby:k"]],
+        [["incrby","k","5"], ["incrby:k"]],
+        [["decrby","k","5"], ["incrby:k"]],
+        [["incrbyfloat","k","1.5"], ["incrbyfloat:k"]],
+        [["incr","k"], []],
+        [["set","p","v","exat","1"], ["set:p","expire:p"]],
+        [["get","p"], ["expired:p"]],
+        [["lcs","a","b"], []],
+        [["set","r","v"], ["set:r"]],
+      ]);
+      if (!checked) console.warn("keyspace notification test skipped: CONFIG SET or PSUBSCRIBE not available yet");
+    });
 
     test("binary-safe values through APPEND, SETRANGE, GETRANGE and LCS", async () => {
       await conn.call("select", 15);
