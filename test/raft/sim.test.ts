@@ -50,7 +50,7 @@ describe("deterministic simulation", () => {
         throw e;
       }
     }
-  }, 60_000);
+  }, 300_000);
 
   test("same seed reproduces byte for byte", () => {
     const a = new Sim(configFor(7)).run();
@@ -72,6 +72,6 @@ describe("deterministic simulation", () => {
       }
       expect(ops).toBeGreaterThan(0);
       expect(committed).toBeGreaterThan(0);
-    }, LONG ? 600_000 : 60_000);
+    }, LONG ? 1_800_000 : 300_000);
   }
 });

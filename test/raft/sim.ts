@@ -2,7 +2,7 @@
 // clock skew, client workload) is drawn from one seeded PRNG, so a seed
 // reproduces a run byte for byte. Invariants are checked after every step
 // and the client history is checked for linearizability at the end.
-import { decode, encode } from "@msgpack/msgpack";
+import { decodeMessage, encodeMessage } from "../../src/raft/transport/codec.ts";
 import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from "../../src/raft/kv/command.ts";
 import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 import { decodeConfChange } from "../../src/raft/raft.ts";
@@ -218,7 +218,7 @@ export class Sim {
 
   private sendMsg(m: Message): void {
     if (m.type === "snap") this.stats.snapshotsSent++;
-    const bytes = encode(m);
+    const bytes = encodeMessage(m);
     const copies = this.rand() < this.dupRate ? 2 : 1;
     for (let c = 0; c < copies; c++) {
       if (this.faults && this.rand() < this.dropRate) {
@@ -238,7 +238,7 @@ export class Sim {
     this.queue = rest;
     due.sort((a, b) => a.at - b.at || a.seq - b.seq);
     for (const f of due) {
-      const m = decode(f.bytes) as Message;
+      const m = decodeMessage(f.bytes);
       const n = this.nodes.get(f.to);
       if (!n || !n.raw || this.cuts.has(`${m.from}>${m.to}`)) {
         this.stats.dropped++;

@@ -1,5 +1,5 @@
 import type { Socket } from "bun";
-import { encodeFrame, FrameDecoder } from "../transport/framing.ts";
+import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
 import type { KvRequest, KvResponse } from "./service.ts";
 
 // Pipelined client for the example KV service. Tracks the leader and retries
@@ -39,8 +39,8 @@ export class KvClient {
       port: a.port,
       socket: {
         data(_s, chunk) {
-          cc.dec.push(chunk, (v) => {
-            const r = v as KvResponse;
+          cc.dec.push(chunk, (p) => {
+            const r = decodePayload(p) as KvResponse;
             const w = self.waiting.get(r.id);
             if (!w) return;
             self.waiting.delete(r.id);

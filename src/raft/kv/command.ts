@@ -1,4 +1,7 @@
-import { decode, encode } from "@msgpack/msgpack";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+
+const encoder = new Encoder();
+const decoder = new Decoder();
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).
@@ -13,9 +16,9 @@ export interface KvResult {
 }
 
 export function encodeCommand(c: KvCommand): Uint8Array {
-  return encode(c);
+  return encoder.encode(c);
 }
 
 export function decodeCommand(b: Uint8Array): KvCommand {
-  return decode(b) as KvCommand;
+  return decoder.decode(b) as KvCommand;
 }

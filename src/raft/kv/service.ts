@@ -1,11 +1,10 @@
 import type { Socket, TCPSocketListener } from "bun";
-import { decode } from "@msgpack/msgpack";
 import { NotLeaderError, RaftNode, TimeoutError, type StateMachine } from "../node.ts";
 import type { WritableStorage } from "../storage/storage.ts";
-import { encodeFrame, FrameDecoder } from "../transport/framing.ts";
+import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
 import type { Entry, Message, Snapshot } from "../types.ts";
-import { encodeCommand, type KvCommand, type KvResult } from "./command.ts";
+import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from "./command.ts";
 import { KvStateMachine } from "./state_machine.ts";
 
 // Client protocol (framed msgpack, pipelined, answered out of order):
@@ -80,7 +79,7 @@ export class KvService {
       heartbeatTick: 2,
       snapshotEvery: 20000,
       keepEntries: 5000,
-      requestId: (d) => (decode(d) as KvCommand).id,
+      requestId: (d) => decodeCommand(d).id,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;
@@ -95,9 +94,10 @@ export class KvService {
       socket: {
         open(s) {
           s.data = { dec: new FrameDecoder() };
+          s.setNoDelay?.(true);
         },
         data(s, chunk) {
-          s.data.dec.push(chunk, (v) => void self.handle(s, v as KvRequest));
+          s.data.dec.push(chunk, (p) => void self.handle(s, decodePayload(p) as KvRequest));
         },
       },
     });

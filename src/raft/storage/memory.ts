@@ -95,8 +95,10 @@ export class MemoryStorage implements WritableStorage {
     if (first > entries[0]!.index) entries = entries.slice(first - entries[0]!.index);
     const off = entries[0]!.index - this.offset();
     assert(off <= this.ents.length, `missing log entry: last ${this.lastIndex()}, append at ${entries[0]!.index}`);
-    // Truncate any conflicting suffix, then append.
-    this.ents = this.ents.slice(0, off).concat(entries);
+    // Truncate any conflicting suffix, then append in place (appends at the
+    // end are the common case and must stay O(batch), not O(log)).
+    if (off < this.ents.length) this.ents.length = off;
+    for (const e of entries) this.ents.push(e);
   }
 
   sync(): void {}

@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Message } from "../types.ts";
-import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { decodeBatchPayload, encodeBatch } from "./codec.ts";
+import { FrameDecoder } from "./framing.ts";
 
 // Raft peer transport over TCP (Bun.listen / Bun.connect).
 // - one outbound connection per peer, used only for sending; inbound
@@ -60,12 +61,13 @@ export class TcpTransport {
       socket: {
         open(s) {
           s.data = { dec: new FrameDecoder() };
+          s.setNoDelay?.(true);
           self.inbound.add(s);
         },
         data(s, chunk) {
           try {
-            s.data.dec.push(chunk, (v) => {
-              for (const m of v as Message[]) self.o.onMessage(m);
+            s.data.dec.push(chunk, (payload) => {
+              for (const m of decodeBatchPayload(payload)) self.o.onMessage(m);
             });
           } catch {
             s.end(); // garbage on the wire: drop the connection
@@ -109,7 +111,7 @@ export class TcpTransport {
     for (const [to, ms] of byPeer) {
       const p = this.peers.get(to);
       if (!p) continue;
-      const frame = encodeFrame(ms);
+      const frame = encodeBatch(ms);
       if (p.queuedBytes + frame.length > this.maxQueueBytes) {
         p.dropped += ms.length;
         this.o.onUnreachable?.(to);
