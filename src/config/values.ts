@@ -137,7 +137,8 @@ function parseNumeric(p: ParamDef, s: string): string {
         : "argument couldn't be parsed into an integer",
     );
   }
-  if (percent) {
+  // "0%" is stored as 0, which reads back as plain 0 bytes.
+  if (percent && n !== 0n) {
     // Redis stores percentages as negative numbers bounded by the negative minimum.
     if (p.min !== undefined && -n < p.min) throw new ConfigError(`percentage argument must be less or equal to ${-p.min}`);
     return `${n}%`;
@@ -171,21 +172,4 @@ function parseEnum(p: ParamDef, args: string[]): string {
 export function numericValue(p: ParamDef, value: string): number {
   if (value.endsWith("%")) return -Number(value.slice(0, -1));
   return p.octal ? parseInt(value, 8) : Number(value);
-}
-
-/**
- * The config-file lines (after the name) that reproduce `value`, as CONFIG
- * REWRITE writes them. Null means "no line" (an unset string or address list).
- */
-export function rewriteArgs(p: ParamDef, value: string): string[] | null {
-  switch (p.type) {
-    case "memory":
-      return value.endsWith("%") ? [value] : [formatMemory(BigInt(value))];
-    case "string":
-      return value === "" && p.default === "" ? null : [reprString(value)];
-    case "special":
-      throw new Error("special formats rewrite themselves");
-    default:
-      return [value];
-  }
 }

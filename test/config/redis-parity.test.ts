@@ -9,7 +9,7 @@ import { hasRedisServer, startAikv, startRedis, type RunningServer } from "../he
 /** Parameters whose default or mutability differs on purpose (docs/config.md), or that only AiKv has. */
 const DEVIATIONS = new Set(["port", "bind", "dir", "engine"]);
 /** Probe values covering parse errors, ranges, units, percentages and empty strings. */
-const PROBES = ["abc", "-1", "0", "99999999999", "-9223372036854775808", "1k", "2GB", "10%", "101%", "", "KEA", "3600 1 60 5", "normal 1mb 2mb 10"];
+const PROBES = ["abc", "-1", "0", "99999999999", "-9223372036854775808", "1k", "2GB", "10%", "0%", "101%", "", "KEA", "3600 1 60 5", "normal 1mb 2mb 10"];
 
 async function reply(r: Redis, ...args: string[]): Promise<unknown> {
   try {
