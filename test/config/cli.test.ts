@@ -2,7 +2,7 @@
 // message naming the culprit), --help/--version, and files with includes.
 
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "bun";
@@ -136,5 +136,19 @@ describe("command line", () => {
     } finally {
       await srv.stop();
     }
+  });
+
+  test("logfile receives the log and pidfile holds the pid until shutdown", async () => {
+    const [logfile, pidfile] = [join(tmp, "aikv.log"), join(tmp, "aikv.pid")];
+    const proc = spawn([process.execPath, MAIN, "--port", "0", "--dir", tmp, "--logfile", logfile, "--pidfile", pidfile], { cwd: tmp });
+    for (const deadline = Date.now() + 10000; Date.now() < deadline; await Bun.sleep(50)) {
+      if (existsSync(logfile) && readFileSync(logfile, "utf8").includes("ready to accept connections")) break;
+    }
+    expect(readFileSync(logfile, "utf8")).toContain("ready to accept connections");
+    expect(readFileSync(pidfile, "utf8")).toBe(`${proc.pid}\n`);
+    proc.kill("SIGTERM");
+    expect(await proc.exited).toBe(0);
+    expect(existsSync(pidfile)).toBe(false);
+    expect(readFileSync(logfile, "utf8")).toContain("Received SIGTERM, shutting down");
   });
 });
