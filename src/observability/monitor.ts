@@ -2,8 +2,8 @@
 // status line, formatted like Redis's replicationFeedMonitors:
 //   +1700000000.123456 [0 127.0.0.1:5555] "SET" "k" "v"
 
-import type { Command } from "../commands/table.ts";
-import { CMD } from "../commands/table.ts";
+import { CommandError } from "../commands/errors.ts";
+import { CMD, type Command } from "../commands/table.ts";
 import type { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 
@@ -12,6 +12,13 @@ export class MonitorFeed {
 
   constructor(private readonly server: Server) {
     server.onClientCleanup((c) => this.remove(c));
+    // A monitor is a replica-like client in Redis: it may not touch the keyspace.
+    server.intercept((c, cmd) => {
+      if (c.monitor && cmd.has(CMD.READONLY | CMD.WRITE | CMD.MAY_REPLICATE)) {
+        throw new CommandError("ERR Replica can't interact with the keyspace");
+      }
+      return false;
+    });
   }
 
   /** Puts c in monitor mode; false when it already was. */
@@ -33,7 +40,8 @@ export class MonitorFeed {
   /** Sends the command to every monitor, unless it is too sensitive to show (admin, skip_monitor). */
   feed(c: Client, cmd: Command, argv: Uint8Array[]): void {
     if (this.monitors.size === 0 || cmd.has(CMD.SKIP_MONITOR | CMD.ADMIN)) return;
-    const line = formatMonitorLine(nowMicros(), c.db.index, c.addr, argv);
+    // Socketless clients are the scripting engine's, which Redis shows as "lua".
+    const line = formatMonitorLine(nowMicros(), c.db.index, c.socket ? c.addr : "lua", argv);
     for (const m of this.monitors) {
       if (m.closed) continue;
       // The monitor's own command: append after its reply, as Redis does.

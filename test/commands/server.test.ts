@@ -207,6 +207,8 @@ for (const engine of ENGINES) {
       ]);
       const stamp = Number(/^\+(\d+\.\d{6}) /.exec(lines[0])![1]);
       expect(Math.abs(stamp - Date.now() / 1000)).toBeLessThan(5);
+      conn.send("GET k\r\nPING\r\n");
+      expect(await conn.read(100)).toMatch(/^-ERR Replica can't interact with the keyspace\r\n\+PONG\r\n\+\d+\.\d+ \[0 127\.0\.0\.1:\d+\] "PING"\r\n$/);
       conn.send("RESET\r\n");
       expect(await conn.read(100)).toBe("+RESET\r\n");
       await srv.client().ping();
