@@ -3,6 +3,7 @@
 
 import { argIs, lowerAscii } from "../net/bytes.ts";
 import { intArg } from "./args.ts";
+import type { Client } from "../net/client.ts";
 import { fail, SYNTAX } from "./errors.ts";
 
 export interface ScanOptions {
@@ -28,4 +29,11 @@ export function parseScanOptions(argv: Uint8Array[], from: number, allowType: bo
     } else fail(SYNTAX);
   }
   return opts;
+}
+
+/** The reply to a *SCAN of a missing key: cursor 0, no elements. */
+export function replyEmptyScan(c: Client): void {
+  c.out.array(2);
+  c.out.bulkStr("0");
+  c.out.array(0);
 }

@@ -260,7 +260,9 @@ for (const engine of ENGINES) {
       expect(await a.exists("abs")).toBe(0);
       expect(await a.call("restore", "idle", 0, payload, "IDLETIME", 1000)).toBe("OK");
       expect(await a.call("restore", "freq", 0, payload, "FREQ", 100)).toBe("OK");
+      expect(await a.object("IDLETIME", "idle")).toBeGreaterThanOrEqual(1000);
       expect(await a.get("idle")).toBe("v");
+      expect(await a.object("IDLETIME", "idle")).toBe(0);
     });
 
     test("expiry has millisecond precision and TTL rounds like Redis", async () => {
