@@ -1,0 +1,58 @@
+// The memory engine's in-place string writes (setStringRange): zero-filled
+// gaps, geometric growth so appends and rising SETBITs are amortized O(1),
+// and never writing into a buffer the engine doesn't own.
+
+import { describe, expect, test } from "bun:test";
+import { MemoryDb } from "../../../src/storage/memory/memory-engine.ts";
+
+const bytes = (s: string) => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+const text = (b: Uint8Array) => String.fromCharCode(...b);
+
+function value(db: MemoryDb, key: string): Uint8Array {
+  return db.getString(db.lookup(bytes(key))!);
+}
+
+describe("MemoryDb.setStringRange", () => {
+  test("creates a missing key, zero-fills gaps and overwrites in place", () => {
+    const db = new MemoryDb();
+    expect(db.setStringRange(bytes("k"), 3, bytes("ab"))).toBe(5);
+    expect(text(value(db, "k"))).toBe("\0\0\0ab");
+    expect(db.setStringRange(bytes("k"), 1, bytes("XY"))).toBe(5);
+    expect(text(value(db, "k"))).toBe("\0XYab");
+    expect(db.setStringRange(bytes("k"), 8, bytes("z"))).toBe(9);
+    expect(text(value(db, "k"))).toBe("\0XYab\0\0\0z");
+    expect(db.lookup(bytes("k"))!.expireAt).toBe(0);
+  });
+
+  test("keeps the expiry of an existing key", () => {
+    const db = new MemoryDb();
+    db.setString(bytes("k"), bytes("v"), 4102444800000);
+    db.setStringRange(bytes("k"), 1, bytes("w"));
+    expect(db.lookup(bytes("k"))!.expireAt).toBe(4102444800000);
+  });
+
+  test("appending reallocates a logarithmic number of times", () => {
+    const db = new MemoryDb();
+    db.setString(bytes("k"), bytes("x"), 0);
+    const buffers = new Set<ArrayBufferLike>();
+    const chunk = new Uint8Array(100).fill(7);
+    let len = 1;
+    for (let i = 0; i < 20000; i++) {
+      len = db.setStringRange(bytes("k"), len, chunk);
+      buffers.add(value(db, "k").buffer);
+    }
+    expect(len).toBe(1 + 20000 * 100);
+    expect(buffers.size).toBeLessThan(30);
+    expect(value(db, "k").every((b, i) => b === (i === 0 ? 120 : 7))).toBe(true);
+  });
+
+  test("never writes past a value into a buffer it shares with others", () => {
+    const db = new MemoryDb();
+    const shared = bytes("abcdef");
+    // A value stored as a view (e.g. by a restore) must not grow into its neighbours.
+    db.setValue("k", "string", shared.subarray(0, 2), 0);
+    db.setStringRange(bytes("k"), 2, bytes("ZZ"));
+    expect(text(value(db, "k"))).toBe("abZZ");
+    expect(text(shared)).toBe("abcdef");
+  });
+});
