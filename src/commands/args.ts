@@ -32,3 +32,15 @@ export function clampRange(start: number, end: number, len: number): [number, nu
   if (end >= len) end = len - 1;
   return [start, end];
 }
+
+const LONG_MAX = 9223372036854775807n;
+
+/** A random-member count in -LONG_MAX..LONG_MAX, with Redis's two error messages. */
+export function rangedCount(arg: Uint8Array): number {
+  const v = parseInt64(arg);
+  if (v === null) fail(NOT_INTEGER);
+  if (typeof v === "bigint" && (v <= -LONG_MAX || v >= LONG_MAX)) {
+    fail("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
+  }
+  return Number(v);
+}

@@ -5,10 +5,10 @@ import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import { globMatch } from "../keyspace/glob.ts";
-import { intArg } from "./args.ts";
-import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
+import { intArg, rangedCount } from "./args.ts";
+import { fail, SYNTAX, WRONGTYPE } from "./errors.ts";
 import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions } from "./scan-options.ts";
+import { parseScanOptions, replyEmptyScan } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 function notify(c: Client, event: string, key: Uint8Array): void {
@@ -89,19 +89,11 @@ function smembers(c: Client, argv: Uint8Array[]): void {
   replySet(c, meta === null ? [] : c.db.store.sets.members(meta));
 }
 
-/** The optional count of SPOP/SRANDMEMBER: null when absent. */
-function optionalCount(argv: Uint8Array[]): number | bigint | null {
-  if (argv.length === 2) return null;
-  if (argv.length > 3) fail(SYNTAX);
-  const v = parseInt64(argv[2]);
-  if (v === null) fail(NOT_INTEGER);
-  return v;
-}
-
 function spop(c: Client, argv: Uint8Array[]): void {
   const key = argv[1];
-  const raw = optionalCount(argv);
-  if (raw !== null && raw < 0) fail("ERR value is out of range, must be positive");
+  if (argv.length > 3) fail(SYNTAX);
+  const raw = argv.length === 3 ? parseInt64(argv[2]) : null;
+  if (argv.length === 3 && (raw === null || raw < 0)) fail("ERR value is out of range, must be positive");
   const meta = c.db.writeTyped(key, "set");
   if (raw === null) {
     if (meta === null) return c.out.nil();
@@ -123,18 +115,14 @@ function afterPop(c: Client, key: Uint8Array): void {
 }
 
 function srandmember(c: Client, argv: Uint8Array[]): void {
-  const raw = optionalCount(argv);
-  const LONG_MAX = 9223372036854775807n;
-  if (raw !== null && typeof raw === "bigint" && (raw <= -LONG_MAX || raw >= LONG_MAX)) {
-    fail("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-  }
+  if (argv.length > 3) fail(SYNTAX);
+  const count = argv.length === 3 ? rangedCount(argv[2]) : null;
   const meta = c.db.readTyped(argv[1], "set");
   const sets = c.db.store.sets;
-  if (raw === null) {
+  if (count === null) {
     if (meta === null) return c.out.nil();
     return c.out.bulk(sets.randomDistinct(meta, 1)[0]);
   }
-  const count = Number(raw);
   if (meta === null || count === 0) return c.out.array(0);
   // Redis would try to build any reply size; we refuse a repeat count that
   // could not fit in memory instead of letting one client exhaust it.
@@ -211,13 +199,12 @@ function sintercard(c: Client, argv: Uint8Array[]): void {
 
 function sscan(c: Client, argv: Uint8Array[]): void {
   const cursor = parseScanCursor(argv[2]);
-  const opts = parseScanOptions(argv, 3, false);
+  // Like Redis: a missing key answers an empty scan before the options are parsed.
   const meta = c.db.readTyped(argv[1], "set");
+  if (meta === null) return replyEmptyScan(c);
+  const opts = parseScanOptions(argv, 3, false);
   const found: Uint8Array[] = [];
-  const next =
-    meta === null
-      ? 0
-      : c.db.store.sets.scan(meta, cursor, opts.count, (m) => {
+  const next = c.db.store.sets.scan(meta, cursor, opts.count, (m) => {
           if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m);
         });
   c.out.array(2);

@@ -2,15 +2,15 @@
 
 import type { Client } from "../net/client.ts";
 import { argIs, bytesToStr, strToBytes } from "../net/bytes.ts";
-import { formatDouble, parseDouble, parseInt64 } from "../net/format.ts";
+import { formatDouble, parseInt64, strtod } from "../net/format.ts";
 import type { ReplyBuffer } from "../net/reply.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../storage/zset-ops.ts";
 import { globMatch } from "../keyspace/glob.ts";
-import { clampRange, floatArg, intArg } from "./args.ts";
+import { clampRange, floatArg, intArg, rangedCount } from "./args.ts";
 import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
 import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions } from "./scan-options.ts";
+import { parseScanOptions, replyEmptyScan } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 const NOT_FLOAT_RANGE = "ERR min or max is not a float";
@@ -33,10 +33,11 @@ function afterRemoval(c: Client, key: Uint8Array, event: string, removed: number
 
 export function parseScoreRange(minArg: Uint8Array, maxArg: Uint8Array): ScoreRange {
   const bound = (b: Uint8Array): [number, boolean] => {
+    // zslParseRange uses plain strtod: leading spaces, hex and "" (as 0) pass, NaN doesn't.
     const exclusive = b.length > 0 && b[0] === 40; // '('
-    const v = parseDouble(exclusive ? b.subarray(1) : b);
-    if (v === null) fail(NOT_FLOAT_RANGE);
-    return [v, exclusive];
+    const r = strtod(exclusive ? b.subarray(1) : b);
+    if (r === null || Number.isNaN(r.value)) fail(NOT_FLOAT_RANGE);
+    return [r.value, exclusive];
   };
   const [min, minExclusive] = bound(minArg);
   const [max, maxExclusive] = bound(maxArg);
@@ -169,7 +170,7 @@ function zincrby(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.writeTyped(key, "zset");
   const member = bytesToStr(argv[3]);
   const cur = meta === null ? null : c.db.store.zsets.score(meta, member);
-  const next = (cur ?? 0) + delta;
+  const next = cur === null ? delta : cur + delta;
   if (Number.isNaN(next)) fail(NAN_SCORE);
   c.db.store.zsets.set(key, meta, member, next);
   c.db.modified(key);
@@ -244,21 +245,19 @@ interface RangeRequest {
  * `first` is the index of the min argument; `by`/`reverse` preset for the
  * legacy forms (ZRANGEBYSCORE, ZREVRANGE, ...) disable the matching keywords.
  */
-function parseRangeRequest(argv: Uint8Array[], first: number, presetBy: RangeBy | null, presetReverse: boolean | null): RangeRequest {
+function parseRangeRequest(argv: Uint8Array[], first: number, presetBy: RangeBy | null, presetReverse: boolean | null, store = false): RangeRequest {
   let by = presetBy;
   let reverse = presetReverse;
   let withScores = false;
   let offset = 0;
   let limit = -1;
-  let limitSeen = false;
   for (let j = first + 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
     const a = argv[j];
-    if (argIs(a, "withscores")) withScores = true;
+    if (!store && argIs(a, "withscores")) withScores = true;
     else if (argIs(a, "limit") && left >= 2) {
       offset = intArg(argv[j + 1]);
       limit = intArg(argv[j + 2]);
-      limitSeen = true;
       j += 2;
     } else if (reverse === null && argIs(a, "rev")) reverse = true;
     else if (by === null && argIs(a, "bylex")) by = "lex";
@@ -267,7 +266,8 @@ function parseRangeRequest(argv: Uint8Array[], first: number, presetBy: RangeBy 
   }
   by ??= "rank";
   reverse ??= false;
-  if (limitSeen && by === "rank") fail("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
+  // LIMIT with a count of -1 means "no limit", which Redis accepts even for rank ranges.
+  if (limit !== -1 && by === "rank") fail("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
   if (withScores && by === "lex") fail("ERR syntax error, WITHSCORES not supported in combination with BYLEX");
   return { by, reverse, withScores, offset, limit };
 }
@@ -294,7 +294,7 @@ function runRange(c: Client, key: Uint8Array, minArg: Uint8Array, maxArg: Uint8A
     spec = { by: "rank", start: r[0], stop: r[1] };
   }
   // Redis skips `offset` elements one by one, so a negative offset skips everything.
-  if (req.offset < 0) return [];
+  if (req.offset < 0 && req.by !== "rank") return [];
   return zsets.range(meta, spec!, req.reverse, req.offset, req.limit);
 }
 
@@ -307,7 +307,7 @@ function zrangeCommand(presetBy: RangeBy | null, presetReverse: boolean | null) 
 }
 
 function zrangestore(c: Client, argv: Uint8Array[]): void {
-  const req = parseRangeRequest(argv, 3, null, null);
+  const req = parseRangeRequest(argv, 3, null, null, true);
   const dst = argv[1];
   const entries = runRange(c, argv[2], argv[3], argv[4], req) ?? [];
   storeResult(c, dst, entries, "zrangestore");
@@ -354,11 +354,10 @@ function zremrange(by: RangeBy) {
 
 // --- pops --------------------------------------------------------------------
 
-/** Parses a pop COUNT: positive, else "value is out of range, must be positive". */
+/** Parses a pop COUNT: a non-negative integer, else "value is out of range, must be positive". */
 function popCount(arg: Uint8Array): number {
   const v = parseInt64(arg);
-  if (v === null) fail(NOT_INTEGER);
-  if (v < 0) fail("ERR value is out of range, must be positive");
+  if (v === null || v < 0) fail("ERR value is out of range, must be positive");
   return typeof v === "bigint" ? Number.MAX_SAFE_INTEGER : v;
 }
 
@@ -437,21 +436,16 @@ function zmpop(c: Client, argv: Uint8Array[]): void {
 const MAX_REPEATED_REPLY = 1 << 24;
 
 function zrandmember(c: Client, argv: Uint8Array[]): void {
+  if (argv.length === 2) {
+    const meta = c.db.readTyped(argv[1], "zset");
+    if (meta === null) return c.out.nil();
+    return c.out.bulkStr(c.db.store.zsets.random(meta, 1, true)[0].member);
+  }
+  const count = rangedCount(argv[2]);
   if (argv.length > 4 || (argv.length === 4 && !argIs(argv[3], "withscores"))) fail(SYNTAX);
+  const withScores = argv.length === 4;
   const meta = c.db.readTyped(argv[1], "zset");
   const zsets = c.db.store.zsets;
-  if (argv.length === 2) {
-    if (meta === null) return c.out.nil();
-    return c.out.bulkStr(zsets.random(meta, 1, true)[0].member);
-  }
-  const v = parseInt64(argv[2]);
-  if (v === null) fail(NOT_INTEGER);
-  const LONG_MAX = 9223372036854775807n;
-  if (typeof v === "bigint" && (v <= -LONG_MAX || v >= LONG_MAX)) {
-    fail("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807");
-  }
-  const count = Number(v);
-  const withScores = argv.length === 4;
   if (meta === null || count === 0) return c.out.array(0);
   // Redis would try to build any reply size; refuse one that cannot fit in memory.
   if (count < -MAX_REPEATED_REPLY) fail("ERR value is out of range");
@@ -465,31 +459,44 @@ type CombineOp = "union" | "inter" | "diff";
 type Aggregate = "sum" | "min" | "max";
 
 interface CombineRequest {
-  keys: Uint8Array[];
+  /** One map member -> score per input key; null for a missing key. */
+  inputs: (Map<string, number> | null)[];
   weights: number[];
   aggregate: Aggregate;
   withScores: boolean;
+  /** ZINTERCARD's LIMIT (0 = none). */
+  limit: number;
 }
 
-function parseCombine(argv: Uint8Array[], first: number, op: CombineOp, store: boolean, cmdName: string): CombineRequest {
+/**
+ * Parses ZUNION/ZINTER/ZDIFF[STORE] and ZINTERCARD in Redis's order
+ * (zunionInterDiffGenericCommand): numkeys, then the keys are read and
+ * type-checked, then the options.
+ */
+function parseCombine(c: Client, argv: Uint8Array[], first: number, op: CombineOp, store: boolean, cardinalityOnly: boolean, cmdName: string): CombineRequest {
   const numkeys = intArg(argv[first]);
   if (numkeys < 1) fail(`ERR at least 1 input key is needed for '${cmdName}' command`);
   if (numkeys > argv.length - first - 1) fail(SYNTAX);
-  const keys = argv.slice(first + 1, first + 1 + numkeys);
-  const req: CombineRequest = { keys, weights: keys.map(() => 1), aggregate: "sum", withScores: false };
+  const inputs = argv.slice(first + 1, first + 1 + numkeys).map((k) => readInput(c, k, store));
+  const req: CombineRequest = { inputs, weights: inputs.map(() => 1), aggregate: "sum", withScores: false, limit: 0 };
+  const withOptions = op !== "diff" && !cardinalityOnly;
   for (let i = first + 1 + numkeys; i < argv.length; i++) {
-    const left = argv.length - i - 1;
+    const left = argv.length - i;
     const a = argv[i];
-    if (op !== "diff" && argIs(a, "weights") && left >= numkeys) {
+    if (withOptions && left >= numkeys + 1 && argIs(a, "weights")) {
       for (let k = 0; k < numkeys; k++) req.weights[k] = floatArg(argv[++i], "ERR weight value is not a float");
-    } else if (op !== "diff" && argIs(a, "aggregate") && left >= 1) {
+    } else if (withOptions && left >= 2 && argIs(a, "aggregate")) {
       const v = argv[++i];
       if (argIs(v, "sum")) req.aggregate = "sum";
       else if (argIs(v, "min")) req.aggregate = "min";
       else if (argIs(v, "max")) req.aggregate = "max";
       else fail(SYNTAX);
-    } else if (!store && argIs(a, "withscores")) req.withScores = true;
-    else fail(SYNTAX);
+    } else if (!store && !cardinalityOnly && argIs(a, "withscores")) req.withScores = true;
+    else if (cardinalityOnly && left >= 2 && argIs(a, "limit")) {
+      const v = parseInt64(argv[++i]);
+      if (v === null || v < 0) fail("ERR LIMIT can't be negative");
+      req.limit = Number(v);
+    } else fail(SYNTAX);
   }
   return req;
 }
@@ -500,7 +507,8 @@ function readInput(c: Client, key: Uint8Array, forWrite: boolean): Map<string, n
   if (meta === null) return null;
   const out = new Map<string, number>();
   if (meta.type === "zset") {
-    for (const e of c.db.store.zsets.range(meta, { by: "rank", start: 0, stop: c.db.store.zsets.card(meta) - 1 }, false, 0, -1)) out.set(e.member, e.score);
+    const zsets = c.db.store.zsets;
+    for (const e of zsets.range(meta, { by: "rank", start: 0, stop: zsets.card(meta) - 1 }, false, 0, -1)) out.set(e.member, e.score);
   } else if (meta.type === "set") {
     for (const m of c.db.store.sets.members(meta)) out.set(bytesToStr(m), 1);
   } else fail(WRONGTYPE);
@@ -520,8 +528,8 @@ function weighted(score: number, weight: number): number {
   return Number.isNaN(v) ? 0 : v;
 }
 
-function combineInputs(c: Client, req: CombineRequest, op: CombineOp, forWrite: boolean): ZEntry[] {
-  const inputs = req.keys.map((k) => readInput(c, k, forWrite));
+function combineInputs(req: CombineRequest, op: CombineOp): ZEntry[] {
+  const { inputs } = req;
   let acc: Map<string, number>;
   if (op === "union") {
     acc = new Map();
@@ -564,40 +572,29 @@ function combineInputs(c: Client, req: CombineRequest, op: CombineOp, forWrite: 
 function zcombine(op: CombineOp, store: boolean) {
   const cmdName = `z${op}${store ? "store" : ""}`;
   return (c: Client, argv: Uint8Array[]): void => {
-    const req = parseCombine(argv, store ? 2 : 1, op, store, cmdName);
-    const entries = combineInputs(c, req, op, store);
+    const req = parseCombine(c, argv, store ? 2 : 1, op, store, false, cmdName);
+    const entries = combineInputs(req, op);
     if (store) storeResult(c, argv[1], entries, cmdName);
     else replyEntries(c.out, entries, req.withScores);
   };
 }
 
 function zintercard(c: Client, argv: Uint8Array[]): void {
-  const numkeys = intArg(argv[1], "ERR numkeys should be greater than 0");
-  if (numkeys <= 0) fail("ERR numkeys should be greater than 0");
-  if (numkeys > argv.length - 2) fail("ERR Number of keys can't be greater than number of args");
-  let limit = 0;
-  for (let i = 2 + numkeys; i < argv.length; i++) {
-    if (argIs(argv[i], "limit") && i + 1 < argv.length) {
-      limit = intArg(argv[++i], "ERR LIMIT can't be negative");
-      if (limit < 0) fail("ERR LIMIT can't be negative");
-    } else fail(SYNTAX);
-  }
-  const keys = argv.slice(2, 2 + numkeys);
-  const n = combineInputs(c, { keys, weights: keys.map(() => 1), aggregate: "sum", withScores: false }, "inter", false).length;
-  c.out.int(limit > 0 ? Math.min(n, limit) : n);
+  const req = parseCombine(c, argv, 1, "inter", false, true, "zintercard");
+  const n = combineInputs(req, "inter").length;
+  c.out.int(req.limit > 0 ? Math.min(n, req.limit) : n);
 }
 
 // --- ZSCAN -------------------------------------------------------------------
 
 function zscan(c: Client, argv: Uint8Array[]): void {
   const cursor = parseScanCursor(argv[2]);
-  const opts = parseScanOptions(argv, 3, false);
+  // Like Redis: a missing key answers an empty scan before the options are parsed.
   const meta = c.db.readTyped(argv[1], "zset");
+  if (meta === null) return replyEmptyScan(c);
+  const opts = parseScanOptions(argv, 3, false);
   const found: ZEntry[] = [];
-  const next =
-    meta === null
-      ? 0
-      : c.db.store.zsets.scan(meta, cursor, opts.count, (e) => {
+  const next = c.db.store.zsets.scan(meta, cursor, opts.count, (e) => {
           if (opts.pattern === null || globMatch(opts.pattern, strToBytes(e.member))) found.push(e);
         });
   c.out.array(2);

@@ -58,23 +58,61 @@ export function addInt64(a: number | bigint, b: number | bigint): number | bigin
   return Number.isSafeInteger(Number(r)) && BigInt(Number(r)) === r ? Number(r) : r;
 }
 
-const DOUBLE_RE = /^[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity)$/i;
+const DEC_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const HEX_RE = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?$/;
+const INF_RE = /^[+-]?(?:inf|infinity)$/i;
+const NAN_RE = /^[+-]?nan$/i;
+const C_SPACE_RE = /^[ \t\n\v\f\r]+/;
+
+export interface StrtodResult {
+  value: number;
+  /** errno == ERANGE: the value overflowed to infinity or underflowed to zero. */
+  range: boolean;
+}
 
 /**
- * Parses a double like Redis's string2d/strtod use: no surrounding spaces,
- * accepts inf/-inf/infinity, rejects nan and values that overflow to infinity.
+ * C's strtod applied to a whole byte string, as Redis calls it: leading
+ * whitespace is skipped; decimal and hexadecimal forms, inf/infinity and nan
+ * are accepted. Returns null unless the entire string is consumed. An empty
+ * string converts nothing, which C callers checking only `*eptr == '\0'`
+ * read as 0.
+ */
+export function strtod(b: Uint8Array): StrtodResult | null {
+  if (b.length > 5000) return null;
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+  if (s === "") return { value: 0, range: false };
+  const body = s.replace(C_SPACE_RE, "");
+  if (INF_RE.test(body)) return { value: body[0] === "-" ? -Infinity : Infinity, range: false };
+  if (NAN_RE.test(body)) return { value: NaN, range: false };
+  let value: number;
+  let nonZeroDigits: boolean;
+  const hex = HEX_RE.exec(body);
+  if (hex !== null) {
+    const [, sign, intDigits, fracDigits = "", exp = "0"] = hex;
+    if (intDigits === "" && fracDigits === "") return null;
+    const mantissa = parseInt(intDigits + fracDigits || "0", 16);
+    value = mantissa * 2 ** (parseInt(exp, 10) - 4 * fracDigits.length);
+    if (sign === "-") value = -value;
+    nonZeroDigits = /[1-9a-fA-F]/.test(intDigits + fracDigits);
+  } else if (DEC_RE.test(body)) {
+    value = Number(body);
+    nonZeroDigits = /[1-9]/.test(body.replace(/[eE].*$/, ""));
+  } else return null;
+  const range = !Number.isFinite(value) || (value === 0 && nonZeroDigits);
+  return { value, range };
+}
+
+/**
+ * Parses a double like Redis's getDoubleFromObject: strtod over the whole
+ * string, but no leading space, not empty, no NaN, and no overflow or
+ * underflow to zero.
  */
 export function parseDouble(b: Uint8Array): number | null {
-  const n = b.length;
-  if (n === 0 || n > 5000) return null;
-  let s = "";
-  for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]);
-  if (!DOUBLE_RE.test(s)) return null;
-  const lower = s.toLowerCase();
-  if (lower.endsWith("inf") || lower.endsWith("infinity")) return lower[0] === "-" ? -Infinity : Infinity;
-  const v = Number(s);
-  if (!Number.isFinite(v)) return null; // ERANGE in strtod
-  return v;
+  if (b.length === 0 || C_SPACE_RE.test(String.fromCharCode(b[0]))) return null;
+  const r = strtod(b);
+  if (r === null || Number.isNaN(r.value) || r.range) return null;
+  return r.value;
 }
 
 /** Formats a double as C's "%.17g" (Redis 7.0's addReplyDouble and score output). */

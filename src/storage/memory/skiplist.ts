@@ -43,6 +43,14 @@ export function lexLteMax(member: string, r: LexRange): boolean {
   return r.maxExclusive ? member < r.max : member <= r.max;
 }
 
+/** Orders lex bounds: "-" (-Infinity) before every member, "+" (+Infinity) after. */
+function compareLexBounds(a: string | number, b: string | number): number {
+  if (a === b) return 0;
+  if (typeof a === "number") return a < 0 ? -1 : 1;
+  if (typeof b === "number") return b < 0 ? 1 : -1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function randomLevel(): number {
   let level = 1;
   while (level < MAX_LEVEL && Math.random() < P) level++;
@@ -186,7 +194,14 @@ export class SkipList {
     return x !== this.head && scoreGteMin(x.score, r) ? x : null;
   }
 
-  firstInLexRange(r: LexRange): SkipNode | null {
+  /**
+   * Lex ranges assume equal scores; with mixed scores Redis's answer depends on
+   * the encoding. The skiplist versions mirror zslFirst/LastInLexRange, the
+   * linear ones the listpack scans (zzlFirst/LastInLexRange).
+   */
+  firstInLexRange(r: LexRange, precheck = true): SkipNode | null {
+    // zslDeleteRangeByLex walks without zslIsInLexRange's precheck.
+    if (precheck && !this.lexRangeNonEmpty(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       let f = x.forward[i];
@@ -200,6 +215,7 @@ export class SkipList {
   }
 
   lastInLexRange(r: LexRange): SkipNode | null {
+    if (!this.lexRangeNonEmpty(r)) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       let f = x.forward[i];
@@ -209,6 +225,32 @@ export class SkipList {
       }
     }
     return x !== this.head && lexGteMin(x.member, r) ? x : null;
+  }
+
+  firstInLexRangeLinear(r: LexRange): SkipNode | null {
+    if (!this.lexRangeNonEmpty(r)) return null;
+    for (let n = this.head.forward[0]; n !== null; n = n.forward[0]) {
+      if (lexGteMin(n.member, r)) return lexLteMax(n.member, r) ? n : null;
+    }
+    return null;
+  }
+
+  lastInLexRangeLinear(r: LexRange): SkipNode | null {
+    if (!this.lexRangeNonEmpty(r)) return null;
+    for (let n = this.tail; n !== null; n = n.backward) {
+      if (lexLteMax(n.member, r)) return lexGteMin(n.member, r) ? n : null;
+    }
+    return null;
+  }
+
+  /** zslIsInLexRange: a quick test on the bounds and on the first and last members. */
+  private lexRangeNonEmpty(r: LexRange): boolean {
+    const cmp = compareLexBounds(r.min, r.max);
+    if (cmp > 0 || (cmp === 0 && (r.minExclusive || r.maxExclusive))) return false;
+    const tail = this.tail;
+    if (tail === null || !lexGteMin(tail.member, r)) return false;
+    const first = this.head.forward[0];
+    return first !== null && lexLteMax(first.member, r);
   }
 
   private scoreRangeNonEmpty(r: ScoreRange): boolean {

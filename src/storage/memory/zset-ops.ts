@@ -123,7 +123,13 @@ export class MemoryZSetOps implements ZSetOps {
     }
     if (spec.by === "lex") {
       const r = spec.range;
-      const node = reverse ? zsl.lastInLexRange(r) : zsl.firstInLexRange(r);
+      const node = z.skiplistEncoded
+        ? reverse
+          ? zsl.lastInLexRange(r)
+          : zsl.firstInLexRange(r)
+        : reverse
+          ? zsl.lastInLexRangeLinear(r)
+          : zsl.firstInLexRangeLinear(r);
       return { node, inRange: (n) => (reverse ? lexGteMin(n.member, r) : lexLteMax(n.member, r)) };
     }
     // Rank ranges arrive clamped; the caller bounds them by count.
@@ -150,6 +156,9 @@ export class MemoryZSetOps implements ZSetOps {
 
   count(meta: KeyMeta, spec: ZRangeSpec): number {
     const z = zsetOf(meta);
+    // A listpack counts by walking from the first match (zlexcountCommand); members of
+    // mixed scores are not in lex order, so only the walk reproduces Redis there.
+    if (spec.by === "lex" && !z.skiplistEncoded) return this.range(meta, spec, false, 0, -1).length;
     const first = this.bounds(z, spec, false).node;
     if (first === null) return 0;
     const last = this.bounds(z, spec, true).node!;
@@ -158,7 +167,10 @@ export class MemoryZSetOps implements ZSetOps {
 
   removeRange(key: Uint8Array, meta: KeyMeta, spec: ZRangeSpec): number {
     const z = zsetOf(meta);
-    const victims = this.range(meta, spec, false, 0, -1);
+    const victims: ZEntry[] = [];
+    if (spec.by === "lex" && z.skiplistEncoded) {
+      for (let n = z.zsl.firstInLexRange(spec.range, false); n !== null && lexLteMax(n.member, spec.range); n = n.forward[0]) victims.push(entry(n));
+    } else victims.push(...this.range(meta, spec, false, 0, -1));
     for (const e of victims) z.delete(e.member);
     this.deleteIfEmpty(key, z);
     return victims.length;

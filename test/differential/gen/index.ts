@@ -7,6 +7,8 @@ import type { Family } from "./gen.ts";
 import { hashesFamily } from "./hashes.ts";
 import { keysFamily } from "./keys.ts";
 import { listsFamily } from "./lists.ts";
+import { setsFamily } from "./sets.ts";
 import { stringsFamily } from "./strings.ts";
+import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily];

@@ -1,0 +1,4 @@
+import { diffTests } from "./harness.ts";
+import { setsFamily } from "./gen/sets.ts";
+
+diffTests(setsFamily);
