@@ -10,6 +10,7 @@
 
 import type { DbStore, KeyMeta, KeyType } from "../storage/engine.ts";
 import { crc64 } from "./crc64.ts";
+import { hashCodec } from "./dump-hash.ts";
 import { listCodec } from "./dump-list.ts";
 import { setCodec } from "./dump-set.ts";
 import { stringCodec } from "./dump-string.ts";
@@ -28,8 +29,8 @@ export interface TypeCodec<V> {
   create(store: DbStore, key: Uint8Array, value: V, expireAt: number): void;
 }
 
-// Every value type's codec. A type missing here can't be DUMPed yet.
-const CODECS = [stringCodec, listCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
+// Every value type's codec. A type missing here (streams, for now) can't be DUMPed.
+const CODECS = [stringCodec, listCodec, hashCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
 const codecsByType = new Map(CODECS.map((c) => [c.type, c]));
 const codecsByRdbType = new Map(CODECS.flatMap((c) => c.rdbTypes.map((t) => [t, c] as const)));
 

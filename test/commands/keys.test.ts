@@ -173,7 +173,7 @@ for (const engine of ENGINES) {
         }
       });
 
-      test("list, set and sorted set DUMPs match Redis byte for byte where Redis's order is deterministic", async () => {
+      test("list, hash, set and sorted set DUMPs match Redis byte for byte where Redis's order is deterministic", async () => {
         const bigSet = Array.from({ length: 600 }, (_, i) => String(i * 37 - 5000));
         const zsetSmall = ["1.5", "a", "-2", "b", "0", "123", "inf", "c", "-inf", "d", "3", "-0", "1e300", "big"];
         const zsetLarge = Array.from({ length: 300 }, (_, i) => [String(i / 7), `member:${i}`]).flat();
@@ -189,6 +189,7 @@ for (const engine of ENGINES) {
           ["rpush", "lnodes", ...Array.from({ length: 3000 }, (_, i) => `element-${i}`)],
           ["rpush", "lints", ...Array.from({ length: 3000 }, (_, i) => String(i * 1000 - 1e6))],
           ["rpush", "lbig", "a", "y".repeat(10000), "b", "z".repeat(8170), "c"],
+          ["hset", "hsmall", "f1", "v1", "2", "-3", "f3", "x".repeat(64)],
         ];
         for (const cmd of setups) {
           await run(r, ...cmd);
@@ -199,7 +200,7 @@ for (const engine of ENGINES) {
         }
       });
 
-      test("lists, sets and sorted sets RESTORE both ways", async () => {
+      test("lists, hashes, sets and sorted sets RESTORE both ways", async () => {
         const setups: (string | number)[][] = [
           ["sadd", "strs", "a", "b", "c", "1"],
           ["sadd", "bigints", ...Array.from({ length: 600 }, (_, i) => String(i))],
@@ -207,18 +208,24 @@ for (const engine of ENGINES) {
           ["zadd", "z", "1", "a", "2", "b"],
           ["zadd", "zbig", ...Array.from({ length: 200 }, (_, i) => [String(i % 13), `m${i}`]).flat()],
           ["lpush", "lpushed", ...Array.from({ length: 2000 }, (_, i) => `v${i}`.repeat(1 + (i % 5)))],
+          ["hset", "h", "a", "1", "b", "2"],
+          ["hset", "hbig", ...Array.from({ length: 300 }, (_, i) => [`field${i}`, String(i)]).flat()],
+          ["hset", "hlongvalue", "f", "v".repeat(100)],
         ];
         const read = async (client: Redis, key: string, type: string) =>
           type === "set"
             ? ((await run(client, "smembers", key)) as string[]).sort()
             : type === "zset"
               ? await run(client, "zrange", key, 0, -1, "withscores")
-              : await run(client, "lrange", key, 0, -1);
+              : type === "hash"
+                ? pairs((await run(client, "hgetall", key)) as string[])
+                : await run(client, "lrange", key, 0, -1);
+        const pairs = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i) => flat[2 * i] + "=" + flat[2 * i + 1]).sort();
         for (const cmd of setups) {
           await run(r, ...cmd);
           await run(a, ...cmd);
           const key = String(cmd[1]);
-          const type = cmd[0] === "sadd" ? "set" : cmd[0] === "zadd" ? "zset" : "list";
+          const type = { sadd: "set", zadd: "zset", hset: "hash" }[String(cmd[0])] ?? "list";
           await a.restore(`copy:${key}`, 0, (await r.dumpBuffer(key))!);
           await r.restore(`copy:${key}`, 0, (await a.dumpBuffer(key))!);
           const expected = await read(r, key, type);
