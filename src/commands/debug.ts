@@ -42,7 +42,17 @@ function leadingNumber(b: Uint8Array): number {
   return m ? Number(m[0]) : 0;
 }
 
+/** enable-debug-command: yes, or local for loopback connections (allowProtectedAction). */
+function debugAllowed(c: Client): boolean {
+  const config = c.server.config;
+  const mode = config.def("enable-debug-command") ? config.str("enable-debug-command") : "yes";
+  return mode === "yes" || (mode === "local" && /^(127\.|::1$|::ffff:127\.)/.test(c.socket?.remoteAddress ?? "127."));
+}
+
 function debug(c: Client, argv: Uint8Array[]): void {
+  if (!debugAllowed(c)) {
+    fail('ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.');
+  }
   const sub = lowerAscii(argv[1]);
   const n = argv.length;
   if (sub === "help" && n === 2) return replyHelp(c, "DEBUG", DEBUG_HELP);

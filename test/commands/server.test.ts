@@ -48,7 +48,7 @@ for (const engine of ENGINES) {
     let redis: RunningServer | null = null;
     beforeAll(async () => {
       [srv, redis] = await Promise.all([
-        startAikv(["--engine", engine, "--slowlog-log-slower-than", "0", "--slowlog-max-len", "5"]),
+        startAikv(["--engine", engine, "--slowlog-log-slower-than", "0", "--slowlog-max-len", "5", "--enable-debug-command", "local"]),
         hasRedisServer() ? startRedis(["--slowlog-log-slower-than", "0", "--slowlog-max-len", "5"]) : null,
       ]);
     });
@@ -268,8 +268,11 @@ for (const engine of ENGINES) {
   });
 }
 
-test("SHUTDOWN NOSAVE exits the process cleanly", async () => {
+test("DEBUG is refused by default; SHUTDOWN NOSAVE exits the process cleanly", async () => {
   const srv = await startAikv();
+  await expect(srv.client().call("debug", "sleep", "0")).rejects.toThrow(
+    'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+  );
   const conn = await rawConnect(srv.port);
   conn.send("SHUTDOWN NOSAVE\r\n");
   expect(await srv.proc.exited).toBe(0);
