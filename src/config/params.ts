@@ -128,7 +128,7 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "dbfilename", type: "string", default: "dump.rdb", protected: true, validate: baseNameError("dbfilename", "filename", true), effect: NONE },
   { name: "disable-thp", type: "bool", default: "yes", immutable: true, effect: NONE },
   { name: "dynamic-hz", type: "bool", default: "yes", effect: NONE },
-  { name: "enable-debug-command", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true, effect: NONE },
+  { name: "enable-debug-command", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true },
   { name: "enable-module-command", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true, effect: NONE },
   { name: "enable-protected-configs", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true },
   { name: "hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], type: "int", min: 0n, max: LLONG_MAX, default: "512", effect: NONE },
