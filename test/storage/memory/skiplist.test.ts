@@ -1,0 +1,115 @@
+// Property tests of the sorted-set skiplist against a naive sorted-array model:
+// ranks, rank lookups, score and lex ranges, and removal stay identical under
+// random insert/delete sequences.
+
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { SkipList } from "../../../src/storage/memory/skiplist.ts";
+import type { LexRange, ScoreRange } from "../../../src/storage/zset-ops.ts";
+
+type Entry = { member: string; score: number };
+
+function sortModel(model: Map<string, number>): Entry[] {
+  return [...model]
+    .map(([member, score]) => ({ member, score }))
+    .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+}
+
+const member = fc.string({ minLength: 0, maxLength: 3, unit: fc.constantFrom("a", "b", "c", "\u0000", "\u00ff") });
+const score = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(-Infinity, Infinity, 0.5));
+const op = fc.oneof(
+  fc.record({ kind: fc.constant("add" as const), member, score }),
+  fc.record({ kind: fc.constant("del" as const), member }),
+);
+
+function apply(ops: { kind: "add" | "del"; member: string; score?: number }[]) {
+  const zsl = new SkipList();
+  const model = new Map<string, number>();
+  for (const o of ops) {
+    const cur = model.get(o.member);
+    if (o.kind === "add") {
+      if (cur !== undefined) zsl.delete(cur, o.member);
+      zsl.insert(o.score!, o.member);
+      model.set(o.member, o.score!);
+    } else if (cur !== undefined) {
+      expect(zsl.delete(cur, o.member)).toBe(true);
+      model.delete(o.member);
+    } else {
+      expect(zsl.delete(0, o.member)).toBe(false);
+    }
+  }
+  return { zsl, sorted: sortModel(model) };
+}
+
+function walk(zsl: SkipList): Entry[] {
+  const out: Entry[] = [];
+  for (let n = zsl.first(); n !== null; n = n.forward[0]) out.push({ member: n.member, score: n.score });
+  return out;
+}
+
+describe("skiplist vs sorted-array model", () => {
+  test("order, length, ranks and rank lookups", () => {
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const { zsl, sorted } = apply(ops);
+        expect(zsl.length).toBe(sorted.length);
+        expect(walk(zsl)).toEqual(sorted);
+        sorted.forEach((e, i) => {
+          expect(zsl.rank(e.score, e.member)).toBe(i + 1);
+          const n = zsl.byRank(i + 1)!;
+          expect([n.member, n.score]).toEqual([e.member, e.score]);
+        });
+        expect(zsl.byRank(sorted.length + 1)).toBeNull();
+        // Backward links mirror the forward order.
+        const back: string[] = [];
+        for (let n = zsl.tail; n !== null; n = n.backward) back.push(n.member);
+        expect(back.reverse()).toEqual(sorted.map((e) => e.member));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("score ranges", () => {
+    const range = fc.record({
+      min: score,
+      max: score,
+      minExclusive: fc.boolean(),
+      maxExclusive: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 100 }), range, (ops, r: ScoreRange) => {
+        const { zsl, sorted } = apply(ops);
+        const inRange = sorted.filter(
+          (e) => (r.minExclusive ? e.score > r.min : e.score >= r.min) && (r.maxExclusive ? e.score < r.max : e.score <= r.max),
+        );
+        const first = zsl.firstInScoreRange(r);
+        const last = zsl.lastInScoreRange(r);
+        expect(first?.member ?? null).toBe(inRange[0]?.member ?? null);
+        expect(last?.member ?? null).toBe(inRange[inRange.length - 1]?.member ?? null);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test("lex ranges over equal scores", () => {
+    const bound = fc.oneof(member, fc.constantFrom(-Infinity, Infinity));
+    const range = fc.record({ min: bound, max: bound, minExclusive: fc.boolean(), maxExclusive: fc.boolean() });
+    fc.assert(
+      fc.property(fc.uniqueArray(member, { maxLength: 60 }), range, (members, r: LexRange) => {
+        const zsl = new SkipList();
+        for (const m of members) zsl.insert(0, m);
+        const gte = (m: string) => (typeof r.min === "number" ? r.min < 0 : r.minExclusive ? m > r.min : m >= r.min);
+        const lte = (m: string) => (typeof r.max === "number" ? r.max > 0 : r.maxExclusive ? m < r.max : m <= r.max);
+        const inRange = [...members].sort().filter((m) => gte(m) && lte(m));
+        for (const [first, last] of [
+          [zsl.firstInLexRange(r), zsl.lastInLexRange(r)],
+          [zsl.firstInLexRangeLinear(r), zsl.lastInLexRangeLinear(r)],
+        ]) {
+          expect(first?.member ?? null).toBe(inRange[0] ?? null);
+          expect(last?.member ?? null).toBe(inRange[inRange.length - 1] ?? null);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
