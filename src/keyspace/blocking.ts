@@ -136,8 +136,13 @@ export class BlockedClients {
     this.denyBlocking.push(deny);
   }
 
-  /** Whether c may block now; when not, the command replies as on timeout (or as its non-blocking form). */
+  /**
+   * Whether c may block now; when not, the command replies as on timeout (or
+   * as its non-blocking form). Connection-less clients (scripts' callers,
+   * in-process use) never block: nobody would read the late reply.
+   */
   canBlock(c: Client): boolean {
+    if (c.socket === null) return false;
     for (const deny of this.denyBlocking) if (deny(c)) return false;
     return true;
   }
