@@ -203,9 +203,9 @@ export class BlockedClients {
       for (const [id, { db, key }] of batch) {
         const set = this.byKey.get(id);
         if (set === undefined) continue;
-        // Only clients blocked before this round; served ones leave the set.
-        for (const w of [...set]) {
-          if (!this.waiters.has(w.client)) continue;
+        // Served waiters leave the set as we go (safe while iterating a Set);
+        // nobody new can block during a round, so this is the FIFO of the round.
+        for (const w of set) {
           const meta = db.lookupWrite(key);
           if (meta === null) break;
           if (meta.type !== w.type) continue;
