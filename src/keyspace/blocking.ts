@@ -27,7 +27,10 @@
 //   replies as a timeout or with -UNBLOCKED;
 // - a blocked client's further input is not processed until it is unblocked
 //   (Client.blocked stops the server's read loop; Server.resumeClient runs it);
-// - a client that disconnects while blocked leaves no trace.
+// - a client that disconnects while blocked leaves no trace;
+// - MULTI/EXEC and scripts make blocking commands non-blocking by
+//   registering `blockingOf(server).denyBlockingWhen((c) => ...)`;
+//   connection-less clients never block.
 
 import type { Client } from "../net/client.ts";
 import { bytesToStr } from "../net/bytes.ts";
