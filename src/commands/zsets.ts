@@ -6,6 +6,7 @@ import { formatDouble, parseInt64, strtod } from "../net/format.ts";
 import type { ReplyBuffer } from "../net/reply.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../storage/zset-ops.ts";
+import { blockingOf, parseTimeout } from "../keyspace/blocking.ts";
 import { globMatch } from "../keyspace/glob.ts";
 import { clampRange, floatArg, intArg, rangedCount } from "./args.ts";
 import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
@@ -431,6 +432,57 @@ function zmpop(c: Client, argv: Uint8Array[]): void {
   c.out.nilArray();
 }
 
+// --- blocking pops ------------------------------------------------------------
+
+/**
+ * BZPOPMIN/BZPOPMAX/BZMPOP: pops from the first non-empty zset among keys
+ * (WRONGTYPE stops the scan at that key, as in Redis), else blocks until a
+ * zset is written to one of them. `count` null is BZPOP*'s single element.
+ */
+function blockingPop(c: Client, keys: Uint8Array[], highest: boolean, count: number | null, deadline: number): void {
+  const reply = (key: Uint8Array, popped: ZEntry[]): void => {
+    if (count !== null) return replyKeyAndEntries(c.out, key, popped);
+    c.out.array(3);
+    c.out.bulk(key);
+    c.out.bulkStr(popped[0].member);
+    c.out.double(popped[0].score);
+  };
+  for (const key of keys) {
+    const popped = popEntries(c, key, count ?? 1, highest);
+    if (popped.length > 0) return reply(key, popped);
+  }
+  const blocking = blockingOf(c.server);
+  if (!blocking.canBlock(c)) return c.out.nilArray();
+  blocking.block(c, {
+    keys: keys.map((k) => k.slice()),
+    type: "zset",
+    deadline,
+    serve: (db, key) => {
+      const meta = db.lookupWrite(key);
+      if (meta === null || meta.type !== "zset") return false;
+      const popped = db.store.zsets.pop(key, meta, count ?? 1, highest);
+      db.modified(key, popped.length);
+      c.server.keyspace.notify("z", highest ? "zpopmax" : "zpopmin", key, db.index);
+      if (db.store.lookup(key) === null) c.server.keyspace.notify("g", "del", key, db.index);
+      reply(key, popped);
+      return true;
+    },
+  });
+}
+
+function bzpop(highest: boolean) {
+  return (c: Client, argv: Uint8Array[]): void => {
+    const deadline = parseTimeout(argv[argv.length - 1]);
+    blockingPop(c, argv.slice(1, -1), highest, null, deadline);
+  };
+}
+
+function bzmpop(c: Client, argv: Uint8Array[]): void {
+  const deadline = parseTimeout(argv[1]);
+  const { keys, highest, count } = parseMpopArgs(argv, 2);
+  blockingPop(c, keys, highest, count, deadline);
+}
+
 // --- ZRANDMEMBER -------------------------------------------------------------
 
 const MAX_REPEATED_REPLY = 1 << 24;
@@ -631,6 +683,9 @@ export const zsetCommands: CommandDef[] = [
   { name: "zpopmin", summary: "Removes and returns the members with the lowest scores.", run: zpop(false) },
   { name: "zpopmax", summary: "Removes and returns the members with the highest scores.", run: zpop(true) },
   { name: "zmpop", summary: "Pops the lowest or highest scored members from the first non-empty sorted set.", run: zmpop },
+  { name: "bzpopmin", summary: "Pops the lowest-scored member of the first non-empty sorted set, blocking until one is available.", run: bzpop(false) },
+  { name: "bzpopmax", summary: "Pops the highest-scored member of the first non-empty sorted set, blocking until one is available.", run: bzpop(true) },
+  { name: "bzmpop", summary: "Pops members from the first non-empty sorted set, blocking until one is available.", run: bzmpop },
   { name: "zrandmember", summary: "Returns random members of a sorted set.", run: zrandmember },
   { name: "zunion", summary: "Returns the union of sorted sets.", run: zcombine("union", false) },
   { name: "zinter", summary: "Returns the intersection of sorted sets.", run: zcombine("inter", false) },

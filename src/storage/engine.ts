@@ -74,8 +74,9 @@ export interface DbStore {
    */
   getString(meta: KeyMeta): Uint8Array;
   /** Creates or overwrites key as a string with the given expiry (0 = none).
-   * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps. */
-  setString(key: Uint8Array, value: Uint8Array, expireAt: number): void;
+   * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps.
+   * `asText`: never reported as int-encoded by OBJECT ENCODING (INCRBYFLOAT's results). */
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText?: boolean): void;
   /**
    * Writes bytes into the string at key from offset, zero-filling any gap past
    * its end, in place (SETRANGE, APPEND, SETBIT, BITFIELD on large values);
@@ -86,13 +87,15 @@ export interface DbStore {
   /**
    * Replaces the value of the string key just looked up as meta, keeping its
    * expiry (INCR and friends: saves a second key lookup). The store keeps
+   * The value then reports OBJECT ENCODING "raw", as Redis's edited strings do.
    * `value` itself, so it must be a fresh array the caller no longer uses.
    */
-  replaceString(meta: KeyMeta, value: Uint8Array): void;
+  replaceString(meta: KeyMeta, value: Uint8Array, asText?: boolean): void;
 
   // --- collections ---
   readonly lists: ListOps;
   readonly hashes: HashOps;
+   * `asText` as for setString.
   readonly sets: SetOps;
   readonly zsets: ZSetOps;
 }

@@ -5,7 +5,7 @@ import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
-import { cloners, encodings, sizers } from "./value-types.ts";
+import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemorySetOps } from "./set-ops.ts";
 import { MemoryZSetOps } from "./zset-ops.ts";
 
@@ -184,11 +184,14 @@ export class MemoryDb implements DbStore {
     return (meta as MemEntry).value as Uint8Array;
   }
 
-  setString(key: Uint8Array, value: Uint8Array, expireAt: number): void {
-    this.setValue(bytesToStr(key), "string", value.slice(), expireAt);
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
+    const copy = value.slice();
+    if (asText) stringForms.set(copy, "text");
+    this.setValue(bytesToStr(key), "string", copy, expireAt);
   }
 
-  replaceString(meta: KeyMeta, value: Uint8Array): void {
+  replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {
+    if (asText) stringForms.set(value, "text");
     (meta as MemEntry).value = value;
   }
 
@@ -213,6 +216,7 @@ export class MemoryDb implements DbStore {
       e.value = value;
       e.atime = nowSeconds();
       if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
+    stringForms.set(value, "raw");
       return e;
     }
     return this.insert(key, type, value, expireAt);
