@@ -146,15 +146,14 @@ function bitfieldGeneric(c: Client, argv: Uint8Array[], readOnlyCommand: boolean
   if (highestBit < 0) db.readTyped(key, "string");
   else {
     if (readOnlyCommand) fail("ERR BITFIELD_RO only supports the GET subcommand");
-    // Like lookupStringForBitCommand: create or zero-extend up front to the farthest bit written.
+    // Like lookupStringForBitCommand: create or zero-extend up front to the
+    // farthest bit written (rewriting its byte also makes the value raw, as in Redis).
     const meta = db.writeTyped(key, "string");
+    const have = meta === null ? null : db.store.getString(meta);
     const lastByte = Math.floor(highestBit / 8);
-    if (meta === null || db.store.getString(meta).length <= lastByte) {
-      const have = meta === null ? null : db.store.getString(meta);
-      fieldBytes[0] = have !== null && lastByte < have.length ? have[lastByte] : 0;
-      db.store.setStringRange(key, lastByte, fieldBytes.subarray(0, 1));
-      grew = true;
-    }
+    grew = have === null || have.length <= lastByte;
+    fieldBytes[0] = have !== null && lastByte < have.length ? have[lastByte] : 0;
+    db.store.setStringRange(key, lastByte, fieldBytes.subarray(0, 1));
   }
 
   let changes = 0;

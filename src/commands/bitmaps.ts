@@ -27,10 +27,12 @@ function setbit(c: Client, argv: Uint8Array[]): void {
   const grows = value === null || byte >= value.length;
   const oldByte = grows ? 0 : value[byte];
   const oldBit = (oldByte >> shift) & 1;
-  // Like Redis, a write that changes nothing (same bit, no growth) is not a modification.
+  // The byte is written even when unchanged: Redis makes the value a raw
+  // string either way (OBJECT ENCODING). But like Redis, a write that changes
+  // nothing (same bit, no growth) is not a modification.
+  oneByte[0] = on ? oldByte | (1 << shift) : oldByte & ~(1 << shift);
+  db.store.setStringRange(key, byte, oneByte);
   if (grows || oldBit !== on) {
-    oneByte[0] = on ? oldByte | (1 << shift) : oldByte & ~(1 << shift);
-    db.store.setStringRange(key, byte, oneByte);
     db.modified(key);
     c.server.keyspace.notify("$", "setbit", key, db.index);
   }
@@ -73,12 +75,32 @@ const POPCOUNT = Uint8Array.from({ length: 256 }, (_, i) => {
   return n;
 });
 
+/** Set bits in value[start, end): byte by byte up to 4-byte alignment, then 32 bits at a time. */
+function popcount(value: Uint8Array, start: number, end: number): number {
+  let count = 0;
+  let i = start;
+  while (i < end && (value.byteOffset + i) % 4 !== 0) count += POPCOUNT[value[i++]];
+  const words = Math.floor((end - i) / 4);
+  if (words > 0) {
+    const view = new Uint32Array(value.buffer, value.byteOffset + i, words);
+    for (let w = 0; w < words; w++) {
+      // SWAR popcount of a 32-bit word.
+      let v = view[w];
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      count += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+    }
+    i += words * 4;
+  }
+  while (i < end) count += POPCOUNT[value[i++]];
+  return count;
+}
+
 /** Number of set bits in bit positions [from, to] of value (all in range). */
 function countBits(value: Uint8Array, from: number, to: number): number {
   const first = Math.floor(from / 8);
   const last = Math.floor(to / 8);
-  let count = 0;
-  for (let i = first; i <= last; i++) count += POPCOUNT[value[i]];
+  let count = popcount(value, first, last + 1);
   // Take back the bits of the edge bytes that lie outside the range.
   count -= POPCOUNT[value[first] & ~(0xff >> (from % 8)) & 0xff];
   count -= POPCOUNT[value[last] & (0xff >> ((to % 8) + 1))];
@@ -195,8 +217,10 @@ function bitop(c: Client, argv: Uint8Array[]): void {
       for (let i = 0; i < src.length; i++) result[i] ^= src[i];
     }
   }
+  // Overwrites whatever dest held (type, TTL) with a raw string, as Redis's setKey does.
   if (db.store.expiresCount() !== 0) db.lookupWrite(dest);
-  db.store.setString(dest, result, 0);
+  db.store.delete(dest);
+  db.store.setStringRange(dest, 0, result);
   db.modified(dest);
   c.server.keyspace.notify("$", "set", dest, db.index);
   c.out.int(maxLen);

@@ -343,8 +343,9 @@ function incrbyfloat(c: Client, argv: Uint8Array[]): void {
   const text = formatLongDouble(sum);
   const bytes = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  if (meta === null) db.store.setString(key, bytes, 0);
-  else db.store.replaceString(meta, bytes);
+  // Redis builds the result as plain text (never int-encoded), which OBJECT ENCODING shows.
+  if (meta === null) db.store.setString(key, bytes, 0, true);
+  else db.store.replaceString(meta, bytes, true);
   db.modified(key);
   c.server.keyspace.notify("$", "incrbyfloat", key, db.index);
   c.out.bulk(bytes);

@@ -13,7 +13,7 @@ export type Case = [Arg[], Rendered];
  * Other modules' commands the tables use for setup and checks; while AiKv
  * doesn't implement one yet its cases are skipped instead of failing.
  */
-const FOREIGN = new Set(["ttl", "pttl", "exists", "sadd", "type"]);
+const FOREIGN = new Set(["ttl", "pttl", "exists", "sadd", "type", "object", "copy"]);
 
 /** Runs a table in database `db` (a fresh one per table) and checks every reply. */
 export async function runCases(conn: RawConn, db: number, table: Case[]): Promise<void> {

@@ -9,7 +9,7 @@ import type { KeyType } from "../engine.ts";
 /** Deep copy of a value for COPY; each collection type registers how to clone itself. */
 export type ValueCloner = (value: unknown) => unknown;
 // Strings are mutated in place (setStringRange), so a copy must not share them.
-export const cloners = new Map<KeyType, ValueCloner>([["string", (v) => (v as Uint8Array).slice()]]);
+export const cloners = new Map<KeyType, ValueCloner>([["string", (v) => cloneString(v as Uint8Array)]]);
 /** Memory usage estimators per type (bytes, approximate). */
 export type ValueSizer = (value: unknown) => number;
 export const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (v as Uint8Array).length]]);
@@ -24,9 +24,26 @@ export function registerMemoryType(type: KeyType, clone: ValueCloner, size: Valu
   encodings.set(type, encoding);
 }
 
+/**
+ * How a string value was built, where its OBJECT ENCODING doesn't follow from
+ * its content as for SET: "raw" once edited in place (APPEND, SETRANGE, SETBIT,
+ * BITFIELD, BITOP build raw strings in Redis), "text" when never int-encoded
+ * (INCRBYFLOAT's formatted result: embstr or raw by length).
+ */
+export const stringForms = new WeakMap<Uint8Array, "raw" | "text">();
+
+function cloneString(v: Uint8Array): Uint8Array {
+  const copy = v.slice();
+  const form = stringForms.get(v);
+  if (form !== undefined) stringForms.set(copy, form);
+  return copy;
+}
+
 function stringEncoding(v: Uint8Array): string {
+  const form = stringForms.get(v);
+  if (form === "raw") return "raw";
   // Redis: integers that fit a long are "int", short strings "embstr" (<= 44 bytes), else "raw".
-  if (v.length > 0 && v.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(bytesToStr(v))) {
+  if (form === undefined && v.length > 0 && v.length <= 20 && /^(0|-?[1-9][0-9]*)$/.test(bytesToStr(v))) {
     const n = BigInt(bytesToStr(v));
     if (n >= -(2n ** 63n) && n < 2n ** 63n) return "int";
   }
