@@ -31,6 +31,12 @@ export type CommandInterceptor = (c: Client, cmd: Command, argv: Uint8Array[]) =
 /** Called after a command ran (MONITOR feeds, slowlog, keyspace notifications flush...). */
 export type CommandObserver = (c: Client, cmd: Command, argv: Uint8Array[], micros: number) => void;
 
+/** How to shut down (SHUTDOWN SAVE / NOSAVE); persistence hooks decide what saving means. */
+export interface ShutdownOptions {
+  /** true: save even without save points; false: don't save; undefined: save if save points are configured. */
+  save?: boolean;
+}
+
 export class Server {
   readonly out = new ReplyBuffer();
   readonly keyspace: Keyspace;
@@ -60,7 +66,7 @@ export class Server {
   /** Commands currently executing (nesting from MULTI/EXEC and scripts). */
   executing: Client | null = null;
   shuttingDown = false;
-  readonly shutdownHooks: (() => Promise<void> | void)[] = [];
+  readonly shutdownHooks: ((opts: ShutdownOptions) => Promise<void> | void)[] = [];
   private readonly cronHooks: ((now: number) => void)[] = [];
   /** Unix ms of the last successful save (LASTSAVE); the start time until persistence sets it. */
   lastSaveAt = Date.now();
@@ -466,11 +472,11 @@ export class Server {
     else appendFileSync(logfile, line);
   }
 
-  async shutdown(): Promise<void> {
+  async shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
-    for (const hook of this.shutdownHooks) await hook();
+    for (const hook of this.shutdownHooks) await hook(opts);
     for (const l of this.listeners) l.stop(true);
     for (const c of this.clients.values()) c.socket?.end();
     await this.engine.close();

@@ -31,7 +31,7 @@ function lastsave(c: Client): void {
 /**
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is no shutdown delay
  * to wait for (no replicas), so NOW/FORCE change nothing and ABORT finds
- * nothing to abort; saving is up to the server's shutdown hooks.
+ * nothing to abort; SAVE/NOSAVE are passed to the shutdown hooks (persistence).
  */
 function shutdown(c: Client, argv: Uint8Array[]): void {
   let nosave = false;
@@ -49,7 +49,7 @@ function shutdown(c: Client, argv: Uint8Array[]): void {
   if (abort) fail("ERR No shutdown in progress.");
   const server = c.server;
   server.log("warning", "User requested shutdown...");
-  void server.shutdown().then(() => {
+  void server.shutdown({ save: save ? true : nosave ? false : undefined }).then(() => {
     server.log("warning", "Redis is now ready to exit, bye bye...");
     process.exit(0);
   });
