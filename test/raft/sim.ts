@@ -99,7 +99,7 @@ interface Client {
 export interface SimResult {
   history: Op[];
   traceHash: number;
-  stats: { delivered: number; dropped: number; elections: number; crashes: number; committed: number; confChanges: number; confApplied: number; snapshotsSent: number };
+  stats: { delivered: number; dropped: number; elections: number; crashes: number; committed: number; confChanges: number; confApplied: number; snapshotsSent: number; transfers: number };
 }
 
 export class SimFailure extends Error {
@@ -128,7 +128,7 @@ export class Sim {
   private maxDelay: number;
   private faults = true;
   private crashAt = new Map<number, number>(); // restart time for crashed nodes
-  private stats = { delivered: 0, dropped: 0, elections: 0, crashes: 0, committed: 0, confChanges: 0, confApplied: 0, snapshotsSent: 0 };
+  private stats = { delivered: 0, dropped: 0, elections: 0, crashes: 0, committed: 0, confChanges: 0, confApplied: 0, snapshotsSent: 0, transfers: 0 };
   private opCounter = 0;
   private tmpDir: string | undefined;
 
@@ -255,7 +255,7 @@ export class Sim {
 
   private process(n: SimNode): void {
     const raw = n.raw!;
-    while (raw.hasReady()) {
+    while (n.raw === raw && raw.hasReady()) {
       const rd = raw.ready();
       this.handleReady(n, raw, rd);
     }
@@ -271,6 +271,12 @@ export class Sim {
     if (rd.entries.length > 0) n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
     if (rd.mustSync) n.storage.sync();
+    if (this.faults && this.rand() < 0.0003) {
+      // Crash after persisting but before sending or applying anything.
+      this.crash(n);
+      this.crashAt.set(n.id, this.now + 10 + randInt(this.rand, 80));
+      return;
+    }
     for (const m of rd.messages) this.sendMsg(m);
     for (const e of rd.committedEntries) this.apply(n, raw, e);
     for (const rs of rd.readStates) {
@@ -473,6 +479,17 @@ export class Sim {
       }
     } else if (this.o.membership && r < 0.02) {
       this.proposeConfChange();
+    } else if (r > 0.998) {
+      // Leadership transfer to a random voter (TimeoutNow path).
+      const l = [...this.alive].map((id) => this.nodes.get(id)!).find((n) => n.raw!.raft.state === "leader");
+      if (l) {
+        const voters = l.raw!.raft.voterIds().filter((v) => v !== l.id);
+        if (voters.length > 0) {
+          this.stats.transfers++;
+          l.raw!.transferLeader(voters[randInt(this.rand, voters.length)]!);
+          this.process(l);
+        }
+      }
     }
   }
 
