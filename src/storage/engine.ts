@@ -81,21 +81,21 @@ export interface DbStore {
    * Writes bytes into the string at key from offset, zero-filling any gap past
    * its end, in place (SETRANGE, APPEND, SETBIT, BITFIELD on large values);
    * creates the key without expiry when missing. Returns the new length.
+   * The value then reports OBJECT ENCODING "raw", as Redis's edited strings do.
    * Look the key up again afterwards: earlier metadata may be stale.
    */
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number;
   /**
    * Replaces the value of the string key just looked up as meta, keeping its
    * expiry (INCR and friends: saves a second key lookup). The store keeps
-   * The value then reports OBJECT ENCODING "raw", as Redis's edited strings do.
    * `value` itself, so it must be a fresh array the caller no longer uses.
+   * `asText` as for setString.
    */
   replaceString(meta: KeyMeta, value: Uint8Array, asText?: boolean): void;
 
   // --- collections ---
   readonly lists: ListOps;
   readonly hashes: HashOps;
-   * `asText` as for setString.
   readonly sets: SetOps;
   readonly zsets: ZSetOps;
 }

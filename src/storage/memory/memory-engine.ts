@@ -205,6 +205,7 @@ export class MemoryDb implements DbStore {
       e.value = value;
     }
     value.set(bytes, offset);
+    stringForms.set(value, "raw");
     return value.length;
   }
 
@@ -216,7 +217,6 @@ export class MemoryDb implements DbStore {
       e.value = value;
       e.atime = nowSeconds();
       if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
-    stringForms.set(value, "raw");
       return e;
     }
     return this.insert(key, type, value, expireAt);
