@@ -206,7 +206,7 @@ function trackinginfo(c: Client): void {
   out.map(3);
   out.bulkStr("flags");
   out.set(1);
-  out.simple("off");
+  out.bulkStr("off");
   out.bulkStr("redirect");
   out.int(-1);
   out.bulkStr("prefixes");

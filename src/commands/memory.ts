@@ -41,7 +41,7 @@ function stats(c: Client): void {
     out.bulkStr(name);
     out.double(Number.isFinite(v) ? v : 0);
   };
-  out.map(28 + dbs.length);
+  out.map(27 + dbs.length);
   int("peak.allocated", peak);
   int("total.allocated", used);
   int("startup.allocated", startup);
@@ -50,11 +50,11 @@ function stats(c: Client): void {
   }
   for (const db of dbs) {
     out.bulkStr(`db.${db.index}`);
-    out.map(2);
+    out.map(3);
     int("overhead.hashtable.main", 0);
     int("overhead.hashtable.expires", 0);
+    int("overhead.hashtable.slot-to-keys", 0);
   }
-  int("overhead.hashtable.slot-to-keys", 0);
   int("overhead.total", startup);
   int("keys.count", keys);
   int("keys.bytes-per-key", keys === 0 ? 0 : (used - startup) / keys);

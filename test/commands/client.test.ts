@@ -49,6 +49,20 @@ for (const engine of ENGINES) {
       expect(ours).toEqual(theirs);
     });
 
+    test("RESP3 shapes equal redis-server's", async () => {
+      if (!redis) return;
+      const read = async (port: number) => {
+        const conn = await rawConnect(port);
+        conn.send("HELLO 3\r\n");
+        await conn.read(100);
+        conn.send("CLIENT TRACKINGINFO\r\nCLIENT GETNAME\r\nCLIENT ID\r\n");
+        const text = (await conn.read(100)).replace(/:\d+\r\n$/, "");
+        conn.close();
+        return text;
+      };
+      expect(await read(srv.port)).toBe(await read(redis.port));
+    });
+
     test("HELP lists Redis 7.0's subcommands but client-side caching", async () => {
       const help = (await srv.client().call("client", "help")) as string[];
       expect(help[0]).toBe("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");

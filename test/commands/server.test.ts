@@ -228,7 +228,7 @@ for (const engine of ENGINES) {
       const fields = new Map<string, unknown>();
       for (let i = 0; i < stats.length; i += 2) fields.set(stats[i] as string, stats[i + 1]);
       expect(Number(fields.get("keys.count"))).toBeGreaterThanOrEqual(1);
-      expect(fields.get("db.0")).toEqual(["overhead.hashtable.main", 0, "overhead.hashtable.expires", 0]);
+      expect(fields.get("db.0")).toEqual(["overhead.hashtable.main", 0, "overhead.hashtable.expires", 0, "overhead.hashtable.slot-to-keys", 0]);
       expect(fields.has("fragmentation")).toBe(true);
       expect(await r.call("memory", "doctor")).toContain("Sam");
       expect(await r.call("memory", "malloc-stats")).toBeString();
