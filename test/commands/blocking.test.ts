@@ -5,6 +5,25 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
 import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
 
+/** Reads from a raw connection until `done(received)` (or 3 s passed): robust on a loaded machine. */
+async function readUntil(conn: { read(ms?: number): Promise<string> }, done: (received: string) => boolean): Promise<string> {
+  let got = "";
+  const deadline = Date.now() + 3000;
+  while (!done(got) && Date.now() < deadline) got += await conn.read(20);
+  return got;
+}
+
+/** Reads until at least as many bytes as `want` arrived. */
+function readReply(conn: { read(ms?: number): Promise<string> }, want: string): Promise<string> {
+  return readUntil(conn, (got) => got.length >= want.length);
+}
+
+/** Polls until cond() holds (or 3 s passed). */
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!cond() && Date.now() < deadline) await Bun.sleep(5);
+}
+
 /** Resolves once the server reports `n` blocked clients. */
 async function waitBlocked(r: Redis, n: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
@@ -53,7 +72,7 @@ for (const engine of ENGINES) {
         await waitBlocked(r, i + 1);
       }
       await r.rpush("fifo", "1", "2");
-      await Bun.sleep(30);
+      await until(() => got.length === 2);
       expect(got.sort()).toEqual(["0:2", "1:1"]);
       await r.lpush("fifo", "3");
       await Promise.all(ps);
@@ -91,11 +110,9 @@ for (const engine of ENGINES) {
     test("timeout replies are a null array (RESP2) / null (RESP3)", async () => {
       const conn = await rawConnect(srv.port);
       conn.send("BLMOVE none x LEFT RIGHT 0.01\r\n");
-      expect(await conn.read(150)).toBe("*-1\r\n");
-      conn.send("HELLO 3\r\n");
-      await conn.read(100);
-      conn.send("BLPOP none 0.01\r\n");
-      expect(await conn.read(150)).toBe("_\r\n");
+      expect(await readReply(conn, "*-1\r\n")).toBe("*-1\r\n");
+      conn.send("HELLO 3\r\nBLPOP none 0.01\r\n");
+      expect((await readUntil(conn, (got) => got.endsWith("_\r\n"))).endsWith("_\r\n")).toBe(true);
       conn.close();
     });
 
@@ -104,7 +121,8 @@ for (const engine of ENGINES) {
       conn.send("BLPOP held 0\r\nPING\r\nLLEN held\r\n");
       expect(await conn.read(100)).toBe("");
       await r.rpush("held", "a", "b");
-      expect(await conn.read(100)).toBe("*2\r\n$4\r\nheld\r\n$1\r\na\r\n+PONG\r\n:1\r\n");
+      const want = "*2\r\n$4\r\nheld\r\n$1\r\na\r\n+PONG\r\n:1\r\n";
+      expect(await readReply(conn, want)).toBe(want);
       conn.close();
       await r.del("held");
     });

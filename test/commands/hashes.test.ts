@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
-import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
+import { ENGINES, startAikv, type RunningServer } from "../helpers/server.ts";
+import { rawConn } from "./raw-conn.ts";
 
 for (const engine of ENGINES) {
   describe(`hash commands (${engine})`, () => {
@@ -90,11 +91,11 @@ for (const engine of ENGINES) {
     test("RESP3: HGETALL is a map, HRANDFIELD WITHVALUES nested pairs", async () => {
       await r.del("r3");
       await r.hset("r3", "f", "v");
-      const conn = await rawConnect(srv.port);
-      conn.send("HELLO 3\r\n");
-      await conn.read(100);
-      conn.send("HGETALL r3\r\nHRANDFIELD r3 -1 WITHVALUES\r\nHGETALL none\r\n");
-      expect(await conn.read(150)).toBe("%1\r\n$1\r\nf\r\n$1\r\nv\r\n*1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n%0\r\n");
+      const conn = await rawConn(srv.port);
+      await conn.call("HELLO", 3);
+      expect(await conn.call("HGETALL", "r3")).toBe("%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
+      expect(await conn.call("HRANDFIELD", "r3", -1, "WITHVALUES")).toBe("*1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n");
+      expect(await conn.call("HGETALL", "none")).toBe("%0\r\n");
       conn.close();
     });
   });

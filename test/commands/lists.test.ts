@@ -4,7 +4,8 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
-import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
+import { ENGINES, startAikv, type RunningServer } from "../helpers/server.ts";
+import { rawConn } from "./raw-conn.ts";
 
 for (const engine of ENGINES) {
   describe(`list commands (${engine})`, () => {
@@ -93,11 +94,12 @@ for (const engine of ENGINES) {
     });
 
     test("LPOP with COUNT on a missing key: null array in RESP2, null in RESP3", async () => {
-      const conn = await rawConnect(srv.port);
-      conn.send("LPOP missing 2\r\nLPOP missing\r\nHELLO 3\r\n");
-      expect((await conn.read(150)).startsWith("*-1\r\n$-1\r\n")).toBe(true);
-      conn.send("LPOP missing 2\r\nLPOP missing\r\n");
-      expect(await conn.read(150)).toBe("_\r\n_\r\n");
+      const conn = await rawConn(srv.port);
+      expect(await conn.call("LPOP", "missing", 2)).toBe("*-1\r\n");
+      expect(await conn.call("LPOP", "missing")).toBe("$-1\r\n");
+      await conn.call("HELLO", 3);
+      expect(await conn.call("LPOP", "missing", 2)).toBe("_\r\n");
+      expect(await conn.call("LPOP", "missing")).toBe("_\r\n");
       conn.close();
     });
   });
