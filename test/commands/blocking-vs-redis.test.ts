@@ -1,0 +1,121 @@
+// Multi-client blocking scenarios run against AiKv and a real redis-server:
+// the transcripts (who got what, what is left) must be identical.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type Redis from "ioredis";
+import { ENGINES, hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
+
+type Transcript = unknown[];
+/** A scenario: drives fresh clients of one server and records what they see. */
+type Scenario = (client: () => Redis, log: Transcript) => Promise<void>;
+
+/** Waits until the server reports `n` blocked clients. */
+async function blocked(r: Redis, n: number): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (new RegExp(`blocked_clients:${n}\\r?\\n`).test(await r.info("clients"))) return;
+    await Bun.sleep(5);
+  }
+  throw new Error(`never saw ${n} blocked clients`);
+}
+
+/** Settles a pending reply into a loggable value (errors as "ERR:<message>"). */
+function settle(p: Promise<unknown>): Promise<unknown> {
+  return p.then(
+    (v) => v,
+    (e: Error) => `ERR:${e.message}`,
+  );
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  async "waiters on shared keys are served in arrival order across keys and ends"(client, log) {
+    const admin = client();
+    const p1 = settle(client().blpop("a", "b", 0));
+    await blocked(admin, 1);
+    const p2 = settle(client().blpop("b", 0));
+    await blocked(admin, 2);
+    const p3 = settle(client().brpop("a", 0));
+    await blocked(admin, 3);
+    log.push(await admin.rpush("b", "1", "2", "3"));
+    log.push(await p1, await p2, await admin.lrange("b", 0, -1));
+    log.push(await admin.rpush("a", "x", "y"));
+    log.push(await p3, await admin.lrange("a", 0, -1));
+  },
+
+  async "BLMOVE into a destination of another type fails and leaves the element"(client, log) {
+    const admin = client();
+    const p = settle(client().blmove("src", "dst", "LEFT", "RIGHT", 0));
+    await blocked(admin, 1);
+    await admin.set("dst", "string");
+    log.push(await admin.rpush("src", "v"));
+    log.push(await p, await admin.lrange("src", 0, -1));
+  },
+
+  async "BRPOPLPUSH onto its own key rotates the pushed list"(client, log) {
+    const admin = client();
+    const p = settle(client().brpoplpush("k", "k", 0));
+    await blocked(admin, 1);
+    log.push(await admin.rpush("k", "x", "y", "z"));
+    log.push(await p, await admin.lrange("k", 0, -1));
+  },
+
+  async "a chain of BLMOVEs ends at a BLPOP"(client, log) {
+    const admin = client();
+    const p1 = settle(client().blmove("c1", "c2", "RIGHT", "LEFT", 0));
+    await blocked(admin, 1);
+    const p2 = settle(client().blmove("c2", "c3", "LEFT", "LEFT", 0));
+    await blocked(admin, 2);
+    const p3 = settle(client().blpop("c3", 0));
+    await blocked(admin, 3);
+    log.push(await admin.rpush("c1", "v", "w"));
+    log.push(await p1, await p2, await p3);
+    log.push(await admin.lrange("c1", 0, -1), await admin.exists("c2", "c3"));
+  },
+
+  async "a zset on the awaited key is ignored, a later list is served"(client, log) {
+    const admin = client();
+    const p = settle(client().blpop("z", 0));
+    await blocked(admin, 1);
+    await admin.zadd("z", 1, "m");
+    await Bun.sleep(20);
+    log.push(await admin.info("clients").then((s) => /blocked_clients:(\d+)/.exec(s)![1]));
+    await admin.del("z");
+    await admin.lpush("z", "l");
+    log.push(await p);
+  },
+
+  async "BLMPOP serves up to COUNT; a second waiter gets nothing and times out"(client, log) {
+    const admin = client();
+    const p1 = settle(client().blmpop(0, 2, "m1", "m2", "LEFT", "COUNT", 10));
+    await blocked(admin, 1);
+    const p2 = settle(client().blmpop(0.2, 1, "m2", "RIGHT"));
+    await blocked(admin, 2);
+    log.push(await admin.rpush("m2", "a", "b", "c"));
+    log.push(await p1, await p2, await admin.exists("m2"));
+  },
+};
+
+for (const engine of ENGINES) {
+  describe.skipIf(!hasRedisServer())(`blocking scenarios vs redis-server (${engine})`, () => {
+    let aikv: RunningServer;
+    let redis: RunningServer;
+    beforeAll(async () => {
+      [aikv, redis] = await Promise.all([startAikv(["--engine", engine]), startRedis()]);
+    });
+    afterAll(async () => {
+      await Promise.all([aikv.stop(), redis.stop()]);
+    });
+
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      test(name, async () => {
+        const run = async (srv: RunningServer) => {
+          const log: Transcript = [];
+          await srv.client().flushall();
+          await scenario(() => srv.client(), log);
+          return log;
+        };
+        const want = await run(redis);
+        expect(await run(aikv)).toEqual(want);
+      });
+    }
+  });
+}
