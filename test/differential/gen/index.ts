@@ -8,7 +8,8 @@ import { hashesFamily } from "./hashes.ts";
 import { keysFamily } from "./keys.ts";
 import { listsFamily } from "./lists.ts";
 import { setsFamily } from "./sets.ts";
+import { sortFamily } from "./sort.ts";
 import { stringsFamily } from "./strings.ts";
 import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily];

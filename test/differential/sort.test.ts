@@ -1,0 +1,4 @@
+import { diffTests } from "./harness.ts";
+import { sortFamily } from "./gen/sort.ts";
+
+diffTests(sortFamily);
