@@ -6,9 +6,10 @@ import type { ConfChange, ConfState, Entry, Message, Snapshot } from "./types.ts
 
 // Application side of a replicated state machine, driven by RaftNode.
 export interface StateMachine {
-  // Apply a committed normal entry; the return value is handed to the
-  // proposer (if it was proposed on this node).
-  apply(entry: Entry): unknown;
+  // Apply a committed normal entry. Returns the request id carried by the
+  // entry (if any) and the result to hand to the proposer, if it is waiting
+  // on this node.
+  apply(entry: Entry): { id?: string; result?: unknown };
   snapshot(): Uint8Array;
   restore(snap: Snapshot): void;
   appliedIndex(): number;
@@ -25,8 +26,6 @@ export interface RaftNodeOptions {
   snapshotEvery?: number; // applied entries between snapshots
   keepEntries?: number; // entries kept behind a snapshot for slow followers
   raft?: Partial<RaftConfig>;
-  // Extract a request id from a proposal so its result can be returned.
-  requestId: (data: Uint8Array) => string | undefined;
   onLeaderChange?: (lead: number, term: number) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
 }
@@ -220,9 +219,7 @@ export class RaftNode {
         this.o.onConfChange?.(cc, cs);
         continue;
       }
-      const result = sm.apply(e);
-      if (e.data.length === 0) continue;
-      const id = this.o.requestId(e.data);
+      const { id, result } = sm.apply(e);
       if (id === undefined) continue;
       const w = this.waiters.get(id);
       if (w) {

@@ -28,7 +28,11 @@ export class ProcCluster {
   readonly root: string;
   private peersArg: string;
 
-  constructor(readonly size: number, private extraArgs: string[] = []) {
+  constructor(
+    readonly size: number,
+    private extraArgs: string[] = [],
+    private runtimeArgs: string[] = [], // e.g. ["--cpu-prof"] for profiling
+  ) {
     this.root = mkdtempSync(join(tmpdir(), "aikv-raft-proc-"));
     const ports = freePorts(size * 2);
     for (let i = 0; i < size; i++) {
@@ -45,7 +49,7 @@ export class ProcCluster {
     const n = this.nodes[id - 1]!;
     const script = join(import.meta.dir, "kv_node.ts");
     const proc = Bun.spawn(
-      [process.execPath, script, "--id", String(id), "--dir", n.dir, "--peers", this.peersArg, "--client-port", String(n.clientPort), ...this.extraArgs],
+      [process.execPath, ...this.runtimeArgs, script, "--id", String(id), "--dir", n.dir, "--peers", this.peersArg, "--client-port", String(n.clientPort), ...this.extraArgs],
       { stdin: "ignore", stdout: "pipe", stderr: "pipe" },
     );
     n.proc = proc;

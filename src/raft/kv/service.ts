@@ -4,7 +4,7 @@ import type { WritableStorage } from "../storage/storage.ts";
 import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
 import type { Entry, Message, Snapshot } from "../types.ts";
-import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from "./command.ts";
+import { encodeCommand, type KvCommand, type KvResult } from "./command.ts";
 import { KvStateMachine } from "./state_machine.ts";
 
 // Client protocol (framed msgpack, pipelined, answered out of order):
@@ -28,8 +28,9 @@ export interface KvResponse {
 
 class KvSm implements StateMachine {
   kv = new KvStateMachine();
-  apply(e: Entry): unknown {
-    return this.kv.applyEntry(e.index, e.data)?.result;
+  apply(e: Entry): { id?: string; result?: unknown } {
+    const r = this.kv.applyEntry(e.index, e.data);
+    return r ? { id: r.cmd.id, result: r.result } : {};
   }
   snapshot(): Uint8Array {
     return this.kv.snapshot();
@@ -79,7 +80,6 @@ export class KvService {
       heartbeatTick: 2,
       snapshotEvery: 20000,
       keepEntries: 5000,
-      requestId: (d) => decodeCommand(d).id,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;

@@ -1,4 +1,4 @@
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, Decoder, encode, Encoder } from "@msgpack/msgpack";
 import {
   closeSync,
   existsSync,
@@ -38,12 +38,20 @@ export class CorruptLogError extends Error {
   override name = "CorruptLogError";
 }
 
+// Entries are stored as [term, index, type(0|1), data] tuples: map keys
+// would double the size of small entries and the encoding cost.
+type WEntry = [number, number, number, Uint8Array];
+const toW = (e: Entry): WEntry => [e.term, e.index, e.type === "conf" ? 1 : 0, e.data];
+const fromW = (w: WEntry): Entry => ({ term: w[0], index: w[1], type: w[2] === 1 ? "conf" : "normal", data: w[3] });
+const recEncoder = new Encoder();
+const recDecoder = new Decoder();
+
 type Rec =
-  | { k: "e"; e: Entry[] }
+  | { k: "e"; e: WEntry[] }
   | { k: "h"; h: HardState }
   | { k: "s"; m: SnapshotMeta }
   | { k: "c"; m: SnapshotMeta; i: number }
-  | { k: "b"; h: HardState; m: SnapshotMeta; ci: number; ct: number; e: Entry[] };
+  | { k: "b"; h: HardState; m: SnapshotMeta; ci: number; ct: number; e: WEntry[] };
 
 export interface FileStorageOptions {
   segmentBytes?: number; // roll over to a new segment past this size
@@ -106,7 +114,7 @@ export class FileStorage implements WritableStorage {
   append(ents: Entry[]): void {
     if (ents.length === 0) return;
     this.mem.append(ents);
-    this.write({ k: "e", e: ents });
+    this.write({ k: "e", e: ents.map(toW) });
   }
 
   setHardState(hs: HardState): void {
@@ -178,7 +186,7 @@ export class FileStorage implements WritableStorage {
 
   // ---- internals --------------------------------------------------------------
   private write(r: Rec): void {
-    const payload = encode(r);
+    const payload = recEncoder.encode(r);
     const rec = new Uint8Array(8 + payload.length);
     const dv = new DataView(rec.buffer);
     dv.setUint32(0, payload.length);
@@ -207,7 +215,7 @@ export class FileStorage implements WritableStorage {
     const m = this.mem;
     const ents = m.ents.slice(1);
     const d = m.ents[0]!; // compaction point (may be below the snapshot)
-    this.write({ k: "b", h: m.hardState, m: m.snap.meta, ci: d.index, ct: d.term, e: ents });
+    this.write({ k: "b", h: m.hardState, m: m.snap.meta, ci: d.index, ct: d.term, e: ents.map(toW) });
   }
 
   // Start a new segment holding the full current state, then delete the old
@@ -256,10 +264,10 @@ export class FileStorage implements WritableStorage {
           bad("checksum mismatch");
           break;
         }
-        const r = decode(payload) as Rec;
+        const r = recDecoder.decode(payload) as Rec;
         switch (r.k) {
           case "e":
-            m.append(r.e.map(fixEntry));
+            m.append(r.e.map(fromW));
             break;
           case "h":
             m.setHardState(r.h);
@@ -276,7 +284,7 @@ export class FileStorage implements WritableStorage {
           case "b":
             m.snap = { meta: r.m, data: new Uint8Array(0) };
             m.ents = [{ term: r.ct, index: r.ci, type: "normal", data: new Uint8Array(0) }];
-            m.append(r.e.map(fixEntry));
+            m.append(r.e.map(fromW));
             m.setHardState(r.h);
             snapIndex = r.m.index;
             break;
@@ -348,7 +356,3 @@ export class FileStorage implements WritableStorage {
   }
 }
 
-// msgpack hands back Uint8Array views for bin; normalise the shape.
-function fixEntry(e: Entry): Entry {
-  return { term: e.term, index: e.index, type: e.type, data: e.data instanceof Uint8Array ? e.data : new Uint8Array(0) };
-}
