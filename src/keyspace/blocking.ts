@@ -122,6 +122,13 @@ export class BlockedClients {
     return this.waiters.size;
   }
 
+  /** Number of blocked clients with a timeout (INFO clients_in_timeout_table). */
+  get withTimeoutCount(): number {
+    let n = 0;
+    for (const w of this.waiters.values()) if (w.deadline !== 0) n++;
+    return n;
+  }
+
   /** Number of distinct keys clients are blocked on. */
   get blockingKeyCount(): number {
     return this.byKey.size;
@@ -303,7 +310,10 @@ export function blockedClientCount(server: Server): number {
   return registries.get(server)?.blockedCount ?? 0;
 }
 
-addInfoFields("clients", (s) => [["blocked_clients", blockedClientCount(s)]]);
+addInfoFields("clients", (s) => [
+  ["blocked_clients", blockedClientCount(s)],
+  ["clients_in_timeout_table", registries.get(s)?.withTimeoutCount ?? 0],
+]);
 addClientInfo((c, f) => {
   if (c.blocked) f.set("flags", `${f.get("flags")}b`);
 });

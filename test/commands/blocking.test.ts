@@ -201,6 +201,17 @@ for (const engine of ENGINES) {
       await p;
     });
 
+    test("INFO counts blocked clients and those with a timeout", async () => {
+      const p1 = srv.client().blpop("info1", 0);
+      const p2 = srv.client().blpop("info2", 30);
+      await waitBlocked(r, 2);
+      expect(await r.info("clients")).toContain("clients_in_timeout_table:1");
+      await r.rpush("info1", "x");
+      await r.rpush("info2", "y");
+      await Promise.all([p1, p2]);
+      expect(await r.info("clients")).toContain("clients_in_timeout_table:0");
+    });
+
     test("many waiters on many keys are all served", async () => {
       const n = 20;
       const ws = Array.from({ length: n }, () => srv.client());
