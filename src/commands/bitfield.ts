@@ -3,7 +3,7 @@
 // with WRAP/SAT/FAIL overflow. Field values are BigInts: 64-bit math is exact.
 
 import type { Client } from "../net/client.ts";
-import { argIs } from "../net/bytes.ts";
+import { optionIs } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import { int64Arg } from "./args.ts";
 import { bitOffsetArg } from "./bit-offset.ts";
@@ -34,8 +34,10 @@ interface FieldOp {
 
 const TYPE_ERR = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
 
-/** A type argument: i1..i64 or u1..u63. */
+/** A type argument: i1..i64 or u1..u63 (read as a C string, up to a NUL, like Redis). */
 function fieldType(arg: Uint8Array): { signed: boolean; bits: number } {
+  const nul = arg.indexOf(0);
+  if (nul >= 0) arg = arg.subarray(0, nul);
   const first = arg.length > 0 ? arg[0] : 0;
   if (first !== 105 && first !== 117) fail(TYPE_ERR); // 'i' or 'u', lower case only as in Redis 7.0
   const signed = first === 105;
@@ -51,14 +53,14 @@ function parseOps(c: Client, argv: Uint8Array[]): FieldOp[] {
     const remaining = argv.length - j - 1;
     const sub = argv[j];
     let opcode: Opcode;
-    if (argIs(sub, "get") && remaining >= 2) opcode = Opcode.Get;
-    else if (argIs(sub, "set") && remaining >= 3) opcode = Opcode.Set;
-    else if (argIs(sub, "incrby") && remaining >= 3) opcode = Opcode.IncrBy;
-    else if (argIs(sub, "overflow") && remaining >= 1) {
+    if (optionIs(sub, "get") && remaining >= 2) opcode = Opcode.Get;
+    else if (optionIs(sub, "set") && remaining >= 3) opcode = Opcode.Set;
+    else if (optionIs(sub, "incrby") && remaining >= 3) opcode = Opcode.IncrBy;
+    else if (optionIs(sub, "overflow") && remaining >= 1) {
       const kind = argv[++j];
-      if (argIs(kind, "wrap")) overflow = Overflow.Wrap;
-      else if (argIs(kind, "sat")) overflow = Overflow.Sat;
-      else if (argIs(kind, "fail")) overflow = Overflow.Fail;
+      if (optionIs(kind, "wrap")) overflow = Overflow.Wrap;
+      else if (optionIs(kind, "sat")) overflow = Overflow.Sat;
+      else if (optionIs(kind, "fail")) overflow = Overflow.Fail;
       else fail("ERR Invalid OVERFLOW type specified");
       continue;
     } else fail(SYNTAX);

@@ -47,6 +47,22 @@ export function argIs(arg: Uint8Array, lower: string): boolean {
   return true;
 }
 
+/**
+ * argIs with C-string semantics: the argument ends at its first NUL byte.
+ * Redis matches option names with strcasecmp on the argument, which stops
+ * there, so "NX\0junk" is NX (SET, GETEX, LCS, BITOP, BITFIELD...).
+ */
+export function optionIs(arg: Uint8Array, lower: string): boolean {
+  const n = lower.length;
+  if (arg.length < n || (arg.length > n && arg[n] !== 0)) return false;
+  for (let i = 0; i < n; i++) {
+    let c = arg[i];
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 export function lowerAscii(arg: Uint8Array): string {
   let s = "";
   for (let i = 0; i < arg.length; i++) {

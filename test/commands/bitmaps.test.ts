@@ -377,6 +377,21 @@ for (const engine of ENGINES) {
       [["bitfield_ro", "l", "get", "u8", "0"], "-WRONGTYPE Operation against a key holding the wrong kind of value"],
     ]);
 
+    cases("Option names and field types end at a NUL byte, as in Redis", [
+      [["setbit", "b", "3", "1"], 0],
+      [["bitcount", "b", "0", "-1", "bit\u0000"], 1],
+      [["bitcount", "b", "0", "-1", "BYTE\u0000x"], 1],
+      [["bitpos", "b", "1", "0", "-1", "bit\u0000"], 3],
+      [["bitop", "or\u0000", "d", "b"], 1],
+      [["get", "d"], "$\u0010"],
+      [["bitfield", "b", "get", "u8\u0000x", "0"], [16]],
+      [["bitfield", "b", "get\u0000", "u8", "0"], [16]],
+      [["bitfield", "b", "overflow", "sat\u0000", "incrby", "u8", "0", "300"], [255]],
+      [["bitfield_ro", "b", "GET\u0000", "u8", "0"], [255]],
+      [["setbit", "b", "5\u0000x", "1"], "-ERR bit offset is not an integer or out of range"],
+      [["bitfield", "b", "get", "u8", "#1\u0000"], "-ERR bit offset is not an integer or out of range"],
+    ]);
+
     test("keyspace notifications carry Redis's event names", async () => {
       // Recorded from redis-server 7.0.15 with notify-keyspace-events EA.
       const checked = await checkKeyEvents(srv.port, 14, [

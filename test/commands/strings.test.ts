@@ -544,6 +544,18 @@ for (const engine of ENGINES) {
       [["object", "encoding", "n2"], "$int"],
     ]);
 
+    cases("Option names end at a NUL byte, as with Redis's strcasecmp", [
+      [["set", "k", "v"], "+OK"],
+      [["set", "k", "v", "nx\u0000"], null],
+      [["set", "k", "v", "ex\u0000zz", "10"], "+OK"],
+      [["set", "k", "v", "get\u0000"], "$v"],
+      [["getex", "k", "persist\u0000"], "$v"],
+      [["lcs", "k", "k", "len\u0000"], 1],
+      [["lcs", "k", "k", "minmatchlen\u0000", "1", "idx"], ["$matches", [[[0, 0], [0, 0]]], "$len", 1]],
+      [["set", "k", "v", "nxx"], "-ERR syntax error"],
+      [["set", "k", "v", "n"], "-ERR syntax error"],
+    ]);
+
     test("keyspace notifications carry Redis's event names", async () => {
       // Recorded from redis-server 7.0.15 with notify-keyspace-events EA.
       const checked = await checkKeyEvents(srv.port, 14, [
