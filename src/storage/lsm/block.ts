@@ -229,7 +229,7 @@ export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): 
       ns.set(scratch);
       scratch = ns;
     }
-    scratch.set(d.subarray(p, p + unshared), shared);
+    for (let i = 0; i < unshared; i++) scratch[shared + i] = d[p + i];
     const vStart = p + unshared;
     if (compareIkeyWithParts(scratch, 0, klen, uk, hi, lo) >= 0) {
       const ulen = klen - 8;

@@ -5,7 +5,7 @@
  * so it never keeps the process alive.
  */
 import { CorruptionError } from './assert.ts';
-import type { CompactionJob, CompactionJobResult } from './compaction_job.ts';
+import type { CompactionJob, CompactionJobResult, FlushJobSpec } from './compaction_job.ts';
 
 interface Call {
   resolve: (r: CompactionJobResult) => void;
@@ -20,19 +20,24 @@ interface WorkerError {
   detail?: string;
 }
 
-let worker: Worker | null = null;
+type PoolName = 'compaction' | 'flush';
+const workers = new Map<PoolName, Worker>();
 let seq = 0;
-const calls = new Map<number, Call>();
+const calls = new Map<number, Call & { pool: PoolName }>();
 
-function failAll(e: Error): void {
-  for (const c of calls.values()) c.reject(e);
-  calls.clear();
-  worker?.terminate();
-  worker = null; // respawned on next use
+function failAll(pool: PoolName, e: Error): void {
+  for (const [id, c] of calls) {
+    if (c.pool !== pool) continue;
+    c.reject(e);
+    calls.delete(id);
+  }
+  workers.get(pool)?.terminate();
+  workers.delete(pool); // respawned on next use
 }
 
-function getWorker(): Worker {
-  if (worker !== null) return worker;
+function getWorker(pool: PoolName): Worker {
+  const existing = workers.get(pool);
+  if (existing !== undefined) return existing;
   const w = new Worker(new URL('./compaction_worker.ts', import.meta.url).href);
   w.unref?.();
   w.onmessage = (ev: MessageEvent) => {
@@ -51,16 +56,24 @@ function getWorker(): Worker {
         : Object.assign(new Error(e.message), { name: e.name }),
     );
   };
-  w.onerror = (ev: ErrorEvent) => failAll(new Error(`compaction worker failed: ${ev.message}`));
-  worker = w;
+  w.onerror = (ev: ErrorEvent) => failAll(pool, new Error(`${pool} worker failed: ${ev.message}`));
+  workers.set(pool, w);
   return w;
 }
 
-export function runInWorker(job: CompactionJob): Promise<CompactionJobResult> {
-  const w = getWorker();
+function call(pool: PoolName, msg: { job?: CompactionJob; flush?: FlushJobSpec }): Promise<CompactionJobResult> {
+  const w = getWorker(pool);
   const id = ++seq;
   return new Promise((resolve, reject) => {
-    calls.set(id, { resolve, reject });
-    w.postMessage({ id, job });
+    calls.set(id, { resolve, reject, pool });
+    w.postMessage({ id, ...msg });
   });
+}
+
+export function runInWorker(job: CompactionJob): Promise<CompactionJobResult> {
+  return call('compaction', { job });
+}
+
+export function runFlushInWorker(flush: FlushJobSpec): Promise<CompactionJobResult> {
+  return call('flush', { flush });
 }

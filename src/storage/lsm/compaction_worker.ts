@@ -3,16 +3,17 @@
  * sends a job (input file numbers, preallocated output numbers, snapshot and
  * tombstone info); the worker reads inputs and writes + fsyncs outputs, and
  * replies with their metadata. Installing the version edit stays on the main
- * thread, which owns the MANIFEST.
+ * thread, which owns the MANIFEST. Memtable flushes use a second worker so
+ * they never queue behind a long compaction.
  */
-import { runCompactionJob, type CompactionJob } from './compaction_job.ts';
+import { runCompactionJob, runFlushJob, type CompactionJob, type FlushJobSpec } from './compaction_job.ts';
 
 declare const self: Worker;
 
-self.onmessage = async (ev: MessageEvent<{ id: number; job: CompactionJob }>) => {
-  const { id, job } = ev.data;
+self.onmessage = async (ev: MessageEvent<{ id: number; job?: CompactionJob; flush?: FlushJobSpec }>) => {
+  const { id, job, flush } = ev.data;
   try {
-    const result = await runCompactionJob(job);
+    const result = flush !== undefined ? await runFlushJob(flush) : await runCompactionJob(job!);
     self.postMessage({ id, ok: true, result });
   } catch (e) {
     const err = e as Error & { file?: string; offset?: number; detail?: string };

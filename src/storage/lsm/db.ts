@@ -9,9 +9,9 @@ import { assert, CorruptionError } from './assert.ts';
 import { Block } from './block.ts';
 import { LruCache } from './cache.ts';
 import { putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
-import { CompactionRunner, type CompactionFilter, loadCompactionFilter, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
+import { CompactionRunner, type CompactionFilter, type CompactionParams, loadCompactionFilter, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
-import { runInWorker } from './compaction_pool.ts';
+import { runFlushInWorker, runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
 import { compareBytes, fileName, KIND_PUT, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
@@ -89,11 +89,15 @@ interface Retired {
   inflight: number;
 }
 
-/** A memtable flush in progress (incremental, or finished synchronously on stall). */
+/** A memtable flush in progress (worker, incremental, or finished synchronously on stall). */
 interface FlushJob {
   mem: MemTable;
   number: number;
-  runner: CompactionRunner;
+  smallestSnapshot: number;
+  rangeDels: RangeTombstone[];
+  /** Inline builder (created lazily; null while the worker builds the table). */
+  runner: CompactionRunner | null;
+  outputs: FileMeta[] | null;
   done: boolean;
 }
 
@@ -106,6 +110,7 @@ export class DB {
   private imms: MemTable[] = [];
   private log!: LogWriter;
   private closed = false;
+  private closing = false;
   private bgError: Error | null = null;
 
   // Group commit state.
@@ -262,21 +267,21 @@ export class DB {
     edit.addRangeDels = [];
   }
 
+  private newFlushParams(number: number, rangeDels: RangeTombstone[], smallestSnapshot: number): CompactionParams {
+    return {
+      dir: this.dir,
+      outputNumbers: [number],
+      targetFileSize: Number.MAX_SAFE_INTEGER,
+      bottommost: false,
+      smallestSnapshot,
+      rangeDels: rangeDels.filter((t) => t.seq <= smallestSnapshot).map((t) => ({ seq: t.seq, start: t.start, end: t.end })),
+      table: this.tableOptions(),
+      sync: false,
+    };
+  }
+
   private newFlushRunner(mem: MemTable, number: number, rangeDels: RangeTombstone[], smallestSnapshot: number): CompactionRunner {
-    return new CompactionRunner(
-      mem.iterator(),
-      {
-        dir: this.dir,
-        outputNumbers: [number],
-        targetFileSize: Number.MAX_SAFE_INTEGER,
-        bottommost: false,
-        smallestSnapshot,
-        rangeDels: rangeDels.filter((t) => t.seq <= smallestSnapshot),
-        table: this.tableOptions(),
-        sync: false,
-      },
-      null,
-    );
+    return new CompactionRunner(mem.iterator(), this.newFlushParams(number, rangeDels, smallestSnapshot), null);
   }
 
   private tableOptions() {
@@ -353,17 +358,28 @@ export class DB {
   // --------------------------------------------------------------- writes
 
   put(key: Uint8Array, value: Uint8Array): void {
+    this.checkOpen();
+    // Fast path: encode the one-op batch into a reused buffer; the memtable copies key/value.
     const kl = key.length;
     const vl = value.length;
-    const rep = new Uint8Array(BATCH_HEADER + 1 + varintLength(kl) + kl + varintLength(vl) + vl);
+    const len = BATCH_HEADER + 1 + varintLength(kl) + kl + varintLength(vl) + vl;
+    if (this.putScratch.length < len) this.putScratch = new Uint8Array(Math.max(len, this.putScratch.length * 2));
+    const rep = this.putScratch;
+    const seq = this.vs.lastSequence + 1;
+    putFixed64(rep, 0, seq);
     putFixed32(rep, 8, 1);
     rep[BATCH_HEADER] = KIND_PUT;
     let off = putVarint(rep, BATCH_HEADER + 1, kl);
     rep.set(key, off);
     off = putVarint(rep, off + kl, vl);
     rep.set(value, off);
-    this.commit(rep, 1);
+    this.log.addRecord(rep, 0, len);
+    this.mem.add(key, seq, KIND_PUT, value);
+    this.vs.lastSequence = seq;
+    this.afterCommit(len);
   }
+
+  private putScratch = new Uint8Array(256);
 
   delete(key: Uint8Array): void {
     this.write(new WriteBatch().delete(key));
@@ -398,15 +414,19 @@ export class DB {
     });
     if (tombstones) this.frag = null;
     this.vs.lastSequence = first + count - 1;
-    this.st.userBytes += rep.length - BATCH_HEADER;
-    this.st.walBytes += rep.length;
+    this.afterCommit(rep.length);
+  }
+
+  private afterCommit(recordBytes: number): void {
+    this.st.userBytes += recordBytes - BATCH_HEADER;
+    this.st.walBytes += recordBytes;
     if (!this.commitScheduled) {
       this.commitScheduled = true;
       setImmediate(this.commitGroupFn);
     }
     // Bound memory used by staged WAL bytes within one long synchronous burst.
     if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
-    if (mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
+    if (this.mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
   }
 
   private readonly commitGroupFn = (): void => this.commitGroup(false);
@@ -522,17 +542,34 @@ export class DB {
     const mem = this.imms[0];
     const number = this.vs.newFileNumber();
     this.vs.pendingOutputs.add(number);
-    const job: FlushJob = { mem, number, runner: this.newFlushRunner(mem, number, this.allRangeDels(), this.smallestSnapshot()), done: false };
+    const job: FlushJob = { mem, number, smallestSnapshot: this.smallestSnapshot(), rangeDels: this.allRangeDels(), runner: null, outputs: null, done: false };
     this.flushJob = job;
     return job;
   }
 
-  /** Completes the oldest immutable memtable's flush synchronously. */
+  private jobRunner(job: FlushJob): CompactionRunner {
+    if (job.runner === null) job.runner = this.newFlushRunner(job.mem, job.number, job.rangeDels, job.smallestSnapshot);
+    return job.runner;
+  }
+
+  /** Completes the oldest immutable memtable's flush synchronously (a write stall). */
   private flushOldestSync(): void {
-    const job = this.flushJob ?? this.startFlushJob();
-    job.runner.step(Number.MAX_SAFE_INTEGER);
-    for (const f of job.runner.outputs) this.syncFile(fileName(this.dir, f.number, 'sst'));
+    let job = this.flushJob ?? this.startFlushJob();
+    if (job.runner === null && this.useWorkerFlush()) {
+      // The worker is building this table: supersede it (its output is discarded on return).
+      job.done = true;
+      this.flushJob = null;
+      job = this.startFlushJob();
+    }
+    const runner = this.jobRunner(job);
+    runner.step(Number.MAX_SAFE_INTEGER);
+    for (const f of runner.outputs) this.syncFile(fileName(this.dir, f.number, 'sst'));
+    job.outputs = runner.outputs;
     this.installFlush(job);
+  }
+
+  private useWorkerFlush(): boolean {
+    return this.o.compactionMode === 'worker';
   }
 
   private scheduleFlush(): void {
@@ -549,14 +586,37 @@ export class DB {
     while (this.imms.length > 0 && !this.closed && this.bgError === null) {
       const job = this.flushJob ?? this.startFlushJob();
       try {
-        // Small steps keep foreground latency low.
-        while (!job.done && !job.runner.step(2000)) {
-          await new Promise<void>((r) => setImmediate(r));
-          if (this.closed) return;
+        if (this.useWorkerFlush() && job.runner === null) {
+          // Built off-thread from the memtable's (complete) WAL file.
+          const params = { ...this.newFlushParams(job.number, job.rangeDels, job.smallestSnapshot), sync: this.o.fsync };
+          let res: CompactionJobResult | null = null;
+          let err: unknown = null;
+          try {
+            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log') });
+          } catch (e) {
+            err = e;
+          }
+          if (job.done || this.closed) {
+            // Superseded by a synchronous flush (which may also have removed the WAL):
+            // whatever the worker produced is a duplicate.
+            this.unlinkQuiet(fileName(this.dir, job.number, 'sst'));
+            this.vs.pendingOutputs.delete(job.number);
+            continue;
+          }
+          if (err !== null) throw err;
+          job.outputs = res!.outputs;
+        } else {
+          const runner = this.jobRunner(job);
+          // Small steps keep foreground latency low.
+          while (!job.done && !runner.step(2000)) {
+            await new Promise<void>((r) => setImmediate(r));
+            if (this.closed) return;
+          }
+          if (job.done) continue; // finished synchronously by a stall meanwhile
+          for (const f of runner.outputs) await this.syncFileAsync(fileName(this.dir, f.number, 'sst'));
+          if (job.done || this.closed) continue;
+          job.outputs = runner.outputs;
         }
-        if (job.done) continue; // finished synchronously by a stall meanwhile
-        for (const f of job.runner.outputs) await this.syncFileAsync(fileName(this.dir, f.number, 'sst'));
-        if (job.done || this.closed) continue;
         this.installFlush(job);
       } catch (e) {
         this.setBgError(e as Error);
@@ -565,11 +625,18 @@ export class DB {
     }
   }
 
+  private unlinkQuiet(p: string): void {
+    try {
+      fs.unlinkSync(p);
+    } catch {}
+  }
+
   private installFlush(job: FlushJob): void {
     assert(this.imms[0] === job.mem, 'flush order');
+    assert(job.outputs !== null);
     job.done = true;
     const edit = new VersionEdit();
-    for (const f of job.runner.outputs) edit.added.push({ level: 0, file: f });
+    for (const f of job.outputs) edit.added.push({ level: 0, file: f });
     edit.addRangeDels = job.mem.rangeTombstones.map((t) => ({ seq: t.seq, start: t.start, end: t.end }));
     const nextLog = this.imms.length > 1 ? this.imms[1].logNumber : this.mem.logNumber;
     edit.logNumber = nextLog;
@@ -583,7 +650,7 @@ export class DB {
     this.vs.pendingOutputs.delete(job.number);
     this.flushJob = null;
     this.st.flushes++;
-    for (const f of job.runner.outputs) this.st.flushBytes += f.size;
+    for (const f of job.outputs) this.st.flushBytes += f.size;
     this.deleteObsoleteFiles();
     this.maybeScheduleCompaction();
     this.notifyWritable();
@@ -609,7 +676,7 @@ export class DB {
   }
 
   private maybeScheduleCompaction(): void {
-    if (this.compacting || this.closed || this.bgError !== null || this.manualCompactions > 0 || this.o.compactionMode === 'off') return;
+    if (this.compacting || this.closed || this.closing || this.bgError !== null || this.manualCompactions > 0 || this.o.compactionMode === 'off') return;
     const c = pickCompaction(this.vs.current, this.o, this.vs.compactPointers);
     if (c === null) return;
     this.compacting = true;
@@ -926,8 +993,10 @@ export class DB {
   /** Waits for running background work, makes the WAL durable, releases resources. */
   async close(): Promise<void> {
     if (this.closed) return;
-    // Let an in-flight compaction finish so its outputs are installed or discarded cleanly.
-    while (this.compacting) await new Promise<void>((r) => this.idleWaiters.push(r));
+    // Let in-flight background work finish so outputs are installed or discarded
+    // cleanly (a worker must not write a file after we are gone).
+    this.closing = true;
+    while (this.compacting || this.flushLoopRunning) await new Promise<void>((r) => this.idleWaiters.push(r));
     this.closed = true;
     if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
     let err: Error | null = null;
@@ -944,7 +1013,7 @@ export class DB {
     for (const w of this.retiredLogs) w.close();
     this.retiredLogs.clear();
     if (this.flushJob !== null) {
-      this.flushJob.runner.abort();
+      this.flushJob.runner?.abort();
       this.vs.pendingOutputs.delete(this.flushJob.number);
     }
     this.vs.close();

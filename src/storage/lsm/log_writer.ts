@@ -61,7 +61,10 @@ export class LogWriter {
       w.buf[h + 4] = n & 0xff;
       w.buf[h + 5] = n >>> 8;
       w.buf[h + 6] = type;
-      w.buf.set(data.subarray(p, p + n), h + HEADER_SIZE);
+      const dst = w.buf;
+      const o = h + HEADER_SIZE;
+      if (n < 512) for (let i = 0; i < n; i++) dst[o + i] = data[p + i];
+      else dst.set(p === 0 && n === data.length ? data : data.subarray(p, p + n), o);
       w.len += HEADER_SIZE + n;
       this.blockOffset += HEADER_SIZE + n;
       p += n;

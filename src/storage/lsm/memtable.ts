@@ -3,24 +3,39 @@
  * (userKey asc, seq desc). Single-threaded (the JS event loop), so no CAS:
  * iterators stay valid across inserts because nodes are never removed.
  */
-import { compareBytes, KIND_PUT, KIND_SEEK } from './dbformat.ts';
+import { KIND_PUT, KIND_SEEK } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 
 const MAX_HEIGHT = 12;
 
+/** Key and value bytes live in a shared arena chunk: no per-entry typed-array objects. */
 class Node {
   readonly next: (Node | null)[];
+  private k: Uint8Array | null = null;
   constructor(
-    readonly key: Uint8Array,
+    readonly buf: Uint8Array,
+    readonly koff: number,
+    readonly klen: number,
+    readonly voff: number,
+    readonly vlen: number,
     readonly seq: number,
     readonly kind: number,
-    readonly value: Uint8Array,
     height: number,
   ) {
     this.next = new Array<Node | null>(height).fill(null);
   }
+  /** User key view (created lazily, cached: iterators ask repeatedly). */
+  get key(): Uint8Array {
+    if (this.k === null) this.k = this.buf.subarray(this.koff, this.koff + this.klen);
+    return this.k;
+  }
+  get value(): Uint8Array {
+    return this.buf.subarray(this.voff, this.voff + this.vlen);
+  }
 }
+
+const ARENA_CHUNK = 1 << 20;
 
 /** Per-entry overhead estimate (node object, next array, views) for size accounting. */
 const NODE_OVERHEAD = 80;
@@ -32,7 +47,9 @@ export interface RangeTombstone {
 }
 
 export class MemTable {
-  private readonly head = new Node(new Uint8Array(0), 0, 0, new Uint8Array(0), MAX_HEIGHT);
+  private readonly head = new Node(new Uint8Array(0), 0, 0, 0, 0, 0, 0, MAX_HEIGHT);
+  private chunk = new Uint8Array(ARENA_CHUNK);
+  private chunkUsed = 0;
   private height = 1;
   private rnd = 0x2545f491;
   /** Approximate memory usage in bytes. */
@@ -61,16 +78,39 @@ export class MemTable {
     return h;
   }
 
-  /** True if (k, s) sorts after node n. */
+  /** True if node n sorts before (k, s, kind). */
   private static after(n: Node, k: Uint8Array, s: number, kind: number): boolean {
-    const c = compareBytes(n.key, k);
-    if (c !== 0) return c < 0;
+    const b = n.buf;
+    const off = n.koff;
+    const nl = n.klen;
+    const m = nl < k.length ? nl : k.length;
+    for (let i = 0; i < m; i++) {
+      const d = b[off + i] - k[i];
+      if (d !== 0) return d < 0;
+    }
+    if (nl !== k.length) return nl < k.length;
     if (n.seq !== s) return n.seq > s;
     return n.kind > kind;
   }
 
+  /** Copies src into the arena; returns [buffer, offset]. */
+  private place(src: Uint8Array, total: number): number {
+    if (this.chunkUsed + total > this.chunk.length) {
+      // Big entries get a private buffer so chunks aren't wasted.
+      this.chunk = new Uint8Array(total > ARENA_CHUNK / 4 ? total : ARENA_CHUNK);
+      this.chunkUsed = 0;
+    }
+    const off = this.chunkUsed;
+    const c = this.chunk;
+    const n = src.length;
+    if (n < 32) for (let i = 0; i < n; i++) c[off + i] = src[i];
+    else c.set(src, off);
+    this.chunkUsed += n;
+    return off;
+  }
+
   add(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
-    const prev = new Array<Node>(MAX_HEIGHT);
+    const prev = this.prevScratch;
     let x = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
@@ -85,7 +125,10 @@ export class MemTable {
       for (let i = this.height; i < h; i++) prev[i] = this.head;
       this.height = h;
     }
-    const node = new Node(key, seq, kind, value, h);
+    const koff = this.place(key, key.length + value.length);
+    const buf = this.chunk;
+    const voff = this.place(value, value.length);
+    const node = new Node(buf, koff, key.length, voff, value.length, seq, kind, h);
     for (let i = 0; i < h; i++) {
       node.next[i] = prev[i].next[i];
       prev[i].next[i] = node;
@@ -95,6 +138,8 @@ export class MemTable {
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
+
+  private readonly prevScratch = new Array<Node>(MAX_HEIGHT);
 
   addRangeTombstone(t: RangeTombstone): void {
     this.rangeTombstones.push(t);
@@ -145,8 +190,11 @@ export class MemTable {
   /** Newest entry for key with seq <= snapshot, or null. */
   get(key: Uint8Array, snapshot: number): { seq: number; kind: number; value: Uint8Array } | null {
     const n = this.findGreaterOrEqual(key, snapshot, KIND_SEEK);
-    if (n !== null && compareBytes(n.key, key) === 0) return n;
-    return null;
+    if (n === null || n.klen !== key.length) return null;
+    const b = n.buf;
+    const off = n.koff;
+    for (let i = 0; i < key.length; i++) if (b[off + i] !== key[i]) return null;
+    return n;
   }
 
   /** @internal */

@@ -53,7 +53,7 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     errorIfExists: o.errorIfExists ?? false,
     syncPolicy: o.syncPolicy ?? 'everysec',
     memtableSize: o.memtableSize ?? 8 * 1024 * 1024,
-    maxImmutableMemtables: o.maxImmutableMemtables ?? 2,
+    maxImmutableMemtables: o.maxImmutableMemtables ?? 4,
     blockSize: o.blockSize ?? 4096,
     blockRestartInterval: o.blockRestartInterval ?? 16,
     bloomBitsPerKey: o.bloomBitsPerKey ?? 10,
