@@ -2,7 +2,7 @@
 
 import type { Db } from "../keyspace/keyspace.ts";
 import type { Client } from "../net/client.ts";
-import { optionIs } from "../net/bytes.ts";
+import { optionIs, strToBytes } from "../net/bytes.ts";
 import { addInt64, parseInt64 } from "../net/format.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../net/long-double.ts";
 import type { KeyMeta } from "../storage/engine.ts";
@@ -21,7 +21,7 @@ export function readString(c: Client, key: Uint8Array): Uint8Array | null {
 }
 
 /** Redis's checkStringLength: a string may not grow beyond proto-max-bulk-len. */
-export function checkStringLength(c: Client, size: number): void {
+function checkStringLength(c: Client, size: number): void {
   if (size > c.server.config.num("proto-max-bulk-len")) fail("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
 }
 
@@ -115,16 +115,14 @@ function setGeneric(c: Client, argv: Uint8Array[], value: Uint8Array, opts: Stri
   const expireAt = expire === null ? 0 : expireAtFromArg(c, expire, flags, cmdName);
   const key = argv[1];
   const db = c.db;
-  let meta: KeyMeta | null;
+  let meta: KeyMeta | null = null;
   if (flags & GET) {
     meta = db.readTyped(key, "string");
     if (meta === null) c.out.nil();
     else c.out.bulk(db.store.getString(meta));
-  } else if (flags & (NX | XX | KEEPTTL)) meta = db.lookupWrite(key);
-  else {
-    setKey(c, db, key, value, expireAt);
-    if (expire !== null) c.server.keyspace.notify("g", "expire", key, db.index);
-    return true;
+  } else if (flags & (NX | XX | KEEPTTL) || db.store.expiresCount() !== 0) {
+    // (Only the lazy expiry of this lookup matters to a plain SET: see setKey.)
+    meta = db.lookupWrite(key);
   }
   if ((flags & NX && meta !== null) || (flags & XX && meta === null)) return false;
   // Past absolute times are stored as such: the key expires on its next access, as in Redis.
@@ -319,10 +317,7 @@ function incrementBy(c: Client, key: Uint8Array, delta: number | bigint): void {
 
 /** Decimal ASCII bytes of an integer. */
 export function encodeInt(n: number | bigint): Uint8Array {
-  const s = n.toString();
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
+  return strToBytes(n.toString());
 }
 
 function decrby(c: Client, argv: Uint8Array[]): void {
@@ -340,9 +335,7 @@ function incrbyfloat(c: Client, argv: Uint8Array[]): void {
   if (cur === null || incr === null) fail(NOT_FLOAT);
   const sum = addLongDouble(cur, incr);
   if (sum === null) fail("ERR increment would produce NaN or Infinity");
-  const text = formatLongDouble(sum);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  const bytes = strToBytes(formatLongDouble(sum));
   // Redis builds the result as plain text (never int-encoded), which OBJECT ENCODING shows.
   if (meta === null) db.store.setString(key, bytes, 0, true);
   else db.store.replaceString(meta, bytes, true);
