@@ -26,12 +26,15 @@ function setFields(c: Client, key: Uint8Array, meta: KeyMeta | null, fieldValues
   return added;
 }
 
-function hset(c: Client, argv: Uint8Array[]): void {
-  if (argv.length % 2 === 1) fail(`ERR wrong number of arguments for '${argIs(argv[0], "hmset") ? "hmset" : "hset"}' command`);
-  const meta = c.db.writeTyped(argv[1], "hash");
-  const added = setFields(c, argv[1], meta, argv.slice(2));
-  if (argIs(argv[0], "hmset")) c.out.ok();
-  else c.out.int(added);
+/** HSET (replies how many fields were new) and HMSET (replies OK). */
+function hset(name: "hset" | "hmset") {
+  return (c: Client, argv: Uint8Array[]): void => {
+    if (argv.length % 2 === 1) fail(`ERR wrong number of arguments for '${name}' command`);
+    const meta = c.db.writeTyped(argv[1], "hash");
+    const added = setFields(c, argv[1], meta, argv.slice(2));
+    if (name === "hmset") c.out.ok();
+    else c.out.int(added);
+  };
 }
 
 function hsetnx(c: Client, argv: Uint8Array[]): void {
@@ -215,8 +218,8 @@ function hscan(c: Client, argv: Uint8Array[]): void {
 }
 
 export const hashCommands: CommandDef[] = [
-  { name: "hset", summary: "Sets fields of a hash, creating it if needed.", run: hset },
-  { name: "hmset", summary: "Sets fields of a hash (deprecated form of HSET replying OK).", run: hset },
+  { name: "hset", summary: "Sets fields of a hash, creating it if needed.", run: hset("hset") },
+  { name: "hmset", summary: "Sets fields of a hash (deprecated form of HSET replying OK).", run: hset("hmset") },
   { name: "hsetnx", summary: "Sets a field of a hash only when it does not exist.", run: hsetnx },
   { name: "hget", summary: "Returns the value of a field of a hash.", run: hget },
   { name: "hmget", summary: "Returns the values of several fields of a hash.", run: hmget },
