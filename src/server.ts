@@ -82,7 +82,7 @@ export class Server {
     readonly config: Config,
     readonly engine: StorageEngine = new MemoryEngine(config.num("databases")),
   ) {
-    this.keyspace = new Keyspace(engine);
+    this.keyspace = new Keyspace(engine, config);
     this.commands.register(ALL_COMMANDS);
     this.observability = new Observability(this);
     this.parserLimits = { maxBulkLen: config.num("proto-max-bulk-len"), maxQueryBuffer: config.num("client-query-buffer-limit") };

@@ -3,6 +3,7 @@
 import type { Client } from "../net/client.ts";
 import { argIs } from "../net/bytes.ts";
 import { createDumpPayload, loadDumpPayload, type RestorableValue, verifyDumpPayload } from "../keyspace/dump.ts";
+import { lfuState } from "../keyspace/lfu.ts";
 import { RdbFormatError } from "../keyspace/rdb.ts";
 import { int64Arg } from "./args.ts";
 import { fail, SYNTAX } from "./errors.ts";
@@ -68,7 +69,10 @@ function restore(c: Client, argv: Uint8Array[]): void {
     return c.out.ok();
   }
   value.create(db.store, key, expireAt);
-  if (opts.idleSeconds !== null) db.store.setIdleTime(db.store.lookup(key)!, opts.idleSeconds);
+  // Like objectSetLRUOrLFU: FREQ counts under an LFU policy, IDLETIME otherwise.
+  const created = db.store.lookup(key)!;
+  if (ks.lfuEnabled && opts.freq !== null) db.store.setLfuState(created, lfuState(opts.freq));
+  if (!ks.lfuEnabled && opts.idleSeconds !== null) db.store.setIdleTime(created, opts.idleSeconds);
   db.modified(key);
   ks.notify("g", "restore", key, db.index);
   c.out.ok();

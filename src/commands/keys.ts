@@ -6,6 +6,7 @@ import type { Client } from "../net/client.ts";
 import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import { globMatch } from "../keyspace/glob.ts";
+import { lfuCounter } from "../keyspace/lfu.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import { int64Arg } from "./args.ts";
 import { databaseCommands, dbArg } from "./databases.ts";
@@ -153,12 +154,6 @@ function randomKey(c: Client): void {
   }
 }
 
-/** The maxmemory policy, when the configuration has one (LFU policies change OBJECT FREQ/IDLETIME). */
-function lfuPolicy(c: Client): boolean {
-  const config = c.server.config;
-  return config.def("maxmemory-policy") !== undefined && config.str("maxmemory-policy").includes("lfu");
-}
-
 const POLICY_NOTE =
   "Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.";
 
@@ -213,8 +208,9 @@ const objectSubcommands: CommandDef[] = [
     run: (c, a) => {
       const meta = objectTarget(c, a[2]);
       if (meta === null) return;
-      // No engine tracks LFU counters; without an LFU policy Redis doesn't either.
-      fail(`ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${POLICY_NOTE}`);
+      const ks = c.server.keyspace;
+      if (!ks.lfuEnabled) fail(`ERR An LFU maxmemory policy is not selected, access frequency not tracked. ${POLICY_NOTE}`);
+      c.out.int(lfuCounter(c.db.store.lfuState(meta), ks.lfuDecayTime));
     },
   },
   {
@@ -223,7 +219,7 @@ const objectSubcommands: CommandDef[] = [
     run: (c, a) => {
       const meta = objectTarget(c, a[2]);
       if (meta === null) return;
-      if (lfuPolicy(c)) fail(`ERR An LFU maxmemory policy is selected, idle time not tracked. ${POLICY_NOTE}`);
+      if (c.server.keyspace.lfuEnabled) fail(`ERR An LFU maxmemory policy is selected, idle time not tracked. ${POLICY_NOTE}`);
       c.out.int(c.db.store.idleTime(meta));
     },
   },

@@ -6,6 +6,8 @@
 import type { DbStore, KeyMeta, StorageEngine } from "../storage/engine.ts";
 import { CommandError, WRONGTYPE } from "../commands/errors.ts";
 import type { KeyType } from "../storage/engine.ts";
+import type { Config } from "../config/config.ts";
+import { lfuAccess } from "./lfu.ts";
 
 /** Called after a key was written or deleted (Redis's signalModifiedKey). */
 export type KeyChangeListener = (db: Db, key: Uint8Array) => void;
@@ -41,7 +43,12 @@ export class Db {
     if (meta === null) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
-      if (touch) this.store.touch(meta);
+      if (touch) {
+        const store = this.store;
+        store.touch(meta);
+        const ks = this.ks;
+        if (ks.lfuEnabled) store.setLfuState(meta, lfuAccess(store.lfuState(meta), ks.lfuLogFactor, ks.lfuDecayTime));
+      }
     }
     return meta;
   }
@@ -115,9 +122,26 @@ export class Keyspace {
   frozenNow = 0;
   /** DEBUG SET-ACTIVE-EXPIRE. */
   activeExpireEnabled = true;
+  /** Reads bump keys' LFU counters (an LFU maxmemory-policy is selected), with these parameters. */
+  lfuEnabled = false;
+  lfuLogFactor = 10;
+  lfuDecayTime = 1;
 
-  constructor(readonly engine: StorageEngine) {
+  constructor(
+    readonly engine: StorageEngine,
+    config?: Config,
+  ) {
     this.dbs = Array.from({ length: engine.dbCount }, (_, i) => new Db(i, this));
+    if (config !== undefined) {
+      this.applyConfig(config);
+      config.onChange(() => this.applyConfig(config));
+    }
+  }
+
+  private applyConfig(config: Config): void {
+    this.lfuEnabled = config.str("maxmemory-policy").includes("lfu");
+    this.lfuLogFactor = config.num("lfu-log-factor");
+    this.lfuDecayTime = config.num("lfu-decay-time");
   }
 
   now(): number {

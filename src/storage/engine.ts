@@ -66,6 +66,12 @@ export interface DbStore {
   touch(meta: KeyMeta): void;
   /** Backdates the last access so idleTime reads `seconds` (RESTORE IDLETIME). */
   setIdleTime(meta: KeyMeta, seconds: number): void;
+  /**
+   * The key's LFU state, opaque to the engine (see keyspace/lfu.ts): new keys
+   * start at lfuState(LFU_INIT_VAL); the keyspace updates it on reads.
+   */
+  lfuState(meta: KeyMeta): number;
+  setLfuState(meta: KeyMeta, state: number): void;
 
   // --- strings ---
   /**

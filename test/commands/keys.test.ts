@@ -105,6 +105,11 @@ const SCENARIOS: Record<string, (string | number)[][]> = {
     ["restore", "new", "0", "garbage", "idletime", "1", "freq", "1"], ["restore", "new", "0", "garbage", "freq", "1", "idletime", "1"],
     ["restore", "new", "0", "garbage", "idletime"], ["restore", "new", "0", "garbage", "freq", "x"],
   ],
+  "OBJECT FREQ and IDLETIME under an LFU policy": [
+    ["config", "set", "maxmemory-policy", "allkeys-lfu"], ["set", "k", "v"], ["object", "freq", "k"], ["get", "k"],
+    ["object", "freq", "k"], ["exists", "k"], ["type", "k"], ["object", "freq", "k"], ["object", "idletime", "k"],
+    ["config", "set", "maxmemory-policy", "allkeys-lru"], ["object", "freq", "k"], ["config", "set", "maxmemory-policy", "noeviction"],
+  ],
   "WAIT": [["wait", "0", "0"], ["wait", "x", "0"], ["wait", "0", "-1"], ["wait", "0", "x"], ["wait", "-1", "100"]],
 };
 
@@ -270,6 +275,19 @@ for (const engine of ENGINES) {
       expect(await a.object("IDLETIME", "idle")).toBeGreaterThanOrEqual(1000);
       expect(await a.get("idle")).toBe("v");
       expect(await a.object("IDLETIME", "idle")).toBe(0);
+    });
+
+    test("RESTORE FREQ sets the LFU counter under an LFU policy, IDLETIME the idle time otherwise", async () => {
+      await a.set("lfu-src", "v");
+      const payload = (await a.dumpBuffer("lfu-src"))!;
+      await a.config("SET", "maxmemory-policy", "volatile-lfu");
+      expect(await a.call("restore", "lfu", 0, payload, "FREQ", 100)).toBe("OK");
+      expect(await a.object("FREQ", "lfu")).toBe(100);
+      expect(await a.call("restore", "lfu-idle", 0, payload, "IDLETIME", 5000)).toBe("OK");
+      await a.config("SET", "maxmemory-policy", "noeviction");
+      expect(await a.object("IDLETIME", "lfu-idle")).toBeLessThan(5); // IDLETIME is ignored under LFU
+      expect(await a.call("restore", "lru-freq", 0, payload, "FREQ", 100)).toBe("OK");
+      expect(await a.object("IDLETIME", "lru-freq")).toBeLessThan(5);
     });
 
     test("expiry has millisecond precision and TTL rounds like Redis", async () => {

@@ -1,5 +1,6 @@
 // The memory engine: every database is a ScanMap of entries held in JS memory.
 
+import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { MemoryHashOps } from "./hash-ops.ts";
@@ -16,6 +17,8 @@ import { MemoryZSetOps } from "./zset-ops.ts";
 export class MemEntry extends ScanNode implements KeyMeta {
   /** Last access, unix seconds (OBJECT IDLETIME). */
   atime: number;
+  /** LFU access frequency state (OBJECT FREQ), see keyspace/lfu.ts. */
+  lfu = lfuState(LFU_INIT_VAL);
   constructor(
     key: string,
     public type: KeyType,
@@ -178,6 +181,14 @@ export class MemoryDb implements DbStore {
 
   setIdleTime(meta: KeyMeta, seconds: number): void {
     (meta as MemEntry).atime = nowSeconds() - seconds;
+  }
+
+  lfuState(meta: KeyMeta): number {
+    return (meta as MemEntry).lfu;
+  }
+
+  setLfuState(meta: KeyMeta, state: number): void {
+    (meta as MemEntry).lfu = state;
   }
 
   getString(meta: KeyMeta): Uint8Array {
