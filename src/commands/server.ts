@@ -1,5 +1,5 @@
 // Server commands (server.c): INFO TIME LASTSAVE SHUTDOWN MONITOR SLOWLOG.
-// MEMORY and DEBUG live in their own modules and are exported from here.
+// MEMORY, LATENCY and DEBUG live in their own modules and are exported from here.
 
 import type { Client } from "../net/client.ts";
 import { argIs, bytesToStr } from "../net/bytes.ts";
@@ -9,6 +9,7 @@ import { intArg } from "./args.ts";
 import { debugCommands } from "./debug.ts";
 import { fail, SYNTAX } from "./errors.ts";
 import { replyHelp } from "./help.ts";
+import { latencyCommands } from "./latency.ts";
 import { memoryCommands } from "./memory.ts";
 import { subcommandSyntaxError } from "./subcommand-error.ts";
 import type { CommandDef } from "./table.ts";
@@ -122,5 +123,6 @@ export const serverCommands: CommandDef[] = [
     ],
   },
   ...memoryCommands,
+  ...latencyCommands,
   ...debugCommands,
 ];

@@ -255,6 +255,18 @@ setStandardInfoFields("errorstats", (s) =>
     .map(([code, count]): [string, string] => [`errorstat_${code}`, `count=${count}`]),
 );
 
+/** latency_percentiles_usec_<name>, at the latency-tracking-info-percentiles (trimDoubleString'd labels). */
+setStandardInfoFields("latencystats", (s) => {
+  const spec = s.config.def("latency-tracking-info-percentiles") ? s.config.str("latency-tracking-info-percentiles") : "50 99 99.9";
+  const percentiles = spec.split(" ").filter((p) => p !== "").map(Number);
+  const fields: InfoFields = [];
+  for (const [cmd, h] of s.observability.latency.histograms) {
+    const values = percentiles.map((p) => `p${p}=${(h.valueAtPercentile(p) / 1000).toFixed(3)}`);
+    fields.push([`latency_percentiles_usec_${cmd.name}`, values.join(",")]);
+  }
+  return fields;
+});
+
 setStandardInfoFields("cluster", () => [["cluster_enabled", 0]]);
 
 /** Keys sampled per db for avg_ttl (Redis estimates it in the active expire cycle). */

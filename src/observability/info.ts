@@ -40,7 +40,7 @@ for (const [name, title, inDefault] of [
   ["server", "Server", true], ["clients", "Clients", true], ["memory", "Memory", true],
   ["persistence", "Persistence", true], ["stats", "Stats", true], ["replication", "Replication", true],
   ["cpu", "CPU", true], ["modules", "Modules", true], ["commandstats", "Commandstats", false],
-  ["errorstats", "Errorstats", true], ["cluster", "Cluster", true], ["keyspace", "Keyspace", true],
+  ["errorstats", "Errorstats", true], ["latencystats", "Latencystats", false], ["cluster", "Cluster", true], ["keyspace", "Keyspace", true],
 ] as const) {
   declare(name, title, inDefault);
 }

@@ -7,6 +7,7 @@ import { CMD } from "../commands/table.ts";
 import type { Server } from "../server.ts";
 import "./info-sections.ts";
 import { usedMemory } from "./info-sections.ts";
+import { LatencyMonitor } from "./latency.ts";
 import { MonitorFeed } from "./monitor.ts";
 import { SlowLog } from "./slowlog.ts";
 import { RateSampler, SAMPLE_PERIOD_MS } from "./stats.ts";
@@ -14,6 +15,7 @@ import { RateSampler, SAMPLE_PERIOD_MS } from "./stats.ts";
 export class Observability {
   readonly slowlog: SlowLog;
   readonly monitors: MonitorFeed;
+  readonly latency: LatencyMonitor;
   readonly opsPerSec = new RateSampler();
   readonly inputBytesPerSec = new RateSampler();
   readonly outputBytesPerSec = new RateSampler();
@@ -37,9 +39,11 @@ export class Observability {
   constructor(server: Server) {
     this.slowlog = new SlowLog(server.config);
     this.monitors = new MonitorFeed(server);
+    this.latency = new LatencyMonitor(server.config);
     server.observe((c, cmd, argv, micros) => {
       if (!cmd.has(CMD.SKIP_SLOWLOG)) this.slowlog.record(c, argv, micros);
       this.monitors.feed(c, cmd, argv);
+      this.latency.recordCommand(cmd, micros);
     });
     server.onCron((now) => {
       if (now - this.lastSample < SAMPLE_PERIOD_MS) return;
