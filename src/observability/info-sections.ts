@@ -44,7 +44,7 @@ setStandardInfoFields("server", (s) => {
     ["configured_hz", s.config.num("hz")],
     ["lru_clock", unixSeconds(now) & 0xffffff],
     ["executable", process.argv[1] ?? process.execPath],
-    ["config_file", ""],
+    ["config_file", s.config.file ?? ""],
     ["io_threads_active", 0],
     ["aikv_version", VERSION],
     ["aikv_engine", s.engine.name],

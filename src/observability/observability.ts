@@ -45,6 +45,11 @@ export class Observability {
       this.monitors.feed(c, cmd, argv);
       this.latency.recordCommand(cmd, micros);
     });
+    // CONFIG RESETSTAT: Redis clears the latency histograms and the instantaneous metrics, not the slow log.
+    server.onResetStats(() => {
+      this.latency.resetHistograms();
+      for (const sampler of [this.opsPerSec, this.inputBytesPerSec, this.outputBytesPerSec]) sampler.reset();
+    });
     server.onCron((now) => {
       if (now - this.lastSample < SAMPLE_PERIOD_MS) return;
       this.lastSample = now;

@@ -54,6 +54,12 @@ export class RateSampler {
     this.lastValue = value;
   }
 
+  reset(): void {
+    this.samples.fill(0);
+    this.next = 0;
+    this.lastTime = 0;
+  }
+
   /** Mean rate per second over the samples. */
   get perSecond(): number {
     let sum = 0;

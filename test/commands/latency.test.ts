@@ -89,3 +89,20 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+test("CONFIG RESETSTAT clears command stats and latency histograms, not the slow log", async () => {
+  const srv = await startAikv(["--slowlog-log-slower-than", "0"]);
+  try {
+    const r = srv.client();
+    await r.set("k", "v");
+    expect(await r.info("latencystats")).toContain("latency_percentiles_usec_set:");
+    expect(await r.call("config", "resetstat")).toBe("OK");
+    const info = await r.info("everything");
+    expect(info).not.toContain("cmdstat_set:");
+    expect(info).not.toContain("latency_percentiles_usec_set:");
+    expect(await r.call("latency", "histogram", "set")).toEqual([]);
+    expect(Number(await r.call("slowlog", "len"))).toBeGreaterThan(0);
+  } finally {
+    await srv.stop();
+  }
+});
