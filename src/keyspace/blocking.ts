@@ -40,6 +40,7 @@ import type { KeyType } from "../storage/engine.ts";
 import { CommandError, fail } from "../commands/errors.ts";
 import { addClientInfo } from "../observability/client-info.ts";
 import { addInfoFields } from "../observability/info.ts";
+import { DeadlineHeap } from "./deadline-heap.ts";
 import type { Db } from "./keyspace.ts";
 
 export interface BlockRequest {
@@ -101,6 +102,8 @@ export class BlockedClients {
   /** Keys written since the last serving round, by key id. */
   private ready = new Map<string, { db: Db; key: Uint8Array }>();
   private readonly denyBlocking: ((c: Client) => boolean)[] = [];
+  /** Waiters with a timeout by deadline; entries of waiters already gone are skipped when they surface. */
+  private readonly deadlines = new DeadlineHeap<Waiter>();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private timerAt = 0;
 
@@ -171,7 +174,10 @@ export class BlockedClients {
     }
     c.blocked = true;
     c.ext.set(EXT_SLOT, w);
-    if (w.deadline !== 0) this.armTimer(w.deadline);
+    if (w.deadline !== 0) {
+      this.deadlines.push(w.deadline, w);
+      this.armTimer(w.deadline);
+    }
   }
 
   /** Marks key ready if someone waits for it (e.g. after RENAME/MOVE wrote it without Db.modified). */
@@ -243,12 +249,15 @@ export class BlockedClients {
 
   /** Times out every waiter whose deadline has passed. */
   private expire(now: number): void {
-    for (const w of this.waiters.values()) {
-      if (w.deadline !== 0 && w.deadline <= now) {
-        this.server.deliver(w.client, (out) => out.nilArray());
-        this.finish(w);
-      }
+    const heap = this.deadlines;
+    while (heap.size > 0 && heap.peekDeadline() <= now) {
+      const w = heap.pop()!;
+      if (this.waiters.get(w.client) !== w) continue; // served, unblocked or gone already
+      this.server.deliver(w.client, (out) => out.nilArray());
+      this.finish(w);
     }
+    // Stale entries of waiters served long before their deadline: compact now and then.
+    if (heap.size > 64 && heap.size > 2 * this.waiters.size) heap.retain((w) => this.waiters.get(w.client) === w);
   }
 
   /** Keeps one timer at the earliest deadline, so timeouts fire with ms precision between cron ticks. */
@@ -261,10 +270,8 @@ export class BlockedClients {
 
   private onTimer(): void {
     this.timer = null;
-    const now = Date.now();
-    this.expire(now);
-    let next = 0;
-    for (const w of this.waiters.values()) if (w.deadline !== 0 && (next === 0 || w.deadline < next)) next = w.deadline;
+    this.expire(Date.now());
+    const next = this.deadlines.peekDeadline();
     if (next !== 0) this.armTimer(next);
   }
 

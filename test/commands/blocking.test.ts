@@ -107,6 +107,13 @@ for (const engine of ENGINES) {
       await expect(r.blmpop(-1, 1, "nothing", "LEFT")).rejects.toThrow("ERR timeout is negative");
     });
 
+    test("waiters with different timeouts expire in deadline order", async () => {
+      const order: number[] = [];
+      const timeouts = [0.5, 0.1, 0.3, 0.2, 0.4];
+      await Promise.all(timeouts.map((t, i) => srv.client().blpop(`to${i}`, t).then((v) => (expect(v).toBeNull(), order.push(t)))));
+      expect(order).toEqual([...timeouts].sort());
+    });
+
     test("timeout replies are a null array (RESP2) / null (RESP3)", async () => {
       const conn = await rawConnect(srv.port);
       conn.send("BLMOVE none x LEFT RIGHT 0.01\r\n");
