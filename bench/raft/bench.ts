@@ -6,6 +6,7 @@
 import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
+import { readFileSync } from "node:fs";
 import { ProcCluster } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
 
@@ -27,6 +28,27 @@ const w = await warm.request({ op: "put", key: "warm", value: "up" }, 20000);
 if (w.kind !== "ok") throw new Error("cluster did not come up");
 
 console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
+
+// CPU seconds used so far by the node processes (from /proc) and by this
+// client process. CPU per write is a machine-load-independent cost measure:
+// on a dedicated 2-core box, max writes/s ~= 2 / (cpu seconds per write).
+function cpuSeconds(): { nodes: number; nodesSys: number; client: number } {
+  let nodes = 0;
+  let sysOnly = 0;
+  for (const n of cluster.nodes) {
+    if (!n.proc) continue;
+    try {
+      const f = readFileSync(`/proc/${n.proc.pid}/stat`, "utf8");
+      const parts = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      nodes += (Number(parts[11]) + Number(parts[12])) / 100; // utime + stime, USER_HZ=100
+      sysOnly += Number(parts[12]) / 100;
+    } catch {
+      /* not linux */
+    }
+  }
+  const u = process.cpuUsage();
+  return { nodes, nodesSys: sysOnly, client: (u.user + u.system) / 1e6 };
+}
 
 async function throughput(inflight: number): Promise<void> {
   // One connection per 16 in-flight requests, so the client isn't the
@@ -54,11 +76,16 @@ async function throughput(inflight: number): Promise<void> {
     }
   };
   const t0 = performance.now();
+  const c0 = cpuSeconds();
   await Promise.all(Array.from({ length: inflight }, (_, i) => worker(i)));
   const el = (performance.now() - t0) / 1000;
+  const c1 = cpuSeconds();
+  const cpuNodes = ((c1.nodes - c0.nodes) / Math.max(done, 1)) * 1e6;
+  const cpuClient = ((c1.client - c0.client) / Math.max(done, 1)) * 1e6;
+  const cpuSys = ((c1.nodesSys - c0.nodesSys) / Math.max(done, 1)) * 1e6;
   const us = (p: number) => (hist.getValueAtPercentile(p) / 1000).toFixed(2);
   console.log(
-    `inflight=${String(inflight).padStart(3)}  writes/s=${(done / el).toFixed(0).padStart(7)}  p50=${us(50)}ms  p99=${us(99)}ms  p99.9=${us(99.9)}ms  max=${(hist.maxValue / 1000).toFixed(1)}ms  failed=${failed}`,
+    `inflight=${String(inflight).padStart(3)}  writes/s=${(done / el).toFixed(0).padStart(7)}  p50=${us(50)}ms  p99=${us(99)}ms  p99.9=${us(99.9)}ms  max=${(hist.maxValue / 1000).toFixed(1)}ms  failed=${failed}  cpu/write: nodes=${cpuNodes.toFixed(0)}us (kernel ${cpuSys.toFixed(0)}us) client=${cpuClient.toFixed(0)}us`,
   );
   for (const c of clients) c.close();
 }

@@ -62,6 +62,8 @@ export class RaftNode {
   private lastSnap = 0;
   private stopped = false;
   readonly o: RaftNodeOptions;
+  // Counters for diagnostics/benchmarks.
+  readonly stats = { readies: 0, entries: 0, syncs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0 };
 
   constructor(o: RaftNodeOptions) {
     this.o = o;
@@ -177,6 +179,8 @@ export class RaftNode {
     if (this.proposals.length > 0) {
       const ps = this.proposals;
       this.proposals = [];
+      this.stats.proposeBatches++;
+      this.stats.proposals += ps.length;
       this.raw.proposeMany(ps);
     }
     if (this.readWaiters.length > 0) {
@@ -201,6 +205,11 @@ export class RaftNode {
 
   private handleReady(rd: Ready): void {
     const { storage, sm } = this.o;
+    this.stats.readies++;
+    this.stats.entries += rd.entries.length;
+    this.stats.messages += rd.messages.length;
+    this.stats.applied += rd.committedEntries.length;
+    if (rd.mustSync) this.stats.syncs++;
     if (rd.softState) this.o.onLeaderChange?.(rd.softState.lead, this.raw.raft.term);
     if (rd.snapshot) {
       storage.applySnapshot(rd.snapshot);

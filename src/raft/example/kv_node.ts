@@ -16,6 +16,7 @@ const { values } = parseArgs({
     "client-port": { type: "string", default: "0" },
     "tick-ms": { type: "string", default: "20" },
     "no-fsync": { type: "boolean", default: false },
+    stats: { type: "boolean", default: false },
   },
 });
 
@@ -49,6 +50,11 @@ const svc = new KvService({
 });
 const ports = svc.start();
 log({ event: "ready", id, ...ports });
+
+if (values.stats) {
+  // Periodic diagnostics on stdout (batch sizes etc.).
+  setInterval(() => log({ event: "stats", id, leader: svc.node.isLeader(), ...svc.node.stats }), 2000);
+}
 
 const shutdown = () => {
   svc.stop();

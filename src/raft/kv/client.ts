@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { CorkedWriter } from "../transport/corked.ts";
 import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
 import type { KvRequest, KvResponse } from "./service.ts";
 
@@ -11,6 +12,7 @@ export type Outcome = { kind: "ok"; resp: KvResponse } | { kind: "unknown" } | {
 
 interface Conn {
   sock: Socket<undefined> | null;
+  out: CorkedWriter | null;
   connecting: Promise<Socket<undefined> | null> | null;
   dec: FrameDecoder;
 }
@@ -27,7 +29,7 @@ export class KvClient {
 
   private conn(node: number): Promise<Socket<undefined> | null> {
     let c = this.conns.get(node);
-    if (!c) this.conns.set(node, (c = { sock: null, connecting: null, dec: new FrameDecoder() }));
+    if (!c) this.conns.set(node, (c = { sock: null, out: null, connecting: null, dec: new FrameDecoder() }));
     if (c.sock) return Promise.resolve(c.sock);
     if (c.connecting) return c.connecting;
     const a = this.addrs.get(node)!;
@@ -48,8 +50,12 @@ export class KvClient {
             w.resolve(r);
           });
         },
+        drain() {
+          cc.out?.drain();
+        },
         close() {
           cc.sock = null;
+          cc.out = null;
           // In-flight requests on this connection have unknown outcome.
           for (const [id, w] of self.waiting) {
             if (w.node === node) {
@@ -66,6 +72,7 @@ export class KvClient {
       .then((s) => {
         s.setNoDelay?.(true);
         cc.sock = s;
+        cc.out = new CorkedWriter(s);
         cc.connecting = null;
         return s;
       })
@@ -79,6 +86,7 @@ export class KvClient {
   private async once(node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null | "refused"> {
     const s = await this.conn(node);
     if (!s) return "refused";
+    const out = this.conns.get(node)!.out!;
     const id = this.nextId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -86,12 +94,7 @@ export class KvClient {
         resolve(null);
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, node, timer });
-      const n = s.write(encodeFrame({ ...req, id }));
-      if (n < 0) {
-        this.waiting.delete(id);
-        clearTimeout(timer);
-        resolve("refused");
-      }
+      out.write(encodeFrame({ ...req, id }));
     });
   }
 

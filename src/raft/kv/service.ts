@@ -1,4 +1,5 @@
-import type { Socket, TCPSocketListener } from "bun";
+import type { TCPSocketListener } from "bun";
+import { CorkedWriter } from "../transport/corked.ts";
 import { NotLeaderError, RaftNode, TimeoutError, type StateMachine } from "../node.ts";
 import type { WritableStorage } from "../storage/storage.ts";
 import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
@@ -54,11 +55,16 @@ export interface KvServiceOptions {
   log?: (ev: Record<string, unknown>) => void;
 }
 
+interface ConnState {
+  dec: FrameDecoder;
+  out: CorkedWriter;
+}
+
 export class KvService {
   readonly node: RaftNode;
   readonly transport: TcpTransport;
   private sm = new KvSm();
-  private server: TCPSocketListener<{ dec: FrameDecoder }> | null = null;
+  private server: TCPSocketListener<ConnState> | null = null;
   private seq = 0;
 
   constructor(private o: KvServiceOptions) {
@@ -88,16 +94,19 @@ export class KvService {
   start(): { raftPort: number; clientPort: number } {
     const raftPort = this.transport.listen();
     const self = this;
-    this.server = Bun.listen<{ dec: FrameDecoder }>({
+    this.server = Bun.listen<ConnState>({
       hostname: "127.0.0.1",
       port: this.o.clientPort,
       socket: {
         open(s) {
-          s.data = { dec: new FrameDecoder() };
+          s.data = { dec: new FrameDecoder(), out: new CorkedWriter(s) };
           s.setNoDelay?.(true);
         },
         data(s, chunk) {
-          s.data.dec.push(chunk, (p) => void self.handle(s, decodePayload(p) as KvRequest));
+          s.data.dec.push(chunk, (p) => void self.handle(s.data.out, decodePayload(p) as KvRequest));
+        },
+        drain(s) {
+          s.data.out.drain();
         },
       },
     });
@@ -105,7 +114,7 @@ export class KvService {
     return { raftPort, clientPort: this.server.port };
   }
 
-  private async handle(s: Socket<{ dec: FrameDecoder }>, req: KvRequest): Promise<void> {
+  private async handle(out: CorkedWriter, req: KvRequest): Promise<void> {
     let resp: KvResponse;
     try {
       if (req.op === "get") {
@@ -125,7 +134,7 @@ export class KvService {
       else if (e instanceof TimeoutError) resp = { id: req.id, ok: false, value: null, err: "timeout" };
       else resp = { id: req.id, ok: false, value: null, err: "error" };
     }
-    s.write(encodeFrame(resp));
+    out.write(encodeFrame(resp));
   }
 
   stop(): void {
