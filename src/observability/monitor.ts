@@ -9,6 +9,8 @@ import type { Server } from "../server.ts";
 
 export class MonitorFeed {
   private readonly monitors = new Set<Client>();
+  /** Lines for a monitor's own commands nested in its EXEC or script, sent after that reply. */
+  private readonly deferred = new Map<Client, string[]>();
 
   constructor(private readonly server: Server) {
     server.onClientCleanup((c) => this.remove(c));
@@ -31,23 +33,39 @@ export class MonitorFeed {
 
   remove(c: Client): void {
     if (this.monitors.delete(c)) c.monitor = false;
-  }
-
-  get count(): number {
-    return this.monitors.size;
+    this.deferred.delete(c);
   }
 
   /** Sends the command to every monitor, unless it is too sensitive to show (admin, skip_monitor). */
   feed(c: Client, cmd: Command, argv: Uint8Array[]): void {
-    if (this.monitors.size === 0 || cmd.has(CMD.SKIP_MONITOR | CMD.ADMIN)) return;
+    if (this.monitors.size === 0) return;
+    const topLevel = this.server.executing === null;
+    if (topLevel) this.flushDeferred(c);
+    if (cmd.has(CMD.SKIP_MONITOR | CMD.ADMIN)) return;
     // Socketless clients are the scripting engine's, which Redis shows as "lua".
     const line = formatMonitorLine(nowMicros(), c.db.index, c.socket ? c.addr : "lua", argv);
     for (const m of this.monitors) {
-      if (m.closed) continue;
-      // The monitor's own command: append after its reply, as Redis does.
-      if (m === this.server.executing || m === c) m.out.simple(line);
-      else this.server.deliver(m, (out) => out.simple(line));
+      // CLIENT REPLY OFF silences the feed too, as in Redis.
+      if (m.closed || m.replyMode === "off") continue;
+      if (m !== c && m !== this.server.executing) {
+        this.server.deliver(m, (out) => out.simple(line));
+      } else if (topLevel) {
+        // The monitor's own command: after its reply, as Redis does.
+        m.out.simple(line);
+      } else {
+        // Nested in the monitor's EXEC or script, whose reply is still being written.
+        const lines = this.deferred.get(m);
+        if (lines) lines.push(line);
+        else this.deferred.set(m, [line]);
+      }
     }
+  }
+
+  private flushDeferred(c: Client): void {
+    const lines = this.deferred.get(c);
+    if (lines === undefined) return;
+    this.deferred.delete(c);
+    if (c.replyMode !== "off") for (const line of lines) c.out.simple(line);
   }
 }
 

@@ -209,6 +209,10 @@ for (const engine of ENGINES) {
       expect(Math.abs(stamp - Date.now() / 1000)).toBeLessThan(5);
       conn.send("GET k\r\nPING\r\n");
       expect(await conn.read(100)).toMatch(/^-ERR Replica can't interact with the keyspace\r\n\+PONG\r\n\+\d+\.\d+ \[0 127\.0\.0\.1:\d+\] "PING"\r\n$/);
+      // The monitor's own MULTI/EXEC: nested lines follow the EXEC reply, as in Redis.
+      conn.send("MULTI\r\nPING\r\nEXEC\r\n");
+      const own = (await conn.read(150)).replace(/\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] /g, "+");
+      expect(own).toBe('+OK\r\n+"MULTI"\r\n+QUEUED\r\n*1\r\n+PONG\r\n+"PING"\r\n+"EXEC"\r\n');
       conn.send("RESET\r\n");
       expect(await conn.read(100)).toBe("+RESET\r\n");
       await srv.client().ping();
