@@ -289,7 +289,8 @@ const KEYS_BY_ARGS: Record<string, (argv: Uint8Array[], specs: KeySpecFacts[]) =
       if (skip[arg] !== undefined) i += skip[arg];
       else if (arg === "store" && i + 1 < argv.length) store = ++i;
     }
-    if (store > 0) keys.push({ pos: store, flags: specs[2].flags }); // spec 1 is BY/GET patterns
+    // sortGetKeys hard-codes the destination's flags (the key specs index it ambiguously).
+    if (store > 0) keys.push({ pos: store, flags: ["OW", "UPDATE"] });
     return keys;
   },
 };
