@@ -132,15 +132,6 @@ export class BlockedClients {
     return n;
   }
 
-  /** Number of distinct keys clients are blocked on. */
-  get blockingKeyCount(): number {
-    return this.byKey.size;
-  }
-
-  isBlocked(c: Client): boolean {
-    return this.waiters.has(c);
-  }
-
   /**
    * Makes commands of clients for which `deny(c)` holds behave as
    * non-blocking: MULTI/EXEC and scripts register themselves here.
@@ -178,11 +169,6 @@ export class BlockedClients {
       this.deadlines.push(w.deadline, w);
       this.armTimer(w.deadline);
     }
-  }
-
-  /** Marks key ready if someone waits for it (e.g. after RENAME/MOVE wrote it without Db.modified). */
-  signalReady(db: Db, key: Uint8Array): void {
-    this.keyChanged(db, key);
   }
 
   /** CLIENT UNBLOCK: ends c's wait with the timeout reply or an -UNBLOCKED error. */
