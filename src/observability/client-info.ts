@@ -16,6 +16,18 @@ export function addClientInfo(fn: ClientInfoContributor): void {
   contributors.push(fn);
 }
 
+/** Redis's order of CLIENT LIST flag letters. */
+const FLAG_ORDER = "OSMPxbtRBdcuAUreT";
+
+/** Adds a flag letter to the fields at the position Redis prints it. */
+export function addClientFlag(fields: ClientInfoFields, letter: string): void {
+  const flags = String(fields.get("flags"));
+  const rank = FLAG_ORDER.indexOf(letter);
+  let at = 0;
+  while (at < flags.length && FLAG_ORDER.indexOf(flags[at]) < rank) at++;
+  fields.set("flags", flags.slice(0, at) + letter + flags.slice(at));
+}
+
 /** The client's fields in Redis's order, after contributors adjusted them. */
 export function clientInfoFields(c: Client): ClientInfoFields {
   const now = Date.now();
@@ -34,7 +46,7 @@ export function clientInfoFields(c: Client): ClientInfoFields {
     ["psub", 0],
     ["ssub", 0],
     ["multi", -1],
-    ["qbuf", 0],
+    ["qbuf", c.parser.buffered],
     ["qbuf-free", 0],
     ["argv-mem", 0],
     ["multi-mem", 0],
