@@ -84,15 +84,20 @@ export class Quicklist<T> {
   pushHead(v: T): void {
     const h = this.head;
     if (h !== null && h.roomAtHead()) h.items[--h.lo] = v;
-    else this.linkBefore(h, new Chunk([v], true));
+    else this.linkBefore(h, new Chunk([v], true, this.newChunkCapacity()));
     this.count++;
   }
 
   pushTail(v: T): void {
     const t = this.tail;
     if (t !== null && t.roomAtTail()) t.items[t.hi++] = v;
-    else this.linkAfter(t, new Chunk([v]));
+    else this.linkAfter(t, new Chunk([v], false, this.newChunkCapacity()));
     this.count++;
+  }
+
+  /** A list's first chunk starts small; a new end chunk next to a full one is likely to fill up, so it starts full-size. */
+  private newChunkCapacity(): number {
+    return this.count === 0 ? CHUNK_MIN_CAPACITY : CHUNK_MAX;
   }
 
   popHead(): T | undefined {
