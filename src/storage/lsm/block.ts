@@ -1,6 +1,6 @@
 /** Reads blocks written by BlockBuilder. Entries' keys are internal keys. */
 import { getFixed32, getVarint, varintOut } from './coding.ts';
-import { trailerHi, trailerLo } from './dbformat.ts';
+import { lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError } from './assert.ts';
 
 export class Block {
@@ -82,11 +82,13 @@ export class BlockIterator {
     const vlen = varintOut.value;
     const p = varintOut.offset;
     if (shared > prev.length || p + unshared + vlen > limit || shared + unshared < 8) this.corrupt('bad entry');
-    const key = new Uint8Array(shared + unshared);
-    if (shared > 0) key.set(prev.subarray(0, shared));
-    key.set(d.subarray(p, p + unshared), shared);
+    // Views made from a fresh ArrayBuffer avoid JSC materializing one per key.
+    const ab = new ArrayBuffer(shared + unshared);
+    const key = new Uint8Array(ab);
+    for (let i = 0; i < shared; i++) key[i] = prev[i];
+    for (let i = 0; i < unshared; i++) key[shared + i] = d[p + i];
     this.ikey = key;
-    this.uk = key.subarray(0, key.length - 8);
+    this.uk = new Uint8Array(ab, 0, shared + unshared - 8);
     this.vStart = p + unshared;
     this.vEnd = this.vStart + vlen;
     this.cur = off;
@@ -94,7 +96,7 @@ export class BlockIterator {
   }
 
   value(): Uint8Array {
-    return this.data.subarray(this.vStart, this.vEnd);
+    return view(this.data, this.vStart, this.vEnd);
   }
 
   seekToFirst(): void {
@@ -182,16 +184,12 @@ export class BlockIterator {
 /** Scratch buffer for blockGet's key reconstruction (single-threaded, reused). */
 let scratch = new Uint8Array(256);
 
-export interface BlockGetResult {
-  ikey: Uint8Array;
-  value: Uint8Array;
-}
-
 /**
- * Point lookup without iterator allocation: first entry >= target; returns it
- * only if its user key equals uk. Keys are rebuilt into a shared scratch buffer.
+ * Point lookup without allocation: finds the first entry >= target; if its
+ * user key equals uk, fills lookupOut and returns true. Keys are rebuilt in a
+ * shared scratch buffer.
  */
-export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): { seq: number; kind: number; value: Uint8Array } | null {
+export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): boolean {
   const d = block.data;
   const limit = block.restartOffset;
   const corrupt = (msg: string): never => {
@@ -233,13 +231,18 @@ export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): 
     const vStart = p + unshared;
     if (compareIkeyWithParts(scratch, 0, klen, uk, hi, lo) >= 0) {
       const ulen = klen - 8;
-      if (ulen !== uk.length) return null;
-      for (let i = 0; i < ulen; i++) if (scratch[i] !== uk[i]) return null;
+      if (ulen !== uk.length) return false;
+      for (let i = 0; i < ulen; i++) if (scratch[i] !== uk[i]) return false;
       const tlo = getFixed32(scratch, ulen);
       const thi = getFixed32(scratch, ulen + 4);
-      return { seq: thi * 16777216 + (tlo >>> 8), kind: tlo & 0xff, value: d.subarray(vStart, vStart + vlen) };
+      lookupOut.seq = thi * 16777216 + (tlo >>> 8);
+      lookupOut.kind = tlo & 0xff;
+      lookupOut.buf = d;
+      lookupOut.voff = vStart;
+      lookupOut.vlen = vlen;
+      return true;
     }
     off = vStart + vlen;
   }
-  return null;
+  return false;
 }

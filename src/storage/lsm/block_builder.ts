@@ -44,7 +44,8 @@ export class BlockBuilder {
     w.bytes(key, shared, klen);
     w.bytes(value);
     if (this.lastKey.length < klen) this.lastKey = new Uint8Array(klen * 2);
-    this.lastKey.set(key.subarray(shared, klen), shared);
+    const lk = this.lastKey;
+    for (let i = shared; i < klen; i++) lk[i] = key[i];
     this.lastKeyLen = klen;
     this.counter++;
     this.entries++;

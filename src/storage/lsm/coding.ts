@@ -94,7 +94,12 @@ export class ByteWriter {
   bytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
+    if (start === 0 && end === b.length) this.buf.set(b, this.len);
+    else if (n < 64) {
+      const d = this.buf;
+      const o = this.len - start;
+      for (let i = start; i < end; i++) d[o + i] = b[i];
+    } else this.buf.set(b.subarray(start, end), this.len);
     this.len += n;
   }
   /** Length-prefixed slice. */

@@ -13,7 +13,7 @@ import { CompactionRunner, type CompactionFilter, type CompactionParams, loadCom
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
 import { runFlushInWorker, runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
-import { compareBytes, fileName, KIND_PUT, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
+import { compareBytes, fileName, KIND_PUT, lookupOut, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { readLogFile, type LogReadResult } from './log_reader.ts';
 import { LogWriter } from './log_writer.ts';
@@ -298,16 +298,15 @@ export class DB {
   get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
     this.checkOpen();
     const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
-    let r = this.mem.get(key, snap);
-    if (r === null) {
-      for (let i = this.imms.length - 1; i >= 0 && r === null; i--) r = this.imms[i].get(key, snap);
-      if (r === null) r = this.vs.current.get(key, snap, this.tc);
-    }
-    if (r === null || r.kind !== KIND_PUT) return undefined;
+    let found = this.mem.lookup(key, snap);
+    for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap);
+    if (!found) found = this.vs.current.lookup(key, snap, this.tc);
+    if (!found || lookupOut.kind !== KIND_PUT) return undefined;
     const rd = this.rangeDels();
-    if (!rd.empty && rd.covers(key, r.seq, snap)) return undefined;
+    const o = lookupOut;
+    if (!rd.empty && rd.covers(key, o.seq, snap)) return undefined;
     // Copy: callers must not be able to mutate memtable or cached block bytes.
-    return r.value.slice();
+    return o.buf.slice(o.voff, o.voff + o.vlen);
   }
 
   has(key: Uint8Array, opts?: ReadOptions): boolean {

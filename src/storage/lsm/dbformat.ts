@@ -17,6 +17,17 @@ export const KIND_SEEK = 0xff;
 /** Sequence numbers must fit the 56-bit trailer and JS's exact integer range. */
 export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER;
 
+/**
+ * A view of buf[start, end). \`new Uint8Array(buffer, ...)\` is about twice as
+ * fast as \`subarray\` on Bun, and views are made on hot paths.
+ */
+export function view(buf: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(buf.buffer, buf.byteOffset + start, end - start);
+}
+
+/** Result slot of point lookups (avoids an object per get). */
+export const lookupOut: { seq: number; kind: number; buf: Uint8Array; voff: number; vlen: number } = { seq: 0, kind: 0, buf: new Uint8Array(0), voff: 0, vlen: 0 };
+
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = a.length < b.length ? a.length : b.length;
   for (let i = 0; i < n; i++) {

@@ -3,7 +3,7 @@
  * (userKey asc, seq desc). Single-threaded (the JS event loop), so no CAS:
  * iterators stay valid across inserts because nodes are never removed.
  */
-import { KIND_PUT, KIND_SEEK } from './dbformat.ts';
+import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 
@@ -27,11 +27,11 @@ class Node {
   }
   /** User key view (created lazily, cached: iterators ask repeatedly). */
   get key(): Uint8Array {
-    if (this.k === null) this.k = this.buf.subarray(this.koff, this.koff + this.klen);
+    if (this.k === null) this.k = new Uint8Array(this.buf.buffer, this.koff, this.klen);
     return this.k;
   }
   get value(): Uint8Array {
-    return this.buf.subarray(this.voff, this.voff + this.vlen);
+    return new Uint8Array(this.buf.buffer, this.voff, this.vlen);
   }
 }
 
@@ -185,6 +185,18 @@ export class MemTable {
       }
     }
     return x === this.head ? null : x;
+  }
+
+  /** Hot-path lookup: fills lookupOut and returns true when found. */
+  lookup(key: Uint8Array, snapshot: number): boolean {
+    const n = this.get(key, snapshot) as Node | null;
+    if (n === null) return false;
+    lookupOut.seq = n.seq;
+    lookupOut.kind = n.kind;
+    lookupOut.buf = n.buf;
+    lookupOut.voff = n.voff;
+    lookupOut.vlen = n.vlen;
+    return true;
   }
 
   /** Newest entry for key with seq <= snapshot, or null. */

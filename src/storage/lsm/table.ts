@@ -8,7 +8,7 @@ import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { crc32cExtend, unmaskCrc } from './crc32c.ts';
 import { Block, blockGet, BlockIterator, compareIkeyWithParts } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
-import { getSeqKind, KIND_SEEK, seqKindOut, trailerHi, trailerLo } from './dbformat.ts';
+import { getSeqKind, KIND_SEEK, lookupOut, seqKindOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
 import type { LruCache } from './cache.ts';
 import type { InternalIterator } from './iterator.ts';
@@ -125,7 +125,7 @@ export class Table {
     const type = buf[h.size];
     const expected = unmaskCrc(getFixed32(buf, h.size + 1));
     if (crc32cExtend(0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
-    const body = buf.subarray(0, h.size);
+    const body = view(buf, 0, h.size);
     if (type === COMPRESSION_NONE) return body;
     if (type === COMPRESSION_ZSTD) {
       try {
@@ -162,9 +162,15 @@ export class Table {
     return bloomMayContain(this.filter, hash);
   }
 
-  /** Newest entry for userKey with seq <= snapshot. */
+  /** Newest entry for userKey with seq <= snapshot (allocates; tests/tools). */
   get(userKey: Uint8Array, snapshot: number, hash?: number): GetResult | null {
-    if (!bloomMayContain(this.filter, hash ?? bloomHash(userKey))) return null;
+    if (!this.lookup(userKey, snapshot, hash ?? bloomHash(userKey))) return null;
+    return { seq: lookupOut.seq, kind: lookupOut.kind, value: view(lookupOut.buf, lookupOut.voff, lookupOut.voff + lookupOut.vlen) };
+  }
+
+  /** Hot-path lookup: fills lookupOut and returns true when found. */
+  lookup(userKey: Uint8Array, snapshot: number, hash: number): boolean {
+    if (!bloomMayContain(this.filter, hash)) return false;
     const hi = trailerHi(snapshot);
     const lo = trailerLo(snapshot, KIND_SEEK);
     // First data block whose last key >= target holds the answer, if any.
@@ -177,7 +183,7 @@ export class Table {
       if (compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0) l = mid + 1;
       else r = mid;
     }
-    if (l === keys.length) return null;
+    if (l === keys.length) return false;
     return blockGet(this.dataBlock(this.idxOff[l], this.idxSize[l]), userKey, hi, lo);
   }
 

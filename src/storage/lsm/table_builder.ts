@@ -8,7 +8,7 @@ import { ByteWriter, putFixed32, putFixed64 } from './coding.ts';
 import { crc32cExtend, maskCrc } from './crc32c.ts';
 import { BlockBuilder } from './block_builder.ts';
 import { bloomHash, buildBloom } from './bloom.ts';
-import { bytesEqual, compareInternal, KIND_DELETE, trailerHi, trailerLo } from './dbformat.ts';
+import { bytesEqual, compareInternalN, KIND_DELETE, trailerHi, trailerLo } from './dbformat.ts';
 import {
   type BlockHandle,
   BLOCK_TRAILER,
@@ -85,12 +85,16 @@ export class TableBuilder {
     s.bytes(userKey);
     s.fixed32(trailerLo(seq, kind));
     s.fixed32(trailerHi(seq));
-    const ikey = s.view();
-    if (this.lastKey !== null) assert(compareInternal(this.lastKey, ikey) < 0, 'table keys out of order');
+    const ikey = s.buf;
+    const klen = s.len;
+    if (this.lastKey !== null) assert(compareInternalN(this.lastKey, this.lastKey.length, ikey, klen) < 0, 'table keys out of order');
     if (this.pendingIndex) this.emitIndexEntry();
-    if (this.props.numEntries === 0) this.props.smallest = ikey.slice();
-    this.lastKey = ikey.slice();
-    this.data.add(ikey, ikey.length, value);
+    const ab = new ArrayBuffer(klen);
+    const copy = new Uint8Array(ab);
+    for (let i = 0; i < klen; i++) copy[i] = ikey[i];
+    if (this.props.numEntries === 0) this.props.smallest = copy;
+    this.lastKey = copy;
+    this.data.add(ikey, klen, value);
     const p = this.props;
     p.numEntries++;
     if (kind === KIND_DELETE) p.numDeletions++;
@@ -105,7 +109,7 @@ export class TableBuilder {
         this.hashes = nh;
       }
       this.hashes[this.nHashes++] = bloomHash(userKey);
-      this.lastUserKey = this.lastKey.subarray(0, userKey.length);
+      this.lastUserKey = new Uint8Array(ab, 0, userKey.length);
     }
     if (this.data.currentSizeEstimate() >= this.opts.blockSize) this.flushDataBlock();
   }

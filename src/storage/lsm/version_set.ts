@@ -10,7 +10,6 @@ import { compareBytes, compareInternal, ikeyUserKey, KIND_SEEK, manifestName } f
 import type { InternalIterator } from './iterator.ts';
 import { LogWriter } from './log_writer.ts';
 import { readLogFile } from './log_reader.ts';
-import type { GetResult } from './table.ts';
 import type { TableCache } from './table_cache.ts';
 import { type FileMeta, type PersistedRangeDel, VersionEdit } from './version_edit.ts';
 import { bloomHash } from './bloom.ts';
@@ -36,8 +35,8 @@ export class Version {
     return n;
   }
 
-  /** Newest entry for key with seq <= snapshot across all levels. */
-  get(key: Uint8Array, snapshot: number, tc: TableCache): GetResult | null {
+  /** Newest entry for key with seq <= snapshot across all levels; fills lookupOut. */
+  lookup(key: Uint8Array, snapshot: number, tc: TableCache): boolean {
     let hash = -1;
     const l0 = this.files[0];
     for (let i = 0; i < l0.length; i++) {
@@ -45,8 +44,7 @@ export class Version {
       if (f.smallestSeq > snapshot) continue;
       if (compareUserToIkey(key, f.smallest) < 0 || compareUserToIkey(key, f.largest) > 0) continue;
       if (hash === -1) hash = bloomHash(key);
-      const r = tc.get(f.number).get(key, snapshot, hash);
-      if (r !== null) return r;
+      if (tc.get(f.number).lookup(key, snapshot, hash)) return true;
     }
     for (let level = 1; level < this.files.length; level++) {
       const fs_ = this.files[level];
@@ -56,10 +54,9 @@ export class Version {
       const f = fs_[i];
       if (compareUserToIkey(key, f.smallest) < 0) continue;
       if (hash === -1) hash = bloomHash(key);
-      const r = tc.get(f.number).get(key, snapshot, hash);
-      if (r !== null) return r;
+      if (tc.get(f.number).lookup(key, snapshot, hash)) return true;
     }
-    return null;
+    return false;
   }
 
   /** Files in `level` whose user-key range intersects [lo, hi] (null = unbounded). */
