@@ -98,6 +98,9 @@ export class RespParser {
 
   private parseMultibulk(): Uint8Array[] | null {
     const buf = this.buf;
+    // Read .buffer once per command: the getter is measurable per argument in JSC.
+    const backing = buf.buffer;
+    const base = buf.byteOffset;
     const start = this.pos;
     const cr = buf.indexOf(CR, start);
     if (cr < 0 || cr + 1 >= buf.length) {
@@ -131,7 +134,7 @@ export class RespParser {
       const dataEnd = dataStart + len;
       if (dataEnd + 2 > buf.length) return this.incomplete(dataEnd + 2 - start, start);
       // A direct view is measurably cheaper than subarray() on this hot path.
-      args[i] = new Uint8Array(buf.buffer, buf.byteOffset + dataStart, len);
+      args[i] = new Uint8Array(backing, base + dataStart, len);
       p = dataEnd + 2; // Redis skips the trailing CRLF without checking it
     }
     this.pos = p;
