@@ -84,7 +84,10 @@ function ttlGeneric(c: Client, key: Uint8Array, inMs: boolean, absolute: boolean
   if (meta === null) return c.out.int(-2);
   if (meta.expireAt === 0) return c.out.int(-1);
   const ttl = absolute ? meta.expireAt : Math.max(0, meta.expireAt - c.server.keyspace.now());
-  c.out.int(inMs ? ttl : Math.floor((ttl + 500) / 1000));
+  const reply = inMs ? ttl : Math.floor((ttl + 500) / 1000);
+  // Expiry times beyond 2^53 ms are held as doubles: the nearest one to
+  // LLONG_MAX is 2^63, which must not leak out as an integer reply.
+  c.out.int(reply >= 2 ** 63 ? LLONG_MAX : reply);
 }
 
 function persist(c: Client, argv: Uint8Array[]): void {

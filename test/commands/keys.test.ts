@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
-import { ENGINES, hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
+import { ENGINES, hasRedisServer, rawConnect, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 
 type Reply = string | number | null | Reply[];
 
@@ -303,6 +303,12 @@ for (const engine of ENGINES) {
       await a.pexpireat("p", at);
       expect(await a.pexpiretime("p")).toBe(at);
       expect(await a.expiretime("p")).toBe(Math.floor((at + 500) / 1000));
+      // Times beyond 2^53 ms lose precision but replies stay valid 64-bit integers.
+      await a.pexpireat("p", "9223372036854775807");
+      const conn = await rawConnect(aikv.port);
+      conn.send("PEXPIRETIME p\r\n");
+      expect(await conn.read(100)).toBe(":9223372036854775807\r\n");
+      conn.close();
       await a.set("short", "1", "PX", 30);
       await sleep(60);
       expect(await a.get("short")).toBeNull(); // lazy expiry on access
