@@ -10,6 +10,7 @@ import type { Config } from "./config/config.ts";
 import { Keyspace } from "./keyspace/keyspace.ts";
 import { bytesEqual, bytesToStr } from "./net/bytes.ts";
 import { Client } from "./net/client.ts";
+import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
 import { type ParserLimits, ProtocolError, QueryBufferLimitError } from "./net/resp-parser.ts";
 import { Observability } from "./observability/observability.ts";
@@ -50,6 +51,7 @@ export class Server {
   private nextClientId = 1;
   private readonly interceptors: CommandInterceptor[] = [];
   private readonly observers: CommandObserver[] = [];
+  private readonly rejectHooks: ((c: Client) => void)[] = [];
   private cronTimer: ReturnType<typeof setInterval> | null = null;
   /** Clients paused by CLIENT PAUSE until this time (ms), and for which commands. */
   pausedUntil = 0;
@@ -179,6 +181,11 @@ export class Server {
     this.observers.push(fn);
   }
 
+  /** Called when a command is rejected before running (unknown, arity, an interceptor's error): MULTI flags the transaction. */
+  onCommandRejected(fn: (c: Client) => void): void {
+    this.rejectHooks.push(fn);
+  }
+
   private accept(socket: Socket<Client>): void {
     const c = new Client(this, socket, this.nextClientId++);
     socket.data = c;
@@ -293,6 +300,7 @@ export class Server {
       for (const fn of this.interceptors) if (fn(c, cmd, argv)) return this.afterReply(c, mark);
     } catch (e) {
       if (cmd) cmd.stats.rejectedCalls++;
+      for (const fn of this.rejectHooks) fn(c);
       this.replyError(c, e);
       return this.afterReply(c, mark);
     }
@@ -361,6 +369,7 @@ export class Server {
   }
 
   onOutputQueued(c: Client): void {
+    enforceOutputLimit(this, c);
     if (!c.readPaused && c.outQueueBytes > PAUSE_READ_BYTES && c.socket) {
       c.readPaused = true;
       c.socket.pause();

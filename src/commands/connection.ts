@@ -1,7 +1,8 @@
 // Connection commands: PING ECHO SELECT QUIT RESET HELLO AUTH.
 
 import type { Client } from "../net/client.ts";
-import { argIs, bytesToStr } from "../net/bytes.ts";
+import { EMPTY, argIs, bytesToStr } from "../net/bytes.ts";
+import { isSubscribed } from "../pubsub/pubsub.ts";
 import { intArg } from "./args.ts";
 import { CommandError, fail } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
@@ -9,6 +10,13 @@ import { REDIS_COMPAT_VERSION } from "../server.ts";
 
 function ping(c: Client, argv: Uint8Array[]): void {
   if (argv.length > 2) fail("ERR wrong number of arguments for 'ping' command");
+  if (c.resp === 2 && isSubscribed(c)) {
+    // A RESP2 subscriber can only read arrays: Redis answers ["pong", message or ""].
+    c.out.array(2);
+    c.out.bulkStr("pong");
+    c.out.bulk(argv.length === 2 ? argv[1] : EMPTY);
+    return;
+  }
   if (argv.length === 2) c.out.bulk(argv[1]);
   else c.out.simple("PONG");
 }

@@ -8,11 +8,13 @@ import { connectionCommands } from "./connection.ts";
 import { hashCommands } from "./hashes.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
+import { pubsubCommands } from "./pubsub.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandDef } from "./table.ts";
+import { transactionCommands } from "./transactions.ts";
 import { zsetCommands } from "./zsets.ts";
 
 export const ALL_COMMANDS: CommandDef[] = [
@@ -29,4 +31,6 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...clientCommands,
   ...commandCommands,
   ...configCommands,
+  ...transactionCommands,
+  ...pubsubCommands,
 ];

@@ -15,6 +15,8 @@ export type KeyChangeListener = (db: Db, key: Uint8Array) => void;
 export type KeyEventListener = (cls: string, event: string, key: Uint8Array, db: number) => void;
 /** Called when a whole database's contents changed (FLUSHDB, FLUSHALL, SWAPDB): WATCH, blocked clients. */
 export type DbChangeListener = (db: Db) => void;
+/** Called before a database is emptied (FLUSHDB/FLUSHALL: replacedWith null) or swapped with another (SWAPDB): WATCH. */
+export type DbReplaceListener = (emptied: Db, replacedWith: Db | null) => void;
 
 export interface KeyspaceStats {
   hits: number;
@@ -118,6 +120,7 @@ export class Keyspace {
   private readonly changeListeners: KeyChangeListener[] = [];
   private readonly eventListeners: KeyEventListener[] = [];
   private readonly dbListeners: DbChangeListener[] = [];
+  private readonly replaceListeners: DbReplaceListener[] = [];
   /** When set, the time every expiry check sees (scripts and MULTI freeze time, as in Redis). */
   frozenNow = 0;
   /** DEBUG SET-ACTIVE-EXPIRE. */
@@ -160,10 +163,15 @@ export class Keyspace {
     this.dbListeners.push(fn);
   }
 
+  onDbReplace(fn: DbReplaceListener): void {
+    this.replaceListeners.push(fn);
+  }
+
   /** FLUSHDB/FLUSHALL of one database: empties it and returns how many keys it held. */
   flush(index: number): number {
     const db = this.dbs[index];
     const removed = db.store.size();
+    for (const fn of this.replaceListeners) fn(db, null);
     db.store.clear();
     this.dirty += removed;
     for (const fn of this.dbListeners) fn(db);
@@ -179,6 +187,10 @@ export class Keyspace {
   }
 
   swapDb(a: number, b: number): void {
+    for (const fn of this.replaceListeners) {
+      fn(this.dbs[a], this.dbs[b]);
+      if (b !== a) fn(this.dbs[b], this.dbs[a]);
+    }
     this.engine.swapDb(a, b);
     this.dirty++;
     for (const fn of this.dbListeners) {
