@@ -126,7 +126,9 @@ export function parseDouble(b: Uint8Array): number | null {
  */
 export function formatDouble(d: number): string {
   if (Number.isInteger(d)) {
-    if (d !== 0 && Number.isSafeInteger(d)) return String(d);
+    // Zero first: Map keys can't tell -0 from 0.
+    if (d === 0) return Object.is(d, -0) ? "-0" : "0";
+    if (Number.isSafeInteger(d)) return String(d);
   } else {
     const abs = Math.abs(d);
     if (abs >= 1e-4 && abs < 1e6 && Number.isInteger(d * 1024)) return String(d);
