@@ -83,6 +83,25 @@ const SCENARIOS: Record<string, Scenario> = {
     log.push(await p);
   },
 
+  async "waiters are served after EXEC: a push undone inside MULTI wakes nobody"(client, log) {
+    const admin = client();
+    const p1 = settle(client().blpop("tx", 0.3));
+    await blocked(admin, 1);
+    log.push(await admin.multi().rpush("tx", "a").lpop("tx").exec());
+    log.push(await p1);
+    const p2 = settle(client().blpop("tx", 0));
+    await blocked(admin, 1);
+    log.push(await admin.multi().rpush("tx", "x", "y").lpop("tx").exec());
+    log.push(await p2, await admin.lrange("tx", 0, -1));
+  },
+
+  async "blocking commands inside MULTI answer like their non-blocking forms"(client, log) {
+    const admin = client();
+    log.push(await admin.multi().blpop("none", 0).brpoplpush("none", "x", 0).blmove("none", "x", "LEFT", "LEFT", 0).blmpop(0, 1, "none", "LEFT").exec());
+    await admin.rpush("some", "v");
+    log.push(await admin.multi().blpop("none", "some", 0).exec());
+  },
+
   async "BLMPOP serves up to COUNT; a second waiter gets nothing and times out"(client, log) {
     const admin = client();
     const p1 = settle(client().blmpop(0, 2, "m1", "m2", "LEFT", "COUNT", 10));
