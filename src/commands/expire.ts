@@ -60,6 +60,7 @@ function expireGeneric(c: Client, argv: Uint8Array[], unitMs: 1 | 1000, relative
   const key = argv[1];
   const meta = db.lookupWrite(key);
   if (meta === null) return c.out.int(0);
+  db.touch(meta);
   if (!flagsAllow(flags, meta.expireAt === 0 ? -1 : meta.expireAt, when)) return c.out.int(0);
 
   const ks = c.server.keyspace;
@@ -94,7 +95,9 @@ function persist(c: Client, argv: Uint8Array[]): void {
   const db = c.db;
   const key = argv[1];
   const meta = db.lookupWrite(key);
-  if (meta === null || meta.expireAt === 0) return c.out.int(0);
+  if (meta === null) return c.out.int(0);
+  db.touch(meta);
+  if (meta.expireAt === 0) return c.out.int(0);
   db.setExpire(key, 0);
   db.modified(key);
   c.server.keyspace.notify("g", "persist", key, db.index);

@@ -51,7 +51,9 @@ function type(c: Client, argv: Uint8Array[]): void {
 function rename(c: Client, argv: Uint8Array[], nx: boolean): void {
   const db = c.db;
   const [src, dst] = [argv[1], argv[2]];
-  if (db.lookupWrite(src) === null) fail(NO_SUCH_KEY);
+  const meta = db.lookupWrite(src);
+  if (meta === null) fail(NO_SUCH_KEY);
+  db.touch(meta);
   // Same name: nothing to do, but a missing key is still an error (checked above).
   if (bytesEqual(src, dst)) return nx ? c.out.int(0) : c.out.ok();
   if (db.lookupWrite(dst) !== null) {

@@ -45,14 +45,17 @@ export class Db {
     if (meta === null) this.ks.stats.misses++;
     else {
       this.ks.stats.hits++;
-      if (touch) {
-        const store = this.store;
-        store.touch(meta);
-        const ks = this.ks;
-        if (ks.lfuEnabled) store.setLfuState(meta, lfuAccess(store.lfuState(meta), ks.lfuLogFactor, ks.lfuDecayTime));
-      }
+      if (touch) this.touch(meta);
     }
     return meta;
+  }
+
+  /** Records an access to a live key: its idle time restarts and, under an LFU policy, its counter grows. */
+  touch(meta: KeyMeta): void {
+    const store = this.store;
+    store.touch(meta);
+    const ks = this.ks;
+    if (ks.lfuEnabled) store.setLfuState(meta, lfuAccess(store.lfuState(meta), ks.lfuLogFactor, ks.lfuDecayTime));
   }
 
   /** Live metadata of key, deleting it first if it has expired. */
@@ -74,10 +77,15 @@ export class Db {
     return meta;
   }
 
-  /** Like lookupWrite but throws WRONGTYPE unless the key is missing or of `type`. */
+  /**
+   * Like lookupWrite but throws WRONGTYPE unless the key is missing or of
+   * `type`; a live key counts as accessed, as Redis's lookupKeyWrite does.
+   */
   writeTyped(key: Uint8Array, type: KeyType): KeyMeta | null {
     const meta = this.lookupWrite(key);
-    if (meta !== null && meta.type !== type) throw new CommandError(WRONGTYPE);
+    if (meta === null) return null;
+    if (meta.type !== type) throw new CommandError(WRONGTYPE);
+    this.touch(meta);
     return meta;
   }
 

@@ -392,10 +392,16 @@ for (const engine of ENGINES) {
       await a.select(0);
     });
 
-    test("OBJECT IDLETIME grows without access and TOUCH resets it", async () => {
+    test("OBJECT IDLETIME grows without access; TOUCH and writes reset it", async () => {
       await a.set("idle", "v");
+      await a.rpush("idle-list", "a");
+      await a.set("idle-expire", "v");
       expect(await a.object("IDLETIME", "idle")).toBeLessThanOrEqual(1);
       await sleep(2100);
+      await a.rpush("idle-list", "b");
+      await a.expire("idle-expire", 100);
+      expect(await a.object("IDLETIME", "idle-list")).toBeLessThanOrEqual(1);
+      expect(await a.object("IDLETIME", "idle-expire")).toBeLessThanOrEqual(1);
       expect(await a.type("idle")).toBe("string"); // TYPE, EXISTS and TTL don't count as accesses
       expect(await a.exists("idle")).toBe(1);
       expect(await a.object("IDLETIME", "idle")).toBeGreaterThanOrEqual(2);
