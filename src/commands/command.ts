@@ -252,7 +252,8 @@ function commandForKeys(c: Client, argv: Uint8Array[]): Command {
   const base = c.server.commands.get(bytesToStr(argv[0]));
   const cmd = base?.subcommands && argv.length > 1 ? base.subcommands.get(bytesToStr(argv[1]).toLowerCase()) : base;
   if (cmd === undefined) fail("ERR Invalid command specified");
-  if (!cmd.facts.keySpecs?.length) fail("ERR The command has no key arguments");
+  const hasKeys = KEYS_BY_ARGS[cmd.name] !== undefined || cmd.facts.keySpecs?.some((s) => !s.flags.includes("NOT_KEY"));
+  if (!hasKeys) fail("ERR The command has no key arguments");
   if ((cmd.arity > 0 && cmd.arity !== argv.length) || argv.length < -cmd.arity) {
     fail("ERR Invalid number of arguments specified for command");
   }
@@ -263,7 +264,8 @@ type KeyRef = { pos: number; flags: string[] };
 
 /**
  * Redis's getkeys callbacks for commands whose key specs can't tell the flags
- * (VARIABLE_FLAGS) or the keys (INCOMPLETE): setGetKeys, bitfieldGetKeys, sortGetKeys.
+ * (VARIABLE_FLAGS) or the keys (INCOMPLETE, unknown): setGetKeys, bitfieldGetKeys,
+ * sortGetKeys, sortROGetKeys, migrateGetKeys.
  */
 const KEYS_BY_ARGS: Record<string, (argv: Uint8Array[], specs: KeySpecFacts[]) => KeyRef[]> = {
   set(argv) {
@@ -293,12 +295,27 @@ const KEYS_BY_ARGS: Record<string, (argv: Uint8Array[], specs: KeySpecFacts[]) =
     if (store > 0) keys.push({ pos: store, flags: ["OW", "UPDATE"] });
     return keys;
   },
+  sort_ro: () => [{ pos: 1, flags: ["RO", "ACCESS"] }],
+  migrate(argv) {
+    const flags = ["RW", "ACCESS", "DELETE"];
+    const skip: Record<string, number> = { copy: 0, replace: 0, auth: 1, auth2: 2 };
+    for (let i = 6; i < argv.length; i++) {
+      const arg = bytesToStr(argv[i]).toLowerCase();
+      if (arg === "keys") {
+        // KEYS needs the single-key argument to be empty.
+        if (argv[3].length > 0) return [];
+        return argv.slice(i + 1).map((_, j) => ({ pos: i + 1 + j, flags }));
+      }
+      i += skip[arg] ?? 0;
+    }
+    return [{ pos: 3, flags }];
+  },
 };
 
 function keyRefs(cmd: Command, argv: Uint8Array[]): KeyRef[] {
   const byArgs = KEYS_BY_ARGS[cmd.name];
   if (byArgs) return byArgs(argv, cmd.facts.keySpecs ?? []);
-  return cmd.keyRefs(argv).map((r) => ({ pos: r.pos, flags: r.spec.flags }));
+  return (cmd.keyRefs(argv) ?? []).map((r) => ({ pos: r.pos, flags: r.spec.flags }));
 }
 
 function getkeys(c: Client, argv: Uint8Array[], withFlags: boolean): void {

@@ -7,7 +7,9 @@
 // group, since) come from facts.json, generated from Redis 7.0.15's command
 // specifications by tools/gen-command-facts.ts, so they match Redis exactly.
 
+import { lowerAscii } from "../net/bytes.ts";
 import type { Client } from "../net/client.ts";
+import { parseInt64 } from "../net/format.ts";
 import factsJson from "./facts.json" with { type: "json" };
 import { FACTS_OVERLAY } from "./facts-overlay.ts";
 
@@ -123,51 +125,78 @@ export class Command {
     return (this.flags & flag) !== 0;
   }
 
-  /** Positions of key arguments in argv, from the key specs (COMMAND GETKEYS). */
+  /** Positions of key arguments in argv, from the key specs (specs that don't fit argv are skipped). */
   keyPositions(argv: Uint8Array[]): number[] {
-    return this.keyRefs(argv).map((r) => r.pos);
+    return (this.keyRefs(argv, true) ?? []).map((r) => r.pos);
   }
 
-  /** Key arguments in argv with the key spec that found each (COMMAND GETKEYSANDFLAGS). */
-  keyRefs(argv: Uint8Array[]): { pos: number; spec: KeySpecFacts }[] {
+  /**
+   * Key arguments in argv with the key spec that found each, like Redis's
+   * getKeysUsingKeySpecs: a spec that doesn't fit argv (unknown, incomplete,
+   * out of bounds) makes the result null, or is skipped when `partial`.
+   * NOT_KEY specs (shard channels) are included only when `partial`.
+   */
+  keyRefs(argv: Uint8Array[], partial = false): { pos: number; spec: KeySpecFacts }[] | null {
     const out: { pos: number; spec: KeySpecFacts }[] = [];
+    const argc = argv.length;
     for (const spec of this.facts.keySpecs ?? []) {
-      let start: number;
-      const bs = spec.begin_search;
-      if (bs.index) start = bs.index.pos;
-      else if (bs.keyword) {
-        start = -1;
-        const kw = bs.keyword.keyword.toLowerCase();
-        const from = bs.keyword.startfrom;
-        const n = argv.length;
-        const [lo, hi, step] = from >= 0 ? [from, n - 1, 1] : [n + from, 1, -1];
-        for (let i = lo; step > 0 ? i <= hi : i >= hi; i += step) {
-          if (new TextDecoder().decode(argv[i]).toLowerCase() === kw) {
-            start = i + 1;
-            break;
-          }
-        }
-        if (start < 0) continue;
-      } else continue;
-      const fk = spec.find_keys;
-      if (fk.range) {
-        const { lastkey, step, limit } = fk.range;
-        let last: number;
-        if (lastkey >= 0) last = start + lastkey;
-        else if (limit === 0) last = argv.length + lastkey;
-        else last = start + Math.floor((argv.length - start) / limit) + lastkey;
-        for (let i = start; i <= last && i < argv.length; i += step) out.push({ pos: i, spec });
-      } else if (fk.keynum) {
-        const { keynumidx, firstkey, step } = fk.keynum;
-        const numArg = argv[start + keynumidx];
-        const num = numArg ? Number(new TextDecoder().decode(numArg)) : NaN;
-        if (!Number.isInteger(num) || num < 0) continue;
-        const first = start + firstkey;
-        for (let i = 0; i < num && first + i * step < argv.length; i++) out.push({ pos: first + i * step, spec });
+      if (!partial && spec.flags.includes("NOT_KEY")) continue;
+      const range = specRange(spec, argv);
+      if (range === "absent") continue;
+      if (range === null || spec.flags.includes("INCOMPLETE")) {
+        if (partial && range !== null) for (let i = range[0]; i <= range[1]; i += range[2]) out.push({ pos: i, spec });
+        if (partial) continue;
+        return null;
       }
+      const [first, last, step] = range;
+      for (let i = first; i <= last && i < argc; i += step) out.push({ pos: i, spec });
     }
     return out;
   }
+}
+
+/**
+ * The [first, last, step] key range a spec selects in argv; "absent" when its
+ * keyword isn't there, null when the spec doesn't fit argv.
+ */
+function specRange(spec: KeySpecFacts, argv: Uint8Array[]): [number, number, number] | "absent" | null {
+  const argc = argv.length;
+  let first = 0;
+  const bs = spec.begin_search;
+  if (bs.index) first = bs.index.pos;
+  else if (bs.keyword) {
+    const { keyword, startfrom } = bs.keyword;
+    const start = startfrom > 0 ? startfrom : argc + startfrom;
+    const end = startfrom > 0 ? argc - 1 : 1;
+    // As in Redis, the search stops before `end`.
+    for (let i = start; i !== end; i = start <= end ? i + 1 : i - 1) {
+      if (i >= argc || i < 1) break;
+      if (lowerAscii(argv[i]) === keyword.toLowerCase()) {
+        first = i + 1;
+        break;
+      }
+    }
+    if (first === 0) return "absent";
+  } else return null;
+  let last: number;
+  let step: number;
+  const fk = spec.find_keys;
+  if (fk.range) {
+    const { lastkey, limit } = fk.range;
+    step = fk.range.step;
+    if (lastkey >= 0) last = first + lastkey;
+    else if (limit === 0) last = argc + lastkey;
+    else last = first + Math.trunc((argc - first) / limit) + lastkey;
+  } else if (fk.keynum) {
+    if (fk.keynum.keynumidx >= argc || first + fk.keynum.keynumidx >= argc) return null;
+    const num = parseInt64(argv[first + fk.keynum.keynumidx]);
+    if (num === null || num < 0 || num > argc) return null;
+    first += fk.keynum.firstkey;
+    last = first + Number(num) - 1;
+    step = fk.keynum.step;
+  } else return null;
+  if (last >= argc || last < first || first >= argc) return null;
+  return [first, last, step];
 }
 
 function legacyRange(specs: KeySpecFacts[]): [number, number, number] {
