@@ -1,7 +1,6 @@
 // Hash commands (t_hash.c).
 
 import type { Db } from "../keyspace/keyspace.ts";
-import { globMatch } from "../keyspace/glob.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../net/long-double.ts";
 import { argIs, strToBytes } from "../net/bytes.ts";
 import type { Client } from "../net/client.ts";
@@ -9,8 +8,7 @@ import { addInt64, parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import { int64Arg } from "./args.ts";
 import { fail, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX } from "./errors.ts";
-import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions } from "./scan-options.ts";
+import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 function notify(c: Client, db: Db, event: string, key: Uint8Array): void {
@@ -201,20 +199,7 @@ function hrandfield(c: Client, argv: Uint8Array[]): void {
 }
 
 function hscan(c: Client, argv: Uint8Array[]): void {
-  const cursor = parseScanCursor(argv[2]);
-  // Like Redis: a missing key answers an empty scan before the options are parsed.
-  const meta = c.db.readTyped(argv[1], "hash");
-  const found: Uint8Array[] = [];
-  let next = 0;
-  if (meta !== null) {
-    const opts = parseScanOptions(argv, 3, false);
-    next = c.db.store.hashes.scan(meta, cursor, opts.count, (f, v) => {
-      if (opts.pattern === null || globMatch(opts.pattern, f)) found.push(f, v);
-    });
-  }
-  c.out.array(2);
-  c.out.bulkStr(String(next));
-  c.out.bulkArray(found);
+  scanCollection(c, argv, "hash", (meta, cursor, count, emit) => c.db.store.hashes.scan(meta, cursor, count, (f, v) => emit(f, f, v)));
 }
 
 export const hashCommands: CommandDef[] = [

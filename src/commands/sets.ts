@@ -4,11 +4,9 @@ import type { Client } from "../net/client.ts";
 import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
-import { globMatch } from "../keyspace/glob.ts";
 import { intArg, rangedCount } from "./args.ts";
 import { fail, SYNTAX, WRONGTYPE } from "./errors.ts";
-import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions, replyEmptyScan } from "./scan-options.ts";
+import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 function notify(c: Client, event: string, key: Uint8Array): void {
@@ -198,18 +196,7 @@ function sintercard(c: Client, argv: Uint8Array[]): void {
 }
 
 function sscan(c: Client, argv: Uint8Array[]): void {
-  const cursor = parseScanCursor(argv[2]);
-  // Like Redis: a missing key answers an empty scan before the options are parsed.
-  const meta = c.db.readTyped(argv[1], "set");
-  if (meta === null) return replyEmptyScan(c);
-  const opts = parseScanOptions(argv, 3, false);
-  const found: Uint8Array[] = [];
-  const next = c.db.store.sets.scan(meta, cursor, opts.count, (m) => {
-          if (opts.pattern === null || globMatch(opts.pattern, m)) found.push(m);
-        });
-  c.out.array(2);
-  c.out.bulkStr(String(next));
-  c.out.bulkArray(found);
+  scanCollection(c, argv, "set", (meta, cursor, count, emit) => c.db.store.sets.scan(meta, cursor, count, (m) => emit(m, m)));
 }
 
 export const setCommands: CommandDef[] = [

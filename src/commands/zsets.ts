@@ -7,11 +7,9 @@ import type { ReplyBuffer } from "../net/reply.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../storage/zset-ops.ts";
 import { blockingOf, parseTimeout } from "../keyspace/blocking.ts";
-import { globMatch } from "../keyspace/glob.ts";
 import { clampRange, floatArg, intArg, rangedCount } from "./args.ts";
 import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
-import { parseScanCursor } from "./keys.ts";
-import { parseScanOptions, replyEmptyScan } from "./scan-options.ts";
+import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 
 const NOT_FLOAT_RANGE = "ERR min or max is not a float";
@@ -640,23 +638,13 @@ function zintercard(c: Client, argv: Uint8Array[]): void {
 // --- ZSCAN -------------------------------------------------------------------
 
 function zscan(c: Client, argv: Uint8Array[]): void {
-  const cursor = parseScanCursor(argv[2]);
-  // Like Redis: a missing key answers an empty scan before the options are parsed.
-  const meta = c.db.readTyped(argv[1], "zset");
-  if (meta === null) return replyEmptyScan(c);
-  const opts = parseScanOptions(argv, 3, false);
-  const found: ZEntry[] = [];
-  const next = c.db.store.zsets.scan(meta, cursor, opts.count, (e) => {
-          if (opts.pattern === null || globMatch(opts.pattern, strToBytes(e.member))) found.push(e);
-        });
-  c.out.array(2);
-  c.out.bulkStr(String(next));
   // Scores are bulk strings here even in RESP3, as in Redis.
-  c.out.array(found.length * 2);
-  for (const e of found) {
-    c.out.bulkStr(e.member);
-    c.out.bulkStr(formatDouble(e.score));
-  }
+  scanCollection(c, argv, "zset", (meta, cursor, count, emit) =>
+    c.db.store.zsets.scan(meta, cursor, count, (e) => {
+      const member = strToBytes(e.member);
+      emit(member, member, strToBytes(formatDouble(e.score)));
+    }),
+  );
 }
 
 export const zsetCommands: CommandDef[] = [
