@@ -16,6 +16,9 @@ export class Progress {
   pendingSnapshot = 0;
   snapOffset = 0; // bytes of the pending snapshot acked so far
   recentActive = false;
+  // Leader tick at which the latest heartbeat this follower acked was sent
+  // (-1: none in this term). Drives the leader lease.
+  leaseAckTick = -1;
   probeSent = false;
   isLearner: boolean;
   inflights: Inflights;

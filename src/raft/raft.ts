@@ -38,10 +38,16 @@ export interface RaftConfig {
   maxCommittedSizePerReady?: number;
   checkQuorum?: boolean;
   preVote?: boolean;
-  // "leaseBased" trusts CheckQuorum as a leader lease. Only safe if clocks
+  // "leaseBased": the leader answers reads without a heartbeat round while
+  // its lease is valid (see leaseValid). Requires checkQuorum and assumes the
+  // nodes' tick rates differ by less than the margin built into leaseTicks.
   // tick at (nearly) the same rate on all nodes; requires checkQuorum.
   readOnlyOption?: ReadOnlyOption;
   snapshotChunkSize?: number;
+  // Lease length in leader ticks, counted from the send time of the
+  // heartbeat a quorum acknowledged. Must be shorter than electionTick in
+  // real time on every follower; default floor(0.8 * electionTick) - 1.
+  leaseTicks?: number;
   rand: Rand;
 }
 
@@ -88,6 +94,17 @@ export class Raft {
   heartbeatElapsed = 0;
   randomizedElectionTimeout = 0;
   private snapRecv: SnapRecv | undefined;
+  // Monotonic tick counter of this incarnation; stamps heartbeats so that
+  // the leader knows when the round a follower acked was sent.
+  tickCount = 0;
+  // A node that just (re)started may have acked a leader's heartbeat before
+  // crashing and forgotten it; it refuses votes for one election timeout so
+  // that it cannot help elect a new leader while the old lease runs.
+  bootGuard = true;
+  // Set once this leader sent TimeoutNow in its term: the target campaigns
+  // ignoring leases, so ours is void for the rest of the term.
+  private leaseRevokedTerm = -1;
+  readonly leaseTicks: number;
 
   readonly electionTimeout: number;
   readonly heartbeatTimeout: number;
@@ -115,6 +132,8 @@ export class Raft {
     this.readOnlyOption = cfg.readOnlyOption ?? "safe";
     assert(this.readOnlyOption !== "leaseBased" || this.checkQuorum, "leaseBased reads require checkQuorum");
     this.snapshotChunkSize = cfg.snapshotChunkSize ?? 1 << 20;
+    this.leaseTicks = cfg.leaseTicks ?? Math.max(1, Math.floor(cfg.electionTick * 0.8) - 1);
+    assert(this.leaseTicks < cfg.electionTick, "leaseTicks must be shorter than the election timeout");
     this.rand = cfg.rand;
     this.raftLog = new RaftLog(cfg.storage, cfg.maxCommittedSizePerReady);
     const { hardState, confState } = cfg.storage.initialState();
@@ -278,7 +297,9 @@ export class Raft {
     const pr = this.prs.get(to)!;
     // Never advance a follower's commit past what it is known to have.
     const commit = Math.min(pr.match, this.raftLog.committed);
-    const m = msg({ type: "heartbeat", to, commit });
+    // index carries our tick counter at send time (heartbeats have no other
+    // use for it); the follower echoes it back for lease accounting.
+    const m = msg({ type: "heartbeat", to, commit, index: this.tickCount });
     if (ctx !== undefined) m.context = ctx;
     this.send(m);
   }
@@ -431,6 +452,8 @@ export class Raft {
   // ---- ticks -------------------------------------------------------------
 
   tick(): void {
+    this.tickCount++;
+    if (this.bootGuard && this.tickCount >= this.electionTimeout) this.bootGuard = false;
     if (this.state === "leader") this.tickHeartbeat();
     else this.tickElection();
   }
@@ -467,7 +490,9 @@ export class Raft {
     } else if (m.term > this.term) {
       if (m.type === "vote" || m.type === "preVote") {
         const force = m.context === CAMPAIGN_TRANSFER;
-        const inLease = this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTimeout;
+        const inLease =
+          this.checkQuorum &&
+          ((this.lead !== NONE && this.electionElapsed < this.electionTimeout) || this.bootGuard);
         // Within the lease of a live leader, ignore disruptive candidates
         // (§6 "removed servers" / CheckQuorum).
         if (!force && inLease) return;
@@ -641,9 +666,10 @@ export class Raft {
       case "heartbeatResp": {
         pr.recentActive = true;
         pr.probeSent = false;
+        if (m.index <= this.tickCount && m.index > pr.leaseAckTick) pr.leaseAckTick = m.index;
         if (pr.state === "snapshot") this.sendSnapshotChunk(m.from, pr);
         else if (pr.match < this.raftLog.lastIndex()) this.maybeSendAppend(m.from, true, true);
-        if (this.readOnlyOption !== "safe" || m.context === undefined) return;
+        if (m.context === undefined) return;
         const acks = this.readOnly.recvAck(m.from, m.context);
         if (!acks) return;
         let n = 0;
@@ -778,7 +804,7 @@ export class Raft {
 
   private handleHeartbeat(m: Message): void {
     this.raftLog.commitTo(Math.min(m.commit, this.raftLog.lastIndex()));
-    const r = msg({ type: "heartbeatResp", to: m.from });
+    const r = msg({ type: "heartbeatResp", to: m.from, index: m.index });
     if (m.context !== undefined) r.context = m.context;
     this.send(r);
   }
@@ -869,9 +895,31 @@ export class Raft {
       this.readOnly.addRequest(this.raftLog.committed, m);
       this.readOnly.recvAck(this.id, m.context ?? "");
       this.bcastHeartbeat(m.context ?? "");
-    } else {
+    } else if (this.leaseValid()) {
       this.responseToReadIndexReq(m, this.raftLog.committed);
+    } else {
+      // Lease expired or unknown: fall back to a ReadIndex round.
+      this.readOnly.addRequest(this.raftLog.committed, m);
+      this.readOnly.recvAck(this.id, m.context ?? "");
+      this.bcastHeartbeat(m.context ?? "");
     }
+  }
+
+  // The lease holds while a quorum acked heartbeats sent less than
+  // leaseTicks ago: each of those followers refuses to vote for anyone else
+  // for electionTimeout of its own ticks after receiving the heartbeat
+  // (CheckQuorum in-lease rule, bootGuard after restarts), so no other
+  // leader can exist before the lease runs out.
+  leaseValid(): boolean {
+    if (this.state !== "leader" || this.leadTransferee !== NONE || this.leaseRevokedTerm === this.term) return false;
+    const stamps: number[] = [];
+    for (const [id, pr] of this.prs) {
+      if (pr.isLearner) continue;
+      stamps.push(id === this.id ? this.tickCount : pr.leaseAckTick);
+    }
+    stamps.sort((a, b) => b - a);
+    const t = stamps[this.quorum() - 1]!;
+    return t >= 0 && this.tickCount - t < this.leaseTicks;
   }
 
   private responseToReadIndexReq(req: Message, readIndex: number): void {
@@ -885,6 +933,7 @@ export class Raft {
   // ---- leadership transfer, quorum -----------------------------------------
 
   private sendTimeoutNow(to: number): void {
+    this.leaseRevokedTerm = this.term;
     this.send(msg({ type: "timeoutNow", to }));
   }
 

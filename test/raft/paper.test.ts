@@ -458,14 +458,48 @@ describe("§8 client interaction", () => {
     expect(nt.peers.get(2)!.readStates).toEqual([{ index: 1, context: "f" }]);
   });
 
-  test("lease-based reads answer without a heartbeat round", () => {
+  test("lease-based reads answer without a heartbeat round while the lease holds", () => {
     const nt = Network.of(3, { checkQuorum: true, readOnlyOption: "leaseBased" });
     nt.send(hup(1));
+    const l = nt.peers.get(1)!;
+    // No acked heartbeat yet: no lease, falls back to a ReadIndex round.
+    expect(l.leaseValid()).toBe(false);
+    nt.send(msg({ type: "beat", from: 1, to: 1 }));
+    expect(l.leaseValid()).toBe(true);
     nt.isolate(2);
     nt.isolate(3);
-    const l = nt.peers.get(1)!;
     nt.send(msg({ type: "readIndex", from: 1, to: 1, context: "l" }));
     expect(l.readStates).toEqual([{ index: 1, context: "l" }]);
+    // The lease runs out after leaseTicks without acks, strictly before the
+    // followers' election timeout lets them vote for someone else.
+    for (let i = 0; i < l.leaseTicks; i++) {
+      l.tick();
+      readMessages(l);
+    }
+    expect(l.leaseTicks).toBeLessThan(l.electionTimeout);
+    expect(l.leaseValid()).toBe(false);
+    nt.send(msg({ type: "readIndex", from: 1, to: 1, context: "late" }));
+    expect(l.readStates.map((r) => r.context)).toEqual(["l"]);
+  });
+
+  test("leadership transfer revokes the lease for the rest of the term", () => {
+    const nt = Network.of(3, { checkQuorum: true, readOnlyOption: "leaseBased" });
+    nt.send(hup(1));
+    nt.send(msg({ type: "beat", from: 1, to: 1 }));
+    const l = nt.peers.get(1)!;
+    nt.isolate(3); // TimeoutNow never arrives
+    nt.send(msg({ type: "transferLeader", from: 3, to: 1 }));
+    expect(l.leaseValid()).toBe(false);
+  });
+
+  test("a restarted CheckQuorum node refuses votes for one election timeout (protects leases)", () => {
+    const r = newRaft(2, [1, 2, 3], 10, 1, { checkQuorum: true });
+    r.step(msg({ type: "vote", from: 3, to: 2, term: 5, index: 0, logTerm: 0 }));
+    expect(readMessages(r)).toEqual([]);
+    for (let i = 0; i < 10; i++) r.tick();
+    readMessages(r);
+    r.step(msg({ type: "vote", from: 3, to: 2, term: 5, index: 5, logTerm: 5 }));
+    expect(readMessages(r).find((m) => m.type === "voteResp")?.reject).toBe(false);
   });
 
   test("leadership transfer via TimeoutNow", () => {

@@ -19,6 +19,7 @@ function configFor(seed: number): SimOptions {
     preVote: kind === 3 || seed % 3 !== 0,
     checkQuorum: seed % 2 === 0,
     clients: 4,
+    leaseReads: seed % 5 === 2,
   };
 }
 

@@ -32,6 +32,9 @@ export interface SimOptions {
   // "file": FileStorage (fsync off: a simulated crash drops the unsynced
   // buffer; the page cache survives a process crash anyway).
   storage?: "memory" | "file";
+  // Lease-based reads (leaseBased + CheckQuorum). Tick-rate skew is then
+  // bounded to +-5%, the drift the default lease margin is built for.
+  leaseReads?: boolean;
 }
 
 // MemoryStorage that remembers what was last fsynced; a crash rolls back to
@@ -151,7 +154,8 @@ export class Sim {
       }
       st.sync();
       // Clock skew: each node's ticks run at 0.6x..1.4x real rate.
-      const n = new SimNode(id, st, 0.6 + this.rand() * 0.8, dir);
+      const rate = o.leaseReads ? 0.95 + this.rand() * 0.1 : 0.6 + this.rand() * 0.8;
+      const n = new SimNode(id, st, rate, dir);
       this.nodes.set(id, n);
       this.start(n);
     }
@@ -189,7 +193,8 @@ export class Sim {
       electionTick: 10,
       heartbeatTick: 2,
       preVote: this.o.preVote,
-      checkQuorum: this.o.checkQuorum,
+      checkQuorum: this.o.checkQuorum || !!this.o.leaseReads,
+      readOnlyOption: this.o.leaseReads ? "leaseBased" : "safe",
       maxSizePerMsg: 512,
       maxInflightMsgs: 8,
       maxInflightBytes: 8192,
@@ -359,6 +364,18 @@ export class Sim {
 
   // Per-step invariants over the live nodes.
   private checkInvariants(): void {
+    // Lease safety: while a leader's lease is valid, nobody else may be
+    // leader in a newer term (otherwise lease reads could be stale).
+    for (const id of this.alive) {
+      const r = this.nodes.get(id)!.raw!.raft;
+      if (r.state !== "leader" || r.readOnlyOption !== "leaseBased" || !r.leaseValid()) continue;
+      for (const other of this.alive) {
+        const o = this.nodes.get(other)!.raw!.raft;
+        if (other !== id && o.state === "leader" && o.term > r.term) {
+          this.fail(`node ${id} holds a lease in term ${r.term} while ${other} leads term ${o.term}`);
+        }
+      }
+    }
     for (const id of this.alive) {
       const n = this.nodes.get(id)!;
       const r = n.raw!.raft;
@@ -394,6 +411,11 @@ export class Sim {
       return;
     }
     if (this.rand() > 0.3) return;
+    // When several nodes believe they lead (a deposed leader that hasn't
+    // noticed yet), spread clients over them: that is where stale reads and
+    // lost writes would show up.
+    const claimers = [...this.alive].filter((id) => this.nodes.get(id)!.raw!.raft.state === "leader");
+    if (claimers.length > 1 && this.rand() < 0.5) c.leaderGuess = claimers[randInt(this.rand, claimers.length)]!;
     const n = this.nodes.get(c.leaderGuess)!;
     if (!n.raw || n.raw.raft.state !== "leader") {
       // Definite rejection: nothing was proposed, nothing recorded.
