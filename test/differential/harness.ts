@@ -191,10 +191,10 @@ export function diffTests(family: Family, opts: { seeds?: number; commands?: num
           .filter(([n, spec]) => !spec.unprobed && !t.available.has(n))
           .map(([n]) => n);
         if (missing.length > 0) console.warn(`[diff ${family.name}] not implemented in AiKv yet, not generated: ${missing.join(" ")}`);
-      });
+      }, 60000);
       afterAll(async () => {
         await Promise.all([t?.aikv.stop(), t?.redis.stop()]);
-      });
+      }, 60000);
 
       for (let seed = firstSeed; seed < firstSeed + seeds; seed++) {
         const resp: 2 | 3 = seed % RESP3_EVERY === 0 ? 3 : 2;

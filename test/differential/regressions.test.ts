@@ -20,16 +20,16 @@ for (const engine of ENGINES) {
     beforeAll(async () => {
       const [aikv, redis] = await Promise.all([startAikv(["--engine", engine]), startRedis()]);
       t = { aikv, redis, available: await probeCommands(aikv.port, ["flushall"]) };
-    });
+    }, 60000);
     afterAll(async () => {
       await Promise.all([t?.aikv.stop(), t?.redis.stop()]);
-    });
+    }, 60000);
 
     test.each(files)("%s", async (file) => {
       const rc = JSON.parse(readFileSync(join(DIR, file), "utf8")) as RegressionCase;
+      // The family supplies normalizers for unordered replies; a case may outlive its family's generator.
       const family = FAMILIES.find((f) => f.name === rc.family);
-      expect(family?.name).toBe(rc.family);
-      const m = await runSequence(t, rc.commands, rc.resp, { ...TYPE_MAKERS, ...family!.commands });
+      const m = await runSequence(t, rc.commands, rc.resp, { ...TYPE_MAKERS, ...family?.commands });
       const outcome = m === null ? "no mismatch" : `mismatch at #${m.index} ${JSON.stringify(m.argv)}\n  aikv:  ${m.aikv}\n  redis: ${m.redis}`;
       if (rc.open !== undefined) {
         if (m === null) console.warn(`[regression ${file}] marked open (${rc.open}) but passes now: remove "open"`);

@@ -85,10 +85,10 @@ for (const engine of ENGINES) {
       srv = await startAikv(["--engine", engine]);
       const r = srv.client();
       for (const [i, key] of KEYS.entries()) await r.set(key, Buffer.alloc(VALUE_SIZE, 97 + i));
-    });
+    }, 60000);
     afterAll(async () => {
       await srv.stop();
-    });
+    }, 60000);
 
     test("a client that doesn't read is paused, not buffered without bound; later it gets every reply in order", async () => {
       const pid = srv.proc.pid;

@@ -74,10 +74,10 @@ describe.skipIf(!REDIS)("protocol cases recorded from redis-server still hold", 
   let redis: RunningServer;
   beforeAll(async () => {
     redis = await startRedis();
-  });
+  }, 60000);
   afterAll(async () => {
     await redis.stop();
-  });
+  }, 60000);
   test("every raw case", async () => {
     for (const c of RAW_CASES) expect({ name: c.name, ...(await exchange(redis.port, c.input, c)) }).toEqual({ name: c.name, reply: c.reply, closes: c.closes });
   });
@@ -90,11 +90,11 @@ for (const engine of ENGINES) {
     beforeAll(async () => {
       srv = await startAikv(["--engine", engine]);
       control = await RespClient.connect(srv.port);
-    });
+    }, 60000);
     afterAll(async () => {
       control.close();
       await srv.stop();
-    });
+    }, 60000);
 
     test("raw cases: replies and closing as redis-server", async () => {
       const results = await Promise.all(RAW_CASES.map(async (c) => ({ name: c.name, ...(await exchange(srv.port, c.input, c)) })));
@@ -126,10 +126,10 @@ for (const engine of ENGINES) {
     let srv: RunningServer;
     beforeAll(async () => {
       srv = await startAikv(["--engine", engine, "--client-query-buffer-limit", "1mb", "--proto-max-bulk-len", "2mb"]);
-    });
+    }, 60000);
     afterAll(async () => {
       await srv.stop();
-    });
+    }, 60000);
 
     test("proto-max-bulk-len: a longer bulk argument is a protocol error", async () => {
       const want = { reply: "-ERR Protocol error: invalid bulk length\r\n", closes: true };

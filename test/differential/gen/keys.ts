@@ -14,12 +14,23 @@ function absolute(g: Gen, unitMs: number): string {
 
 const expireFlag = (g: Gen): string[] => g.options([() => [g.pick(["NX", "XX", "GT", "LT", "nx", "gt", "BOGUS"])]], 2);
 
+/** DUMP of the string "hello" by redis-server 7.0.15 (RDB version 10). */
+const STRING_DUMP = "\x00\x05hello\x0a\x00\x63\x72\xdf\x76\x65\x34\x20\x0a";
+
 const GLOBS = ["*", "k*", "k?", "k[0-4]", "k[^0-4]", "*1*", "k\\1", "[", "k[a-", "nomatch", "s*", "*k*"];
 
 /** SCAN with a large COUNT finishes a small keyspace in one call; only the order of keys is free. */
 function sortScanKeys(r: Reply): Reply {
   if (r.t !== "array" || r.v.length !== 2) return r;
   return { t: "array", v: [r.v[0], sortedElements(r.v[1])] };
+}
+
+/** RDB types whose DUMP lists elements in hash-table order (RDB_TYPE_SET, RDB_TYPE_HASH): only type and size are comparable. */
+const HASH_TABLE_RDB_TYPES = new Set([2, 4]);
+
+function hashTableDump(r: Reply): Reply {
+  if (r.t !== "bulk" || !HASH_TABLE_RDB_TYPES.has(r.v.charCodeAt(0))) return r;
+  return { t: "bulk", v: `<rdb type ${r.v.charCodeAt(0)} in hash-table order, ${r.v.length} bytes>` };
 }
 
 export const keysFamily: Family = {
@@ -57,6 +68,19 @@ export const keysFamily: Family = {
           ...g.options([() => [g.option("MATCH"), g.pick(GLOBS)], () => [g.option("TYPE"), g.pick(["string", "list", "hash", "set", "zset", "none", "bogus"])]], 2),
         ]),
       normalize: sortScanKeys,
+    },
+    "object|encoding": { gen: (g) => g.arity(["OBJECT", "ENCODING", g.key()]) },
+    dump: { gen: (g) => g.arity(["DUMP", g.key()]), normalize: hashTableDump },
+    restore: {
+      // Payloads AiKv and Redis must both reject or accept: a valid string payload, corrupt ones, bad options.
+      gen: (g) =>
+        g.arity([
+          "RESTORE",
+          g.key(),
+          g.pick(["0", "0", "-1", "abc", String(g.int(1000, 100000) * 1000)]),
+          g.pick([STRING_DUMP, STRING_DUMP, STRING_DUMP.slice(0, -1) + "x", "garbage", ""]),
+          ...g.options([() => [g.option("REPLACE")], () => [g.option("ABSTTL")], () => [g.option("IDLETIME"), g.intArg(-5, 100)], () => [g.option("FREQ"), g.intArg(-5, 300)]], 2),
+        ]),
     },
     dbsize: { gen: (g) => g.arity(["DBSIZE"]) },
     flushdb: { weight: 0.05, gen: (g) => g.arity(["FLUSHDB", ...g.options([() => [g.pick(["SYNC", "ASYNC", "bogus"])]], 1)]) },
