@@ -58,7 +58,7 @@ describe("deterministic simulation", () => {
     const b = new Sim(configFor(7)).run();
     expect(a.traceHash).toBe(b.traceHash);
     expect(JSON.stringify(a.history)).toBe(JSON.stringify(b.history));
-  });
+  }, 300_000);
 
   const SEEDS = LONG ? 3000 : 300;
   const BATCH = 25;
