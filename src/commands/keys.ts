@@ -136,9 +136,10 @@ function scan(c: Client, argv: Uint8Array[]): void {
   const found: Uint8Array[] = [];
   for (const key of candidates) {
     if (pattern !== null && !globMatch(pattern, key)) continue;
-    const meta = db.lookupWrite(key); // deletes it when expired
-    if (meta === null) continue;
-    if (typeName !== null && meta.type !== typeName) continue;
+    // Both delete the key when expired; like Redis, the TYPE filter's lookup counts as a read (hit/miss stats).
+    const meta = typeName !== null ? db.lookupRead(key, false) : db.lookupWrite(key);
+    // Redis 7.0 quirk: an expired key has type "none" for the filter, so TYPE none returns it.
+    if (meta === null ? typeName !== "none" : typeName !== null && meta.type !== typeName) continue;
     found.push(key);
   }
   c.out.array(2);
