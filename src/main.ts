@@ -28,6 +28,8 @@ function openEngine(config: Config): StorageEngine {
 }
 
 const server = new Server(config, openEngine(config));
+// Scripting's Lua runtime is a WebAssembly module: loaded (asynchronously) before serving.
+await (await import("./scripting/lua-runtime.ts")).loadLuaRuntime();
 try {
   server.listen();
 } catch (e) {

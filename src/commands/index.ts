@@ -9,6 +9,7 @@ import { hashCommands } from "./hashes.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
 import { pubsubCommands } from "./pubsub.ts";
+import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
@@ -33,4 +34,5 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...configCommands,
   ...transactionCommands,
   ...pubsubCommands,
+  ...scriptingCommands,
 ];

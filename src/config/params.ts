@@ -65,6 +65,10 @@ const AIKV_PARAMS: ParamDef[] = [
   { name: "engine", type: "enum", values: ["memory", "lsm"], default: "memory", immutable: true },
   // Redis's `dir` is the working directory; AiKv's is the storage engine's data directory, fixed once opened.
   { name: "dir", type: "string", default: "./data", immutable: true },
+  // Scripting: a script that raises an error has its writes undone (src/scripting/rollback.ts).
+  { name: "lua-atomic-rollback", type: "bool", default: "no" },
+  // Scripting: a script running longer than this (ms) is aborted; 0 = never. AiKv can't serve SCRIPT KILL during a script.
+  { name: "lua-script-max-time", type: "int", min: 0n, max: LLONG_MAX, default: "0" },
 ];
 
 /** Redis 7.0.15's parameters, by name. */

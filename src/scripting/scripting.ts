@@ -1,0 +1,60 @@
+// Per-server scripting state: the Lua VM, the EVAL script cache (SHA1 ->
+// compiled function) and the FUNCTION libraries, created on first use once
+// the Lua runtime is loaded (main.ts loads it before listening).
+
+import { CommandError } from "../commands/errors.ts";
+import type { Server } from "../server.ts";
+import { Libraries } from "./functions.ts";
+import { luaRuntime } from "./lua-runtime.ts";
+import { ScriptVm } from "./vm.ts";
+
+export interface CachedScript {
+  ref: bigint;
+  /** From a "#!lua flags=..." shebang: write commands refused. */
+  noWrites: boolean;
+  bodyBytes: number;
+}
+
+export class Scripting {
+  readonly vm: ScriptVm;
+  /** EVAL scripts by lower-case hex SHA1. */
+  readonly scripts = new Map<string, CachedScript>();
+  readonly libraries: Libraries;
+
+  constructor(server: Server) {
+    const runtime = luaRuntime();
+    if (runtime === null) throw new CommandError("ERR scripting is not available: the Lua runtime is not loaded");
+    this.vm = new ScriptVm(server, runtime);
+    this.libraries = new Libraries(this.vm);
+  }
+
+  flushScripts(): void {
+    for (const s of this.scripts.values()) this.vm.release(s.ref);
+    this.scripts.clear();
+  }
+
+  /** Bytes of cached script bodies (INFO used_memory_scripts_eval). */
+  scriptsMemory(): number {
+    let n = 0;
+    for (const s of this.scripts.values()) n += s.bodyBytes;
+    return n;
+  }
+}
+
+const perServer = new WeakMap<Server, Scripting>();
+
+/** The server's scripting state (created on first use). */
+export function scriptingOf(server: Server): Scripting {
+  let s = perServer.get(server);
+  if (s === undefined) {
+    s = new Scripting(server);
+    perServer.set(server, s);
+  }
+  return s;
+}
+
+export function sha1Hex(body: Uint8Array): string {
+  const h = new Bun.CryptoHasher("sha1");
+  h.update(body);
+  return h.digest("hex");
+}

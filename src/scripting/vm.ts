@@ -1,0 +1,458 @@
+// The scripting VM: one Lua state per server, the redis.* natives, and the
+// run loop shared by EVAL scripts and FUNCTION libraries.
+//
+// A script runs to completion on the event loop (atomic like in Redis), with
+// time frozen (Keyspace.frozenNow), through a connection-less Client whose
+// commands never block. redis.call dispatches through the command table and
+// Server.call like any client command; the reply the command writes into the
+// shared ReplyBuffer is parsed onto the Lua stack and cut off again.
+//
+// Busy scripts: Redis answers other clients with -BUSY while a script runs
+// past busy-reply-threshold, and lets SCRIPT KILL stop it. Here the script
+// runs synchronously on the only JS thread, so no other command can even be
+// read while it runs: there is no -BUSY reply and no SCRIPT KILL of a running
+// script. What the count hook does instead: log the slow script once past
+// busy-reply-threshold (like Redis), and abort it past lua-script-max-time
+// (AiKv's own, 0 = never), so a runaway loop can't hang the server forever.
+
+import { CommandError } from "../commands/errors.ts";
+import { CMD, type Command } from "../commands/table.ts";
+import { bytesToStr, strToBytes } from "../net/bytes.ts";
+import { Client } from "../net/client.ts";
+import type { Server } from "../server.ts";
+import { REDIS_COMPAT_VERSION } from "../version.ts";
+import { Converter, errorText, luaIndex, numberArgText } from "./convert.ts";
+import libsSource from "./lua/libs.lua" with { type: "text" };
+import sandboxSource from "./lua/sandbox.lua" with { type: "text" };
+import {
+  LUA_MASKCOUNT, LUA_OK, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, type LuaModule, LuaState,
+} from "./lua-runtime.ts";
+import { NOT_UNDOABLE_ERROR, UndoLog } from "./rollback.ts";
+
+/** How a script runs: who called it, under which name errors report it, and what it may do. */
+export interface RunOptions {
+  caller: Client;
+  /** "script: <name>" in error messages: the SHA1 for EVAL, the function name for FCALL. */
+  name: string;
+  /** EVAL_RO/FCALL_RO or a no-writes script: write commands are refused. */
+  readOnly: boolean;
+}
+
+/** The function FUNCTION LOAD's redis.register_function reports to (set only while a library loads). */
+export type RegisterHandler = (L: number) => void;
+
+/** Instructions between two checks of the running time. */
+const HOOK_INSTRUCTIONS = 100_000;
+
+export class ScriptVm {
+  readonly lua: LuaState;
+  private readonly conv: Converter;
+  private readonly envRef: bigint;
+  private readonly errorHandlerRef: bigint;
+  private readonly prepareRef: bigint;
+  private readonly setLoadingRef: bigint;
+  private readonly scriptClient: Client;
+  /** The script being run, or null between scripts. */
+  private running: RunOptions | null = null;
+  private startedAt = 0;
+  private slowLogged = false;
+  private killed = false;
+  private undo: UndoLog | null = null;
+  /** Set while FUNCTION LOAD runs a library's code. */
+  registerHandler: RegisterHandler | null = null;
+  /** The last command looked up by redis.call and its name: scripts mostly repeat one command. */
+  private lastName = "";
+  private lastCmd: Command | undefined;
+  /** The C function behind natives.wrap (created once). */
+  private trampoline = 0;
+
+  constructor(
+    readonly server: Server,
+    m: LuaModule,
+  ) {
+    const lua = new LuaState(m);
+    this.lua = lua;
+    const L = lua.L;
+    this.conv = new Converter(lua);
+    this.scriptClient = new Client(server, null, 0);
+    this.scriptClient.name = "lua";
+
+    // libs.lua returns the libraries; sandbox.lua receives natives and libraries and returns its internals.
+    this.runChunk(libsSource, "=libs", 0);
+    const libsIdx = m._lua_gettop(L);
+    m._lua_createtable(L, 0, 8);
+    const nativesIdx = m._lua_gettop(L);
+    lua.setFunction(nativesIdx, "call", (l) => this.redisCall(l, true));
+    lua.setFunction(nativesIdx, "pcall", (l) => this.redisCall(l, false));
+    lua.setFunction(nativesIdx, "sha1hex", (l) => this.sha1hex(l));
+    lua.setFunction(nativesIdx, "log", (l) => this.log(l));
+    lua.setFunction(nativesIdx, "setresp", (l) => this.setResp(l));
+    lua.setFunction(nativesIdx, "register_function", (l) => this.registerFunction(l));
+    lua.setFunction(nativesIdx, "wrap", (l) => this.wrap(l));
+    lua.pushStr(L, REDIS_COMPAT_VERSION);
+    lua.setField(nativesIdx, "version");
+    const [maj, min, patch] = REDIS_COMPAT_VERSION.split(".").map(Number);
+    m._lua_pushinteger(L, BigInt((maj << 16) | (min << 8) | patch));
+    lua.setField(nativesIdx, "version_num");
+    // sandbox(natives, libs)
+    this.loadChunk(sandboxSource, "=sandbox");
+    m._lua_pushvalue(L, nativesIdx);
+    m._lua_pushvalue(L, libsIdx);
+    this.check(m._lua_pcallk(L, 2, 1, 0, 0, 0));
+    const internals = m._lua_gettop(L);
+    this.envRef = this.fieldRef(internals, "env");
+    this.errorHandlerRef = this.fieldRef(internals, "error_handler");
+    this.prepareRef = this.fieldRef(internals, "prepare");
+    this.setLoadingRef = this.fieldRef(internals, "set_loading");
+    m._lua_settop(L, 0);
+
+    const hook = m.addFunction((l: number) => this.onHook(l), "vii");
+    m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+  }
+
+  private fieldRef(idx: number, name: string): bigint {
+    this.lua.getField(idx, name);
+    return BigInt(this.lua.ref());
+  }
+
+  private loadChunk(source: string, name: string): void {
+    this.check(this.lua.load(this.lua.L, strToBytes(source), name));
+  }
+
+  private runChunk(source: string, name: string, nargs: number): void {
+    this.loadChunk(source, name);
+    this.check(this.lua.m._lua_pcallk(this.lua.L, nargs, 1, 0, 0, 0));
+  }
+
+  /** Setting up the state can't fail unless our own Lua code is broken. */
+  private check(rc: number): void {
+    if (rc !== LUA_OK) throw new Error(`Lua setup failed: ${this.lua.str(this.lua.L, -1)}`);
+  }
+
+  /**
+   * Compiles source with a chunk name ("@user_script") into a function whose
+   * globals are the sandbox; returns its registry reference, or the compiler's
+   * message (e.g. "user_script:1: unexpected symbol near '+'").
+   */
+  compile(source: Uint8Array, chunkName: string): { ref: bigint } | { error: string } {
+    const { lua } = this;
+    const L = lua.L;
+    if (lua.load(L, source, chunkName) !== LUA_OK) {
+      const error = lua.str(L, -1);
+      lua.m._lua_settop(L, 0);
+      return { error };
+    }
+    lua.pushRef(L, Number(this.envRef));
+    lua.m._lua_setupvalue(L, -2, 1);
+    return { ref: BigInt(lua.ref()) };
+  }
+
+  release(ref: bigint): void {
+    this.lua.unref(Number(ref));
+  }
+
+  /**
+   * Runs a compiled function and writes its result (or error) as the reply to
+   * the caller. EVAL passes KEYS/ARGV as globals (asGlobals); functions get
+   * them as arguments.
+   */
+  run(fnRef: bigint, keys: Uint8Array[], args: Uint8Array[], opts: RunOptions, asGlobals: boolean): void {
+    const { lua, server } = this;
+    const m = lua.m;
+    const L = lua.L;
+    const out = server.out;
+    const ks = server.keyspace;
+    const sc = this.scriptClient;
+    sc.db = opts.caller.db;
+    sc.resp = 2;
+    sc.user = opts.caller.user;
+    const frozen = ks.frozenNow;
+    if (frozen === 0) ks.frozenNow = Date.now();
+    this.running = opts;
+    this.startedAt = performance.now();
+    this.slowLogged = false;
+    this.killed = false;
+    this.undo = server.config.bool("lua-atomic-rollback") ? new UndoLog() : null;
+    const callerResp = opts.caller.resp;
+    try {
+      m._lua_settop(L, 0);
+      m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.errorHandlerRef);
+      if (asGlobals) {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.prepareRef);
+        this.pushArray(L, keys);
+        this.pushArray(L, args);
+        m._lua_callk(L, 2, 0, 0, 0);
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
+        this.finish(m._lua_pcallk(L, 0, 1, 1, 0, 0), opts, callerResp);
+      } else {
+        m._lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
+        this.pushArray(L, keys);
+        this.pushArray(L, args);
+        this.finish(m._lua_pcallk(L, 2, 1, 1, 0, 0), opts, callerResp);
+      }
+    } finally {
+      m._lua_settop(L, 0);
+      out.resp = callerResp;
+      ks.frozenNow = frozen;
+      this.running = null;
+      this.undo = null;
+    }
+  }
+
+  /** Writes the script's result, or its error (undoing its writes under lua-atomic-rollback). */
+  private finish(rc: number, opts: RunOptions, callerResp: 2 | 3): void {
+    const out = this.server.out;
+    out.resp = callerResp;
+    if (rc === LUA_OK) {
+      this.conv.writeLuaReply(this.lua.L, 2, out, this.scriptClient.resp);
+      return;
+    }
+    if (this.undo !== null && !this.undo.empty) this.undo.restore(this.server.keyspace.dbs);
+    out.error(this.errorMessage(opts.name));
+  }
+
+  /** Redis 7.0's script error: "<err> script: <name>, on <source>:<line>." from the handler's table. */
+  private errorMessage(name: string): string {
+    const { lua } = this;
+    const L = lua.L;
+    const m = lua.m;
+    if (m._lua_type(L, -1) !== LUA_TTABLE) {
+      const what = m._lua_type(L, -1) === LUA_TSTRING ? lua.str(L, -1) : "execution failure";
+      return `ERR Error running script (call to ${name}): ${what}`;
+    }
+    const tbl = m._lua_gettop(L);
+    const err = this.tableString(tbl, "err") ?? "ERR unknown error";
+    const source = this.tableString(tbl, "source");
+    const line = this.tableString(tbl, "line");
+    const msg = errorText(err);
+    return source !== null && line !== null ? `${msg} script: ${name}, on ${source}:${line}.` : msg;
+  }
+
+  private tableString(tbl: number, field: string): string | null {
+    const { lua } = this;
+    lua.pushStr(lua.L, field);
+    const t = lua.m._lua_rawget(lua.L, tbl);
+    const s = t === LUA_TSTRING || t === LUA_TNUMBER ? lua.str(lua.L, -1) : null;
+    lua.m._lua_settop(lua.L, -2);
+    return s;
+  }
+
+  /** Pushes a Lua array of byte strings. */
+  pushArray(L: number, items: Uint8Array[]): void {
+    const m = this.lua.m;
+    m._lua_createtable(L, items.length, 0);
+    for (let i = 0; i < items.length; i++) {
+      this.lua.pushBytes(L, items[i]);
+      m._lua_rawseti(L, -2, luaIndex(i + 1));
+    }
+  }
+
+  /** Raises {err=msg} as a Lua error from a native (does not return). */
+  raise(L: number, msg: string): number {
+    this.conv.pushErrorTable(L, msg);
+    return this.lua.m._lua_error(L);
+  }
+
+  // ---------------------------------------------------------------- natives
+
+  /** redis.call (raise=true) and redis.pcall: runs a command from the script. */
+  private redisCall(L: number, raise: boolean): number {
+    const m = this.lua.m;
+    let failure: string;
+    // lua_error unwinds by throwing a JS exception: it must not run inside the try below.
+    try {
+      const result = this.callCommand(L);
+      if (typeof result === "boolean") {
+        // An error reply was pushed as {err=...}: redis.call raises it.
+        if (!result || !raise) return 1;
+        failure = "";
+      } else failure = result;
+    } catch (e) {
+      // A bug of ours: never let a JS exception unwind through the Lua VM.
+      if (e instanceof CommandError) failure = e.message;
+      else {
+        this.server.log("warning", `internal error in redis.call: ${e instanceof Error ? e.stack : String(e)}`);
+        failure = `ERR internal error: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+    if (failure !== "") this.conv.pushErrorTable(L, failure);
+    return raise ? m._lua_error(L) : 1;
+  }
+
+  /**
+   * Validates and runs the command given as arguments, pushing its reply.
+   * Returns whether the reply is an error when it ran, or the message of an
+   * error that kept it from running.
+   */
+  private callCommand(L: number): string | boolean {
+    const { lua, server } = this;
+    const m = lua.m;
+    const n = m._lua_gettop(L);
+    if (n === 0) return "ERR Please specify at least one argument for this redis lib call";
+    const argv: Uint8Array[] = new Array(n);
+    let heap = m.HEAPU8.buffer;
+    for (let i = 1; i <= n; i++) {
+      const t = m._lua_type(L, i);
+      if (t === LUA_TSTRING) argv[i - 1] = lua.viewBytes(L, i);
+      else if (t === LUA_TNUMBER) {
+        const text = numberArgText(lua, L, i);
+        argv[i - 1] = text === null ? lua.viewBytes(L, i) : strToBytes(text);
+      } else return "ERR Lua redis lib command arguments must be strings or integers";
+    }
+    // Converting numbers may have grown the module's memory, detaching earlier views: take them again.
+    if (m.HEAPU8.buffer !== heap) {
+      for (let i = 1; i <= n; i++) if (m._lua_type(L, i) === LUA_TSTRING) argv[i - 1] = lua.viewBytes(L, i);
+      heap = m.HEAPU8.buffer;
+    }
+    const cmd = this.lookup(argv);
+    if (cmd === undefined) return "ERR Unknown Redis command called from script";
+    const arity = cmd.arity;
+    if ((arity > 0 && n !== arity) || n < -arity) return "ERR Wrong number of args calling Redis command from script";
+    if (cmd.has(CMD.NOSCRIPT)) return "ERR This Redis command is not allowed from script";
+    const running = this.running!;
+    if (cmd.has(CMD.WRITE)) {
+      if (running.readOnly) return "ERR Write commands are not allowed from read-only scripts.";
+      if (this.undo !== null) {
+        if (!UndoLog.allows(cmd)) return NOT_UNDOABLE_ERROR;
+        this.undo.beforeWrite(this.scriptClient.db, cmd, argv);
+      }
+    }
+    const out = server.out;
+    const sc = this.scriptClient;
+    const mark = out.len;
+    const resp = out.resp;
+    out.resp = sc.resp;
+    try {
+      server.call(sc, cmd, argv);
+      this.conv.pushReply(L, out.buf, mark, sc.resp);
+      return out.buf[mark] === 45; // '-'
+    } finally {
+      out.truncate(mark);
+      out.resp = resp;
+    }
+  }
+
+  /** The command (or subcommand) argv names, like the dispatcher resolves it. */
+  private lookup(argv: Uint8Array[]): Command | undefined {
+    const name = bytesToStr(argv[0]);
+    let cmd: Command | undefined;
+    if (name === this.lastName) cmd = this.lastCmd;
+    else {
+      cmd = this.server.commands.get(name);
+      this.lastName = name;
+      this.lastCmd = cmd;
+    }
+    if (cmd === undefined || cmd.subcommands === null || (argv.length === 1 && cmd.run)) return cmd;
+    if (argv.length === 1) return undefined;
+    return cmd.subcommands.get(bytesToStr(argv[1]).toLowerCase());
+  }
+
+  private sha1hex(L: number): number {
+    const m = this.lua.m;
+    if (m._lua_gettop(L) !== 1) return this.raise(L, "ERR wrong number of arguments");
+    const hasher = new Bun.CryptoHasher("sha1");
+    hasher.update(m._lua_type(L, 1) === LUA_TSTRING || m._lua_type(L, 1) === LUA_TNUMBER ? this.lua.viewBytes(L, 1) : new Uint8Array(0));
+    this.lua.pushStr(L, hasher.digest("hex"));
+    return 1;
+  }
+
+  private log(L: number): number {
+    const m = this.lua.m;
+    const n = m._lua_gettop(L);
+    if (n < 2) return this.raise(L, "ERR redis.log() requires two arguments or more.");
+    if (m._lua_type(L, 1) !== LUA_TNUMBER) return this.raise(L, "ERR First argument must be a number (log level).");
+    const level = Number(m._lua_tointegerx(L, 1, 0));
+    const levels = ["debug", "verbose", "notice", "warning"] as const;
+    if (level < 0 || level > 3) return this.raise(L, "ERR Invalid debug level.");
+    const parts: string[] = [];
+    for (let i = 2; i <= n; i++) {
+      const t = m._lua_type(L, i);
+      if (t === LUA_TSTRING || t === LUA_TNUMBER) parts.push(this.lua.str(L, i));
+    }
+    this.server.log(levels[level], parts.join(" "));
+    return 0;
+  }
+
+  private setResp(L: number): number {
+    const m = this.lua.m;
+    if (m._lua_gettop(L) !== 1) return this.raise(L, "ERR redis.setresp() requires one argument.");
+    const v = m._lua_type(L, 1) === LUA_TNUMBER ? Number(m._lua_tointegerx(L, 1, 0)) : 0;
+    if (v !== 2 && v !== 3) return this.raise(L, "ERR RESP version must be 2 or 3.");
+    this.scriptClient.resp = v;
+    return 0;
+  }
+
+  private registerFunction(L: number): number {
+    if (this.registerHandler === null) return this.raise(L, "ERR redis.register_function can only be called on FUNCTION LOAD command");
+    let failure: string;
+    try {
+      this.registerHandler(L);
+      return 0;
+    } catch (e) {
+      failure = e instanceof CommandError ? e.message : `ERR ${String(e)}`;
+    }
+    return this.raise(L, failure);
+  }
+
+  /** natives.wrap(f): f behind a C function, so errors raised in f can name the line that called it. */
+  private wrap(L: number): number {
+    const m = this.lua.m;
+    if (this.trampoline === 0) {
+      this.trampoline = m.addFunction((l: number) => {
+        const n = m._lua_gettop(l);
+        m._lua_pushvalue(l, LUA_REGISTRYINDEX - 1); // upvalue 1: the wrapped function
+        m._lua_rotate(l, 1, 1);
+        m._lua_callk(l, n, -1, 0, 0);
+        return m._lua_gettop(l);
+      }, "ii");
+    }
+    m._lua_settop(L, 1);
+    m._lua_pushcclosure(L, this.trampoline, 1);
+    return 1;
+  }
+
+  /** Switches the globals library code sees between FUNCTION LOAD's and run time's. */
+  setLoading(loading: boolean): void {
+    const m = this.lua.m;
+    const L = this.lua.L;
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.setLoadingRef);
+    m._lua_pushboolean(L, loading ? 1 : 0);
+    m._lua_callk(L, 1, 0, 0, 0);
+  }
+
+  /** Runs a compiled library body (FUNCTION LOAD); returns the error message or null. */
+  runLoader(fnRef: bigint): string | null {
+    const m = this.lua.m;
+    const L = this.lua.L;
+    m._lua_settop(L, 0);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.errorHandlerRef);
+    m._lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
+    this.startedAt = performance.now();
+    this.killed = false;
+    const rc = m._lua_pcallk(L, 0, 0, 1, 0, 0);
+    const error = rc === LUA_OK ? null : (this.tableString(m._lua_gettop(L), "err") ?? this.lua.str(L, -1));
+    m._lua_settop(L, 0);
+    return error;
+  }
+
+  /** Count hook: logs a slow script once, aborts one past lua-script-max-time. */
+  private onHook(L: number): void {
+    const elapsed = performance.now() - this.startedAt;
+    const config = this.server.config;
+    if (!this.slowLogged && elapsed > config.num("busy-reply-threshold")) {
+      this.slowLogged = true;
+      this.server.log("warning", `Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. AiKv can't serve other clients until it finishes.`);
+    }
+    const max = config.num("lua-script-max-time");
+    if (this.killed || (max > 0 && elapsed > max)) {
+      // Raised again at every hook call, so a script's own pcall can't swallow it.
+      this.killed = true;
+      this.raise(L, `ERR Script killed after ${max} ms (lua-script-max-time)`);
+    }
+  }
+
+  /** Whether a script is running right now (only observable from its own commands). */
+  get isRunning(): boolean {
+    return this.running !== null;
+  }
+}
