@@ -1,4 +1,7 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+
+// Generous: CI machines may be heavily loaded (fsync, CPU starvation).
+setDefaultTimeout(60_000);
 import { checkHistory, checkKey, type Op } from "./lincheck.ts";
 
 const put = (client: number, value: string, call: number, ret: number, key = "k"): Op => ({ client, key, kind: "put", value, out: { ok: true, value }, call, ret });

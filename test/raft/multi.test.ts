@@ -1,4 +1,7 @@
-import { expect, test } from "bun:test";
+import { expect, test, setDefaultTimeout } from "bun:test";
+
+// Generous: CI machines may be heavily loaded (fsync, CPU starvation).
+setDefaultTimeout(60_000);
 import { MultiRaft, type Envelope } from "../../src/raft/multi.ts";
 import { MemoryStorage } from "../../src/raft/storage/memory.ts";
 

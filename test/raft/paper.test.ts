@@ -1,6 +1,9 @@
 // Tests following the Raft paper (Ongaro & Ousterhout) section by section,
 // against the pure core: no I/O, messages delivered by the test harness.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, test, setDefaultTimeout } from "bun:test";
+
+// Generous: CI machines may be heavily loaded (fsync, CPU starvation).
+setDefaultTimeout(60_000);
 import { encode } from "@msgpack/msgpack";
 import { Raft } from "../../src/raft/raft.ts";
 import { seededRand } from "../../src/raft/rand.ts";
