@@ -2,37 +2,14 @@
 // dist/aikv, which starts and serves commands without Bun or the sources.
 
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { statSync } from "node:fs";
 import { spawn } from "bun";
+import { BINARY, ensureBinary } from "../helpers/binary.ts";
 import { startAikv } from "../helpers/server.ts";
-
-const ROOT = join(import.meta.dir, "../..");
-const BINARY = join(ROOT, "dist/aikv");
-
-/** Newest modification time of the files the executable is built from. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function isFresh(): boolean {
-  if (!existsSync(BINARY)) return false;
-  const built = statSync(BINARY).mtimeMs;
-  return built > newestSource(join(ROOT, "src")) && built > statSync(join(ROOT, "package.json")).mtimeMs;
-}
 
 describe("self-contained executable", () => {
   test("npm run build produces dist/aikv (reused when newer than the sources)", async () => {
-    if (!isFresh()) {
-      const build = spawn(["npm", "run", "build"], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-      const [out, err, code] = await Promise.all([new Response(build.stdout).text(), new Response(build.stderr).text(), build.exited]);
-      expect(`exit ${code}\n${code === 0 ? "" : out + err}`).toBe("exit 0\n");
-    }
+    expect(await ensureBinary()).toBe("");
     expect(statSync(BINARY).mode & 0o111).not.toBe(0);
   }, 60000);
 
