@@ -29,6 +29,12 @@ const PAUSE_READ_BYTES = 64 * 1024 * 1024;
  * when it handled the command.
  */
 export type CommandInterceptor = (c: Client, cmd: Command, argv: Uint8Array[]) => boolean;
+/**
+ * Called when a command is rejected before running (unknown, wrong arity, an
+ * interceptor's error): MULTI flags the transaction. May return the error to
+ * reply instead (a rejected EXEC replies EXECABORT).
+ */
+export type CommandRejectHook = (c: Client, cmd: Command | undefined, error: unknown) => CommandError | undefined;
 /** Called after a command ran (MONITOR feeds, slowlog, keyspace notifications flush...). */
 export type CommandObserver = (c: Client, cmd: Command, argv: Uint8Array[], micros: number) => void;
 
@@ -51,7 +57,7 @@ export class Server {
   private nextClientId = 1;
   private readonly interceptors: CommandInterceptor[] = [];
   private readonly observers: CommandObserver[] = [];
-  private readonly rejectHooks: ((c: Client) => void)[] = [];
+  private readonly rejectHooks: CommandRejectHook[] = [];
   private cronTimer: ReturnType<typeof setInterval> | null = null;
   /** Clients paused by CLIENT PAUSE until this time (ms), and for which commands. */
   pausedUntil = 0;
@@ -181,8 +187,8 @@ export class Server {
     this.observers.push(fn);
   }
 
-  /** Called when a command is rejected before running (unknown, arity, an interceptor's error): MULTI flags the transaction. */
-  onCommandRejected(fn: (c: Client) => void): void {
+  /** Registers a hook on commands rejected before running (see CommandRejectHook). */
+  onCommandRejected(fn: CommandRejectHook): void {
     this.rejectHooks.push(fn);
   }
 
@@ -300,8 +306,9 @@ export class Server {
       for (const fn of this.interceptors) if (fn(c, cmd, argv)) return this.afterReply(c, mark);
     } catch (e) {
       if (cmd) cmd.stats.rejectedCalls++;
-      for (const fn of this.rejectHooks) fn(c);
-      this.replyError(c, e);
+      let error = e;
+      for (const fn of this.rejectHooks) error = fn(c, cmd, error) ?? error;
+      this.replyError(c, error);
       return this.afterReply(c, mark);
     }
     this.call(c, cmd, argv);

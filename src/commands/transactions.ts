@@ -44,10 +44,7 @@ export class Transactions {
 
   constructor(private readonly server: Server) {
     server.intercept((c, cmd, argv) => this.queue(c, cmd, argv));
-    server.onCommandRejected((c) => {
-      const tx = this.open.get(c);
-      if (tx !== undefined) tx.aborted = true;
-    });
+    server.onCommandRejected((c, cmd, error) => this.rejected(c, cmd, error));
     server.onClientCleanup((c) => this.open.delete(c));
     blockingOf(server).denyBlockingWhen((c) => c === this.running);
   }
@@ -95,6 +92,19 @@ export class Transactions {
       this.running = null;
       ks.frozenNow = frozen;
     }
+  }
+
+  /**
+   * A command of c was rejected before running: the transaction is flagged,
+   * and a rejected EXEC itself discards it with Redis's EXECABORT wording.
+   */
+  private rejected(c: Client, cmd: Command | undefined, error: unknown): CommandError | undefined {
+    const tx = this.open.get(c);
+    if (tx !== undefined) tx.aborted = true;
+    if (cmd?.name !== "exec" || !(error instanceof CommandError)) return undefined;
+    this.open.delete(c);
+    watchedKeysOf(this.server).unwatchAll(c);
+    return new CommandError(`EXECABORT Transaction discarded because of: ${error.message.replace(/^ERR /, "")}`);
   }
 
   /** The interceptor: queues c's command while c is in MULTI. */

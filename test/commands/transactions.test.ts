@@ -62,6 +62,12 @@ for (const engine of ENGINES) {
         `+OK\r\n-ERR Command not allowed inside a transaction\r\n${EXECABORT}`,
       );
       expect(await r.exists("a")).toBe(0);
+      // A rejected EXEC discards the transaction with its own wording, in MULTI or not (once
+      // the server has seen a MULTI: the transaction state is created on first use).
+      expect(await session(srv.port, ["EXEC x", "MULTI", "SET a 1", "EXEC x", "EXEC"])).toBe(
+        "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n+OK\r\n+QUEUED\r\n" +
+          "-EXECABORT Transaction discarded because of: wrong number of arguments for 'exec' command\r\n-ERR EXEC without MULTI\r\n",
+      );
       // Nested MULTI and WATCH inside MULTI are errors that don't abort.
       expect(await session(srv.port, ["MULTI", "MULTI", "WATCH k", "PING", "EXEC"])).toBe(
         "+OK\r\n-ERR MULTI calls can not be nested\r\n-ERR WATCH inside MULTI is not allowed\r\n+QUEUED\r\n*1\r\n+PONG\r\n",

@@ -10,6 +10,7 @@ import { listsFamily } from "./lists.ts";
 import { setsFamily } from "./sets.ts";
 import { sortFamily } from "./sort.ts";
 import { stringsFamily } from "./strings.ts";
+import { transactionsFamily } from "./transactions.ts";
 import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily];
