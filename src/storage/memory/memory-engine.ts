@@ -18,7 +18,7 @@ export class MemEntry extends ScanNode implements KeyMeta {
   /** Last access, unix seconds (OBJECT IDLETIME). */
   atime: number;
   /** LFU access frequency state (OBJECT FREQ), see keyspace/lfu.ts. */
-  lfu = lfuState(LFU_INIT_VAL);
+  lfu: number;
   constructor(
     key: string,
     public type: KeyType,
@@ -27,6 +27,7 @@ export class MemEntry extends ScanNode implements KeyMeta {
   ) {
     super(key);
     this.atime = nowSeconds();
+    this.lfu = lfuState(LFU_INIT_VAL, this.atime * 1000); // from the cached clock: no extra clock read
   }
 }
 
