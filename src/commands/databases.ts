@@ -59,8 +59,14 @@ function move(c: Client, argv: Uint8Array[]): void {
   const dst = dbArg(c, argv[2]);
   if (src === dst) fail("ERR source and destination objects are the same");
   const key = argv[1];
-  if (src.lookupWrite(key) === null || dst.lookupWrite(key) !== null) return c.out.int(0);
+  const meta = src.lookupWrite(key);
+  if (meta === null) return c.out.int(0);
+  src.touch(meta);
+  if (dst.lookupWrite(key) !== null) return c.out.int(0);
+  // The value object moves in Redis, so it keeps its access frequency.
+  const lfu = src.store.lfuState(meta);
   src.store.copy(key, dst.store, key);
+  dst.store.setLfuState(dst.store.lookup(key)!, lfu);
   src.store.delete(key);
   src.modified(key);
   dst.modified(key, 0);

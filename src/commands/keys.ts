@@ -60,7 +60,10 @@ function rename(c: Client, argv: Uint8Array[], nx: boolean): void {
     if (nx) return c.out.int(0);
     db.store.delete(dst);
   }
+  // The value object moves in Redis, so it keeps its access frequency.
+  const lfu = db.store.lfuState(meta);
   db.store.rename(src, dst);
+  db.store.setLfuState(db.store.lookup(dst)!, lfu);
   db.modified(src);
   db.modified(dst, 0);
   const ks = c.server.keyspace;

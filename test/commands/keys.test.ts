@@ -284,6 +284,16 @@ for (const engine of ENGINES) {
       expect(await a.call("restore", "lfu", 0, payload, "FREQ", 100)).toBe("OK");
       expect(await a.object("FREQ", "lfu")).toBe(100);
       expect(await a.call("restore", "lfu-idle", 0, payload, "IDLETIME", 5000)).toBe("OK");
+      // RENAME and MOVE keep the counter (a huge log factor keeps their own access from bumping it).
+      await a.config("SET", "lfu-log-factor", "100000000");
+      await a.rename("lfu", "lfu2");
+      expect(await a.object("FREQ", "lfu2")).toBe(100);
+      await a.move("lfu2", 7);
+      await a.select(7);
+      expect(await a.object("FREQ", "lfu2")).toBe(100);
+      await a.del("lfu2");
+      await a.select(0);
+      await a.config("SET", "lfu-log-factor", "10");
       await a.config("SET", "maxmemory-policy", "noeviction");
       expect(await a.object("IDLETIME", "lfu-idle")).toBeLessThan(5); // IDLETIME is ignored under LFU
       expect(await a.call("restore", "lru-freq", 0, payload, "FREQ", 100)).toBe("OK");
