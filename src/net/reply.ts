@@ -87,9 +87,12 @@ export class ReplyBuffer {
     this.crlf();
   }
 
-  /** Error reply; msg starts with the error code, e.g. "ERR syntax error". CR/LF are replaced like Redis. */
+  /**
+   * Error reply; msg starts with the error code, e.g. "ERR syntax error".
+   * Like addReplyErrorFormat: CR/LF at the ends are trimmed, inner ones become spaces.
+   */
   error(msg: string): void {
-    const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/[\r\n]/g, " ") : msg;
+    const clean = msg.includes("\r") || msg.includes("\n") ? msg.replace(/^[\r\n]+|[\r\n]+$/g, "").replace(/[\r\n]/g, " ") : msg;
     this.ensure(clean.length + 3);
     this.buf[this.len++] = 45; // '-'
     this.putStr(clean);

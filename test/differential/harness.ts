@@ -19,8 +19,9 @@ const BATCH = 200;
 const TYPE_MAKER_SHARE = 0.06;
 /** Every RESP3_EVERY-th seed runs after HELLO 3. */
 const RESP3_EVERY = 4;
-/** Time allowed to shrink a failing sequence. */
+/** Time allowed to shrink a failing sequence, and how many failing seeds per family get shrunk. */
 const SHRINK_BUDGET_MS = 10000;
+const SHRINKS_PER_FAMILY = 2;
 
 export const REDIS_MISSING = !hasRedisServer();
 
@@ -183,6 +184,7 @@ export function diffTests(family: Family, opts: { seeds?: number; commands?: num
   for (const engine of ENGINES) {
     describe.skipIf(REDIS_MISSING)(`differential ${family.name} (${engine})`, () => {
       let t: Targets;
+      let shrinksLeft = SHRINKS_PER_FAMILY;
       beforeAll(async () => {
         const [aikv, redis] = await Promise.all([startAikv(["--engine", engine]), startRedis()]);
         const specs = allSpecs(family);
@@ -207,7 +209,9 @@ export function diffTests(family: Family, opts: { seeds?: number; commands?: num
           const where = `in ${family.name} (${engine}, seed ${seed}, RESP${resp})`;
           let report = describeMismatch(where, m, cmds);
           if (m.index >= 0) {
-            const shrunk = t.available.has("flushall") ? await shrink(t, cmds.slice(0, m.index + 1), resp, specs) : cmds.slice(0, m.index + 1);
+            const failing = cmds.slice(0, m.index + 1);
+            const canShrink = t.available.has("flushall") && shrinksLeft-- > 0;
+            const shrunk = canShrink ? await shrink(t, failing, resp, specs) : failing;
             const file = join(tmpdir(), `aikv-diff-${family.name}-seed${seed}-resp${resp}.json`);
             const rc: RegressionCase = { family: family.name, note: `found by seed ${seed}: ${JSON.stringify(m.argv)}`, resp, commands: shrunk };
             writeFileSync(file, JSON.stringify(rc, null, 1) + "\n");

@@ -238,6 +238,11 @@ describe("reply encoder", () => {
     );
   });
 
+  test("error messages: CR/LF at the end trimmed, inside replaced by spaces (addReplyErrorFormat)", () => {
+    expect(encode(2, (o) => o.error("ERR Unsupported option \r\nx\r\ny\n"))).toBe("-ERR Unsupported option   x  y\r\n");
+    expect(encode(3, (o) => o.error("ERR Unsupported option x\r"))).toBe("-ERR Unsupported option x\r\n");
+  });
+
   test("bulkArray writes nulls as null bulk strings; the buffer grows as needed", () => {
     const big = "x".repeat(100000);
     expect(encode(2, (o) => o.bulkArray([strToBytes(big), null]))).toBe(`*2\r\n$100000\r\n${big}\r\n$-1\r\n`);
