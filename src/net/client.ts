@@ -74,16 +74,17 @@ export class Client {
    * Sends bytes to the socket; what the kernel doesn't take is queued (copied)
    * and sent on drain. Returns false when the output limit is exceeded.
    */
-  send(bytes: Uint8Array): void {
+  send(bytes: Uint8Array, immutable = false): void {
     if (this.closed || this.socket === null || bytes.length === 0) return;
     this.totalNetOut += bytes.length;
+    // `immutable`: bytes nobody will overwrite (a pub/sub frame shared by all subscribers) are queued without a copy.
     if (this.outQueue.length > 0) {
-      this.enqueue(bytes.slice());
+      this.enqueue(immutable ? bytes : bytes.slice());
       return;
     }
     const written = this.socket.write(bytes);
     if (written < 0) return; // closed underneath us; close() will follow
-    if (written < bytes.length) this.enqueue(bytes.slice(written));
+    if (written < bytes.length) this.enqueue(immutable ? bytes.subarray(written) : bytes.slice(written));
   }
 
   private enqueue(bytes: Uint8Array): void {

@@ -186,7 +186,7 @@ export class PubSub {
       // The running client's replies are still in the shared buffer: keep the message in line with them.
       if (c === server.executing) server.out.raw(bytes);
       else {
-        c.send(bytes);
+        c.send(bytes, true);
         server.stats.netOutputBytes += bytes.length;
       }
     }
