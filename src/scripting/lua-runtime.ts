@@ -68,12 +68,38 @@ export const LUA_MASKCOUNT = 8;
 
 let runtime: LuaModule | null = null;
 
-/** Loads the Lua WebAssembly module (once; later calls reuse it). */
+/**
+ * Loads the Lua WebAssembly module (once; later calls reuse it).
+ *
+ * wasmoon's build wraps every export in an assertion shim that forwards with
+ * Function.apply, which costs ~0.5-1 us per call: more than the Lua work of a
+ * small script. So the instance's own exports are captured while emscripten
+ * instantiates the module and called directly; the emscripten module object
+ * still provides memory views (refreshed when memory grows), malloc and
+ * addFunction.
+ */
 export async function loadLuaRuntime(): Promise<LuaModule> {
   if (runtime === null) {
-    const lua = await new LuaFactory(wasmPath).getLuaModule();
+    const instantiate = WebAssembly.instantiate;
+    let exports: Record<string, unknown> | null = null;
+    const capture = async (...args: Parameters<typeof WebAssembly.instantiate>) => {
+      const result = await (instantiate as (...a: unknown[]) => Promise<WebAssembly.Instance | WebAssembly.WebAssemblyInstantiatedSource>)(...args);
+      exports = (result instanceof WebAssembly.Instance ? result : result.instance).exports as Record<string, unknown>;
+      return result;
+    };
+    WebAssembly.instantiate = capture as typeof WebAssembly.instantiate;
+    let module: object;
+    try {
+      module = (await new LuaFactory(wasmPath).getLuaModule()).module;
+    } finally {
+      WebAssembly.instantiate = instantiate;
+    }
+    const direct: Record<string, unknown> = Object.create(module);
+    for (const [name, fn] of Object.entries(exports ?? {})) {
+      if (typeof fn === "function" && (name.startsWith("lua") || name === "malloc" || name === "free")) direct[`_${name}`] = fn;
+    }
     // The raw exports carry no TypeScript types: LuaModule declares the subset we call.
-    runtime = lua.module as unknown as LuaModule;
+    runtime = direct as unknown as LuaModule;
   }
   return runtime;
 }

@@ -17,7 +17,7 @@
 
 import { CommandError } from "../commands/errors.ts";
 import { CMD, type Command } from "../commands/table.ts";
-import { bytesToStr, strToBytes } from "../net/bytes.ts";
+import { bytesEqual, bytesToStr, strToBytes } from "../net/bytes.ts";
 import { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
@@ -61,7 +61,7 @@ export class ScriptVm {
   /** Set while FUNCTION LOAD runs a library's code. */
   registerHandler: RegisterHandler | null = null;
   /** The last command looked up by redis.call and its name: scripts mostly repeat one command. */
-  private lastName = "";
+  private lastName: Uint8Array = new Uint8Array(0);
   private lastCmd: Command | undefined;
   /** The C function behind natives.wrap (created once). */
   private trampoline = 0;
@@ -334,12 +334,11 @@ export class ScriptVm {
 
   /** The command (or subcommand) argv names, like the dispatcher resolves it. */
   private lookup(argv: Uint8Array[]): Command | undefined {
-    const name = bytesToStr(argv[0]);
     let cmd: Command | undefined;
-    if (name === this.lastName) cmd = this.lastCmd;
+    if (bytesEqual(argv[0], this.lastName)) cmd = this.lastCmd;
     else {
-      cmd = this.server.commands.get(name);
-      this.lastName = name;
+      cmd = this.server.commands.get(bytesToStr(argv[0]));
+      this.lastName = argv[0].slice();
       this.lastCmd = cmd;
     }
     if (cmd === undefined || cmd.subcommands === null || (argv.length === 1 && cmd.run)) return cmd;
