@@ -174,6 +174,17 @@ export class Table {
     const hi = trailerHi(snapshot);
     const lo = trailerLo(snapshot, KIND_SEEK);
     // First data block whose last key >= target holds the answer, if any.
+    const l = this.findBlock(userKey, hi, lo);
+    if (l === this.idxKeys.length) return false;
+    return blockGet(this.dataBlock(this.idxOff[l], this.idxSize[l]), userKey, hi, lo);
+  }
+
+  get numBlocks(): number {
+    return this.idxKeys.length;
+  }
+
+  /** @internal Index of the first data block whose last key >= target (numBlocks if none). */
+  findBlock(userKey: Uint8Array, hi: number, lo: number): number {
     const keys = this.idxKeys;
     let l = 0;
     let r = keys.length;
@@ -183,8 +194,12 @@ export class Table {
       if (compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0) l = mid + 1;
       else r = mid;
     }
-    if (l === keys.length) return false;
-    return blockGet(this.dataBlock(this.idxOff[l], this.idxSize[l]), userKey, hi, lo);
+    return l;
+  }
+
+  /** @internal */
+  blockAt(i: number): Block {
+    return this.dataBlock(this.idxOff[i], this.idxSize[i]);
   }
 
   iterator(): InternalIterator {
@@ -197,36 +212,34 @@ function pathBase(p: string): string {
   return path.basename(p);
 }
 
-/** Two-level iterator: index block -> data block. */
+/** Two-level iterator: decoded index -> data block iterator. */
 class TableIterator implements InternalIterator {
-  private readonly ii: BlockIterator;
+  /** Current data block index; -1 or numBlocks when positioned outside. */
+  private bi = -1;
   private di: BlockIterator | null = null;
   private closed = false;
 
-  constructor(private readonly table: Table) {
-    this.ii = table.index.iterator();
-  }
+  constructor(private readonly table: Table) {}
 
-  private loadBlock(): boolean {
-    if (!this.ii.valid()) {
+  private loadBlock(i: number): boolean {
+    this.bi = i;
+    if (i < 0 || i >= this.table.numBlocks) {
       this.di = null;
       return false;
     }
-    this.di = this.table.blockFromIndexValue(this.ii.value()).iterator();
+    this.di = this.table.blockAt(i).iterator();
     return true;
   }
 
   private skipEmptyForward(): void {
     while (this.di !== null && !this.di.valid()) {
-      this.ii.next();
-      if (!this.loadBlock()) return;
+      if (!this.loadBlock(this.bi + 1)) return;
       this.di!.seekToFirst();
     }
   }
   private skipEmptyBackward(): void {
     while (this.di !== null && !this.di.valid()) {
-      this.ii.prev();
-      if (!this.loadBlock()) return;
+      if (!this.loadBlock(this.bi - 1)) return;
       this.di!.seekToLast();
     }
   }
@@ -235,20 +248,18 @@ class TableIterator implements InternalIterator {
     return this.di !== null && this.di.valid();
   }
   seekToFirst(): void {
-    this.ii.seekToFirst();
-    if (this.loadBlock()) this.di!.seekToFirst();
+    if (this.loadBlock(0)) this.di!.seekToFirst();
     this.skipEmptyForward();
   }
   seekToLast(): void {
-    this.ii.seekToLast();
-    if (this.loadBlock()) this.di!.seekToLast();
+    if (this.loadBlock(this.table.numBlocks - 1)) this.di!.seekToLast();
     this.skipEmptyBackward();
   }
   seek(userKey: Uint8Array, seq: number): void {
     const hi = trailerHi(seq);
     const lo = trailerLo(seq, KIND_SEEK);
-    this.ii.seek(userKey, hi, lo);
-    if (this.loadBlock()) this.di!.seek(userKey, hi, lo);
+    // Binary search over the decoded index instead of parsing the index block.
+    if (this.loadBlock(this.table.findBlock(userKey, hi, lo))) this.di!.seek(userKey, hi, lo);
     this.skipEmptyForward();
   }
   next(): void {
