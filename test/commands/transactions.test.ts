@@ -85,7 +85,7 @@ for (const engine of ENGINES) {
       expect(await r.get("k")).toBe("1");
     });
 
-    test("a large transaction split across many reads runs intact (queued arguments are copies)", async () => {
+    test("a large transaction split across many reads runs intact", async () => {
       const r = srv.client();
       const big = "x".repeat(20000);
       const value = (i: number) => `${String(i).repeat(3)}${big}`;
@@ -99,6 +99,22 @@ for (const engine of ENGINES) {
       await conn.read(300);
       conn.close();
       for (let i = 0; i < 20; i++) expect((await r.get(`key:${i}`)) === value(i)).toBe(true);
+    });
+
+    test("queued arguments survive later reads reusing the query buffer", async () => {
+      const r = srv.client();
+      const resp = (...argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+      const conn = await rawConnect(srv.port);
+      conn.send(resp("MULTI") + Array.from({ length: 50 }, (_, i) => resp("SET", `qk:${i}`, `value-${i}`)).join(""));
+      await conn.read(100);
+      // The next read overwrites the buffer the queued commands were parsed from.
+      conn.send(Array.from({ length: 50 }, () => resp("ECHO", "#".repeat(24))).join(""));
+      await conn.read(100);
+      conn.send(resp("EXEC"));
+      await conn.read(100);
+      conn.close();
+      const values = await r.mget(Array.from({ length: 50 }, (_, i) => `qk:${i}`));
+      expect(values).toEqual(Array.from({ length: 50 }, (_, i) => `value-${i}`));
     });
 
     test("ioredis multi() and pipelines of transactions", async () => {
