@@ -71,6 +71,8 @@ export class Converter {
    */
   pushReply(L: number, buf: Uint8Array, pos: number, resp: 2 | 3): number {
     const m = this.lua.m;
+    // Lua guarantees only 20 free stack slots: nested replies need more (a reply nests at most a few levels).
+    if (m._lua_checkstack(L, 4) === 0) throw new Error("Lua stack exhausted by a nested reply");
     const type = buf[pos];
     let end = pos + 1;
     while (buf[end] !== 13) end++;
@@ -208,7 +210,7 @@ export class Converter {
         writeLuaNumber(this.lua, L, idx, out);
         return;
       case LUA_TTABLE:
-        if (depth >= MAX_DEPTH) {
+        if (depth >= MAX_DEPTH || m._lua_checkstack(L, 4) === 0) {
           out.error("ERR reached lua stack limit");
           return;
         }

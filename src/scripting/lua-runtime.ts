@@ -26,6 +26,7 @@ export interface LuaModule {
   _luaL_unref(L: number, t: number, ref: number): void;
   _lua_gettop(L: number): number;
   _lua_settop(L: number, idx: number): void;
+  _lua_checkstack(L: number, n: number): number;
   _lua_pushvalue(L: number, idx: number): void;
   _lua_rotate(L: number, idx: number, n: number): void;
   _lua_type(L: number, idx: number): number;
