@@ -21,13 +21,23 @@ function fatal(msg: string): never {
   process.exit(1);
 }
 
-function openEngine(config: Config): StorageEngine {
+async function openEngine(config: Config): Promise<StorageEngine> {
   const name = config.str("engine");
   if (name === "memory") return new MemoryEngine(config.num("databases"));
+  if (name === "lsm") {
+    const { LsmEngine } = await import("./storage/lsm-engine/lsm-engine.ts");
+    const appendfsync = config.str("appendfsync");
+    const syncPolicy = appendfsync === "always" || appendfsync === "no" ? appendfsync : "everysec";
+    try {
+      return await LsmEngine.open({ dir: config.str("dir"), dbCount: config.num("databases"), syncPolicy });
+    } catch (e) {
+      return fatal(`Failed opening the lsm storage engine: ${(e as Error).message}`);
+    }
+  }
   return fatal(`The '${name}' storage engine is not available in this build.`);
 }
 
-const server = new Server(config, openEngine(config));
+const server = new Server(config, await openEngine(config));
 // Scripting's Lua runtime is a WebAssembly module: loaded (asynchronously) before serving.
 await (await import("./scripting/lua-runtime.ts")).loadLuaRuntime();
 try {

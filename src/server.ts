@@ -240,8 +240,25 @@ export class Server {
         throw e;
       }
     }
+    const durable = this.engine.pendingDurability?.() ?? null;
+    if (durable !== null) {
+      this.flushAfter(c, durable);
+      return;
+    }
     this.flushTo(c);
     if (c.closeAfterReply) this.closeClient(c);
+  }
+
+  /** Sends the shared reply buffer's contents to c once `durable` resolves (appendfsync always). */
+  private flushAfter(c: Client, durable: Promise<void>): void {
+    const out = this.out;
+    const replies = out.take().slice();
+    this.stats.netOutputBytes += out.len;
+    out.reset();
+    void durable.then(() => {
+      c.send(replies);
+      if (c.closeAfterReply) this.closeClient(c);
+    });
   }
 
   /** Runs the commands a client sent while it was blocked (BLPOP...), once it is unblocked. */

@@ -112,5 +112,10 @@ export interface StorageEngine {
   db(index: number): DbStore;
   /** SWAPDB: exchanges the contents of two databases. */
   swapDb(a: number, b: number): void;
+  /**
+   * Persistent engines: what replies to commands that wrote must wait for
+   * before being sent (appendfsync always), or null. Absent: nothing to wait for.
+   */
+  pendingDurability?(): Promise<void> | null;
   close(): Promise<void>;
 }

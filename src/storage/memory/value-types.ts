@@ -39,7 +39,7 @@ function cloneString(v: Uint8Array): Uint8Array {
   return copy;
 }
 
-function stringEncoding(v: Uint8Array): string {
+export function stringEncoding(v: Uint8Array): string {
   const form = stringForms.get(v);
   if (form === "raw") return "raw";
   // Redis: integers that fit a long are "int", short strings "embstr" (<= 44 bytes), else "raw".

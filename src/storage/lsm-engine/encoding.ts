@@ -1,0 +1,107 @@
+// Key and value encoding of the LSM engine (see FORMAT.md): column byte,
+// slot (the db), user key; metadata values with type, flags and expiry.
+
+import type { KeyType } from "../engine.ts";
+
+export const COL_ENGINE = 0x00;
+export const COL_META = 0x01;
+export const COL_SUBKEY = 0x02;
+export const COL_EXPIRY = 0x03;
+const COLUMNS_PER_SLOT = [COL_META, COL_SUBKEY, COL_EXPIRY];
+
+export const SLOT_TABLE_KEY = new Uint8Array([COL_ENGINE, ...new TextEncoder().encode("slots")]);
+
+const TYPE_CODES: Record<KeyType, number> = { string: 1, hash: 2, list: 3, set: 4, zset: 5, stream: 6 };
+const TYPES_BY_CODE: KeyType[] = [];
+for (const [name, code] of Object.entries(TYPE_CODES)) TYPES_BY_CODE[code] = name as KeyType;
+
+export const ENCODING_VERSION = 1;
+/** Flag bits of a metadata value (above the 4-bit encoding version). */
+export const FLAG_RAW = 0x10;
+export const FLAG_TEXT = 0x20;
+/** type(1) flags(1) expireAt(8): the common head of every metadata value. */
+export const META_HEAD = 10;
+
+/** [column][slot u32] */
+function slotPrefix(column: number, slot: number, extra: number): Uint8Array {
+  const out = new Uint8Array(5 + extra);
+  out[0] = column;
+  new DataView(out.buffer).setUint32(1, slot);
+  return out;
+}
+
+export function metaKey(slot: number, userKey: Uint8Array): Uint8Array {
+  const out = slotPrefix(COL_META, slot, userKey.length);
+  out.set(userKey, 5);
+  return out;
+}
+
+/** The user key of a metadata key. */
+export function userKeyOfMeta(key: Uint8Array): Uint8Array {
+  return key.slice(5);
+}
+
+export function expiryKey(slot: number, expireAt: number, userKey: Uint8Array): Uint8Array {
+  const out = slotPrefix(COL_EXPIRY, slot, 8 + userKey.length);
+  new DataView(out.buffer).setFloat64(5, expireAt);
+  out.set(userKey, 13);
+  return out;
+}
+
+/** The user key of an expiry-index key. */
+export function userKeyOfExpiry(key: Uint8Array): Uint8Array {
+  return key.slice(13);
+}
+
+/** [start, end) of a column's keys in a slot. */
+export function slotRange(column: number, slot: number): [Uint8Array, Uint8Array] {
+  return [slotPrefix(column, slot, 0), slotPrefix(column, slot + 1, 0)];
+}
+
+/** The ranges holding everything of a slot (FLUSHDB drops them). */
+export function allSlotRanges(slot: number): [Uint8Array, Uint8Array][] {
+  return COLUMNS_PER_SLOT.map((column) => slotRange(column, slot));
+}
+
+export function encodeStringMeta(value: Uint8Array, expireAt: number, flags: number): Uint8Array {
+  const out = new Uint8Array(META_HEAD + value.length);
+  out[0] = TYPE_CODES.string;
+  out[1] = ENCODING_VERSION | flags;
+  new DataView(out.buffer).setFloat64(2, expireAt);
+  out.set(value, META_HEAD);
+  return out;
+}
+
+export function decodeType(raw: Uint8Array): KeyType {
+  const type = TYPES_BY_CODE[raw[0]];
+  if (type === undefined) throw new Error(`lsm engine: unknown type code ${raw[0]}`);
+  return type;
+}
+
+export function decodeExpireAt(raw: Uint8Array): number {
+  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getFloat64(2);
+}
+
+/** A copy of a metadata value with another expiry. */
+export function withExpireAt(raw: Uint8Array, expireAt: number): Uint8Array {
+  const out = raw.slice();
+  new DataView(out.buffer).setFloat64(2, expireAt);
+  return out;
+}
+
+/** Slot table: count(u32) slot[count](u32) nextSlot(u32). */
+export function encodeSlotTable(slots: number[], nextSlot: number): Uint8Array {
+  const out = new Uint8Array(4 * (slots.length + 2));
+  const view = new DataView(out.buffer);
+  view.setUint32(0, slots.length);
+  slots.forEach((slot, i) => view.setUint32(4 * (i + 1), slot));
+  view.setUint32(4 * (slots.length + 1), nextSlot);
+  return out;
+}
+
+export function decodeSlotTable(raw: Uint8Array): { slots: number[]; nextSlot: number } {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const count = view.getUint32(0);
+  const slots = Array.from({ length: count }, (_, i) => view.getUint32(4 * (i + 1)));
+  return { slots, nextSlot: view.getUint32(4 * (count + 1)) };
+}

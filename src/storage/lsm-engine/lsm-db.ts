@@ -1,0 +1,302 @@
+// One logical database of the LSM engine: the key-level primitives and
+// strings over the metadata column, the expiry index and in-memory counters.
+
+import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
+import { CommandError } from "../../commands/errors.ts";
+import type { DB } from "../lsm/index.ts";
+import { WriteBatch } from "../lsm/index.ts";
+import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
+import type { HashOps } from "../hash-ops.ts";
+import type { ListOps } from "../list-ops.ts";
+import type { SetOps } from "../set-ops.ts";
+import type { ZSetOps } from "../zset-ops.ts";
+import { stringEncoding } from "../memory/value-types.ts";
+import {
+  COL_EXPIRY,
+  COL_META,
+  FLAG_RAW,
+  FLAG_TEXT,
+  META_HEAD,
+  decodeExpireAt,
+  decodeType,
+  encodeStringMeta,
+  expiryKey,
+  metaKey,
+  slotRange,
+  userKeyOfExpiry,
+  userKeyOfMeta,
+  withExpireAt,
+} from "./encoding.ts";
+
+/** A decoded metadata record, with the key it belongs to (replaceString needs it). */
+export class LsmMeta implements KeyMeta {
+  constructor(
+    readonly key: Uint8Array,
+    readonly raw: Uint8Array,
+    readonly type: KeyType,
+    readonly expireAt: number,
+  ) {}
+
+  get flags(): number {
+    return this.raw[1];
+  }
+}
+
+/** What the LsmDb needs from its engine. */
+export interface LsmEngineContext extends StorageEngine {
+  readonly lsm: DB;
+  /** Applies one command's writes atomically. */
+  write(batch: WriteBatch): void;
+  /** FLUSHDB: a fresh, empty slot for db (the old one is range-deleted). */
+  renewSlot(db: LsmDb): void;
+}
+
+/** Collection ops of types this slice does not implement yet: every call is a clean error reply. */
+function unsupported<T extends object>(type: string): T {
+  return new Proxy({} as T, {
+    get: () => () => {
+      throw new CommandError(`ERR ${type} commands are not yet supported on the lsm engine`);
+    },
+  });
+}
+
+/** SCAN cursors the db remembers (each names the last key returned); older ones are forgotten first. */
+const MAX_CURSORS = 4096;
+
+export class LsmDb implements DbStore {
+  /** Number of keys and of keys with an expiry (recomputed on open). */
+  private keyCount = 0;
+  private expiringCount = 0;
+  private readonly cursors = new Map<number, Uint8Array>();
+  private nextCursor = 1;
+  readonly lists = unsupported<ListOps>("list");
+  readonly hashes = unsupported<HashOps>("hash");
+  readonly sets = unsupported<SetOps>("set");
+  readonly zsets = unsupported<ZSetOps>("zset");
+
+  constructor(
+    private readonly engine: LsmEngineContext,
+    /** Slot of this db's keys (see FORMAT.md); changes on FLUSHDB. */
+    public slot: number,
+  ) {}
+
+  /** Counts keys and expiring keys of the slot (on open and after a slot change). */
+  recount(): void {
+    this.keyCount = this.countRange(COL_META);
+    this.expiringCount = this.countRange(COL_EXPIRY);
+  }
+
+  private countRange(column: number): number {
+    const [gte, lt] = slotRange(column, this.slot);
+    const it = this.engine.lsm.iterator({ gte, lt });
+    let n = 0;
+    for (it.seekToFirst(); it.valid(); it.next()) n++;
+    it.close();
+    return n;
+  }
+
+  lookup(key: Uint8Array): LsmMeta | null {
+    const raw = this.engine.lsm.get(metaKey(this.slot, key));
+    if (raw === undefined) return null;
+    return new LsmMeta(key.slice(), raw, decodeType(raw), decodeExpireAt(raw));
+  }
+
+  delete(key: Uint8Array): boolean {
+    const meta = this.lookup(key);
+    if (meta === null) return false;
+    const batch = new WriteBatch();
+    this.deleteInBatch(batch, meta);
+    this.engine.write(batch);
+    return true;
+  }
+
+  /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
+  private deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
+    batch.delete(metaKey(this.slot, meta.key));
+    if (meta.expireAt !== 0) {
+      batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
+      this.expiringCount--;
+    }
+    this.keyCount--;
+  }
+
+  /**
+   * Writes a key's metadata value, replacing `old` (the key's current record
+   * or null), keeping the expiry index and the counters in step.
+   */
+  private putInBatch(batch: WriteBatch, key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
+    const expireAt = decodeExpireAt(raw);
+    const oldExpireAt = old === null ? 0 : old.expireAt;
+    batch.put(metaKey(this.slot, key), raw);
+    if (oldExpireAt !== expireAt) {
+      if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
+      if (expireAt !== 0) batch.put(expiryKey(this.slot, expireAt, key), new Uint8Array(0));
+      this.expiringCount += (expireAt !== 0 ? 1 : 0) - (oldExpireAt !== 0 ? 1 : 0);
+    }
+    if (old === null) this.keyCount++;
+  }
+
+  private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
+    const batch = new WriteBatch();
+    this.putInBatch(batch, key, raw, old);
+    this.engine.write(batch);
+  }
+
+  size(): number {
+    return this.keyCount;
+  }
+
+  expiresCount(): number {
+    return this.expiringCount;
+  }
+
+  setExpire(key: Uint8Array, at: number): void {
+    const meta = this.lookup(key);
+    if (meta === null) throw new Error("setExpire on a missing key");
+    this.put(key, withExpireAt(meta.raw, at), meta);
+  }
+
+  clear(): void {
+    this.engine.renewSlot(this);
+    this.keyCount = 0;
+    this.expiringCount = 0;
+    this.cursors.clear();
+  }
+
+  scan(cursor: number, count: number, visit: (key: Uint8Array, meta: KeyMeta) => void): number {
+    const [gte, lt] = slotRange(COL_META, this.slot);
+    const after = cursor === 0 ? undefined : this.cursors.get(cursor);
+    this.cursors.delete(cursor);
+    const it = this.engine.lsm.iterator({ gte, lt });
+    try {
+      if (after === undefined) it.seekToFirst();
+      else {
+        const from = metaKey(this.slot, after);
+        it.seek(from);
+        if (it.valid() && Buffer.compare(it.key(), from) === 0) it.next();
+      }
+      let last: Uint8Array | null = null;
+      for (let n = 0; n < count && it.valid(); n++, it.next()) {
+        const raw = it.value().slice();
+        last = userKeyOfMeta(it.key());
+        visit(last, new LsmMeta(last, raw, decodeType(raw), decodeExpireAt(raw)));
+      }
+      if (last === null || !it.valid()) return 0;
+      return this.rememberCursor(last);
+    } finally {
+      it.close();
+    }
+  }
+
+  private rememberCursor(lastKey: Uint8Array): number {
+    if (this.cursors.size >= MAX_CURSORS) {
+      const oldest = this.cursors.keys().next().value;
+      if (oldest !== undefined) this.cursors.delete(oldest);
+    }
+    const id = this.nextCursor++;
+    this.cursors.set(id, lastKey);
+    return id;
+  }
+
+  randomKey(): Uint8Array | null {
+    if (this.keyCount === 0) return null;
+    // Seek to a random position of the key space (wrapping to the first key):
+    // O(log n) without a count of keys before a position; biased by gaps.
+    const [gte, lt] = slotRange(COL_META, this.slot);
+    const it = this.engine.lsm.iterator({ gte, lt });
+    try {
+      it.seek(metaKey(this.slot, crypto.getRandomValues(new Uint8Array(8))));
+      if (!it.valid()) it.seekToFirst();
+      return it.valid() ? userKeyOfMeta(it.key()) : null;
+    } finally {
+      it.close();
+    }
+  }
+
+  sampleExpiring(max: number, visit: (key: Uint8Array, meta: KeyMeta) => void): void {
+    // The index is ordered by expiry time: the first entries are the keys due
+    // first, so each call starts from the beginning (expired keys visited
+    // earlier have been deleted by then).
+    const [gte, lt] = slotRange(COL_EXPIRY, this.slot);
+    const it = this.engine.lsm.iterator({ gte, lt });
+    const keys: Uint8Array[] = [];
+    for (it.seekToFirst(); it.valid() && keys.length < max; it.next()) keys.push(userKeyOfExpiry(it.key()));
+    it.close();
+    for (const key of keys) {
+      const meta = this.lookup(key);
+      if (meta !== null) visit(key, meta);
+    }
+  }
+
+  rename(src: Uint8Array, dst: Uint8Array): void {
+    const meta = this.requireString(src, "rename");
+    const batch = new WriteBatch();
+    this.deleteInBatch(batch, meta);
+    this.putInBatch(batch, dst, meta.raw, null);
+    this.engine.write(batch);
+  }
+
+  copy(key: Uint8Array, dstDb: DbStore, dstKey: Uint8Array): void {
+    const meta = this.requireString(key, "copy");
+    (dstDb as LsmDb).put(dstKey, meta.raw, null);
+  }
+
+  /** Key-moving primitives handle strings only in this slice (collections would also move sub-keys). */
+  private requireString(key: Uint8Array, op: string): LsmMeta {
+    const meta = this.lookup(key);
+    if (meta === null) throw new Error(`${op} of a missing key`);
+    if (meta.type !== "string") throw new CommandError(`ERR ${op} of ${meta.type} keys is not yet supported on the lsm engine`);
+    return meta;
+  }
+
+  memoryUsage(key: Uint8Array, meta: KeyMeta): number {
+    return 16 + key.length + (meta as LsmMeta).raw.length; // LSM entry overhead + key + value
+  }
+
+  encoding(_key: Uint8Array, meta: KeyMeta): string {
+    const m = meta as LsmMeta;
+    if (m.type !== "string") return "unknown";
+    const value = this.getString(m);
+    if ((m.flags & FLAG_RAW) !== 0) return "raw";
+    if ((m.flags & FLAG_TEXT) !== 0) return value.length <= 44 ? "embstr" : "raw";
+    return stringEncoding(value);
+  }
+
+  // Access times and LFU counters are not persisted (as in Kvrocks).
+  idleTime(_meta: KeyMeta): number {
+    return 0;
+  }
+
+  touch(_meta: KeyMeta): void {}
+
+  setIdleTime(_meta: KeyMeta, _seconds: number): void {}
+
+  lfuState(_meta: KeyMeta): number {
+    return lfuState(LFU_INIT_VAL, Date.now());
+  }
+
+  setLfuState(_meta: KeyMeta, _state: number): void {}
+
+  getString(meta: KeyMeta): Uint8Array {
+    return (meta as LsmMeta).raw.subarray(META_HEAD);
+  }
+
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
+    this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), this.lookup(key));
+  }
+
+  replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {
+    const m = meta as LsmMeta;
+    this.put(m.key, encodeStringMeta(value, m.expireAt, asText ? FLAG_TEXT : 0), m);
+  }
+
+  setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
+    const old = this.lookup(key);
+    const current = old === null ? new Uint8Array(0) : this.getString(old);
+    const value = new Uint8Array(Math.max(current.length, offset + bytes.length));
+    value.set(current);
+    value.set(bytes, offset);
+    this.put(key, encodeStringMeta(value, old === null ? 0 : old.expireAt, FLAG_RAW), old);
+    return value.length;
+  }
+}

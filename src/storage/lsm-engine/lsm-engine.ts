@@ -1,0 +1,107 @@
+// The LSM engine: all databases in one LSM tree (src/storage/lsm) with the
+// encoding described in FORMAT.md.
+
+import { mkdirSync } from "node:fs";
+import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
+import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
+import { lockDirectory } from "./dir-lock.ts";
+import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
+
+export interface LsmEngineOptions {
+  dir: string;
+  dbCount: number;
+  /** appendfsync: the WAL's sync policy; under "always" replies wait for durability. */
+  syncPolicy: SyncPolicy;
+}
+
+export class LsmEngine implements LsmEngineContext {
+  readonly name = "lsm";
+  private readonly dbs: LsmDb[];
+  /** Writes since the last pendingDurability() call (only tracked under "always"). */
+  private unsynced = false;
+  private durable: Promise<void> | null = null;
+
+  private constructor(
+    readonly lsm: DB,
+    private readonly waitForSync: boolean,
+    private readonly unlock: () => void,
+    slots: number[],
+    private nextSlot: number,
+  ) {
+    this.dbs = slots.map((slot) => new LsmDb(this, slot));
+    for (const db of this.dbs) db.recount();
+  }
+
+  static async open(options: LsmEngineOptions): Promise<LsmEngine> {
+    mkdirSync(options.dir, { recursive: true });
+    const unlock = lockDirectory(options.dir);
+    try {
+      const lsm = await open(options.dir, { syncPolicy: options.syncPolicy });
+      const stored = lsm.get(SLOT_TABLE_KEY);
+      let { slots, nextSlot } = stored === undefined ? { slots: [], nextSlot: 0 } : decodeSlotTable(stored);
+      if (slots.length < options.dbCount) {
+        // First open (or more databases configured than before): new dbs get fresh slots.
+        while (slots.length < options.dbCount) slots.push(nextSlot++);
+        lsm.put(SLOT_TABLE_KEY, encodeSlotTable(slots, nextSlot));
+      }
+      slots = slots.slice(0, options.dbCount);
+      return new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot);
+    } catch (e) {
+      unlock();
+      throw e;
+    }
+  }
+
+  get dbCount(): number {
+    return this.dbs.length;
+  }
+
+  db(index: number): LsmDb {
+    return this.dbs[index];
+  }
+
+  write(batch: WriteBatch): void {
+    this.lsm.write(batch);
+    if (this.waitForSync) this.unsynced = true;
+  }
+
+  /**
+   * What replies must wait for before being sent: the durability of the
+   * writes made so far (appendfsync always), or null when nothing is pending.
+   * Later callers get the newest promise, so replies keep their order.
+   */
+  pendingDurability(): Promise<void> | null {
+    if (this.unsynced) {
+      this.unsynced = false;
+      const p: Promise<void> = this.lsm.whenDurable().then(() => {
+        if (this.durable === p) this.durable = null;
+      });
+      this.durable = p;
+    }
+    return this.durable;
+  }
+
+  renewSlot(db: LsmDb): void {
+    const batch = new WriteBatch();
+    for (const [start, end] of allSlotRanges(db.slot)) batch.deleteRange(start, end);
+    db.slot = this.nextSlot++;
+    this.putSlotTable(batch);
+    this.write(batch);
+  }
+
+  swapDb(a: number, b: number): void {
+    [this.dbs[a], this.dbs[b]] = [this.dbs[b], this.dbs[a]];
+    const batch = new WriteBatch();
+    this.putSlotTable(batch);
+    this.write(batch);
+  }
+
+  private putSlotTable(batch: WriteBatch): void {
+    batch.put(SLOT_TABLE_KEY, encodeSlotTable(this.dbs.map((db) => db.slot), this.nextSlot));
+  }
+
+  async close(): Promise<void> {
+    await this.lsm.close();
+    this.unlock();
+  }
+}
