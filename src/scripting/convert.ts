@@ -27,7 +27,7 @@ const TWO_63 = 2 ** 63;
 const MAX_DEPTH = 1000;
 
 /** Field names used by the conversions, kept in the registry so pushing one is a single rawgeti. */
-const KEY_NAMES = ["err", "ok", "double", "map", "set", "big_number", "verbatim_string", "format", "string"] as const;
+const KEY_NAMES = ["err", "ok", "double", "map", "set", "big_number", "verbatim_string", "format", "string", "ignore_error_stats_update"] as const;
 type KeyName = (typeof KEY_NAMES)[number];
 
 export class Converter {
@@ -95,9 +95,10 @@ export class Converter {
         m._lua_createtable(L, 0, 1);
         this.setField(L, "ok", () => this.lua.pushBytes(L, buf.subarray(pos + 1, end)));
         return next;
-      case 45: // '-' error
-        m._lua_createtable(L, 0, 1);
+      case 45: // '-' error; the flag tells Redis's error stats the command already counted it
+        m._lua_createtable(L, 0, 2);
         this.setField(L, "err", () => this.lua.pushBytes(L, buf.subarray(pos + 1, end)));
+        this.setField(L, "ignore_error_stats_update", () => m._lua_pushboolean(L, 1));
         return next;
       case 42: // '*' array
       case 126: // '~' set
@@ -227,13 +228,13 @@ export class Converter {
     try {
       let t = this.rawField(L, idx, "err");
       if (t === LUA_TSTRING) {
-        out.error(this.lua.str(L, -1));
+        out.error(cString(this.lua.str(L, -1)));
         return;
       }
       m._lua_settop(L, top);
       t = this.rawField(L, idx, "ok");
       if (t === LUA_TSTRING) {
-        out.simple(this.lua.str(L, -1).replace(/[\r\n]/g, " "));
+        out.simple(cString(this.lua.str(L, -1)).replace(/[\r\n]/g, " "));
         return;
       }
       m._lua_settop(L, top);
@@ -307,6 +308,12 @@ export class Converter {
       m._lua_settop(L, -2);
     }
   }
+}
+
+/** Status and error texts are C strings in Redis: they end at a NUL byte. */
+export function cString(s: string): string {
+  const nul = s.indexOf("\0");
+  return nul < 0 ? s : s.slice(0, nul);
 }
 
 /** A script's error text as an error reply: Redis strips a leading '-' and never adds a code. */

@@ -21,7 +21,7 @@ import { bytesEqual, bytesToStr, strToBytes } from "../net/bytes.ts";
 import { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
-import { Converter, errorText, luaIndex, numberArgText } from "./convert.ts";
+import { Converter, cString, errorText, luaIndex, numberArgText } from "./convert.ts";
 import libsSource from "./lua/libs.lua" with { type: "text" };
 import sandboxSource from "./lua/sandbox.lua" with { type: "text" };
 import {
@@ -224,7 +224,7 @@ export class ScriptVm {
     const err = this.tableString(tbl, "err") ?? "ERR unknown error";
     const source = this.tableString(tbl, "source");
     const line = this.tableString(tbl, "line");
-    const msg = errorText(err);
+    const msg = cString(errorText(err));
     return source !== null && line !== null ? `${msg} script: ${name}, on ${source}:${line}.` : msg;
   }
 

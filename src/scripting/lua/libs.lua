@@ -23,56 +23,75 @@ end
 
 ---------------------------------------------------------------- bit (LuaBitOp)
 -- Numbers are taken modulo 2^32 and results are signed 32-bit integers.
-local function tobit(x)
-  if type(x) ~= "number" then
-    x = tonumber(x)
-    if x == nil then error("bad argument #1 (number expected)", 3) end
+local bit = {}
+local bit_names = {}
+
+-- LuaBitOp's error for a non-number argument names the bit function called.
+local function bad_number(x, argn)
+  local name = "?"
+  for level = 2, 10 do
+    local info = getinfo(level, "f")
+    if info == nil then break end
+    if bit_names[info.func] then name = bit_names[info.func] break end
   end
-  local i = tointeger(x)
-  if i == nil then i = floor(x + 0.5) end
+  lib_error(sformat("bad argument #%d to '%s' (number expected, got %s)", argn, name, x == nil and "no value" or type(x)))
+end
+
+local function tobit(x, argn)
+  if type(x) ~= "number" then
+    local n = type(x) == "string" and tonumber(x) or nil
+    if n == nil then bad_number(x, argn or 1) end
+    x = n
+  end
+  local i = math_type(x) == "integer" and x or nil
+  if i == nil then
+    -- LuaBitOp adds 2^52+2^51 and takes the low word of the double: rounding
+    -- to nearest (ties to even), and modulo 2^32 for any magnitude.
+    i = sunpack("<i4", spack("<d", x + 6755399441055744.0))
+  end
   i = i & 0xffffffff
   if i >= 0x80000000 then i = i - 0x100000000 end
   return i
 end
-local function u32(x) return tobit(x) & 0xffffffff end
-local bit = {}
-bit.tobit = function(x) return tobit(x) end
-bit.bnot = function(x) return tobit(~u32(x)) end
+local function u32(x, argn) return tobit(x, argn) & 0xffffffff end
+bit.tobit = function(x) return tobit(x, 1) end
+bit.bnot = function(x) return tobit(~u32(x, 1)) end
 local function fold(op)
   return function(x, ...)
-    local r = u32(x)
-    for i = 1, select("#", ...) do r = op(r, u32((select(i, ...)))) end
+    local r = u32(x, 1)
+    for i = 1, select("#", ...) do r = op(r, u32((select(i, ...)), i + 1)) end
     return tobit(r)
   end
 end
 bit.band = fold(function(a, b) return a & b end)
 bit.bor = fold(function(a, b) return a | b end)
 bit.bxor = fold(function(a, b) return a ~ b end)
-bit.lshift = function(x, n) return tobit(u32(x) << (u32(n) & 31)) end
-bit.rshift = function(x, n) return tobit(u32(x) >> (u32(n) & 31)) end
-bit.arshift = function(x, n) return tobit(tobit(x) // (1 << (u32(n) & 31))) end
+bit.lshift = function(x, n) return tobit(u32(x, 1) << (u32(n, 2) & 31)) end
+bit.rshift = function(x, n) return tobit(u32(x, 1) >> (u32(n, 2) & 31)) end
+bit.arshift = function(x, n) return tobit(tobit(x, 1) // (1 << (u32(n, 2) & 31))) end
 bit.rol = function(x, n)
-  n = u32(n) & 31
-  local v = u32(x)
+  n = u32(n, 2) & 31
+  local v = u32(x, 1)
   return tobit((v << n) | (v >> (32 - n)))
 end
 bit.ror = function(x, n)
-  n = u32(n) & 31
-  local v = u32(x)
+  n = u32(n, 2) & 31
+  local v = u32(x, 1)
   return tobit((v >> n) | (v << (32 - n)))
 end
 bit.bswap = function(x)
-  local v = u32(x)
+  local v = u32(x, 1)
   return tobit(((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >> 8) & 0xff00) | (v >> 24))
 end
 bit.tohex = function(x, n)
-  n = n == nil and 8 or tobit(n)
+  n = n == nil and 8 or tobit(n, 2)
   local upper = n < 0
   if upper then n = -n end
   if n > 8 then n = 8 end
-  local s = sformat(upper and "%08X" or "%08x", u32(x))
+  local s = sformat(upper and "%08X" or "%08x", u32(x, 1))
   return ssub(s, 9 - n)
 end
+for name, f in pairs(bit) do bit_names[f] = name end
 
 ---------------------------------------------------------------- cjson
 local cjson = {}

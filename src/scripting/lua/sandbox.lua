@@ -10,10 +10,28 @@ local type, setmetatable, rawget, rawset = type, setmetatable, rawget, rawset
 -- Errors of library functions name the script line that called them.
 local error = libs.error
 
--- Lua 5.1 printed every number as a double with "%.14g": 10/2 is "5", not "5.0".
+-- Lua 5.1's numbers were all doubles, printed with "%.14g": 10/2 is "5", not
+-- "5.0", and integers of 15 digits or more print in exponent form too.
 local function tostring51(v)
-  if math_type(v) == "float" then return string_format("%.14g", v) end
+  if math_type(v) ~= nil then return string_format("%.14g", v) end
   return rawtostring(v)
+end
+
+-- Lua 5.1 converted strings with C's strtod, to doubles (integers beyond 2^53
+-- lose precision), and strtod also reads "nan", "inf" and "infinity".
+local rawtonumber = tonumber
+local TWO_53 = 2 ^ 53
+local function tonumber51(v, base)
+  local n = rawtonumber(v, base)
+  if n ~= nil then
+    if math_type(n) == "integer" and (n > TWO_53 or n < -TWO_53) then return n + 0.0 end
+    return n
+  end
+  if base ~= nil or type(v) ~= "string" then return nil end
+  local sign, word = v:lower():match("^%s*([-+]?)(%a+)%s*$")
+  if word == "nan" then return 0 / 0 end
+  if word == "inf" or word == "infinity" then return sign == "-" and -math.huge or math.huge end
+  return nil
 end
 
 -- Redis's PRNG (rand48 from its default state, shared by all scripts, as in
@@ -68,7 +86,7 @@ local stringlib = copy(string)
 local G = {
   assert = assert, collectgarbage = collectgarbage, error = _ENV.error, getmetatable = getmetatable,
   ipairs = ipairs, next = next, pairs = pairs, pcall = pcall, rawequal = rawequal, rawget = rawget,
-  rawset = rawset, select = select, setmetatable = setmetatable, tonumber = tonumber,
+  rawset = rawset, select = select, setmetatable = setmetatable, tonumber = tonumber51,
   tostring = tostring51, type = type, unpack = table.unpack, xpcall = xpcall, _VERSION = "Lua 5.1",
   gcinfo = function() return collectgarbage("count") // 1 end,
   coroutine = copy(coroutine), table = tablelib, string = stringlib, math = mathlib,
@@ -111,13 +129,19 @@ local redis = {
   REPL_NONE = 0, REPL_SLAVE = 1, REPL_REPLICA = 1, REPL_AOF = 2, REPL_ALL = 3,
   REDIS_VERSION = natives.version, REDIS_VERSION_NUM = natives.version_num,
 }
-function redis.error_reply(msg)
-  if type(msg) ~= "string" then error("wrong number or type of arguments") end
-  return { err = msg }
+-- Like luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets "ERR".
+local BAD_ARGS = { err = "ERR wrong number or type of arguments" }
+function redis.error_reply(msg, ...)
+  if select("#", ...) > 0 or (type(msg) ~= "string" and type(msg) ~= "number") then return { err = BAD_ARGS.err } end
+  msg = tostring51(msg)
+  if msg:sub(1, 1) ~= "-" then msg = "-" .. msg end
+  local space = msg:find(" ", 1, true)
+  if space == nil then return { err = "ERR " .. msg:sub(2) } end
+  return { err = msg:sub(2, space - 1) .. " " .. msg:sub(space + 1) }
 end
-function redis.status_reply(msg)
-  if type(msg) ~= "string" then error("wrong number or type of arguments") end
-  return { ok = msg }
+function redis.status_reply(msg, ...)
+  if select("#", ...) > 0 or (type(msg) ~= "string" and type(msg) ~= "number") then return { err = BAD_ARGS.err } end
+  return { ok = tostring51(msg) }
 end
 function redis.set_repl(flags)
   if type(flags) ~= "number" or flags < 0 or flags > 3 then

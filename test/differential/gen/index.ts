@@ -7,10 +7,11 @@ import type { Family } from "./gen.ts";
 import { hashesFamily } from "./hashes.ts";
 import { keysFamily } from "./keys.ts";
 import { listsFamily } from "./lists.ts";
+import { scriptingFamily } from "./scripting.ts";
 import { setsFamily } from "./sets.ts";
 import { sortFamily } from "./sort.ts";
 import { stringsFamily } from "./strings.ts";
 import { transactionsFamily } from "./transactions.ts";
 import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily, scriptingFamily];
