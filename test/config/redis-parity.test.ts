@@ -7,7 +7,8 @@ import type Redis from "ioredis";
 import { hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 
 /** Parameters whose default or mutability differs on purpose (docs/config.md), or that only AiKv has. */
-const DEVIATIONS = new Set(["port", "bind", "dir", "engine"]);
+/** Parameters that differ on purpose (docs/config.md), and AiKv's own (engine, Lua limits and rollback). */
+const DEVIATIONS = new Set(["port", "bind", "dir", "engine", "lua-atomic-rollback", "lua-script-max-time"]);
 /** Probe values covering parse errors, ranges, units, percentages and empty strings. */
 const PROBES = ["abc", "-1", "0", "99999999999", "-9223372036854775808", "1k", "2GB", "10%", "0%", "101%", "", "KEA", "3600 1 60 5", "normal 1mb 2mb 10"];
 
