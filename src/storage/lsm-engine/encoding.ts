@@ -105,3 +105,69 @@ export function decodeSlotTable(raw: Uint8Array): { slots: number[]; nextSlot: n
   const slots = Array.from({ length: count }, (_, i) => view.getUint32(4 * (i + 1)));
   return { slots, nextSlot: view.getUint32(4 * (count + 1)) };
 }
+
+/** Flag of a hash that outgrew listpack limits once (OBJECT ENCODING "hashtable", sticky as in Redis 7.0). */
+export const FLAG_BIG = 0x40;
+/** type(1) flags(1) expireAt(8) version(8) size(8): the metadata of a collection. */
+export const COLLECTION_META_SIZE = META_HEAD + 16;
+
+function putU64(view: DataView, at: number, n: number): void {
+  view.setUint32(at, Math.floor(n / 2 ** 32));
+  view.setUint32(at + 4, n >>> 0);
+}
+
+function getU64(view: DataView, at: number): number {
+  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+}
+
+export function encodeCollectionMeta(type: KeyType, flags: number, expireAt: number, version: number, size: number): Uint8Array {
+  const out = new Uint8Array(COLLECTION_META_SIZE);
+  const view = new DataView(out.buffer);
+  out[0] = TYPE_CODES[type];
+  out[1] = ENCODING_VERSION | flags;
+  view.setFloat64(2, expireAt);
+  putU64(view, META_HEAD, version);
+  putU64(view, META_HEAD + 8, size);
+  return out;
+}
+
+export function decodeVersion(raw: Uint8Array): number {
+  return getU64(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), META_HEAD);
+}
+
+export function decodeSize(raw: Uint8Array): number {
+  return getU64(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), META_HEAD + 8);
+}
+
+/** [0x02][slot][len(userKey)][userKey][version]: every sub-key of one key version starts with it. */
+export function subKeyPrefix(slot: number, userKey: Uint8Array, version: number): Uint8Array {
+  const out = slotPrefix(COL_SUBKEY, slot, 4 + userKey.length + 8);
+  const view = new DataView(out.buffer);
+  view.setUint32(5, userKey.length);
+  out.set(userKey, 9);
+  putU64(view, 9 + userKey.length, version);
+  return out;
+}
+
+export function subKey(prefix: Uint8Array, field: Uint8Array): Uint8Array {
+  const out = new Uint8Array(prefix.length + field.length);
+  out.set(prefix);
+  out.set(field, prefix.length);
+  return out;
+}
+
+/** The smallest key after every key starting with prefix (prefixes here never end in 0xff...ff: they end in a version < 2^53). */
+export function prefixEnd(prefix: Uint8Array): Uint8Array {
+  const out = prefix.slice();
+  let i = out.length - 1;
+  while (out[i] === 0xff) out[i--] = 0;
+  out[i]++;
+  return out;
+}
+
+/** A copy of a collection's metadata value with another version. */
+export function withVersion(raw: Uint8Array, version: number): Uint8Array {
+  const out = raw.slice();
+  putU64(new DataView(out.buffer), META_HEAD, version);
+  return out;
+}

@@ -11,21 +11,30 @@ import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { stringEncoding } from "../memory/value-types.ts";
+import { CursorTable } from "./cursor-table.ts";
+import { LsmHashOps } from "./hash-ops.ts";
 import {
   COL_EXPIRY,
   COL_META,
+  FLAG_BIG,
   FLAG_RAW,
   FLAG_TEXT,
   META_HEAD,
   decodeExpireAt,
+  decodeSize,
   decodeType,
+  decodeVersion,
   encodeStringMeta,
   expiryKey,
   metaKey,
+  prefixEnd,
   slotRange,
+  subKey,
+  subKeyPrefix,
   userKeyOfExpiry,
   userKeyOfMeta,
   withExpireAt,
+  withVersion,
 } from "./encoding.ts";
 
 /** A decoded metadata record, with the key it belongs to (replaceString needs it). */
@@ -40,6 +49,15 @@ export class LsmMeta implements KeyMeta {
   get flags(): number {
     return this.raw[1];
   }
+
+  /** Collections: the version their sub-keys carry, and their element count. */
+  get version(): number {
+    return decodeVersion(this.raw);
+  }
+
+  get size(): number {
+    return decodeSize(this.raw);
+  }
 }
 
 /** What the LsmDb needs from its engine. */
@@ -47,6 +65,8 @@ export interface LsmEngineContext extends StorageEngine {
   readonly lsm: DB;
   /** Applies one command's writes atomically. */
   write(batch: WriteBatch): void;
+  /** A version number for a new collection key: unique, increasing (FORMAT.md). */
+  newVersion(): number;
   /** FLUSHDB: a fresh, empty slot for db (the old one is range-deleted). */
   renewSlot(db: LsmDb): void;
 }
@@ -60,22 +80,20 @@ function unsupported<T extends object>(type: string): T {
   });
 }
 
-/** SCAN cursors the db remembers (each names the last key returned); older ones are forgotten first. */
-const MAX_CURSORS = 4096;
-
 export class LsmDb implements DbStore {
   /** Number of keys and of keys with an expiry (recomputed on open). */
   private keyCount = 0;
   private expiringCount = 0;
-  private readonly cursors = new Map<number, Uint8Array>();
-  private nextCursor = 1;
+  /** SCAN cursors of keys, and of fields (HSCAN...). */
+  private readonly cursors = new CursorTable();
+  readonly fieldCursors = new CursorTable();
   readonly lists = unsupported<ListOps>("list");
-  readonly hashes = unsupported<HashOps>("hash");
+  readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets = unsupported<SetOps>("set");
   readonly zsets = unsupported<ZSetOps>("zset");
 
   constructor(
-    private readonly engine: LsmEngineContext,
+    readonly engine: LsmEngineContext,
     /** Slot of this db's keys (see FORMAT.md); changes on FLUSHDB. */
     public slot: number,
   ) {}
@@ -111,7 +129,7 @@ export class LsmDb implements DbStore {
   }
 
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
-  private deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
+  deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.delete(metaKey(this.slot, meta.key));
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
@@ -124,7 +142,7 @@ export class LsmDb implements DbStore {
    * Writes a key's metadata value, replacing `old` (the key's current record
    * or null), keeping the expiry index and the counters in step.
    */
-  private putInBatch(batch: WriteBatch, key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
+  putInBatch(batch: WriteBatch, key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.put(metaKey(this.slot, key), raw);
@@ -161,12 +179,12 @@ export class LsmDb implements DbStore {
     this.keyCount = 0;
     this.expiringCount = 0;
     this.cursors.clear();
+    this.fieldCursors.clear();
   }
 
   scan(cursor: number, count: number, visit: (key: Uint8Array, meta: KeyMeta) => void): number {
     const [gte, lt] = slotRange(COL_META, this.slot);
-    const after = cursor === 0 ? undefined : this.cursors.get(cursor);
-    this.cursors.delete(cursor);
+    const after = this.cursors.take(cursor);
     const it = this.engine.lsm.iterator({ gte, lt });
     try {
       if (after === undefined) it.seekToFirst();
@@ -182,20 +200,10 @@ export class LsmDb implements DbStore {
         visit(last, new LsmMeta(last, raw, decodeType(raw), decodeExpireAt(raw)));
       }
       if (last === null || !it.valid()) return 0;
-      return this.rememberCursor(last);
+      return this.cursors.remember(last);
     } finally {
       it.close();
     }
-  }
-
-  private rememberCursor(lastKey: Uint8Array): number {
-    if (this.cursors.size >= MAX_CURSORS) {
-      const oldest = this.cursors.keys().next().value;
-      if (oldest !== undefined) this.cursors.delete(oldest);
-    }
-    const id = this.nextCursor++;
-    this.cursors.set(id, lastKey);
-    return id;
   }
 
   randomKey(): Uint8Array | null {
@@ -229,32 +237,51 @@ export class LsmDb implements DbStore {
   }
 
   rename(src: Uint8Array, dst: Uint8Array): void {
-    const meta = this.requireString(src, "rename");
+    const meta = this.lookup(src);
+    if (meta === null) throw new Error("rename of a missing key");
     const batch = new WriteBatch();
     this.deleteInBatch(batch, meta);
-    this.putInBatch(batch, dst, meta.raw, null);
+    this.cloneInBatch(batch, meta, this, dst);
     this.engine.write(batch);
   }
 
   copy(key: Uint8Array, dstDb: DbStore, dstKey: Uint8Array): void {
-    const meta = this.requireString(key, "copy");
-    (dstDb as LsmDb).put(dstKey, meta.raw, null);
+    const meta = this.lookup(key);
+    if (meta === null) throw new Error("copy of a missing key");
+    const batch = new WriteBatch();
+    this.cloneInBatch(batch, meta, dstDb as LsmDb, dstKey);
+    this.engine.write(batch);
   }
 
-  /** Key-moving primitives handle strings only in this slice (collections would also move sub-keys). */
-  private requireString(key: Uint8Array, op: string): LsmMeta {
-    const meta = this.lookup(key);
-    if (meta === null) throw new Error(`${op} of a missing key`);
-    if (meta.type !== "string") throw new CommandError(`ERR ${op} of ${meta.type} keys is not yet supported on the lsm engine`);
-    return meta;
+  /**
+   * Writes a copy of the key `meta` describes as dstKey of dst (which must
+   * not exist). Collections copy their sub-keys under a new version: O(size),
+   * as in Kvrocks (sub-keys embed the user key).
+   */
+  private cloneInBatch(batch: WriteBatch, meta: LsmMeta, dst: LsmDb, dstKey: Uint8Array): void {
+    if (meta.type === "string") {
+      dst.putInBatch(batch, dstKey, meta.raw, null);
+      return;
+    }
+    const version = this.engine.newVersion();
+    const from = subKeyPrefix(this.slot, meta.key, meta.version);
+    const to = subKeyPrefix(dst.slot, dstKey, version);
+    const it = this.engine.lsm.iterator({ gte: from, lt: prefixEnd(from) });
+    for (it.seekToFirst(); it.valid(); it.next()) batch.put(subKey(to, it.key().subarray(from.length)), it.value());
+    it.close();
+    dst.putInBatch(batch, dstKey, withVersion(meta.raw, version), null);
   }
 
   memoryUsage(key: Uint8Array, meta: KeyMeta): number {
-    return 16 + key.length + (meta as LsmMeta).raw.length; // LSM entry overhead + key + value
+    const m = meta as LsmMeta;
+    // LSM entry overhead + key + value; collections: an estimate per element (no scan).
+    const elements = m.type === "string" ? 0 : m.size * (24 + key.length);
+    return 16 + key.length + m.raw.length + elements;
   }
 
   encoding(_key: Uint8Array, meta: KeyMeta): string {
     const m = meta as LsmMeta;
+    if (m.type === "hash") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "listpack";
     if (m.type !== "string") return "unknown";
     const value = this.getString(m);
     if ((m.flags & FLAG_RAW) !== 0) return "raw";

@@ -81,6 +81,13 @@ export class LsmEngine implements LsmEngineContext {
     return this.durable;
   }
 
+  private lastVersion = 0;
+
+  newVersion(): number {
+    this.lastVersion = Math.max(this.lastVersion + 1, Date.now() * 1000);
+    return this.lastVersion;
+  }
+
   renewSlot(db: LsmDb): void {
     const batch = new WriteBatch();
     for (const [start, end] of allSlotRanges(db.slot)) batch.deleteRange(start, end);
