@@ -4,6 +4,7 @@
 
 import { arch, release, type as osType, machine, totalmem } from "node:os";
 import type { Command } from "../commands/table.ts";
+import { scriptingStats } from "../scripting/scripting.ts";
 import { REDIS_COMPAT_VERSION, type Server, VERSION } from "../server.ts";
 import { bytesToHuman, type InfoFields, setStandardInfoFields } from "./info.ts";
 
@@ -76,6 +77,7 @@ setStandardInfoFields("memory", (s) => {
   const maxmemory = s.config.def("maxmemory") ? s.config.num("maxmemory") : 0;
   const total = totalmem();
   const ratio = (a: number, b: number) => (b > 0 ? a / b : 0).toFixed(2);
+  const lua = scriptingStats(s);
   return [
     ["used_memory", used],
     ["used_memory_human", bytesToHuman(used)],
@@ -93,19 +95,20 @@ setStandardInfoFields("memory", (s) => {
     ["allocator_resident", m.rss],
     ["total_system_memory", total],
     ["total_system_memory_human", bytesToHuman(total)],
-    ["used_memory_lua", 0],
-    ["used_memory_vm_eval", 0],
-    ["used_memory_lua_human", "0B"],
-    ["used_memory_scripts_eval", 0],
-    ["number_of_cached_scripts", 0],
-    ["number_of_functions", 0],
-    ["number_of_libraries", 0],
+    // One Lua VM serves EVAL and functions: its memory is reported as the EVAL VM's.
+    ["used_memory_lua", lua.vmBytes],
+    ["used_memory_vm_eval", lua.vmBytes],
+    ["used_memory_lua_human", bytesToHuman(lua.vmBytes)],
+    ["used_memory_scripts_eval", lua.scriptsBytes],
+    ["number_of_cached_scripts", lua.cachedScripts],
+    ["number_of_functions", lua.functions],
+    ["number_of_libraries", lua.libraries],
     ["used_memory_vm_functions", 0],
-    ["used_memory_vm_total", 0],
-    ["used_memory_vm_total_human", "0B"],
+    ["used_memory_vm_total", lua.vmBytes],
+    ["used_memory_vm_total_human", bytesToHuman(lua.vmBytes)],
     ["used_memory_functions", 0],
-    ["used_memory_scripts", 0],
-    ["used_memory_scripts_human", "0B"],
+    ["used_memory_scripts", lua.scriptsBytes],
+    ["used_memory_scripts_human", bytesToHuman(lua.scriptsBytes)],
     ["maxmemory", maxmemory],
     ["maxmemory_human", bytesToHuman(maxmemory)],
     ["maxmemory_policy", configOr(s, "maxmemory-policy", "noeviction")],

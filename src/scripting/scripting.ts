@@ -43,6 +43,28 @@ export class Scripting {
 
 const perServer = new WeakMap<Server, Scripting>();
 
+/** INFO memory's scripting fields (all zero until scripting is first used). */
+export interface ScriptingStats {
+  cachedScripts: number;
+  scriptsBytes: number;
+  functions: number;
+  libraries: number;
+  /** The Lua runtime's memory (its WebAssembly memory: Lua heap and allocator). */
+  vmBytes: number;
+}
+
+export function scriptingStats(server: Server): ScriptingStats {
+  const s = perServer.get(server);
+  if (s === undefined) return { cachedScripts: 0, scriptsBytes: 0, functions: 0, libraries: 0, vmBytes: 0 };
+  return {
+    cachedScripts: s.scripts.size,
+    scriptsBytes: s.scriptsMemory(),
+    functions: s.libraries.functions.size,
+    libraries: s.libraries.libraries.size,
+    vmBytes: s.vm.lua.m.HEAPU8.length,
+  };
+}
+
 /** The server's scripting state (created on first use). */
 export function scriptingOf(server: Server): Scripting {
   let s = perServer.get(server);

@@ -90,6 +90,21 @@ for (const engine of ENGINES) {
       expect(await r.call("FUNCTION", "RESTORE", dump, "REPLACE")).toBe("OK");
     });
 
+    test("INFO memory counts cached scripts, functions and libraries", async () => {
+      await r.script("FLUSH");
+      await r.function("FLUSH");
+      await r.script("LOAD", "return 'info 1'");
+      await r.script("LOAD", "return 'info 2'");
+      await r.function("LOAD", "#!lua name=infolib\nredis.register_function('i1', function() end)\nredis.register_function('i2', function() end)");
+      const info = await r.info("memory");
+      const field = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1]);
+      expect(field("number_of_cached_scripts")).toBe(2);
+      expect(field("used_memory_scripts_eval")).toBe(2 * "return 'info 1'".length);
+      expect(field("number_of_functions")).toBe(2);
+      expect(field("number_of_libraries")).toBe(1);
+      expect(field("used_memory_lua")).toBeGreaterThan(0);
+    });
+
     test("a script's SELECT doesn't change the caller's database", async () => {
       await r.eval("redis.call('SELECT', 1); return redis.call('SET', 'in1', 'x')", 0);
       expect(await r.get("in1")).toBeNull();
