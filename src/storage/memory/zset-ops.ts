@@ -36,8 +36,7 @@ export class MemZSet {
     const node = this.dict.get(member);
     if (node !== undefined) {
       if (node.score !== score) {
-        this.zsl.delete(node.score, member);
-        this.zsl.insert(score, member);
+        this.zsl.updateScore(node.score, member, score);
         node.score = score;
       }
       return false;

@@ -1,6 +1,6 @@
 // Property tests of the sorted-set skiplist against a naive sorted-array model:
 // ranks, rank lookups, score and lex ranges, and removal stay identical under
-// random insert/delete sequences.
+// random insert/update/delete sequences.
 
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
@@ -28,8 +28,8 @@ function apply(ops: { kind: "add" | "del"; member: string; score?: number }[]) {
   for (const o of ops) {
     const cur = model.get(o.member);
     if (o.kind === "add") {
-      if (cur !== undefined) zsl.delete(cur, o.member);
-      zsl.insert(o.score!, o.member);
+      if (cur !== undefined) zsl.updateScore(cur, o.member, o.score!);
+      else zsl.insert(o.score!, o.member);
       model.set(o.member, o.score!);
     } else if (cur !== undefined) {
       expect(zsl.delete(cur, o.member)).toBe(true);
