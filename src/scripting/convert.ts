@@ -184,12 +184,13 @@ export class Converter {
     }
   }
 
+  /** Pushes the integer written in buf[from, to) (a byte loop: no view allocated on this hot path). */
   private pushNumberText(L: number, buf: Uint8Array, from: number, to: number): void {
-    const text = buf.subarray(from, to);
-    const p = this.lua.scratchFor(text.length + 1);
+    const p = this.lua.scratchFor(to - from + 1);
     const heap = this.lua.m.HEAPU8;
-    heap.set(text, p);
-    heap[p + text.length] = 0;
+    let q = p;
+    for (let i = from; i < to; i++) heap[q++] = buf[i];
+    heap[q] = 0;
     this.lua.m._lua_stringtonumber(L, p);
   }
 
