@@ -570,7 +570,8 @@ function aggregate(a: number, b: number, how: Aggregate): number {
     const s = a + b;
     return Number.isNaN(s) ? 0 : s; // inf + -inf is 0 in Redis
   }
-  return how === "min" ? Math.min(a, b) : Math.max(a, b);
+  // C comparisons: a NaN operand keeps the accumulated value (Math.min/max would return NaN).
+  return how === "min" ? (b < a ? b : a) : b > a ? b : a;
 }
 
 function weighted(score: number, weight: number): number {
@@ -605,7 +606,8 @@ function combineInputs(req: CombineRequest, op: CombineOp): ZEntry[] {
             everywhere = false;
             break;
           }
-          total = aggregate(total, weighted(s, req.weights[k]), req.aggregate);
+          // Redis NaN-checks only the first input's product here; aggregation handles the rest.
+          total = aggregate(total, s * req.weights[k], req.aggregate);
         }
         if (everywhere) acc.set(member, total);
       }
