@@ -13,6 +13,7 @@ import type { ZSetOps } from "../zset-ops.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
+import { LsmSetOps } from "./set-ops.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -89,7 +90,7 @@ export class LsmDb implements DbStore {
   readonly fieldCursors = new CursorTable();
   readonly lists = unsupported<ListOps>("list");
   readonly hashes: HashOps = new LsmHashOps(this);
-  readonly sets = unsupported<SetOps>("set");
+  readonly sets: SetOps = new LsmSetOps(this);
   readonly zsets = unsupported<ZSetOps>("zset");
 
   constructor(
@@ -282,6 +283,7 @@ export class LsmDb implements DbStore {
   encoding(_key: Uint8Array, meta: KeyMeta): string {
     const m = meta as LsmMeta;
     if (m.type === "hash") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "listpack";
+    if (m.type === "set") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "intset";
     if (m.type !== "string") return "unknown";
     const value = this.getString(m);
     if ((m.flags & FLAG_RAW) !== 0) return "raw";

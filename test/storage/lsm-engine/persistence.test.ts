@@ -96,6 +96,27 @@ describe("lsm engine", () => {
     }
   });
 
+  test("sets: intset order and encodings, SPOP, SINTERSTORE", async () => {
+    const srv = await startAikv(["--engine", "lsm"]);
+    try {
+      const r = srv.client();
+      expect(await r.sadd("ints", "10", "9", "-3", "9")).toBe(3);
+      expect(await r.smembers("ints")).toEqual(["-3", "9", "10"]);
+      expect(await r.object("ENCODING", "ints")).toBe("intset");
+      await r.sadd("words", "b", "a", "10");
+      expect(await r.object("ENCODING", "words")).toBe("hashtable");
+      expect(await r.sinterstore("both", "ints", "words")).toBe(1);
+      expect(await r.smembers("both")).toEqual(["10"]);
+      const popped = await r.spop("ints", 2);
+      expect(popped.length).toBe(2);
+      expect(await r.scard("ints")).toBe(1);
+      await r.spop("ints");
+      expect(await r.exists("ints")).toBe(0);
+    } finally {
+      await srv.stop();
+    }
+  });
+
   test("a second server on the same directory is refused", async () => {
     const first = await startAikv(lsm, { dir });
     try {

@@ -1,0 +1,143 @@
+// What hashes and sets share on the LSM engine: a metadata record holding
+// the element count and one sub-key per field `prefix(key, version) field`
+// -> value (sets store empty values). Writes are one WriteBatch each.
+
+import { bytesToStr } from "../../net/bytes.ts";
+import type { KeyMeta, KeyType } from "../engine.ts";
+import { WriteBatch } from "../lsm/index.ts";
+import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey, subKeyPrefix } from "./encoding.ts";
+import type { LsmDb, LsmMeta } from "./lsm-db.ts";
+
+export type FieldVisitor = (field: Uint8Array, value: Uint8Array) => void;
+
+export class FieldCollection {
+  constructor(
+    readonly db: LsmDb,
+    private readonly type: KeyType,
+    /** Whether a field/value pair makes the key leave its compact encoding (sticky FLAG_BIG). */
+    private readonly isBig: (field: Uint8Array, value: Uint8Array) => boolean,
+    /** Element count beyond which the key leaves its compact encoding. */
+    private readonly maxCompactSize: number,
+  ) {}
+
+  private prefix(meta: LsmMeta): Uint8Array {
+    return subKeyPrefix(this.db.slot, meta.key, meta.version);
+  }
+
+  length(meta: KeyMeta): number {
+    return (meta as LsmMeta).size;
+  }
+
+  get(meta: KeyMeta, field: Uint8Array): Uint8Array | null {
+    return this.db.engine.lsm.get(subKey(this.prefix(meta as LsmMeta), field)) ?? null;
+  }
+
+  /**
+   * Writes fields from a flat [field, value...] list, creating the key (no
+   * expiry) when meta is null, or replacing it (new version) when `replace`.
+   * Returns how many fields were new.
+   */
+  put(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], replace = false): number {
+    const old = meta as LsmMeta | null;
+    const fresh = old === null || replace;
+    const version = fresh ? this.db.engine.newVersion() : old.version;
+    const prefix = subKeyPrefix(this.db.slot, key, version);
+    const batch = new WriteBatch();
+    const written = new Set<string>(); // a field repeated in one call counts once
+    let flags = fresh ? 0 : old.flags & FLAG_BIG;
+    let added = 0;
+    for (let i = 0; i + 1 < fieldValues.length; i += 2) {
+      const field = fieldValues[i];
+      const value = fieldValues[i + 1];
+      if (this.isBig(field, value)) flags |= FLAG_BIG;
+      const sub = subKey(prefix, field);
+      const name = bytesToStr(field);
+      if (!written.has(name) && (fresh || !this.db.engine.lsm.has(sub))) added++;
+      written.add(name);
+      batch.put(sub, value);
+    }
+    const size = (fresh ? 0 : old.size) + added;
+    if (size > this.maxCompactSize) flags |= FLAG_BIG;
+    const expireAt = fresh ? 0 : old.expireAt;
+    this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
+    this.db.engine.write(batch);
+    return added;
+  }
+
+  /** Removes fields; deletes the key when emptied. Returns how many existed. */
+  remove(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
+    const m = meta as LsmMeta;
+    const prefix = this.prefix(m);
+    const batch = new WriteBatch();
+    const removed = new Set<string>();
+    for (const field of fields) {
+      const sub = subKey(prefix, field);
+      const name = bytesToStr(field);
+      if (removed.has(name) || !this.db.engine.lsm.has(sub)) continue;
+      removed.add(name);
+      batch.delete(sub);
+    }
+    if (removed.size === 0) return 0;
+    const size = m.size - removed.size;
+    if (size === 0) this.db.deleteInBatch(batch, m);
+    else this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, m.flags & FLAG_BIG, m.expireAt, m.version, size), m);
+    this.db.engine.write(batch);
+    return removed.size;
+  }
+
+  forEach(meta: KeyMeta, visit: FieldVisitor): void {
+    this.iterate(meta as LsmMeta, undefined, Infinity, visit);
+  }
+
+  /**
+   * Visits up to `max` fields in field order, after `from` when given;
+   * returns the last field visited when fields remain, else null.
+   */
+  private iterate(meta: LsmMeta, from: Uint8Array | undefined, max: number, visit: FieldVisitor): Uint8Array | null {
+    const prefix = this.prefix(meta);
+    const it = this.db.engine.lsm.iterator({ gte: prefix, lt: prefixEnd(prefix) });
+    try {
+      if (from === undefined) it.seekToFirst();
+      else {
+        const start = subKey(prefix, from);
+        it.seek(start);
+        if (it.valid() && Buffer.compare(it.key(), start) === 0) it.next();
+      }
+      let last: Uint8Array | null = null;
+      for (let n = 0; n < max && it.valid(); n++, it.next()) {
+        last = it.key().slice(prefix.length);
+        visit(last, it.value().slice());
+      }
+      return it.valid() ? last : null;
+    } finally {
+      it.close();
+    }
+  }
+
+  /** Ordered-cursor scan (see cursor-table.ts); a compact key is returned whole, as Redis does. */
+  scan(meta: KeyMeta, cursor: number, count: number, visit: FieldVisitor): number {
+    const m = meta as LsmMeta;
+    if ((m.flags & FLAG_BIG) === 0) {
+      this.forEach(meta, visit);
+      return 0;
+    }
+    const last = this.iterate(m, this.db.fieldCursors.take(cursor), count, visit);
+    return last === null ? 0 : this.db.fieldCursors.remember(last);
+  }
+
+  /** `count` random fields, distinct ones (at most all) or independent picks. O(size): sub-keys have no rank index. */
+  random(meta: KeyMeta, count: number, distinct: boolean, visit: FieldVisitor): void {
+    const all: [Uint8Array, Uint8Array][] = [];
+    this.forEach(meta, (field, value) => all.push([field, value]));
+    if (!distinct) {
+      for (let i = 0; i < count; i++) visit(...all[Math.floor(Math.random() * all.length)]);
+      return;
+    }
+    count = Math.min(count, all.length);
+    for (let i = 0; i < count; i++) {
+      const j = i + Math.floor(Math.random() * (all.length - i));
+      [all[i], all[j]] = [all[j], all[i]];
+      visit(...all[i]);
+    }
+  }
+}
