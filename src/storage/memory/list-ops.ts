@@ -1,6 +1,6 @@
 // Memory-engine implementation of the list primitives: a Quicklist of byte strings per key.
 
-import { bytesEqual, bytesToStr } from "../../net/bytes.ts";
+import { bytesEqual, bytesToStr, copyBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
@@ -22,8 +22,8 @@ export class MemoryListOps implements ListOps {
 
   push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[]): number {
     const list = meta === null ? this.create(key) : listOf(meta);
-    if (side === "left") for (const v of values) list.pushHead(v.slice());
-    else for (const v of values) list.pushTail(v.slice());
+    if (side === "left") for (const v of values) list.pushHead(copyBytes(v));
+    else for (const v of values) list.pushTail(copyBytes(v));
     return list.length;
   }
 

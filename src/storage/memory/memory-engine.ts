@@ -1,7 +1,7 @@
 // The memory engine: every database is a ScanMap of entries held in JS memory.
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
-import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
 import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
@@ -207,7 +207,7 @@ export class MemoryDb implements DbStore {
   }
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
-    const copy = value.slice();
+    const copy = copyBytes(value);
     if (asText) stringForms.set(copy, "text");
     this.setValue(bytesToStr(key), "string", copy, expireAt);
   }
