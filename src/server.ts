@@ -8,7 +8,7 @@ import { CommandError } from "./commands/errors.ts";
 import { CMD, type Command, CommandTable } from "./commands/table.ts";
 import type { Config } from "./config/config.ts";
 import { Keyspace } from "./keyspace/keyspace.ts";
-import { bytesEqual, bytesToStr } from "./net/bytes.ts";
+import { bytesEqual, bytesToStr, cString } from "./net/bytes.ts";
 import { Client } from "./net/client.ts";
 import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
@@ -309,9 +309,8 @@ export class Server {
         if (argv.length === 1) throw new CommandError(arityMessage(cmd));
         const sub = cmd.subcommands.get(bytesToStr(argv[1]).toLowerCase());
         if (sub === undefined) {
-          throw new CommandError(
-            `ERR unknown subcommand '${truncate(bytesToStr(argv[1]), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`,
-          );
+          // The lookup is binary-safe; the message prints the name as a C string (up to a NUL).
+          throw new CommandError(`ERR unknown subcommand '${truncate(cString(argv[1]), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
         }
         cmd = sub;
       }
@@ -527,7 +526,7 @@ export function arityMessage(cmd: Command): string {
 function unknownCommandMessage(argv: Uint8Array[]): string {
   let args = "";
   for (let j = 1; j < argv.length && args.length < 128; j++) {
-    args += `'${truncate(bytesToStr(argv[j]), 128 - args.length)}' `;
+    args += `'${truncate(cString(argv[j]), 128 - args.length)}' `;
   }
-  return `ERR unknown command '${truncate(bytesToStr(argv[0]), 128)}', with args beginning with: ${args}`;
+  return `ERR unknown command '${truncate(cString(argv[0]), 128)}', with args beginning with: ${args}`;
 }

@@ -3,7 +3,7 @@
 // with WRAP/SAT/FAIL overflow. Field values are BigInts: 64-bit math is exact.
 
 import type { Client } from "../net/client.ts";
-import { optionIs } from "../net/bytes.ts";
+import { argIs } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import { int64Arg } from "./args.ts";
 import { bitOffsetArg } from "./bit-offset.ts";
@@ -53,14 +53,14 @@ function parseOps(c: Client, argv: Uint8Array[]): FieldOp[] {
     const remaining = argv.length - j - 1;
     const sub = argv[j];
     let opcode: Opcode;
-    if (optionIs(sub, "get") && remaining >= 2) opcode = Opcode.Get;
-    else if (optionIs(sub, "set") && remaining >= 3) opcode = Opcode.Set;
-    else if (optionIs(sub, "incrby") && remaining >= 3) opcode = Opcode.IncrBy;
-    else if (optionIs(sub, "overflow") && remaining >= 1) {
+    if (argIs(sub, "get") && remaining >= 2) opcode = Opcode.Get;
+    else if (argIs(sub, "set") && remaining >= 3) opcode = Opcode.Set;
+    else if (argIs(sub, "incrby") && remaining >= 3) opcode = Opcode.IncrBy;
+    else if (argIs(sub, "overflow") && remaining >= 1) {
       const kind = argv[++j];
-      if (optionIs(kind, "wrap")) overflow = Overflow.Wrap;
-      else if (optionIs(kind, "sat")) overflow = Overflow.Sat;
-      else if (optionIs(kind, "fail")) overflow = Overflow.Fail;
+      if (argIs(kind, "wrap")) overflow = Overflow.Wrap;
+      else if (argIs(kind, "sat")) overflow = Overflow.Sat;
+      else if (argIs(kind, "fail")) overflow = Overflow.Fail;
       else fail("ERR Invalid OVERFLOW type specified");
       continue;
     } else fail(SYNTAX);

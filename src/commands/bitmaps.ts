@@ -3,7 +3,7 @@
 // the first byte, as in Redis.
 
 import type { Client } from "../net/client.ts";
-import { optionIs } from "../net/bytes.ts";
+import { argIs } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import { int64Arg } from "./args.ts";
 import { bitfieldCommands } from "./bitfield.ts";
@@ -50,8 +50,8 @@ function getbit(c: Client, argv: Uint8Array[]): void {
 
 /** BIT or BYTE unit argument of BITCOUNT/BITPOS: true for BIT. */
 function unitIsBit(arg: Uint8Array): boolean {
-  if (optionIs(arg, "bit")) return true;
-  if (optionIs(arg, "byte")) return false;
+  if (argIs(arg, "bit")) return true;
+  if (argIs(arg, "byte")) return false;
   fail(SYNTAX);
 }
 
@@ -182,7 +182,7 @@ function bitpos(c: Client, argv: Uint8Array[]): void {
 const BITOP_NAMES = ["and", "or", "xor", "not"] as const;
 
 function bitop(c: Client, argv: Uint8Array[]): void {
-  const op = BITOP_NAMES.find((name) => optionIs(argv[1], name));
+  const op = BITOP_NAMES.find((name) => argIs(argv[1], name));
   if (op === undefined) fail(SYNTAX);
   if (op === "not" && argv.length !== 4) fail("ERR BITOP NOT must be called with a single source key.");
   const db = c.db;

@@ -4,7 +4,8 @@ import type { Client } from "../net/client.ts";
 import { EMPTY, argIs, bytesToStr } from "../net/bytes.ts";
 import { isSubscribed } from "../pubsub/pubsub.ts";
 import { intArg } from "./args.ts";
-import { CommandError, fail } from "./errors.ts";
+import { parseInt64 } from "../net/format.ts";
+import { CommandError, fail, NOT_INTEGER } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
 import { REDIS_COMPAT_VERSION } from "../server.ts";
 
@@ -26,7 +27,9 @@ function echo(c: Client, argv: Uint8Array[]): void {
 }
 
 function select(c: Client, argv: Uint8Array[]): void {
-  const idx = intArg(argv[1], "ERR invalid DB index");
+  const idx = intArg(argv[1]);
+  // getIntFromObjectOrReply: beyond a C int is "not an integer", inside it "out of range".
+  if (idx > 2147483647 || idx < -2147483648) fail(NOT_INTEGER);
   if (idx < 0 || idx >= c.server.keyspace.dbs.length) fail("ERR DB index is out of range");
   c.db = c.server.keyspace.dbs[idx];
   c.out.ok();
@@ -61,10 +64,10 @@ function hello(c: Client, argv: Uint8Array[]): void {
   let proto = c.resp;
   let i = 1;
   if (argv.length >= 2) {
-    const v = Number(bytesToStr(argv[1]));
-    if (!/^-?\d+$/.test(bytesToStr(argv[1]))) fail("ERR Protocol version is not an integer or out of range");
+    const v = parseInt64(argv[1]);
+    if (v === null) fail("ERR Protocol version is not an integer or out of range");
     if (v < 2 || v > 3) fail("NOPROTO unsupported protocol version");
-    proto = v as 2 | 3;
+    proto = Number(v) as 2 | 3;
     i = 2;
   }
   let name: string | null = null;

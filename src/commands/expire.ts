@@ -2,7 +2,7 @@
 // NX/XX/GT/LT, TTL PTTL EXPIRETIME PEXPIRETIME, PERSIST.
 
 import type { Client } from "../net/client.ts";
-import { bytesToStr, lowerAscii } from "../net/bytes.ts";
+import { argIs, cString, lowerAscii } from "../net/bytes.ts";
 import { int64Arg } from "./args.ts";
 import { fail } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
@@ -21,9 +21,12 @@ interface ExpireFlags {
 function parseExpireFlags(argv: Uint8Array[]): ExpireFlags {
   const f: ExpireFlags = { nx: false, xx: false, gt: false, lt: false };
   for (let i = 3; i < argv.length; i++) {
-    const opt = lowerAscii(argv[i]);
-    if (opt === "nx" || opt === "xx" || opt === "gt" || opt === "lt") f[opt] = true;
-    else fail(`ERR Unsupported option ${bytesToStr(argv[i])}`);
+    const a = argv[i];
+    if (argIs(a, "nx")) f.nx = true;
+    else if (argIs(a, "xx")) f.xx = true;
+    else if (argIs(a, "gt")) f.gt = true;
+    else if (argIs(a, "lt")) f.lt = true;
+    else fail(`ERR Unsupported option ${cString(a)}`);
   }
   if (f.nx && (f.xx || f.gt || f.lt)) fail("ERR NX and XX, GT or LT options at the same time are not compatible");
   if (f.gt && f.lt) fail("ERR GT and LT options at the same time are not compatible");

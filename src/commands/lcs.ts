@@ -3,7 +3,7 @@
 // ties between equally long subsequences and the emitted ranges match.
 
 import type { Client } from "../net/client.ts";
-import { optionIs } from "../net/bytes.ts";
+import { argIs } from "../net/bytes.ts";
 import { int64Arg } from "./args.ts";
 import { fail, SYNTAX } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
@@ -30,10 +30,10 @@ function lcs(c: Client, argv: Uint8Array[]): void {
   for (let j = 3; j < argv.length; j++) {
     const opt = argv[j];
     const moreArgs = j < argv.length - 1;
-    if (optionIs(opt, "idx")) getIdx = true;
-    else if (optionIs(opt, "len")) getLen = true;
-    else if (optionIs(opt, "withmatchlen")) withMatchLen = true;
-    else if (optionIs(opt, "minmatchlen") && moreArgs) {
+    if (argIs(opt, "idx")) getIdx = true;
+    else if (argIs(opt, "len")) getLen = true;
+    else if (argIs(opt, "withmatchlen")) withMatchLen = true;
+    else if (argIs(opt, "minmatchlen") && moreArgs) {
       const v = int64Arg(argv[++j]);
       minMatchLen = v < 0 ? 0 : Number(v);
     } else fail(SYNTAX);

@@ -2,7 +2,7 @@
 
 import type { Db } from "../keyspace/keyspace.ts";
 import type { Client } from "../net/client.ts";
-import { optionIs, strToBytes } from "../net/bytes.ts";
+import { argIs, strToBytes } from "../net/bytes.ts";
 import { addInt64, parseInt64 } from "../net/format.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../net/long-double.ts";
 import type { KeyMeta } from "../storage/engine.ts";
@@ -77,13 +77,13 @@ function parseStringOptions(argv: Uint8Array[], from: number, forSet: boolean): 
   for (let i = from; i < argv.length; i++) {
     const a = argv[i];
     const hasNext = i + 1 < argv.length;
-    if (forSet && optionIs(a, "nx") && !(flags & XX)) flags |= NX;
-    else if (forSet && optionIs(a, "xx") && !(flags & NX)) flags |= XX;
-    else if (forSet && optionIs(a, "get")) flags |= GET;
-    else if (forSet && optionIs(a, "keepttl") && !(flags & (PERSIST | ANY_EXPIRE))) flags |= KEEPTTL;
-    else if (!forSet && optionIs(a, "persist") && !(flags & (ANY_EXPIRE | KEEPTTL))) flags |= PERSIST;
+    if (forSet && argIs(a, "nx") && !(flags & XX)) flags |= NX;
+    else if (forSet && argIs(a, "xx") && !(flags & NX)) flags |= XX;
+    else if (forSet && argIs(a, "get")) flags |= GET;
+    else if (forSet && argIs(a, "keepttl") && !(flags & (PERSIST | ANY_EXPIRE))) flags |= KEEPTTL;
+    else if (!forSet && argIs(a, "persist") && !(flags & (ANY_EXPIRE | KEEPTTL))) flags |= PERSIST;
     else {
-      const unit = optionIs(a, "ex") ? EX : optionIs(a, "px") ? PX : optionIs(a, "exat") ? EXAT : optionIs(a, "pxat") ? PXAT : 0;
+      const unit = argIs(a, "ex") ? EX : argIs(a, "px") ? PX : argIs(a, "exat") ? EXAT : argIs(a, "pxat") ? PXAT : 0;
       if (unit === 0 || !hasNext || flags & (KEEPTTL | PERSIST | (ANY_EXPIRE & ~unit))) fail(SYNTAX);
       flags |= unit;
       expire = argv[++i];

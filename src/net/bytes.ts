@@ -12,6 +12,12 @@ export function bytesToStr(b: Uint8Array): string {
   return latin1Slice.call(b, 0, b.length);
 }
 
+/** An argument as C's printf("%s") shows it: up to its first NUL byte (error messages). */
+export function cString(arg: Uint8Array): string {
+  const nul = arg.indexOf(0);
+  return bytesToStr(nul < 0 ? arg : arg.subarray(0, nul));
+}
+
 export function strToBytes(s: string): Uint8Array {
   const out = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
