@@ -108,7 +108,9 @@ export function decodeSlotTable(raw: Uint8Array): { slots: number[]; nextSlot: n
 
 /** Flag of a hash that outgrew listpack limits once (OBJECT ENCODING "hashtable", sticky as in Redis 7.0). */
 export const FLAG_BIG = 0x40;
-/** type(1) flags(1) expireAt(8) version(8) size(8): the metadata of a collection. */
+/** Flag of a string stored in chunks (collection layout: version, size = length in bytes). */
+export const FLAG_CHUNKED = 0x80;
+/** type(1) flags(1) expireAt(8) version(8) size(8): the metadata of a collection (and of a chunked string). */
 export const COLLECTION_META_SIZE = META_HEAD + 16;
 
 function putU64(view: DataView, at: number, n: number): void {

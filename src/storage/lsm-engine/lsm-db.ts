@@ -11,6 +11,7 @@ import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { stringEncoding } from "../memory/value-types.ts";
+import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
 import { LsmSetOps } from "./set-ops.ts";
@@ -18,6 +19,7 @@ import {
   COL_EXPIRY,
   COL_META,
   FLAG_BIG,
+  FLAG_CHUNKED,
   FLAG_RAW,
   FLAG_TEXT,
   META_HEAD,
@@ -59,6 +61,18 @@ export class LsmMeta implements KeyMeta {
   get size(): number {
     return decodeSize(this.raw);
   }
+
+  /** Whether the key has sub-keys: collections, and chunked strings. */
+  get hasSubKeys(): boolean {
+    return this.type !== "string" || (this.flags & FLAG_CHUNKED) !== 0;
+  }
+
+  get stringLength(): number {
+    return (this.flags & FLAG_CHUNKED) !== 0 ? this.size : this.raw.length - META_HEAD;
+  }
+
+  /** A chunked string's value, read once per lookup. */
+  chunkedValue: Uint8Array | null = null;
 }
 
 /** What the LsmDb needs from its engine. */
@@ -88,6 +102,7 @@ export class LsmDb implements DbStore {
   /** SCAN cursors of keys, and of fields (HSCAN...). */
   private readonly cursors = new CursorTable();
   readonly fieldCursors = new CursorTable();
+  readonly chunkCache = new ChunkCache();
   readonly lists = unsupported<ListOps>("list");
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
@@ -260,7 +275,7 @@ export class LsmDb implements DbStore {
    * as in Kvrocks (sub-keys embed the user key).
    */
   private cloneInBatch(batch: WriteBatch, meta: LsmMeta, dst: LsmDb, dstKey: Uint8Array): void {
-    if (meta.type === "string") {
+    if (!meta.hasSubKeys) {
       dst.putInBatch(batch, dstKey, meta.raw, null);
       return;
     }
@@ -276,7 +291,7 @@ export class LsmDb implements DbStore {
   memoryUsage(key: Uint8Array, meta: KeyMeta): number {
     const m = meta as LsmMeta;
     // LSM entry overhead + key + value; collections: an estimate per element (no scan).
-    const elements = m.type === "string" ? 0 : m.size * (24 + key.length);
+    const elements = m.type === "string" ? (m.hasSubKeys ? m.size : 0) : m.size * (24 + key.length);
     return 16 + key.length + m.raw.length + elements;
   }
 
@@ -307,7 +322,10 @@ export class LsmDb implements DbStore {
   setLfuState(_meta: KeyMeta, _state: number): void {}
 
   getString(meta: KeyMeta): Uint8Array {
-    return (meta as LsmMeta).raw.subarray(META_HEAD);
+    const m = meta as LsmMeta;
+    if ((m.flags & FLAG_CHUNKED) === 0) return m.raw.subarray(META_HEAD);
+    m.chunkedValue ??= readChunked(this, m);
+    return m.chunkedValue;
   }
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
@@ -320,12 +338,6 @@ export class LsmDb implements DbStore {
   }
 
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
-    const old = this.lookup(key);
-    const current = old === null ? new Uint8Array(0) : this.getString(old);
-    const value = new Uint8Array(Math.max(current.length, offset + bytes.length));
-    value.set(current);
-    value.set(bytes, offset);
-    this.put(key, encodeStringMeta(value, old === null ? 0 : old.expireAt, FLAG_RAW), old);
-    return value.length;
+    return writeRange(this, key, this.lookup(key), offset, bytes);
   }
 }

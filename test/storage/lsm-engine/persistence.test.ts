@@ -96,6 +96,56 @@ describe("lsm engine", () => {
     }
   });
 
+  test("large strings edited in place are chunked: APPEND, SETRANGE gaps, SETBIT, RENAME, COPY, restart", async () => {
+    const cdir = mkdtempSync(join(tmpdir(), "aikv-lsm-chunks-"));
+    try {
+      const first = await startAikv(lsm, { dir: cdir });
+      const r = first.client();
+      let model = Buffer.alloc(0);
+      const setrange = async (offset: number, text: string) => {
+        const bytes = Buffer.from(text);
+        const end = Math.max(model.length, offset + bytes.length);
+        const next = Buffer.alloc(end);
+        model.copy(next);
+        bytes.copy(next, offset);
+        model = next;
+        expect(await r.setrange("big", offset, text)).toBe(model.length);
+      };
+      for (let i = 0; i < 40; i++) {
+        const piece = `${i}:${"ab".repeat(150 + i)}|`;
+        expect(await r.append("big", piece)).toBe(model.length + piece.length);
+        model = Buffer.concat([model, Buffer.from(piece)]);
+      }
+      await setrange(5000, "middle");
+      await setrange(30000, "after a gap");
+      await setrange(2047, "across a chunk boundary");
+      expect(await r.setbit("big", 8 * 40000 + 1, 1)).toBe(0);
+      model = Buffer.concat([model, Buffer.alloc(40001 - model.length)]);
+      model[40000] = 0x40;
+      expect(await r.object("ENCODING", "big")).toBe("raw");
+      expect(await r.getBuffer("big")).toEqual(model);
+      expect(await r.getrange("big", 2040, 2080)).toBe(model.subarray(2040, 2081).toString());
+      await r.copy("big", "copy");
+      await r.rename("big", "moved");
+      await r.append("copy", "!"); // the copy has its own chunks
+      await first.stop(); // SIGKILL
+
+      const second = await startAikv(lsm, { dir: cdir });
+      try {
+        const s = second.client();
+        expect(await s.getBuffer("moved")).toEqual(model);
+        expect(await s.strlen("copy")).toBe(model.length + 1);
+        expect(await s.exists("big")).toBe(0);
+        await s.set("moved", "small again");
+        expect(await s.get("moved")).toBe("small again");
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      rmSync(cdir, { recursive: true, force: true });
+    }
+  });
+
   test("sets: intset order and encodings, SPOP, SINTERSTORE", async () => {
     const srv = await startAikv(["--engine", "lsm"]);
     try {
