@@ -8,7 +8,7 @@ import type { KeyMeta } from "../storage/engine.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../storage/zset-ops.ts";
 import { blockingOf, parseTimeout } from "../keyspace/blocking.ts";
 import { clampRange, floatArg, intArg, rangedCount } from "./args.ts";
-import { fail, NOT_INTEGER, SYNTAX, WRONGTYPE } from "./errors.ts";
+import { fail, SYNTAX, WRONGTYPE } from "./errors.ts";
 import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
 

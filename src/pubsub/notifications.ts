@@ -32,7 +32,7 @@ export class KeyspaceNotifier {
   private readonly keyeventPrefixes: Uint8Array[];
 
   constructor(
-    private readonly server: Server,
+    server: Server,
     private readonly pubsub: PubSub,
   ) {
     const name = "notify-keyspace-events";

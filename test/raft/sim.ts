@@ -3,7 +3,7 @@
 // reproduces a run byte for byte. Invariants are checked after every step
 // and the client history is checked for linearizability at the end.
 import { decodeMessage, encodeMessage } from "../../src/raft/transport/codec.ts";
-import { decodeCommand, encodeCommand, type KvCommand, type KvResult } from "../../src/raft/kv/command.ts";
+import { encodeCommand, type KvCommand, type KvResult } from "../../src/raft/kv/command.ts";
 import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 import { decodeConfChange } from "../../src/raft/raft.ts";
 import { randInt, seededRand, type Rand } from "../../src/raft/rand.ts";

@@ -22,7 +22,7 @@ import { resolveOptions, type DBOptions, type ResolvedOptions } from './options.
 import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
 import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
-import { setCurrentFile, syncDir, type Version, VersionSet } from './version_set.ts';
+import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
 import { BATCH_HEADER, batchCount, forEachInBatch, WriteBatch } from './write_batch.ts';
 
 export interface Snapshot {
@@ -82,11 +82,6 @@ interface Waiter {
   seq: number;
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-interface Retired {
-  w: LogWriter;
-  inflight: number;
 }
 
 /** A memtable flush in progress (worker, incremental, or finished synchronously on stall). */

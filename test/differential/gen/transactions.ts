@@ -3,7 +3,7 @@
 // queuing (unknown, wrong arity) and runtime errors inside EXEC.
 // The connection's own writes between WATCH and EXEC break the watch.
 
-import type { Family, Gen } from "./gen.ts";
+import type { Family } from "./gen.ts";
 
 export const transactionsFamily: Family = {
   name: "transactions",

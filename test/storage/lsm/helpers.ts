@@ -33,9 +33,6 @@ export const LONG = process.env.AIKV_LONG === '1';
 export function hex(u: Uint8Array): string {
   return Buffer.from(u).toString('hex');
 }
-export function unhex(h: string): Uint8Array {
-  return new Uint8Array(Buffer.from(h, 'hex'));
-}
 
 /** Crash tests: deterministic value per key, so stored values can be checked. */
 export function valueFor(key: string): string {

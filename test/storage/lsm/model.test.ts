@@ -7,7 +7,7 @@ import { Database } from 'bun:sqlite';
 import { expect, test } from 'bun:test';
 import { open, WriteBatch, type DBOptions, type Snapshot } from '../../../src/storage/lsm/index.ts';
 import type { DB } from '../../../src/storage/lsm/db.ts';
-import { hex, LONG, rmrf, rng, tempDir, unhex } from './helpers.ts';
+import { hex, LONG, rmrf, rng, tempDir } from './helpers.ts';
 
 type Model = Map<string, string>; // hex key -> hex value
 

@@ -69,7 +69,7 @@ describe("Quicklist", () => {
             case "removeWhere": {
               const match = (v: number) => v % o.mod === 0;
               const removed = q.removeWhere(match, o.limit, o.fromTail);
-              const order = model.map((v, i) => i);
+              const order = model.map((_, i) => i);
               if (o.fromTail) order.reverse();
               const drop = new Set<number>();
               for (const i of order) if (match(model[i]) && (o.limit === 0 || drop.size < o.limit)) drop.add(i);
