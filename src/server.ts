@@ -307,9 +307,11 @@ export class Server {
       // A container with its own handler (COMMAND) runs it when given no subcommand.
       if (cmd.subcommands !== null && !(argv.length === 1 && cmd.run)) {
         if (argv.length === 1) throw new CommandError(arityMessage(cmd));
+        // Binary-safe lookup: Redis hashes the whole name (NUL included) and only its key
+        // compare stops at a NUL, so "ENCODING\0x" is found or not depending on its hash seed.
         const sub = cmd.subcommands.get(bytesToStr(argv[1]).toLowerCase());
         if (sub === undefined) {
-          // The lookup is binary-safe; the message prints the name as a C string (up to a NUL).
+          // The message prints the name as a C string (up to a NUL).
           throw new CommandError(`ERR unknown subcommand '${truncate(cString(argv[1]), 128)}'. Try ${cmd.name.toUpperCase()} HELP.`);
         }
         cmd = sub;
