@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { open } from '../../src/storage/lsm/index.ts';
 import type { DB } from '../../src/storage/lsm/db.ts';
+import { mulberry32 } from '../../src/util/prng.ts';
 
 const args = new Map<string, string>();
 for (const a of process.argv.slice(2)) {
@@ -32,16 +33,7 @@ const COMPRESSION = (args.get('compression') ?? 'none') as 'none' | 'zstd';
 const ROOT = args.get('dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aikv-bench-'));
 
 // Deterministic PRNG so both engines see the same key order.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function keyOf(i: number, out = new Uint8Array(16)): Uint8Array {
   // 16 ASCII digits, like db_bench's "%016d".

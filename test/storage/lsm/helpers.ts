@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { mulberry32 } from '../../../src/util/prng.ts';
 
 export function tempDir(prefix = 'aikv-lsm-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -16,17 +17,8 @@ const td = new TextDecoder();
 export const b = (s: string): Uint8Array => te.encode(s);
 export const s = (u: Uint8Array | undefined): string | undefined => (u === undefined ? undefined : td.decode(u));
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG for reproducible model and crash runs. */
+export const rng = mulberry32;
 
 export const LONG = process.env.AIKV_LONG === '1';
 
