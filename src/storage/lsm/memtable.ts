@@ -150,19 +150,17 @@ export class MemTable {
 
   /** @internal First node >= (key, seq, kind), or null. */
   findGreaterOrEqual(key: Uint8Array, seq: number, kind: number): Node | null {
-    let x = this.head;
-    for (let level = this.height - 1; level >= 0; level--) {
-      for (;;) {
-        const nx = x.next[level];
-        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
-        else break;
-      }
-    }
-    return x.next[0];
+    return this.lastBefore(key, seq, kind).next[0];
   }
 
   /** @internal Last node < (key, seq, kind), or null. */
   findLessThan(key: Uint8Array, seq: number, kind: number): Node | null {
+    const x = this.lastBefore(key, seq, kind);
+    return x === this.head ? null : x;
+  }
+
+  /** The last node ordered before (key, seq, kind), or the head when there is none. */
+  private lastBefore(key: Uint8Array, seq: number, kind: number): Node {
     let x = this.head;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
@@ -171,7 +169,7 @@ export class MemTable {
         else break;
       }
     }
-    return x === this.head ? null : x;
+    return x;
   }
 
   /** @internal */
