@@ -1,5 +1,6 @@
 // Raft KV benchmark: three real nodes (separate processes) on loopback.
-//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync]
+//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--profile DIR]
+// --profile writes a CPU profile (markdown) of each node process into DIR.
 // Measures client-acknowledged (committed + applied) writes/s at 1, 16 and
 // 256 requests in flight, commit latency percentiles, and failover time
 // (leader kill -9 -> first write acknowledged by a new leader).
@@ -16,12 +17,14 @@ const { values } = parseArgs({
     kills: { type: "string", default: "20" },
     "no-fsync": { type: "boolean", default: false },
     inflight: { type: "string", default: "1,16,256" },
+    profile: { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
 const kills = Number(values.kills);
 
-const cluster = new ProcCluster(3, values["no-fsync"] ? ["--no-fsync"] : []);
+const profileArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
+const cluster = new ProcCluster(3, values["no-fsync"] ? ["--no-fsync"] : [], profileArgs);
 await cluster.startAll();
 const warm = new KvClient(cluster.clientAddrs(), 5000);
 const w = await warm.request({ op: "put", key: "warm", value: "up" }, 20000);

@@ -1,27 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { Sim, type SimOptions } from "./sim.ts";
+import { Sim, simConfig } from "./sim.ts";
 
 const LONG = process.env.AIKV_LONG === "1";
+// AIKV_SIM_STEPS replays a seed found by bench/raft/sim_seeds.ts with its step count.
+const STEPS = Number(process.env.AIKV_SIM_STEPS ?? (LONG ? 3000 : 1200));
+const configFor = (seed: number) => simConfig(seed, STEPS);
 const ONLY = process.env.AIKV_SIM_SEED ? Number(process.env.AIKV_SIM_SEED) : undefined;
-
-function configFor(seed: number): SimOptions {
-  // Vary cluster shape by seed so every configuration gets coverage.
-  const kind = seed % 4;
-  return {
-    seed,
-    nodes: kind === 3 ? 5 : kind === 1 ? 5 : 3,
-    initialVoters: kind === 3 ? 3 : undefined,
-    steps: LONG ? 3000 : 1200,
-    membership: kind === 3,
-    // Membership runs always use PreVote: without it (or CheckQuorum) a
-    // removed server that never learns of its removal keeps disrupting the
-    // cluster with ever-higher terms (Raft dissertation §4.2.3).
-    preVote: kind === 3 || seed % 3 !== 0,
-    checkQuorum: seed % 2 === 0,
-    clients: 4,
-    leaseReads: seed % 5 === 2,
-  };
-}
 
 function runSeed(seed: number) {
   try {

@@ -105,6 +105,26 @@ export interface SimResult {
   stats: { delivered: number; dropped: number; elections: number; crashes: number; committed: number; confChanges: number; confApplied: number; snapshotsSent: number; transfers: number };
 }
 
+// The configuration a seed runs with: cluster shape, features and faults
+// vary by seed so every combination gets coverage.
+export function simConfig(seed: number, steps: number): SimOptions {
+  const kind = seed % 4;
+  return {
+    seed,
+    nodes: kind === 3 ? 5 : kind === 1 ? 5 : 3,
+    initialVoters: kind === 3 ? 3 : undefined,
+    steps,
+    membership: kind === 3,
+    // Membership runs always use PreVote: without it (or CheckQuorum) a
+    // removed server that never learns of its removal keeps disrupting the
+    // cluster with ever-higher terms (Raft dissertation §4.2.3).
+    preVote: kind === 3 || seed % 3 !== 0,
+    checkQuorum: seed % 2 === 0,
+    clients: 4,
+    leaseReads: seed % 5 === 2,
+  };
+}
+
 export class SimFailure extends Error {
   override name = "SimFailure";
 }
