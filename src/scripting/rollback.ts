@@ -2,8 +2,8 @@
 // error leaves the keyspace as it found it.
 //
 // Before a write command called from the script runs, every key it names
-// (from its key specs) that the script has not touched yet is saved: copied
-// with the engine's own copy primitive into a private one-database store, or
+// (from its key specs) that the script has not touched yet is saved as a
+// DUMP payload with its expiry (engine-agnostic: works on every engine), or
 // remembered as absent. On error the saved keys are put back in place and
 // the absent ones deleted; on success the saved copies are dropped. Commands
 // whose effect is not limited to their key arguments (FLUSHDB, FLUSHALL,
@@ -13,19 +13,22 @@
 import type { Command } from "../commands/table.ts";
 import type { Db } from "../keyspace/keyspace.ts";
 import { bytesToStr } from "../net/bytes.ts";
-import type { DbStore } from "../storage/engine.ts";
-import { MemoryEngine } from "../storage/memory/memory-engine.ts";
+import { createDumpPayload, loadDumpPayload, type RestorableValue } from "../keyspace/dump.ts";
 
 /** Commands that write beyond their key arguments: not undoable key by key. */
 const NOT_UNDOABLE = new Set(["flushdb", "flushall", "swapdb", "move", "copy", "debug", "restore-asking"]);
 
 export const NOT_UNDOABLE_ERROR = "ERR This command can't be undone, so it is not allowed from scripts while lua-atomic-rollback is on";
 
+/** A key as the script found it: its value and expiry, or null when it did not exist. */
+interface SavedKey {
+  key: Uint8Array;
+  saved: { value: RestorableValue; expireAt: number } | null;
+}
+
 export class UndoLog {
-  /** Saved copies, one store per database index. */
-  private readonly saved = new Map<number, DbStore>();
-  /** Per database: latin1 key -> the key bytes, and whether it existed. */
-  private readonly touched = new Map<number, Map<string, { key: Uint8Array; existed: boolean }>>();
+  /** Per database: latin1 key -> the key as it was before the script. */
+  private readonly touched = new Map<number, Map<string, SavedKey>>();
 
   /** Whether cmd may run under rollback. */
   static allows(cmd: Command): boolean {
@@ -43,28 +46,20 @@ export class UndoLog {
       const name = bytesToStr(argv[pos]);
       if (seen.has(name)) continue;
       const key = argv[pos].slice();
-      const existed = db.store.lookup(key) !== null;
-      if (existed) db.store.copy(key, this.savedStore(db.index), key);
-      seen.set(name, { key, existed });
+      const meta = db.store.lookup(key);
+      const payload = meta === null ? null : createDumpPayload(db.store, key, meta);
+      const saved = meta === null || payload === null ? null : { value: loadDumpPayload(payload), expireAt: meta.expireAt };
+      seen.set(name, { key, saved });
     }
-  }
-
-  private savedStore(index: number): DbStore {
-    let store = this.saved.get(index);
-    if (store === undefined) {
-      store = new MemoryEngine(1).db(0);
-      this.saved.set(index, store);
-    }
-    return store;
   }
 
   /** Puts every touched key back as it was before the script. */
   restore(dbs: Db[]): void {
     for (const [index, keys] of this.touched) {
       const db = dbs[index];
-      for (const { key, existed } of keys.values()) {
+      for (const { key, saved } of keys.values()) {
         db.store.delete(key);
-        if (existed) this.saved.get(index)!.copy(key, db.store, key);
+        if (saved !== null) saved.value.create(db.store, key, saved.expireAt);
         db.modified(key);
       }
     }

@@ -1,7 +1,6 @@
 // One logical database of the LSM engine: the key-level primitives and
 // strings over the metadata column, the expiry index and in-memory counters.
 
-import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { CommandError } from "../../commands/errors.ts";
 import type { DB } from "../lsm/index.ts";
 import { WriteBatch } from "../lsm/index.ts";
@@ -11,6 +10,7 @@ import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { stringEncoding } from "../memory/value-types.ts";
+import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
@@ -103,6 +103,8 @@ export class LsmDb implements DbStore {
   private readonly cursors = new CursorTable();
   readonly fieldCursors = new CursorTable();
   readonly chunkCache = new ChunkCache();
+  /** OBJECT IDLETIME/FREQ state, in memory only. */
+  private readonly accessTimes = new AccessTimes();
   readonly lists = unsupported<ListOps>("list");
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
@@ -147,6 +149,7 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.delete(metaKey(this.slot, meta.key));
+    this.accessTimes.forget(meta.key);
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
       this.expiringCount--;
@@ -167,7 +170,10 @@ export class LsmDb implements DbStore {
       if (expireAt !== 0) batch.put(expiryKey(this.slot, expireAt, key), new Uint8Array(0));
       this.expiringCount += (expireAt !== 0 ? 1 : 0) - (oldExpireAt !== 0 ? 1 : 0);
     }
-    if (old === null) this.keyCount++;
+    if (old === null) {
+      this.keyCount++;
+      this.accessTimes.created(key);
+    }
   }
 
   private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
@@ -196,6 +202,7 @@ export class LsmDb implements DbStore {
     this.expiringCount = 0;
     this.cursors.clear();
     this.fieldCursors.clear();
+    this.accessTimes.clear();
   }
 
   scan(cursor: number, count: number, visit: (key: Uint8Array, meta: KeyMeta) => void): number {
@@ -306,20 +313,26 @@ export class LsmDb implements DbStore {
     return stringEncoding(value);
   }
 
-  // Access times and LFU counters are not persisted (as in Kvrocks).
-  idleTime(_meta: KeyMeta): number {
-    return 0;
+  // Access times and LFU counters are kept in memory only (as in Kvrocks, not persisted).
+  idleTime(meta: KeyMeta): number {
+    return this.accessTimes.idleTime((meta as LsmMeta).key);
   }
 
-  touch(_meta: KeyMeta): void {}
-
-  setIdleTime(_meta: KeyMeta, _seconds: number): void {}
-
-  lfuState(_meta: KeyMeta): number {
-    return lfuState(LFU_INIT_VAL, Date.now());
+  touch(meta: KeyMeta): void {
+    this.accessTimes.touch((meta as LsmMeta).key);
   }
 
-  setLfuState(_meta: KeyMeta, _state: number): void {}
+  setIdleTime(meta: KeyMeta, seconds: number): void {
+    this.accessTimes.setIdleTime((meta as LsmMeta).key, seconds);
+  }
+
+  lfuState(meta: KeyMeta): number {
+    return this.accessTimes.lfuState((meta as LsmMeta).key);
+  }
+
+  setLfuState(meta: KeyMeta, state: number): void {
+    this.accessTimes.setLfuState((meta as LsmMeta).key, state);
+  }
 
   getString(meta: KeyMeta): Uint8Array {
     const m = meta as LsmMeta;
@@ -329,7 +342,9 @@ export class LsmDb implements DbStore {
   }
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
-    this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), this.lookup(key));
+    const old = this.lookup(key);
+    this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), old);
+    if (old !== null) this.accessTimes.touch(key); // a new value object: idle time restarts
   }
 
   replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {

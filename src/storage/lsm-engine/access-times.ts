@@ -1,0 +1,77 @@
+// OBJECT IDLETIME / OBJECT FREQ on the LSM engine: access times and LFU
+// states live in memory only (not persisted, as in Kvrocks), for a bounded
+// number of recently accessed keys, so the keyspace can be larger than memory.
+// A key not tracked (never accessed since start, or evicted from the table)
+// reports the idle time since the oldest access the table forgot (at least
+// since start) and the initial LFU state.
+
+import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
+import { bytesToStr } from "../../net/bytes.ts";
+
+interface Access {
+  /** Unix seconds of the last access. */
+  atime: number;
+  /** Opaque LFU state (keyspace/lfu.ts). */
+  lfu: number;
+}
+
+function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export class AccessTimes {
+  /** latin1 key -> its access; Map order = least recently accessed first. */
+  private readonly entries = new Map<string, Access>();
+  /** Idle-time origin of untracked keys: start, or the newest access time evicted. */
+  private untrackedSince = nowSeconds();
+
+  constructor(private readonly capacity = 100_000) {}
+
+  private get(key: Uint8Array): Access {
+    return this.entries.get(bytesToStr(key)) ?? { atime: this.untrackedSince, lfu: lfuState(LFU_INIT_VAL) };
+  }
+
+  private set(key: Uint8Array, access: Access): void {
+    const name = bytesToStr(key);
+    this.entries.delete(name);
+    this.entries.set(name, access);
+    if (this.entries.size > this.capacity) {
+      const [oldest, evicted] = this.entries.entries().next().value as [string, Access];
+      this.entries.delete(oldest);
+      this.untrackedSince = Math.max(this.untrackedSince, evicted.atime);
+    }
+  }
+
+  idleTime(key: Uint8Array): number {
+    return Math.max(0, nowSeconds() - this.get(key).atime);
+  }
+
+  touch(key: Uint8Array): void {
+    this.set(key, { atime: nowSeconds(), lfu: this.get(key).lfu });
+  }
+
+  setIdleTime(key: Uint8Array, seconds: number): void {
+    this.set(key, { atime: nowSeconds() - seconds, lfu: this.get(key).lfu });
+  }
+
+  lfuState(key: Uint8Array): number {
+    return this.get(key).lfu;
+  }
+
+  setLfuState(key: Uint8Array, state: number): void {
+    this.set(key, { atime: this.get(key).atime, lfu: state });
+  }
+
+  /** A key was created: accessed now, with the initial LFU state. */
+  created(key: Uint8Array): void {
+    this.set(key, { atime: nowSeconds(), lfu: lfuState(LFU_INIT_VAL) });
+  }
+
+  forget(key: Uint8Array): void {
+    this.entries.delete(bytesToStr(key));
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
