@@ -73,6 +73,12 @@ export class Server {
   private lastCmd: Command | undefined;
   /** Commands currently executing (nesting from MULTI/EXEC and scripts). */
   executing: Client | null = null;
+  /**
+   * Set while a script runs past busy-reply-threshold and other clients are
+   * served meanwhile (scripting/vm.ts): commands without allow_busy get
+   * `error` (-BUSY), and the cron doesn't run, so nothing else touches the keyspace.
+   */
+  busy: { error: string } | null = null;
   shuttingDown = false;
   readonly shutdownHooks: ((opts: ShutdownOptions) => Promise<void> | void)[] = [];
   private readonly cronHooks: ((now: number) => void)[] = [];
@@ -321,6 +327,7 @@ export class Server {
         throw new CommandError(arityMessage(cmd));
       }
       if (!c.authenticated && !cmd.has(CMD.NO_AUTH)) throw new CommandError("NOAUTH Authentication required.");
+      if (this.busy !== null && !cmd.has(CMD.ALLOW_BUSY)) throw new CommandError(this.busy.error);
       for (const fn of this.interceptors) if (fn(c, cmd, argv)) return this.afterReply(c, mark);
     } catch (e) {
       if (cmd) cmd.stats.rejectedCalls++;
@@ -482,6 +489,7 @@ export class Server {
   }
 
   private cron(): void {
+    if (this.busy !== null) return; // like Redis, no timers while a script is busy
     const now = Date.now();
     for (const fn of this.cronHooks) fn(now);
     if (this.pausedUntil !== 0 && now >= this.pausedUntil) this.unpause();

@@ -10,8 +10,6 @@ import { fail, SYNTAX } from "./errors.ts";
 import { replyHelp } from "./help.ts";
 import type { CommandDef } from "./table.ts";
 
-const NOT_BUSY = "NOTBUSY No scripts in execution right now.";
-
 const SCRIPT_HELP = [
   "DEBUG (YES|SYNC|NO)",
   "    Set the debug mode for subsequent scripts executed.",
@@ -87,7 +85,7 @@ function fcall(readOnly: boolean) {
     const { keys, args } = splitKeys(argv, numKeys);
     const noWrites = fn.flags.includes("no-writes");
     if (readOnly && !noWrites) fail("ERR Can not execute a script with write flag using *_ro command.");
-    s.vm.run(fn.ref, keys, args, { caller: c, name: fn.name, readOnly: readOnly || noWrites }, false);
+    s.vm.run(fn.ref, keys, args, { caller: c, name: fn.name, readOnly: readOnly || noWrites, argv }, false);
   };
 }
 
@@ -130,12 +128,34 @@ function functionList(c: Client, argv: Uint8Array[]): void {
   }
 }
 
+/** SCRIPT KILL (isEval) and FUNCTION KILL. */
+function killScript(isEval: boolean) {
+  return (c: Client): void => {
+    const error = scriptingOf(c.server).vm.requestKill(isEval);
+    if (error !== null) fail(error);
+    c.out.ok();
+  };
+}
+
 function functionStats(c: Client): void {
-  const libs = scriptingOf(c.server).libraries;
+  const s = scriptingOf(c.server);
+  const running = s.vm.runningFunction();
+  if (running !== null && "error" in running) fail(running.error);
+  const libs = s.libraries;
   const out = c.out;
   out.map(2);
   out.bulkStr("running_script");
-  out.nil();
+  if (running === null) out.nil();
+  else {
+    out.map(3);
+    out.bulkStr("name");
+    out.bulkStr(running.name);
+    out.bulkStr("command");
+    out.array(running.argv.length);
+    for (const a of running.argv) out.bulk(a);
+    out.bulkStr("duration_ms");
+    out.int(running.millis);
+  }
   out.bulkStr("engines");
   out.map(1);
   out.bulkStr("LUA");
@@ -192,7 +212,7 @@ export const scriptingCommands: CommandDef[] = [
           c.out.ok();
         },
       },
-      { name: "kill", summary: "Kill the running script", run: () => fail(NOT_BUSY) },
+      { name: "kill", summary: "Kill the running script", run: killScript(true) },
       { name: "help", summary: "Show SCRIPT help", run: (c) => replyHelp(c, "SCRIPT", SCRIPT_HELP) },
     ],
   },
@@ -235,7 +255,7 @@ export const scriptingCommands: CommandDef[] = [
       { name: "stats", summary: "Function engine statistics", run: functionStats },
       { name: "dump", summary: "Serialize the libraries", run: (c) => c.out.bulk(scriptingOf(c.server).libraries.dump()) },
       { name: "restore", summary: "Restore libraries from a FUNCTION DUMP payload", run: functionRestore },
-      { name: "kill", summary: "Kill the running function", run: () => fail(NOT_BUSY) },
+      { name: "kill", summary: "Kill the running function", run: killScript(false) },
       { name: "help", summary: "Show FUNCTION help", run: (c) => replyHelp(c, "FUNCTION", FUNCTION_HELP) },
     ],
   },

@@ -49,6 +49,8 @@ function shutdown(c: Client, argv: Uint8Array[]): void {
   if ((nosave && save) || (abort && argv.length !== 2)) fail(SYNTAX);
   if (abort) fail("ERR No shutdown in progress.");
   const server = c.server;
+  // A busy script may have written half of its changes: only NOSAVE may stop it.
+  if (!nosave && server.busy !== null) fail(server.busy.error);
   server.log("warning", "User requested shutdown...");
   void server.shutdown({ save: save ? true : nosave ? false : undefined }).then(() => {
     server.log("warning", "Redis is now ready to exit, bye bye...");

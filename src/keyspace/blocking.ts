@@ -112,12 +112,15 @@ export class BlockedClients {
     server.keyspace.onDbChange((db) => this.dbChanged(db));
     // Observers run after every call(); nested calls (EXEC, scripts) have
     // `executing` set to their caller, so this serves once per top-level command.
-    server.observe(() => {
-      if (this.ready.size > 0 && server.executing === null) this.serveReadyKeys();
-    });
+    server.observe(() => this.serveReady());
     server.onClientCleanup((c) => this.remove(c));
     server.onCron((now) => this.expire(now));
     server.unblockClient = (c, withError) => this.unblock(c, withError);
+  }
+
+  /** Serves waiters of keys written, unless a command or a busy script is still running (it is called again then). */
+  serveReady(): void {
+    if (this.ready.size > 0 && this.server.executing === null && this.server.busy === null) this.serveReadyKeys();
   }
 
   /** Number of blocked clients (INFO blocked_clients). */

@@ -66,5 +66,5 @@ export function evalScript(s: Scripting, c: Client, argv: Uint8Array[], bySha: b
   } else {
     ({ sha, script } = cacheScript(s, argv[1]));
   }
-  s.vm.run(script.ref, keys, args, { caller: c, name: sha, readOnly: readOnly || script.noWrites }, true);
+  s.vm.run(script.ref, keys, args, { caller: c, name: sha, readOnly: readOnly || script.noWrites, argv }, true);
 }

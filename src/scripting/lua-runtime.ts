@@ -54,6 +54,10 @@ export interface LuaModule {
   _lua_next(L: number, idx: number): number;
   _lua_setupvalue(L: number, funcidx: number, n: number): number;
   _lua_sethook(L: number, fn: number, mask: number, count: number): void;
+  _lua_newthread(L: number): number;
+  _lua_resume(L: number, from: number, nargs: number, nresults: number): number;
+  _lua_yieldk(L: number, nresults: number, ctx: number, k: number): number;
+  _lua_isyieldable(L: number): number;
   _lua_stringtonumber(L: number, s: number): number;
 }
 
@@ -65,7 +69,9 @@ export const LUA_TSTRING = 4;
 export const LUA_TTABLE = 5;
 export const LUA_TFUNCTION = 6;
 export const LUA_OK = 0;
+export const LUA_MASKLINE = 4;
 export const LUA_MASKCOUNT = 8;
+export const LUA_YIELD = 1;
 
 let runtime: LuaModule | null = null;
 

@@ -7,16 +7,22 @@
 // Server.call like any client command; the reply the command writes into the
 // shared ReplyBuffer is parsed onto the Lua stack and cut off again.
 //
-// Busy scripts: Redis answers other clients with -BUSY while a script runs
-// past busy-reply-threshold, and lets SCRIPT KILL stop it. Here the script
-// runs synchronously on the only JS thread, so no other command can even be
-// read while it runs: there is no -BUSY reply and no SCRIPT KILL of a running
-// script. What the count hook does instead: log the slow script once past
-// busy-reply-threshold (like Redis), and abort it past lua-script-max-time
-// (AiKv's own, 0 = never), so a runaway loop can't hang the server forever.
+// Busy scripts, as in Redis: a script still running past busy-reply-threshold
+// keeps running, but other clients are served meanwhile; their commands get
+// -BUSY unless flagged allow_busy (SCRIPT KILL, FUNCTION KILL, SHUTDOWN NOSAVE,
+// MULTI...). Scripts run in a coroutine whose count hook yields once past the
+// threshold; the server is marked busy (Server.busy), the caller is parked
+// like a blocked client (its pipelined commands wait), and the coroutine is
+// resumed from setImmediate after the event loop read the sockets, until it
+// returns and its reply is delivered. Nothing else touches the keyspace
+// meanwhile (no cron, no serving of blocked clients), so scripts stay atomic.
+// A script inside EXEC, or whose Lua code runs under a C call (a yield can't
+// cross it), runs to the end without suspending. SCRIPT KILL / FUNCTION KILL
+// make the hook raise an error, unless the script wrote (UNKILLABLE).
 
 import { CommandError } from "../commands/errors.ts";
 import { CMD, type Command } from "../commands/table.ts";
+import { blockingOf } from "../keyspace/blocking.ts";
 import { bytesEqual, bytesToStr, strToBytes } from "../net/bytes.ts";
 import { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
@@ -25,7 +31,7 @@ import { Converter, cString, errorText, luaIndex, numberArgText } from "./conver
 import libsSource from "./lua/libs.lua" with { type: "text" };
 import sandboxSource from "./lua/sandbox.lua" with { type: "text" };
 import {
-  LUA_MASKCOUNT, LUA_OK, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, type LuaModule, LuaState,
+  LUA_MASKCOUNT, LUA_MASKLINE, LUA_OK, LUA_YIELD, LUA_REGISTRYINDEX, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, type LuaModule, LuaState,
 } from "./lua-runtime.ts";
 import { NOT_UNDOABLE_ERROR, UndoLog } from "./rollback.ts";
 
@@ -36,6 +42,8 @@ export interface RunOptions {
   name: string;
   /** EVAL_RO/FCALL_RO or a no-writes script: write commands are refused. */
   readOnly: boolean;
+  /** The calling command's arguments (transient; FUNCTION STATS shows them while the script is suspended). */
+  argv: Uint8Array[];
 }
 
 /** The function FUNCTION LOAD's redis.register_function reports to (set only while a library loads). */
@@ -43,6 +51,17 @@ export type RegisterHandler = (L: number) => void;
 
 /** Instructions between two checks of the running time. */
 const HOOK_INSTRUCTIONS = 100_000;
+/** redis.call runs between two forced hook calls (see redisCall). */
+const CALLS_PER_CHECK = 64;
+/** FUNCTION LOAD aborts library code running longer than this (Redis's LOAD_TIMEOUT_MS). */
+const LOAD_TIMEOUT_MS = 500;
+
+const NOT_BUSY = "NOTBUSY No scripts in execution right now.";
+const BUSY_EVAL = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+const BUSY_FUNCTION = "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+const UNKILLABLE =
+  "UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.";
+const KILLED = "ERR Script killed by user with SCRIPT KILL...";
 
 export class ScriptVm {
   readonly lua: LuaState;
@@ -54,9 +73,32 @@ export class ScriptVm {
   private readonly scriptClient: Client;
   /** The script being run, or null between scripts. */
   private running: RunOptions | null = null;
+  /** The coroutine scripts run in (kept alive by a registry reference), its body (sandbox.lua's run) and hook. */
+  private readonly co: number;
+  private readonly hook: number;
+  private readonly runnerRef: bigint;
+  /** Where lua_resume stores its result count (unused, but it must point somewhere). */
+  private readonly nresultsCell: number;
+  /** Whether the running script is an EVAL one (else a function): the kill command and -BUSY text depend on it. */
+  private isEval = false;
   private startedAt = 0;
-  private slowLogged = false;
+  /** Past busy-reply-threshold (logged once). */
+  private slow = false;
+  /** SCRIPT KILL / FUNCTION KILL or lua-script-max-time: the hook raises an error. */
   private killed = false;
+  /** A write command was called: SCRIPT KILL refuses (UNKILLABLE). */
+  private wrote = false;
+  /** The caller can wait (a connection, not inside EXEC): the script may suspend. */
+  private suspendable = false;
+  /** redis.call runs since the hook last fired, and whether it is set to fire at the next instruction. */
+  private callsSinceHook = 0;
+  private hookArmed = false;
+  /** FCALL's arguments while suspended (FUNCTION STATS shows them). */
+  private suspendedArgv: Uint8Array[] | null = null;
+  /** keyspace.frozenNow before the script froze time. */
+  private frozenBefore = 0;
+  /** The error a killed script ends with. */
+  private killMessage = KILLED;
   private undo: UndoLog | null = null;
   /** Set while FUNCTION LOAD runs a library's code. */
   registerHandler: RegisterHandler | null = null;
@@ -104,10 +146,15 @@ export class ScriptVm {
     this.errorHandlerRef = this.fieldRef(internals, "error_handler");
     this.prepareRef = this.fieldRef(internals, "prepare");
     this.setLoadingRef = this.fieldRef(internals, "set_loading");
+    this.runnerRef = this.fieldRef(internals, "run");
     m._lua_settop(L, 0);
 
-    const hook = m.addFunction((l: number) => this.onHook(l), "vii");
-    m._lua_sethook(L, hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    this.co = m._lua_newthread(L);
+    lua.ref(); // the registry keeps the thread alive
+    this.nresultsCell = m._malloc(4);
+    this.hook = m.addFunction((l: number) => this.onHook(l), "vii");
+    m._lua_sethook(L, this.hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    m._lua_sethook(this.co, this.hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
   }
 
   private fieldRef(idx: number, name: string): bigint {
@@ -154,86 +201,149 @@ export class ScriptVm {
   /**
    * Runs a compiled function and writes its result (or error) as the reply to
    * the caller. EVAL passes KEYS/ARGV as globals (asGlobals); functions get
-   * them as arguments.
+   * them as arguments. A script still running past busy-reply-threshold is
+   * suspended instead (see the file comment): its reply comes later.
    */
   run(fnRef: bigint, keys: Uint8Array[], args: Uint8Array[], opts: RunOptions, asGlobals: boolean): void {
     const { lua, server } = this;
     const m = lua.m;
-    const L = lua.L;
-    const out = server.out;
+    const co = this.co;
     const ks = server.keyspace;
     const sc = this.scriptClient;
     sc.db = opts.caller.db;
     sc.resp = 2;
     sc.user = opts.caller.user;
-    const frozen = ks.frozenNow;
-    if (frozen === 0) ks.frozenNow = Date.now();
+    this.frozenBefore = ks.frozenNow;
+    if (this.frozenBefore === 0) ks.frozenNow = Date.now();
     this.running = opts;
+    this.isEval = asGlobals;
     this.startedAt = performance.now();
-    this.slowLogged = false;
+    this.slow = false;
     this.killed = false;
+    this.wrote = false;
+    this.suspendable = blockingOf(server).canBlock(opts.caller);
     this.undo = server.config.bool("lua-atomic-rollback") ? new UndoLog() : null;
-    const callerResp = opts.caller.resp;
+    let finished = true;
     try {
-      m._lua_settop(L, 0);
-      m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.errorHandlerRef);
+      m._lua_settop(co, 0);
+      m._lua_rawgeti(co, LUA_REGISTRYINDEX, this.runnerRef);
       if (asGlobals) {
+        const L = lua.L;
         m._lua_rawgeti(L, LUA_REGISTRYINDEX, this.prepareRef);
         this.pushArray(L, keys);
         this.pushArray(L, args);
         m._lua_callk(L, 2, 0, 0, 0);
-        m._lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
-        this.finish(m._lua_pcallk(L, 0, 1, 1, 0, 0), opts, callerResp);
+        m._lua_rawgeti(co, LUA_REGISTRYINDEX, fnRef);
+        finished = this.step(1);
       } else {
-        m._lua_rawgeti(L, LUA_REGISTRYINDEX, fnRef);
-        this.pushArray(L, keys);
-        this.pushArray(L, args);
-        this.finish(m._lua_pcallk(L, 2, 1, 1, 0, 0), opts, callerResp);
+        m._lua_rawgeti(co, LUA_REGISTRYINDEX, fnRef);
+        this.pushArray(co, keys);
+        this.pushArray(co, args);
+        finished = this.step(3);
       }
     } finally {
-      m._lua_settop(L, 0);
-      out.resp = callerResp;
-      ks.frozenNow = frozen;
-      this.running = null;
-      this.undo = null;
+      if (finished) this.end();
+    }
+    if (!finished) this.suspend(opts);
+  }
+
+  /** Runs the script until it returns (writing the reply) or yields; returns whether it returned. */
+  private step(nargs: number): boolean {
+    const rc = this.lua.m._lua_resume(this.co, this.lua.L, nargs, this.nresultsCell);
+    if (rc === LUA_YIELD) return false;
+    this.writeResult(rc);
+    return true;
+  }
+
+  /** The suspended script's caller waits (its later commands too) while others get -BUSY. */
+  private suspend(opts: RunOptions): void {
+    const server = this.server;
+    this.suspendedArgv = opts.argv.map((a) => a.slice());
+    server.busy = { error: this.isEval ? BUSY_EVAL : BUSY_FUNCTION };
+    opts.caller.blocked = true;
+    setImmediate(() => this.resume());
+  }
+
+  /** Continues a suspended script after the event loop had its turn. */
+  private resume(): void {
+    const server = this.server;
+    if (server.shuttingDown) return; // SHUTDOWN NOSAVE: the script dies with the server
+    const caller = this.running!.caller;
+    const prev = server.executing;
+    server.executing = caller;
+    server.markClock();
+    const rc = this.lua.m._lua_resume(this.co, this.lua.L, 0, this.nresultsCell);
+    server.executing = prev;
+    if (rc === LUA_YIELD) {
+      setImmediate(() => this.resume());
+      return;
+    }
+    try {
+      if (caller.replyMode !== "off") server.deliver(caller, () => this.writeResult(rc));
+    } finally {
+      this.end();
+      server.busy = null;
+      this.suspendedArgv = null;
+      caller.blocked = false;
+      blockingOf(server).serveReady();
+      server.resumeClient(caller);
     }
   }
 
-  /** Writes the script's result, or its error (undoing its writes under lua-atomic-rollback). */
-  private finish(rc: number, opts: RunOptions, callerResp: 2 | 3): void {
+  /** Restores what run() changed for the script's duration. */
+  private end(): void {
+    const { lua, server } = this;
+    lua.m._lua_settop(this.co, 0);
+    this.restoreHook(this.co);
+    server.out.resp = this.running!.caller.resp;
+    server.keyspace.frozenNow = this.frozenBefore;
+    this.running = null;
+    this.undo = null;
+  }
+
+  /**
+   * Writes the script's result, or its error (undoing its writes under
+   * lua-atomic-rollback): the runner returned xpcall's (ok, value).
+   */
+  private writeResult(rc: number): void {
+    const m = this.lua.m;
+    const co = this.co;
     const out = this.server.out;
-    out.resp = callerResp;
+    out.resp = this.running!.caller.resp;
     if (rc === LUA_OK) {
-      this.conv.writeLuaReply(this.lua.L, 2, out, this.scriptClient.resp);
-      return;
+      // (ok, value): extra values are dropped and a missing one is nil, as with one result.
+      m._lua_settop(co, m._lua_gettop(co) - m.HEAPU32[this.nresultsCell >> 2] + 2);
+      if (m._lua_toboolean(co, -2) !== 0) {
+        this.conv.writeLuaReply(co, m._lua_gettop(co), out, this.scriptClient.resp);
+        return;
+      }
     }
     if (this.undo !== null && !this.undo.empty) this.undo.restore(this.server.keyspace.dbs);
-    out.error(this.errorMessage(opts.name));
+    out.error(this.errorMessage(co, this.running!.name));
   }
 
   /** Redis 7.0's script error: "<err> script: <name>, on <source>:<line>." from the handler's table. */
-  private errorMessage(name: string): string {
+  private errorMessage(L: number, name: string): string {
     const { lua } = this;
-    const L = lua.L;
     const m = lua.m;
     if (m._lua_type(L, -1) !== LUA_TTABLE) {
       const what = m._lua_type(L, -1) === LUA_TSTRING ? lua.str(L, -1) : "execution failure";
       return `ERR Error running script (call to ${name}): ${what}`;
     }
     const tbl = m._lua_gettop(L);
-    const err = this.tableString(tbl, "err") ?? "ERR unknown error";
-    const source = this.tableString(tbl, "source");
-    const line = this.tableString(tbl, "line");
+    const err = this.tableString(L, tbl, "err") ?? "ERR unknown error";
+    const source = this.tableString(L, tbl, "source");
+    const line = this.tableString(L, tbl, "line");
     const msg = cString(errorText(err));
     return source !== null && line !== null ? `${msg} script: ${name}, on ${source}:${line}.` : msg;
   }
 
-  private tableString(tbl: number, field: string): string | null {
+  private tableString(L: number, tbl: number, field: string): string | null {
     const { lua } = this;
-    lua.pushStr(lua.L, field);
-    const t = lua.m._lua_rawget(lua.L, tbl);
-    const s = t === LUA_TSTRING || t === LUA_TNUMBER ? lua.str(lua.L, -1) : null;
-    lua.m._lua_settop(lua.L, -2);
+    lua.pushStr(L, field);
+    const t = lua.m._lua_rawget(L, tbl);
+    const s = t === LUA_TSTRING || t === LUA_TNUMBER ? lua.str(L, -1) : null;
+    lua.m._lua_settop(L, -2);
     return s;
   }
 
@@ -258,6 +368,12 @@ export class ScriptVm {
   /** redis.call (raise=true) and redis.pcall: runs a command from the script. */
   private redisCall(L: number, raise: boolean): number {
     const m = this.lua.m;
+    // A loop of calls runs few Lua instructions: every CALLS_PER_CHECK calls, the hook fires at the next one.
+    if (++this.callsSinceHook === CALLS_PER_CHECK) {
+      this.callsSinceHook = 0;
+      this.hookArmed = true;
+      m._lua_sethook(L, this.hook, LUA_MASKCOUNT, 1);
+    }
     let failure: string;
     // lua_error unwinds by throwing a JS exception: it must not run inside the try below.
     try {
@@ -316,6 +432,7 @@ export class ScriptVm {
         if (!UndoLog.allows(cmd)) return NOT_UNDOABLE_ERROR;
         this.undo.beforeWrite(this.scriptClient.db, cmd, argv);
       }
+      this.wrote = true;
     }
     const out = server.out;
     const sc = this.scriptClient;
@@ -429,25 +546,85 @@ export class ScriptVm {
     this.startedAt = performance.now();
     this.killed = false;
     const rc = m._lua_pcallk(L, 0, 0, 1, 0, 0);
-    const error = rc === LUA_OK ? null : (this.tableString(m._lua_gettop(L), "err") ?? this.lua.str(L, -1));
+    const error = rc === LUA_OK ? null : (this.tableString(L, m._lua_gettop(L), "err") ?? this.lua.str(L, -1));
     m._lua_settop(L, 0);
+    this.restoreHook(L);
+    this.killed = false;
     return error;
   }
 
-  /** Count hook: logs a slow script once, aborts one past lua-script-max-time. */
+  /**
+   * Count hook (every HOOK_INSTRUCTIONS Lua instructions): past
+   * busy-reply-threshold, logs once and yields so the event loop serves other
+   * clients (-BUSY); raises the kill error once killed. Also bounds FUNCTION
+   * LOAD's library code like Redis (500 ms).
+   */
   private onHook(L: number): void {
+    if (this.hookArmed) {
+      this.hookArmed = false;
+      this.lua.m._lua_sethook(L, this.hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+    }
+    if (this.killed) {
+      // From now on at every line, like Redis, so the script's own pcall can't swallow the error for good.
+      this.lua.m._lua_sethook(L, this.hook, LUA_MASKLINE, 0);
+      this.raise(L, this.running === null ? "ERR FUNCTION LOAD timeout" : this.killMessage);
+      return;
+    }
     const elapsed = performance.now() - this.startedAt;
     const config = this.server.config;
-    if (!this.slowLogged && elapsed > config.num("busy-reply-threshold")) {
-      this.slowLogged = true;
-      this.server.log("warning", `Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. AiKv can't serve other clients until it finishes.`);
+    if (this.running === null) {
+      if (elapsed > LOAD_TIMEOUT_MS) this.kill(L);
+      return;
     }
     const max = config.num("lua-script-max-time");
-    if (this.killed || (max > 0 && elapsed > max)) {
-      // Raised again at every hook call, so a script's own pcall can't swallow it.
-      this.killed = true;
-      this.raise(L, `ERR Script killed after ${max} ms (lua-script-max-time)`);
+    if (max > 0 && elapsed > max) {
+      this.killMessage = `ERR Script killed after ${max} ms (lua-script-max-time)`;
+      this.kill(L);
+      return;
     }
+    if (!this.slow) {
+      if (elapsed < config.num("busy-reply-threshold")) return;
+      this.slow = true;
+      this.server.log(
+        "warning",
+        `Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. You can try killing the script using the ${this.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command.`,
+      );
+    }
+    // Not from the script's own coroutines (their resume would return instead), nor under a C call.
+    if (this.suspendable && L === this.co && this.lua.m._lua_isyieldable(L) !== 0) this.lua.m._lua_yieldk(L, 0, 0, 0);
+  }
+
+  /** Raises the kill error now (and at every line from here on). */
+  private kill(L: number): void {
+    this.killed = true;
+    this.onHook(L);
+  }
+
+  /** Back to the count hook after a kill switched L to a line hook. */
+  private restoreHook(L: number): void {
+    if (this.killed) this.lua.m._lua_sethook(L, this.hook, LUA_MASKCOUNT, HOOK_INSTRUCTIONS);
+  }
+
+  /**
+   * SCRIPT KILL (isEval) / FUNCTION KILL: marks the suspended script killed
+   * (it ends with an error at its next hook); returns the error reply that
+   * refuses, or null.
+   */
+  requestKill(isEval: boolean): string | null {
+    if (this.running === null) return NOT_BUSY;
+    if (this.wrote) return UNKILLABLE;
+    if (isEval !== this.isEval) return this.isEval ? BUSY_EVAL : BUSY_FUNCTION;
+    this.killMessage = KILLED;
+    this.killed = true;
+    this.server.log("warning", "Lua script killed by user with SCRIPT KILL.");
+    return null;
+  }
+
+  /** FUNCTION STATS' running_script: the suspended function, or an error for a suspended EVAL script. */
+  runningFunction(): { name: string; argv: Uint8Array[]; millis: number } | { error: string } | null {
+    if (this.running === null || this.suspendedArgv === null) return null;
+    if (this.isEval) return { error: BUSY_EVAL };
+    return { name: this.running.name, argv: this.suspendedArgv, millis: Math.floor(performance.now() - this.startedAt) };
   }
 
   /** Whether a script is running right now (only observable from its own commands). */

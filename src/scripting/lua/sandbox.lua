@@ -162,9 +162,21 @@ local load_redis = {
 local load_globals = setmetatable({ redis = protect(load_redis) },
   { __index = missing_global, __newindex = readonly_write, __metatable = false })
 
+local coroutinelib = G.coroutine
 for _, name in ipairs({ "coroutine", "table", "string", "math", "bit", "cjson", "cmsgpack", "struct" }) do
   G[name] = protect(G[name])
 end
+
+-- Scripts run as the body of a coroutine, so a busy one can be suspended (vm.ts).
+-- To the script that thread is the main one, as under Redis's lua_pcall: it
+-- can't yield, and only coroutines the script creates can.
+local running, yield, isyieldable = coroutine.running, coroutine.yield, coroutine.isyieldable
+local script_thread
+coroutinelib.yield = function(...)
+  if running() == script_thread then error("attempt to yield across metamethod/C-call boundary", 0) end
+  return yield(...)
+end
+coroutinelib.isyieldable = function() return running() ~= script_thread and isyieldable() end
 setmetatable(G, { __index = missing_global, __newindex = readonly_write, __metatable = false })
 
 -- Redis's error handler: turns any error into {err=..., source=..., line=...}
@@ -191,9 +203,15 @@ local function prepare(keys, argv)
   rawset(G, "ARGV", argv)
 end
 
+-- The coroutine body: runs a script with its arguments, returning xpcall's (ok, result).
+local function run(fn, ...)
+  script_thread = script_thread or running()
+  return xpcall(fn, error_handler, ...)
+end
+
 local function set_loading(loading)
   env_meta.__index = loading and load_globals or G
 end
 
-return { env = env, error_handler = error_handler, prepare = prepare, set_loading = set_loading,
+return { env = env, error_handler = error_handler, prepare = prepare, set_loading = set_loading, run = run,
   tostring = tostring51 }
