@@ -19,7 +19,7 @@ function pump() {
         const rd = n.ready();
         if (rd.entries.length) st[n.raft.id-1]!.append(rd.entries);
         if (rd.hardState) st[n.raft.id-1]!.setHardState(rd.hardState);
-        for (const m of rd.messages) q.push(decodeMessage(encodeMessage(m)));
+        for (const m of [...rd.earlyMessages, ...rd.messages]) q.push(decodeMessage(encodeMessage(m)));
         n.advance(rd);
       }
     }

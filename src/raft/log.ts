@@ -93,6 +93,12 @@ export class RaftLog {
     return this.unstable.maybeFirstIndex() ?? this.storage.firstIndex();
   }
 
+  // Last index known durable: everything below the unstable tail (nothing
+  // while an incoming snapshot is not yet persisted).
+  stableIndex(): number {
+    return this.unstable.snapshot ? 0 : this.unstable.offset - 1;
+  }
+
   lastIndex(): number {
     return this.unstable.maybeLastIndex() ?? this.storage.lastIndex();
   }

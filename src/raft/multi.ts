@@ -102,7 +102,9 @@ export class MultiRaft {
       if (!g.hasReady()) continue;
       const rd = g.ready();
       readies.set(gid, rd);
-      for (const m of rd.messages) {
+      // Envelopes go out after the host persisted every group's Ready, so
+      // early (leader) messages simply travel with the rest.
+      for (const m of [...rd.earlyMessages, ...rd.messages]) {
         if (m.type === "heartbeat") env(m.to).hb.push([gid, m.term, m.commit, m.context ?? null]);
         else if (m.type === "heartbeatResp") env(m.to).hbResp.push([gid, m.term, 0, m.context ?? null]);
         else env(m.to).msgs.push(m);

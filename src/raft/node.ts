@@ -46,9 +46,10 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-// Single-threaded runtime host: owns the RawNode, persists Readys (fsync
-// before any message leaves), sends, applies, and drives ticks. Proposals
-// and reads arriving in the same event-loop turn are batched.
+// Single-threaded runtime host: owns the RawNode, persists Readys (fsync off
+// the event loop; only leader appends leave before it), sends, applies, and
+// drives ticks. Proposals and reads arriving while a Ready is being synced
+// are batched into the next one.
 export class RaftNode {
   readonly raw: RawNode;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -61,6 +62,7 @@ export class RaftNode {
   private readSeq = 0;
   private lastSnap = 0;
   private stopped = false;
+  private persisting = false; // a Ready's syncAsync is in flight
   readonly o: RaftNodeOptions;
   // Counters for diagnostics/benchmarks.
   readonly stats = { readies: 0, entries: 0, syncs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0 };
@@ -175,7 +177,10 @@ export class RaftNode {
   }
 
   private run(): void {
-    if (this.stopped) return;
+    // While a Ready's sync is in flight, inputs keep accumulating (stepped
+    // messages, ticks, queued proposals); its completion runs us again and
+    // the next Ready carries all of them: one fsync per batch.
+    if (this.stopped || this.persisting) return;
     if (this.proposals.length > 0) {
       const ps = this.proposals;
       this.proposals = [];
@@ -199,28 +204,62 @@ export class RaftNode {
       this.raw.readIndex(ctx);
     }
     let guard = 0;
-    while (this.raw.hasReady() && guard++ < 64) this.handleReady(this.raw.ready());
-    if (this.raw.hasReady()) this.schedule();
+    while (!this.persisting && this.raw.hasReady() && guard++ < 64) this.handleReady(this.raw.ready());
+    if (!this.persisting && this.raw.hasReady()) this.schedule();
   }
 
   private handleReady(rd: Ready): void {
     const { storage, sm } = this.o;
     this.stats.readies++;
     this.stats.entries += rd.entries.length;
-    this.stats.messages += rd.messages.length;
+    this.stats.messages += rd.messages.length + rd.earlyMessages.length;
     this.stats.applied += rd.committedEntries.length;
-    if (rd.mustSync) this.stats.syncs++;
     if (rd.softState) this.o.onLeaderChange?.(rd.softState.lead, this.raw.raft.term);
+    // Leader appends go out now, so followers write in parallel with us.
+    this.o.send(rd.earlyMessages);
     if (rd.snapshot) {
-      storage.applySnapshot(rd.snapshot);
+      storage.applySnapshot(rd.snapshot); // synced by the storage
       sm.restore(rd.snapshot);
       this.lastSnap = rd.snapshot.meta.index;
     }
     if (rd.entries.length > 0) storage.append(rd.entries);
     if (rd.hardState) storage.setHardState(rd.hardState);
-    if (rd.mustSync) storage.sync();
-    // Only now, with everything durable, may messages leave.
-    this.o.send(rd.messages);
+    // Entries committed below this Ready's new entries are already durable
+    // here (earlier Readys) and on a quorum: apply them without waiting for
+    // this Ready's sync.
+    const firstNew = rd.entries.length > 0 ? rd.entries[0]!.index : Infinity;
+    const lastCommitted = rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1]!.index : 0;
+    const applyNow = lastCommitted < firstNew;
+    if (applyNow) this.applyCommitted(rd);
+    const finish = () => {
+      // Only now, with everything durable, may the other messages leave.
+      this.o.send(rd.messages);
+      if (!applyNow) this.applyCommitted(rd);
+      this.raw.advance(rd);
+      this.serveReads();
+      this.maybeSnapshot();
+    };
+    if (!rd.mustSync) return finish();
+    this.stats.syncs++;
+    this.persisting = true;
+    storage.syncAsync().then(
+      () => {
+        this.persisting = false;
+        if (this.stopped) return;
+        finish();
+        this.run();
+      },
+      (err: unknown) => {
+        // After a failed fsync the file's state is unknown (the kernel may
+        // have dropped the dirty pages): crash and recover from the log.
+        queueMicrotask(() => {
+          throw err;
+        });
+      },
+    );
+  }
+
+  private applyCommitted(rd: Ready): void {
     for (const e of rd.committedEntries) {
       if (e.type === "conf") {
         const cc = decodeConfChange(e.data);
@@ -228,7 +267,7 @@ export class RaftNode {
         this.o.onConfChange?.(cc, cs);
         continue;
       }
-      const { id, result } = sm.apply(e);
+      const { id, result } = this.o.sm.apply(e);
       if (id === undefined) continue;
       const w = this.waiters.get(id);
       if (w) {
@@ -243,14 +282,14 @@ export class RaftNode {
       this.readsPending.delete(rs.context);
       this.readsReady.push({ index: rs.index, w });
     }
-    this.raw.advance(rd);
-    if (this.readsReady.length > 0) {
-      const applied = sm.appliedIndex();
-      const keep: { index: number; w: Waiter }[] = [];
-      for (const r of this.readsReady) (r.index <= applied ? r.w.resolve(undefined) : keep.push(r));
-      this.readsReady = keep;
-    }
-    this.maybeSnapshot();
+  }
+
+  private serveReads(): void {
+    if (this.readsReady.length === 0) return;
+    const applied = this.o.sm.appliedIndex();
+    const keep: { index: number; w: Waiter }[] = [];
+    for (const r of this.readsReady) (r.index <= applied ? r.w.resolve(undefined) : keep.push(r));
+    this.readsReady = keep;
   }
 
   private maybeSnapshot(): void {

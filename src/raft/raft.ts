@@ -329,7 +329,8 @@ export class Raft {
     const last = this.raftLog.lastIndex();
     for (const [id, pr] of this.prs) {
       const np = new Progress(last + 1, this.maxInflight, this.maxInflightBytes, pr.isLearner);
-      if (id === this.id) np.match = last;
+      // Our own log counts only as far as it is durable (see onStable).
+      if (id === this.id) np.match = this.raftLog.stableIndex();
       this.prs.set(id, np);
     }
     this.pendingConfIndex = 0;
@@ -385,10 +386,23 @@ export class Raft {
   private appendEntry(es: Entry[]): boolean {
     const li = this.raftLog.lastIndex();
     const ents = es.map((e, i) => ({ ...e, term: this.term, index: li + 1 + i }));
-    const last = this.raftLog.append(ents);
-    this.prs.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    this.raftLog.append(ents);
     return true;
+  }
+
+  // The host made our log durable up to raftLog.stableIndex() (called from
+  // RawNode.advance). Only then does the leader count its own log towards a
+  // quorum, which is what lets it send appends to followers before its own
+  // write finishes (Raft dissertation §10.2.1): a commit always rests on a
+  // quorum of durable logs, the leader's included.
+  onStable(): void {
+    if (this.state !== "leader") return;
+    const self = this.prs.get(this.id);
+    if (!self || !self.maybeUpdate(this.raftLog.stableIndex())) return;
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    }
   }
 
   // Commit the largest index replicated on a quorum of voters, if it is of

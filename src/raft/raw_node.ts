@@ -17,10 +17,13 @@ import {
 } from "./types.ts";
 
 // Everything the host must do after feeding inputs to the core, in order:
+//  0. send earlyMessages (may overlap with 1),
 //  1. persist snapshot, entries and hardState (fsync if mustSync),
 //  2. send messages,
 //  3. apply committedEntries (and the snapshot) to the state machine,
 //  4. call advance(rd).
+// The core may be stepped between ready() and advance() (e.g. while the
+// fsync of 1 runs); the next ready() must wait for advance().
 export interface Ready {
   softState?: SoftState; // only if changed
   hardState?: HardState; // only if changed
@@ -28,9 +31,17 @@ export interface Ready {
   entries: Entry[];
   snapshot?: Snapshot;
   committedEntries: Entry[];
-  messages: Message[];
+  messages: Message[]; // only after this Ready is persisted
+  // Leader replication traffic (appends, heartbeats, snapshot chunks) of a
+  // term that an earlier Ready already made durable. It may leave before
+  // this Ready is persisted, so followers write in parallel with the leader
+  // (§10.2.1): it carries no vote and no ack of our log, and the commit
+  // index in it counts the leader's own log only once durable (onStable).
+  earlyMessages: Message[];
   mustSync: boolean;
 }
+
+const EARLY_TYPES: ReadonlySet<Message["type"]> = new Set(["app", "heartbeat", "snap"]);
 
 // Thread-free wrapper around Raft that turns its accumulated outputs into
 // Ready batches (etcd-raft's RawNode).
@@ -133,9 +144,12 @@ export class RawNode {
       readStates: r.readStates,
       entries,
       committedEntries: r.raftLog.nextEnts(),
-      messages: r.msgs,
+      messages: [],
+      earlyMessages: [],
       mustSync: false,
     };
+    const durableTerm = this.prevHard.term;
+    for (const m of r.msgs) (EARLY_TYPES.has(m.type) && m.term === durableTerm ? rd.earlyMessages : rd.messages).push(m);
     r.msgs = [];
     r.readStates = [];
     const ss = r.softState();
@@ -166,6 +180,7 @@ export class RawNode {
       // The snapshot counts as applied once the host installed it.
       if (r.raftLog.applied < rd.snapshot.meta.index) r.raftLog.applied = rd.snapshot.meta.index;
     }
+    r.onStable();
   }
 
   status(): { id: number; term: number; lead: number; state: string; commit: number; applied: number; lastIndex: number } {

@@ -18,7 +18,27 @@ export function newRaft(
   return new Raft({ id, electionTick: election, heartbeatTick: heartbeat, rand: seededRand(id * 7919), ...extra, storage });
 }
 
+// Makes everything the node holds durable at once (what a host does with a
+// Ready), so the leader's own log counts towards commit (Raft.onStable).
+export function persist(r: Raft): void {
+  const log = r.raftLog;
+  const st = log.storage as MemoryStorage;
+  const snap = log.unstable.snapshot;
+  if (snap) {
+    st.applySnapshot(snap);
+    log.stableSnapTo(snap.meta.index);
+  }
+  const ents = log.unstableEntries();
+  if (ents.length > 0) {
+    st.append(ents);
+    const last = ents[ents.length - 1]!;
+    log.stableTo(last.index, last.term);
+  }
+  r.onStable();
+}
+
 export function readMessages(r: Raft): Message[] {
+  persist(r);
   const m = r.msgs;
   r.msgs = [];
   return m;

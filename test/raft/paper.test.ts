@@ -6,10 +6,11 @@ import { describe, expect, test, setDefaultTimeout } from "bun:test";
 setDefaultTimeout(60_000);
 import { encode } from "@msgpack/msgpack";
 import { Raft } from "../../src/raft/raft.ts";
+import { RawNode } from "../../src/raft/raw_node.ts";
 import { seededRand } from "../../src/raft/rand.ts";
 import { MemoryStorage } from "../../src/raft/storage/memory.ts";
 import { msg, type Entry } from "../../src/raft/types.ts";
-import { Network, data, entriesOf, hup, newRaft, prop, readMessages } from "./harness.ts";
+import { Network, data, entriesOf, hup, newRaft, persist, prop, readMessages } from "./harness.ts";
 
 const ent = (index: number, term: number, s = ""): Entry => ({ index, term, type: "normal", data: data(s) });
 
@@ -146,6 +147,48 @@ describe("§5.3 log replication", () => {
     expect(nt.peers.get(1)!.raftLog.lastIndex()).toBe(2);
   });
 
+  test("the leader's own log counts towards commit only once durable; appends leave before (§10.2.1)", () => {
+    const nt = Network.of(3);
+    nt.send(hup(1));
+    const l = nt.peers.get(1)!;
+    l.step(prop(1, "x")); // appended, not persisted
+    const apps = l.msgs.filter((m) => m.type === "app");
+    expect(apps.length).toBe(2);
+    // One follower's durable ack is not a quorum while the leader's copy is unsynced...
+    l.step(msg({ type: "appResp", from: 2, to: 1, term: l.term, index: 2 }));
+    expect(l.raftLog.committed).toBe(1);
+    // ...and is one once the leader's write completes.
+    persist(l);
+    expect(l.raftLog.committed).toBe(2);
+  });
+
+  test("Ready: leader appends of a durable term are early messages; votes and acks wait for persistence", () => {
+    const st = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+    const rn = new RawNode({ id: 1, electionTick: 10, heartbeatTick: 1, storage: st, rand: seededRand(1) });
+    rn.campaign();
+    let rd = rn.ready();
+    // The vote requests carry a term that is not durable yet.
+    expect(rd.earlyMessages).toEqual([]);
+    expect(rd.messages.map((m) => m.type)).toEqual(["vote", "vote"]);
+    expect(rd.mustSync).toBe(true);
+    st.setHardState(rd.hardState!);
+    rn.advance(rd);
+    rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
+    rd = rn.ready();
+    // Leader of a durable term: the no-op's appends may go before it is persisted.
+    expect(rd.earlyMessages.map((m) => m.type)).toEqual(["app", "app"]);
+    expect(rd.messages).toEqual([]);
+    st.append(rd.entries);
+    rn.advance(rd);
+    expect(rn.raft.prs.get(1)!.match).toBe(1);
+    // A follower's ack is only sent after its write.
+    const f = new RawNode({ id: 2, electionTick: 10, heartbeatTick: 1, storage: new MemoryStorage({ voters: [1, 2, 3], learners: [] }), rand: seededRand(2) });
+    f.step({ ...rd.earlyMessages[0]! });
+    const frd = f.ready();
+    expect(frd.earlyMessages).toEqual([]);
+    expect(frd.messages.map((m) => m.type)).toEqual(["appResp"]);
+  });
+
   test("follower rejects AppendEntries whose prev entry does not match (consistency check)", () => {
     const st = storageWith([ent(1, 1), ent(2, 2)], 2);
     const r = newRaft(1, [1, 2, 3], 10, 1, { storage: st });
@@ -216,6 +259,7 @@ describe("§5.4 safety", () => {
     r.step(hup(1)); // term 4
     r.step(msg({ type: "voteResp", from: 2, to: 1, term: r.term }));
     expect(r.state).toBe("leader");
+    persist(r); // the no-op is durable on S1
     // S2 acks index 2 only (not the new no-op at index 3).
     r.step(msg({ type: "appResp", from: 2, to: 1, term: r.term, index: 2 }));
     expect(r.raftLog.committed).toBe(0);
@@ -367,9 +411,7 @@ describe("§7 log compaction", () => {
     nt.isolate(3);
     for (let i = 0; i < 5; i++) nt.send(prop(1, `v${i}`));
     const l = rafts[0]!;
-    // persist leader's log then compact it
-    stores[0]!.append(l.raftLog.unstableEntries());
-    l.raftLog.stableTo(l.raftLog.lastIndex(), l.term);
+    // The harness persisted the leader's log; compact it.
     const snapData = data("0123456789abcdefghij"); // 20 bytes -> 5 chunks
     stores[0]!.createSnapshot(6, { voters: [1, 2, 3], learners: [] }, snapData);
     stores[0]!.compact(6);
@@ -382,7 +424,7 @@ describe("§7 log compaction", () => {
     expect(snaps.map((m) => m.snapshot!.offset)).toEqual([0, 4, 8, 12, 16]);
     const f = rafts[2]!;
     expect(f.raftLog.committed).toBe(6);
-    expect(f.raftLog.unstable.snapshot?.data).toEqual(snapData);
+    expect(stores[2]!.snapshot().data).toEqual(snapData);
     expect(l.prs.get(3)!.state).toBe("replicate");
   });
 

@@ -288,6 +288,15 @@ export class Sim {
 
   private handleReady(n: SimNode, raw: RawNode, rd: Ready): void {
     if (rd.softState?.state === "leader") this.onNewLeader(n);
+    // Leader appends leave before the leader's own write (§10.2.1)...
+    for (const m of rd.earlyMessages) this.sendMsg(m);
+    if (this.faults && rd.earlyMessages.length > 0 && this.rand() < 0.001) {
+      // ...and the leader may crash before that write: its unsynced tail is
+      // lost while followers may already hold (and ack) it.
+      this.crash(n);
+      this.crashAt.set(n.id, this.now + 10 + randInt(this.rand, 80));
+      return;
+    }
     if (rd.snapshot) {
       n.storage.applySnapshot(rd.snapshot);
       n.sm.restore(rd.snapshot.data);

@@ -1,6 +1,8 @@
 import { decode, Decoder, encode, Encoder } from "@msgpack/msgpack";
 import {
   closeSync,
+  fdatasync,
+  fdatasyncSync,
   existsSync,
   fsyncSync,
   ftruncateSync,
@@ -148,7 +150,35 @@ export class FileStorage implements WritableStorage {
     if (this.segSize > this.segmentBytes) this.rollover();
   }
 
+  // WAL appends need only fdatasync: it also flushes the file size, which
+  // is all the metadata an append changes.
   sync(): void {
+    this.writePending();
+    if (this.doFsync) fdatasyncSync(this.fd);
+    this.synced();
+  }
+
+  syncAsync(): Promise<void> {
+    this.writePending();
+    if (!this.doFsync) {
+      this.synced();
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) =>
+      fdatasync(this.fd, (err) => {
+        if (err) return reject(err);
+        this.synced();
+        resolve();
+      }),
+    );
+  }
+
+  private synced(): void {
+    this.syncs++;
+    if (this.segSize > this.segmentBytes && !this.rolling) this.rollover();
+  }
+
+  private writePending(): void {
     if (this.pendingBytes > 0) {
       const buf = new Uint8Array(this.pendingBytes);
       let off = 0;
@@ -162,9 +192,6 @@ export class FileStorage implements WritableStorage {
       while (w < buf.length) w += writeSync(this.fd, buf, w, buf.length - w);
       this.segSize += buf.length;
     }
-    if (this.doFsync) fsyncSync(this.fd);
-    this.syncs++;
-    if (this.segSize > this.segmentBytes && !this.rolling) this.rollover();
   }
 
   close(): void {

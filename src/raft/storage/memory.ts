@@ -102,4 +102,9 @@ export class MemoryStorage implements WritableStorage {
   }
 
   sync(): void {}
+
+  syncAsync(): Promise<void> {
+    this.sync(); // subclasses (the simulation's crash model) override sync
+    return Promise.resolve();
+  }
 }

@@ -39,4 +39,8 @@ export interface WritableStorage extends Storage {
   compact(index: number): void;
   // Makes everything written so far durable (fsync for files).
   sync(): void;
+  // Same, but waits for the disk off the event loop: the host keeps
+  // stepping messages and collecting proposals meanwhile, and the next
+  // Ready persists all of them with one sync (group commit).
+  syncAsync(): Promise<void>;
 }
