@@ -13,6 +13,7 @@ import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
 import { setCommands } from "./sets.ts";
 import { sortCommands } from "./sort.ts";
+import { streamCommands } from "./streams.ts";
 import { stringCommands } from "./strings.ts";
 import type { CommandDef } from "./table.ts";
 import { transactionCommands } from "./transactions.ts";
@@ -27,6 +28,7 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...hashCommands,
   ...setCommands,
   ...zsetCommands,
+  ...streamCommands,
   ...sortCommands,
   ...serverCommands,
   ...clientCommands,

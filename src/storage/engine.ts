@@ -16,6 +16,7 @@
 import type { HashOps } from "./hash-ops.ts";
 import type { ListOps } from "./list-ops.ts";
 import type { SetOps } from "./set-ops.ts";
+import type { StreamOps } from "./stream-ops.ts";
 import type { ZSetOps } from "./zset-ops.ts";
 
 export type KeyType = "string" | "list" | "hash" | "set" | "zset" | "stream";
@@ -104,6 +105,7 @@ export interface DbStore {
   readonly hashes: HashOps;
   readonly sets: SetOps;
   readonly zsets: ZSetOps;
+  readonly streams: StreamOps;
 }
 
 export interface StorageEngine {

@@ -8,6 +8,7 @@ import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
+import type { StreamOps } from "../stream-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { AccessTimes } from "./access-times.ts";
@@ -109,6 +110,7 @@ export class LsmDb implements DbStore {
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
   readonly zsets = unsupported<ZSetOps>("zset");
+  readonly streams = unsupported<StreamOps>("stream");
 
   constructor(
     readonly engine: LsmEngineContext,

@@ -8,6 +8,7 @@ import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemorySetOps } from "./set-ops.ts";
+import { MemoryStreamOps } from "./stream-ops.ts";
 import { MemoryZSetOps } from "./zset-ops.ts";
 
 /**
@@ -79,6 +80,7 @@ export class MemoryDb implements DbStore {
   readonly hashes = new MemoryHashOps(this);
   readonly sets = new MemorySetOps(this);
   readonly zsets = new MemoryZSetOps(this);
+  readonly streams = new MemoryStreamOps(this);
 
   lookup(key: Uint8Array): MemEntry | null {
     return this.entries.get(bytesToStr(key)) ?? null;
