@@ -11,21 +11,18 @@ export class IdNode<V> {
   readonly values: V[] = [];
   /** Entries removed from this node (Redis keeps them as tombstones in the node). */
   deleted = 0;
-  /** Approximate encoded size (streams close a node at a byte budget). */
+  /** Encoded size of the entries, kept by the owner (streams close a node at a byte budget). */
   bytes = 0;
+  /** Owner-defined, immutable node data (streams: the node's master entry). */
+  tag: unknown = null;
 }
 
-/** Where a new id goes when appended: whether `node` must not take more entries. */
-export type NodeFull<V> = (node: IdNode<V>) => boolean;
-
-/** Nodes of PELs and other maps that only need bounded node sizes. */
+/** Node size of set(): callers that need their own node layout use append(). */
 const DEFAULT_NODE_SIZE = 128;
 
 export class IdMap<V> {
   nodes: IdNode<V>[] = [];
   size = 0;
-
-  constructor(private readonly isFull: NodeFull<V> = (n) => n.ids.length >= DEFAULT_NODE_SIZE) {}
 
   /** Index of the last node whose first id is <= id (0 when none). */
   private nodeIndex(id: StreamId): number {
@@ -57,32 +54,40 @@ export class IdMap<V> {
     return ids[ids.length - 1];
   }
 
-  /** Inserts or replaces; returns the node the id landed in. `bytes` adds to the node's size. */
-  set(id: StreamId, value: V, bytes = 0): IdNode<V> {
+  /** The node appended ids go to, if any. */
+  lastNode(): IdNode<V> | undefined {
+    return this.nodes[this.nodes.length - 1];
+  }
+
+  /** Appends an id greater than every id held, to the last node or (newNode) a new one. */
+  append(id: StreamId, value: V, newNode: boolean): IdNode<V> {
+    let node = this.lastNode();
+    if (node === undefined || newNode) this.nodes.push((node = new IdNode<V>()));
+    node.ids.push(id);
+    node.values.push(value);
+    this.size++;
+    return node;
+  }
+
+  /** Inserts or replaces. */
+  set(id: StreamId, value: V): void {
     const nodes = this.nodes;
-    const tail = nodes[nodes.length - 1];
+    const tail = this.lastNode();
     if (tail === undefined || id > tail.ids[tail.ids.length - 1]) {
-      let node = tail;
-      if (node === undefined || this.isFull(node)) nodes.push((node = new IdNode<V>()));
-      node.ids.push(id);
-      node.values.push(value);
-      node.bytes += bytes;
-      this.size++;
-      return node;
+      this.append(id, value, tail === undefined || tail.ids.length >= DEFAULT_NODE_SIZE);
+      return;
     }
     const ni = this.nodeIndex(id);
     const node = nodes[ni];
     const i = lowerBound(node.ids, id);
     if (i < node.ids.length && node.ids[i] === id) {
       node.values[i] = value;
-      return node;
+      return;
     }
     node.ids.splice(i, 0, id);
     node.values.splice(i, 0, value);
-    node.bytes += bytes;
     this.size++;
     if (node.ids.length >= 2 * DEFAULT_NODE_SIZE) this.split(ni);
-    return node;
   }
 
   private split(ni: number): void {
@@ -112,7 +117,7 @@ export class IdMap<V> {
 
   /** A copy with the same node layout; values copied by copyValue. */
   clone(copyValue: (v: V) => V): IdMap<V> {
-    const copy = new IdMap<V>(this.isFull);
+    const copy = new IdMap<V>();
     copy.size = this.size;
     copy.nodes = this.nodes.map((n) => {
       const c = new IdNode<V>();
@@ -120,6 +125,7 @@ export class IdMap<V> {
       for (const v of n.values) c.values.push(copyValue(v));
       c.deleted = n.deleted;
       c.bytes = n.bytes;
+      c.tag = n.tag;
       return c;
     });
     return copy;

@@ -1,6 +1,5 @@
 // Memory-engine implementation of the stream primitives: entries in an IdMap
-// whose nodes follow Redis's listpack nodes (closed at stream-node-max-entries
-// entries, deleted ones included, or ~stream-node-max-bytes), so `~` trims the
+// whose nodes follow Redis's listpack nodes (stream-nodes.ts), so `~` trims the
 // same whole nodes as Redis; consumer groups hold a PEL (IdMap of NACKs) and
 // consumers, each consumer its own PEL sharing the NACK objects.
 
@@ -8,24 +7,10 @@ import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { PendingEntry, StreamConsumer, StreamEntry, StreamGroup, StreamId, StreamOps, StreamState, TrimSpec } from "../stream-ops.ts";
 import { MAX_ID, MIN_ID } from "../stream-id.ts";
-import { IdMap, type IdNode } from "./id-map.ts";
+import { IdMap } from "./id-map.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
+import { appendEntry } from "./stream-nodes.ts";
 import { registerMemoryType } from "./value-types.ts";
-
-/** Redis's stream-node-max-entries and stream-node-max-bytes defaults. */
-const NODE_MAX_ENTRIES = 100;
-const NODE_MAX_BYTES = 4096;
-
-function nodeFull(node: IdNode<Uint8Array[]>): boolean {
-  return node.ids.length + node.deleted >= NODE_MAX_ENTRIES || node.bytes >= NODE_MAX_BYTES;
-}
-
-/** Roughly an entry's listpack bytes: flags, id deltas, count fields, plus each element with its header. */
-function entryBytes(fields: readonly Uint8Array[]): number {
-  let n = 6;
-  for (const f of fields) n += f.length + 2;
-  return n;
-}
 
 class MemConsumer {
   readonly pel = new IdMap<MemNack>();
@@ -53,7 +38,7 @@ class MemGroup {
 }
 
 export class MemStream {
-  entries = new IdMap<Uint8Array[]>(nodeFull);
+  entries = new IdMap<Uint8Array[]>();
   lastId: StreamId = 0n;
   maxDeletedId: StreamId = 0n;
   entriesAdded = 0;
@@ -131,8 +116,7 @@ export class MemoryStreamOps implements StreamOps {
 
   append(meta: KeyMeta, id: StreamId, fields: readonly Uint8Array[]): void {
     const s = streamOf(meta);
-    const copy = fields.map((f) => f.slice());
-    s.entries.set(id, copy, entryBytes(copy));
+    appendEntry(s.entries, id, fields.map((f) => f.slice()));
     s.lastId = id;
     s.entriesAdded++;
   }

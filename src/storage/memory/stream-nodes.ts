@@ -1,0 +1,79 @@
+// Which node a new stream entry goes to, as in Redis 7.0's streamAppendItem:
+// a node is a listpack holding a "master entry" (the first entry's field
+// names) and entries encoded against it; a new node starts when the tail's
+// listpack bytes plus the new entry's raw field/value bytes reach
+// stream-node-max-bytes, or when it holds stream-node-max-entries entries
+// (deleted ones included). The byte count follows listpack's encodings
+// exactly, so nodes split where Redis's do and `~` trims the same entries.
+
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import { listpackEntrySize, LISTPACK_EMPTY_SIZE } from "../../keyspace/listpack.ts";
+import { idMs, idSeq } from "../stream-id.ts";
+import type { StreamId } from "../stream-ops.ts";
+import type { IdMap, IdNode } from "./id-map.ts";
+
+/** Redis's stream-node-max-entries and stream-node-max-bytes defaults. */
+const NODE_MAX_ENTRIES = 100;
+const NODE_MAX_BYTES = 4096;
+
+const SAMEFIELDS_FLAG = 2;
+
+/** A node's master entry: its id and field names (latin1). */
+interface Master {
+  id: StreamId;
+  fields: string[];
+}
+
+/** Listpack bytes of an integer element (lpAppendInteger). */
+function intSize(v: bigint | number): number {
+  return listpackEntrySize(strToBytes(String(v)));
+}
+
+function masterOf(node: IdNode<Uint8Array[]>): Master {
+  return node.tag as Master;
+}
+
+/** lpBytes of the node: header and terminator, the counters (live, deleted), then the rest as tracked. */
+function listpackBytes(node: IdNode<Uint8Array[]>): number {
+  return LISTPACK_EMPTY_SIZE + intSize(node.ids.length) + intSize(node.deleted) + node.bytes;
+}
+
+function sameFields(master: Master, fields: readonly Uint8Array[]): boolean {
+  if (master.fields.length * 2 !== fields.length) return false;
+  for (let i = 0; i < master.fields.length; i++) {
+    const f = fields[i * 2];
+    const m = master.fields[i];
+    if (f.length !== m.length) return false;
+    for (let j = 0; j < f.length; j++) if (f[j] !== m.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/** Appends an entry (id above every id held) where Redis would put it, tracking the node's bytes. */
+export function appendEntry(entries: IdMap<Uint8Array[]>, id: StreamId, fields: Uint8Array[]): void {
+  let rawBytes = 0;
+  for (const f of fields) rawBytes += f.length;
+  const tail = entries.lastNode();
+  const full = tail === undefined || listpackBytes(tail) + rawBytes >= NODE_MAX_BYTES || tail.ids.length + tail.deleted >= NODE_MAX_ENTRIES;
+  const node = entries.append(id, fields, full);
+  const numFields = fields.length / 2;
+  if (full) {
+    const master: Master = { id, fields: [] };
+    node.bytes = intSize(numFields) + intSize(0); // master field count and its terminator
+    for (let i = 0; i < fields.length; i += 2) {
+      master.fields.push(bytesToStr(fields[i]));
+      node.bytes += listpackEntrySize(fields[i]);
+    }
+    node.tag = master;
+  }
+  const master = masterOf(node);
+  const compact = sameFields(master, fields);
+  // flags, ms and seq deltas (int64 arithmetic as in C), [field count and names], values, element count.
+  let bytes = intSize(compact ? SAMEFIELDS_FLAG : 0);
+  bytes += intSize(BigInt.asIntN(64, idMs(id) - idMs(master.id)));
+  bytes += intSize(BigInt.asIntN(64, idSeq(id) - idSeq(master.id)));
+  if (!compact) bytes += intSize(numFields);
+  for (let i = 0; i < fields.length; i++) if (!compact || i % 2 === 1) bytes += listpackEntrySize(fields[i]);
+  bytes += intSize(numFields + 3 + (compact ? 0 : numFields + 1));
+  node.bytes += bytes;
+}
