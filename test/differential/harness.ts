@@ -91,7 +91,7 @@ export function generate(family: Family, seed: number, count: number, available:
   const g = new Gen(seed, 10, keyPrefix);
   const skipped = new Set([...Object.keys(family.pending ?? {}), ...(process.env.DIFF_SKIP ?? "").split(",")]);
   const own = Object.entries(family.commands).filter(([name, spec]) => (spec.unprobed || available.has(name)) && !skipped.has(name));
-  const makers = Object.entries(TYPE_MAKERS).filter(([name]) => available.has(name));
+  const makers = Object.entries(TYPE_MAKERS).filter(([name]) => available.has(name) && !skipped.has(name));
   if (own.length === 0) return [];
   const out: string[][] = [];
   for (let i = 0; i < count; i++) {

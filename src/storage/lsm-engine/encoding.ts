@@ -173,3 +173,46 @@ export function withVersion(raw: Uint8Array, version: number): Uint8Array {
   putU64(new DataView(out.buffer), META_HEAD, version);
   return out;
 }
+
+/** A list's metadata: the collection head, then head(u64) and tail(u64) positions (FORMAT.md). */
+export const LIST_META_SIZE = COLLECTION_META_SIZE + 16;
+
+/**
+ * A list position (a signed safe integer: pushes go both ways from 0) as a
+ * u64 biased by 2^63, so the big-endian bytes sort in numeric order.
+ */
+function putPosition(view: DataView, at: number, position: number): void {
+  const high = Math.floor(position / 2 ** 32);
+  view.setUint32(at, high + 2 ** 31);
+  view.setUint32(at + 4, position - high * 2 ** 32);
+}
+
+function getPosition(view: DataView, at: number): number {
+  return (view.getUint32(at) - 2 ** 31) * 2 ** 32 + view.getUint32(at + 4);
+}
+
+/** head = position of the first element, tail = position after the last one. */
+export function encodeListMeta(flags: number, expireAt: number, version: number, size: number, head: number, tail: number): Uint8Array {
+  const out = new Uint8Array(LIST_META_SIZE);
+  out.set(encodeCollectionMeta("list", flags, expireAt, version, size));
+  const view = new DataView(out.buffer);
+  putPosition(view, COLLECTION_META_SIZE, head);
+  putPosition(view, COLLECTION_META_SIZE + 8, tail);
+  return out;
+}
+
+export function decodeListHead(raw: Uint8Array): number {
+  return getPosition(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), COLLECTION_META_SIZE);
+}
+
+export function decodeListTail(raw: Uint8Array): number {
+  return getPosition(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), COLLECTION_META_SIZE + 8);
+}
+
+/** The sub-key of a list element: the key version's prefix, then the position. */
+export function positionKey(prefix: Uint8Array, position: number): Uint8Array {
+  const out = new Uint8Array(prefix.length + 8);
+  out.set(prefix);
+  putPosition(new DataView(out.buffer), prefix.length, position);
+  return out;
+}
