@@ -8,7 +8,7 @@ import type { KeyMeta } from "../engine.ts";
 import type { ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
-import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type SkipNode, SkipList } from "./skiplist.ts";
+import { lexGteMin, lexLteMax, NIL, scoreGteMin, scoreLteMax, SkipList } from "./skiplist.ts";
 import { registerMemoryType } from "./value-types.ts";
 
 class ZDictNode extends ScanNode {
@@ -60,7 +60,8 @@ registerMemoryType(
   (v) => {
     const src = v as MemZSet;
     const copy = new MemZSet();
-    for (let n = src.zsl.first(); n !== null; n = n.forward[0]) copy.set(n.member, n.score);
+    const zsl = src.zsl;
+    for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) copy.set(zsl.member(n), zsl.score(n));
     copy.skiplistEncoded = src.skiplistEncoded;
     return copy;
   },
@@ -72,8 +73,8 @@ function zsetOf(meta: KeyMeta): MemZSet {
   return (meta as MemEntry).value as MemZSet;
 }
 
-function entry(n: SkipNode): ZEntry {
-  return { member: n.member, score: n.score };
+function entry(zsl: SkipList, n: number): ZEntry {
+  return { member: zsl.member(n), score: zsl.score(n) };
 }
 
 export class MemoryZSetOps implements ZSetOps {
@@ -113,12 +114,12 @@ export class MemoryZSetOps implements ZSetOps {
   }
 
   /** The first node of a score or lex range in iteration order, and a test for staying inside it. */
-  private bounds(z: MemZSet, spec: ZRangeSpec, reverse: boolean): { node: SkipNode | null; inRange: (n: SkipNode) => boolean } {
+  private bounds(z: MemZSet, spec: ZRangeSpec, reverse: boolean): { node: number; inRange: (n: number) => boolean } {
     const zsl = z.zsl;
     if (spec.by === "score") {
       const r = spec.range;
       const node = reverse ? zsl.lastInScoreRange(r) : zsl.firstInScoreRange(r);
-      return { node, inRange: (n) => (reverse ? scoreGteMin(n.score, r) : scoreLteMax(n.score, r)) };
+      return { node, inRange: (n) => (reverse ? scoreGteMin(zsl.score(n), r) : scoreLteMax(zsl.score(n), r)) };
     }
     if (spec.by === "lex") {
       const r = spec.range;
@@ -129,7 +130,7 @@ export class MemoryZSetOps implements ZSetOps {
         : reverse
           ? zsl.lastInLexRangeLinear(r)
           : zsl.firstInLexRangeLinear(r);
-      return { node, inRange: (n) => (reverse ? lexGteMin(n.member, r) : lexLteMax(n.member, r)) };
+      return { node, inRange: (n) => (reverse ? lexGteMin(zsl.member(n), r) : lexLteMax(zsl.member(n), r)) };
     }
     // Rank ranges arrive clamped; the caller bounds them by count.
     return { node: zsl.byRank(reverse ? zsl.length - spec.start : spec.start + 1), inRange: () => true };
@@ -137,18 +138,19 @@ export class MemoryZSetOps implements ZSetOps {
 
   range(meta: KeyMeta, spec: ZRangeSpec, reverse: boolean, offset: number, limit: number): ZEntry[] {
     const z = zsetOf(meta);
+    const zsl = z.zsl;
     let { node, inRange } = this.bounds(z, spec, reverse);
     if (spec.by === "rank") {
       const len = spec.stop - spec.start + 1;
       limit = limit < 0 ? len : Math.min(limit, len);
-    } else if (node !== null && offset > 0) {
+    } else if (node !== NIL && offset > 0) {
       // Jump by rank instead of walking `offset` nodes: O(log n).
-      node = z.zsl.byRank(z.zsl.rank(node.score, node.member) + (reverse ? -offset : offset));
+      node = zsl.byRank(zsl.rank(zsl.score(node), zsl.member(node)) + (reverse ? -offset : offset));
     }
     const out: ZEntry[] = [];
-    while (node !== null && (limit < 0 || out.length < limit) && inRange(node)) {
-      out.push(entry(node));
-      node = reverse ? node.backward : node.forward[0];
+    while (node !== NIL && (limit < 0 || out.length < limit) && inRange(node)) {
+      out.push(entry(zsl, node));
+      node = reverse ? zsl.prev(node) : zsl.next(node);
     }
     return out;
   }
@@ -158,17 +160,19 @@ export class MemoryZSetOps implements ZSetOps {
     // A listpack counts by walking from the first match (zlexcountCommand); members of
     // mixed scores are not in lex order, so only the walk reproduces Redis there.
     if (spec.by === "lex" && !z.skiplistEncoded) return this.range(meta, spec, false, 0, -1).length;
+    const zsl = z.zsl;
     const first = this.bounds(z, spec, false).node;
-    if (first === null) return 0;
-    const last = this.bounds(z, spec, true).node!;
-    return z.zsl.rank(last.score, last.member) - z.zsl.rank(first.score, first.member) + 1;
+    if (first === NIL) return 0;
+    const last = this.bounds(z, spec, true).node;
+    return zsl.rank(zsl.score(last), zsl.member(last)) - zsl.rank(zsl.score(first), zsl.member(first)) + 1;
   }
 
   removeRange(key: Uint8Array, meta: KeyMeta, spec: ZRangeSpec): number {
     const z = zsetOf(meta);
     const victims: ZEntry[] = [];
     if (spec.by === "lex" && z.skiplistEncoded) {
-      for (let n = z.zsl.firstInLexRange(spec.range, false); n !== null && lexLteMax(n.member, spec.range); n = n.forward[0]) victims.push(entry(n));
+      const zsl = z.zsl;
+      for (let n = zsl.firstInLexRange(spec.range, false); n !== NIL && lexLteMax(zsl.member(n), spec.range); n = zsl.next(n)) victims.push(entry(zsl, n));
     } else victims.push(...this.range(meta, spec, false, 0, -1));
     for (const e of victims) z.delete(e.member);
     this.deleteIfEmpty(key, z);
@@ -178,11 +182,13 @@ export class MemoryZSetOps implements ZSetOps {
   pop(key: Uint8Array, meta: KeyMeta, count: number, highest: boolean): ZEntry[] {
     const z = zsetOf(meta);
     const out: ZEntry[] = [];
+    const zsl = z.zsl;
     while (out.length < count) {
-      const n = highest ? z.zsl.tail : z.zsl.first();
-      if (n === null) break;
-      out.push(entry(n));
-      z.delete(n.member);
+      const n = highest ? zsl.tail : zsl.first();
+      if (n === NIL) break;
+      const e = entry(zsl, n);
+      out.push(e);
+      z.delete(e.member);
     }
     this.deleteIfEmpty(key, z);
     return out;
@@ -208,7 +214,8 @@ export class MemoryZSetOps implements ZSetOps {
     const z = zsetOf(meta);
     if (!z.skiplistEncoded) {
       // A listpack-encoded zset is returned whole, in score order, as Redis does.
-      for (let n = z.zsl.first(); n !== null; n = n.forward[0]) visit(entry(n));
+      const zsl = z.zsl;
+      for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) visit(entry(zsl, n));
       return 0;
     }
     return z.dict.scan(cursor, count, (n) => visit({ member: n.key, score: n.score }));

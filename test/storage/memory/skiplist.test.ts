@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { SkipList } from "../../../src/storage/memory/skiplist.ts";
+import { NIL, SkipList } from "../../../src/storage/memory/skiplist.ts";
 import type { LexRange, ScoreRange } from "../../../src/storage/zset-ops.ts";
 
 type Entry = { member: string; score: number };
@@ -43,8 +43,13 @@ function apply(ops: { kind: "add" | "del"; member: string; score?: number }[]) {
 
 function walk(zsl: SkipList): Entry[] {
   const out: Entry[] = [];
-  for (let n = zsl.first(); n !== null; n = n.forward[0]) out.push({ member: n.member, score: n.score });
+  for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) out.push({ member: zsl.member(n), score: zsl.score(n) });
   return out;
+}
+
+/** A range lookup's answer as a member, null for none. */
+function memberOf(zsl: SkipList, n: number): string | null {
+  return n === NIL ? null : zsl.member(n);
 }
 
 describe("skiplist vs sorted-array model", () => {
@@ -56,13 +61,13 @@ describe("skiplist vs sorted-array model", () => {
         expect(walk(zsl)).toEqual(sorted);
         sorted.forEach((e, i) => {
           expect(zsl.rank(e.score, e.member)).toBe(i + 1);
-          const n = zsl.byRank(i + 1)!;
-          expect([n.member, n.score]).toEqual([e.member, e.score]);
+          const n = zsl.byRank(i + 1);
+          expect([zsl.member(n), zsl.score(n)]).toEqual([e.member, e.score]);
         });
-        expect(zsl.byRank(sorted.length + 1)).toBeNull();
+        expect(zsl.byRank(sorted.length + 1)).toBe(NIL);
         // Backward links mirror the forward order.
         const back: string[] = [];
-        for (let n = zsl.tail; n !== null; n = n.backward) back.push(n.member);
+        for (let n = zsl.tail; n !== NIL; n = zsl.prev(n)) back.push(zsl.member(n));
         expect(back.reverse()).toEqual(sorted.map((e) => e.member));
       }),
       { numRuns: 300 },
@@ -84,8 +89,8 @@ describe("skiplist vs sorted-array model", () => {
         );
         const first = zsl.firstInScoreRange(r);
         const last = zsl.lastInScoreRange(r);
-        expect(first?.member ?? null).toBe(inRange[0]?.member ?? null);
-        expect(last?.member ?? null).toBe(inRange[inRange.length - 1]?.member ?? null);
+        expect(memberOf(zsl, first)).toBe(inRange[0]?.member ?? null);
+        expect(memberOf(zsl, last)).toBe(inRange[inRange.length - 1]?.member ?? null);
       }),
       { numRuns: 300 },
     );
@@ -105,8 +110,8 @@ describe("skiplist vs sorted-array model", () => {
           [zsl.firstInLexRange(r), zsl.lastInLexRange(r)],
           [zsl.firstInLexRangeLinear(r), zsl.lastInLexRangeLinear(r)],
         ]) {
-          expect(first?.member ?? null).toBe(inRange[0] ?? null);
-          expect(last?.member ?? null).toBe(inRange[inRange.length - 1] ?? null);
+          expect(memberOf(zsl, first)).toBe(inRange[0] ?? null);
+          expect(memberOf(zsl, last)).toBe(inRange[inRange.length - 1] ?? null);
         }
       }),
       { numRuns: 300 },
