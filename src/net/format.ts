@@ -78,6 +78,8 @@ export interface StrtodResult {
  * read as 0.
  */
 export function strtod(b: Uint8Array): StrtodResult | null {
+  const simple = simpleDecimal(b);
+  if (simple !== null) return { value: simple, range: false };
   if (b.length > 5000) return null;
   let s = "";
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
@@ -103,12 +105,47 @@ export function strtod(b: Uint8Array): StrtodResult | null {
   return { value, range };
 }
 
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+/**
+ * The common case of strtod without building a string or running regexes
+ * (they were 16% of a ZADD profile): [+-]digits[.digits] with at most 15
+ * digits. The digits form an exact integer m and 10^k is exact, so m / 10^k
+ * is the correctly rounded value, as strtod's (Clinger's fast path). Null
+ * for anything else (exponents, hex, inf, spaces, more digits).
+ */
+function simpleDecimal(b: Uint8Array): number | null {
+  const n = b.length;
+  let i = 0;
+  const sign = n > 0 ? b[0] : 0;
+  if (sign === 45 || sign === 43) i = 1; // '-' '+'
+  let mantissa = 0;
+  let digits = 0;
+  let fraction = -1;
+  for (; i < n; i++) {
+    const c = b[i];
+    if (c === 46 && fraction < 0) fraction = 0; // '.'
+    else {
+      const d = c - 48;
+      if (d < 0 || d > 9) return null;
+      mantissa = mantissa * 10 + d;
+      digits++;
+      if (fraction >= 0) fraction++;
+    }
+  }
+  if (digits === 0 || digits > 15) return null;
+  const value = fraction > 0 ? mantissa / POWERS_OF_TEN[fraction] : mantissa;
+  return sign === 45 ? -value : value;
+}
+
 /**
  * Parses a double like Redis's getDoubleFromObject: strtod over the whole
  * string, but no leading space, not empty, no NaN, and no overflow or
  * underflow to zero.
  */
 export function parseDouble(b: Uint8Array): number | null {
+  const simple = simpleDecimal(b);
+  if (simple !== null) return simple;
   if (b.length === 0 || C_SPACE_RE.test(String.fromCharCode(b[0]))) return null;
   const r = strtod(b);
   if (r === null || Number.isNaN(r.value) || r.range) return null;
