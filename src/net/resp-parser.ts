@@ -121,7 +121,7 @@ export class RespParser {
     const backing = buf.buffer;
     const base = buf.byteOffset;
     const start = this.pos;
-    const cr = buf.indexOf(CR, start);
+    const cr = indexOfCR(buf, start);
     if (cr < 0 || cr + 1 >= buf.length) {
       if (buf.length - start > INLINE_MAX) throw new ProtocolError("too big mbulk count string");
       return this.incomplete(0, start);
@@ -140,7 +140,7 @@ export class RespParser {
       if (buf[p] !== 36 /* '$' */) {
         throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[p])}'`);
       }
-      const lcr = buf.indexOf(CR, p);
+      const lcr = indexOfCR(buf, p);
       if (lcr < 0 || lcr + 1 >= buf.length) {
         if (buf.length - p > INLINE_MAX) throw new ProtocolError("too big bulk count string");
         return this.incomplete(0, start);
@@ -187,6 +187,16 @@ export class RespParser {
     if (args === null) throw new ProtocolError("unbalanced quotes in request");
     return args;
   }
+}
+
+/**
+ * buf.indexOf(CR, from) for the short header lines of a request: a loop
+ * beats the native call there (GET -P 16 profile: indexOf 10% of the time).
+ */
+function indexOfCR(buf: Uint8Array, from: number): number {
+  const n = buf.length;
+  for (let i = from; i < n; i++) if (buf[i] === CR) return i;
+  return -1;
 }
 
 /** Parses a non-negative or negative decimal integer as Redis's string2ll does; null if malformed. */
