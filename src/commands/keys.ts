@@ -62,6 +62,7 @@ function rename(c: Client, argv: Uint8Array[], nx: boolean): void {
   }
   // The value object moves in Redis, so it keeps its access frequency.
   const lfu = db.store.lfuState(meta);
+  db.adding(dst);
   db.store.rename(src, dst);
   db.store.setLfuState(db.store.lookup(dst)!, lfu);
   db.modified(src);
@@ -89,6 +90,7 @@ function copy(c: Client, argv: Uint8Array[]): void {
     if (!replace) return c.out.int(0);
     dst.store.delete(newKey);
   }
+  dst.adding(newKey);
   src.store.copy(key, dst.store, newKey);
   dst.modified(newKey);
   c.server.keyspace.notify("g", "copy_to", newKey, dst.index);
@@ -165,7 +167,7 @@ const POLICY_NOTE =
 
 /** The key OBJECT inspects; replies nil and returns null when missing. */
 function objectTarget(c: Client, key: Uint8Array): KeyMeta | null {
-  const meta = c.db.lookupRead(key, false);
+  const meta = c.db.lookupRead(key, false, false);
   if (meta === null) c.out.nil();
   return meta;
 }

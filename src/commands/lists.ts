@@ -225,6 +225,7 @@ function moveElement(c: Client, db: Db, src: Uint8Array, srcMeta: KeyMeta, dst: 
     value = lists.index(srcMeta, 0);
   } else {
     value = lists.pop(src, srcMeta, from, 1)[0];
+    if (dstMeta === null) db.adding(dst);
     lists.push(dst, sameKey ? db.lookupWrite(dst) : dstMeta, to, [value]);
   }
   notify(c, db, "l", pushEvent(to), dst);

@@ -133,9 +133,12 @@ const MAX_REPEATED_REPLY = 1 << 24;
 
 type SetOp = "union" | "inter" | "diff";
 
-/** Reads the sets named by keys (missing keys are null), WRONGTYPE on any other type. */
-function readSets(c: Client, keys: Uint8Array[], forWrite: boolean): (KeyMeta | null)[] {
-  return keys.map((k) => (forWrite ? c.db.writeTyped(k, "set") : c.db.readTyped(k, "set")));
+/**
+ * Reads the sets named by keys (missing keys are null), WRONGTYPE on any other
+ * type. Read lookups for the *STORE forms too, as Redis (misses, keymiss events).
+ */
+function readSets(c: Client, keys: Uint8Array[]): (KeyMeta | null)[] {
+  return keys.map((k) => c.db.readTyped(k, "set"));
 }
 
 /** Computes union/intersection/difference of the given sets as latin1 strings. */
@@ -167,7 +170,7 @@ function combine(c: Client, metas: (KeyMeta | null)[], op: SetOp, limit = 0): Ui
 function setOpCommand(op: SetOp, store: boolean) {
   return (c: Client, argv: Uint8Array[]): void => {
     const keys = argv.slice(store ? 2 : 1);
-    const metas = readSets(c, keys, store);
+    const metas = readSets(c, keys);
     const result = combine(c, metas, op);
     if (!store) return replySet(c, result);
     const dst = argv[1];
@@ -191,7 +194,7 @@ function sintercard(c: Client, argv: Uint8Array[]): void {
       if (limit < 0) fail("ERR LIMIT can't be negative");
     } else fail(SYNTAX);
   }
-  const metas = readSets(c, argv.slice(2, 2 + numkeys), false);
+  const metas = readSets(c, argv.slice(2, 2 + numkeys));
   c.out.int(combine(c, metas, "inter", limit).length);
 }
 

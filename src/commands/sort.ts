@@ -104,7 +104,7 @@ function sortCommand(readonly: boolean) {
   return (c: Client, argv: Uint8Array[]): void => {
     const o = parseOptions(argv, readonly);
     const db = c.db;
-    const meta = o.store ? db.lookupWrite(argv[1]) : db.lookupRead(argv[1]);
+    const meta = db.lookupRead(argv[1]); // a read lookup with STORE too, as Redis (misses, keymiss events)
     if (meta !== null && meta.type !== "list" && meta.type !== "set" && meta.type !== "zset") fail(WRONGTYPE);
     // Sets have no stable order: when storing, Redis sorts them alphabetically instead of not at all.
     if (o.dontSort && meta?.type === "set" && o.store !== null) {

@@ -527,7 +527,7 @@ function parseCombine(c: Client, argv: Uint8Array[], first: number, op: CombineO
   const numkeys = intArg(argv[first]);
   if (numkeys < 1) fail(`ERR at least 1 input key is needed for '${cmdName}' command`);
   if (numkeys > argv.length - first - 1) fail(SYNTAX);
-  const inputs = argv.slice(first + 1, first + 1 + numkeys).map((k) => readInput(c, k, store));
+  const inputs = argv.slice(first + 1, first + 1 + numkeys).map((k) => readInput(c, k));
   const req: CombineRequest = { inputs, weights: inputs.map(() => 1), aggregate: "sum", withScores: false, limit: 0 };
   const withOptions = op !== "diff" && !cardinalityOnly;
   for (let i = first + 1 + numkeys; i < argv.length; i++) {
@@ -551,9 +551,12 @@ function parseCombine(c: Client, argv: Uint8Array[], first: number, op: CombineO
   return req;
 }
 
-/** An input of ZUNION & co: a zset, or a plain set whose members all score 1. */
-function readInput(c: Client, key: Uint8Array, forWrite: boolean): Map<string, number> | null {
-  const meta = forWrite ? c.db.lookupWrite(key) : c.db.lookupRead(key);
+/**
+ * An input of ZUNION & co: a zset, or a plain set whose members all score 1.
+ * A read lookup for the *STORE forms too, as Redis (misses, keymiss events).
+ */
+function readInput(c: Client, key: Uint8Array): Map<string, number> | null {
+  const meta = c.db.lookupRead(key);
   if (meta === null) return null;
   const out = new Map<string, number>();
   if (meta.type === "zset") {

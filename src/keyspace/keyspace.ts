@@ -30,7 +30,9 @@ export class Db {
   constructor(
     readonly index: number,
     private readonly ks: Keyspace,
-  ) {}
+  ) {
+    this.sizeSeen = this.store.size();
+  }
 
   get store(): DbStore {
     return this.ks.engine.db(this.index);
@@ -38,12 +40,16 @@ export class Db {
 
   /**
    * Live metadata of key for a read command (expired keys are deleted), with
-   * hit/miss stats. `touch` false leaves the access time alone (LOOKUP_NOTOUCH: TTL, TYPE, EXISTS).
+   * hit/miss stats and the "keymiss" event. `touch` false leaves the access
+   * time alone (LOOKUP_NOTOUCH: TTL, TYPE, EXISTS); `notifyMiss` false skips
+   * the event (LOOKUP_NONOTIFY: OBJECT).
    */
-  lookupRead(key: Uint8Array, touch = true): KeyMeta | null {
+  lookupRead(key: Uint8Array, touch = true, notifyMiss = true): KeyMeta | null {
     const meta = this.lookupWrite(key);
-    if (meta === null) this.ks.stats.misses++;
-    else {
+    if (meta === null) {
+      this.ks.stats.misses++;
+      if (notifyMiss) this.ks.notify("m", "keymiss", key, this.index);
+    } else {
       this.ks.stats.hits++;
       if (touch) this.touch(meta);
     }
@@ -91,6 +97,7 @@ export class Db {
 
   private expire(key: Uint8Array): void {
     this.store.delete(key);
+    this.sizeSeen--;
     this.ks.stats.expiredKeys++;
     this.ks.notify("x", "expired", key, this.index);
     this.ks.keyChanged(this, key);
@@ -109,10 +116,44 @@ export class Db {
     this.store.setExpire(key, at);
   }
 
-  /** Records a write to key: bumps the dirty counter and wakes WATCH/blocked-client hooks. */
+  /**
+   * Records a write to key: bumps the dirty counter, emits "new" if the write
+   * added the key (checkAdded), and wakes WATCH/blocked-client hooks.
+   */
   modified(key: Uint8Array, count = 1): void {
     this.ks.dirty += count;
+    this.checkAdded(key);
     this.ks.keyChanged(this, key);
+  }
+
+  /**
+   * Emits "new" for key when the db holds more keys than at the last check:
+   * the write just made added it (Redis's dbAdd). Runs at the write's first
+   * event or modified(), whichever comes first, so "new" precedes its events.
+   */
+  checkAdded(key: Uint8Array): void {
+    const size = this.store.size();
+    const grew = size > this.sizeSeen;
+    this.sizeSeen = size;
+    if (grew) this.ks.emit("n", "new", key, this.index);
+  }
+
+  /**
+   * Announces that a write is about to add key where the key count can't show
+   * it (moves between keys, delete-then-add: RENAME, COPY, LMOVE): "new" now,
+   * in Redis's order, and modified() won't repeat it.
+   */
+  adding(key: Uint8Array): void {
+    this.sizeSeen = this.store.size() + 1;
+    this.ks.emit("n", "new", key, this.index);
+  }
+
+  /** Key count after the last write or expiry (see modified). */
+  private sizeSeen: number;
+
+  /** After the whole db changed (FLUSHDB, SWAPDB): the next write compares against the new count. */
+  resyncSize(): void {
+    this.sizeSeen = this.store.size();
   }
 
   size(): number {
@@ -181,6 +222,7 @@ export class Keyspace {
     const removed = db.store.size();
     for (const fn of this.replaceListeners) fn(db, null);
     db.store.clear();
+    db.resyncSize();
     this.dirty += removed;
     for (const fn of this.dbListeners) fn(db);
     return removed;
@@ -190,7 +232,13 @@ export class Keyspace {
     for (const fn of this.changeListeners) fn(db, key);
   }
 
+  /** A keyspace event about key, preceded by "new" when the write that caused it added the key. */
   notify(cls: string, event: string, key: Uint8Array, db: number): void {
+    this.dbs[db].checkAdded(key);
+    this.emit(cls, event, key, db);
+  }
+
+  emit(cls: string, event: string, key: Uint8Array, db: number): void {
     for (const fn of this.eventListeners) fn(cls, event, key, db);
   }
 
@@ -200,6 +248,8 @@ export class Keyspace {
       if (b !== a) fn(this.dbs[b], this.dbs[a]);
     }
     this.engine.swapDb(a, b);
+    this.dbs[a].resyncSize();
+    this.dbs[b].resyncSize();
     this.dirty++;
     for (const fn of this.dbListeners) {
       fn(this.dbs[a]);

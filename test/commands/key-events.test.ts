@@ -52,7 +52,7 @@ describe.skipIf(!hasRedisServer())("keyspace events equal redis-server's", () =>
   let sub: Redis;
   const received: string[] = [];
   beforeAll(async () => {
-    redis = await startRedis(["--notify-keyspace-events", "KEA"]);
+    redis = await startRedis(["--notify-keyspace-events", "KEAmn"]);
     r = redis.client();
     sub = redis.client();
     sub.on("pmessage", (_pattern: string, channel: string, key: string) => {
@@ -90,7 +90,7 @@ describe.skipIf(!hasRedisServer())("keyspace events equal redis-server's", () =>
 describe("keyspace event classes", () => {
   test("generic events are class g, expirations class x", async () => {
     const events = aikvEvents([["set", "a", "1"], ["del", "a"], ["set", "b", "1", "px", "1"]], new Map());
-    expect(events).toEqual(["0:$:set:a", "0:g:del:a", "0:$:set:b", "0:g:expire:b"]);
+    expect(events).toEqual(["0:n:new:a", "0:$:set:a", "0:g:del:a", "0:n:new:b", "0:$:set:b", "0:g:expire:b"]);
     const server = new Server(new Config());
     const c = new Client(server, null, 1);
     const seen: string[] = [];
@@ -98,6 +98,6 @@ describe("keyspace event classes", () => {
     server.execute(c, ["set", "k", "v", "px", "1"].map(strToBytes));
     await Bun.sleep(5);
     server.execute(c, ["get", "k"].map(strToBytes));
-    expect(seen).toEqual(["$:set:k", "g:expire:k", "x:expired:k"]);
+    expect(seen).toEqual(["n:new:k", "$:set:k", "g:expire:k", "x:expired:k", "m:keymiss:k"]);
   });
 });
