@@ -4,15 +4,32 @@
 // joins by adding its factory to STORES; `meta` is looked up again after
 // every write, as the interfaces require.
 
-import { describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { bytesToStr, strToBytes } from "../../src/net/bytes.ts";
 import type { DbStore } from "../../src/storage/engine.ts";
 import type { ListSide } from "../../src/storage/list-ops.ts";
+import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
 import { MemoryEngine } from "../../src/storage/memory/memory-engine.ts";
+
+const lsmDir = mkdtempSync(join(tmpdir(), "aikv-collection-ops-"));
+const lsmEngine = await LsmEngine.open({ dir: lsmDir, dbCount: 1, syncPolicy: "no" });
+afterAll(async () => {
+  await lsmEngine.close();
+  rmSync(lsmDir, { recursive: true, force: true });
+});
 
 const STORES: Record<string, () => DbStore> = {
   memory: () => new MemoryEngine(1).db(0),
+  // One engine for all runs: FLUSHDB gives each run an empty db.
+  lsm: () => {
+    const db = lsmEngine.db(0);
+    db.clear();
+    return db;
+  },
 };
 
 const KEY = strToBytes("k");

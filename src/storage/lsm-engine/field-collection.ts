@@ -86,32 +86,7 @@ export class FieldCollection {
   }
 
   forEach(meta: KeyMeta, visit: FieldVisitor): void {
-    this.iterate(meta as LsmMeta, undefined, Infinity, visit);
-  }
-
-  /**
-   * Visits up to `max` fields in field order, after `from` when given;
-   * returns the last field visited when fields remain, else null.
-   */
-  private iterate(meta: LsmMeta, from: Uint8Array | undefined, max: number, visit: FieldVisitor): Uint8Array | null {
-    const prefix = this.prefix(meta);
-    const it = this.db.engine.lsm.iterator({ gte: prefix, lt: prefixEnd(prefix) });
-    try {
-      if (from === undefined) it.seekToFirst();
-      else {
-        const start = subKey(prefix, from);
-        it.seek(start);
-        if (it.valid() && Buffer.compare(it.key(), start) === 0) it.next();
-      }
-      let last: Uint8Array | null = null;
-      for (let n = 0; n < max && it.valid(); n++, it.next()) {
-        last = it.key().slice(prefix.length);
-        visit(last, it.value().slice());
-      }
-      return it.valid() ? last : null;
-    } finally {
-      it.close();
-    }
+    iteratePrefix(this.db, this.prefix(meta as LsmMeta), undefined, Infinity, visit);
   }
 
   /** Ordered-cursor scan (see cursor-table.ts); a compact key is returned whole, as Redis does. */
@@ -121,23 +96,58 @@ export class FieldCollection {
       this.forEach(meta, visit);
       return 0;
     }
-    const last = this.iterate(m, this.db.fieldCursors.take(cursor), count, visit);
-    return last === null ? 0 : this.db.fieldCursors.remember(last);
+    return scanPrefix(this.db, this.prefix(m), cursor, count, visit);
   }
 
   /** `count` random fields, distinct ones (at most all) or independent picks. O(size): sub-keys have no rank index. */
   random(meta: KeyMeta, count: number, distinct: boolean, visit: FieldVisitor): void {
     const all: [Uint8Array, Uint8Array][] = [];
     this.forEach(meta, (field, value) => all.push([field, value]));
-    if (!distinct) {
-      for (let i = 0; i < count; i++) visit(...all[Math.floor(Math.random() * all.length)]);
-      return;
-    }
-    count = Math.min(count, all.length);
-    for (let i = 0; i < count; i++) {
-      const j = i + Math.floor(Math.random() * (all.length - i));
-      [all[i], all[j]] = [all[j], all[i]];
-      visit(...all[i]);
-    }
+    pickRandom(all, count, distinct, (pair) => visit(...pair));
   }
+}
+
+/** Visits `count` random items of all: distinct ones (at most all, shuffling `all`) or independent picks. */
+export function pickRandom<T>(all: T[], count: number, distinct: boolean, visit: (item: T) => void): void {
+  if (!distinct) {
+    for (let i = 0; i < count; i++) visit(all[Math.floor(Math.random() * all.length)]);
+    return;
+  }
+  count = Math.min(count, all.length);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(Math.random() * (all.length - i));
+    [all[i], all[j]] = [all[j], all[i]];
+    visit(all[i]);
+  }
+}
+
+/**
+ * Visits up to `max` sub-keys starting with prefix in key order (field =
+ * the rest of the key), after the field `from` when given; returns the last
+ * field visited when more remain, else null.
+ */
+function iteratePrefix(db: LsmDb, prefix: Uint8Array, from: Uint8Array | undefined, max: number, visit: FieldVisitor): Uint8Array | null {
+  const it = db.engine.lsm.iterator({ gte: prefix, lt: prefixEnd(prefix) });
+  try {
+    if (from === undefined) it.seekToFirst();
+    else {
+      const start = subKey(prefix, from);
+      it.seek(start);
+      if (it.valid() && Buffer.compare(it.key(), start) === 0) it.next();
+    }
+    let last: Uint8Array | null = null;
+    for (let n = 0; n < max && it.valid(); n++, it.next()) {
+      last = it.key().slice(prefix.length);
+      visit(last, it.value().slice());
+    }
+    return it.valid() ? last : null;
+  } finally {
+    it.close();
+  }
+}
+
+/** One ordered-cursor SCAN step (see cursor-table.ts) over the fields under prefix. */
+export function scanPrefix(db: LsmDb, prefix: Uint8Array, cursor: number, count: number, visit: FieldVisitor): number {
+  const last = iteratePrefix(db, prefix, db.fieldCursors.take(cursor), count, visit);
+  return last === null ? 0 : db.fieldCursors.remember(last);
 }

@@ -16,6 +16,7 @@ import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
 import { LsmSetOps } from "./set-ops.ts";
+import { LsmZSetOps } from "./zset-ops.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -45,7 +46,8 @@ import {
 export class LsmMeta implements KeyMeta {
   constructor(
     readonly key: Uint8Array,
-    readonly raw: Uint8Array,
+    /** Replaced by primitives that rewrite the record, so a caller reusing the meta (ZADD's loop) sees the new size. */
+    public raw: Uint8Array,
     readonly type: KeyType,
     readonly expireAt: number,
   ) {}
@@ -109,7 +111,7 @@ export class LsmDb implements DbStore {
   readonly lists = unsupported<ListOps>("list");
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
-  readonly zsets = unsupported<ZSetOps>("zset");
+  readonly zsets: ZSetOps = new LsmZSetOps(this);
   readonly streams = unsupported<StreamOps>("stream");
 
   constructor(
@@ -308,6 +310,7 @@ export class LsmDb implements DbStore {
     const m = meta as LsmMeta;
     if (m.type === "hash") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "listpack";
     if (m.type === "set") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "intset";
+    if (m.type === "zset") return (m.flags & FLAG_BIG) !== 0 ? "skiplist" : "listpack";
     if (m.type !== "string") return "unknown";
     const value = this.getString(m);
     if ((m.flags & FLAG_RAW) !== 0) return "raw";
