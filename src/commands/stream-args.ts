@@ -119,3 +119,14 @@ export function notifyStream(c: Client, db: Db, event: string, key: Uint8Array):
 export function noGroupError(key: Uint8Array, group: Uint8Array, tail = ""): never {
   fail(`NOGROUP No such key '${cString(key)}' or consumer group '${cString(group)}'${tail}`);
 }
+
+/**
+ * Writes a header (an array or map length, a cursor...) before what was
+ * written since `mark`: for replies whose length is known only at the end.
+ */
+export function prependHeader(out: ReplyBuffer, mark: number, header: () => void): void {
+  const body = out.buf.slice(mark, out.len);
+  out.truncate(mark);
+  header();
+  out.raw(body);
+}

@@ -10,7 +10,7 @@ import type { PendingEntry, StreamId } from "../storage/stream-ops.ts";
 import { int64Arg } from "./args.ts";
 import { fail, SYNTAX } from "./errors.ts";
 import { replyHelp } from "./help.ts";
-import { entryAt, intervalId, isToken, nameArg, noGroupError, notifyStream, parseIdArg, replyEntry, replyId, strictId } from "./stream-args.ts";
+import { entryAt, intervalId, prependHeader, isToken, nameArg, noGroupError, notifyStream, parseIdArg, replyEntry, replyId, strictId } from "./stream-args.ts";
 import { UNKNOWN_READS } from "./stream-lag.ts";
 import { subcommandSyntaxError } from "./subcommand-error.ts";
 import type { CommandDef } from "./table.ts";
@@ -40,14 +40,19 @@ function groupTarget(c: Client, argv: Uint8Array[], mkStream: boolean, needsGrou
   return { db, meta };
 }
 
-function xgroupCreate(c: Client, argv: Uint8Array[]): void {
-  let mkStream = false;
-  let entriesRead = UNKNOWN_READS;
+/** CREATE's and SETID's options after the id, parsed before the key is looked up. */
+function groupOptions(argv: Uint8Array[], allowMkStream: boolean): { mkStream: boolean; entriesRead: number } {
+  const opts = { mkStream: false, entriesRead: UNKNOWN_READS };
   for (let i = 5; i < argv.length; i++) {
-    if (argIs(argv[i], "mkstream")) mkStream = true;
-    else if (argIs(argv[i], "entriesread") && i + 1 < argv.length) entriesRead = entriesReadArg(argv[++i]);
+    if (allowMkStream && argIs(argv[i], "mkstream")) opts.mkStream = true;
+    else if (argIs(argv[i], "entriesread") && i + 1 < argv.length) opts.entriesRead = entriesReadArg(argv[++i]);
     else subcommandSyntaxError(argv);
   }
+  return opts;
+}
+
+function xgroupCreate(c: Client, argv: Uint8Array[]): void {
+  const { mkStream, entriesRead } = groupOptions(argv, true);
   const { db, meta: found } = groupTarget(c, argv, mkStream, false);
   if (argv.length > 8) subcommandSyntaxError(argv);
   const streams = db.store.streams;
@@ -67,15 +72,11 @@ function xgroupCreate(c: Client, argv: Uint8Array[]): void {
 }
 
 function xgroupSetId(c: Client, argv: Uint8Array[]): void {
+  const { entriesRead } = groupOptions(argv, false);
   const { db, meta } = groupTarget(c, argv, false, true);
   if (argv.length !== 5 && argv.length !== 7) subcommandSyntaxError(argv);
   const streams = db.store.streams;
   const id = isToken(argv[4], "$") ? streams.state(meta!).lastId : parseIdArg(argv[4], 0n, false).id;
-  let entriesRead = UNKNOWN_READS;
-  if (argv.length === 7) {
-    if (!argIs(argv[5], "entriesread")) subcommandSyntaxError(argv);
-    entriesRead = entriesReadArg(argv[6]);
-  }
   streams.setGroupCursor(meta!, nameArg(argv[3]), id, entriesRead);
   c.server.keyspace.dirty++;
   notifyStream(c, db, "xgroup-setid", argv[2]);
@@ -304,17 +305,9 @@ function xclaim(c: Client, argv: Uint8Array[]): void {
     claim(target, id, previous, deliveryTime, retryCount);
     claimed++;
   }
-  prependArrayHeader(c, mark, claimed);
+  prependHeader(c.out, mark, () => c.out.array(claimed));
 }
 
-/** Inserts an array header for `n` items before what was written since `mark`. */
-function prependArrayHeader(c: Client, mark: number, n: number): void {
-  const out = c.out;
-  const body = out.buf.slice(mark, out.len);
-  out.truncate(mark);
-  out.array(n);
-  out.raw(body);
-}
 
 function xautoclaim(c: Client, argv: Uint8Array[]): void {
   const minIdleArg = int64Arg(argv[4], "ERR Invalid min-idle-time argument for XAUTOCLAIM");
@@ -362,11 +355,8 @@ function xautoclaim(c: Client, argv: Uint8Array[]): void {
     claimed++;
     count--;
   }
-  prependArrayHeader(c, cursorMark, claimed);
-  const body = out.buf.slice(cursorMark, out.len);
-  out.truncate(cursorMark);
-  replyId(out, next < candidates.length ? candidates[next].id : 0n);
-  out.raw(body);
+  prependHeader(out, cursorMark, () => out.array(claimed));
+  prependHeader(out, cursorMark, () => replyId(out, next < candidates.length ? candidates[next].id : 0n));
   out.array(deleted.length);
   for (const id of deleted) replyId(out, id);
 }

@@ -55,7 +55,7 @@ function xinfoStream(c: Client, argv: Uint8Array[]): void {
     if (extra === 3) {
       if (!argIs(argv[4], "count")) subcommandSyntaxError(argv);
       const v = int64Arg(argv[5]);
-      count = v < 0 ? 0 : Number(v);
+      count = v < 0 ? 10 : Number(v); // negative: the default
     }
     full = true;
   }

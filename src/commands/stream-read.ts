@@ -13,7 +13,7 @@ import { MAX_ID } from "../storage/stream-id.ts";
 import type { StreamId } from "../storage/stream-ops.ts";
 import { int64Arg } from "./args.ts";
 import { CommandError, fail, SYNTAX } from "./errors.ts";
-import { entryAt, isToken, nameArg, noGroupError, notifyStream, replyEntries, replyEntry, replyId, strictId } from "./stream-args.ts";
+import { entryAt, isToken, prependHeader, nameArg, noGroupError, notifyStream, replyEntries, replyEntry, replyId, strictId } from "./stream-args.ts";
 import { readCounterAfter } from "./stream-lag.ts";
 import type { CommandDef } from "./table.ts";
 
@@ -174,24 +174,21 @@ interface Servable {
   history: boolean;
 }
 
-function servableNow(c: Client, args: ReadArgs): Servable[] {
+/** Where stream `index` can be served from now, or null (Redis checks each stream just before serving it). */
+function servableNow(c: Client, args: ReadArgs, index: number): Servable | null {
   const db = c.db;
   const streams = db.store.streams;
-  const out: Servable[] = [];
-  args.keys.forEach((key, index) => {
-    const meta = db.lookupRead(key);
-    if (meta === null) return;
-    const state = streams.state(meta);
-    const after = args.after[index];
-    if (args.group !== null) {
-      if (after !== MAX_ID) out.push({ index, meta, after, history: true });
-      else if (state.length > 0) {
-        const lastDelivered = streams.group(meta, nameArg(args.group))!.lastId;
-        if (lastEntryId(c, meta) > lastDelivered) out.push({ index, meta, after: lastDelivered, history: false });
-      }
-    } else if (state.length > 0 && lastEntryId(c, meta) > after) out.push({ index, meta, after, history: false });
-  });
-  return out;
+  const meta = db.lookupRead(args.keys[index]);
+  if (meta === null) return null;
+  const state = streams.state(meta);
+  const after = args.after[index];
+  if (args.group !== null) {
+    if (after !== MAX_ID) return { index, meta, after, history: true };
+    if (state.length === 0) return null;
+    const lastDelivered = streams.group(meta, nameArg(args.group))!.lastId;
+    return lastEntryId(c, meta) > lastDelivered ? { index, meta, after: lastDelivered, history: false } : null;
+  }
+  return state.length > 0 && lastEntryId(c, meta) > after ? { index, meta, after, history: false } : null;
 }
 
 function lastEntryId(c: Client, meta: KeyMeta): StreamId {
@@ -215,10 +212,17 @@ function serveOne(c: Client, db: Db, args: ReadArgs, s: Servable, key: Uint8Arra
 function xread(grouped: boolean) {
   return (c: Client, argv: Uint8Array[]): void => {
     const args = parseReadArgs(c, argv, grouped);
-    const ready = servableNow(c, args);
-    if (ready.length > 0) {
-      openStreamsReply(c.out, ready.length);
-      for (const s of ready) serveOne(c, c.db, args, s, args.keys[s.index], args.count);
+    const out = c.out;
+    const mark = out.len;
+    let served = 0;
+    for (let i = 0; i < args.keys.length; i++) {
+      const s = servableNow(c, args, i);
+      if (s === null) continue;
+      serveOne(c, c.db, args, s, args.keys[i], args.count);
+      served++;
+    }
+    if (served > 0) {
+      prependHeader(out, mark, () => openStreamsReply(out, served));
       return;
     }
     if (args.deadline === null) {

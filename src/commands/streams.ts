@@ -196,7 +196,6 @@ function xsetid(c: Client, argv: Uint8Array[]): void {
   if (meta === null) fail(NO_SUCH_KEY);
   const streams = db.store.streams;
   const state = streams.state(meta);
-  if (id < state.maxDeletedId) fail("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
   if (state.length > 0) {
     const top = streams.range(meta, 0n, MAX_ID, 1, true)[0].id;
     if (id < top) fail("ERR The ID specified in XSETID is smaller than the target stream top item");
@@ -204,6 +203,7 @@ function xsetid(c: Client, argv: Uint8Array[]): void {
       fail("ERR The entries_added specified in XSETID is smaller than the target stream length");
     }
   }
+  if (id < state.maxDeletedId) fail("ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
   streams.setCounters(meta, id, entriesAdded === -1 ? state.entriesAdded : entriesAdded, maxDeleted === 0n ? state.maxDeletedId : maxDeleted);
   notifyStream(c, db, "xsetid", key);
   db.modified(key);
