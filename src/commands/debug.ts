@@ -6,6 +6,7 @@ import type { Client } from "../net/client.ts";
 import { bytesToStr, lowerAscii } from "../net/bytes.ts";
 import { fail, NO_SUCH_KEY } from "./errors.ts";
 import { replyHelp } from "./help.ts";
+import { DEBUG_COMPACT_HELP, debugCompact } from "./lsm-admin.ts";
 import { subcommandSyntaxError } from "./subcommand-error.ts";
 import type { CommandDef } from "./table.ts";
 
@@ -55,7 +56,8 @@ function debug(c: Client, argv: Uint8Array[]): void {
   }
   const sub = lowerAscii(argv[1]);
   const n = argv.length;
-  if (sub === "help" && n === 2) return replyHelp(c, "DEBUG", DEBUG_HELP);
+  if (sub === "help" && n === 2) return replyHelp(c, "DEBUG", [...DEBUG_HELP, ...DEBUG_COMPACT_HELP]);
+  if (sub === "compact" && n === 2) return debugCompact(c);
   if (sub === "sleep" && n === 3) {
     const ms = leadingNumber(argv[2]) * 1000;
     if (ms > 0) Bun.sleepSync(ms);

@@ -15,6 +15,7 @@ import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
+import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
 import {
@@ -87,6 +88,8 @@ export interface LsmEngineContext extends StorageEngine {
   newVersion(): number;
   /** FLUSHDB: a fresh, empty slot for db (the old one is range-deleted). */
   renewSlot(db: LsmDb): void;
+  /** Counts sub-keys orphaned by deletes/overwrites (INFO's reclaim estimate). */
+  readonly orphans: OrphanCounter;
 }
 
 /** Collection ops of types this slice does not implement yet: every call is a clean error reply. */
@@ -153,6 +156,7 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.delete(metaKey(this.slot, meta.key));
+    this.engine.orphans.noteReplaced(meta, null);
     this.accessTimes.forget(meta.key);
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
@@ -169,6 +173,7 @@ export class LsmDb implements DbStore {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.put(metaKey(this.slot, key), raw);
+    if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
       if (expireAt !== 0) batch.put(expiryKey(this.slot, expireAt, key), new Uint8Array(0));

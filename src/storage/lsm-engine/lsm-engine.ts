@@ -6,6 +6,11 @@ import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
+import { OrphanCounter, reachableVersions } from "./reclaim.ts";
+import { VersionClock } from "./version-clock.ts";
+
+/** The compaction filter that removes stale sub-keys (loaded by the LSM's worker). */
+const RECLAIM_FILTER = { module: new URL("./reclaim-filter.ts", import.meta.url).pathname };
 
 export interface LsmEngineOptions {
   dir: string;
@@ -20,6 +25,9 @@ export class LsmEngine implements LsmEngineContext {
   /** Writes since the last pendingDurability() call (only tracked under "always"). */
   private unsynced = false;
   private durable: Promise<void> | null = null;
+  private readonly versions: VersionClock;
+  /** Sub-key entries orphaned since start, for INFO (reclaim.ts). */
+  readonly orphans = new OrphanCounter();
 
   private constructor(
     readonly lsm: DB,
@@ -28,6 +36,7 @@ export class LsmEngine implements LsmEngineContext {
     slots: number[],
     private nextSlot: number,
   ) {
+    this.versions = new VersionClock(lsm);
     this.dbs = slots.map((slot) => new LsmDb(this, slot));
     for (const db of this.dbs) db.recount();
   }
@@ -36,7 +45,13 @@ export class LsmEngine implements LsmEngineContext {
     mkdirSync(options.dir, { recursive: true });
     const unlock = lockDirectory(options.dir);
     try {
-      const lsm = await open(options.dir, { syncPolicy: options.syncPolicy });
+      let opened: DB | null = null;
+      const lsm = await open(options.dir, {
+        syncPolicy: options.syncPolicy,
+        compactionFilter: RECLAIM_FILTER,
+        onCompactionFilterQuery: (metaKeys) => reachableVersions(opened!, metaKeys as Uint8Array[]),
+      });
+      opened = lsm;
       const stored = lsm.get(SLOT_TABLE_KEY);
       let { slots, nextSlot } = stored === undefined ? { slots: [], nextSlot: 0 } : decodeSlotTable(stored);
       if (slots.length < options.dbCount) {
@@ -81,11 +96,13 @@ export class LsmEngine implements LsmEngineContext {
     return this.durable;
   }
 
-  private lastVersion = 0;
-
   newVersion(): number {
-    this.lastVersion = Math.max(this.lastVersion + 1, Date.now() * 1000);
-    return this.lastVersion;
+    return this.versions.next();
+  }
+
+  /** Flushes and compacts everything, so the filter and tombstones apply to all data (DEBUG COMPACT). */
+  compact(): Promise<void> {
+    return this.lsm.compactRange(null, null);
   }
 
   renewSlot(db: LsmDb): void {

@@ -13,23 +13,57 @@ import { TableBuilder, type TableBuilderOptions } from './table_builder.ts';
 import type { FileMeta } from './version_edit.ts';
 import type { Version } from './version_set.ts';
 
-/** Decides per key during compaction. 'drop' removes the newest version (older ones too). */
-export type CompactionFilter = (key: Uint8Array, value: Uint8Array) => 'keep' | 'drop';
+/**
+ * A filter's verdict on the newest version of a key:
+ * - 'keep';
+ * - 'drop': the version becomes a deletion, so older versions stay hidden
+ *   (snapshots taken after the write stop seeing it too);
+ * - 'remove': every version of the key in this compaction disappears without
+ *   a tombstone. Only for keys no reader will ever look up again, at any
+ *   sequence number (the filter vouches for it): older versions in other
+ *   tables would become visible to a lookup of that exact key.
+ */
+export type FilterDecision = 'keep' | 'drop' | 'remove';
+
+/** Lets a filter running in the compaction worker ask the DB's owner (main thread): see DBOptions.onCompactionFilterQuery. */
+export interface CompactionFilterHost {
+  query(request: unknown): Promise<unknown>;
+}
+
+/**
+ * A filter that needs information it can only get asynchronously: before
+ * `decide` sees any entry, `prepare` gets the keys of a window of upcoming
+ * entries (ascending, a key may repeat) and may await `host.query`.
+ */
+export interface PreparedCompactionFilter {
+  prepare(keys: Uint8Array[]): Promise<void>;
+  decide(key: Uint8Array, value: Uint8Array): FilterDecision;
+}
+
+/** Decides per key during compaction (only the newest version of a key, and only if it is a put). */
+export type CompactionFilter = ((key: Uint8Array, value: Uint8Array) => FilterDecision) | PreparedCompactionFilter;
 
 /**
  * Compaction filters run inside the compaction worker, so they are named by
- * module: the module must export `createCompactionFilter(options)`.
+ * module: the module must export `createCompactionFilter(options, host)`,
+ * called once per job.
  */
 export interface CompactionFilterSpec {
   module: string;
   options?: unknown;
 }
 
-export async function loadCompactionFilter(spec: CompactionFilterSpec | undefined): Promise<CompactionFilter | null> {
-  if (spec === undefined) return null;
-  const mod = (await import(spec.module)) as { createCompactionFilter?: (o: unknown) => CompactionFilter };
+type FilterFactory = (options: unknown, host: CompactionFilterHost) => CompactionFilter;
+
+export async function loadCompactionFilterFactory(spec: CompactionFilterSpec): Promise<FilterFactory> {
+  const mod = (await import(spec.module)) as { createCompactionFilter?: FilterFactory };
   if (typeof mod.createCompactionFilter !== 'function') throw new Error(`${spec.module} does not export createCompactionFilter`);
-  return mod.createCompactionFilter(spec.options);
+  return mod.createCompactionFilter;
+}
+
+export async function loadCompactionFilter(spec: CompactionFilterSpec | undefined, host: CompactionFilterHost): Promise<CompactionFilter | null> {
+  if (spec === undefined) return null;
+  return (await loadCompactionFilterFactory(spec))(spec.options, host);
 }
 
 export interface CompactionParams {
@@ -50,7 +84,10 @@ export interface CompactionStats {
   entriesIn: number;
   entriesOut: number;
   dropped: number;
+  /** Newest versions the filter turned into deletions ('drop') or removed ('remove'). */
   filtered: number;
+  /** Entries removed by a filter's 'remove' (every version counts). */
+  removed: number;
   bytesWritten: number;
 }
 
@@ -59,9 +96,11 @@ export class CompactionRunner {
   private builderNumber = 0;
   private nextOutput = 0;
   readonly outputs: FileMeta[] = [];
-  readonly stats: CompactionStats = { entriesIn: 0, entriesOut: 0, dropped: 0, filtered: 0, bytesWritten: 0 };
+  readonly stats: CompactionStats = { entriesIn: 0, entriesOut: 0, dropped: 0, filtered: 0, removed: 0, bytesWritten: 0 };
   private curKey: Uint8Array | null = null;
   private lastSeqForKey = Number.MAX_SAFE_INTEGER;
+  /** The current key was 'remove'd by the filter: all its versions go. */
+  private removingKey = false;
   private lastOutKey: Uint8Array | null = null;
   private started = false;
   private done = false;
@@ -70,10 +109,13 @@ export class CompactionRunner {
   constructor(
     private readonly input: InternalIterator,
     private readonly p: CompactionParams,
-    private readonly filter: CompactionFilter | null,
+    filter: CompactionFilter | null,
   ) {
     this.rd = new FragmentedRangeDels(p.rangeDels);
+    this.decide = filter === null ? null : typeof filter === 'function' ? filter : (k, v) => filter.decide(k, v);
   }
+
+  private readonly decide: ((key: Uint8Array, value: Uint8Array) => FilterDecision) | null;
 
   /** Processes up to maxEntries input entries; returns true when finished. */
   step(maxEntries: number): boolean {
@@ -94,22 +136,30 @@ export class CompactionRunner {
       if (this.curKey === null || !bytesEqual(this.curKey, uk)) {
         this.curKey = uk;
         this.lastSeqForKey = Number.MAX_SAFE_INTEGER;
+        this.removingKey = false;
         first = true;
       }
       let drop = false;
-      if (this.lastSeqForKey <= snap) {
+      if (first && kind === KIND_PUT && this.decide !== null) {
+        const verdict = this.decide(uk, value);
+        if (verdict !== 'keep') this.stats.filtered++;
+        if (verdict === 'remove') this.removingKey = true;
+        else if (verdict === 'drop') {
+          // Turn into a tombstone so older versions below stay hidden.
+          kind = KIND_DELETE;
+          value = new Uint8Array(0);
+        }
+      }
+      if (this.removingKey) {
+        this.stats.removed++;
+        drop = true;
+      } else if (this.lastSeqForKey <= snap) {
         // A newer version of this key is visible to every snapshot.
         drop = true;
       } else if (!this.rd.empty && this.rd.covers(uk, seq, snap)) {
         drop = true;
-      } else {
-        if (first && kind === KIND_PUT && this.filter !== null && this.filter(uk, value) === 'drop') {
-          // Turn into a tombstone so older versions below stay hidden.
-          kind = KIND_DELETE;
-          value = new Uint8Array(0);
-          this.stats.filtered++;
-        }
-        if (kind === KIND_DELETE && seq <= snap && this.p.bottommost) drop = true;
+      } else if (kind === KIND_DELETE && seq <= snap && this.p.bottommost) {
+        drop = true;
       }
       this.lastSeqForKey = seq;
       if (drop) {

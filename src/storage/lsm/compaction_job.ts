@@ -1,5 +1,13 @@
 /** A self-contained compaction job (serializable), runnable in a worker or inline. */
-import { CompactionRunner, type CompactionFilter, type CompactionFilterSpec, type CompactionParams, type CompactionStats, loadCompactionFilter } from './compaction.ts';
+import {
+  CompactionRunner,
+  type CompactionFilter,
+  type CompactionFilterHost,
+  type CompactionFilterSpec,
+  type CompactionParams,
+  type CompactionStats,
+  loadCompactionFilterFactory,
+} from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { compareBytes, KIND_RANGE_DELETE } from './dbformat.ts';
 import { readLogFile } from './log_reader.ts';
@@ -24,17 +32,68 @@ export interface CompactionJobResult {
   bytesRead: number;
 }
 
-const filterCache = new Map<string, CompactionFilter | null>();
+const factories = new Map<string, Awaited<ReturnType<typeof loadCompactionFilterFactory>>>();
 
-async function getFilter(spec: CompactionFilterSpec | undefined): Promise<CompactionFilter | null> {
+/** A fresh filter per job (it may keep per-job state and talks to its job's DB through host); modules load once. */
+async function createFilter(spec: CompactionFilterSpec | undefined, host: CompactionFilterHost | undefined): Promise<CompactionFilter | null> {
   if (spec === undefined) return null;
-  const key = spec.module + '\0' + JSON.stringify(spec.options ?? null);
-  if (!filterCache.has(key)) filterCache.set(key, await loadCompactionFilter(spec));
-  return filterCache.get(key) ?? null;
+  let factory = factories.get(spec.module);
+  if (factory === undefined) {
+    factory = await loadCompactionFilterFactory(spec);
+    factories.set(spec.module, factory);
+  }
+  return factory(spec.options, host ?? noHost);
 }
 
-export async function runCompactionJob(job: CompactionJob, filterOverride?: CompactionFilter | null): Promise<CompactionJobResult> {
-  const filter = filterOverride !== undefined ? filterOverride : await getFilter(job.filter);
+const noHost: CompactionFilterHost = {
+  query: () => Promise.reject(new Error('no compaction filter query handler')),
+};
+
+/** Entries per filter window (and an upper bound of their bytes): one `prepare` (one query round trip) per window. */
+const WINDOW_ENTRIES = 4096;
+const WINDOW_BYTES = 4 << 20;
+
+/** Runs the merge to completion; a filter with `prepare` sees each window of keys before deciding on them. */
+async function runToEnd(input: InternalIterator, params: CompactionParams, filter: CompactionFilter | null): Promise<CompactionRunner> {
+  if (filter === null || typeof filter === 'function') {
+    const runner = new CompactionRunner(input, params, filter);
+    return guarded(runner, () => runner.step(Number.MAX_SAFE_INTEGER));
+  }
+  const window = new WindowedInput(input);
+  const runner = new CompactionRunner(window, params, filter);
+  return guardedAsync(runner, async () => {
+    for (;;) {
+      const keys = window.fill(WINDOW_ENTRIES, WINDOW_BYTES);
+      if (keys.length === 0) return void runner.step(1); // finishes the last output
+      await filter.prepare(keys);
+      runner.step(keys.length);
+    }
+  });
+}
+
+function guarded(runner: CompactionRunner, run: () => void): CompactionRunner {
+  try {
+    run();
+  } catch (e) {
+    runner.abort();
+    throw e;
+  }
+  return runner;
+}
+
+async function guardedAsync(runner: CompactionRunner, run: () => Promise<void>): Promise<CompactionRunner> {
+  try {
+    await run();
+  } catch (e) {
+    runner.abort();
+    throw e;
+  }
+  return runner;
+}
+
+/** filterOverride: a function filter given directly (inline mode, tests) instead of job.filter. */
+export async function runCompactionJob(job: CompactionJob, host?: CompactionFilterHost, filterOverride?: CompactionFilter): Promise<CompactionJobResult> {
+  const filter = filterOverride ?? (await createFilter(job.filter, host));
   // Compaction reads each block once: no block cache, few fds.
   const tc = new TableCache(job.params.dir, 1000, null);
   const its: InternalIterator[] = [];
@@ -42,14 +101,7 @@ export async function runCompactionJob(job: CompactionJob, filterOverride?: Comp
     if (job.sourceLevel === 0) for (const f of job.inputs[0]) its.push(tc.get(f.number).iterator());
     else if (job.inputs[0].length > 0) its.push(new LevelIterator(job.inputs[0], tc));
     if (job.inputs[1].length > 0) its.push(new LevelIterator(job.inputs[1], tc));
-    const merged = new MergingIterator(its);
-    const runner = new CompactionRunner(merged, job.params, filter);
-    try {
-      runner.step(Number.MAX_SAFE_INTEGER);
-    } catch (e) {
-      runner.abort();
-      throw e;
-    }
+    const runner = await runToEnd(new MergingIterator(its), job.params, filter);
     return { outputs: runner.outputs, stats: runner.stats, bytesRead: tc.stats.bytesRead };
   } finally {
     for (const it of its) it.close();
@@ -65,9 +117,10 @@ export async function runCompactionJob(job: CompactionJob, filterOverride?: Comp
 export interface FlushJobSpec {
   params: CompactionParams;
   walFile: string;
+  filter?: CompactionFilterSpec;
 }
 
-export async function runFlushJob(spec: FlushJobSpec): Promise<CompactionJobResult> {
+export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHost): Promise<CompactionJobResult> {
   const res = readLogFile(spec.walFile, 'strict');
   const keys: Uint8Array[] = [];
   const seqs: number[] = [];
@@ -87,18 +140,33 @@ export async function runFlushJob(spec: FlushJobSpec): Promise<CompactionJobResu
   for (let i = 0; i < order.length; i++) order[i] = i;
   order.sort((a, b) => compareBytes(keys[a], keys[b]) || seqs[b] - seqs[a]);
   const it = new SortedArrayIterator(order, keys, seqs, kinds, values);
-  const runner = new CompactionRunner(it, spec.params, null);
-  try {
-    runner.step(Number.MAX_SAFE_INTEGER);
-  } catch (e) {
-    runner.abort();
-    throw e;
-  }
+  const runner = await runToEnd(it, spec.params, await createFilter(spec.filter, host));
   return { outputs: runner.outputs, stats: runner.stats, bytesRead: 0 };
 }
 
+/** What a merge input needs: forward iteration from the first entry. */
+abstract class ForwardOnlyIterator implements InternalIterator {
+  abstract valid(): boolean;
+  abstract seekToFirst(): void;
+  abstract next(): void;
+  abstract userKey(): Uint8Array;
+  abstract seq(): number;
+  abstract kind(): number;
+  abstract value(): Uint8Array;
+  seekToLast(): void {
+    throw new Error('unsupported');
+  }
+  seek(): void {
+    throw new Error('unsupported');
+  }
+  prev(): void {
+    throw new Error('unsupported');
+  }
+  close(): void {}
+}
+
 /** Forward-only iterator over sorted parallel arrays (all a flush needs). */
-class SortedArrayIterator implements InternalIterator {
+class SortedArrayIterator extends ForwardOnlyIterator {
   private i = 0;
   constructor(
     private readonly order: Uint32Array,
@@ -106,24 +174,17 @@ class SortedArrayIterator implements InternalIterator {
     private readonly seqs: number[],
     private readonly kinds: number[],
     private readonly values: Uint8Array[],
-  ) {}
+  ) {
+    super();
+  }
   valid(): boolean {
     return this.i < this.order.length;
   }
   seekToFirst(): void {
     this.i = 0;
   }
-  seekToLast(): void {
-    throw new Error('unsupported');
-  }
-  seek(): void {
-    throw new Error('unsupported');
-  }
   next(): void {
     this.i++;
-  }
-  prev(): void {
-    throw new Error('unsupported');
   }
   userKey(): Uint8Array {
     return this.keys[this.order[this.i]];
@@ -137,5 +198,67 @@ class SortedArrayIterator implements InternalIterator {
   value(): Uint8Array {
     return this.values[this.order[this.i]];
   }
-  close(): void {}
+}
+
+/**
+ * The input of a filtered merge, read ahead in windows: `fill` buffers the
+ * next entries (copies: source views do not outlive next()) and returns
+ * their keys for the filter's `prepare`; the runner then consumes them.
+ * Positioned at the first entry from construction (seekToFirst is a no-op).
+ */
+class WindowedInput extends ForwardOnlyIterator {
+  private keys: Uint8Array[] = [];
+  private seqs: number[] = [];
+  private kinds: number[] = [];
+  private values: Uint8Array[] = [];
+  private pos = 0;
+
+  constructor(private readonly source: InternalIterator) {
+    super();
+    source.seekToFirst();
+  }
+
+  /** Buffers entries until `maxEntries` / `maxBytes` are unconsumed; returns the keys of all unconsumed entries. */
+  fill(maxEntries: number, maxBytes: number): Uint8Array[] {
+    this.keys = this.keys.slice(this.pos);
+    this.seqs = this.seqs.slice(this.pos);
+    this.kinds = this.kinds.slice(this.pos);
+    this.values = this.values.slice(this.pos);
+    this.pos = 0;
+    let bytes = 0;
+    while (this.keys.length < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
+    return this.keys;
+  }
+
+  private pull(): boolean {
+    const src = this.source;
+    if (!src.valid()) return false;
+    this.keys.push(src.userKey().slice());
+    this.seqs.push(src.seq());
+    this.kinds.push(src.kind());
+    this.values.push(src.value().slice());
+    src.next();
+    return true;
+  }
+
+  valid(): boolean {
+    // The runner checks validity past its window: pull one more (prepared with the next window).
+    return this.pos < this.keys.length || this.pull();
+  }
+  seekToFirst(): void {}
+  next(): void {
+    this.pos++;
+  }
+  userKey(): Uint8Array {
+    return this.keys[this.pos];
+  }
+  seq(): number {
+    return this.seqs[this.pos];
+  }
+  kind(): number {
+    return this.kinds[this.pos];
+  }
+  value(): Uint8Array {
+    return this.values[this.pos];
+  }
 }

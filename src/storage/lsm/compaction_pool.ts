@@ -10,6 +10,15 @@ import type { CompactionJob, CompactionJobResult, FlushJobSpec } from './compact
 interface Call {
   resolve: (r: CompactionJobResult) => void;
   reject: (e: Error) => void;
+  /** Answers the job's compaction filter queries (on this thread). */
+  onQuery: (request: unknown) => unknown;
+}
+
+/** Worker -> main thread: a job's filter asks (see compaction_worker.ts). */
+interface QueryMessage {
+  id: number;
+  query: number;
+  request: unknown;
 }
 
 interface WorkerError {
@@ -41,6 +50,7 @@ function getWorker(pool: PoolName): Worker {
   const w = new Worker(new URL('./compaction_worker.ts', import.meta.url).href);
   w.unref?.();
   w.onmessage = (ev: MessageEvent) => {
+    if ((ev.data as Partial<QueryMessage>).query !== undefined) return answerQuery(w, ev.data as QueryMessage);
     const m = ev.data as { id: number; ok: boolean; result?: CompactionJobResult; error?: WorkerError };
     const call = calls.get(m.id);
     if (call === undefined) return;
@@ -61,19 +71,34 @@ function getWorker(pool: PoolName): Worker {
   return w;
 }
 
-function call(pool: PoolName, msg: { job?: CompactionJob; flush?: FlushJobSpec }): Promise<CompactionJobResult> {
+/** Replies to a filter query; a failing handler makes the filter keep what it asked about. */
+function answerQuery(w: Worker, m: QueryMessage): void {
+  const call = calls.get(m.id);
+  try {
+    if (call === undefined) throw new Error('query of a finished job');
+    w.postMessage({ queryReply: m.query, ok: true, response: call.onQuery(m.request) });
+  } catch (e) {
+    w.postMessage({ queryReply: m.query, ok: false, error: (e as Error).message });
+  }
+}
+
+const noQueries = (): never => {
+  throw new Error('no compaction filter query handler');
+};
+
+function call(pool: PoolName, msg: { job?: CompactionJob; flush?: FlushJobSpec }, onQuery: ((request: unknown) => unknown) | undefined): Promise<CompactionJobResult> {
   const w = getWorker(pool);
   const id = ++seq;
   return new Promise((resolve, reject) => {
-    calls.set(id, { resolve, reject, pool });
+    calls.set(id, { resolve, reject, pool, onQuery: onQuery ?? noQueries });
     w.postMessage({ id, ...msg });
   });
 }
 
-export function runInWorker(job: CompactionJob): Promise<CompactionJobResult> {
-  return call('compaction', { job });
+export function runInWorker(job: CompactionJob, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {
+  return call('compaction', { job }, onQuery);
 }
 
-export function runFlushInWorker(flush: FlushJobSpec): Promise<CompactionJobResult> {
-  return call('flush', { flush });
+export function runFlushInWorker(flush: FlushJobSpec, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {
+  return call('flush', { flush }, onQuery);
 }

@@ -5,15 +5,45 @@
  * replies with their metadata. Installing the version edit stays on the main
  * thread, which owns the MANIFEST. Memtable flushes use a second worker so
  * they never queue behind a long compaction.
+ *
+ * A job's compaction filter may ask the main thread (CompactionFilterHost):
+ * `{id, query, request}` goes out, `{queryReply, ok, response | error}`
+ * comes back. Jobs interleave while their filters wait for answers.
  */
+import type { CompactionFilterHost } from './compaction.ts';
 import { runCompactionJob, runFlushJob, type CompactionJob, type FlushJobSpec } from './compaction_job.ts';
 
 declare const self: Worker;
 
-self.onmessage = async (ev: MessageEvent<{ id: number; job?: CompactionJob; flush?: FlushJobSpec }>) => {
+let nextQuery = 0;
+const pendingQueries = new Map<number, { resolve: (response: unknown) => void; reject: (e: Error) => void }>();
+
+function hostFor(id: number): CompactionFilterHost {
+  return {
+    query: (request) =>
+      new Promise((resolve, reject) => {
+        const query = ++nextQuery;
+        pendingQueries.set(query, { resolve, reject });
+        self.postMessage({ id, query, request });
+      }),
+  };
+}
+
+type Message = { id: number; job?: CompactionJob; flush?: FlushJobSpec } | { queryReply: number; ok: boolean; response?: unknown; error?: string };
+
+self.onmessage = async (ev: MessageEvent<Message>) => {
+  if ('queryReply' in ev.data) {
+    const { queryReply, ok, response, error } = ev.data;
+    const pending = pendingQueries.get(queryReply);
+    pendingQueries.delete(queryReply);
+    if (ok) pending?.resolve(response);
+    else pending?.reject(new Error(error));
+    return;
+  }
   const { id, job, flush } = ev.data;
   try {
-    const result = flush !== undefined ? await runFlushJob(flush) : await runCompactionJob(job!);
+    const host = hostFor(id);
+    const result = flush !== undefined ? await runFlushJob(flush, host) : await runCompactionJob(job!, host);
     self.postMessage({ id, ok: true, result });
   } catch (e) {
     const err = e as Error & { file?: string; offset?: number; detail?: string };

@@ -9,7 +9,7 @@ import { assert, CorruptionError } from './assert.ts';
 import { Block } from './block.ts';
 import { LruCache } from './cache.ts';
 import { putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
-import { CompactionRunner, type CompactionFilter, type CompactionParams, loadCompactionFilter, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
+import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
 import { runFlushInWorker, runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
@@ -31,7 +31,8 @@ export interface Snapshot {
 }
 
 export interface ReadOptions {
-  snapshot?: Snapshot;
+  /** A live snapshot (or the seq of one: see snapshotSequences()). */
+  snapshot?: { readonly seq: number };
 }
 
 export interface RecoveryReport {
@@ -76,6 +77,10 @@ export interface DBStats {
   backgroundError: string | null;
   snapshots: number;
   liveIterators: number;
+  /** Entries in all tables of the current version (their properties' counts). */
+  tableEntries: number;
+  /** Entries removed by the compaction filter's 'remove' verdicts (compactions and worker flushes). */
+  filterRemovedEntries: number;
 }
 
 interface Waiter {
@@ -131,7 +136,6 @@ export class DB {
   private flushLoopRunning = false;
   private compacting = false;
   private manualCompactions = 0;
-  private inlineFilter: CompactionFilter | null = null;
   private idleWaiters: (() => void)[] = [];
   private writableWaiters: (() => void)[] = [];
   private stopSince = 0;
@@ -146,6 +150,7 @@ export class DB {
     flushes: 0,
     compactions: 0,
     trivialMoves: 0,
+    filterRemoved: 0,
     stallMs: 0,
     stallCount: 0,
   };
@@ -167,9 +172,6 @@ export class DB {
 
   static async open(dir: string, options: DBOptions = {}): Promise<DB> {
     const db = new DB(dir, options);
-    if (db.o.compactionMode === 'inline') {
-      db.inlineFilter = db.o.compactionFilterFn ?? (await loadCompactionFilter(db.o.compactionFilter));
-    }
     db.openSync();
     return db;
   }
@@ -582,11 +584,12 @@ export class DB {
       try {
         if (this.useWorkerFlush() && job.runner === null) {
           // Built off-thread from the memtable's (complete) WAL file.
+          // The filter applies here too (worker flushes only): stale data then never reaches L0.
           const params = { ...this.newFlushParams(job.number, job.rangeDels, job.smallestSnapshot), sync: this.o.fsync };
           let res: CompactionJobResult | null = null;
           let err: unknown = null;
           try {
-            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log') });
+            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), filter: this.o.compactionFilter }, this.o.onCompactionFilterQuery);
           } catch (e) {
             err = e;
           }
@@ -599,6 +602,7 @@ export class DB {
           }
           if (err !== null) throw err;
           job.outputs = res!.outputs;
+          this.st.filterRemoved += res!.stats.removed;
         } else {
           const runner = this.jobRunner(job);
           // Small steps keep foreground latency low.
@@ -663,6 +667,20 @@ export class DB {
 
   // ----------------------------------------------------------- compaction
 
+  /** Inline compactions call the query handler directly (same thread). */
+  private readonly inlineFilterHost: CompactionFilterHost = {
+    query: async (request) => {
+      const answer = this.o.onCompactionFilterQuery;
+      if (answer === undefined) throw new Error('no compaction filter query handler');
+      return answer(request);
+    },
+  };
+
+  /** Sequence numbers of the live snapshots (each once): a filter must not remove what a read at one of them can see. */
+  snapshotSequences(): number[] {
+    return [...this.snapshots.keys()];
+  }
+
   private smallestSnapshot(): number {
     let m = this.vs.lastSequence;
     for (const s of this.snapshots.keys()) if (s < m) m = s;
@@ -724,7 +742,10 @@ export class DB {
     };
     let result: CompactionJobResult;
     try {
-      result = this.o.compactionMode === 'worker' ? await runInWorker(job) : await runCompactionJob(job, this.inlineFilter);
+      result =
+        this.o.compactionMode === 'worker'
+          ? await runInWorker(job, this.o.onCompactionFilterQuery)
+          : await runCompactionJob(job, this.inlineFilterHost, this.o.compactionFilterFn);
     } finally {
       for (const n of outputNumbers) this.vs.pendingOutputs.delete(n);
     }
@@ -735,6 +756,7 @@ export class DB {
     this.gcRangeDels(edit, c, result.outputs);
     this.vs.logAndApply(edit);
     this.st.compactions++;
+    this.st.filterRemoved += result.stats.removed;
     this.st.compactionRead += result.bytesRead;
     this.st.compactionWritten += result.stats.bytesWritten;
     this.frag = null;
@@ -963,6 +985,8 @@ export class DB {
       backgroundError: this.bgError?.message ?? null,
       snapshots: [...this.snapshots.values()].reduce((a, b) => a + b, 0),
       liveIterators: this.liveIterators,
+      tableEntries: v.allFiles().reduce((n, f) => n + f.numEntries, 0),
+      filterRemovedEntries: this.st.filterRemoved,
     };
   }
 

@@ -3,7 +3,7 @@ export { DB, type Snapshot, type ReadOptions, type DBStats, type LevelStats, typ
 export { DBIterator, type IteratorOptions } from './db_iterator.ts';
 export { WriteBatch } from './write_batch.ts';
 export type { DBOptions, SyncPolicy } from './options.ts';
-export type { CompactionFilter, CompactionFilterSpec } from './compaction.ts';
+export type { CompactionFilter, CompactionFilterHost, CompactionFilterSpec, FilterDecision, PreparedCompactionFilter } from './compaction.ts';
 export { CorruptionError } from './assert.ts';
 
 import { DB } from './db.ts';

@@ -32,6 +32,13 @@ export interface DBOptions {
   compactionFilter?: CompactionFilterSpec;
   /** For 'inline' mode and tests: a function filter (ignored by the worker). */
   compactionFilterFn?: CompactionFilter;
+  /**
+   * Answers the compaction filter's `host.query(request)` on the thread that
+   * owns the DB (between writes, so it sees a consistent state); the request
+   * and the returned response must be structured-cloneable. A throw rejects
+   * the filter's query.
+   */
+  onCompactionFilterQuery?: (request: unknown) => unknown;
   /** WAL recovery: torn tails are always tolerated unless 'strict'; 'salvage' skips damaged records in the middle. */
   walRecovery?: LogRecoveryMode;
   /**
@@ -44,8 +51,8 @@ export interface DBOptions {
   onBackgroundError?: (e: Error) => void;
 }
 
-export type ResolvedOptions = Required<Omit<DBOptions, 'compactionFilter' | 'compactionFilterFn' | 'onBackgroundError'>> &
-  Pick<DBOptions, 'compactionFilter' | 'compactionFilterFn' | 'onBackgroundError'>;
+type OptionalHooks = 'compactionFilter' | 'compactionFilterFn' | 'onCompactionFilterQuery' | 'onBackgroundError';
+export type ResolvedOptions = Required<Omit<DBOptions, OptionalHooks>> & Pick<DBOptions, OptionalHooks>;
 
 export function resolveOptions(o: DBOptions): ResolvedOptions {
   const r: ResolvedOptions = {
@@ -72,6 +79,7 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     fsync: o.fsync ?? true,
     compactionFilter: o.compactionFilter,
     compactionFilterFn: o.compactionFilterFn,
+    onCompactionFilterQuery: o.onCompactionFilterQuery,
     onBackgroundError: o.onBackgroundError,
   };
   if (r.numLevels < 2) throw new RangeError('numLevels must be >= 2');

@@ -10,9 +10,8 @@ import { listsFamily } from "./lists.ts";
 import { scriptingFamily } from "./scripting.ts";
 import { setsFamily } from "./sets.ts";
 import { sortFamily } from "./sort.ts";
-import { streamsFamily } from "./streams.ts";
 import { stringsFamily } from "./strings.ts";
 import { transactionsFamily } from "./transactions.ts";
 import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily, scriptingFamily, streamsFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily, scriptingFamily];

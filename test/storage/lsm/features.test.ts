@@ -2,19 +2,11 @@
 import { describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { open, WriteBatch, type DBOptions } from '../../../src/storage/lsm/index.ts';
-import { b, rmrf, s, tempDir } from './helpers.ts';
+import { open, WriteBatch } from '../../../src/storage/lsm/index.ts';
+import { b, rmrf, s, smallOptions, tempDir } from './helpers.ts';
 
 const key = (i: number) => b('key' + String(i).padStart(6, '0'));
-const small: DBOptions = {
-  syncPolicy: 'no',
-  fsync: false,
-  memtableSize: 8 * 1024,
-  targetFileSize: 8 * 1024,
-  l1TargetBytes: 32 * 1024,
-  levelMultiplier: 4,
-  l0CompactionTrigger: 2,
-};
+const small = smallOptions;
 
 function collect(it: Iterable<[Uint8Array, Uint8Array]>): string[] {
   const out: string[] = [];

@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DBOptions } from '../../../src/storage/lsm/index.ts';
 import { mulberry32 } from '../../../src/util/prng.ts';
 
 export function tempDir(prefix = 'aikv-lsm-'): string {
@@ -11,6 +12,27 @@ export function tempDir(prefix = 'aikv-lsm-'): string {
 export function rmrf(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+/** Runs `test` in a fresh temp dir, removed afterwards. */
+export async function inTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir();
+  try {
+    await test(dir);
+  } finally {
+    rmrf(dir);
+  }
+}
+
+/** Tiny memtables, tables and levels: a few thousand keys span every level. */
+export const smallOptions: DBOptions = {
+  syncPolicy: 'no',
+  fsync: false,
+  memtableSize: 8 * 1024,
+  targetFileSize: 8 * 1024,
+  l1TargetBytes: 32 * 1024,
+  levelMultiplier: 4,
+  l0CompactionTrigger: 2,
+};
 
 const te = new TextEncoder();
 const td = new TextDecoder();

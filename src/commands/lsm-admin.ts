@@ -1,0 +1,59 @@
+// LSM-engine administration: DEBUG COMPACT (AiKv-specific: flush and compact
+// everything now, so tests and operators can reclaim space on demand) and the
+// reclaim fields of INFO persistence (what DEL/overwrite/expiry left for
+// compaction; only with --engine lsm).
+
+import type { Client } from "../net/client.ts";
+import { blockingOf } from "../keyspace/blocking.ts";
+import { addInfoFields } from "../observability/info.ts";
+import { LsmEngine } from "../storage/lsm-engine/lsm-engine.ts";
+import { fail } from "./errors.ts";
+
+export const DEBUG_COMPACT_HELP = [
+  "COMPACT",
+  "    (AiKv, --engine lsm) Flush and compact the whole LSM tree now; replies when done.",
+];
+
+function lsmEngineOf(c: Client): LsmEngine {
+  const engine = c.server.engine;
+  if (!(engine instanceof LsmEngine)) fail("ERR DEBUG COMPACT needs --engine lsm");
+  return engine;
+}
+
+/**
+ * The client waits (its further input is held, like a blocked client) while
+ * other clients are served; writes made meanwhile are safe: the filter only
+ * removes versions that no reader can reach.
+ */
+export function debugCompact(c: Client): void {
+  const engine = lsmEngineOf(c);
+  if (!blockingOf(c.server).canBlock(c)) fail("ERR DEBUG COMPACT cannot run inside MULTI or scripts");
+  c.blocked = true;
+  const done = (error: Error | null): void => {
+    c.blocked = false;
+    if (c.closed) return;
+    c.server.deliver(c, (out) => (error === null ? out.ok() : out.error(`ERR compaction failed: ${error.message}`)));
+    c.server.resumeClient(c);
+  };
+  engine.compact().then(() => done(null), done);
+}
+
+addInfoFields("persistence", (server) => {
+  const engine = server.engine;
+  if (!(engine instanceof LsmEngine)) return [];
+  const stats = engine.lsm.stats();
+  const tableBytes = stats.levels.reduce((n, level) => n + level.bytes, 0);
+  const bytesPerEntry = stats.tableEntries === 0 ? 0 : tableBytes / stats.tableEntries;
+  // Orphaned minus removed since start: removals of orphans from before a
+  // restart, or of several versions of one sub-key, make it an underestimate.
+  const pending = Math.max(0, engine.orphans.entries - stats.filterRemovedEntries);
+  return [
+    ["lsm_reclaim_orphaned_subkeys", engine.orphans.entries],
+    ["lsm_reclaim_removed_entries", stats.filterRemovedEntries],
+    ["lsm_reclaim_pending_subkeys_estimate", pending],
+    ["lsm_reclaim_pending_bytes_estimate", Math.round(pending * bytesPerEntry)],
+    ["lsm_reclaim_range_tombstones", stats.rangeTombstones],
+    ["lsm_table_entries", stats.tableEntries],
+    ["lsm_table_bytes", tableBytes],
+  ];
+});

@@ -1,0 +1,92 @@
+// The LSM engine's compaction filter (runs in the LSM's compaction/flush
+// worker; see FORMAT.md "Reclaiming stale sub-keys"). A sub-key is removed
+// when its version is provably dead: the main thread, asked once per window
+// of entries and user key, answers with the versions a reader can still
+// reach (the live metadata's, and the ones seen at open snapshots); versions
+// are never reused, so a version that is not among them never comes back.
+// Everything else, and anything the main thread could not answer, is kept.
+
+import type { CompactionFilterHost, FilterDecision, PreparedCompactionFilter } from "../lsm/index.ts";
+import { bytesToStr } from "../../net/bytes.ts";
+import { COL_META, COL_SUBKEY } from "./encoding.ts";
+
+/** The main thread's answer per metadata key asked: reachable versions, or null = unknown (keep). */
+export type ReachableVersions = (number[] | null)[];
+
+/** Length of a sub-key's `0x02 slot len(userKey) userKey version` head, or 0 if key is not a well-formed sub-key. */
+function versionedPrefixLength(key: Uint8Array): number {
+  if (key[0] !== COL_SUBKEY || key.length < 9) return 0;
+  const userKeyLength = new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(5);
+  const end = 9 + userKeyLength + 8;
+  return key.length >= end ? end : 0;
+}
+
+/** `0x01 slot userKey` of a well-formed sub-key whose head is `prefixLength` long. */
+function metaKeyOfSubKey(key: Uint8Array, prefixLength: number): Uint8Array {
+  const out = new Uint8Array(prefixLength - 8 - 4);
+  out[0] = COL_META;
+  out.set(key.subarray(1, 5), 1);
+  out.set(key.subarray(9, prefixLength - 8), 5);
+  return out;
+}
+
+function versionOfSubKey(key: Uint8Array, prefixLength: number): number {
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  return view.getUint32(prefixLength - 8) * 2 ** 32 + view.getUint32(prefixLength - 4);
+}
+
+function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
+  if (key.length < prefix.length) return false;
+  for (let i = prefix.length - 1; i >= 0; i--) if (key[i] !== prefix[i]) return false;
+  return true;
+}
+
+export function createCompactionFilter(_options: unknown, host: CompactionFilterHost): PreparedCompactionFilter {
+  /** Answers for the user keys of the current window, by latin1 metadata key. */
+  let reachable = new Map<string, number[] | null>();
+  // One key's sub-keys are contiguous: decide them by their shared head.
+  let lastHead: Uint8Array | null = null;
+  let lastDecision: FilterDecision = "keep";
+
+  return {
+    async prepare(keys) {
+      const next = new Map<string, number[] | null>();
+      const ask: Uint8Array[] = [];
+      const askIds: string[] = [];
+      for (const key of keys) {
+        const headLength = versionedPrefixLength(key);
+        if (headLength === 0) continue;
+        const metaKey = metaKeyOfSubKey(key, headLength);
+        const id = bytesToStr(metaKey);
+        if (next.has(id)) continue;
+        const known = reachable.get(id);
+        next.set(id, known ?? null);
+        if (known === undefined) {
+          ask.push(metaKey);
+          askIds.push(id);
+        }
+      }
+      if (ask.length > 0) {
+        let answers: ReachableVersions;
+        try {
+          answers = (await host.query(ask)) as ReachableVersions;
+        } catch {
+          answers = []; // unanswered: keep everything of this window
+        }
+        askIds.forEach((id, i) => next.set(id, answers[i] ?? null));
+      }
+      reachable = next;
+      lastHead = null;
+    },
+
+    decide(key) {
+      if (lastHead !== null && startsWith(key, lastHead)) return lastDecision;
+      const headLength = versionedPrefixLength(key);
+      if (headLength === 0) return "keep";
+      const versions = reachable.get(bytesToStr(metaKeyOfSubKey(key, headLength)));
+      lastHead = key.slice(0, headLength);
+      lastDecision = versions == null || versions.includes(versionOfSubKey(key, headLength)) ? "keep" : "remove";
+      return lastDecision;
+    },
+  };
+}
