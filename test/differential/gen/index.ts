@@ -10,8 +10,9 @@ import { listsFamily } from "./lists.ts";
 import { scriptingFamily } from "./scripting.ts";
 import { setsFamily } from "./sets.ts";
 import { sortFamily } from "./sort.ts";
+import { streamsFamily } from "./streams.ts";
 import { stringsFamily } from "./strings.ts";
 import { transactionsFamily } from "./transactions.ts";
 import { zsetsFamily } from "./zsets.ts";
 
-export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily, scriptingFamily];
+export const FAMILIES: Family[] = [stringsFamily, bitmapsFamily, keysFamily, connectionFamily, listsFamily, hashesFamily, setsFamily, zsetsFamily, sortFamily, transactionsFamily, scriptingFamily, streamsFamily];
