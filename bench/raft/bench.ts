@@ -10,6 +10,7 @@ import { loadavg } from "node:os";
 import { readFileSync } from "node:fs";
 import { ProcCluster } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
+import { fsyncProbe } from "./fsync.ts";
 
 const { values } = parseArgs({
   options: {
@@ -24,13 +25,40 @@ const seconds = Number(values.seconds);
 const kills = Number(values.kills);
 
 const profileArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
-const cluster = new ProcCluster(3, values["no-fsync"] ? ["--no-fsync"] : [], profileArgs);
+const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : [])], profileArgs);
+
+// Latest periodic stats line of each node (RaftNode.stats, every 500 ms).
+type NodeStats = { id: number; leader: boolean; readies: number; entries: number; syncs: number; syncMs: number; proposals: number; proposeBatches: number };
+function nodeStats(): NodeStats[] {
+  const out: NodeStats[] = [];
+  for (const n of cluster.nodes) {
+    const last = n.events.findLast((e) => e.event === "stats");
+    if (last) out.push(last as unknown as NodeStats);
+  }
+  return out;
+}
+// Per node over a phase: fsyncs/s, mean fsync wait, entries per fsync, proposals per batch (leader).
+function describeStats(before: NodeStats[], after: NodeStats[], seconds: number): string {
+  return after
+    .map((a) => {
+      const b = before.find((x) => x.id === a.id);
+      if (!b) return "";
+      const syncs = a.syncs - b.syncs;
+      const per = (x: number) => (syncs > 0 ? x / syncs : 0).toFixed(1);
+      const batch = a.proposeBatches - b.proposeBatches;
+      return `n${a.id}${a.leader ? "*" : ""}: ${(syncs / seconds).toFixed(0)} syncs/s, ${per(a.syncMs - b.syncMs)} ms/sync, ${per(a.entries - b.entries)} entries/sync${batch > 0 ? `, ${((a.proposals - b.proposals) / batch).toFixed(1)} props/batch` : ""}`;
+    })
+    .filter((x) => x)
+    .join(" | ");
+}
 await cluster.startAll();
 const warm = new KvClient(cluster.clientAddrs(), 5000);
 const w = await warm.request({ op: "put", key: "warm", value: "up" }, 20000);
 if (w.kind !== "ok") throw new Error("cluster did not come up");
 
 console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
+// The disk's own sync latency in the same run: the floor under commit latency.
+console.log(`# ${fsyncProbe(200, 8192, "fdatasync")}`);
 
 // CPU seconds used so far by the node processes (from /proc) and by this
 // client process. CPU per write is a machine-load-independent cost measure:
@@ -80,6 +108,7 @@ async function throughput(inflight: number): Promise<void> {
   };
   const t0 = performance.now();
   const c0 = cpuSeconds();
+  const s0 = nodeStats();
   await Promise.all(Array.from({ length: inflight }, (_, i) => worker(i)));
   const el = (performance.now() - t0) / 1000;
   const c1 = cpuSeconds();
@@ -90,6 +119,8 @@ async function throughput(inflight: number): Promise<void> {
   console.log(
     `inflight=${String(inflight).padStart(3)}  writes/s=${(done / el).toFixed(0).padStart(7)}  p50=${us(50)}ms  p99=${us(99)}ms  p99.9=${us(99.9)}ms  max=${(hist.maxValue / 1000).toFixed(1)}ms  failed=${failed}  cpu/write: nodes=${cpuNodes.toFixed(0)}us (kernel ${cpuSys.toFixed(0)}us) client=${cpuClient.toFixed(0)}us`,
   );
+  await Bun.sleep(600); // one more stats line from every node
+  console.log(`    ${describeStats(s0, nodeStats(), el + 0.6)}`);
   for (const c of clients) c.close();
 }
 

@@ -9,7 +9,7 @@ export interface StateMachine {
   // Apply a committed normal entry. Returns the request id carried by the
   // entry (if any) and the result to hand to the proposer, if it is waiting
   // on this node.
-  apply(entry: Entry): { id?: string; result?: unknown };
+  apply(entry: Entry): { id?: number; result?: unknown };
   snapshot(): Uint8Array;
   restore(snap: Snapshot): void;
   appliedIndex(): number;
@@ -26,14 +26,21 @@ export interface RaftNodeOptions {
   snapshotEvery?: number; // applied entries between snapshots
   keepEntries?: number; // entries kept behind a snapshot for slow followers
   raft?: Partial<RaftConfig>;
+  requestTimeoutMs?: number; // proposals and reads not answered by then fail as "unknown outcome"
   onLeaderChange?: (lead: number, term: number) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
 }
 
+// Callback of propose/readBarrier: NotLeaderError means definitely not
+// executed, TimeoutError an unknown outcome, null success (with the state
+// machine's result for proposals).
+export type Done = (err: NotLeaderError | TimeoutError | null, result?: unknown) => void;
+
+// Every waiter gets the same timeout, so insertion order is deadline order
+// and expiry scans stop at the first live one (no timer per request).
 interface Waiter {
-  resolve: (v: unknown) => void;
-  reject: (e: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
+  done: Done;
+  deadline: number;
 }
 
 export class NotLeaderError extends Error {
@@ -55,17 +62,17 @@ export class RaftNode {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private scheduled = false;
   private proposals: Uint8Array[] = [];
-  private waiters = new Map<string, Waiter>();
-  private readWaiters: { ctx: string; w: Waiter }[] = [];
-  private readsPending = new Map<string, Waiter>();
-  private readsReady: { index: number; w: Waiter }[] = [];
+  private waiters = new Map<number, Waiter>();
+  private readWaiters: Waiter[] = [];
+  private readsPending = new Map<string, Waiter[]>(); // ReadIndex context -> batch
+  private readsReady: { index: number; batch: Waiter[] }[] = [];
   private readSeq = 0;
   private lastSnap = 0;
   private stopped = false;
   private persisting = false; // a Ready's syncAsync is in flight
   readonly o: RaftNodeOptions;
   // Counters for diagnostics/benchmarks.
-  readonly stats = { readies: 0, entries: 0, syncs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0 };
+  readonly stats = { readies: 0, entries: 0, syncs: 0, syncMs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0 };
 
   constructor(o: RaftNodeOptions) {
     this.o = o;
@@ -94,6 +101,7 @@ export class RaftNode {
   start(): void {
     this.ticker = setInterval(() => {
       this.raw.tick();
+      this.expireWaiters(performance.now());
       this.schedule();
     }, this.o.tickMs ?? 20);
     this.schedule();
@@ -102,8 +110,30 @@ export class RaftNode {
   stop(): void {
     this.stopped = true;
     if (this.ticker) clearInterval(this.ticker);
-    for (const w of this.waiters.values()) (clearTimeout(w.timer), w.reject(new Error("stopped")));
-    this.waiters.clear();
+    this.expireWaiters(Infinity);
+  }
+
+  private expireWaiters(now: number): void {
+    const timedOut = (w: Waiter) => w.done(new TimeoutError("outcome unknown"));
+    for (const [id, w] of this.waiters) {
+      if (w.deadline > now) break;
+      this.waiters.delete(id);
+      timedOut(w);
+    }
+    for (const [ctx, batch] of this.readsPending) {
+      if (batch[0]!.deadline > now) break;
+      this.readsPending.delete(ctx);
+      batch.forEach(timedOut);
+    }
+    while (this.readsReady.length > 0 && this.readsReady[0]!.batch[0]!.deadline <= now) this.readsReady.shift()!.batch.forEach(timedOut);
+    if (now === Infinity) {
+      this.readWaiters.forEach(timedOut);
+      this.readWaiters = [];
+    }
+  }
+
+  private deadline(): number {
+    return performance.now() + (this.o.requestTimeoutMs ?? 5000);
   }
 
   isLeader(): boolean {
@@ -120,40 +150,21 @@ export class RaftNode {
     this.schedule();
   }
 
-  // Resolves with the state machine's result once the entry is applied
-  // here. Rejects with NotLeaderError if this node is not the leader (the
-  // entry was definitely not proposed), TimeoutError if the outcome is
-  // unknown.
-  propose(data: Uint8Array, id: string, timeoutMs = 5000): Promise<unknown> {
-    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader()));
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(id);
-        reject(new TimeoutError("proposal outcome unknown"));
-      }, timeoutMs);
-      this.waiters.set(id, { resolve, reject, timer });
-      this.proposals.push(data);
-      this.schedule();
-    });
+  // Calls done with the state machine's result once the entry is applied
+  // here (id must be unique and is carried inside data, see StateMachine).
+  propose(data: Uint8Array, id: number, done: Done): void {
+    if (!this.isLeader()) return done(new NotLeaderError(this.leader()));
+    this.waiters.set(id, { done, deadline: this.deadline() });
+    this.proposals.push(data);
+    this.schedule();
   }
 
-  // Linearizable read barrier (ReadIndex): resolves once this node has
-  // applied everything committed at the time of the request.
-  readBarrier(timeoutMs = 5000): Promise<void> {
-    if (!this.isLeader()) return Promise.reject(new NotLeaderError(this.leader()));
-    return new Promise((resolve, reject) => {
-      const ctx = `r${this.o.id}-${++this.readSeq}`;
-      const w: Waiter = {
-        resolve: () => resolve(),
-        reject,
-        timer: setTimeout(() => {
-          this.readsPending.delete(ctx);
-          reject(new TimeoutError("read timed out"));
-        }, timeoutMs),
-      };
-      this.readWaiters.push({ ctx, w });
-      this.schedule();
-    });
+  // Linearizable read barrier (ReadIndex): done once this node has applied
+  // everything committed at the time of the request.
+  readBarrier(done: Done): void {
+    if (!this.isLeader()) return done(new NotLeaderError(this.leader()));
+    this.readWaiters.push({ done, deadline: this.deadline() });
+    this.schedule();
   }
 
   proposeConfChange(cc: ConfChange): boolean {
@@ -190,17 +201,9 @@ export class RaftNode {
     }
     if (this.readWaiters.length > 0) {
       // One ReadIndex round serves every read queued in this turn.
-      const batch = this.readWaiters;
+      const ctx = `r${++this.readSeq}`;
+      this.readsPending.set(ctx, this.readWaiters);
       this.readWaiters = [];
-      const ctx = batch[batch.length - 1]!.ctx;
-      const all: Waiter = {
-        resolve: () => {
-          for (const b of batch) (clearTimeout(b.w.timer), b.w.resolve(undefined));
-        },
-        reject: () => {},
-        timer: setTimeout(() => {}, 0),
-      };
-      this.readsPending.set(ctx, all);
       this.raw.readIndex(ctx);
     }
     let guard = 0;
@@ -242,9 +245,11 @@ export class RaftNode {
     if (!rd.mustSync) return finish();
     this.stats.syncs++;
     this.persisting = true;
+    const syncStart = performance.now();
     storage.syncAsync().then(
       () => {
         this.persisting = false;
+        this.stats.syncMs += performance.now() - syncStart;
         if (this.stopped) return;
         finish();
         this.run();
@@ -272,23 +277,25 @@ export class RaftNode {
       const w = this.waiters.get(id);
       if (w) {
         this.waiters.delete(id);
-        clearTimeout(w.timer);
-        w.resolve(result);
+        w.done(null, result);
       }
     }
     for (const rs of rd.readStates) {
-      const w = this.readsPending.get(rs.context);
-      if (!w) continue;
+      const batch = this.readsPending.get(rs.context);
+      if (!batch) continue;
       this.readsPending.delete(rs.context);
-      this.readsReady.push({ index: rs.index, w });
+      this.readsReady.push({ index: rs.index, batch });
     }
   }
 
   private serveReads(): void {
     if (this.readsReady.length === 0) return;
     const applied = this.o.sm.appliedIndex();
-    const keep: { index: number; w: Waiter }[] = [];
-    for (const r of this.readsReady) (r.index <= applied ? r.w.resolve(undefined) : keep.push(r));
+    const keep: { index: number; batch: Waiter[] }[] = [];
+    for (const r of this.readsReady) {
+      if (r.index > applied) keep.push(r);
+      else for (const w of r.batch) w.done(null);
+    }
     this.readsReady = keep;
   }
 

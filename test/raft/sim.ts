@@ -68,7 +68,7 @@ interface PendingRead {
 class SimNode {
   raw: RawNode | null = null;
   sm = new KvStateMachine();
-  pending = new Map<string, (r: KvResult) => void>();
+  pending = new Map<number, (r: KvResult) => void>();
   readCtx = new Map<string, { key: string; cb: (r: KvResult) => void }>();
   readWait: PendingRead[] = [];
   tickAcc = 0;
@@ -453,7 +453,7 @@ export class Sim {
       return;
     }
     const key = KEYS[randInt(this.rand, KEYS.length)]!;
-    const id = `${c.id}-${++c.seq}`;
+    const id = c.id * 2 ** 32 + ++c.seq;
     const value = `v${++this.opCounter}`;
     const p = this.rand();
     let op: Op;
@@ -487,8 +487,8 @@ export class Sim {
       n.pending.set(id, done);
       n.raw.propose(encodeCommand(cmd));
     } else {
-      n.readCtx.set(id, { key, cb: done });
-      n.raw.readIndex(id);
+      n.readCtx.set(String(id), { key, cb: done });
+      n.raw.readIndex(String(id));
     }
     this.process(n);
   }

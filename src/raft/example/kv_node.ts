@@ -53,7 +53,7 @@ log({ event: "ready", id, ...ports });
 
 if (values.stats) {
   // Periodic diagnostics on stdout (batch sizes etc.).
-  setInterval(() => log({ event: "stats", id, leader: svc.node.isLeader(), ...svc.node.stats }), 2000);
+  setInterval(() => log({ event: "stats", id, leader: svc.node.isLeader(), ...svc.node.stats }), 500);
 }
 
 const shutdown = () => {

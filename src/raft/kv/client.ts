@@ -1,7 +1,7 @@
 import type { Socket } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
-import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
-import type { KvRequest, KvResponse } from "./service.ts";
+import { FrameDecoder } from "../transport/framing.ts";
+import { decodeResponse, encodeRequest, type KvRequest, type KvResponse } from "./protocol.ts";
 
 // Pipelined client for the example KV service. Tracks the leader and retries
 // requests that were definitely not executed (not_leader, connection
@@ -42,7 +42,7 @@ export class KvClient {
       socket: {
         data(_s, chunk) {
           cc.dec.push(chunk, (p) => {
-            const r = decodePayload(p) as KvResponse;
+            const r = decodeResponse(p);
             const w = self.waiting.get(r.id);
             if (!w) return;
             self.waiting.delete(r.id);
@@ -94,7 +94,7 @@ export class KvClient {
         resolve(null);
       }, this.timeoutMs);
       this.waiting.set(id, { resolve, node, timer });
-      out.write(encodeFrame({ ...req, id }));
+      out.write(encodeRequest({ ...req, id }));
     });
   }
 

@@ -1,35 +1,17 @@
 import type { TCPSocketListener } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
-import { NotLeaderError, RaftNode, TimeoutError, type StateMachine } from "../node.ts";
+import { NotLeaderError, RaftNode, TimeoutError, type Done, type StateMachine } from "../node.ts";
 import type { WritableStorage } from "../storage/storage.ts";
-import { decodePayload, encodeFrame, FrameDecoder } from "../transport/framing.ts";
+import { FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
 import type { Entry, Message, Snapshot } from "../types.ts";
 import { encodeCommand, type KvCommand, type KvResult } from "./command.ts";
+import { decodeRequest, encodeResponse, type KvRequest, type KvResponse } from "./protocol.ts";
 import { KvStateMachine } from "./state_machine.ts";
-
-// Client protocol (framed msgpack, pipelined, answered out of order):
-//   request  { id, op: "put"|"get"|"cas", key, value?, expect? }
-//   response { id, ok, value, err?: "not_leader"|"timeout"|"error", leader? }
-// Writes go through the log; gets use ReadIndex then read locally.
-export interface KvRequest {
-  id: number;
-  op: "put" | "get" | "cas";
-  key: string;
-  value?: string;
-  expect?: string | null;
-}
-export interface KvResponse {
-  id: number;
-  ok: boolean;
-  value: string | null;
-  err?: "not_leader" | "timeout" | "error";
-  leader?: number;
-}
 
 class KvSm implements StateMachine {
   kv = new KvStateMachine();
-  apply(e: Entry): { id?: string; result?: unknown } {
+  apply(e: Entry): { id?: number; result?: unknown } {
     const r = this.kv.applyEntry(e.index, e.data);
     return r ? { id: r.cmd.id, result: r.result } : {};
   }
@@ -103,7 +85,7 @@ export class KvService {
           s.setNoDelay?.(true);
         },
         data(s, chunk) {
-          s.data.dec.push(chunk, (p) => void self.handle(s.data.out, decodePayload(p) as KvRequest));
+          s.data.dec.push(chunk, (p) => self.handle(s.data.out, decodeRequest(p)));
         },
         drain(s) {
           s.data.out.drain();
@@ -114,27 +96,28 @@ export class KvService {
     return { raftPort, clientPort: this.server.port };
   }
 
-  private async handle(out: CorkedWriter, req: KvRequest): Promise<void> {
-    let resp: KvResponse;
-    try {
-      if (req.op === "get") {
-        await this.node.readBarrier();
-        resp = { id: req.id, ok: true, value: this.sm.kv.read(req.key) };
-      } else {
-        const rid = `${this.o.id}-${++this.seq}`;
-        const cmd: KvCommand =
-          req.op === "put"
-            ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
-            : { op: "cas", id: rid, key: req.key, expect: req.expect ?? null, value: req.value ?? "" };
-        const r = (await this.node.propose(encodeCommand(cmd), rid)) as KvResult;
-        resp = { id: req.id, ok: r.ok, value: r.value };
-      }
-    } catch (e) {
-      if (e instanceof NotLeaderError) resp = { id: req.id, ok: false, value: null, err: "not_leader", leader: e.leader };
-      else if (e instanceof TimeoutError) resp = { id: req.id, ok: false, value: null, err: "timeout" };
-      else resp = { id: req.id, ok: false, value: null, err: "error" };
+  private handle(out: CorkedWriter, req: KvRequest): void {
+    const reply = (resp: KvResponse) => out.write(encodeResponse(resp));
+    const failed: Done = (err) => {
+      if (err instanceof NotLeaderError) reply({ id: req.id, ok: false, value: null, err: "not_leader", leader: err.leader });
+      else if (err instanceof TimeoutError) reply({ id: req.id, ok: false, value: null, err: "timeout" });
+      else reply({ id: req.id, ok: false, value: null, err: "error" });
+    };
+    if (req.op === "get") {
+      this.node.readBarrier((err) => (err ? failed(err) : reply({ id: req.id, ok: true, value: this.sm.kv.read(req.key) })));
+      return;
     }
-    out.write(encodeFrame(resp));
+    // Unique per node incarnation and across nodes: id * 2^32 + sequence.
+    const rid = this.o.id * 2 ** 32 + (++this.seq % 2 ** 32);
+    const cmd: KvCommand =
+      req.op === "put"
+        ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
+        : { op: "cas", id: rid, key: req.key, expect: req.expect ?? null, value: req.value ?? "" };
+    this.node.propose(encodeCommand(cmd), rid, (err, result) => {
+      if (err) return failed(err);
+      const r = result as KvResult;
+      reply({ id: req.id, ok: r.ok, value: r.value });
+    });
   }
 
   stop(): void {

@@ -18,6 +18,7 @@ import {
 import { join } from "node:path";
 import { assert } from "../assert.ts";
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMeta } from "../types.ts";
+import { writeU32 } from "../transport/framing.ts";
 import { MemoryStorage } from "./memory.ts";
 import type { InitialState, WritableStorage } from "./storage.ts";
 
@@ -215,9 +216,8 @@ export class FileStorage implements WritableStorage {
   private write(r: Rec): void {
     const payload = recEncoder.encode(r);
     const rec = new Uint8Array(8 + payload.length);
-    const dv = new DataView(rec.buffer);
-    dv.setUint32(0, payload.length);
-    dv.setUint32(4, Bun.hash.crc32(payload));
+    writeU32(rec, 0, payload.length);
+    writeU32(rec, 4, Bun.hash.crc32(payload));
     rec.set(payload, 8);
     this.pending.push(rec);
     this.pendingBytes += rec.length;

@@ -1,5 +1,6 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
+import { writeU32 } from "./framing.ts";
 
 // Compact wire form of raft messages: positional tuples instead of maps
 // (field names would dominate small messages) and one reused Encoder /
@@ -51,7 +52,7 @@ function fromWire(w: WireMsg): Message {
 export function encodeBatch(msgs: Message[]): Uint8Array {
   const payload = encoder.encode(msgs.map(toWire));
   const out = new Uint8Array(4 + payload.length);
-  new DataView(out.buffer).setUint32(0, payload.length);
+  writeU32(out, 0, payload.length);
   out.set(payload, 4);
   return out;
 }
