@@ -236,7 +236,14 @@ function xread(grouped: boolean) {
     }
     const keys = args.keys.map((k) => k.slice());
     const saved: ReadArgs = { ...args, group: args.group?.slice() ?? null, consumer: args.consumer?.slice() ?? null, keys };
-    blocking.block(c, { keys, type: "stream", deadline: args.deadline, serve: (db, key) => serveBlocked(c, db, saved, key) });
+    blocking.block(c, {
+      keys,
+      type: "stream",
+      deadline: args.deadline,
+      serve: (db, key) => serveBlocked(c, db, saved, key),
+      // A group reader's stream deleted or overwritten: Redis 7.0 ends the wait with an error; XREAD keeps waiting.
+      keyGone: saved.group === null ? undefined : () => fail("UNBLOCKED the stream key no longer exists"),
+    });
   };
 }
 

@@ -57,6 +57,12 @@ export interface BlockRequest {
    * CommandError is sent as the reply and ends the wait.
    */
   serve(db: Db, key: Uint8Array): boolean;
+  /**
+   * Called instead of serve when a waited-for key was deleted or now holds
+   * another type (XREADGROUP ends with an error then); same contract as serve.
+   * Absent: the client keeps waiting.
+   */
+  keyGone?(db: Db, key: Uint8Array): boolean;
 }
 
 /** A blocked client and what it waits for. */
@@ -69,6 +75,7 @@ interface Waiter {
   readonly type: KeyType;
   readonly deadline: number;
   readonly serve: (db: Db, key: Uint8Array) => boolean;
+  readonly keyGone?: (db: Db, key: Uint8Array) => boolean;
 }
 
 /** The slot in Client.ext holding a blocked client's Waiter (keeps idle-timeout away, as in Redis). */
@@ -159,7 +166,7 @@ export class BlockedClients {
     if (this.waiters.has(c)) throw new Error("client is already blocked");
     const db = c.db;
     const ids = [...new Set(req.keys.map((k) => keyId(db, k)))];
-    const w: Waiter = { client: c, db, keys: req.keys, ids, type: req.type, deadline: req.deadline, serve: req.serve };
+    const w: Waiter = { client: c, db, keys: req.keys, ids, type: req.type, deadline: req.deadline, serve: req.serve, keyGone: req.keyGone };
     this.waiters.set(c, w);
     for (const id of ids) {
       let set = this.byKey.get(id);
@@ -212,20 +219,22 @@ export class BlockedClients {
         // nobody new can block during a round, so this is the FIFO of the round.
         for (const w of set) {
           const meta = db.lookupWrite(key);
-          if (meta === null) break;
-          if (meta.type !== w.type) continue;
-          if (this.tryServe(w, db, key)) this.finish(w);
+          if (meta === null || meta.type !== w.type) {
+            if (w.keyGone !== undefined && this.tryServe(w, db, key, w.keyGone)) this.finish(w);
+            continue;
+          }
+          if (this.tryServe(w, db, key, w.serve)) this.finish(w);
         }
       }
     }
   }
 
-  private tryServe(w: Waiter, db: Db, key: Uint8Array): boolean {
+  private tryServe(w: Waiter, db: Db, key: Uint8Array, serve: (db: Db, key: Uint8Array) => boolean): boolean {
     let served = false;
     this.server.deliver(w.client, (out) => {
       const mark = out.len;
       try {
-        served = w.serve(db, key);
+        served = serve(db, key);
       } catch (e) {
         if (!(e instanceof CommandError)) this.server.log("warning", `serving a blocked client failed: ${String(e)}`);
         out.truncate(mark);

@@ -121,6 +121,19 @@ for (const engine of ENGINES.filter((e) => e === "memory")) {
       expect(pending).rejects.toThrow("NOGROUP the consumer group this client was blocked on no longer exists");
     });
 
+    test("deleting or overwriting the stream ends a blocked XREADGROUP; XREAD keeps waiting", async () => {
+      const [a, b, w] = [srv.client(), srv.client(), srv.client()];
+      await w.xgroup("CREATE", "gone", "g", "$", "MKSTREAM");
+      await w.xadd("gone2", "1-0", "f", "v");
+      const grouped = a.call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "5000", "STREAMS", "gone", ">");
+      const plain = b.call("XREAD", "BLOCK", "300", "STREAMS", "gone2", "$");
+      await Bun.sleep(50);
+      await w.del("gone2");
+      await w.set("gone", "not a stream");
+      expect(grouped).rejects.toThrow("UNBLOCKED the stream key no longer exists");
+      expect(await plain).toBeNull();
+    });
+
     test("claims move pending entries between consumers", async () => {
       const r = srv.client();
       await r.xgroup("CREATE", "claims", "g", "0", "MKSTREAM");
