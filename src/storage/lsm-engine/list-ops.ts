@@ -14,6 +14,10 @@ import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 /** From this many consecutive elements on, one range deletion replaces point deletions. */
 const RANGE_DELETE_MIN = 64;
 
+/** Reverse scans read windows of this many elements at first, doubling up to the maximum. */
+const REVERSE_WINDOW_MIN = 16;
+const REVERSE_WINDOW_MAX = 1024;
+
 /** Visits one element with its index; returning false stops the scan. */
 type ElementVisitor = (index: number, value: Uint8Array) => boolean;
 
@@ -63,14 +67,27 @@ class ListKey {
    * visitors copy what they keep.
    */
   scan(start: number, stop: number, reverse: boolean, visit: ElementVisitor): void {
+    if (!reverse) {
+      this.scanForward(start, stop, visit);
+      return;
+    }
+    // Backwards in windows read forwards (growing, so a short scan reads
+    // little): the LSM's prev() costs far more than next().
+    let window = REVERSE_WINDOW_MIN;
+    for (let end = stop; end > start; end -= window, window = Math.min(2 * window, REVERSE_WINDOW_MAX)) {
+      const from = Math.max(start, end - window);
+      const values: Uint8Array[] = [];
+      this.scanForward(from, end, (_, value) => values.push(value) > 0);
+      for (let i = values.length - 1; i >= 0; i--) if (!visit(from + i, values[i])) return;
+    }
+  }
+
+  private scanForward(start: number, stop: number, visit: ElementVisitor): void {
     if (start >= stop) return;
     const it = this.db.engine.lsm.iterator({ gte: this.at(start), lt: this.at(stop) });
     try {
-      let index = reverse ? stop - 1 : start;
-      const step = reverse ? -1 : 1;
-      for (reverse ? it.seekToLast() : it.seekToFirst(); it.valid(); reverse ? it.prev() : it.next(), index += step) {
-        if (!visit(index, it.value())) return;
-      }
+      let index = start;
+      for (it.seekToFirst(); it.valid(); it.next(), index++) if (!visit(index, it.value())) return;
     } finally {
       it.close();
     }

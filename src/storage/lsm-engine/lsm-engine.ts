@@ -3,6 +3,9 @@
 
 import { mkdirSync } from "node:fs";
 import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
+import { CommandError } from "../../commands/errors.ts";
+import { saveCheckpoint } from "./checkpoints.ts";
+import { misconfError } from "./disk-errors.ts";
 import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
@@ -25,13 +28,15 @@ export class LsmEngine implements LsmEngineContext {
   /** Writes since the last pendingDurability() call (only tracked under "always"). */
   private unsynced = false;
   private durable: Promise<void> | null = null;
+  /** A WAL failure outside the LSM's background error (endAtomic). */
+  private failure: Error | null = null;
   private readonly versions: VersionClock;
   /** Sub-key entries orphaned since start, for INFO (reclaim.ts). */
   readonly orphans = new OrphanCounter();
 
   private constructor(
     readonly lsm: DB,
-    private readonly waitForSync: boolean,
+    private waitForSync: boolean,
     private readonly unlock: () => void,
     slots: number[],
     private nextSlot: number,
@@ -76,6 +81,8 @@ export class LsmEngine implements LsmEngineContext {
   }
 
   write(batch: WriteBatch): void {
+    const failure = this.writeError();
+    if (failure !== null) throw new CommandError(failure);
     this.lsm.write(batch);
     if (this.waitForSync) this.unsynced = true;
   }
@@ -88,7 +95,8 @@ export class LsmEngine implements LsmEngineContext {
   pendingDurability(): Promise<void> | null {
     if (this.unsynced) {
       this.unsynced = false;
-      const p: Promise<void> = this.lsm.whenDurable().then(() => {
+      // Rejected when the WAL fails: those replies are never sent (server.ts).
+      const p: Promise<void> = this.lsm.whenDurable().finally(() => {
         if (this.durable === p) this.durable = null;
       });
       this.durable = p;
@@ -122,6 +130,36 @@ export class LsmEngine implements LsmEngineContext {
 
   private putSlotTable(batch: WriteBatch): void {
     batch.put(SLOT_TABLE_KEY, encodeSlotTable(this.dbs.map((db) => db.slot), this.nextSlot));
+  }
+
+  /** One command, MULTI/EXEC or a script: its writes reach the WAL as one record (all or nothing after a crash). */
+  beginAtomic(): void {
+    this.lsm.beginAtomic();
+  }
+
+  endAtomic(): void {
+    try {
+      this.lsm.endAtomic();
+    } catch (e) {
+      // The WAL could not be written: writes are refused from now on (MISCONF).
+      this.failure ??= e as Error;
+    }
+  }
+
+  setSyncPolicy(policy: SyncPolicy): void {
+    this.lsm.setSyncPolicy(policy);
+    this.waitForSync = policy === "always";
+  }
+
+  /** SAVE/BGSAVE: see checkpoints.ts. */
+  checkpoint(): Promise<{ path: string; at: number }> {
+    return saveCheckpoint(this.lsm);
+  }
+
+  /** MISCONF once the WAL or background work failed (ENOSPC, EROFS, EIO...): the engine is then read-only until restarted. */
+  writeError(): string | null {
+    const e = this.failure ?? this.lsm.backgroundError;
+    return e === null ? null : misconfError(e);
   }
 
   async close(): Promise<void> {

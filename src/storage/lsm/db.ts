@@ -18,12 +18,12 @@ import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { readLogFile, type LogReadResult } from './log_reader.ts';
 import { LogWriter } from './log_writer.ts';
 import { MemTable } from './memtable.ts';
-import { resolveOptions, type DBOptions, type ResolvedOptions } from './options.ts';
+import { resolveOptions, type DBOptions, type ResolvedOptions, type SyncPolicy } from './options.ts';
 import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
 import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
 import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
-import { BATCH_HEADER, batchCount, forEachInBatch, WriteBatch } from './write_batch.ts';
+import { BATCH_HEADER, batchCount, batchSeq, concatBatches, forEachInBatch, WriteBatch } from './write_batch.ts';
 
 export interface Snapshot {
   readonly seq: number;
@@ -112,6 +112,9 @@ export class DB {
   private closed = false;
   private closing = false;
   private bgError: Error | null = null;
+  /** Open atomic groups (beginAtomic), and the WAL records of batches written meanwhile. */
+  private atomicDepth = 0;
+  private heldRecords: Uint8Array[] = [];
 
   // Group commit state.
   private commitScheduled = false;
@@ -239,10 +242,7 @@ export class DB {
     if (this.o.fsync) syncDir(this.dir);
     this.writtenSeq = this.syncedSeq = this.vs.lastSequence;
     this.deleteObsoleteFiles();
-    if (o.syncPolicy === 'everysec') {
-      this.everysecTimer = setInterval(() => this.commitGroup(true), 1000);
-      this.everysecTimer.unref?.();
-    }
+    this.startEverysecTimer();
     this.maybeScheduleCompaction();
   }
 
@@ -355,6 +355,7 @@ export class DB {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
+    if (this.atomicDepth > 0) return this.write(new WriteBatch().put(key, value));
     // Fast path: encode the one-op batch into a reused buffer; the memtable copies key/value.
     const kl = key.length;
     const vl = value.length;
@@ -395,7 +396,8 @@ export class DB {
     this.checkOpen();
     const first = this.vs.lastSequence + 1;
     putFixed64(rep, 0, first);
-    this.log.addRecord(rep);
+    if (this.atomicDepth > 0) this.heldRecords.push(rep);
+    else this.log.addRecord(rep);
     const mem = this.mem;
     let tombstones = false;
     forEachInBatch(rep, (kind, key, value, seq) => {
@@ -410,7 +412,31 @@ export class DB {
     });
     if (tombstones) this.frag = null;
     this.vs.lastSequence = first + count - 1;
+    if (this.atomicDepth === 0) this.afterCommit(rep.length);
+  }
+
+  /**
+   * Starts an atomic group (MULTI/EXEC, a script): the batches written until
+   * the matching endAtomic() reach the WAL as one record, so recovery replays
+   * all of them or none. Reads see them at once, as usual. Groups nest; a
+   * memtable switch waits for the end of the group.
+   */
+  beginAtomic(): void {
+    this.atomicDepth++;
+  }
+
+  endAtomic(): void {
+    if (--this.atomicDepth > 0 || this.heldRecords.length === 0) return;
+    const held = this.heldRecords;
+    this.heldRecords = [];
+    const rep = held.length === 1 ? held[0] : concatBatches(held);
+    this.log.addRecord(rep);
     this.afterCommit(rep.length);
+  }
+
+  /** The last sequence number whose record is in the WAL (held records are not yet). */
+  private loggedSequence(): number {
+    return this.heldRecords.length > 0 ? batchSeq(this.heldRecords[0]) - 1 : this.vs.lastSequence;
   }
 
   private afterCommit(recordBytes: number): void {
@@ -437,7 +463,7 @@ export class DB {
       this.setBgError(e as Error);
       return;
     }
-    this.writtenSeq = this.vs.lastSequence;
+    this.writtenSeq = this.loggedSequence();
     const policy = this.o.syncPolicy;
     if (policy === 'no') this.resolveWaiters(this.writtenSeq);
     else if (policy === 'always' || timer) this.startSync();
@@ -496,7 +522,7 @@ export class DB {
   async syncWal(): Promise<void> {
     this.checkOpen();
     this.log.flushToOs();
-    this.writtenSeq = this.vs.lastSequence;
+    this.writtenSeq = this.loggedSequence();
     if (this.syncedSeq >= this.writtenSeq) return;
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.writtenSeq, resolve, reject }));
     this.startSync();
@@ -506,7 +532,7 @@ export class DB {
   private rotateMemtable(): void {
     const old = this.log;
     old.flushToOs();
-    this.writtenSeq = this.vs.lastSequence;
+    this.writtenSeq = this.loggedSequence();
     if (this.o.syncPolicy !== 'no') {
       // Everything so far is in this log: one sync makes all of it durable.
       this.datasyncNow(old.fd);
@@ -657,6 +683,8 @@ export class DB {
   /** Flushes the active memtable (if non-empty) and waits for all flushes. */
   async flush(): Promise<void> {
     this.checkOpen();
+    // The held records belong to the current memtable's WAL file.
+    assert(this.heldRecords.length === 0, 'flush() inside an atomic group that wrote');
     if (this.mem.count > 0 || this.mem.rangeTombstones.length > 0) this.rotateMemtable();
     while ((this.imms.length > 0 || this.flushLoopRunning) && this.bgError === null && !this.closed) {
       this.scheduleFlush();
@@ -988,6 +1016,32 @@ export class DB {
       tableEntries: v.allFiles().reduce((n, f) => n + f.numEntries, 0),
       filterRemovedEntries: this.st.filterRemoved,
     };
+  }
+
+  /**
+   * Changes the WAL sync policy at runtime (appendfsync): waiters are then
+   * served per the new policy; writes not yet synced are synced now when
+   * switching to 'always'.
+   */
+  setSyncPolicy(policy: SyncPolicy): void {
+    this.checkOpen();
+    this.o.syncPolicy = policy;
+    if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
+    this.everysecTimer = null;
+    this.startEverysecTimer();
+    if (policy === 'no') this.resolveWaiters(this.writtenSeq);
+    else this.startSync();
+  }
+
+  private startEverysecTimer(): void {
+    if (this.o.syncPolicy !== 'everysec') return;
+    this.everysecTimer = setInterval(() => this.commitGroup(true), 1000);
+    this.everysecTimer.unref?.();
+  }
+
+  /** The error that stopped the WAL or background work (a failed write, sync, flush or compaction), or null. */
+  get backgroundError(): Error | null {
+    return this.bgError;
   }
 
   get lastSequence(): number {

@@ -108,3 +108,22 @@ export function batchSeq(rep: Uint8Array): number {
 export function batchCount(rep: Uint8Array): number {
   return getFixed32(rep, 8);
 }
+
+/** Joins encoded batches with consecutive sequence numbers into one (seq of the first, summed count). */
+export function concatBatches(reps: Uint8Array[]): Uint8Array {
+  let len = BATCH_HEADER;
+  let count = 0;
+  for (const r of reps) {
+    len += r.length - BATCH_HEADER;
+    count += batchCount(r);
+  }
+  const out = new Uint8Array(len);
+  out.set(reps[0].subarray(0, 8), 0);
+  putFixed32(out, 8, count);
+  let off = BATCH_HEADER;
+  for (const r of reps) {
+    out.set(r.subarray(BATCH_HEADER), off);
+    off += r.length - BATCH_HEADER;
+  }
+  return out;
+}
