@@ -11,7 +11,7 @@ import { int64Arg } from "./args.ts";
 import { fail, NO_SUCH_KEY } from "./errors.ts";
 import { replyHelp } from "./help.ts";
 import { nameArg, replyEntries, replyEntry, replyId } from "./stream-args.ts";
-import { groupLag } from "./stream-lag.ts";
+import { groupLag, UNKNOWN_READS } from "./stream-lag.ts";
 import { subcommandSyntaxError } from "./subcommand-error.ts";
 import type { CommandDef } from "./table.ts";
 
@@ -21,28 +21,33 @@ function infoTarget(c: Client, key: Uint8Array): KeyMeta {
   return meta;
 }
 
-function replyNullable(out: ReplyBuffer, n: number | null): void {
-  if (n === null) out.nil();
-  else out.int(n);
+/** A field's value: an integer, a null, a bulk string, or written by a function (ids, nested replies). */
+type FieldValue = number | null | { bulk: string } | (() => void);
+
+/** A record reply: a map in RESP3, a flat field/value array in RESP2. */
+function replyRecord(out: ReplyBuffer, fields: readonly (readonly [string, FieldValue])[]): void {
+  out.map(fields.length);
+  for (const [label, value] of fields) {
+    out.bulkStr(label);
+    if (value === null) out.nil();
+    else if (typeof value === "number") out.int(value);
+    else if (typeof value === "function") value();
+    else out.bulkStr(value.bulk);
+  }
 }
 
 /** The fields XINFO STREAM starts with, in both forms. */
-function streamHeader(out: ReplyBuffer, s: StreamState): void {
-  out.bulkStr("length");
-  out.int(s.length);
-  // Radix-tree figures of Redis's encoding: our nodes mirror its listpack nodes; the inner node count is an estimate.
-  out.bulkStr("radix-tree-keys");
-  out.int(s.nodes);
-  out.bulkStr("radix-tree-nodes");
-  out.int(s.nodes + 1);
-  out.bulkStr("last-generated-id");
-  replyId(out, s.lastId);
-  out.bulkStr("max-deleted-entry-id");
-  replyId(out, s.maxDeletedId);
-  out.bulkStr("entries-added");
-  out.int(s.entriesAdded);
-  out.bulkStr("recorded-first-entry-id");
-  replyId(out, s.firstId);
+function streamHeader(out: ReplyBuffer, s: StreamState): [string, FieldValue][] {
+  return [
+    ["length", s.length],
+    // Radix-tree figures of Redis's encoding: our nodes mirror its listpack nodes; the inner node count is an estimate.
+    ["radix-tree-keys", s.nodes],
+    ["radix-tree-nodes", s.nodes + 1],
+    ["last-generated-id", () => replyId(out, s.lastId)],
+    ["max-deleted-entry-id", () => replyId(out, s.maxDeletedId)],
+    ["entries-added", s.entriesAdded],
+    ["recorded-first-entry-id", () => replyId(out, s.firstId)],
+  ];
 }
 
 function xinfoStream(c: Client, argv: Uint8Array[]): void {
@@ -62,63 +67,48 @@ function xinfoStream(c: Client, argv: Uint8Array[]): void {
   const streams = c.db.store.streams;
   const s = streams.state(meta);
   const out = c.out;
-  out.map(full ? 9 : 10);
-  streamHeader(out, s);
+  const edge = (reverse: boolean) => () => {
+    const e = streams.range(meta, 0n, MAX_ID, 1, reverse)[0];
+    if (e === undefined) out.nil();
+    else replyEntry(out, e);
+  };
   if (!full) {
-    out.bulkStr("groups");
-    out.int(streams.groups(meta).length);
-    for (const [label, reverse] of [["first-entry", false], ["last-entry", true]] as const) {
-      out.bulkStr(label);
-      const e = streams.range(meta, 0n, MAX_ID, 1, reverse)[0];
-      if (e === undefined) out.nil();
-      else replyEntry(out, e);
-    }
+    replyRecord(out, [...streamHeader(out, s), ["groups", streams.groups(meta).length], ["first-entry", edge(false)], ["last-entry", edge(true)]]);
     return;
   }
   const limit = count === 0 ? -1 : count;
-  out.bulkStr("entries");
-  replyEntries(out, streams.range(meta, 0n, MAX_ID, limit, false));
-  out.bulkStr("groups");
-  const groups = streams.groups(meta);
-  out.array(groups.length);
-  for (const g of groups) replyFullGroup(out, streams, meta, s, g, limit);
+  replyRecord(out, [
+    ...streamHeader(out, s),
+    ["entries", () => replyEntries(out, streams.range(meta, 0n, MAX_ID, limit, false))],
+    [
+      "groups",
+      () => {
+        const groups = streams.groups(meta);
+        out.array(groups.length);
+        for (const g of groups) replyFullGroup(out, streams, meta, s, g, limit);
+      },
+    ],
+  ]);
+}
+
+function entriesRead(g: StreamGroup): number | null {
+  return g.entriesRead === UNKNOWN_READS ? null : g.entriesRead;
 }
 
 function replyFullGroup(out: ReplyBuffer, streams: StreamOps, meta: KeyMeta, s: StreamState, g: StreamGroup, limit: number): void {
-  out.map(7);
-  out.bulkStr("name");
-  out.bulkStr(g.name);
-  out.bulkStr("last-delivered-id");
-  replyId(out, g.lastId);
-  out.bulkStr("entries-read");
-  replyNullable(out, g.entriesRead === -1 ? null : g.entriesRead);
-  out.bulkStr("lag");
-  replyNullable(out, groupLag(s, g));
-  out.bulkStr("pel-count");
-  out.int(g.pending);
-  out.bulkStr("pending");
-  const pel = streams.pendingRange(meta, g.name, null, 0n, MAX_ID, limit, false);
-  out.array(pel.length);
-  for (const p of pel) {
-    out.array(4);
-    replyId(out, p.id);
-    out.bulkStr(p.consumer);
-    out.int(p.deliveryTime);
-    out.int(p.deliveryCount);
-  }
-  out.bulkStr("consumers");
-  const consumers = streams.consumers(meta, g.name);
-  out.array(consumers.length);
-  for (const cons of consumers) {
-    out.map(4);
-    out.bulkStr("name");
-    out.bulkStr(cons.name);
-    out.bulkStr("seen-time");
-    out.int(cons.seenTime);
-    out.bulkStr("pel-count");
-    out.int(cons.pending);
-    out.bulkStr("pending");
-    const own = streams.pendingRange(meta, g.name, cons.name, 0n, MAX_ID, limit, false);
+  const groupPel = () => {
+    const pel = streams.pendingRange(meta, g.name, null, 0n, MAX_ID, limit, false);
+    out.array(pel.length);
+    for (const p of pel) {
+      out.array(4);
+      replyId(out, p.id);
+      out.bulkStr(p.consumer);
+      out.int(p.deliveryTime);
+      out.int(p.deliveryCount);
+    }
+  };
+  const consumerPel = (name: string) => () => {
+    const own = streams.pendingRange(meta, g.name, name, 0n, MAX_ID, limit, false);
     out.array(own.length);
     for (const p of own) {
       out.array(3);
@@ -126,7 +116,28 @@ function replyFullGroup(out: ReplyBuffer, streams: StreamOps, meta: KeyMeta, s: 
       out.int(p.deliveryTime);
       out.int(p.deliveryCount);
     }
-  }
+  };
+  const consumers = () => {
+    const list = streams.consumers(meta, g.name);
+    out.array(list.length);
+    for (const cons of list) {
+      replyRecord(out, [
+        ["name", { bulk: cons.name }],
+        ["seen-time", cons.seenTime],
+        ["pel-count", cons.pending],
+        ["pending", consumerPel(cons.name)],
+      ]);
+    }
+  };
+  replyRecord(out, [
+    ["name", { bulk: g.name }],
+    ["last-delivered-id", () => replyId(out, g.lastId)],
+    ["entries-read", entriesRead(g)],
+    ["lag", groupLag(s, g)],
+    ["pel-count", g.pending],
+    ["pending", groupPel],
+    ["consumers", consumers],
+  ]);
 }
 
 function xinfoGroups(c: Client, argv: Uint8Array[]): void {
@@ -137,19 +148,14 @@ function xinfoGroups(c: Client, argv: Uint8Array[]): void {
   const out = c.out;
   out.array(groups.length);
   for (const g of groups) {
-    out.map(6);
-    out.bulkStr("name");
-    out.bulkStr(g.name);
-    out.bulkStr("consumers");
-    out.int(g.consumers);
-    out.bulkStr("pending");
-    out.int(g.pending);
-    out.bulkStr("last-delivered-id");
-    replyId(out, g.lastId);
-    out.bulkStr("entries-read");
-    replyNullable(out, g.entriesRead === -1 ? null : g.entriesRead);
-    out.bulkStr("lag");
-    replyNullable(out, groupLag(s, g));
+    replyRecord(out, [
+      ["name", { bulk: g.name }],
+      ["consumers", g.consumers],
+      ["pending", g.pending],
+      ["last-delivered-id", () => replyId(out, g.lastId)],
+      ["entries-read", entriesRead(g)],
+      ["lag", groupLag(s, g)],
+    ]);
   }
 }
 
@@ -163,13 +169,11 @@ function xinfoConsumers(c: Client, argv: Uint8Array[]): void {
   const out = c.out;
   out.array(consumers.length);
   for (const cons of consumers) {
-    out.map(3);
-    out.bulkStr("name");
-    out.bulkStr(cons.name);
-    out.bulkStr("pending");
-    out.int(cons.pending);
-    out.bulkStr("idle");
-    out.int(Math.max(0, now - cons.seenTime));
+    replyRecord(out, [
+      ["name", { bulk: cons.name }],
+      ["pending", cons.pending],
+      ["idle", Math.max(0, now - cons.seenTime)],
+    ]);
   }
 }
 
