@@ -15,6 +15,7 @@ import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
 import { CursorTable } from "./cursor-table.ts";
 import { LsmHashOps } from "./hash-ops.ts";
+import { LsmListOps } from "./list-ops.ts";
 import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
@@ -111,7 +112,7 @@ export class LsmDb implements DbStore {
   readonly chunkCache = new ChunkCache();
   /** OBJECT IDLETIME/FREQ state, in memory only. */
   private readonly accessTimes = new AccessTimes();
-  readonly lists = unsupported<ListOps>("list");
+  readonly lists: ListOps = new LsmListOps(this);
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
   readonly zsets: ZSetOps = new LsmZSetOps(this);
@@ -316,6 +317,7 @@ export class LsmDb implements DbStore {
     if (m.type === "hash") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "listpack";
     if (m.type === "set") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "intset";
     if (m.type === "zset") return (m.flags & FLAG_BIG) !== 0 ? "skiplist" : "listpack";
+    if (m.type === "list") return "quicklist"; // as the memory engine: Redis 7.0 has no listpack lists
     if (m.type !== "string") return "unknown";
     const value = this.getString(m);
     if ((m.flags & FLAG_RAW) !== 0) return "raw";
