@@ -108,6 +108,7 @@ export class Server {
     if (name === "proto-max-bulk-len") this.parserLimits.maxBulkLen = this.config.num(name);
     else if (name === "client-query-buffer-limit") this.parserLimits.maxQueryBuffer = this.config.num(name);
     else if (name === "hz" && this.cronTimer !== null) this.startCron();
+    else if (name === "appendfsync") this.engine.setSyncPolicy?.(this.config.str(name) as "always" | "everysec" | "no");
   }
 
   get port(): number {
@@ -261,10 +262,14 @@ export class Server {
     const replies = out.take().slice();
     this.stats.netOutputBytes += out.len;
     out.reset();
-    void durable.then(() => {
-      c.send(replies);
-      if (c.closeAfterReply) this.closeClient(c);
-    });
+    void durable.then(
+      () => {
+        c.send(replies);
+        if (c.closeAfterReply) this.closeClient(c);
+      },
+      // The writes could not be made durable: nothing of this batch is acknowledged.
+      () => this.closeClient(c),
+    );
   }
 
   /** Runs the commands a client sent while it was blocked (BLPOP...), once it is unblocked. */
@@ -328,6 +333,9 @@ export class Server {
       }
       if (!c.authenticated && !cmd.has(CMD.NO_AUTH)) throw new CommandError("NOAUTH Authentication required.");
       if (this.busy !== null && !cmd.has(CMD.ALLOW_BUSY)) throw new CommandError(this.busy.error);
+      // After a disk failure writes (and PING, as in Redis) get -MISCONF; reads go on.
+      const diskError = this.engine.writeError?.() ?? null;
+      if (diskError !== null && (cmd.has(CMD.WRITE) || cmd.name === "ping")) throw new CommandError(diskError);
       for (const fn of this.interceptors) if (fn(c, cmd, argv)) return this.afterReply(c, mark);
     } catch (e) {
       if (cmd) cmd.stats.rejectedCalls++;
@@ -359,6 +367,8 @@ export class Server {
     const prev = this.executing;
     this.executing = c;
     c.lastCommand = cmd.name; // CLIENT LIST shows the running command as cmd=, like Redis
+    const engine = this.engine;
+    engine.beginAtomic?.(); // a command's (EXEC's, a script's) writes are durable together or not at all
     try {
       cmd.run!(c, argv);
     } catch (e) {
@@ -366,6 +376,7 @@ export class Server {
       this.replyError(c, e);
     } finally {
       this.executing = prev;
+      engine.endAtomic?.();
     }
     const end = performance.now();
     this.clockMark = end;

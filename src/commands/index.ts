@@ -8,6 +8,7 @@ import { connectionCommands } from "./connection.ts";
 import { hashCommands } from "./hashes.ts";
 import { keyCommands } from "./keys.ts";
 import { listCommands } from "./lists.ts";
+import { persistenceCommands } from "./persistence.ts";
 import { pubsubCommands } from "./pubsub.ts";
 import { scriptingCommands } from "./scripting.ts";
 import { serverCommands } from "./server.ts";
@@ -31,6 +32,7 @@ export const ALL_COMMANDS: CommandDef[] = [
   ...streamCommands,
   ...sortCommands,
   ...serverCommands,
+  ...persistenceCommands,
   ...clientCommands,
   ...commandCommands,
   ...configCommands,

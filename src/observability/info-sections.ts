@@ -4,6 +4,7 @@
 
 import { arch, release, type as osType, machine, totalmem } from "node:os";
 import type { Command } from "../commands/table.ts";
+import { saveStatus } from "../commands/persistence.ts";
 import { scriptingStats } from "../scripting/scripting.ts";
 import { REDIS_COMPAT_VERSION, type Server, VERSION } from "../server.ts";
 import { bytesToHuman, type InfoFields, setStandardInfoFields } from "./info.ts";
@@ -144,12 +145,12 @@ setStandardInfoFields("persistence", (s) => [
   ["current_save_keys_processed", 0],
   ["current_save_keys_total", 0],
   ["rdb_changes_since_last_save", s.keyspace.dirty],
-  ["rdb_bgsave_in_progress", 0],
+  ["rdb_bgsave_in_progress", saveStatus(s).running !== null ? 1 : 0],
   ["rdb_last_save_time", unixSeconds(s.lastSaveAt)],
-  ["rdb_last_bgsave_status", "ok"],
-  ["rdb_last_bgsave_time_sec", -1],
-  ["rdb_current_bgsave_time_sec", -1],
-  ["rdb_saves", 0],
+  ["rdb_last_bgsave_status", saveStatus(s).lastOk ? "ok" : "err"],
+  ["rdb_last_bgsave_time_sec", saveStatus(s).lastSeconds],
+  ["rdb_current_bgsave_time_sec", saveStatus(s).running !== null ? Math.round((Date.now() - saveStatus(s).startedAt) / 1000) : -1],
+  ["rdb_saves", saveStatus(s).saves],
   ["rdb_last_cow_size", 0],
   ["rdb_last_load_keys_expired", 0],
   ["rdb_last_load_keys_loaded", 0],
@@ -161,7 +162,7 @@ setStandardInfoFields("persistence", (s) => [
   ["aof_last_bgrewrite_status", "ok"],
   ["aof_rewrites", 0],
   ["aof_rewrites_consecutive_failures", 0],
-  ["aof_last_write_status", "ok"],
+  ["aof_last_write_status", (s.engine.writeError?.() ?? null) === null ? "ok" : "err"],
   ["aof_last_cow_size", 0],
   ["module_fork_in_progress", 0],
   ["module_fork_last_cow_size", 0],

@@ -119,5 +119,18 @@ export interface StorageEngine {
    * before being sent (appendfsync always), or null. Absent: nothing to wait for.
    */
   pendingDurability?(): Promise<void> | null;
+  /**
+   * Persistent engines: the writes made between beginAtomic() and the
+   * matching endAtomic() (one command, MULTI/EXEC, a script; they nest) are
+   * recovered after a crash all together or not at all.
+   */
+  beginAtomic?(): void;
+  endAtomic?(): void;
+  /** Persistent engines: appendfsync changed at runtime (CONFIG SET). */
+  setSyncPolicy?(policy: "always" | "everysec" | "no"): void;
+  /** Persistent engines: a consistent copy of the data under the data dir (SAVE/BGSAVE), and when it was taken. */
+  checkpoint?(): Promise<{ path: string; at: number }>;
+  /** Persistent engines: the error reply write commands get after a disk failure (-MISCONF...), or null. */
+  writeError?(): string | null;
   close(): Promise<void>;
 }
