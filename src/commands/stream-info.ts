@@ -96,23 +96,14 @@ function entriesRead(g: StreamGroup): number | null {
 }
 
 function replyFullGroup(out: ReplyBuffer, streams: StreamOps, meta: KeyMeta, s: StreamState, g: StreamGroup, limit: number): void {
-  const groupPel = () => {
-    const pel = streams.pendingRange(meta, g.name, null, 0n, MAX_ID, limit, false);
-    out.array(pel.length);
-    for (const p of pel) {
-      out.array(4);
+  // A PEL as XINFO FULL lists it: [id, consumer, delivery time, count] for the group, without the consumer for one consumer.
+  const pel = (consumer: string | null) => () => {
+    const rows = streams.pendingRange(meta, g.name, consumer, 0n, MAX_ID, limit, false);
+    out.array(rows.length);
+    for (const p of rows) {
+      out.array(consumer === null ? 4 : 3);
       replyId(out, p.id);
-      out.bulkStr(p.consumer);
-      out.int(p.deliveryTime);
-      out.int(p.deliveryCount);
-    }
-  };
-  const consumerPel = (name: string) => () => {
-    const own = streams.pendingRange(meta, g.name, name, 0n, MAX_ID, limit, false);
-    out.array(own.length);
-    for (const p of own) {
-      out.array(3);
-      replyId(out, p.id);
+      if (consumer === null) out.bulkStr(p.consumer);
       out.int(p.deliveryTime);
       out.int(p.deliveryCount);
     }
@@ -125,7 +116,7 @@ function replyFullGroup(out: ReplyBuffer, streams: StreamOps, meta: KeyMeta, s: 
         ["name", { bulk: cons.name }],
         ["seen-time", cons.seenTime],
         ["pel-count", cons.pending],
-        ["pending", consumerPel(cons.name)],
+        ["pending", pel(cons.name)],
       ]);
     }
   };
@@ -135,7 +126,7 @@ function replyFullGroup(out: ReplyBuffer, streams: StreamOps, meta: KeyMeta, s: 
     ["entries-read", entriesRead(g)],
     ["lag", groupLag(s, g)],
     ["pel-count", g.pending],
-    ["pending", groupPel],
+    ["pending", pel(null)],
     ["consumers", consumers],
   ]);
 }
