@@ -4,12 +4,15 @@ import { ErrCompacted, ErrUnavailable, type Storage } from "./storage/storage.ts
 import { limitSize, type Entry, type Snapshot } from "./types.ts";
 
 // The raft log: a stable prefix served by Storage plus the unstable tail.
-// Invariant: applied <= committed <= lastIndex.
+// Invariant: applied <= applying <= committed <= lastIndex.
 export class RaftLog {
   storage: Storage;
   unstable: Unstable;
   committed: number;
   applied: number;
+  // Last entry handed to the host for application (by a Ready or by
+  // RawNode.takeCommitted) but possibly not yet acknowledged by advance().
+  applying: number;
   maxNextEntsSize: number;
 
   constructor(storage: Storage, maxNextEntsSize = Number.MAX_SAFE_INTEGER) {
@@ -20,6 +23,7 @@ export class RaftLog {
     // Everything up to the snapshot is committed and applied by definition.
     this.committed = first - 1;
     this.applied = first - 1;
+    this.applying = first - 1;
     this.maxNextEntsSize = maxNextEntsSize;
   }
 
@@ -71,14 +75,20 @@ export class RaftLog {
   }
 
   // Committed entries not yet handed out for application.
-  nextEnts(): Entry[] {
-    const off = Math.max(this.applied + 1, this.firstIndex());
-    if (this.committed + 1 > off) return this.slice(off, this.committed + 1, this.maxNextEntsSize);
+  // Committed entries not yet handed out for application, up to `upTo`.
+  nextEnts(upTo = this.committed): Entry[] {
+    const off = Math.max(this.applying + 1, this.firstIndex());
+    const hi = Math.min(upTo, this.committed);
+    if (hi + 1 > off) return this.slice(off, hi + 1, this.maxNextEntsSize);
     return [];
   }
 
   hasNextEnts(): boolean {
-    return this.committed + 1 > Math.max(this.applied + 1, this.firstIndex());
+    return this.committed + 1 > Math.max(this.applying + 1, this.firstIndex());
+  }
+
+  applyingTo(i: number): void {
+    if (i > this.applying) this.applying = i;
   }
 
   hasPendingSnapshot(): boolean {
@@ -110,10 +120,13 @@ export class RaftLog {
     }
   }
 
+  // Monotonic: entries taken with takeCommitted while a Ready was being
+  // persisted may already be past that Ready's committed entries.
   appliedTo(i: number): void {
-    if (i === 0) return;
-    assert(this.committed >= i && i >= this.applied, () => `applied(${i}) out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
+    if (i <= this.applied) return;
+    assert(this.committed >= i, () => `applied(${i}) out of range [prevApplied(${this.applied}), committed(${this.committed})]`);
     this.applied = i;
+    this.applyingTo(i);
   }
 
   stableTo(i: number, t: number): void {

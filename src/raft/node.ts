@@ -70,6 +70,7 @@ export class RaftNode {
   private lastSnap = 0;
   private stopped = false;
   private persisting = false; // a Ready's syncAsync is in flight
+  private readyApplied = false; // ...and its committed entries are applied already
   readonly o: RaftNodeOptions;
   // Counters for diagnostics/benchmarks.
   readonly stats = { readies: 0, entries: 0, syncs: 0, syncMs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0 };
@@ -191,7 +192,16 @@ export class RaftNode {
     // While a Ready's sync is in flight, inputs keep accumulating (stepped
     // messages, ticks, queued proposals); its completion runs us again and
     // the next Ready carries all of them: one fsync per batch.
-    if (this.stopped || this.persisting) return;
+    if (this.stopped) return;
+    if (this.persisting) {
+      // Acks stepped meanwhile may have committed entries we hold durably:
+      // answer their clients now rather than after this sync.
+      if (this.readyApplied) {
+        this.applyEntries(this.raw.takeCommitted());
+        this.serveReads();
+      }
+      return;
+    }
     if (this.proposals.length > 0) {
       const ps = this.proposals;
       this.proposals = [];
@@ -216,7 +226,6 @@ export class RaftNode {
     this.stats.readies++;
     this.stats.entries += rd.entries.length;
     this.stats.messages += rd.messages.length + rd.earlyMessages.length;
-    this.stats.applied += rd.committedEntries.length;
     if (rd.softState) this.o.onLeaderChange?.(rd.softState.lead, this.raw.raft.term);
     // Leader appends go out now, so followers write in parallel with us.
     this.o.send(rd.earlyMessages);
@@ -234,6 +243,7 @@ export class RaftNode {
     const lastCommitted = rd.committedEntries.length > 0 ? rd.committedEntries[rd.committedEntries.length - 1]!.index : 0;
     const applyNow = lastCommitted < firstNew;
     if (applyNow) this.applyCommitted(rd);
+    this.readyApplied = applyNow;
     const finish = () => {
       // Only now, with everything durable, may the other messages leave.
       this.o.send(rd.messages);
@@ -265,7 +275,18 @@ export class RaftNode {
   }
 
   private applyCommitted(rd: Ready): void {
-    for (const e of rd.committedEntries) {
+    this.applyEntries(rd.committedEntries);
+    for (const rs of rd.readStates) {
+      const batch = this.readsPending.get(rs.context);
+      if (!batch) continue;
+      this.readsPending.delete(rs.context);
+      this.readsReady.push({ index: rs.index, batch });
+    }
+  }
+
+  private applyEntries(ents: Entry[]): void {
+    this.stats.applied += ents.length;
+    for (const e of ents) {
       if (e.type === "conf") {
         const cc = decodeConfChange(e.data);
         const cs = this.raw.applyConfChange(cc);
@@ -279,12 +300,6 @@ export class RaftNode {
         this.waiters.delete(id);
         w.done(null, result);
       }
-    }
-    for (const rs of rd.readStates) {
-      const batch = this.readsPending.get(rs.context);
-      if (!batch) continue;
-      this.readsPending.delete(rs.context);
-      this.readsReady.push({ index: rs.index, batch });
     }
   }
 

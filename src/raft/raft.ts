@@ -873,12 +873,13 @@ export class Raft {
       this.becomeFollower(this.term + 1, NONE);
       return false;
     }
+    // The snapshot's configuration may not contain us yet: a node added
+    // after the leader's latest snapshot learns of its membership from the
+    // conf-change entries that follow it (until then it is not promotable).
+    // Refusing such a snapshot deadlocks when the new nodes are needed for
+    // the quorum that would let the leader take a newer snapshot (found by
+    // simulation seed 323).
     const cs = s.meta.conf;
-    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id)) {
-      // We are not in the snapshot's configuration; ignore (we will be
-      // caught up by a later snapshot or removed).
-      return false;
-    }
     if (this.raftLog.matchTerm(s.meta.index, s.meta.term)) {
       // Our log already has this prefix: just fast-forward commit.
       this.raftLog.commitTo(s.meta.index);

@@ -148,6 +148,7 @@ export class RawNode {
       earlyMessages: [],
       mustSync: false,
     };
+    if (rd.committedEntries.length > 0) r.raftLog.applyingTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
     const durableTerm = this.prevHard.term;
     for (const m of r.msgs) (EARLY_TYPES.has(m.type) && m.term === durableTerm ? rd.earlyMessages : rd.messages).push(m);
     r.msgs = [];
@@ -164,6 +165,20 @@ export class RawNode {
     return rd;
   }
 
+  // Committed entries that are already durable here and were not handed
+  // out yet, for a host that applies while a Ready's sync is in flight (the
+  // acks that commit them arrive meanwhile). Only call it once everything
+  // handed out before (including the pending Ready's committedEntries) is
+  // applied; the returned entries count as applied at once, so the host
+  // applies them, in order, right away. Entries of the Ready being
+  // persisted are never returned: they are not durable here yet.
+  takeCommitted(): Entry[] {
+    const log = this.raft.raftLog;
+    const ents = log.nextEnts(log.stableIndex());
+    if (ents.length > 0) log.appliedTo(ents[ents.length - 1]!.index);
+    return ents;
+  }
+
   advance(rd: Ready): void {
     const r = this.raft;
     if (rd.softState) this.prevSoft = rd.softState;
@@ -178,7 +193,10 @@ export class RawNode {
     if (rd.snapshot) {
       r.raftLog.stableSnapTo(rd.snapshot.meta.index);
       // The snapshot counts as applied once the host installed it.
-      if (r.raftLog.applied < rd.snapshot.meta.index) r.raftLog.applied = rd.snapshot.meta.index;
+      if (r.raftLog.applied < rd.snapshot.meta.index) {
+        r.raftLog.applied = rd.snapshot.meta.index;
+        r.raftLog.applyingTo(rd.snapshot.meta.index);
+      }
     }
     r.onStable();
   }

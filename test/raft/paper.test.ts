@@ -440,6 +440,20 @@ describe("§7 log compaction", () => {
     expect(r.raftLog.committed).toBe(10);
   });
 
+  test("a node added after the leader's snapshot installs it, then learns its membership from the log (seed 323)", () => {
+    // Node 4 was added at an index above the leader's latest snapshot, whose
+    // configuration therefore lacks it. Refusing the snapshot deadlocked a
+    // cluster whose quorum needed node 4.
+    const r = newRaft(4, [1, 2, 3]);
+    const meta = { index: 10, term: 2, conf: { voters: [1, 2, 3], learners: [] } };
+    r.step(msg({ type: "snap", from: 1, to: 4, term: 2, snapshot: { meta, offset: 0, total: 1, data: data("x"), done: true } }));
+    expect(readMessages(r)[0]).toMatchObject({ type: "appResp", index: 10 });
+    expect(r.raftLog.committed).toBe(10);
+    expect(r.promotable()).toBe(false);
+    r.applyConfChange({ type: "addNode", nodeId: 4 });
+    expect(r.promotable()).toBe(true);
+  });
+
   test("a stale snapshot is ignored", () => {
     const r = newRaft(2, [1, 2, 3], 10, 1, { storage: storageWith([ent(1, 1), ent(2, 1), ent(3, 1)], 1) });
     r.raftLog.commitTo(3);
