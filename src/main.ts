@@ -3,6 +3,7 @@
 import { unlinkSync, writeFileSync } from "node:fs";
 import { parseCommandLine } from "./config/cli.ts";
 import { type Config, ineffectiveParams } from "./config/config.ts";
+import { type LogLevel, writeLog } from "./observability/log.ts";
 import type { StorageEngine } from "./storage/engine.ts";
 import { VERSION } from "./version.ts";
 
@@ -29,7 +30,8 @@ async function openEngine(config: Config): Promise<StorageEngine> {
     const appendfsync = config.str("appendfsync");
     const syncPolicy = appendfsync === "always" || appendfsync === "no" ? appendfsync : "everysec";
     try {
-      return await LsmEngine.open({ dir: config.str("dir"), dbCount: config.num("databases"), syncPolicy });
+      const log = (level: LogLevel, msg: string) => writeLog(config, level, msg);
+      return await LsmEngine.open({ dir: config.str("dir"), dbCount: config.num("databases"), syncPolicy, log });
     } catch (e) {
       return fatal(`Failed opening the lsm storage engine: ${(e as Error).message}`);
     }

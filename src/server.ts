@@ -1,7 +1,6 @@
 // The server: owns configuration, keyspace, command table and clients, and
 // runs every command on the one event loop, to completion, like Redis.
 
-import { appendFileSync } from "node:fs";
 import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import { ALL_COMMANDS } from "./commands/index.ts";
 import { CommandError } from "./commands/errors.ts";
@@ -13,6 +12,7 @@ import { Client } from "./net/client.ts";
 import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
 import { type ParserLimits, ProtocolError, QueryBufferLimitError } from "./net/resp-parser.ts";
+import { type LogLevel, writeLog } from "./observability/log.ts";
 import { Observability } from "./observability/observability.ts";
 import { ServerStats } from "./observability/stats.ts";
 import type { StorageEngine } from "./storage/engine.ts";
@@ -514,15 +514,8 @@ export class Server {
     }
   }
 
-  log(level: "debug" | "verbose" | "notice" | "warning", msg: string): void {
-    const levels = ["debug", "verbose", "notice", "warning"];
-    const cfg = this.config.str("loglevel");
-    if (cfg === "nothing" || levels.indexOf(level) < levels.indexOf(cfg)) return;
-    const mark = { debug: ".", verbose: "-", notice: "*", warning: "#" }[level];
-    const line = `${process.pid}:M ${new Date().toISOString()} ${mark} ${msg}\n`;
-    const logfile = this.config.str("logfile");
-    if (logfile === "") process.stderr.write(line);
-    else appendFileSync(logfile, line);
+  log(level: LogLevel, msg: string): void {
+    writeLog(this.config, level, msg);
   }
 
   async shutdown(opts: ShutdownOptions = {}): Promise<void> {

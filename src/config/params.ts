@@ -94,7 +94,8 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "aof_rewrite_cpulist", type: "string", default: "", immutable: true, effect: NONE },
   { name: "appenddirname", type: "string", default: "appendonlydir", immutable: true, validate: baseNameError("appenddirname", "dirname", false), effect: NONE },
   { name: "appendfilename", type: "string", default: "appendonly.aof", immutable: true, validate: baseNameError("appendfilename", "filename", false), effect: NONE },
-  { name: "appendfsync", type: "enum", values: ["everysec", "always", "no"], default: "everysec", effect: NONE },
+  // The lsm engine's WAL sync policy (no effect on the memory engine).
+  { name: "appendfsync", type: "enum", values: ["everysec", "always", "no"], default: "everysec" },
   { name: "appendonly", type: "bool", default: "no", effect: NONE },
   { name: "auto-aof-rewrite-min-size", type: "memory", min: 0n, max: LLONG_MAX, default: "67108864", effect: NONE },
   { name: "auto-aof-rewrite-percentage", type: "int", min: 0n, max: INT_MAX, default: "100", effect: NONE },

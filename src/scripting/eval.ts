@@ -60,9 +60,9 @@ export function evalScript(s: Scripting, c: Client, argv: Uint8Array[], bySha: b
   let sha: string;
   let script: CachedScript | undefined;
   if (bySha) {
-    sha = bytesToStr(argv[1]).toLowerCase();
-    script = s.scripts.get(sha);
+    script = s.lookupSha(argv[1]);
     if (script === undefined) throw new CommandError("NOSCRIPT No matching script. Please use EVAL.");
+    sha = s.lastSha;
   } else {
     ({ sha, script } = cacheScript(s, argv[1]));
   }

@@ -3,6 +3,7 @@
 // the Lua runtime is loaded (main.ts loads it before listening).
 
 import { CommandError } from "../commands/errors.ts";
+import { bytesEqual, bytesToStr } from "../net/bytes.ts";
 import type { Server } from "../server.ts";
 import { Libraries } from "./functions.ts";
 import { luaRuntime } from "./lua-runtime.ts";
@@ -28,9 +29,25 @@ export class Scripting {
     this.libraries = new Libraries(this.vm);
   }
 
+  /** The last script EVALSHA found and its SHA1 argument: clients mostly repeat one script. */
+  private lastShaArg: Uint8Array = new Uint8Array(0);
+  private lastScript: CachedScript | undefined;
+  /** The lower-case SHA1 of the last lookupSha. */
+  lastSha = "";
+
+  /** The cached script an EVALSHA argument names (in any case), without a string conversion when repeated. */
+  lookupSha(arg: Uint8Array): CachedScript | undefined {
+    if (this.lastScript !== undefined && bytesEqual(arg, this.lastShaArg)) return this.lastScript;
+    this.lastSha = bytesToStr(arg).toLowerCase();
+    this.lastShaArg = arg.slice();
+    this.lastScript = this.scripts.get(this.lastSha);
+    return this.lastScript;
+  }
+
   flushScripts(): void {
     for (const s of this.scripts.values()) this.vm.release(s.ref);
     this.scripts.clear();
+    this.lastScript = undefined;
   }
 
   /** Bytes of cached script bodies (INFO used_memory_scripts_eval). */

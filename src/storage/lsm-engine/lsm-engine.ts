@@ -6,6 +6,7 @@ import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
 import { misconfError } from "./disk-errors.ts";
+import { logRecovery, openFailure, type StartupLog } from "./startup.ts";
 import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
@@ -20,6 +21,8 @@ export interface LsmEngineOptions {
   dbCount: number;
   /** appendfsync: the WAL's sync policy; under "always" replies wait for durability. */
   syncPolicy: SyncPolicy;
+  /** Start-up progress and findings (recovery, key counts). */
+  log?: StartupLog;
 }
 
 export class LsmEngine implements LsmEngineContext {
@@ -49,10 +52,13 @@ export class LsmEngine implements LsmEngineContext {
   static async open(options: LsmEngineOptions): Promise<LsmEngine> {
     mkdirSync(options.dir, { recursive: true });
     const unlock = lockDirectory(options.dir);
+    const log: StartupLog = options.log ?? (() => {});
+    const started = performance.now();
     try {
       let opened: DB | null = null;
       const lsm = await open(options.dir, {
         syncPolicy: options.syncPolicy,
+        onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),
         compactionFilter: RECLAIM_FILTER,
         onCompactionFilterQuery: (metaKeys) => reachableVersions(opened!, metaKeys as Uint8Array[]),
       });
@@ -65,10 +71,14 @@ export class LsmEngine implements LsmEngineContext {
         lsm.put(SLOT_TABLE_KEY, encodeSlotTable(slots, nextSlot));
       }
       slots = slots.slice(0, options.dbCount);
-      return new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot);
+      logRecovery(lsm.recovery, performance.now() - started, log);
+      const engine = new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot);
+      const keys = engine.dbs.reduce((n, db) => n + db.size(), 0);
+      log("notice", `DB loaded from disk: ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
+      return engine;
     } catch (e) {
       unlock();
-      throw e;
+      throw openFailure(e, options.dir);
     }
   }
 

@@ -202,6 +202,7 @@ export class DB {
       if (n >= this.vs.nextFileNumber) this.vs.nextFileNumber = n + 1;
       const file = fileName(this.dir, n, 'log');
       this.recovery.walFiles.push(path.basename(file));
+      o.onRecoveryProgress?.(path.basename(file), fs.statSync(file).size);
       let res: LogReadResult;
       res = readLogFile(file, o.walRecovery);
       if (res.tornTailAt !== undefined) this.recovery.tornTails.push({ file: path.basename(file), offset: res.tornTailAt });

@@ -54,6 +54,21 @@ function validDataAfter(buf: Uint8Array, off: number): boolean {
   return false;
 }
 
+/**
+ * True when a valid physical record starts later in off's block: the damage
+ * hit a record that was followed by others (e.g. a flipped length byte that
+ * makes it look cut short), so it is no torn tail. A torn payload holds a
+ * prefix of one batch, in which a CRC-valid record is vanishingly unlikely.
+ */
+function validRecordInBlockAfter(buf: Uint8Array, off: number): boolean {
+  const blockEnd = Math.min(buf.length, (Math.floor(off / BLOCK_SIZE) + 1) * BLOCK_SIZE);
+  for (let p = off + 1; p + HEADER_SIZE <= blockEnd; p++) {
+    const r = parsePhysical(buf, p);
+    if (typeof r !== 'string' && r.end > r.start) return true;
+  }
+  return false;
+}
+
 function allZero(buf: Uint8Array, from: number): boolean {
   for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
   return true;
@@ -65,7 +80,7 @@ function allZero(buf: Uint8Array, from: number): boolean {
  * other damage is corruption.
  */
 function isTornTail(buf: Uint8Array, off: number, reason: string): boolean {
-  if (validDataAfter(buf, off)) return false;
+  if (validDataAfter(buf, off) || validRecordInBlockAfter(buf, off)) return false;
   if (reason === 'truncated header' || reason === 'truncated record') return true;
   if (reason === 'zero header') return allZero(buf, off);
   const len = off + HEADER_SIZE <= buf.length ? buf[off + 4] | (buf[off + 5] << 8) : 0;

@@ -49,9 +49,11 @@ export interface DBOptions {
   fsync?: boolean;
   /** Called when a background flush/compaction fails. */
   onBackgroundError?: (e: Error) => void;
+  /** Called before each WAL file is replayed on open (progress of a long recovery). */
+  onRecoveryProgress?: (walFile: string, bytes: number) => void;
 }
 
-type OptionalHooks = 'compactionFilter' | 'compactionFilterFn' | 'onCompactionFilterQuery' | 'onBackgroundError';
+type OptionalHooks = 'compactionFilter' | 'compactionFilterFn' | 'onCompactionFilterQuery' | 'onBackgroundError' | 'onRecoveryProgress';
 export type ResolvedOptions = Required<Omit<DBOptions, OptionalHooks>> & Pick<DBOptions, OptionalHooks>;
 
 export function resolveOptions(o: DBOptions): ResolvedOptions {
@@ -81,6 +83,7 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     compactionFilterFn: o.compactionFilterFn,
     onCompactionFilterQuery: o.onCompactionFilterQuery,
     onBackgroundError: o.onBackgroundError,
+    onRecoveryProgress: o.onRecoveryProgress,
   };
   if (r.numLevels < 2) throw new RangeError('numLevels must be >= 2');
   if (r.memtableSize < 1024) throw new RangeError('memtableSize too small');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Redis from "ioredis";
@@ -96,6 +96,35 @@ describe("lsm engine operations", () => {
     }
   }, 30_000);
 });
+
+test("start-up logs the WAL replay and the keys loaded; a corrupt WAL stops it, naming the file and what to do", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "aikv-recovery-"));
+  const lsm = ["--engine", "lsm", "--appendfsync", "always"];
+  try {
+    const first = await startAikv(lsm, { dir });
+    const value = "v".repeat(100);
+    await first.client().mset(...Array.from({ length: 200 }, (_, i) => [`k${i}`, value]).flat());
+    await first.stop(); // SIGKILL: the WAL is all there is
+    const second = await startAikv(lsm, { dir });
+    expect(second.output()).toMatch(/Replaying write-ahead log \d+\.log \(\d+ bytes\)/);
+    expect(second.output()).toMatch(/Write-ahead log replayed: \d+ records from \d+\.log/);
+    expect(second.output()).toContain("DB loaded from disk: 200 keys");
+    for (let i = 0; i < 50; i++) await second.client().set(`later${i}`, value);
+    await second.stop();
+    const wal = readdirSync(dir).filter((f) => f.endsWith(".log") && statSync(join(dir, f)).size > 0)[0];
+    const bytes = readFileSync(join(dir, wal));
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(join(dir, wal), bytes);
+    const failed = await startAikv(lsm, { dir }).then(
+      (s) => s.stop().then(() => `started: ${s.output()}`),
+      (e: Error) => e.message,
+    );
+    expect(failed).toContain(`${join(dir, wal)} is corrupt`);
+    expect(failed).toContain(`move ${wal} out of ${dir} to start without the writes it holds`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
 
 test("the memory engine has nothing to save", async () => {
   const srv = await startAikv(["--engine", "memory"]);
