@@ -101,6 +101,19 @@ export class Server {
     this.observability = new Observability(this);
     this.parserLimits = { maxBulkLen: config.num("proto-max-bulk-len"), maxQueryBuffer: config.num("client-query-buffer-limit") };
     config.onChange((name) => this.applyConfig(name));
+    this.applyEncodingLimits();
+  }
+
+  /** Hands the collection encoding thresholds to the engine (OBJECT ENCODING conversions). */
+  private applyEncodingLimits(): void {
+    const n = (name: string) => this.config.num(name);
+    this.engine.setEncodingLimits?.({
+      hashMaxListpackEntries: n("hash-max-listpack-entries"),
+      hashMaxListpackValue: n("hash-max-listpack-value"),
+      setMaxIntsetEntries: n("set-max-intset-entries"),
+      zsetMaxListpackEntries: n("zset-max-listpack-entries"),
+      zsetMaxListpackValue: n("zset-max-listpack-value"),
+    });
   }
 
   /** Makes a CONFIG SET take effect where the value is cached (parser limits, cron frequency). */
@@ -109,6 +122,7 @@ export class Server {
     else if (name === "client-query-buffer-limit") this.parserLimits.maxQueryBuffer = this.config.num(name);
     else if (name === "hz" && this.cronTimer !== null) this.startCron();
     else if (name === "appendfsync") this.engine.setSyncPolicy?.(this.config.str(name) as "always" | "everysec" | "no");
+    else if (/^(hash|zset)-max-listpack-|^set-max-intset-entries$/.test(name)) this.applyEncodingLimits();
   }
 
   get port(): number {

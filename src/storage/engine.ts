@@ -108,6 +108,15 @@ export interface DbStore {
   readonly streams: StreamOps;
 }
 
+/** Sizes up to which collections keep a compact encoding: Redis's *-max-listpack-* and set-max-intset-entries. */
+export interface EncodingLimits {
+  hashMaxListpackEntries: number;
+  hashMaxListpackValue: number;
+  setMaxIntsetEntries: number;
+  zsetMaxListpackEntries: number;
+  zsetMaxListpackValue: number;
+}
+
 export interface StorageEngine {
   readonly name: string;
   readonly dbCount: number;
@@ -126,6 +135,8 @@ export interface StorageEngine {
    */
   beginAtomic?(): void;
   endAtomic?(): void;
+  /** The encoding limits, at start-up and after CONFIG SET: later writes convert collections at these sizes. */
+  setEncodingLimits?(limits: EncodingLimits): void;
   /** Persistent engines: appendfsync changed at runtime (CONFIG SET). */
   setSyncPolicy?(policy: "always" | "everysec" | "no"): void;
   /** Persistent engines: a consistent copy of the data under the data dir (SAVE/BGSAVE), and when it was taken. */

@@ -6,12 +6,9 @@ import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
+import { encodingLimits } from "./encoding-limits.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
 import { registerMemoryType } from "./value-types.ts";
-
-/** Redis's hash-max-listpack-entries / -value defaults: the size up to which OBJECT ENCODING says "listpack". */
-const LISTPACK_MAX_ENTRIES = 512;
-const LISTPACK_MAX_VALUE = 64;
 
 class FieldNode extends ScanNode {
   constructor(
@@ -58,10 +55,11 @@ export class MemoryHashOps implements HashOps {
     } else hash = hashOf(meta);
     const fields = hash.fields;
     let added = 0;
+    const maxValue = encodingLimits.hashMaxListpackValue;
     for (let i = 0; i + 1 < fieldValues.length; i += 2) {
       const field = fieldValues[i];
       const value = fieldValues[i + 1];
-      if (field.length > LISTPACK_MAX_VALUE || value.length > LISTPACK_MAX_VALUE) hash.hashtable = true;
+      if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
       const name = bytesToStr(field);
       const node = fields.get(name);
       if (node !== undefined) node.value = value.slice();
@@ -70,7 +68,7 @@ export class MemoryHashOps implements HashOps {
         added++;
       }
     }
-    if (fields.size > LISTPACK_MAX_ENTRIES) hash.hashtable = true;
+    if (fields.size > encodingLimits.hashMaxListpackEntries) hash.hashtable = true;
     return added;
   }
 

@@ -2,7 +2,8 @@
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
-import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
+import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
+import { encodingLimits } from "./encoding-limits.ts";
 import { MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
@@ -268,6 +269,10 @@ export class MemoryEngine implements StorageEngine {
 
   swapDb(a: number, b: number): void {
     [this.dbs[a], this.dbs[b]] = [this.dbs[b], this.dbs[a]];
+  }
+
+  setEncodingLimits(limits: EncodingLimits): void {
+    Object.assign(encodingLimits, limits);
   }
 
   async close(): Promise<void> {}

@@ -4,6 +4,7 @@
 import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { SetOps } from "../set-ops.ts";
+import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { registerMemoryType } from "./value-types.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
@@ -15,7 +16,6 @@ export class MemSet {
   hashtable = false;
 }
 
-const INTSET_MAX = 512;
 const INT_RE = /^(0|-?[1-9][0-9]{0,18})$/;
 
 function isInt64Member(m: string): boolean {
@@ -59,7 +59,7 @@ export class MemorySetOps implements SetOps {
       added++;
       if (set.intsOnly && !isInt64Member(s)) set.intsOnly = false;
     }
-    if (!set.intsOnly || set.members.size > INTSET_MAX) set.hashtable = true;
+    if (!set.intsOnly || set.members.size > encodingLimits.setMaxIntsetEntries) set.hashtable = true;
     return added;
   }
 

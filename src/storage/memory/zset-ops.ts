@@ -6,6 +6,7 @@
 import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
+import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
 import { lexGteMin, lexLteMax, NIL, scoreGteMin, scoreLteMax, SkipList } from "./skiplist.ts";
@@ -20,10 +21,6 @@ class ZDictNode extends ScanNode {
   }
 }
 
-/** Redis's zset-max-listpack-entries / -value defaults: the size OBJECT ENCODING reports "listpack" up to. */
-const LISTPACK_MAX_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
-
 export class MemZSet {
   readonly dict = new ScanMap<ZDictNode>();
   readonly zsl = new SkipList();
@@ -31,9 +28,16 @@ export class MemZSet {
   skiplistEncoded = false;
 
   set(member: string, score: number): boolean {
+    const node = this.dict.get(member);
+    // Like zsetAdd, a new member that takes the set past zset-max-listpack-* converts it before being inserted.
+    if (
+      node === undefined &&
+      (this.dict.size + 1 > encodingLimits.zsetMaxListpackEntries || member.length > encodingLimits.zsetMaxListpackValue)
+    ) {
+      this.skiplistEncoded = true;
+    }
     // Redis's listpack stores scores as text and reads "-0" back as 0; its skiplist keeps -0.
     if (score === 0 && !this.skiplistEncoded) score = 0;
-    const node = this.dict.get(member);
     if (node !== undefined) {
       if (node.score !== score) {
         this.zsl.updateScore(node.score, member, score);
@@ -41,10 +45,14 @@ export class MemZSet {
       }
       return false;
     }
+    this.insertNew(member, score);
+    return true;
+  }
+
+  /** Adds a member known to be absent, as given (no encoding rules). */
+  insertNew(member: string, score: number): void {
     this.dict.insert(new ZDictNode(member, score));
     this.zsl.insert(score, member);
-    if (this.dict.size > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE) this.skiplistEncoded = true;
-    return true;
   }
 
   delete(member: string): boolean {
@@ -59,9 +67,10 @@ registerMemoryType(
   "zset",
   (v) => {
     const src = v as MemZSet;
+    // A copy keeps the encoding and the scores as they are (COPY duplicates the object, -0 included).
     const copy = new MemZSet();
     const zsl = src.zsl;
-    for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) copy.set(zsl.member(n), zsl.score(n));
+    for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) copy.insertNew(zsl.member(n), zsl.score(n));
     copy.skiplistEncoded = src.skiplistEncoded;
     return copy;
   },
