@@ -178,6 +178,18 @@ for (const engine of ENGINES.filter((e) => e === "memory")) {
       );
     });
 
+    test("with lua-atomic-rollback, scripts can't write streams (no undo copy of them) and leave them intact", async () => {
+      const r = srv.client();
+      await r.xadd("undo", "1-0", "a", "1");
+      await r.config("SET", "lua-atomic-rollback", "yes");
+      try {
+        expect(r.eval("redis.call('XADD', KEYS[1], '2-0', 'b', '2'); error('boom')", 1, "undo")).rejects.toThrow("can't be saved for undo");
+        expect(await r.xlen("undo")).toBe(1);
+      } finally {
+        await r.config("SET", "lua-atomic-rollback", "no");
+      }
+    });
+
     test("RESP3: XREAD replies with a map of streams, XINFO with maps", async () => {
       const r = srv.client();
       await r.xadd("info3", "1-0", "a", "1");
