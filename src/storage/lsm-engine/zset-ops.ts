@@ -48,7 +48,7 @@ class ZKeys {
     return out;
   }
 
-  /** [start, end) of the member sub-keys. */
+  /** The prefix of the member sub-keys (they end where the index starts). */
   get membersStart(): Uint8Array {
     return this.tagged(MEMBER_TAG, 0);
   }
