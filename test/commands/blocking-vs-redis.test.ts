@@ -1,30 +1,8 @@
 // Multi-client blocking scenarios run against AiKv and a real redis-server:
 // the transcripts (who got what, what is left) must be identical.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type Redis from "ioredis";
-import { ENGINES, hasRedisServer, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
-
-type Transcript = unknown[];
-/** A scenario: drives fresh clients of one server and records what they see. */
-type Scenario = (client: () => Redis, log: Transcript) => Promise<void>;
-
-/** Waits until the server reports `n` blocked clients. */
-async function blocked(r: Redis, n: number): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (new RegExp(`blocked_clients:${n}\\r?\\n`).test(await r.info("clients"))) return;
-    await Bun.sleep(5);
-  }
-  throw new Error(`never saw ${n} blocked clients`);
-}
-
-/** Settles a pending reply into a loggable value (errors as "ERR:<message>"). */
-function settle(p: Promise<unknown>): Promise<unknown> {
-  return p.then(
-    (v) => v,
-    (e: Error) => `ERR:${e.message}`,
-  );
-}
+import { blocked, compareScenarios, type Scenario, settle } from "../helpers/blocking-scenarios.ts";
+import { ENGINES } from "../helpers/server.ts";
 
 const SCENARIOS: Record<string, Scenario> = {
   async "waiters on shared keys are served in arrival order across keys and ends"(client, log) {
@@ -113,28 +91,4 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-for (const engine of ENGINES) {
-  describe.skipIf(!hasRedisServer())(`blocking scenarios vs redis-server (${engine})`, () => {
-    let aikv: RunningServer;
-    let redis: RunningServer;
-    beforeAll(async () => {
-      [aikv, redis] = await Promise.all([startAikv(["--engine", engine]), startRedis()]);
-    });
-    afterAll(async () => {
-      await Promise.all([aikv.stop(), redis.stop()]);
-    });
-
-    for (const [name, scenario] of Object.entries(SCENARIOS)) {
-      test(name, async () => {
-        const run = async (srv: RunningServer) => {
-          const log: Transcript = [];
-          await srv.client().flushall();
-          await scenario(() => srv.client(), log);
-          return log;
-        };
-        const want = await run(redis);
-        expect(await run(aikv)).toEqual(want);
-      });
-    }
-  });
-}
+compareScenarios("blocking scenarios", SCENARIOS, ENGINES);
