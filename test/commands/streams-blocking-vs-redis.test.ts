@@ -38,7 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
     log.push(await p);
   },
 
-  async "a blocked XREADGROUP ends when its group or its stream goes"(client, log) {
+  async "a blocked XREADGROUP ends when its group or its stream goes (XGROUP DESTROY, DEL, FLUSHALL)"(client, log) {
     const admin = client();
     await admin.xgroup("CREATE", "d1", "g", "$", "MKSTREAM");
     await admin.xgroup("CREATE", "d2", "g", "$", "MKSTREAM");
@@ -48,6 +48,10 @@ const SCENARIOS: Record<string, Scenario> = {
     await blocked(admin, 2);
     log.push(await admin.xgroup("DESTROY", "d1", "g"), await p1);
     log.push(await admin.del("d2"), await p2);
+    await admin.xgroup("CREATE", "d3", "g", "$", "MKSTREAM");
+    const p3 = settle(client().call("XREADGROUP", "GROUP", "g", "c", "BLOCK", "0", "STREAMS", "d3", ">"));
+    await blocked(admin, 1);
+    log.push(await admin.flushall(), await p3);
   },
 
   async "XREAD BLOCK inside MULTI answers at once"(client, log) {
