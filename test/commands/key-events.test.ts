@@ -9,13 +9,15 @@ import { Config } from "../../src/config/config.ts";
 import { bytesToStr, strToBytes } from "../../src/net/bytes.ts";
 import { Client } from "../../src/net/client.ts";
 import { Server } from "../../src/server.ts";
-import { hasRedisServer, startRedis, type RunningServer } from "../helpers/server.ts";
+import { openTestEngine, type TestEngine } from "../helpers/engines.ts";
+import { ENGINES, hasRedisServer, startRedis, type RunningServer } from "../helpers/server.ts";
 
 type Command = (string | number)[];
 
 /** Runs commands on an in-process AiKv and returns the events as "db:class:event:key". */
-function aikvEvents(commands: Command[], dumpOf: Map<string, Buffer>): string[] {
-  const server = new Server(new Config());
+function aikvEvents(store: TestEngine, commands: Command[], dumpOf: Map<string, Buffer>): string[] {
+  store.reset();
+  const server = new Server(new Config(), store.engine);
   const c = new Client(server, null, 1);
   const events: string[] = [];
   server.keyspace.onKeyEvent((cls, event, key, db) => events.push(`${db}:${cls}:${event}:${bytesToStr(key)}`));
@@ -46,58 +48,69 @@ const SEQUENCES: Record<string, Command[]> = {
   "FLUSHDB, SWAPDB notify nothing": [["set", "a", "1"], ["swapdb", "0", "1"], ["flushall"]],
 };
 
-describe.skipIf(!hasRedisServer())("keyspace events equal redis-server's", () => {
-  let redis: RunningServer;
-  let r: Redis;
-  let sub: Redis;
-  const received: string[] = [];
+for (const engine of ENGINES) {
+  let store: TestEngine;
   beforeAll(async () => {
-    redis = await startRedis(["--notify-keyspace-events", "KEAmn"]);
-    r = redis.client();
-    sub = redis.client();
-    sub.on("pmessage", (_pattern: string, channel: string, key: string) => {
-      const m = /^__keyevent@(\d+)__:(.*)$/.exec(channel)!;
-      received.push(`${m[1]}:${m[2]}:${key}`);
-    });
-    await sub.psubscribe("__keyevent@*__:*");
+    store = await openTestEngine(engine);
   });
   afterAll(async () => {
-    await redis?.stop();
+    await store.close();
   });
 
-  for (const [name, commands] of Object.entries(SEQUENCES)) {
-    test(name, async () => {
-      await r.flushall();
-      await r.select(0);
-      await r.set("src", "v");
-      const dumpOf = new Map([["DUMP:src", (await r.dumpBuffer("src"))!]]);
-      await r.flushall();
-      await r.ping(); // events of the setup are delivered before we start recording
-      await sub.ping();
-      received.length = 0;
-      for (const cmd of commands) {
-        const args = cmd.map((a) => dumpOf.get(String(a)) ?? String(a));
-        await r.call(String(args[0]), ...args.slice(1)).catch(() => null);
-      }
-      await r.ping();
-      await Bun.sleep(20);
-      const ours = aikvEvents(commands, dumpOf).map((e) => e.replace(/^(\d+):.:/, "$1:"));
-      expect(ours).toEqual(received);
+  describe.skipIf(!hasRedisServer())(`keyspace events equal redis-server's (${engine})`, () => {
+    let redis: RunningServer;
+    let r: Redis;
+    let sub: Redis;
+    const received: string[] = [];
+    beforeAll(async () => {
+      redis = await startRedis(["--notify-keyspace-events", "KEAmn"]);
+      r = redis.client();
+      sub = redis.client();
+      sub.on("pmessage", (_pattern: string, channel: string, key: string) => {
+        const m = /^__keyevent@(\d+)__:(.*)$/.exec(channel)!;
+        received.push(`${m[1]}:${m[2]}:${key}`);
+      });
+      await sub.psubscribe("__keyevent@*__:*");
     });
-  }
-});
+    afterAll(async () => {
+      await redis?.stop();
+    });
 
-describe("keyspace event classes", () => {
-  test("generic events are class g, expirations class x", async () => {
-    const events = aikvEvents([["set", "a", "1"], ["del", "a"], ["set", "b", "1", "px", "1"]], new Map());
-    expect(events).toEqual(["0:n:new:a", "0:$:set:a", "0:g:del:a", "0:n:new:b", "0:$:set:b", "0:g:expire:b"]);
-    const server = new Server(new Config());
-    const c = new Client(server, null, 1);
-    const seen: string[] = [];
-    server.keyspace.onKeyEvent((cls, event, key) => seen.push(`${cls}:${event}:${bytesToStr(key)}`));
-    server.execute(c, ["set", "k", "v", "px", "1"].map(strToBytes));
-    await Bun.sleep(5);
-    server.execute(c, ["get", "k"].map(strToBytes));
-    expect(seen).toEqual(["n:new:k", "$:set:k", "g:expire:k", "x:expired:k", "m:keymiss:k"]);
+    for (const [name, commands] of Object.entries(SEQUENCES)) {
+      test(name, async () => {
+        await r.flushall();
+        await r.select(0);
+        await r.set("src", "v");
+        const dumpOf = new Map([["DUMP:src", (await r.dumpBuffer("src"))!]]);
+        await r.flushall();
+        await r.ping(); // events of the setup are delivered before we start recording
+        await sub.ping();
+        received.length = 0;
+        for (const cmd of commands) {
+          const args = cmd.map((a) => dumpOf.get(String(a)) ?? String(a));
+          await r.call(String(args[0]), ...args.slice(1)).catch(() => null);
+        }
+        await r.ping();
+        await Bun.sleep(20);
+        const ours = aikvEvents(store, commands, dumpOf).map((e) => e.replace(/^(\d+):.:/, "$1:"));
+        expect(ours).toEqual(received);
+      });
+    }
   });
-});
+
+  describe(`keyspace event classes (${engine})`, () => {
+    test("generic events are class g, expirations class x", async () => {
+      const events = aikvEvents(store, [["set", "a", "1"], ["del", "a"], ["set", "b", "1", "px", "1"]], new Map());
+      expect(events).toEqual(["0:n:new:a", "0:$:set:a", "0:g:del:a", "0:n:new:b", "0:$:set:b", "0:g:expire:b"]);
+      store.reset();
+      const server = new Server(new Config(), store.engine);
+      const c = new Client(server, null, 1);
+      const seen: string[] = [];
+      server.keyspace.onKeyEvent((cls, event, key) => seen.push(`${cls}:${event}:${bytesToStr(key)}`));
+      server.execute(c, ["set", "k", "v", "px", "1"].map(strToBytes));
+      await Bun.sleep(5);
+      server.execute(c, ["get", "k"].map(strToBytes));
+      expect(seen).toEqual(["n:new:k", "$:set:k", "g:expire:k", "x:expired:k", "m:keymiss:k"]);
+    });
+  });
+}

@@ -9,14 +9,16 @@ import { Config } from "../../src/config/config.ts";
 import { bytesToStr, strToBytes } from "../../src/net/bytes.ts";
 import { Client } from "../../src/net/client.ts";
 import { Server } from "../../src/server.ts";
-import { hasRedisServer, startRedis, type RunningServer } from "../helpers/server.ts";
+import { openTestEngine, type TestEngine } from "../helpers/engines.ts";
+import { ENGINES, hasRedisServer, startRedis, type RunningServer } from "../helpers/server.ts";
 
 /**
  * An in-process server; run() executes one command and returns its events as
  * "class:event:key", leaving out the classes in `skip`.
  */
-function harness(skip = ""): { run(...args: string[]): string[] } {
-  const server = new Server(new Config());
+function harness(store: TestEngine, skip = ""): { run(...args: string[]): string[] } {
+  store.reset();
+  const server = new Server(new Config(), store.engine);
   const c = new Client(server, null, 1);
   let events: string[] = [];
   server.keyspace.onKeyEvent((cls, event, key) => {
@@ -33,39 +35,6 @@ function harness(skip = ""): { run(...args: string[]): string[] } {
 }
 
 // New-key and key-miss events ("n", "m") are checked by the sequences against redis-server.
-describe("keyspace event classes and names", () => {
-  test("lists", () => {
-    const h = harness("nm");
-    expect(h.run("RPUSH", "l", "a", "b")).toEqual(["l:rpush:l"]);
-    expect(h.run("LPUSH", "l", "z")).toEqual(["l:lpush:l"]);
-    expect(h.run("LINSERT", "l", "BEFORE", "a", "x")).toEqual(["l:linsert:l"]);
-    expect(h.run("LINSERT", "l", "BEFORE", "nope", "x")).toEqual([]);
-    expect(h.run("LSET", "l", "0", "y")).toEqual(["l:lset:l"]);
-    expect(h.run("LREM", "l", "0", "x")).toEqual(["l:lrem:l"]);
-    expect(h.run("LREM", "l", "0", "nope")).toEqual([]);
-    expect(h.run("LTRIM", "l", "0", "-1")).toEqual(["l:ltrim:l"]);
-    expect(h.run("LMOVE", "l", "m", "LEFT", "RIGHT")).toEqual(["l:rpush:m", "l:lpop:l"]);
-    expect(h.run("RPOP", "l", "5")).toEqual(["l:rpop:l", "g:del:l"]);
-    expect(h.run("RPOPLPUSH", "m", "n")).toEqual(["l:lpush:n", "l:rpop:m", "g:del:m"]);
-    expect(h.run("LMPOP", "2", "m", "n", "LEFT")).toEqual(["l:lpop:n", "g:del:n"]);
-    expect(h.run("RPUSH", "t", "a")).toEqual(["l:rpush:t"]);
-    expect(h.run("LTRIM", "t", "5", "6")).toEqual(["l:ltrim:t", "g:del:t"]);
-    // A connection-less client never blocks: BLPOP on an empty list answers at once.
-    expect(h.run("BLPOP", "t", "0")).toEqual([]);
-  });
-
-  test("hashes", () => {
-    const h = harness("nm");
-    expect(h.run("HSET", "h", "a", "1", "b", "2")).toEqual(["h:hset:h"]);
-    expect(h.run("HSETNX", "h", "a", "1")).toEqual([]);
-    expect(h.run("HSETNX", "h", "c", "1")).toEqual(["h:hset:h"]);
-    expect(h.run("HINCRBY", "h", "a", "1")).toEqual(["h:hincrby:h"]);
-    expect(h.run("HINCRBYFLOAT", "h", "a", "1.5")).toEqual(["h:hincrbyfloat:h"]);
-    expect(h.run("HDEL", "h", "nope")).toEqual([]);
-    expect(h.run("HDEL", "h", "a", "b", "c")).toEqual(["h:hdel:h", "g:del:h"]);
-  });
-});
-
 const SEQUENCES: Record<string, string[][]> = {
   "pushes, pops, moves": [
     ["RPUSH", "l", "a", "b", "c"], ["LPUSHX", "l", "z"], ["RPUSHX", "none", "z"], ["LPOP", "l"], ["RPOP", "l", "0"],
@@ -83,33 +52,76 @@ const SEQUENCES: Record<string, string[][]> = {
   ],
 };
 
-describe.skipIf(!hasRedisServer())("list and hash events equal redis-server's", () => {
-  let redis: RunningServer;
-  let r: Redis;
-  const received: string[] = [];
+for (const engine of ENGINES) {
+  let store: TestEngine;
   beforeAll(async () => {
-    redis = await startRedis(["--notify-keyspace-events", "KEAmn"]);
-    r = redis.client();
-    const sub = redis.client();
-    sub.on("pmessage", (_pattern: string, channel: string, key: string) => received.push(`${channel.replace("__keyevent@0__:", "")}:${key}`));
-    await sub.psubscribe("__keyevent@0__:*");
+    store = await openTestEngine(engine);
   });
   afterAll(async () => {
-    await redis?.stop();
+    await store.close();
   });
 
-  for (const [name, commands] of Object.entries(SEQUENCES)) {
-    test(name, async () => {
-      await r.flushall();
-      await r.ping();
-      await Bun.sleep(20);
-      received.length = 0;
-      for (const [cmd, ...args] of commands) await r.call(cmd, ...args).catch(() => null);
-      await r.ping();
-      await Bun.sleep(30);
-      const h = harness();
-      const ours = commands.flatMap((cmd) => h.run(...cmd)).map((e) => e.replace(/^.:/, ""));
-      expect(ours).toEqual(received);
+  describe(`keyspace event classes and names (${engine})`, () => {
+    test("lists", () => {
+      const h = harness(store, "nm");
+      expect(h.run("RPUSH", "l", "a", "b")).toEqual(["l:rpush:l"]);
+      expect(h.run("LPUSH", "l", "z")).toEqual(["l:lpush:l"]);
+      expect(h.run("LINSERT", "l", "BEFORE", "a", "x")).toEqual(["l:linsert:l"]);
+      expect(h.run("LINSERT", "l", "BEFORE", "nope", "x")).toEqual([]);
+      expect(h.run("LSET", "l", "0", "y")).toEqual(["l:lset:l"]);
+      expect(h.run("LREM", "l", "0", "x")).toEqual(["l:lrem:l"]);
+      expect(h.run("LREM", "l", "0", "nope")).toEqual([]);
+      expect(h.run("LTRIM", "l", "0", "-1")).toEqual(["l:ltrim:l"]);
+      expect(h.run("LMOVE", "l", "m", "LEFT", "RIGHT")).toEqual(["l:rpush:m", "l:lpop:l"]);
+      expect(h.run("RPOP", "l", "5")).toEqual(["l:rpop:l", "g:del:l"]);
+      expect(h.run("RPOPLPUSH", "m", "n")).toEqual(["l:lpush:n", "l:rpop:m", "g:del:m"]);
+      expect(h.run("LMPOP", "2", "m", "n", "LEFT")).toEqual(["l:lpop:n", "g:del:n"]);
+      expect(h.run("RPUSH", "t", "a")).toEqual(["l:rpush:t"]);
+      expect(h.run("LTRIM", "t", "5", "6")).toEqual(["l:ltrim:t", "g:del:t"]);
+      // A connection-less client never blocks: BLPOP on an empty list answers at once.
+      expect(h.run("BLPOP", "t", "0")).toEqual([]);
     });
-  }
-});
+
+    test("hashes", () => {
+      const h = harness(store, "nm");
+      expect(h.run("HSET", "h", "a", "1", "b", "2")).toEqual(["h:hset:h"]);
+      expect(h.run("HSETNX", "h", "a", "1")).toEqual([]);
+      expect(h.run("HSETNX", "h", "c", "1")).toEqual(["h:hset:h"]);
+      expect(h.run("HINCRBY", "h", "a", "1")).toEqual(["h:hincrby:h"]);
+      expect(h.run("HINCRBYFLOAT", "h", "a", "1.5")).toEqual(["h:hincrbyfloat:h"]);
+      expect(h.run("HDEL", "h", "nope")).toEqual([]);
+      expect(h.run("HDEL", "h", "a", "b", "c")).toEqual(["h:hdel:h", "g:del:h"]);
+    });
+  });
+
+  describe.skipIf(!hasRedisServer())(`list and hash events equal redis-server's (${engine})`, () => {
+    let redis: RunningServer;
+    let r: Redis;
+    const received: string[] = [];
+    beforeAll(async () => {
+      redis = await startRedis(["--notify-keyspace-events", "KEAmn"]);
+      r = redis.client();
+      const sub = redis.client();
+      sub.on("pmessage", (_pattern: string, channel: string, key: string) => received.push(`${channel.replace("__keyevent@0__:", "")}:${key}`));
+      await sub.psubscribe("__keyevent@0__:*");
+    });
+    afterAll(async () => {
+      await redis?.stop();
+    });
+
+    for (const [name, commands] of Object.entries(SEQUENCES)) {
+      test(name, async () => {
+        await r.flushall();
+        await r.ping();
+        await Bun.sleep(20);
+        received.length = 0;
+        for (const [cmd, ...args] of commands) await r.call(cmd, ...args).catch(() => null);
+        await r.ping();
+        await Bun.sleep(30);
+        const h = harness(store);
+        const ours = commands.flatMap((cmd) => h.run(...cmd)).map((e) => e.replace(/^.:/, ""));
+        expect(ours).toEqual(received);
+      });
+    }
+  });
+}

@@ -1,0 +1,31 @@
+// Storage engines for in-process servers (tests that drive a Server without
+// a socket): one per name in ENGINES, the lsm one on a temporary directory.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StorageEngine } from "../../src/storage/engine.ts";
+import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
+import { MemoryEngine } from "../../src/storage/memory/memory-engine.ts";
+
+export interface TestEngine {
+  engine: StorageEngine;
+  /** Empties every database (a fresh start for the next in-process server). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function openTestEngine(name: string): Promise<TestEngine> {
+  const dir = name === "lsm" ? mkdtempSync(join(tmpdir(), "aikv-inproc-")) : null;
+  const engine: StorageEngine = dir === null ? new MemoryEngine(16) : await LsmEngine.open({ dir, dbCount: 16, syncPolicy: "no" });
+  return {
+    engine,
+    reset() {
+      for (let i = 0; i < engine.dbCount; i++) engine.db(i).clear();
+    },
+    async close() {
+      await engine.close();
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
