@@ -1,8 +1,9 @@
-// Binary encoding shared by the KV commands (log entries) and the client
-// protocol: fixed-width integers and length-prefixed UTF-8 strings. Hand
-// rolled because msgpack maps with string keys (key-name caching, JS UTF-8
-// decoding) cost more per write than the whole Raft core (profiled).
-import { readU32 } from "../transport/framing.ts";
+// Binary encoding shared by the raft wire codec, the KV commands (log
+// entries) and the KV client protocol: fixed-width integers, length-prefixed
+// bytes and UTF-8 strings. Hand rolled because msgpack (string-keyed maps,
+// JS UTF-8 decoding, generic dispatch) cost more per write than the Raft
+// core (profiled).
+import { readU32 } from "./transport/framing.ts";
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
@@ -35,6 +36,19 @@ export class ByteWriter {
     this.ensure(8);
     this.dv.setFloat64(this.pos, v);
     this.pos += 8;
+  }
+
+  // Non-negative integer up to 2^53 (terms, indexes) as two u32s.
+  u53(v: number): void {
+    this.u32(Math.floor(v / 2 ** 32));
+    this.u32(v >>> 0);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.u32(b.length);
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
   }
 
   str(s: string): void {
@@ -92,6 +106,20 @@ export class ByteReader {
     for (let i = 0; i < 8; i++) f64Bytes[i] = this.buf[this.pos + i]!;
     this.pos += 8;
     return f64View.getFloat64(0);
+  }
+
+  u53(): number {
+    const hi = this.u32();
+    return hi * 2 ** 32 + this.u32();
+  }
+
+  // A view into the input (callers own a private copy of it, see
+  // FrameDecoder).
+  bytes(): Uint8Array {
+    const n = this.u32();
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
   }
 
   str(): string {

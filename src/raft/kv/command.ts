@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from "./wire.ts";
+import { ByteReader, ByteWriter } from "../wire.ts";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).

@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from "./wire.ts";
+import { ByteReader, ByteWriter } from "../wire.ts";
 
 // Client protocol of the example KV service: length-prefixed binary frames
 // (u32 length | payload), pipelined, answered out of order.

@@ -1,70 +1,125 @@
-import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
-import { writeU32 } from "./framing.ts";
+import { ByteReader, ByteWriter } from "../wire.ts";
 
-// Compact wire form of raft messages: positional tuples instead of maps
-// (field names would dominate small messages) and one reused Encoder /
-// Decoder (allocating one per call was the transport's main cost).
+// Binary wire form of raft messages (fixed fields, then entries, then the
+// optional snapshot chunk and context). Was msgpack tuples; decoding entries
+// on followers and encoding them on the leader were the largest codec costs.
+//   u8 type | u32 group | u32 from | u32 to | u53 term, logTerm, index, commit,
+//   rejectHint | u8 flags (1 reject, 2 snapshot, 4 context) | u32 n | entries
+//   entry: u53 term | u53 index | u8 type (0 normal, 1 conf) | bytes data
+//   snapshot: u53 index | u53 term | voters | learners | u53 offset | u53 total
+//             | bytes data | u8 done        (id lists: u32 n | u32 ids)
+//   context: str
 const TYPES: MessageType[] = [
   "hup", "beat", "checkQuorum", "unreachable", "snapStatus", "prop", "readIndex", "readIndexResp",
   "transferLeader", "app", "appResp", "vote", "voteResp", "preVote", "preVoteResp", "snap", "snapResp",
   "heartbeat", "heartbeatResp", "timeoutNow",
 ];
 const TYPE_CODE = new Map<MessageType, number>(TYPES.map((t, i) => [t, i]));
+const REJECT = 1;
+const SNAPSHOT = 2;
+const CONTEXT = 4;
 
-type WireEntry = [number, number, number, Uint8Array];
-type WireMsg = [
-  number, number, number, number, number, number, number, WireEntry[], number, boolean, number,
-  SnapshotChunk | null, string | null,
-];
+const writer = new ByteWriter();
 
-const encoder = new Encoder();
-const decoder = new Decoder();
-
-function toWire(m: Message): WireMsg {
-  return [
-    TYPE_CODE.get(m.type)!, m.group, m.from, m.to, m.term, m.logTerm, m.index,
-    m.entries.map((e) => [e.term, e.index, e.type === "conf" ? 1 : 0, e.data] as WireEntry),
-    m.commit, m.reject, m.rejectHint, m.snapshot ?? null, m.context ?? null,
-  ];
+function writeIds(w: ByteWriter, ids: number[]): void {
+  w.u32(ids.length);
+  for (const id of ids) w.u32(id);
 }
 
-function fromWire(w: WireMsg): Message {
+function readIds(r: ByteReader): number[] {
+  const n = r.u32();
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push(r.u32());
+  return ids;
+}
+
+function writeMessage(w: ByteWriter, m: Message): void {
+  w.u8(TYPE_CODE.get(m.type)!);
+  w.u32(m.group);
+  w.u32(m.from);
+  w.u32(m.to);
+  w.u53(m.term);
+  w.u53(m.logTerm);
+  w.u53(m.index);
+  w.u53(m.commit);
+  w.u53(m.rejectHint);
+  w.u8((m.reject ? REJECT : 0) | (m.snapshot ? SNAPSHOT : 0) | (m.context !== undefined ? CONTEXT : 0));
+  w.u32(m.entries.length);
+  for (const e of m.entries) {
+    w.u53(e.term);
+    w.u53(e.index);
+    w.u8(e.type === "conf" ? 1 : 0);
+    w.bytes(e.data);
+  }
+  const s = m.snapshot;
+  if (s) {
+    w.u53(s.meta.index);
+    w.u53(s.meta.term);
+    writeIds(w, s.meta.conf.voters);
+    writeIds(w, s.meta.conf.learners);
+    w.u53(s.offset);
+    w.u53(s.total);
+    w.bytes(s.data);
+    w.u8(s.done ? 1 : 0);
+  }
+  if (m.context !== undefined) w.str(m.context);
+}
+
+function readMessage(r: ByteReader): Message {
+  const type = TYPES[r.u8()];
+  if (type === undefined) throw new Error("bad raft message type");
   const m: Message = {
-    type: TYPES[w[0]]!,
-    group: w[1],
-    from: w[2],
-    to: w[3],
-    term: w[4],
-    logTerm: w[5],
-    index: w[6],
-    entries: w[7].map((e): Entry => ({ term: e[0], index: e[1], type: e[2] === 1 ? "conf" : "normal", data: e[3] })),
-    commit: w[8],
-    reject: w[9],
-    rejectHint: w[10],
+    type,
+    group: r.u32(),
+    from: r.u32(),
+    to: r.u32(),
+    term: r.u53(),
+    logTerm: r.u53(),
+    index: r.u53(),
+    commit: r.u53(),
+    rejectHint: r.u53(),
+    reject: false,
+    entries: [],
   };
-  if (w[11] !== null) m.snapshot = w[11];
-  if (w[12] !== null) m.context = w[12];
+  const flags = r.u8();
+  m.reject = (flags & REJECT) !== 0;
+  const n = r.u32();
+  for (let i = 0; i < n; i++) {
+    const e: Entry = { term: r.u53(), index: r.u53(), type: r.u8() === 1 ? "conf" : "normal", data: r.bytes() };
+    m.entries.push(e);
+  }
+  if (flags & SNAPSHOT) {
+    const meta = { index: r.u53(), term: r.u53(), conf: { voters: readIds(r), learners: readIds(r) } };
+    const chunk: SnapshotChunk = { meta, offset: r.u53(), total: r.u53(), data: r.bytes(), done: r.u8() === 1 };
+    m.snapshot = chunk;
+  }
+  if (flags & CONTEXT) m.context = r.str();
   return m;
 }
 
 // Encodes a batch of messages as one length-prefixed frame.
 export function encodeBatch(msgs: Message[]): Uint8Array {
-  const payload = encoder.encode(msgs.map(toWire));
-  const out = new Uint8Array(4 + payload.length);
-  writeU32(out, 0, payload.length);
-  out.set(payload, 4);
-  return out;
+  const start = writer.frameStart();
+  writer.u32(msgs.length);
+  for (const m of msgs) writeMessage(writer, m);
+  writer.frameEnd(start);
+  return writer.take();
 }
 
 export function decodeBatchPayload(payload: Uint8Array): Message[] {
-  return (decoder.decode(payload) as WireMsg[]).map(fromWire);
+  const r = new ByteReader(payload);
+  const n = r.u32();
+  const out: Message[] = [];
+  for (let i = 0; i < n; i++) out.push(readMessage(r));
+  return out;
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  return encoder.encode(toWire(m));
+  writeMessage(writer, m);
+  return writer.take();
 }
 
 export function decodeMessage(b: Uint8Array): Message {
-  return fromWire(decoder.decode(b) as WireMsg);
+  return readMessage(new ByteReader(b));
 }
