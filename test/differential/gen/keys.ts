@@ -25,8 +25,13 @@ function sortScanKeys(r: Reply): Reply {
   return { t: "array", v: [r.v[0], sortedElements(r.v[1])] };
 }
 
-/** RDB types whose DUMP lists elements in hash-table order (RDB_TYPE_SET, RDB_TYPE_HASH): only type and size are comparable. */
-const HASH_TABLE_RDB_TYPES = new Set([2, 4]);
+/**
+ * RDB types whose DUMP lists elements in an order Redis does not define: hash-table
+ * order (RDB_TYPE_SET, RDB_TYPE_HASH) and a small hash's field order
+ * (RDB_TYPE_HASH_LISTPACK: insertion order in Redis, byte order on the lsm
+ * engine). Only type and size are comparable.
+ */
+const HASH_TABLE_RDB_TYPES = new Set([2, 4, 16]);
 
 function hashTableDump(r: Reply): Reply {
   if (r.t !== "bulk" || !HASH_TABLE_RDB_TYPES.has(r.v.charCodeAt(0))) return r;
