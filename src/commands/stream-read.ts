@@ -137,7 +137,7 @@ function deliverNew(c: Client, db: Db, meta: KeyMeta, group: string, consumer: s
 /** streamReplyWithRangeFromConsumerPEL: the consumer's pending entries after `after`, redelivered. */
 function deliverHistory(c: Client, db: Db, meta: KeyMeta, group: string, consumer: string, after: StreamId, count: number): void {
   const streams = db.store.streams;
-  const pending = after === MAX_ID ? [] : streams.pendingRange(meta, group, consumer, after + 1n, MAX_ID, count === 0 ? -1 : count, false);
+  const pending = streams.pendingRange(meta, group, consumer, after + 1n, MAX_ID, count === 0 ? -1 : count, false);
   const now = c.server.keyspace.now();
   const out = c.out;
   out.array(pending.length);
@@ -260,9 +260,7 @@ function serveBlocked(c: Client, db: Db, args: ReadArgs, key: Uint8Array): boole
     after = g.lastId;
   }
   if (streams.state(meta).lastId <= after) return false;
-  const out = c.out;
-  if (out.resp === 2) out.array(1);
-  else out.map(1);
+  openStreamsReply(c.out, 1);
   serveOne(c, db, args, { index, meta, after, history: false }, key, args.count === 0 ? BLOCKED_DEFAULT_COUNT : args.count);
   return true;
 }
