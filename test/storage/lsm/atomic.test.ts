@@ -1,0 +1,65 @@
+import { expect, test } from 'bun:test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { open, WriteBatch } from '../../../src/storage/lsm/index.ts';
+import { b, inTempDir, rmrf, s, tempDir } from './helpers.ts';
+
+/** A copy of dir as a crash would leave it, its WAL cut to `keep` bytes (all when undefined). */
+function crashCopy(dir: string, keep?: number): string {
+  const copy = tempDir();
+  for (const f of fs.readdirSync(dir)) fs.copyFileSync(path.join(dir, f), path.join(copy, f));
+  const wal = fs.readdirSync(copy).filter((f) => f.endsWith('.log')).sort().at(-1)!;
+  if (keep !== undefined) fs.truncateSync(path.join(copy, wal), keep);
+  return copy;
+}
+
+test('an atomic group is one WAL record: visible at once, recovered whole or not at all', () =>
+  inTempDir(async (dir) => {
+    const db = await open(dir, { syncPolicy: 'always', compactionMode: 'off' });
+    db.put(b('before'), b('1'));
+    await db.whenDurable();
+    const walBefore = fs.statSync(path.join(dir, fs.readdirSync(dir).find((f) => f.endsWith('.log'))!)).size;
+    const big = new Uint8Array(40_000).fill(120); // the record spans blocks of the log
+    db.beginAtomic();
+    db.put(b('a'), big);
+    db.beginAtomic(); // groups nest
+    db.write(new WriteBatch().put(b('b'), big).delete(b('before')));
+    db.endAtomic();
+    expect(db.get(b('a'))?.length).toBe(40_000);
+    expect(db.get(b('before'))).toBeUndefined();
+    db.put(b('c'), b('3'));
+    db.endAtomic();
+    await db.whenDurable();
+
+    const torn = crashCopy(dir, walBefore + 60_000); // past where a first batch alone would end
+    const whole = crashCopy(dir);
+    try {
+      const t = await open(torn, { compactionMode: 'off' });
+      expect(t.recovery.tornTails.length).toBe(1);
+      expect([s(t.get(b('before'))), t.get(b('a')), t.get(b('b')), t.get(b('c'))]).toEqual(['1', undefined, undefined, undefined]);
+      await t.close();
+      const w = await open(whole, { compactionMode: 'off' });
+      expect(w.recovery.recordsReplayed).toBe(2);
+      expect([w.get(b('before')), w.get(b('a'))?.length, w.get(b('b'))?.length, s(w.get(b('c')))]).toEqual([undefined, 40_000, 40_000, '3']);
+      await w.close();
+    } finally {
+      rmrf(torn);
+      rmrf(whole);
+      await db.close();
+    }
+  }));
+
+test('setSyncPolicy: whenDurable follows the new policy at once', () =>
+  inTempDir(async (dir) => {
+    const db = await open(dir, { syncPolicy: 'everysec', compactionMode: 'off' });
+    db.put(b('k'), b('v'));
+    db.setSyncPolicy('always');
+    const t0 = performance.now();
+    await db.whenDurable(); // everysec would take up to a second
+    expect(performance.now() - t0).toBeLessThan(900);
+    db.setSyncPolicy('no');
+    db.put(b('k2'), b('v'));
+    await db.whenDurable();
+    expect(db.backgroundError).toBeNull();
+    await db.close();
+  }));
