@@ -1,7 +1,7 @@
 // The LSM engine: all databases in one LSM tree (src/storage/lsm) with the
 // encoding described in FORMAT.md.
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
@@ -13,8 +13,13 @@ import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
 import { OrphanCounter, reachableVersions } from "./reclaim.ts";
 import { VersionClock } from "./version-clock.ts";
 
-/** The compaction filter that removes stale sub-keys (loaded by the LSM's worker). */
-const RECLAIM_FILTER = { module: new URL("./reclaim-filter.ts", import.meta.url).pathname };
+/**
+ * The compaction filter that removes stale sub-keys, loaded by path in the
+ * LSM's worker: without the file (a compiled binary not built with it as an
+ * entry point) stale sub-keys are kept rather than failing every compaction.
+ */
+const RECLAIM_FILTER_PATH = new URL("./reclaim-filter.ts", import.meta.url).pathname;
+const RECLAIM_FILTER = existsSync(RECLAIM_FILTER_PATH) ? { module: RECLAIM_FILTER_PATH } : undefined;
 
 export interface LsmEngineOptions {
   dir: string;

@@ -42,8 +42,10 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
 }
 
 export function createCompactionFilter(_options: unknown, host: CompactionFilterHost): PreparedCompactionFilter {
-  /** Answers for the user keys of the current window, by latin1 metadata key. */
+  // Answers for the user keys of the last two windows, by latin1 metadata
+  // key: the next window is prepared while the current one is decided.
   let reachable = new Map<string, number[] | null>();
+  let previous = new Map<string, number[] | null>();
   // One key's sub-keys are contiguous: decide them by their shared head.
   let lastHead: Uint8Array | null = null;
   let lastDecision: FilterDecision = "keep";
@@ -53,13 +55,16 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
       const next = new Map<string, number[] | null>();
       const ask: Uint8Array[] = [];
       const askIds: string[] = [];
+      let head: Uint8Array | null = null; // of the previous sub-key: its key's answer is already in `next`
       for (const key of keys) {
+        if (head !== null && startsWith(key, head)) continue;
         const headLength = versionedPrefixLength(key);
         if (headLength === 0) continue;
+        head = key.subarray(0, headLength);
         const metaKey = metaKeyOfSubKey(key, headLength);
         const id = bytesToStr(metaKey);
         if (next.has(id)) continue;
-        const known = reachable.get(id);
+        const known = reachable.get(id) ?? previous.get(id);
         next.set(id, known ?? null);
         if (known === undefined) {
           ask.push(metaKey);
@@ -75,15 +80,16 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
         }
         askIds.forEach((id, i) => next.set(id, answers[i] ?? null));
       }
+      previous = reachable;
       reachable = next;
-      lastHead = null;
     },
 
     decide(key) {
       if (lastHead !== null && startsWith(key, lastHead)) return lastDecision;
       const headLength = versionedPrefixLength(key);
       if (headLength === 0) return "keep";
-      const versions = reachable.get(bytesToStr(metaKeyOfSubKey(key, headLength)));
+      const id = bytesToStr(metaKeyOfSubKey(key, headLength));
+      const versions = reachable.get(id) ?? previous.get(id);
       lastHead = key.slice(0, headLength);
       lastDecision = versions == null || versions.includes(versionOfSubKey(key, headLength)) ? "keep" : "remove";
       return lastDecision;

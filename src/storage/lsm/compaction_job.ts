@@ -53,7 +53,12 @@ const noHost: CompactionFilterHost = {
 const WINDOW_ENTRIES = 4096;
 const WINDOW_BYTES = 4 << 20;
 
-/** Runs the merge to completion; a filter with `prepare` sees each window of keys before deciding on them. */
+/**
+ * Runs the merge to completion. A filter with `prepare` sees each window of
+ * keys before deciding on them; the next window is prepared while the
+ * current one is merged, so a query round trip (a thread switch, slow on a
+ * loaded machine) overlaps with work instead of stalling it.
+ */
 async function runToEnd(input: InternalIterator, params: CompactionParams, filter: CompactionFilter | null): Promise<CompactionRunner> {
   if (filter === null || typeof filter === 'function') {
     const runner = new CompactionRunner(input, params, filter);
@@ -61,13 +66,22 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
   }
   const window = new WindowedInput(input);
   const runner = new CompactionRunner(window, params, filter);
+  const prepare = (keys: Uint8Array[]): Promise<void> => {
+    const ready = filter.prepare(keys);
+    ready.catch(() => {}); // awaited below, unless the merge failed first
+    return ready;
+  };
   return guardedAsync(runner, async () => {
-    for (;;) {
-      const keys = window.fill(WINDOW_ENTRIES, WINDOW_BYTES);
-      if (keys.length === 0) return void runner.step(1); // finishes the last output
-      await filter.prepare(keys);
-      runner.step(keys.length);
+    let keys = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES);
+    let ready = prepare(keys);
+    while (keys.length > 0) {
+      await ready;
+      const count = keys.length;
+      keys = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES);
+      if (keys.length > 0) ready = prepare(keys);
+      runner.step(count);
     }
+    runner.step(1); // finishes the last output
   });
 }
 
@@ -201,8 +215,8 @@ class SortedArrayIterator extends ForwardOnlyIterator {
 }
 
 /**
- * The input of a filtered merge, read ahead in windows: `fill` buffers the
- * next entries (copies: source views do not outlive next()) and returns
+ * The input of a filtered merge, read ahead in windows: `nextWindow` buffers
+ * the next entries (copies: source views do not outlive next()) and returns
  * their keys for the filter's `prepare`; the runner then consumes them.
  * Positioned at the first entry from construction (seekToFirst is a no-op).
  */
@@ -218,16 +232,20 @@ class WindowedInput extends ForwardOnlyIterator {
     source.seekToFirst();
   }
 
-  /** Buffers entries until `maxEntries` / `maxBytes` are unconsumed; returns the keys of all unconsumed entries. */
-  fill(maxEntries: number, maxBytes: number): Uint8Array[] {
+  /**
+   * Drops the consumed entries and buffers up to `maxEntries` / `maxBytes`
+   * more behind the unconsumed ones; returns the keys of the new ones.
+   */
+  nextWindow(maxEntries: number, maxBytes: number): Uint8Array[] {
     this.keys = this.keys.slice(this.pos);
     this.seqs = this.seqs.slice(this.pos);
     this.kinds = this.kinds.slice(this.pos);
     this.values = this.values.slice(this.pos);
     this.pos = 0;
+    const from = this.keys.length;
     let bytes = 0;
-    while (this.keys.length < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
-    return this.keys;
+    while (this.keys.length - from < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
+    return this.keys.slice(from);
   }
 
   private pull(): boolean {
@@ -242,7 +260,7 @@ class WindowedInput extends ForwardOnlyIterator {
   }
 
   valid(): boolean {
-    // The runner checks validity past its window: pull one more (prepared with the next window).
+    // Past the buffered windows only at the end of the input (the pull then finds nothing).
     return this.pos < this.keys.length || this.pull();
   }
   seekToFirst(): void {}
