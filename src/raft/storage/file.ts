@@ -1,4 +1,4 @@
-import { decode, Decoder, encode, Encoder } from "@msgpack/msgpack";
+import { decode, encode } from "@msgpack/msgpack";
 import {
   closeSync,
   fdatasync,
@@ -17,44 +17,23 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { assert } from "../assert.ts";
-import type { ConfState, Entry, HardState, Snapshot, SnapshotMeta } from "../types.ts";
+import type { ConfState, Entry, HardState, Snapshot } from "../types.ts";
 import { writeU32 } from "../transport/framing.ts";
 import { MemoryStorage } from "./memory.ts";
+import { decodeWalRecord, encodeWalRecord, type WalRecord } from "./wal_record.ts";
 import type { InitialState, WritableStorage } from "./storage.ts";
 
 // Durable raft storage: a segmented append-only write-ahead log with CRC32
 // per record, plus snapshot files. See src/raft/README.md for the rationale.
 //
-// Record framing:  u32 length | u32 crc32(payload) | payload (msgpack)
-// Payload kinds:
-//   {k:"e", e: Entry[]}          entries (an append at index i truncates >= i)
-//   {k:"h", h: HardState}
-//   {k:"s", m: SnapshotMeta}     snapshot installed from the leader: the log
-//                                is replaced by the snapshot
-//   {k:"c", m: SnapshotMeta, i}  local snapshot at m.index, log compacted to i
-//   {k:"b", h, m, ci, ct, e}     segment base: full state at rollover, so
-//                                older segments can be deleted
+// Record framing:  u32 length | u32 crc32(payload) | payload (binary, see
+// wal_record.ts for the record kinds). Snapshot files: crc32 | msgpack.
 // The whole log between snapshots is also kept in memory (MemoryStorage);
 // the WAL is only read at startup.
 
 export class CorruptLogError extends Error {
   override name = "CorruptLogError";
 }
-
-// Entries are stored as [term, index, type(0|1), data] tuples: map keys
-// would double the size of small entries and the encoding cost.
-type WEntry = [number, number, number, Uint8Array];
-const toW = (e: Entry): WEntry => [e.term, e.index, e.type === "conf" ? 1 : 0, e.data];
-const fromW = (w: WEntry): Entry => ({ term: w[0], index: w[1], type: w[2] === 1 ? "conf" : "normal", data: w[3] });
-const recEncoder = new Encoder();
-const recDecoder = new Decoder();
-
-type Rec =
-  | { k: "e"; e: WEntry[] }
-  | { k: "h"; h: HardState }
-  | { k: "s"; m: SnapshotMeta }
-  | { k: "c"; m: SnapshotMeta; i: number }
-  | { k: "b"; h: HardState; m: SnapshotMeta; ci: number; ct: number; e: WEntry[] };
 
 export interface FileStorageOptions {
   segmentBytes?: number; // roll over to a new segment past this size
@@ -117,7 +96,7 @@ export class FileStorage implements WritableStorage {
   append(ents: Entry[]): void {
     if (ents.length === 0) return;
     this.mem.append(ents);
-    this.write({ k: "e", e: ents.map(toW) });
+    this.write({ k: "e", e: ents });
   }
 
   setHardState(hs: HardState): void {
@@ -213,8 +192,8 @@ export class FileStorage implements WritableStorage {
   }
 
   // ---- internals --------------------------------------------------------------
-  private write(r: Rec): void {
-    const payload = recEncoder.encode(r);
+  private write(r: WalRecord): void {
+    const payload = encodeWalRecord(r);
     const rec = new Uint8Array(8 + payload.length);
     writeU32(rec, 0, payload.length);
     writeU32(rec, 4, Bun.hash.crc32(payload));
@@ -242,7 +221,7 @@ export class FileStorage implements WritableStorage {
     const m = this.mem;
     const ents = m.ents.slice(1);
     const d = m.ents[0]!; // compaction point (may be below the snapshot)
-    this.write({ k: "b", h: m.hardState, m: m.snap.meta, ci: d.index, ct: d.term, e: ents.map(toW) });
+    this.write({ k: "b", h: m.hardState, m: m.snap.meta, ci: d.index, ct: d.term, e: ents });
   }
 
   // Start a new segment holding the full current state, then delete the old
@@ -291,10 +270,10 @@ export class FileStorage implements WritableStorage {
           bad("checksum mismatch");
           break;
         }
-        const r = recDecoder.decode(payload) as Rec;
+        const r = decodeWalRecord(payload);
         switch (r.k) {
           case "e":
-            m.append(r.e.map(fromW));
+            m.append(r.e);
             break;
           case "h":
             m.setHardState(r.h);
@@ -311,7 +290,7 @@ export class FileStorage implements WritableStorage {
           case "b":
             m.snap = { meta: r.m, data: new Uint8Array(0) };
             m.ents = [{ term: r.ct, index: r.ci, type: "normal", data: new Uint8Array(0) }];
-            m.append(r.e.map(fromW));
+            m.append(r.e);
             m.setHardState(r.h);
             snapIndex = r.m.index;
             break;

@@ -1,4 +1,4 @@
-import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
+import type { Entry, Message, MessageType, SnapshotChunk, SnapshotMeta } from "../types.ts";
 import { ByteReader, ByteWriter } from "../wire.ts";
 
 // Binary wire form of raft messages (fixed fields, then entries, then the
@@ -34,6 +34,35 @@ function readIds(r: ByteReader): number[] {
   return ids;
 }
 
+// Entries and snapshot metadata: also the WAL's record layout (wal_record.ts).
+export function writeEntries(w: ByteWriter, ents: Entry[]): void {
+  w.u32(ents.length);
+  for (const e of ents) {
+    w.u53(e.term);
+    w.u53(e.index);
+    w.u8(e.type === "conf" ? 1 : 0);
+    w.bytes(e.data);
+  }
+}
+
+export function readEntries(r: ByteReader): Entry[] {
+  const n = r.u32();
+  const ents: Entry[] = [];
+  for (let i = 0; i < n; i++) ents.push({ term: r.u53(), index: r.u53(), type: r.u8() === 1 ? "conf" : "normal", data: r.bytes() });
+  return ents;
+}
+
+export function writeMeta(w: ByteWriter, meta: SnapshotMeta): void {
+  w.u53(meta.index);
+  w.u53(meta.term);
+  writeIds(w, meta.conf.voters);
+  writeIds(w, meta.conf.learners);
+}
+
+export function readMeta(r: ByteReader): SnapshotMeta {
+  return { index: r.u53(), term: r.u53(), conf: { voters: readIds(r), learners: readIds(r) } };
+}
+
 function writeMessage(w: ByteWriter, m: Message): void {
   w.u8(TYPE_CODE.get(m.type)!);
   w.u32(m.group);
@@ -45,19 +74,10 @@ function writeMessage(w: ByteWriter, m: Message): void {
   w.u53(m.commit);
   w.u53(m.rejectHint);
   w.u8((m.reject ? REJECT : 0) | (m.snapshot ? SNAPSHOT : 0) | (m.context !== undefined ? CONTEXT : 0));
-  w.u32(m.entries.length);
-  for (const e of m.entries) {
-    w.u53(e.term);
-    w.u53(e.index);
-    w.u8(e.type === "conf" ? 1 : 0);
-    w.bytes(e.data);
-  }
+  writeEntries(w, m.entries);
   const s = m.snapshot;
   if (s) {
-    w.u53(s.meta.index);
-    w.u53(s.meta.term);
-    writeIds(w, s.meta.conf.voters);
-    writeIds(w, s.meta.conf.learners);
+    writeMeta(w, s.meta);
     w.u53(s.offset);
     w.u53(s.total);
     w.bytes(s.data);
@@ -84,13 +104,9 @@ function readMessage(r: ByteReader): Message {
   };
   const flags = r.u8();
   m.reject = (flags & REJECT) !== 0;
-  const n = r.u32();
-  for (let i = 0; i < n; i++) {
-    const e: Entry = { term: r.u53(), index: r.u53(), type: r.u8() === 1 ? "conf" : "normal", data: r.bytes() };
-    m.entries.push(e);
-  }
+  m.entries = readEntries(r);
   if (flags & SNAPSHOT) {
-    const meta = { index: r.u53(), term: r.u53(), conf: { voters: readIds(r), learners: readIds(r) } };
+    const meta = readMeta(r);
     const chunk: SnapshotChunk = { meta, offset: r.u53(), total: r.u53(), data: r.bytes(), done: r.u8() === 1 };
     m.snapshot = chunk;
   }
