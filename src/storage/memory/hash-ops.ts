@@ -2,7 +2,7 @@
 // to value (HSCAN guarantees, bucket sampling for HRANDFIELD), iterated in
 // insertion order like Redis's listpack-encoded hashes.
 
-import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
@@ -62,9 +62,9 @@ export class MemoryHashOps implements HashOps {
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
       const name = bytesToStr(field);
       const node = fields.get(name);
-      if (node !== undefined) node.value = value.slice();
+      if (node !== undefined) node.value = copyBytes(value);
       else {
-        fields.insert(new FieldNode(name, value.slice()));
+        fields.insert(new FieldNode(name, copyBytes(value)));
         added++;
       }
     }

@@ -46,6 +46,24 @@ function setOf(meta: KeyMeta): MemSet {
   return (meta as MemEntry).value as MemSet;
 }
 
+/** `count` (at most the set's size) distinct random members, as latin1 strings. */
+function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): string[] {
+  if (count * 3 > set.size) {
+    // Most of the set: shuffle all members and take a prefix (Redis's "case 3").
+    const all = [...set.values()].map((n) => n.key);
+    for (let i = all.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [all[i], all[j]] = [all[j], all[i]];
+    }
+    return all.slice(0, count);
+  }
+  // SPOP/SRANDMEMBER without a count: one sample, no de-duplication needed.
+  if (count === 1) return [set.randomNode()!.key];
+  const picked = new Set<string>();
+  while (picked.size < count) picked.add(set.randomNode()!.key);
+  return [...picked];
+}
+
 export class MemorySetOps implements SetOps {
   constructor(readonly db: MemoryDb) {}
 
@@ -88,19 +106,7 @@ export class MemorySetOps implements SetOps {
   }
 
   randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {
-    const set = setOf(meta).members;
-    if (count * 3 > set.size) {
-      // Most of the set: shuffle all members and take a prefix (Redis's "case 3").
-      const all = [...set.values()].map((n) => n.key);
-      for (let i = all.length - 1; i > 0; i--) {
-        const j = Math.floor(Math.random() * (i + 1));
-        [all[i], all[j]] = [all[j], all[i]];
-      }
-      return all.slice(0, count).map(strToBytes);
-    }
-    const picked = new Set<string>();
-    while (picked.size < count) picked.add(set.randomNode()!.key);
-    return [...picked].map(strToBytes);
+    return randomDistinctMembers(setOf(meta).members, count).map(strToBytes);
   }
 
   randomWithRepeats(meta: KeyMeta, count: number): Uint8Array[] {
@@ -112,10 +118,10 @@ export class MemorySetOps implements SetOps {
 
   pop(key: Uint8Array, meta: KeyMeta, count: number): Uint8Array[] {
     const set = setOf(meta);
-    const picked = this.randomDistinct(meta, Math.min(count, set.members.size));
-    for (const m of picked) set.members.delete(bytesToStr(m));
+    const picked = randomDistinctMembers(set.members, Math.min(count, set.members.size));
+    for (const m of picked) set.members.delete(m);
     if (set.members.size === 0) this.db.delete(key);
-    return picked;
+    return picked.map(strToBytes);
   }
 
   scan(meta: KeyMeta, cursor: number, count: number, visit: (member: Uint8Array) => void): number {
