@@ -180,6 +180,30 @@ export class LuaState {
     return this.m.HEAPU8.subarray(p, p + this.m.HEAPU32[this.lenCell >> 2]);
   }
 
+  /**
+   * The string at idx as a command argument: short ones (names, keys, small
+   * values) copied by hand, cheaper than a typed-array view (~80 ns in JSC
+   * against ~10 ns for 16 bytes); longer ones as views, valid until Lua runs again.
+   */
+  argBytes(L: number, idx: number): Uint8Array {
+    const p = this.m._lua_tolstring(L, idx, this.lenCell);
+    const heap = this.m.HEAPU8;
+    const n = this.m.HEAPU32[this.lenCell >> 2];
+    if (n > 16) return heap.subarray(p, p + n);
+    const bytes = new Uint8Array(n);
+    for (let i = 0; i < n; i++) bytes[i] = heap[p + i];
+    return bytes;
+  }
+
+  /** Whether the string at idx equals bytes, without creating a view. */
+  equals(L: number, idx: number, bytes: Uint8Array): boolean {
+    const p = this.m._lua_tolstring(L, idx, this.lenCell);
+    if (this.m.HEAPU32[this.lenCell >> 2] !== bytes.length) return false;
+    const heap = this.m.HEAPU8;
+    for (let i = 0; i < bytes.length; i++) if (heap[p + i] !== bytes[i]) return false;
+    return true;
+  }
+
   /** The string at idx as a latin1 JS string. */
   str(L: number, idx: number): string {
     const view = this.viewBytes(L, idx);

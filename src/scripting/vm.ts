@@ -23,7 +23,7 @@
 import { CommandError } from "../commands/errors.ts";
 import { CMD, type Command } from "../commands/table.ts";
 import { blockingOf } from "../keyspace/blocking.ts";
-import { bytesEqual, bytesToStr, strToBytes } from "../net/bytes.ts";
+import { bytesToStr, strToBytes } from "../net/bytes.ts";
 import { Client } from "../net/client.ts";
 import type { Server } from "../server.ts";
 import { REDIS_COMPAT_VERSION } from "../version.ts";
@@ -88,8 +88,8 @@ export class ScriptVm {
   private killed = false;
   /** A write command was called: SCRIPT KILL refuses (UNKILLABLE). */
   private wrote = false;
-  /** The caller can wait (a connection, not inside EXEC): the script may suspend. */
-  private suspendable = false;
+  /** The caller can wait (a connection, not inside EXEC): the script may suspend (null: not asked yet). */
+  private suspendable: boolean | null = null;
   /** redis.call runs since the hook last fired, and whether it is set to fire at the next instruction. */
   private callsSinceHook = 0;
   private hookArmed = false;
@@ -221,7 +221,7 @@ export class ScriptVm {
     this.slow = false;
     this.killed = false;
     this.wrote = false;
-    this.suspendable = blockingOf(server).canBlock(opts.caller);
+    this.suspendable = null;
     this.undo = server.config.bool("lua-atomic-rollback") ? new UndoLog() : null;
     let finished = true;
     try {
@@ -409,7 +409,8 @@ export class ScriptVm {
     let heap = m.HEAPU8.buffer;
     for (let i = 1; i <= n; i++) {
       const t = m._lua_type(L, i);
-      if (t === LUA_TSTRING) argv[i - 1] = lua.viewBytes(L, i);
+      // The command name: scripts mostly repeat one, kept as lastName.
+      if (t === LUA_TSTRING) argv[i - 1] = i === 1 && lua.equals(L, 1, this.lastName) ? this.lastName : lua.argBytes(L, i);
       else if (t === LUA_TNUMBER) {
         const text = numberArgText(lua, L, i);
         argv[i - 1] = text === null ? lua.viewBytes(L, i) : strToBytes(text);
@@ -417,7 +418,7 @@ export class ScriptVm {
     }
     // Converting numbers may have grown the module's memory, detaching earlier views: take them again.
     if (m.HEAPU8.buffer !== heap) {
-      for (let i = 1; i <= n; i++) if (m._lua_type(L, i) === LUA_TSTRING) argv[i - 1] = lua.viewBytes(L, i);
+      for (let i = 1; i <= n; i++) if (m._lua_type(L, i) === LUA_TSTRING && argv[i - 1].length > 16) argv[i - 1] = lua.viewBytes(L, i);
       heap = m.HEAPU8.buffer;
     }
     const cmd = this.lookup(argv);
@@ -453,7 +454,7 @@ export class ScriptVm {
   /** The command (or subcommand) argv names, like the dispatcher resolves it. */
   private lookup(argv: Uint8Array[]): Command | undefined {
     let cmd: Command | undefined;
-    if (bytesEqual(argv[0], this.lastName)) cmd = this.lastCmd;
+    if (argv[0] === this.lastName) cmd = this.lastCmd;
     else {
       cmd = this.server.commands.get(bytesToStr(argv[0]));
       this.lastName = argv[0].slice();
@@ -591,8 +592,11 @@ export class ScriptVm {
         `Slow script detected: still in execution after ${Math.round(elapsed)} milliseconds. You can try killing the script using the ${this.isEval ? "SCRIPT KILL" : "FUNCTION KILL"} command.`,
       );
     }
-    // Not from the script's own coroutines (their resume would return instead), nor under a C call.
-    if (this.suspendable && L === this.co && this.lua.m._lua_isyieldable(L) !== 0) this.lua.m._lua_yieldk(L, 0, 0, 0);
+    // Not from the script's own coroutines (their resume would return instead), nor under a C call,
+    // nor when the caller can't wait (inside EXEC, or connection-less).
+    if (L !== this.co || this.lua.m._lua_isyieldable(L) === 0) return;
+    if (this.suspendable === null) this.suspendable = blockingOf(this.server).canBlock(this.running.caller);
+    if (this.suspendable) this.lua.m._lua_yieldk(L, 0, 0, 0);
   }
 
   /** Raises the kill error now (and at every line from here on). */
