@@ -70,6 +70,23 @@ describe("reclaim filter (lsm engine)", () => {
     await engine.close();
   });
 
+  test("with too many open snapshots to check, nothing is removed", async () => {
+    const engine = await openEngine();
+    const old = fillHash(engine, "h", 200);
+    engine.db(0).delete(enc("h"));
+    const snapshots: Snapshot[] = [];
+    for (let i = 0; i < 16; i++) {
+      engine.lsm.put(enc(`\x00test-snapshot-${i}`), enc("x")); // distinct sequence numbers
+      snapshots.push(engine.lsm.snapshot());
+    }
+    await engine.compact();
+    expect(subKeysOf(engine, old)).toBe(200);
+    for (const snapshot of snapshots) snapshot.release();
+    await engine.compact();
+    expect(subKeysOf(engine, old)).toBe(0);
+    await engine.close();
+  });
+
   test("overwrite by a string orphans the sub-keys; the orphan counter sees it", async () => {
     const engine = await openEngine();
     const old = fillHash(engine, "k", 300);
@@ -79,6 +96,24 @@ describe("reclaim filter (lsm engine)", () => {
     await engine.compact();
     expect(subKeysOf(engine, old)).toBe(0);
     expect(db.getString(db.lookup(enc("k"))!)).toEqual(enc("now a string"));
+    await engine.close();
+  });
+
+  test("zsets (member + score index) and lists are reclaimed and counted by their entries", async () => {
+    const engine = await openEngine();
+    const db = engine.db(0);
+    for (let i = 0; i < 50; i++) db.zsets.set(enc("z"), db.lookup(enc("z")), `m${i}`, i);
+    db.lists.push(enc("l"), null, "right", Array.from({ length: 40 }, (_, i) => enc(`e${i}`)));
+    const zset = db.lookup(enc("z"))!;
+    const list = db.lookup(enc("l"))!;
+    expect(subKeysOf(engine, zset)).toBe(100);
+    db.delete(enc("z"));
+    db.delete(enc("l"));
+    expect(engine.orphans.entries).toBe(2 * 50 + 40);
+    await engine.compact();
+    expect(subKeysOf(engine, zset)).toBe(0);
+    expect(subKeysOf(engine, list)).toBe(0);
+    expect(engine.lsm.stats().filterRemovedEntries).toBeGreaterThanOrEqual(140);
     await engine.close();
   });
 
