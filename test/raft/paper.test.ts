@@ -189,6 +189,35 @@ describe("§5.3 log replication", () => {
     expect(frd.messages.map((m) => m.type)).toEqual(["appResp"]);
   });
 
+  test("takeCommitted: entries committed while a Ready is being persisted, only if durable here and not handed out", () => {
+    const st = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+    const rn = new RawNode({ id: 1, electionTick: 10, heartbeatTick: 1, storage: st, rand: seededRand(1) });
+    const persistAll = (rd: ReturnType<RawNode["ready"]>) => {
+      if (rd.hardState) st.setHardState(rd.hardState);
+      st.append(rd.entries);
+      rn.advance(rd);
+    };
+    rn.campaign();
+    persistAll(rn.ready());
+    rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
+    persistAll(rn.ready()); // no-op at index 1, durable
+    rn.propose(data("x"));
+    persistAll(rn.ready()); // x at 2, durable here
+    rn.propose(data("y"));
+    const pending = rn.ready(); // y at 3: its sync is "in flight"
+    expect(pending.entries.map((e) => e.index)).toEqual([3]);
+    rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 2 }));
+    expect(rn.takeCommitted().map((e) => e.index)).toEqual([1, 2]);
+    // Both followers hold y: committed, but not durable on the leader yet.
+    rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 3 }));
+    rn.step(msg({ type: "appResp", from: 3, to: 1, term: rn.raft.term, index: 3 }));
+    expect(rn.raft.raftLog.committed).toBe(3);
+    expect(rn.takeCommitted()).toEqual([]);
+    persistAll(pending);
+    const next = rn.ready();
+    expect(next.committedEntries.map((e) => e.index)).toEqual([3]); // x is not handed out twice
+  });
+
   test("follower rejects AppendEntries whose prev entry does not match (consistency check)", () => {
     const st = storageWith([ent(1, 1), ent(2, 2)], 2);
     const r = newRaft(1, [1, 2, 3], 10, 1, { storage: st });
