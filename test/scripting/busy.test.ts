@@ -88,6 +88,15 @@ const scenarios: Record<string, Scenario> = {
     return [busy, scriptKill, stats, kill, await fn, await outcome(other.call("FUNCTION", "KILL"))];
   },
 
+  async "the script's own coroutines yield; the script itself can't"(srv) {
+    const r = srv.client();
+    return [
+      await outcome(r.eval("local co = coroutine.wrap(function() coroutine.yield(5) end) return co()", 0)),
+      await outcome(r.eval("coroutine.yield(1) return 2", 0)),
+      await outcome(r.eval("return coroutine.isyieldable == nil", 0)),
+    ];
+  },
+
   async "a script that wrote is UNKILLABLE; SHUTDOWN NOSAVE stops the server"(srv) {
     const [caller, other] = [srv.client(), srv.client()];
     const script = outcome(caller.eval("redis.call('SET', 'w', '1') while true do end", 0));

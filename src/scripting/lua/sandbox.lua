@@ -170,13 +170,14 @@ end
 -- Scripts run as the body of a coroutine, so a busy one can be suspended (vm.ts).
 -- To the script that thread is the main one, as under Redis's lua_pcall: it
 -- can't yield, and only coroutines the script creates can.
-local running, yield, isyieldable = coroutine.running, coroutine.yield, coroutine.isyieldable
+local running, yield = coroutine.running, coroutine.yield
 local script_thread
 coroutinelib.yield = function(...)
-  if running() == script_thread then error("attempt to yield across metamethod/C-call boundary", 0) end
+  -- Lua's own error, raised without a position like the C one.
+  if running() == script_thread then _ENV.error("attempt to yield across metamethod/C-call boundary", 0) end
   return yield(...)
 end
-coroutinelib.isyieldable = function() return running() ~= script_thread and isyieldable() end
+coroutinelib.isyieldable = nil -- Lua 5.1 has none
 setmetatable(G, { __index = missing_global, __newindex = readonly_write, __metatable = false })
 
 -- Redis's error handler: turns any error into {err=..., source=..., line=...}
