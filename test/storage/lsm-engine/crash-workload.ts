@@ -214,9 +214,13 @@ export async function runCrashRounds(o: CrashOptions): Promise<CrashResult> {
       const steps: Step[] = [];
       const acked: boolean[] = [];
       let dead = false;
+      // The clock starts at the first acknowledgement, so that every round has some
+      // (a loaded machine may take longer than the delay to answer the first step).
       const killAt = minDelay + rand() * (maxDelay - minDelay);
       const victim = srv;
-      const killer = setTimeout(() => victim.proc.kill("SIGKILL"), killAt);
+      const kill = () => victim.proc.kill("SIGKILL");
+      let killer = setTimeout(kill, 30_000);
+      let armed = false;
       const inflight = new Set<Promise<void>>();
       while (!dead) {
         while (inflight.size < window && !dead) {
@@ -225,6 +229,11 @@ export async function runCrashRounds(o: CrashOptions): Promise<CrashResult> {
           acked.push(false);
           const p: Promise<void> = send(r, steps[j]).then(
             () => {
+              if (!armed) {
+                armed = true;
+                clearTimeout(killer);
+                killer = setTimeout(kill, killAt);
+              }
               acked[j] = true;
             },
             () => {
@@ -266,7 +275,7 @@ export async function runCrashRounds(o: CrashOptions): Promise<CrashResult> {
       result.steps += steps.length;
       result.acknowledged += ackedCount;
       result.recoveredUnacknowledged += p - ackedCount;
-      o.log?.(`round ${round}: killed after ${Math.round(killAt)} ms, ${steps.length} steps sent, ${ackedCount} acknowledged, ${p} recovered`);
+      o.log?.(`round ${round}: killed ${Math.round(killAt)} ms after the first acknowledgement, ${steps.length} steps sent, ${ackedCount} acknowledged, ${p} recovered`);
     }
   } finally {
     await srv.stop();
