@@ -47,6 +47,16 @@ export class KvService {
   readonly transport: TcpTransport;
   private sm = new KvSm();
   private server: TCPSocketListener<ConnState> | null = null;
+  // Request ids: a random 32-bit incarnation number times 2^21 plus a
+  // sequence. Node id + sequence alone is not enough: after a restart the
+  // sequence starts over while entries proposed by the previous incarnation
+  // may still be applied (log replay, or committed by the next no-op), and
+  // would answer the new waiters with their results. Any node applying an
+  // entry looks its id up among its own waiters, so ids must also differ
+  // across nodes: two incarnations collide with probability 2^-32. The
+  // sequence wraps after 2^21 requests, far more than can be waiting
+  // within the request timeout.
+  private readonly incarnation = crypto.getRandomValues(new Uint32Array(1))[0]!;
   private seq = 0;
 
   constructor(private o: KvServiceOptions) {
@@ -107,8 +117,7 @@ export class KvService {
       this.node.readBarrier((err) => (err ? failed(err) : reply({ id: req.id, ok: true, value: this.sm.kv.read(req.key) })));
       return;
     }
-    // Unique per node incarnation and across nodes: id * 2^32 + sequence.
-    const rid = this.o.id * 2 ** 32 + (++this.seq % 2 ** 32);
+    const rid = this.incarnation * 2 ** 21 + (++this.seq % 2 ** 21);
     const cmd: KvCommand =
       req.op === "put"
         ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
