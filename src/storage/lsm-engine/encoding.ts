@@ -22,11 +22,38 @@ export const FLAG_TEXT = 0x20;
 /** type(1) flags(1) expireAt(8): the common head of every metadata value. */
 export const META_HEAD = 10;
 
+// Numbers are written and read byte by byte (doubles through one scratch
+// DataView): a DataView over a fresh small Uint8Array makes JSC materialize
+// its ArrayBuffer, about 10x the cost of the writes (14% of an LPUSH/RPOP profile).
+const scratch = new DataView(new ArrayBuffer(8));
+const scratchBytes = new Uint8Array(scratch.buffer);
+
+function putU32(out: Uint8Array, at: number, n: number): void {
+  out[at] = n >>> 24;
+  out[at + 1] = n >>> 16;
+  out[at + 2] = n >>> 8;
+  out[at + 3] = n;
+}
+
+function getU32(raw: Uint8Array, at: number): number {
+  return ((raw[at] << 24) | (raw[at + 1] << 16) | (raw[at + 2] << 8) | raw[at + 3]) >>> 0;
+}
+
+function putF64(out: Uint8Array, at: number, x: number): void {
+  scratch.setFloat64(0, x);
+  for (let i = 0; i < 8; i++) out[at + i] = scratchBytes[i];
+}
+
+function getF64(raw: Uint8Array, at: number): number {
+  for (let i = 0; i < 8; i++) scratchBytes[i] = raw[at + i];
+  return scratch.getFloat64(0);
+}
+
 /** [column][slot u32] */
 function slotPrefix(column: number, slot: number, extra: number): Uint8Array {
   const out = new Uint8Array(5 + extra);
   out[0] = column;
-  new DataView(out.buffer).setUint32(1, slot);
+  putU32(out, 1, slot);
   return out;
 }
 
@@ -43,7 +70,7 @@ export function userKeyOfMeta(key: Uint8Array): Uint8Array {
 
 export function expiryKey(slot: number, expireAt: number, userKey: Uint8Array): Uint8Array {
   const out = slotPrefix(COL_EXPIRY, slot, 8 + userKey.length);
-  new DataView(out.buffer).setFloat64(5, expireAt);
+  putF64(out, 5, expireAt);
   out.set(userKey, 13);
   return out;
 }
@@ -67,7 +94,7 @@ export function encodeStringMeta(value: Uint8Array, expireAt: number, flags: num
   const out = new Uint8Array(META_HEAD + value.length);
   out[0] = TYPE_CODES.string;
   out[1] = ENCODING_VERSION | flags;
-  new DataView(out.buffer).setFloat64(2, expireAt);
+  putF64(out, 2, expireAt);
   out.set(value, META_HEAD);
   return out;
 }
@@ -79,13 +106,13 @@ export function decodeType(raw: Uint8Array): KeyType {
 }
 
 export function decodeExpireAt(raw: Uint8Array): number {
-  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getFloat64(2);
+  return getF64(raw, 2);
 }
 
 /** A copy of a metadata value with another expiry. */
 export function withExpireAt(raw: Uint8Array, expireAt: number): Uint8Array {
   const out = raw.slice();
-  new DataView(out.buffer).setFloat64(2, expireAt);
+  putF64(out, 2, expireAt);
   return out;
 }
 
@@ -113,41 +140,40 @@ export const FLAG_CHUNKED = 0x80;
 /** type(1) flags(1) expireAt(8) version(8) size(8): the metadata of a collection (and of a chunked string). */
 export const COLLECTION_META_SIZE = META_HEAD + 16;
 
-function putU64(view: DataView, at: number, n: number): void {
-  view.setUint32(at, Math.floor(n / 2 ** 32));
-  view.setUint32(at + 4, n >>> 0);
+function putU64(out: Uint8Array, at: number, n: number): void {
+  putU32(out, at, Math.floor(n / 2 ** 32));
+  putU32(out, at + 4, n >>> 0);
 }
 
-function getU64(view: DataView, at: number): number {
-  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+function getU64(raw: Uint8Array, at: number): number {
+  return getU32(raw, at) * 2 ** 32 + getU32(raw, at + 4);
 }
 
-export function encodeCollectionMeta(type: KeyType, flags: number, expireAt: number, version: number, size: number): Uint8Array {
-  const out = new Uint8Array(COLLECTION_META_SIZE);
-  const view = new DataView(out.buffer);
+/** `typeBytes`: room after the common part for type-specific fields (lists: head and tail). */
+export function encodeCollectionMeta(type: KeyType, flags: number, expireAt: number, version: number, size: number, typeBytes = 0): Uint8Array {
+  const out = new Uint8Array(COLLECTION_META_SIZE + typeBytes);
   out[0] = TYPE_CODES[type];
   out[1] = ENCODING_VERSION | flags;
-  view.setFloat64(2, expireAt);
-  putU64(view, META_HEAD, version);
-  putU64(view, META_HEAD + 8, size);
+  putF64(out, 2, expireAt);
+  putU64(out, META_HEAD, version);
+  putU64(out, META_HEAD + 8, size);
   return out;
 }
 
 export function decodeVersion(raw: Uint8Array): number {
-  return getU64(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), META_HEAD);
+  return getU64(raw, META_HEAD);
 }
 
 export function decodeSize(raw: Uint8Array): number {
-  return getU64(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), META_HEAD + 8);
+  return getU64(raw, META_HEAD + 8);
 }
 
 /** [0x02][slot][len(userKey)][userKey][version]: every sub-key of one key version starts with it. */
 export function subKeyPrefix(slot: number, userKey: Uint8Array, version: number): Uint8Array {
   const out = slotPrefix(COL_SUBKEY, slot, 4 + userKey.length + 8);
-  const view = new DataView(out.buffer);
-  view.setUint32(5, userKey.length);
+  putU32(out, 5, userKey.length);
   out.set(userKey, 9);
-  putU64(view, 9 + userKey.length, version);
+  putU64(out, 9 + userKey.length, version);
   return out;
 }
 
@@ -170,7 +196,7 @@ export function prefixEnd(prefix: Uint8Array): Uint8Array {
 /** A copy of a collection's metadata value with another version. */
 export function withVersion(raw: Uint8Array, version: number): Uint8Array {
   const out = raw.slice();
-  putU64(new DataView(out.buffer), META_HEAD, version);
+  putU64(out, META_HEAD, version);
   return out;
 }
 
@@ -181,38 +207,36 @@ export const LIST_META_SIZE = COLLECTION_META_SIZE + 16;
  * A list position (a signed safe integer: pushes go both ways from 0) as a
  * u64 biased by 2^63, so the big-endian bytes sort in numeric order.
  */
-function putPosition(view: DataView, at: number, position: number): void {
+function putPosition(out: Uint8Array, at: number, position: number): void {
   const high = Math.floor(position / 2 ** 32);
-  view.setUint32(at, high + 2 ** 31);
-  view.setUint32(at + 4, position - high * 2 ** 32);
+  putU32(out, at, high + 2 ** 31);
+  putU32(out, at + 4, position - high * 2 ** 32);
 }
 
-function getPosition(view: DataView, at: number): number {
-  return (view.getUint32(at) - 2 ** 31) * 2 ** 32 + view.getUint32(at + 4);
+function getPosition(raw: Uint8Array, at: number): number {
+  return (getU32(raw, at) - 2 ** 31) * 2 ** 32 + getU32(raw, at + 4);
 }
 
 /** head = position of the first element, tail = position after the last one. */
 export function encodeListMeta(flags: number, expireAt: number, version: number, size: number, head: number, tail: number): Uint8Array {
-  const out = new Uint8Array(LIST_META_SIZE);
-  out.set(encodeCollectionMeta("list", flags, expireAt, version, size));
-  const view = new DataView(out.buffer);
-  putPosition(view, COLLECTION_META_SIZE, head);
-  putPosition(view, COLLECTION_META_SIZE + 8, tail);
+  const out = encodeCollectionMeta("list", flags, expireAt, version, size, LIST_META_SIZE - COLLECTION_META_SIZE);
+  putPosition(out, COLLECTION_META_SIZE, head);
+  putPosition(out, COLLECTION_META_SIZE + 8, tail);
   return out;
 }
 
 export function decodeListHead(raw: Uint8Array): number {
-  return getPosition(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), COLLECTION_META_SIZE);
+  return getPosition(raw, COLLECTION_META_SIZE);
 }
 
 export function decodeListTail(raw: Uint8Array): number {
-  return getPosition(new DataView(raw.buffer, raw.byteOffset, raw.byteLength), COLLECTION_META_SIZE + 8);
+  return getPosition(raw, COLLECTION_META_SIZE + 8);
 }
 
 /** The sub-key of a list element: the key version's prefix, then the position. */
 export function positionKey(prefix: Uint8Array, position: number): Uint8Array {
   const out = new Uint8Array(prefix.length + 8);
   out.set(prefix);
-  putPosition(new DataView(out.buffer), prefix.length, position);
+  putPosition(out, prefix.length, position);
   return out;
 }
