@@ -1,7 +1,7 @@
 // The LSM engine: all databases in one LSM tree (src/storage/lsm) with the
 // encoding described in FORMAT.md.
 
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
@@ -12,14 +12,13 @@ import { lockDirectory } from "./dir-lock.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
 import { OrphanCounter, reachableVersions } from "./reclaim.ts";
 import { VersionClock } from "./version-clock.ts";
+import { runtimeModulePath } from "../../util/runtime-module.ts";
 
 /**
  * The compaction filter that removes stale sub-keys, loaded by path in the
- * LSM's worker: without the file (a compiled binary not built with it as an
- * entry point) stale sub-keys are kept rather than failing every compaction.
+ * LSM's worker (so it is an entry point of the compiled binary too).
  */
-const RECLAIM_FILTER_PATH = new URL("./reclaim-filter.ts", import.meta.url).pathname;
-const RECLAIM_FILTER = existsSync(RECLAIM_FILTER_PATH) ? { module: RECLAIM_FILTER_PATH } : undefined;
+const RECLAIM_FILTER = { module: runtimeModulePath("storage/lsm-engine/reclaim-filter.ts") };
 
 export interface LsmEngineOptions {
   dir: string;

@@ -6,6 +6,7 @@
  */
 import { CorruptionError } from './assert.ts';
 import type { CompactionJob, CompactionJobResult, FlushJobSpec } from './compaction_job.ts';
+import { runtimeModulePath } from '../../util/runtime-module.ts';
 
 interface Call {
   resolve: (r: CompactionJobResult) => void;
@@ -47,7 +48,7 @@ function failAll(pool: PoolName, e: Error): void {
 function getWorker(pool: PoolName): Worker {
   const existing = workers.get(pool);
   if (existing !== undefined) return existing;
-  const w = new Worker(new URL('./compaction_worker.ts', import.meta.url).href);
+  const w = new Worker(runtimeModulePath('storage/lsm/compaction_worker.ts'));
   w.unref?.();
   w.onmessage = (ev: MessageEvent) => {
     if ((ev.data as Partial<QueryMessage>).query !== undefined) return answerQuery(w, ev.data as QueryMessage);
