@@ -88,16 +88,18 @@ export class Converter {
           m._lua_pushboolean(L, 0);
           return next;
         }
-        this.lua.pushBytes(L, buf.subarray(next, next + len));
+        this.lua.pushRange(L, buf, next, next + len);
         return next + len + 2;
       }
       case 43: // '+' status
         m._lua_createtable(L, 0, 1);
-        this.setField(L, "ok", () => this.lua.pushBytes(L, buf.subarray(pos + 1, end)));
+        this.pushKey(L, "ok");
+        this.lua.pushRange(L, buf, pos + 1, end);
+        m._lua_rawset(L, -3);
         return next;
       case 45: // '-' error; the flag tells Redis's error stats the command already counted it
         m._lua_createtable(L, 0, 2);
-        this.setField(L, "err", () => this.lua.pushBytes(L, buf.subarray(pos + 1, end)));
+        this.setField(L, "err", () => this.lua.pushRange(L, buf, pos + 1, end));
         this.setField(L, "ignore_error_stats_update", () => m._lua_pushboolean(L, 1));
         return next;
       case 42: // '*' array
@@ -156,7 +158,7 @@ export class Converter {
         return next;
       case 40: // '(' big number
         m._lua_createtable(L, 0, 1);
-        this.setField(L, "big_number", () => this.lua.pushBytes(L, buf.subarray(pos + 1, end)));
+        this.setField(L, "big_number", () => this.lua.pushRange(L, buf, pos + 1, end));
         return next;
       case 61: {
         // '=' verbatim: "txt:" + text
@@ -164,8 +166,8 @@ export class Converter {
         m._lua_createtable(L, 0, 1);
         this.pushKey(L, "verbatim_string");
         m._lua_createtable(L, 0, 2);
-        this.setField(L, "format", () => this.lua.pushBytes(L, buf.subarray(next, next + 3)));
-        this.setField(L, "string", () => this.lua.pushBytes(L, buf.subarray(next + 4, next + len)));
+        this.setField(L, "format", () => this.lua.pushRange(L, buf, next, next + 3));
+        this.setField(L, "string", () => this.lua.pushRange(L, buf, next + 4, next + len));
         m._lua_rawset(L, -3);
         return next + len + 2;
       }

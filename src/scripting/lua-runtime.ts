@@ -163,6 +163,16 @@ export class LuaState {
     this.m._lua_pushlstring(L, p, b.length);
   }
 
+  /** Pushes buf[from, to) as a string without creating a view of it (short ones copied by hand). */
+  pushRange(L: number, buf: Uint8Array, from: number, to: number): void {
+    const n = to - from;
+    if (n > 16) return this.pushBytes(L, buf.subarray(from, to));
+    const p = this.scratchFor(n);
+    const heap = this.m.HEAPU8;
+    for (let i = 0; i < n; i++) heap[p + i] = buf[from + i];
+    this.m._lua_pushlstring(L, p, n);
+  }
+
   /** Pushes a byte string (latin1 JS string). */
   pushStr(L: number, s: string): void {
     const p = this.scratchFor(s.length);

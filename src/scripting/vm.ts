@@ -406,20 +406,20 @@ export class ScriptVm {
     const n = m._lua_gettop(L);
     if (n === 0) return "ERR Please specify at least one argument for this redis lib call";
     const argv: Uint8Array[] = new Array(n);
-    let heap = m.HEAPU8.buffer;
+    let numbers = false;
     for (let i = 1; i <= n; i++) {
       const t = m._lua_type(L, i);
       // The command name: scripts mostly repeat one, kept as lastName.
       if (t === LUA_TSTRING) argv[i - 1] = i === 1 && lua.equals(L, 1, this.lastName) ? this.lastName : lua.argBytes(L, i);
       else if (t === LUA_TNUMBER) {
+        numbers = true;
         const text = numberArgText(lua, L, i);
         argv[i - 1] = text === null ? lua.viewBytes(L, i) : strToBytes(text);
       } else return "ERR Lua redis lib command arguments must be strings or integers";
     }
-    // Converting numbers may have grown the module's memory, detaching earlier views: take them again.
-    if (m.HEAPU8.buffer !== heap) {
+    // Converting numbers may have grown the module's memory, detaching earlier views (long arguments): take them again.
+    if (numbers) {
       for (let i = 1; i <= n; i++) if (m._lua_type(L, i) === LUA_TSTRING && argv[i - 1].length > 16) argv[i - 1] = lua.viewBytes(L, i);
-      heap = m.HEAPU8.buffer;
     }
     const cmd = this.lookup(argv);
     if (cmd === undefined) return "ERR Unknown Redis command called from script";
