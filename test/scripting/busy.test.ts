@@ -118,10 +118,17 @@ for (const engine of ENGINES) {
       await Promise.all(servers.map((s) => s.stop()));
     });
 
+    /** A pair of servers: shared by the scenarios, except that SHUTDOWN gets its own (it stops them). */
+    let shared: Promise<RunningServer[]> | null = null;
+    const pair = async (): Promise<RunningServer[]> => {
+      const started = await Promise.all([startAikv(["--engine", engine, ...THRESHOLD]), startRedis(THRESHOLD)]);
+      servers.push(...started);
+      return started;
+    };
+
     for (const [name, scenario] of Object.entries(scenarios)) {
       test.skipIf(!redisAvailable)(name, async () => {
-        const [aikv, redis] = await Promise.all([startAikv(["--engine", engine, ...THRESHOLD]), startRedis(THRESHOLD)]);
-        servers.push(aikv, redis);
+        const [aikv, redis] = name.includes("SHUTDOWN") ? await pair() : await (shared ??= pair());
         const [ours, theirs] = await Promise.all([scenario(aikv), scenario(redis)]);
         expect(ours).toEqual(theirs);
       }, 20000);
