@@ -113,6 +113,8 @@ export class Server {
       setMaxIntsetEntries: n("set-max-intset-entries"),
       zsetMaxListpackEntries: n("zset-max-listpack-entries"),
       zsetMaxListpackValue: n("zset-max-listpack-value"),
+      streamNodeMaxBytes: n("stream-node-max-bytes"),
+      streamNodeMaxEntries: n("stream-node-max-entries"),
     });
   }
 
@@ -122,7 +124,7 @@ export class Server {
     else if (name === "client-query-buffer-limit") this.parserLimits.maxQueryBuffer = this.config.num(name);
     else if (name === "hz" && this.cronTimer !== null) this.startCron();
     else if (name === "appendfsync") this.engine.setSyncPolicy?.(this.config.str(name) as "always" | "everysec" | "no");
-    else if (/^(hash|zset)-max-listpack-|^set-max-intset-entries$/.test(name)) this.applyEncodingLimits();
+    else if (/^(hash|zset)-max-listpack-|^set-max-intset-entries$|^stream-node-max-/.test(name)) this.applyEncodingLimits();
   }
 
   get port(): number {

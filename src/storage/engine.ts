@@ -115,6 +115,9 @@ export interface EncodingLimits {
   setMaxIntsetEntries: number;
   zsetMaxListpackEntries: number;
   zsetMaxListpackValue: number;
+  /** Where a stream starts a new node (stream-node-max-bytes / -entries; 0 = no limit). */
+  streamNodeMaxBytes: number;
+  streamNodeMaxEntries: number;
 }
 
 export interface StorageEngine {

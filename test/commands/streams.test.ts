@@ -4,7 +4,8 @@
 // compared with redis-server by test/differential/streams.test.ts.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
+import type Redis from "ioredis";
+import { ENGINES, hasRedisServer, rawConnect, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 
 // The lsm engine has no stream primitives yet (it replies "not yet supported").
 for (const engine of ENGINES.filter((e) => e === "memory")) {
@@ -187,6 +188,29 @@ for (const engine of ENGINES.filter((e) => e === "memory")) {
         expect(await r.xlen("undo")).toBe(1);
       } finally {
         await r.config("SET", "lua-atomic-rollback", "no");
+      }
+    });
+
+    test.skipIf(!hasRedisServer())("stream-node-max-entries/-bytes (CONFIG SET) split nodes as redis-server does: same ~ trims and node counts", async () => {
+      const redis = await startRedis();
+      try {
+        const run = async (r: Redis) => {
+          const log: unknown[] = [];
+          await r.del("nodes");
+          for (const [name, value] of [["stream-node-max-entries", "3"], ["stream-node-max-bytes", "60"]]) {
+            await r.config("SET", name, value);
+            for (let i = 1; i <= 40; i++) await r.xadd("nodes", `${log.length + 1}-${i}`, "f", "x".repeat(i % 7), ...(i % 5 === 0 ? ["g", "y"] : []));
+            log.push(await r.call("XTRIM", "nodes", "MAXLEN", "~", "25"), await r.call("XINFO", "STREAM", "nodes"));
+            log.push(await r.call("XTRIM", "nodes", "MINID", "~", `${log.length}-30`), await r.xlen("nodes"));
+          }
+          await r.config("SET", "stream-node-max-entries", "100");
+          await r.config("SET", "stream-node-max-bytes", "4096");
+          // radix-tree-nodes is Redis's inner rax node count: not comparable.
+          return JSON.stringify(log).replace(/"radix-tree-nodes",\d+/g, "");
+        };
+        expect(await run(srv.client())).toBe(await run(redis.client()));
+      } finally {
+        await redis.stop();
       }
     });
 

@@ -15,4 +15,6 @@ export const encodingLimits: EncodingLimits = {
   setMaxIntsetEntries: 512,
   zsetMaxListpackEntries: 128,
   zsetMaxListpackValue: 64,
+  streamNodeMaxBytes: 4096,
+  streamNodeMaxEntries: 100,
 };

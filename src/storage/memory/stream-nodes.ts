@@ -3,18 +3,19 @@
 // names) and entries encoded against it; a new node starts when the tail's
 // listpack bytes plus the new entry's raw field/value bytes reach
 // stream-node-max-bytes, or when it holds stream-node-max-entries entries
-// (deleted ones included). The byte count follows listpack's encodings
-// exactly, so nodes split where Redis's do and `~` trims the same entries.
+// (deleted ones included); both follow CONFIG SET. The byte count follows
+// listpack's encodings exactly, so nodes split where Redis's do and `~` trims
+// the same entries.
 
 import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import { listpackEntrySize, LISTPACK_EMPTY_SIZE } from "../../keyspace/listpack.ts";
 import { idMs, idSeq } from "../stream-id.ts";
 import type { StreamId } from "../stream-ops.ts";
+import { encodingLimits } from "./encoding-limits.ts";
 import type { IdMap, IdNode } from "./id-map.ts";
 
-/** Redis's stream-node-max-entries and stream-node-max-bytes defaults. */
-const NODE_MAX_ENTRIES = 100;
-const NODE_MAX_BYTES = 4096;
+/** STREAM_LISTPACK_MAX_SIZE: the node size used when stream-node-max-bytes is 0 or above it. */
+const LISTPACK_MAX_SIZE = 1 << 30;
 
 const SAMEFIELDS_FLAG = 2;
 
@@ -54,7 +55,12 @@ export function appendEntry(entries: IdMap<Uint8Array[]>, id: StreamId, fields: 
   let rawBytes = 0;
   for (const f of fields) rawBytes += f.length;
   const tail = entries.lastNode();
-  const full = tail === undefined || listpackBytes(tail) + rawBytes >= NODE_MAX_BYTES || tail.ids.length + tail.deleted >= NODE_MAX_ENTRIES;
+  const { streamNodeMaxBytes, streamNodeMaxEntries } = encodingLimits;
+  const maxBytes = streamNodeMaxBytes === 0 || streamNodeMaxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : streamNodeMaxBytes;
+  const full =
+    tail === undefined ||
+    listpackBytes(tail) + rawBytes >= maxBytes ||
+    (streamNodeMaxEntries !== 0 && tail.ids.length + tail.deleted >= streamNodeMaxEntries);
   const node = entries.append(id, fields, full);
   const numFields = fields.length / 2;
   if (full) {
