@@ -6,7 +6,8 @@
 //   pmessage) and the same bytes go to every subscriber (messages.ts).
 // - A message to the client whose command is running goes into the shared
 //   reply buffer, so it stays in order with that client's replies; others get
-//   it on their socket right away. A subscriber that doesn't read is closed
+//   it on their socket when the current task ends (Client.cork: one write for
+//   all the messages of a pipelined read). A subscriber that doesn't read is closed
 //   at its output buffer limit (src/net/output-limits.ts, pubsub class).
 // - RESP2 subscribers may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING,
 //   QUIT and RESET; RESP3 ones get push messages and may run anything.
@@ -186,6 +187,7 @@ export class PubSub {
       // The running client's replies are still in the shared buffer: keep the message in line with them.
       if (c === server.executing) server.out.raw(bytes);
       else {
+        c.cork();
         c.send(bytes, true);
         server.stats.netOutputBytes += bytes.length;
       }
