@@ -60,4 +60,4 @@ const SCENARIOS: Record<string, Scenario> = {
   },
 };
 
-compareScenarios("blocking stream reads", SCENARIOS, ENGINES.filter((e) => e === "memory"));
+compareScenarios("blocking stream reads", SCENARIOS, ENGINES);

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type Redis from "ioredis";
 import { ENGINES, hasRedisServer, rawConnect, startAikv, startRedis, type RunningServer } from "../helpers/server.ts";
 
-// The lsm engine has no stream primitives yet (it replies "not yet supported").
-for (const engine of ENGINES.filter((e) => e === "memory")) {
+for (const engine of ENGINES) {
   describe(`streams (${engine})`, () => {
     let srv: RunningServer;
     beforeAll(async () => {

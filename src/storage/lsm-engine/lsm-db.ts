@@ -1,7 +1,6 @@
 // One logical database of the LSM engine: the key-level primitives and
 // strings over the metadata column, the expiry index and in-memory counters.
 
-import { CommandError } from "../../commands/errors.ts";
 import type { DB } from "../lsm/index.ts";
 import { WriteBatch } from "../lsm/index.ts";
 import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
@@ -18,6 +17,7 @@ import { LsmHashOps } from "./hash-ops.ts";
 import { LsmListOps } from "./list-ops.ts";
 import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
+import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
 import {
   COL_EXPIRY,
@@ -93,15 +93,6 @@ export interface LsmEngineContext extends StorageEngine {
   readonly orphans: OrphanCounter;
 }
 
-/** Collection ops of types this slice does not implement yet: every call is a clean error reply. */
-function unsupported<T extends object>(type: string): T {
-  return new Proxy({} as T, {
-    get: () => () => {
-      throw new CommandError(`ERR ${type} commands are not yet supported on the lsm engine`);
-    },
-  });
-}
-
 export class LsmDb implements DbStore {
   /** Number of keys and of keys with an expiry (recomputed on open). */
   private keyCount = 0;
@@ -116,7 +107,7 @@ export class LsmDb implements DbStore {
   readonly hashes: HashOps = new LsmHashOps(this);
   readonly sets: SetOps = new LsmSetOps(this);
   readonly zsets: ZSetOps = new LsmZSetOps(this);
-  readonly streams = unsupported<StreamOps>("stream");
+  readonly streams: StreamOps = new LsmStreamOps(this);
 
   constructor(
     readonly engine: LsmEngineContext,
@@ -318,6 +309,7 @@ export class LsmDb implements DbStore {
     if (m.type === "set") return (m.flags & FLAG_BIG) !== 0 ? "hashtable" : "intset";
     if (m.type === "zset") return (m.flags & FLAG_BIG) !== 0 ? "skiplist" : "listpack";
     if (m.type === "list") return "quicklist"; // as the memory engine: Redis 7.0 has no listpack lists
+    if (m.type === "stream") return "stream";
     if (m.type !== "string") return "unknown";
     const value = this.getString(m);
     if ((m.flags & FLAG_RAW) !== 0) return "raw";

@@ -12,6 +12,8 @@ import { lockDirectory } from "./dir-lock.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
 import { OrphanCounter, reachableVersions } from "./reclaim.ts";
 import { VersionClock } from "./version-clock.ts";
+import type { EncodingLimits } from "../engine.ts";
+import { encodingLimits } from "../memory/encoding-limits.ts";
 import { runtimeModulePath } from "../../util/runtime-module.ts";
 
 /**
@@ -174,6 +176,11 @@ export class LsmEngine implements LsmEngineContext {
   writeError(): string | null {
     const e = this.failure ?? this.lsm.backgroundError;
     return e === null ? null : misconfError(e);
+  }
+
+  /** Streams size their nodes by these limits (shared with the memory engine's node sizing). */
+  setEncodingLimits(limits: EncodingLimits): void {
+    Object.assign(encodingLimits, limits);
   }
 
   async close(): Promise<void> {

@@ -12,7 +12,7 @@ import { listpackEntrySize, LISTPACK_EMPTY_SIZE } from "../../keyspace/listpack.
 import { idMs, idSeq } from "../stream-id.ts";
 import type { StreamId } from "../stream-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
-import type { IdMap, IdNode } from "./id-map.ts";
+import type { IdMap } from "./id-map.ts";
 
 /** STREAM_LISTPACK_MAX_SIZE: the node size used when stream-node-max-bytes is 0 or above it. */
 const LISTPACK_MAX_SIZE = 1 << 30;
@@ -20,7 +20,7 @@ const LISTPACK_MAX_SIZE = 1 << 30;
 const SAMEFIELDS_FLAG = 2;
 
 /** A node's master entry: its id and field names (latin1). */
-interface Master {
+export interface Master {
   id: StreamId;
   fields: string[];
 }
@@ -28,15 +28,6 @@ interface Master {
 /** Listpack bytes of an integer element (lpAppendInteger). */
 function intSize(v: bigint | number): number {
   return listpackEntrySize(strToBytes(String(v)));
-}
-
-function masterOf(node: IdNode<Uint8Array[]>): Master {
-  return node.tag as Master;
-}
-
-/** lpBytes of the node: header and terminator, the counters (live, deleted), then the rest as tracked. */
-function listpackBytes(node: IdNode<Uint8Array[]>): number {
-  return LISTPACK_EMPTY_SIZE + intSize(node.ids.length) + intSize(node.deleted) + node.bytes;
 }
 
 function sameFields(master: Master, fields: readonly Uint8Array[]): boolean {
@@ -50,29 +41,34 @@ function sameFields(master: Master, fields: readonly Uint8Array[]): boolean {
   return true;
 }
 
-/** Appends an entry (id above every id held) where Redis would put it, tracking the node's bytes. */
-export function appendEntry(entries: IdMap<Uint8Array[]>, id: StreamId, fields: Uint8Array[]): void {
+/**
+ * Whether an entry with these fields starts a new node after the tail node
+ * holding `live` entries and `deleted` tombstones in `bytes` tracked bytes.
+ */
+export function startsNewNode(live: number, deleted: number, bytes: number, fields: readonly Uint8Array[]): boolean {
   let rawBytes = 0;
   for (const f of fields) rawBytes += f.length;
-  const tail = entries.lastNode();
   const { streamNodeMaxBytes, streamNodeMaxEntries } = encodingLimits;
   const maxBytes = streamNodeMaxBytes === 0 || streamNodeMaxBytes > LISTPACK_MAX_SIZE ? LISTPACK_MAX_SIZE : streamNodeMaxBytes;
-  const full =
-    tail === undefined ||
-    listpackBytes(tail) + rawBytes >= maxBytes ||
-    (streamNodeMaxEntries !== 0 && tail.ids.length + tail.deleted >= streamNodeMaxEntries);
-  const node = entries.append(id, fields, full);
-  const numFields = fields.length / 2;
-  if (full) {
-    const master: Master = { id, fields: [] };
-    node.bytes = intSize(numFields) + intSize(0); // master field count and its terminator
-    for (let i = 0; i < fields.length; i += 2) {
-      master.fields.push(bytesToStr(fields[i]));
-      node.bytes += listpackEntrySize(fields[i]);
-    }
-    node.tag = master;
+  // lpBytes of the node: header and terminator, the counters (live, deleted), then the rest as tracked.
+  const listpackBytes = LISTPACK_EMPTY_SIZE + intSize(live) + intSize(deleted) + bytes;
+  return listpackBytes + rawBytes >= maxBytes || (streamNodeMaxEntries !== 0 && live + deleted >= streamNodeMaxEntries);
+}
+
+/** A new node's master entry for its first entry, and the bytes it takes. */
+export function newMaster(id: StreamId, fields: readonly Uint8Array[]): { master: Master; bytes: number } {
+  const master: Master = { id, fields: [] };
+  let bytes = intSize(fields.length / 2) + intSize(0); // master field count and its terminator
+  for (let i = 0; i < fields.length; i += 2) {
+    master.fields.push(bytesToStr(fields[i]));
+    bytes += listpackEntrySize(fields[i]);
   }
-  const master = masterOf(node);
+  return { master, bytes };
+}
+
+/** The bytes an entry adds to the node of master. */
+export function entryBytes(master: Master, id: StreamId, fields: readonly Uint8Array[]): number {
+  const numFields = fields.length / 2;
   const compact = sameFields(master, fields);
   // flags, ms and seq deltas (int64 arithmetic as in C), [field count and names], values, element count.
   let bytes = intSize(compact ? SAMEFIELDS_FLAG : 0);
@@ -80,6 +76,18 @@ export function appendEntry(entries: IdMap<Uint8Array[]>, id: StreamId, fields: 
   bytes += intSize(BigInt.asIntN(64, idSeq(id) - idSeq(master.id)));
   if (!compact) bytes += intSize(numFields);
   for (let i = 0; i < fields.length; i++) if (!compact || i % 2 === 1) bytes += listpackEntrySize(fields[i]);
-  bytes += intSize(numFields + 3 + (compact ? 0 : numFields + 1));
-  node.bytes += bytes;
+  return bytes + intSize(numFields + 3 + (compact ? 0 : numFields + 1));
+}
+
+/** Appends an entry (id above every id held) where Redis would put it, tracking the node's bytes. */
+export function appendEntry(entries: IdMap<Uint8Array[]>, id: StreamId, fields: Uint8Array[]): void {
+  const tail = entries.lastNode();
+  const full = tail === undefined || startsNewNode(tail.ids.length, tail.deleted, tail.bytes, fields);
+  const node = entries.append(id, fields, full);
+  if (full) {
+    const fresh = newMaster(id, fields);
+    node.tag = fresh.master;
+    node.bytes = fresh.bytes;
+  }
+  node.bytes += entryBytes(node.tag as Master, id, fields);
 }
