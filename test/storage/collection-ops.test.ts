@@ -1,6 +1,6 @@
 // Conformance of the list, hash and sorted-set primitives (ListOps, HashOps,
 // ZSetOps) of every storage engine against plain array/Map models, under random operation
-// sequences. Written against the DbStore interface only, so a new engine
+// sequences; stream primitives of the lsm engine against the memory engine's. Written against the DbStore interface only, so a new engine
 // joins by adding its factory to STORES; `meta` is looked up again after
 // every write, as the interfaces require.
 
@@ -14,7 +14,9 @@ import type { DbStore } from "../../src/storage/engine.ts";
 import type { ListSide } from "../../src/storage/list-ops.ts";
 import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
 import { MemoryEngine } from "../../src/storage/memory/memory-engine.ts";
+import { encodingLimits } from "../../src/storage/memory/encoding-limits.ts";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../../src/storage/memory/skiplist.ts";
+import { MAX_ID } from "../../src/storage/stream-id.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../../src/storage/zset-ops.ts";
 
 const lsmDir = mkdtempSync(join(tmpdir(), "aikv-collection-ops-"));
@@ -396,3 +398,118 @@ for (const [name, makeStore] of Object.entries(STORES)) {
     }, 30_000);
   });
 }
+
+// --- streams: the lsm engine against the memory engine (which mirrors Redis's nodes) ---
+
+type StreamOp =
+  | { op: "append"; step: number; seqStep: number; fields: string[] }
+  | { op: "remove"; picks: number[] }
+  | { op: "trim"; maxLen: number | null; minPick: number; approx: boolean; limit: number }
+  | { op: "createGroup" | "destroyGroup" | "cursor"; group: string; pick: number }
+  | { op: "createConsumer" | "deleteConsumer" | "seen"; group: string; consumer: string; now: number }
+  | { op: "setPending"; group: string; consumer: string; pick: number; now: number; count: number }
+  | { op: "ack"; group: string; pick: number };
+
+const groupArb = fc.constantFrom("g1", "g2", "\x00g");
+const consumerArb = fc.constantFrom("alice", "bob", "b");
+const streamOpArb: fc.Arbitrary<StreamOp> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      op: fc.constant("append" as const),
+      step: fc.nat({ max: 3 }),
+      seqStep: fc.integer({ min: 1, max: 3 }),
+      fields: fc.array(valueArb, { minLength: 1, maxLength: 3 }).map((vs) => vs.flatMap((v, i) => [i === 0 ? "f" : `f${i}`, v])),
+    }),
+  },
+  fc.record({ op: fc.constant("remove" as const), picks: fc.array(fc.nat(), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ op: fc.constant("trim" as const), maxLen: fc.option(fc.nat({ max: 40 })), minPick: fc.nat(), approx: fc.boolean(), limit: fc.nat({ max: 12 }) }),
+  fc.record({ op: fc.constantFrom("createGroup" as const, "destroyGroup" as const, "cursor" as const), group: groupArb, pick: fc.nat() }),
+  fc.record({ op: fc.constantFrom("createConsumer" as const, "deleteConsumer" as const, "seen" as const), group: groupArb, consumer: consumerArb, now: fc.nat() }),
+  {
+    weight: 3,
+    arbitrary: fc.record({ op: fc.constant("setPending" as const), group: groupArb, consumer: consumerArb, pick: fc.nat(), now: fc.nat(), count: fc.nat({ max: 5 }) }),
+  },
+  fc.record({ op: fc.constant("ack" as const), group: groupArb, pick: fc.nat() }),
+);
+
+/** What a stream looks like through its read primitives: every read the commands use. */
+function streamView(store: DbStore): unknown {
+  const streams = store.streams;
+  const meta = store.lookup(KEY);
+  if (meta === null) return null;
+  const groups = streams.groups(meta);
+  return {
+    state: streams.state(meta),
+    forward: streams.range(meta, 0n, MAX_ID, -1, false),
+    backwardTop3: streams.range(meta, 0n, MAX_ID, 3, true),
+    groups,
+    perGroup: groups.map((g) => ({
+      consumers: streams.consumers(meta, g.name),
+      pel: streams.pendingRange(meta, g.name, null, 0n, MAX_ID, -1, false),
+      byConsumer: streams.consumers(meta, g.name).map((c) => streams.pendingRange(meta, g.name, c.name, 0n, MAX_ID, 2, true)),
+    })),
+  };
+}
+
+/** Applies op to the stream of store (created by the first op); ids are picked among the live ones. */
+function applyStreamOp(store: DbStore, o: StreamOp): unknown {
+  const streams = store.streams;
+  const meta = store.lookup(KEY) ?? streams.create(KEY);
+  const ids = streams.range(meta, 0n, MAX_ID, -1, false).map((e) => e.id);
+  const pick = (n: number) => (ids.length === 0 ? 1n : ids[n % ids.length]);
+  const hasGroup = (g: string) => streams.group(meta, g) !== null;
+  switch (o.op) {
+    case "append": {
+      const last = streams.state(meta).lastId;
+      const id = o.step === 0 ? last + BigInt(o.seqStep) : ((last >> 64n) + BigInt(o.step)) << 64n;
+      streams.append(meta, id, o.fields.map(strToBytes));
+      return id;
+    }
+    case "remove":
+      return streams.remove(meta, o.picks.map(pick));
+    case "trim":
+      return streams.trim(meta, o.maxLen !== null ? { maxLen: o.maxLen, approx: o.approx, limit: o.limit } : { minId: pick(o.minPick), approx: o.approx, limit: o.limit });
+    case "createGroup":
+      return streams.createGroup(meta, o.group, pick(o.pick), o.pick % 3 === 0 ? -1 : o.pick);
+    case "destroyGroup":
+      return streams.destroyGroup(meta, o.group);
+    case "cursor":
+      if (hasGroup(o.group)) streams.setGroupCursor(meta, o.group, pick(o.pick), o.pick);
+      return null;
+    case "createConsumer":
+      return hasGroup(o.group) && streams.createConsumer(meta, o.group, o.consumer, o.now);
+    case "deleteConsumer":
+      return hasGroup(o.group) && streams.deleteConsumer(meta, o.group, o.consumer);
+    case "seen":
+      if (hasGroup(o.group)) streams.setConsumerSeen(meta, o.group, o.consumer, o.now);
+      return null;
+    case "setPending":
+      if (!hasGroup(o.group) || streams.consumer(meta, o.group, o.consumer) === null) return null;
+      streams.setPending(meta, o.group, { id: pick(o.pick), consumer: o.consumer, deliveryTime: o.now, deliveryCount: o.count });
+      return streams.pending(meta, o.group, pick(o.pick));
+    case "ack":
+      return hasGroup(o.group) && streams.ack(meta, o.group, pick(o.pick));
+  }
+}
+
+describe("stream primitives (lsm against memory)", () => {
+  test("StreamOps of the lsm engine answer as the memory engine's (same nodes, trims, groups, PELs)", () => {
+    const saved = { ...encodingLimits };
+    // Small nodes, so appends, XDEL and `~` trims cross node boundaries often.
+    Object.assign(encodingLimits, { streamNodeMaxEntries: 5, streamNodeMaxBytes: 120 });
+    try {
+      const run = (ops: StreamOp[]) => {
+        const memory = STORES.memory();
+        const lsm = STORES.lsm();
+        for (const o of ops) {
+          expect(applyStreamOp(lsm, o)).toEqual(applyStreamOp(memory, o));
+          expect(streamView(lsm)).toEqual(streamView(memory));
+        }
+      };
+      fc.assert(fc.property(fc.array(streamOpArb, { minLength: 5, maxLength: 50 }), run), { numRuns: 120 });
+    } finally {
+      Object.assign(encodingLimits, saved);
+    }
+  }, 30_000);
+});
