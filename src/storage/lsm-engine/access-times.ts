@@ -47,7 +47,12 @@ export class AccessTimes {
   }
 
   touch(key: Uint8Array): void {
-    this.set(key, { atime: nowSeconds(), lfu: this.get(key).lfu });
+    const now = nowSeconds();
+    const tracked = this.entries.get(bytesToStr(key));
+    // Accessed already this second: moving it to the end of the Map again (a
+    // delete and an insert per command) would change nothing observable.
+    if (tracked !== undefined && tracked.atime === now) return;
+    this.set(key, { atime: now, lfu: tracked?.lfu ?? lfuState(LFU_INIT_VAL) });
   }
 
   setIdleTime(key: Uint8Array, seconds: number): void {
