@@ -12,9 +12,7 @@ import type { CommandDef } from "./table.ts";
 function dump(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.lookupRead(argv[1]);
   if (meta === null) return c.out.nil();
-  const payload = createDumpPayload(c.db.store, argv[1], meta);
-  if (payload === null) fail(`ERR DUMP of ${meta.type} values is not supported yet`);
-  c.out.bulk(payload);
+  c.out.bulk(createDumpPayload(c.db.store, argv[1], meta));
 }
 
 interface RestoreOptions {

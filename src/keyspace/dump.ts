@@ -14,6 +14,7 @@ import { hashCodec } from "./dump-hash.ts";
 import { listCodec } from "./dump-list.ts";
 import { setCodec } from "./dump-set.ts";
 import { stringCodec } from "./dump-string.ts";
+import { streamCodec } from "./dump-stream.ts";
 import { zsetCodec } from "./dump-zset.ts";
 import { RDB_VERSION, RdbFormatError, RdbReader, RdbWriter } from "./rdb.ts";
 
@@ -29,15 +30,15 @@ export interface TypeCodec<V> {
   create(store: DbStore, key: Uint8Array, value: V, expireAt: number): void;
 }
 
-// Every value type's codec. A type missing here (streams, for now) can't be DUMPed.
-const CODECS = [stringCodec, listCodec, hashCodec, setCodec, zsetCodec] as unknown as TypeCodec<unknown>[];
+// Every value type's codec.
+const CODECS = [stringCodec, listCodec, hashCodec, setCodec, zsetCodec, streamCodec] as unknown as TypeCodec<unknown>[];
 const codecsByType = new Map(CODECS.map((c) => [c.type, c]));
 const codecsByRdbType = new Map(CODECS.flatMap((c) => c.rdbTypes.map((t) => [t, c] as const)));
 
-/** DUMP: the serialized value of key, or null when its type has no codec yet. */
-export function createDumpPayload(store: DbStore, key: Uint8Array, meta: KeyMeta): Uint8Array | null {
+/** DUMP: the serialized value of key. */
+export function createDumpPayload(store: DbStore, key: Uint8Array, meta: KeyMeta): Uint8Array {
   const codec = codecsByType.get(meta.type);
-  if (codec === undefined) return null;
+  if (codec === undefined) throw new Error(`no DUMP codec for ${meta.type}`);
   const w = new RdbWriter();
   codec.save(store, key, meta, w);
   w.uintLE(RDB_VERSION, 2);

@@ -19,7 +19,6 @@ import { createDumpPayload, loadDumpPayload, type RestorableValue } from "../key
 const NOT_UNDOABLE = new Set(["flushdb", "flushall", "swapdb", "move", "copy", "debug", "restore-asking"]);
 
 export const NOT_UNDOABLE_ERROR = "ERR This command can't be undone, so it is not allowed from scripts while lua-atomic-rollback is on";
-export const NOT_SAVABLE_ERROR = "ERR This key's type can't be saved for undo, so it is not writable from scripts while lua-atomic-rollback is on";
 
 /** A key as the script found it: its value and expiry, or null when it did not exist. */
 interface SavedKey {
@@ -36,12 +35,8 @@ export class UndoLog {
     return !NOT_UNDOABLE.has(cmd.parent?.name ?? cmd.name);
   }
 
-  /**
-   * Saves the keys argv names in db, the first time each is written. Returns
-   * an error instead when a key can't be saved (a type without DUMP support:
-   * streams), so the write is refused rather than made un-undoable.
-   */
-  beforeWrite(db: Db, cmd: Command, argv: Uint8Array[]): string | null {
+  /** Saves the keys argv names in db, the first time each is written. */
+  beforeWrite(db: Db, cmd: Command, argv: Uint8Array[]): void {
     let seen = this.touched.get(db.index);
     if (seen === undefined) {
       seen = new Map();
@@ -52,12 +47,9 @@ export class UndoLog {
       if (seen.has(name)) continue;
       const key = argv[pos].slice();
       const meta = db.store.lookup(key);
-      const payload = meta === null ? null : createDumpPayload(db.store, key, meta);
-      if (meta !== null && payload === null) return NOT_SAVABLE_ERROR;
-      const saved = meta === null || payload === null ? null : { value: loadDumpPayload(payload), expireAt: meta.expireAt };
+      const saved = meta === null ? null : { value: loadDumpPayload(createDumpPayload(db.store, key, meta)), expireAt: meta.expireAt };
       seen.set(name, { key, saved });
     }
-    return null;
   }
 
   /** Puts every touched key back as it was before the script. */

@@ -431,8 +431,7 @@ export class ScriptVm {
       if (running.readOnly) return "ERR Write commands are not allowed from read-only scripts.";
       if (this.undo !== null) {
         if (!UndoLog.allows(cmd)) return NOT_UNDOABLE_ERROR;
-        const unsavable = this.undo.beforeWrite(this.scriptClient.db, cmd, argv);
-        if (unsavable !== null) return unsavable;
+        this.undo.beforeWrite(this.scriptClient.db, cmd, argv);
       }
       this.wrote = true;
     }

@@ -30,7 +30,8 @@ function intSize(v: bigint | number): number {
   return listpackEntrySize(strToBytes(String(v)));
 }
 
-function sameFields(master: Master, fields: readonly Uint8Array[]): boolean {
+/** Whether an entry has exactly the master entry's fields (Redis then stores only its values). */
+export function sameFields(master: Master, fields: readonly Uint8Array[]): boolean {
   if (master.fields.length * 2 !== fields.length) return false;
   for (let i = 0; i < master.fields.length; i++) {
     const f = fields[i * 2];
