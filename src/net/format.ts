@@ -169,6 +169,12 @@ export function formatDouble(d: number): string {
   } else {
     const abs = Math.abs(d);
     if (abs >= 1e-4 && abs < 1e6 && Number.isInteger(d * 1024)) return String(d);
+    if (abs >= 1e-4 && abs < 1e17) {
+      // When the shortest round-trip form needs all 17 digits it is the correctly
+      // rounded 17-digit value, i.e. %.17g's text (random scores mostly are).
+      const shortest = String(d);
+      if (significantDigits(shortest) === 17) return shortest;
+    }
   }
   let s = formatCache.get(d);
   if (s === undefined) {
@@ -177,6 +183,20 @@ export function formatDouble(d: number): string {
     formatCache.set(d, s);
   }
   return s;
+}
+
+/** Significant digits of a number printed in fixed notation ("-0.00120" has 3). */
+function significantDigits(fixed: string): number {
+  let n = 0;
+  let leading = true;
+  for (let i = 0; i < fixed.length; i++) {
+    const c = fixed.charCodeAt(i);
+    if (c < 48 || c > 57) continue; // sign, point
+    if (leading && c === 48) continue;
+    leading = false;
+    n++;
+  }
+  return n;
 }
 
 const FORMAT_CACHE_MAX = 4096;
