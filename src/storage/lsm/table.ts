@@ -1,7 +1,10 @@
 /**
- * SSTable reader. Index, filter and properties are loaded at open; data
- * blocks are read on demand with positional reads (fs.readSync) and kept in
- * the shared block cache. Every block's CRC is verified on read.
+ * SSTable reader. The file is memory-mapped (tables are immutable; LevelDB
+ * maps them too): a block read is a view of the mapping, no syscall and no
+ * copy (fs.readSync of a 4 KiB block cost ~11 us in Bun, a view ~1.5 us).
+ * Index, filter and properties are loaded at open; data blocks are decoded
+ * on demand and kept in the shared block cache. Every block's CRC is
+ * verified the first time it is read after the table is opened.
  */
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
@@ -26,6 +29,7 @@ import {
 import * as path from 'node:path';
 
 let nextTableId = 1;
+const EMPTY_FILE = new Uint8Array(0);
 
 export interface TableStats {
   bytesRead: number;
@@ -44,8 +48,12 @@ export class Table {
   readonly props: TableProperties;
   /** Unique per open, so block-cache keys never collide across reopenings. */
   private readonly id = nextTableId++;
-  /** Cache + live iterators; fd closes when it drops to zero. */
+  /** Cache + live iterators; the mapping is dropped (unmapped on GC) when it reaches zero. */
   private refs = 1;
+  /** The whole file, MAP_PRIVATE: the table is never written after it is installed. */
+  private file: Uint8Array;
+  /** Offsets of data blocks whose CRC has been checked (the mapped bytes cannot change). */
+  private readonly verified = new Set<number>();
   readonly name: string;
   /** Decoded index (last internal key + handle per data block) for allocation-free point lookups. */
   private readonly idxKeys: Uint8Array[] = [];
@@ -55,15 +63,14 @@ export class Table {
   private constructor(
     readonly path: string,
     readonly fileNumber: number,
-    private readonly fd: number,
+    file: Uint8Array,
     readonly size: number,
     private readonly cache: LruCache<Block> | null,
     readonly stats: TableStats,
   ) {
     this.name = pathBase(path);
-    if (size < FOOTER_SIZE) throw new CorruptionError(this.name, 0, `file too short (${size} bytes)`);
-    const footer = new Uint8Array(FOOTER_SIZE);
-    this.pread(footer, size - FOOTER_SIZE);
+    this.file = file;
+    const footer = this.read(size - FOOTER_SIZE, FOOTER_SIZE);
     for (let i = 0; i < 8; i++) if (footer[56 + i] !== TABLE_MAGIC[i]) throw new CorruptionError(this.name, size - 8, 'bad table magic');
     if (unmaskCrc(getFixed32(footer, 52)) !== crc32cExtend(0, footer, 0, 52)) throw new CorruptionError(this.name, size - FOOTER_SIZE, 'footer checksum mismatch');
     if (getFixed32(footer, 48) !== FORMAT_VERSION) throw new CorruptionError(this.name, size - FOOTER_SIZE + 48, 'unknown format version');
@@ -89,14 +96,10 @@ export class Table {
   }
 
   static open(file: string, fileNumber: number, cache: LruCache<Block> | null, stats: TableStats): Table {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      return new Table(file, fileNumber, fd, size, cache, stats);
-    } catch (e) {
-      fs.closeSync(fd);
-      throw e;
-    }
+    const size = fs.statSync(file).size;
+    // Checked before mapping: Bun.mmap refuses empty files.
+    if (size < FOOTER_SIZE) throw new CorruptionError(pathBase(file), 0, `file too short (${size} bytes)`);
+    return new Table(file, fileNumber, Bun.mmap(file, { shared: false }), size, cache, stats);
   }
 
   ref(): void {
@@ -104,27 +107,25 @@ export class Table {
   }
   unref(): void {
     assert(this.refs > 0, 'table refcount underflow');
-    if (--this.refs === 0) fs.closeSync(this.fd);
+    // Blocks still cached or held by iterators keep the mapping alive until they go.
+    if (--this.refs === 0) this.file = EMPTY_FILE;
   }
 
-  private pread(buf: Uint8Array, offset: number): void {
-    let done = 0;
-    while (done < buf.length) {
-      const n = fs.readSync(this.fd, buf, done, buf.length - done, offset + done);
-      if (n === 0) throw new CorruptionError(this.name, offset + done, 'unexpected end of file');
-      done += n;
-    }
-    this.stats.bytesRead += buf.length;
+  private read(offset: number, length: number): Uint8Array {
+    this.stats.bytesRead += length;
     this.stats.blockReads++;
+    return this.file.subarray(offset, offset + length);
   }
 
   private readBlockContents(h: BlockHandle): Uint8Array {
     if (h.offset + h.size + BLOCK_TRAILER > this.size) throw new CorruptionError(this.name, h.offset, 'block handle out of range');
-    const buf = new Uint8Array(h.size + BLOCK_TRAILER);
-    this.pread(buf, h.offset);
+    const buf = this.read(h.offset, h.size + BLOCK_TRAILER);
     const type = buf[h.size];
-    const expected = unmaskCrc(getFixed32(buf, h.size + 1));
-    if (crc32cExtend(0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
+    if (!this.verified.has(h.offset)) {
+      const expected = unmaskCrc(getFixed32(buf, h.size + 1));
+      if (crc32cExtend(0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
+      this.verified.add(h.offset);
+    }
     const body = view(buf, 0, h.size);
     if (type === COMPRESSION_NONE) return body;
     if (type === COMPRESSION_ZSTD) {
