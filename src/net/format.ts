@@ -207,28 +207,53 @@ function formatDoubleExact(d: number): string {
   if (d === -Infinity) return "-inf";
   if (Number.isNaN(d)) return "nan";
   if (d === 0) return Object.is(d, -0) ? "-0" : "0";
-  // 17 significant digits, correctly rounded, e.g. "1.1000000000000001e+0".
-  const e = d.toExponential(16);
-  const ePos = e.indexOf("e");
-  const exp = parseInt(e.slice(ePos + 1), 10);
-  const neg = d < 0;
-  const digits = e.slice(neg ? 1 : 0, ePos).replace(".", "");
+  // 17 significant digits of the exact binary value, correctly rounded (half to
+  // even) as glibc's printf does; JSC's toExponential(16) is not (it printed
+  // 999999999999998.12 as ...13).
+  let { digits, exp } = exactDecimal(Math.abs(d));
+  if (digits.length > 17) {
+    const rest = digits.slice(17);
+    let head = digits.slice(0, 17);
+    const half = rest[0] > "5" || (rest[0] === "5" && (/[1-9]/.test(rest.slice(1)) || (head.charCodeAt(16) & 1) === 1));
+    if (half) {
+      head = (BigInt(head) + 1n).toString();
+      if (head.length > 17) {
+        head = head.slice(0, 17);
+        exp++;
+      }
+    }
+    digits = head;
+  }
+  digits = digits.replace(/0+$/, "") || "0";
+  const sign = d < 0 ? "-" : "";
   if (exp < -4 || exp >= 17) {
-    let mant = digits[0] + "." + digits.slice(1);
-    mant = mant.replace(/\.?0+$/, "");
+    const mant = digits.length > 1 ? digits[0] + "." + digits.slice(1) : digits;
     const ae = Math.abs(exp);
-    return (neg ? "-" : "") + mant + "e" + (exp < 0 ? "-" : "+") + (ae < 10 ? "0" + ae : String(ae));
+    return sign + mant + "e" + (exp < 0 ? "-" : "+") + (ae < 10 ? "0" + ae : String(ae));
   }
-  let out: string;
-  if (exp >= 0) {
-    const intPart = digits.slice(0, exp + 1);
-    const frac = digits.slice(exp + 1).replace(/0+$/, "");
-    out = frac.length ? intPart + "." + frac : intPart;
-  } else {
-    const frac = ("0".repeat(-exp - 1) + digits).replace(/0+$/, "");
-    out = "0." + frac;
-  }
-  return neg ? "-" + out : out;
+  if (exp < 0) return sign + "0." + "0".repeat(-exp - 1) + digits;
+  const intPart = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+  const frac = digits.slice(exp + 1);
+  return sign + (frac.length > 0 ? intPart + "." + frac : intPart);
+}
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/**
+ * The exact decimal expansion of a positive finite double: all its digits
+ * (no leading zeros) and the power of ten of the first one.
+ */
+function exactDecimal(d: number): { digits: string; exp: number } {
+  bitsView.setFloat64(0, d);
+  const bits = bitsView.getBigUint64(0);
+  const field = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = field === 0 ? fraction : fraction | (1n << 52n);
+  const e = field === 0 ? -1074 : field - 1075;
+  // d = mantissa * 2^e = mantissa * 5^-e / 10^-e when e < 0.
+  const scaled = e >= 0 ? mantissa << BigInt(e) : mantissa * 5n ** BigInt(-e);
+  const digits = scaled.toString();
+  return { digits, exp: digits.length - 1 - (e >= 0 ? 0 : -e) };
 }
 
 /**
