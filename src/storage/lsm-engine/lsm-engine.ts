@@ -2,7 +2,7 @@
 // encoding described in FORMAT.md.
 
 import { mkdirSync } from "node:fs";
-import { type DB, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
+import { type DB, type DBOptions, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
 import { misconfError } from "./disk-errors.ts";
@@ -29,6 +29,8 @@ export interface LsmEngineOptions {
   syncPolicy: SyncPolicy;
   /** Start-up progress and findings (recovery, key counts). */
   log?: StartupLog;
+  /** LSM sizes and modes (tests: tiny memtables and tables so flushes and compactions run constantly). */
+  tuning?: Omit<DBOptions, "syncPolicy" | "compactionFilter" | "onCompactionFilterQuery">;
 }
 
 export class LsmEngine implements LsmEngineContext {
@@ -63,6 +65,7 @@ export class LsmEngine implements LsmEngineContext {
     try {
       let opened: DB | null = null;
       const lsm = await open(options.dir, {
+        ...options.tuning,
         syncPolicy: options.syncPolicy,
         onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),
         compactionFilter: RECLAIM_FILTER,

@@ -39,7 +39,7 @@ export class LruCache<V> {
     }
     this.map.set(key, { v, charge, hot: false });
     this.usage += charge;
-    this.evict();
+    this.evict(key);
   }
 
   delete(key: number): void {
@@ -50,10 +50,15 @@ export class LruCache<V> {
     this.onEvict?.(key, old.v);
   }
 
-  private evict(): void {
+  /**
+   * Evicts down to capacity, never `inserted`: the caller is about to use it
+   * (a table evicted here would be closed under its reader). Once every
+   * older entry has had its second chance, the new one would be oldest.
+   */
+  private evict(inserted: number): void {
     while (this.usage > this.capacity && this.map.size > 1) {
       const [k, e] = this.map.entries().next().value as [number, { v: V; charge: number; hot: boolean }];
-      if (e.hot) {
+      if (e.hot || k === inserted) {
         e.hot = false;
         this.map.delete(k);
         this.map.set(k, e);
