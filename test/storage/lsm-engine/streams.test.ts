@@ -38,33 +38,40 @@ describe("lsm engine: streams", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("entries, trims, groups, consumers and PELs read the same after kill -9", async () => {
+    let before: unknown;
+    let renamed: unknown;
+    const fillAndSnapshot = async (r: Redis) => {
+      for (let i = 1; i <= 350; i++) await r.xadd("s", `${i}-1`, "field", `v${i}`, ...(i % 7 === 0 ? ["other", "x"] : []));
+      await r.xdel("s", "2-1", "5-1", "200-1", "350-1");
+      await r.xtrim("s", "MAXLEN", "~", 260); // whole nodes only
+      await r.xtrim("s", "MINID", "95-1"); // exact: into a node
+      await r.xgroup("CREATE", "s", "g1", "0");
+      await r.xgroup("CREATE", "s", "g2", "$", "ENTRIESREAD", 5);
+      await r.xreadgroup("GROUP", "g1", "alice", "COUNT", 10, "STREAMS", "s", ">");
+      await r.xreadgroup("GROUP", "g1", "bob", "COUNT", 5, "STREAMS", "s", ">");
+      await r.xack("s", "g1", "96-1", "97-1");
+      await r.xclaim("s", "g1", "bob", 0, "98-1", "99-1");
+      await r.call("XGROUP", "CREATECONSUMER", "s", "g1", "carol");
+      await r.xadd("s", "*", "after", "restart-check");
+      await r.xadd("other", "1-1", "a", "1");
+      await r.xgroup("CREATE", "other", "og", "0");
+      await r.xreadgroup("GROUP", "og", "c", "STREAMS", "other", ">");
+      await r.rename("other", "renamed");
+      await r.copy("renamed", "copied");
+      await r.expire("copied", 1000);
+      await r.xadd("gone", "1-1", "a", "1");
+      await r.del("gone");
+      await r.xadd("gone", "5-5", "b", "2"); // a new version: the old entry is unreachable
+      before = await snapshot(r, "s", "g1", "bob");
+      renamed = await snapshot(r, "renamed", "og", "c");
+    };
     const first = await startAikv(["--engine", "lsm"], { dir });
-    const r = first.client();
-    for (let i = 1; i <= 350; i++) await r.xadd("s", `${i}-1`, "field", `v${i}`, ...(i % 7 === 0 ? ["other", "x"] : []));
-    await r.xdel("s", "2-1", "5-1", "200-1", "350-1");
-    await r.xtrim("s", "MAXLEN", "~", 260); // whole nodes only
-    await r.xtrim("s", "MINID", "95-1"); // exact: into a node
-    await r.xgroup("CREATE", "s", "g1", "0");
-    await r.xgroup("CREATE", "s", "g2", "$", "ENTRIESREAD", 5);
-    await r.xreadgroup("GROUP", "g1", "alice", "COUNT", 10, "STREAMS", "s", ">");
-    await r.xreadgroup("GROUP", "g1", "bob", "COUNT", 5, "STREAMS", "s", ">");
-    await r.xack("s", "g1", "96-1", "97-1");
-    await r.xclaim("s", "g1", "bob", 0, "98-1", "99-1");
-    await r.call("XGROUP", "CREATECONSUMER", "s", "g1", "carol");
-    await r.xadd("s", "*", "after", "restart-check");
-    await r.xadd("other", "1-1", "a", "1");
-    await r.xgroup("CREATE", "other", "og", "0");
-    await r.xreadgroup("GROUP", "og", "c", "STREAMS", "other", ">");
-    await r.rename("other", "renamed");
-    await r.copy("renamed", "copied");
-    await r.expire("copied", 1000);
-    await r.xadd("gone", "1-1", "a", "1");
-    await r.del("gone");
-    await r.xadd("gone", "5-5", "b", "2"); // a new version: the old entry is unreachable
-    const before = await snapshot(r, "s", "g1", "bob");
-    const renamed = await snapshot(r, "renamed", "og", "c");
-    await Bun.sleep(WAL_SYNC_MS);
-    await first.stop(); // SIGKILL
+    try {
+      await fillAndSnapshot(first.client());
+      await Bun.sleep(WAL_SYNC_MS);
+    } finally {
+      await first.stop(); // SIGKILL
+    }
 
     const second = await startAikv(["--engine", "lsm"], { dir });
     try {
