@@ -13,7 +13,7 @@
 // STRESS_SEEDS=1,2,3 STRESS_STEPS=20000 runs a longer search.
 
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToStr, strToBytes } from "../../../src/net/bytes.ts";
@@ -69,6 +69,33 @@ function check(db: LsmDb, model: Model, where: string): void {
       }
       expect([...got].sort(), `${where}: elements of ${name}`).toEqual([...want.fields].sort());
     }
+  }
+}
+
+/** Steps between crash copies (see checkCrashCopy). */
+const CRASH_COPY_EVERY = 150;
+
+/**
+ * What a SIGKILL leaves: the directory copied while the engine runs (the copy
+ * is synchronous, so no install or file deletion happens meanwhile; the WAL
+ * is first handed to the OS, so the copy holds every write). Opened in this
+ * process, it must read back the model at once - while its start-up
+ * compaction runs - and after some background work.
+ */
+async function checkCrashCopy(engine: LsmEngine, dir: string, maxOpenFiles: number, model: Model, where: string): Promise<void> {
+  await engine.lsm.syncWal();
+  const copyDir = `${dir}-crash`;
+  cpSync(dir, copyDir, { recursive: true });
+  const copy = await open(copyDir, maxOpenFiles);
+  try {
+    check(copy.db(0), model, `${where}, crash copy at once`);
+    for (let i = 0; i < 5; i++) {
+      await Bun.sleep(1);
+      check(copy.db(0), model, `${where}, crash copy after ${i + 1} ms`);
+    }
+  } finally {
+    await copy.close();
+    rmSync(copyDir, { recursive: true, force: true });
   }
 }
 
@@ -145,6 +172,7 @@ async function run(seed: number, steps: number, reopenEvery: number, maxOpenFile
       // Let background work install and the filter's queries be answered, at varying points.
       if (step % 3 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (step % 50 === 0) await Bun.sleep(pick(3));
+      if (step % CRASH_COPY_EVERY === CRASH_COPY_EVERY - 1) await checkCrashCopy(engine, dir, maxOpenFiles, model, `seed ${seed} step ${step}`);
       if (step > 0 && step % reopenEvery === 0) {
         await closeEngine();
         engine = await open(dir, maxOpenFiles);
