@@ -3,9 +3,10 @@
 // reclaim filter) and compactions (in the compaction worker, filter on) run
 // all the time while a seeded workload writes sets and hashes - adds,
 // removes, DEL and recreate, overwrite (new version), RENAME, COPY, FLUSHDB
-// of another db. After every step, every key's metadata (type, element count)
-// must agree with a full iteration of its sub-keys and with a model; the same
-// after each reopen, read at once (before any background work has run).
+// (of this db and of another one). After every step, every key's metadata
+// (type, element count) must agree with a full iteration of its sub-keys and
+// with a model; the same after each reopen, read at once (before any
+// background work has run).
 //
 // A small table cache (3 open tables) runs the same workload while tables are
 // evicted and reopened under the reads.
@@ -167,6 +168,10 @@ async function run(seed: number, steps: number, reopenEvery: number, maxOpenFile
         engine.db(1).clear();
       } else if (r < 0.933) {
         await engine.compact();
+      } else if (r < 0.936) {
+        // FLUSHDB of the db under test: its keys move to a new slot, the old one is range-deleted.
+        db.clear();
+        model.clear();
       }
       check(db, model, `seed ${seed} step ${step}`);
       // Let background work install and the filter's queries be answered, at varying points.
