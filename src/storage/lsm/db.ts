@@ -372,12 +372,22 @@ export class DB {
     off = putVarint(rep, off + kl, vl);
     rep.set(value, off);
     this.log.addRecord(rep, 0, len);
-    this.mem.add(key, seq, KIND_PUT, value);
+    this.memAdd(key, seq, KIND_PUT, value);
     this.vs.lastSequence = seq;
     this.afterCommit(len);
   }
 
   private putScratch = new Uint8Array(256);
+
+  /**
+   * Adds a write to the active memtable. With no snapshot and no live
+   * iterator nobody can read a key's older version, so an overwrite replaces
+   * the newest entry in place (no skiplist search); flushes rebuild from the WAL anyway.
+   */
+  private memAdd(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
+    if (this.snapshots.size === 0 && this.liveIterators === 0 && this.mem.overwriteNewest(key, seq, kind, value)) return;
+    this.mem.add(key, seq, kind, value);
+  }
 
   delete(key: Uint8Array): void {
     this.write(new WriteBatch().delete(key));
@@ -408,7 +418,7 @@ export class DB {
         this.memRangeDels.push(t);
         tombstones = true;
       } else {
-        mem.add(key, seq, kind, value);
+        this.memAdd(key, seq, kind, value);
       }
     });
     if (tombstones) this.frag = null;

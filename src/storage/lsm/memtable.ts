@@ -18,10 +18,11 @@ class Node {
     readonly buf: Uint8Array,
     readonly koff: number,
     readonly klen: number,
+    // vlen/seq/kind change when the node is overwritten in place (overwriteNewest).
     readonly voff: number,
-    readonly vlen: number,
-    readonly seq: number,
-    readonly kind: number,
+    public vlen: number,
+    public seq: number,
+    public kind: number,
     height: number,
   ) {
     this.next = new Array<Node | null>(height).fill(null);
@@ -150,6 +151,27 @@ export class MemTable {
   }
 
   private readonly prevScratch = new Array<Node>(MAX_HEIGHT);
+
+  /**
+   * Replaces the key's newest entry in place with (seq, kind, value), which
+   * keeps the skiplist order (it stays the key's newest entry) and skips the
+   * skiplist search of add(). Only for a caller that knows no reader can
+   * still see the replaced version (no snapshot, no live iterator): the WAL
+   * keeps both. Returns false (nothing changed) when the key is not here or
+   * the value does not fit in the old one's bytes.
+   */
+  overwriteNewest(key: Uint8Array, seq: number, kind: number, value: Uint8Array): boolean {
+    const node = this.newest.get(bytesToStr(key));
+    if (node === undefined || value.length > node.vlen) return false;
+    const b = node.buf;
+    const o = node.voff;
+    for (let i = 0; i < value.length; i++) b[o + i] = value[i];
+    node.vlen = value.length;
+    node.seq = seq;
+    node.kind = kind;
+    if (seq > this.maxSeq) this.maxSeq = seq;
+    return true;
+  }
 
   addRangeTombstone(t: RangeTombstone): void {
     this.rangeTombstones.push(t);
