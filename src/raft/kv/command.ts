@@ -1,4 +1,4 @@
-import { ByteReader, ByteWriter } from "../wire.ts";
+import { Decoder, Encoder } from "@msgpack/msgpack";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).
@@ -12,33 +12,33 @@ export interface KvResult {
   value: string | null;
 }
 
-// Entry layout: op u8 | id f64 | key | (put: value) (cas: expect?, value).
-const OP_CODE = { put: 1, get: 2, cas: 3 } as const;
-const writer = new ByteWriter();
+// Entry data: a msgpack tuple [op, id, key, ...], like the rest of the wire,
+// so a log entry travels as the same bytes the client protocol's fields
+// produce; one reused Encoder / Decoder keeps it cheap.
+//   put [1, id, key, value]   get [2, id, key]   cas [3, id, key, expect?, value]
+type WireCommand = [number, number, string, (string | null)?, string?];
 
+const OP_CODE = { put: 1, get: 2, cas: 3 } as const;
+const encoder = new Encoder();
+const decoder = new Decoder();
+
+// A fresh copy (entry data outlives the encoder's buffer).
 export function encodeCommand(c: KvCommand): Uint8Array {
-  writer.u8(OP_CODE[c.op]);
-  writer.f64(c.id);
-  writer.str(c.key);
-  if (c.op === "cas") writer.optStr(c.expect);
-  if (c.op !== "get") writer.str(c.value);
-  return writer.take();
+  const w: WireCommand = [OP_CODE[c.op], c.id, c.key];
+  if (c.op === "cas") w.push(c.expect, c.value);
+  else if (c.op === "put") w.push(c.value);
+  return encoder.encode(w);
 }
 
 export function decodeCommand(b: Uint8Array): KvCommand {
-  const r = new ByteReader(b);
-  const op = r.u8();
-  const id = r.f64();
-  const key = r.str();
+  const [op, id, key, a, b2] = decoder.decode(b) as WireCommand;
   switch (op) {
     case OP_CODE.put:
-      return { op: "put", id, key, value: r.str() };
+      return { op: "put", id, key, value: a as string };
     case OP_CODE.get:
       return { op: "get", id, key };
-    case OP_CODE.cas: {
-      const expect = r.optStr();
-      return { op: "cas", id, key, expect, value: r.str() };
-    }
+    case OP_CODE.cas:
+      return { op: "cas", id, key, expect: a ?? null, value: b2 as string };
   }
   throw new Error(`unknown KV command op ${op}`);
 }

@@ -1,9 +1,14 @@
-import { ByteReader, ByteWriter } from "../wire.ts";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import { frame } from "../transport/framing.ts";
 
-// Client protocol of the example KV service: length-prefixed binary frames
-// (u32 length | payload), pipelined, answered out of order.
-//   request  op u8 | id u32 | key | (put, cas: value) | (cas: expect?)
-//   response id u32 | ok u8 | err u8 | leader u32 | value?
+// Client protocol of the example KV service: length-prefixed frames
+// (u32 length | msgpack payload), pipelined, answered out of order. Payloads
+// are msgpack arrays with small integer tags (no map keys on the wire),
+// encoded and decoded by one reused Encoder / Decoder:
+//   request  [op (0 put, 1 get, 2 cas), id, key, value?, expect?]
+//            (get: no value; cas: expect is nil for "key absent")
+//   response [id, ok, value (nil if none), err (0 none, 1 not_leader,
+//            2 timeout, 3 error), leader (0 unknown)]
 // Writes go through the log; gets use ReadIndex then read locally.
 export interface KvRequest {
   id: number;
@@ -20,49 +25,41 @@ export interface KvResponse {
   leader?: number;
 }
 
+type WireRequest = [number, number, string, string?, (string | null)?];
+type WireResponse = [number, boolean, string | null, number, number];
+
 const OPS = ["put", "get", "cas"] as const;
 const ERRS = [undefined, "not_leader", "timeout", "error"] as const;
-const writer = new ByteWriter();
+const encoder = new Encoder();
+const decoder = new Decoder();
 
 export function encodeRequest(q: KvRequest): Uint8Array {
-  const start = writer.frameStart();
-  writer.u8(OPS.indexOf(q.op));
-  writer.u32(q.id);
-  writer.str(q.key);
-  if (q.op !== "get") writer.str(q.value ?? "");
-  if (q.op === "cas") writer.optStr(q.expect);
-  writer.frameEnd(start);
-  return writer.take();
+  const w: WireRequest = [OPS.indexOf(q.op), q.id, q.key];
+  if (q.op !== "get") w.push(q.value ?? "");
+  if (q.op === "cas") w.push(q.expect ?? null);
+  return frame(encoder.encodeSharedRef(w));
 }
 
 export function decodeRequest(payload: Uint8Array): KvRequest {
-  const r = new ByteReader(payload);
-  const op = OPS[r.u8()];
+  const w = decoder.decode(payload) as WireRequest;
+  const op = OPS[w[0]];
   if (op === undefined) throw new Error("bad KV request");
-  const q: KvRequest = { op, id: r.u32(), key: r.str() };
-  if (op !== "get") q.value = r.str();
-  if (op === "cas") q.expect = r.optStr();
+  const q: KvRequest = { op, id: w[1], key: w[2] };
+  if (op !== "get") q.value = w[3];
+  if (op === "cas") q.expect = w[4] ?? null;
   return q;
 }
 
 export function encodeResponse(p: KvResponse): Uint8Array {
-  const start = writer.frameStart();
-  writer.u32(p.id);
-  writer.u8(p.ok ? 1 : 0);
-  writer.u8(ERRS.indexOf(p.err));
-  writer.u32(p.leader ?? 0);
-  writer.optStr(p.value);
-  writer.frameEnd(start);
-  return writer.take();
+  const w: WireResponse = [p.id, p.ok, p.value, ERRS.indexOf(p.err), p.leader ?? 0];
+  return frame(encoder.encodeSharedRef(w));
 }
 
 export function decodeResponse(payload: Uint8Array): KvResponse {
-  const r = new ByteReader(payload);
-  const p: KvResponse = { id: r.u32(), ok: r.u8() === 1, value: null };
-  const err = ERRS[r.u8()];
-  const leader = r.u32();
-  p.value = r.optStr();
+  const w = decoder.decode(payload) as WireResponse;
+  const p: KvResponse = { id: w[0], ok: w[1], value: w[2] };
+  const err = ERRS[w[3]];
   if (err !== undefined) p.err = err;
-  if (leader !== 0) p.leader = leader;
+  if (w[4] !== 0) p.leader = w[4];
   return p;
 }

@@ -1,12 +1,7 @@
-// Binary encoding shared by the raft wire codec, the KV commands (log
-// entries) and the KV client protocol: fixed-width integers, length-prefixed
-// bytes and UTF-8 strings. Hand rolled because msgpack (string-keyed maps,
-// JS UTF-8 decoding, generic dispatch) cost more per write than the Raft
-// core (profiled).
-import { readU32 } from "./transport/framing.ts";
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
+// Fixed-width binary fields of the WAL records (wal_record.ts): integers and
+// length-prefixed bytes. Storage, not wire: the on-disk layout is fixed and
+// checksummed per record, so it needs no self-describing format.
+import { readU32 } from "../transport/framing.ts";
 
 export class ByteWriter {
   private buf = new Uint8Array(1024);
@@ -32,12 +27,6 @@ export class ByteWriter {
     this.pos += 4;
   }
 
-  f64(v: number): void {
-    this.ensure(8);
-    this.dv.setFloat64(this.pos, v);
-    this.pos += 8;
-  }
-
   // Non-negative integer up to 2^53 (terms, indexes) as two u32s.
   u53(v: number): void {
     this.u32(Math.floor(v / 2 ** 32));
@@ -51,29 +40,6 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
-  str(s: string): void {
-    this.ensure(4 + s.length * 3);
-    const { written } = utf8Encoder.encodeInto(s, this.buf.subarray(this.pos + 4));
-    this.dv.setUint32(this.pos, written);
-    this.pos += 4 + written;
-  }
-
-  optStr(s: string | null | undefined): void {
-    if (s === null || s === undefined) return this.u8(0);
-    this.u8(1);
-    this.str(s);
-  }
-
-  // Reserves a u32 length prefix for a frame; frameEnd fills it in.
-  frameStart(): number {
-    this.u32(0);
-    return this.pos;
-  }
-
-  frameEnd(start: number): void {
-    this.dv.setUint32(start - 4, this.pos - start);
-  }
-
   // A copy of everything written, and the writer emptied for reuse.
   take(): Uint8Array {
     const out = this.buf.slice(0, this.pos);
@@ -81,11 +47,6 @@ export class ByteWriter {
     return out;
   }
 }
-
-// f64s are read through one scratch array rather than a DataView over each
-// input (see readU32).
-const f64Bytes = new Uint8Array(8);
-const f64View = new DataView(f64Bytes.buffer);
 
 export class ByteReader {
   pos = 0;
@@ -102,34 +63,17 @@ export class ByteReader {
     return v;
   }
 
-  f64(): number {
-    for (let i = 0; i < 8; i++) f64Bytes[i] = this.buf[this.pos + i]!;
-    this.pos += 8;
-    return f64View.getFloat64(0);
-  }
-
   u53(): number {
     const hi = this.u32();
     return hi * 2 ** 32 + this.u32();
   }
 
-  // A view into the input (callers own a private copy of it, see
-  // FrameDecoder).
+  // A view into the input (the caller does not reuse it, see
+  // decodeWalRecord).
   bytes(): Uint8Array {
     const n = this.u32();
     const b = this.buf.subarray(this.pos, this.pos + n);
     this.pos += n;
     return b;
-  }
-
-  str(): string {
-    const n = this.u32();
-    const s = utf8Decoder.decode(this.buf.subarray(this.pos, this.pos + n));
-    this.pos += n;
-    return s;
-  }
-
-  optStr(): string | null {
-    return this.u8() === 0 ? null : this.str();
   }
 }

@@ -1,141 +1,125 @@
-import type { Entry, Message, MessageType, SnapshotChunk, SnapshotMeta } from "../types.ts";
-import { ByteReader, ByteWriter } from "../wire.ts";
+import { Decoder, Encoder } from "@msgpack/msgpack";
+import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
+import { frame } from "./framing.ts";
 
-// Binary wire form of raft messages (fixed fields, then entries, then the
-// optional snapshot chunk and context). Was msgpack tuples; decoding entries
-// on followers and encoding them on the leader were the largest codec costs.
-//   u8 type | u32 group | u32 from | u32 to | u53 term, logTerm, index, commit,
-//   rejectHint | u8 flags (1 reject, 2 snapshot, 4 context) | u32 n | entries
-//   entry: u53 term | u53 index | u8 type (0 normal, 1 conf) | bytes data
-//   snapshot: u53 index | u53 term | voters | learners | u53 offset | u53 total
-//             | bytes data | u8 done        (id lists: u32 n | u32 ids)
-//   context: str
+// Wire form of raft messages: msgpack (the project's chosen wire format),
+// shaped to be cheap. Positional arrays with small integer tags instead of
+// string-keyed maps (field names would dominate small messages); entries
+// flattened into one array (no header per entry); entry data and snapshot
+// chunks as msgpack bin, which the decoder returns as views into the frame
+// (no copy, no UTF-8 work). One reused Encoder and Decoder: the one-shot
+// encode()/decode() helpers allocate per call.
+//   batch    [msg, ...]
+//   msg      [type, group, from, to, term, logTerm, index, commit, rejectHint,
+//             reject, entries, snapshot?, context?]   (absent tail omitted)
+//   entries  [term, index, kind (0 normal, 1 conf), data(bin), term, ...]
+//   snapshot [index, term, voters, learners, offset, total, data(bin), done]
 const TYPES: MessageType[] = [
   "hup", "beat", "checkQuorum", "unreachable", "snapStatus", "prop", "readIndex", "readIndexResp",
   "transferLeader", "app", "appResp", "vote", "voteResp", "preVote", "preVoteResp", "snap", "snapResp",
   "heartbeat", "heartbeatResp", "timeoutNow",
 ];
 const TYPE_CODE = new Map<MessageType, number>(TYPES.map((t, i) => [t, i]));
-const REJECT = 1;
-const SNAPSHOT = 2;
-const CONTEXT = 4;
 
-const writer = new ByteWriter();
+type WireSnapshot = [number, number, number[], number[], number, number, Uint8Array, boolean];
+type WireMessage = [
+  number, number, number, number, number, number, number, number, number, boolean,
+  (number | Uint8Array)[], (WireSnapshot | null)?, string?,
+];
 
-function writeIds(w: ByteWriter, ids: number[]): void {
-  w.u32(ids.length);
-  for (const id of ids) w.u32(id);
-}
+const encoder = new Encoder();
+const decoder = new Decoder();
 
-function readIds(r: ByteReader): number[] {
-  const n = r.u32();
-  const ids: number[] = [];
-  for (let i = 0; i < n; i++) ids.push(r.u32());
-  return ids;
-}
-
-// Entries and snapshot metadata: also the WAL's record layout (wal_record.ts).
-export function writeEntries(w: ByteWriter, ents: Entry[]): void {
-  w.u32(ents.length);
+function flattenEntries(ents: Entry[]): (number | Uint8Array)[] {
+  const flat: (number | Uint8Array)[] = new Array(ents.length * 4);
+  let i = 0;
   for (const e of ents) {
-    w.u53(e.term);
-    w.u53(e.index);
-    w.u8(e.type === "conf" ? 1 : 0);
-    w.bytes(e.data);
+    flat[i++] = e.term;
+    flat[i++] = e.index;
+    flat[i++] = e.type === "conf" ? 1 : 0;
+    flat[i++] = e.data;
   }
+  return flat;
 }
 
-export function readEntries(r: ByteReader): Entry[] {
-  const n = r.u32();
-  const ents: Entry[] = [];
-  for (let i = 0; i < n; i++) ents.push({ term: r.u53(), index: r.u53(), type: r.u8() === 1 ? "conf" : "normal", data: r.bytes() });
+function unflattenEntries(flat: (number | Uint8Array)[]): Entry[] {
+  const ents: Entry[] = new Array(flat.length / 4);
+  for (let i = 0, j = 0; i < flat.length; i += 4) {
+    ents[j++] = {
+      term: flat[i] as number,
+      index: flat[i + 1] as number,
+      type: flat[i + 2] === 1 ? "conf" : "normal",
+      data: flat[i + 3] as Uint8Array,
+    };
+  }
   return ents;
 }
 
-export function writeMeta(w: ByteWriter, meta: SnapshotMeta): void {
-  w.u53(meta.index);
-  w.u53(meta.term);
-  writeIds(w, meta.conf.voters);
-  writeIds(w, meta.conf.learners);
-}
-
-export function readMeta(r: ByteReader): SnapshotMeta {
-  return { index: r.u53(), term: r.u53(), conf: { voters: readIds(r), learners: readIds(r) } };
-}
-
-function writeMessage(w: ByteWriter, m: Message): void {
-  w.u8(TYPE_CODE.get(m.type)!);
-  w.u32(m.group);
-  w.u32(m.from);
-  w.u32(m.to);
-  w.u53(m.term);
-  w.u53(m.logTerm);
-  w.u53(m.index);
-  w.u53(m.commit);
-  w.u53(m.rejectHint);
-  w.u8((m.reject ? REJECT : 0) | (m.snapshot ? SNAPSHOT : 0) | (m.context !== undefined ? CONTEXT : 0));
-  writeEntries(w, m.entries);
+function toWire(m: Message): WireMessage {
+  const w: WireMessage = [
+    TYPE_CODE.get(m.type)!, m.group, m.from, m.to, m.term, m.logTerm, m.index, m.commit, m.rejectHint,
+    m.reject, flattenEntries(m.entries),
+  ];
   const s = m.snapshot;
-  if (s) {
-    writeMeta(w, s.meta);
-    w.u53(s.offset);
-    w.u53(s.total);
-    w.bytes(s.data);
-    w.u8(s.done ? 1 : 0);
+  if (s) w.push([s.meta.index, s.meta.term, s.meta.conf.voters, s.meta.conf.learners, s.offset, s.total, s.data, s.done]);
+  if (m.context !== undefined) {
+    if (!s) w.push(null);
+    w.push(m.context);
   }
-  if (m.context !== undefined) w.str(m.context);
+  return w;
 }
 
-function readMessage(r: ByteReader): Message {
-  const type = TYPES[r.u8()];
+function fromWire(w: WireMessage): Message {
+  const type = TYPES[w[0]];
   if (type === undefined) throw new Error("bad raft message type");
   const m: Message = {
     type,
-    group: r.u32(),
-    from: r.u32(),
-    to: r.u32(),
-    term: r.u53(),
-    logTerm: r.u53(),
-    index: r.u53(),
-    commit: r.u53(),
-    rejectHint: r.u53(),
-    reject: false,
-    entries: [],
+    group: w[1],
+    from: w[2],
+    to: w[3],
+    term: w[4],
+    logTerm: w[5],
+    index: w[6],
+    commit: w[7],
+    rejectHint: w[8],
+    reject: w[9],
+    entries: unflattenEntries(w[10]),
   };
-  const flags = r.u8();
-  m.reject = (flags & REJECT) !== 0;
-  m.entries = readEntries(r);
-  if (flags & SNAPSHOT) {
-    const meta = readMeta(r);
-    const chunk: SnapshotChunk = { meta, offset: r.u53(), total: r.u53(), data: r.bytes(), done: r.u8() === 1 };
+  const s = w[11];
+  if (s) {
+    const chunk: SnapshotChunk = {
+      meta: { index: s[0], term: s[1], conf: { voters: s[2], learners: s[3] } },
+      offset: s[4],
+      total: s[5],
+      data: s[6],
+      done: s[7],
+    };
     m.snapshot = chunk;
   }
-  if (flags & CONTEXT) m.context = r.str();
+  if (w[12] !== undefined) m.context = w[12];
   return m;
 }
 
 // Encodes a batch of messages as one length-prefixed frame.
 export function encodeBatch(msgs: Message[]): Uint8Array {
-  const start = writer.frameStart();
-  writer.u32(msgs.length);
-  for (const m of msgs) writeMessage(writer, m);
-  writer.frameEnd(start);
-  return writer.take();
+  const wire: WireMessage[] = new Array(msgs.length);
+  for (let i = 0; i < msgs.length; i++) wire[i] = toWire(msgs[i]!);
+  return frame(encoder.encodeSharedRef(wire));
 }
 
+// Entry data and snapshot chunks are views into `payload`, which the caller
+// must not reuse (FrameDecoder hands out fresh copies).
 export function decodeBatchPayload(payload: Uint8Array): Message[] {
-  const r = new ByteReader(payload);
-  const n = r.u32();
-  const out: Message[] = [];
-  for (let i = 0; i < n; i++) out.push(readMessage(r));
+  const wire = decoder.decode(payload) as WireMessage[];
+  const out: Message[] = new Array(wire.length);
+  for (let i = 0; i < wire.length; i++) out[i] = fromWire(wire[i]!);
   return out;
 }
 
 export function encodeMessage(m: Message): Uint8Array {
-  writeMessage(writer, m);
-  return writer.take();
+  return encoder.encode(toWire(m));
 }
 
 export function decodeMessage(b: Uint8Array): Message {
-  return readMessage(new ByteReader(b));
+  return fromWire(decoder.decode(b) as WireMessage);
 }

@@ -15,6 +15,15 @@ export function writeU32(b: Uint8Array, off: number, v: number): void {
   b[off + 3] = v;
 }
 
+// A frame around an encoded payload (which may be the encoder's shared
+// buffer: it is copied here).
+export function frame(payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + payload.length);
+  writeU32(out, 0, payload.length);
+  out.set(payload, 4);
+  return out;
+}
+
 // Incremental frame splitter for a byte stream. Each payload is copied out
 // of the receive buffer, so decoded binary fields (msgpack returns views)
 // stay valid after the buffer is reused.
