@@ -136,7 +136,9 @@ describe("lsm engine: sorted sets", () => {
       }
       expect(await r.zcard("big")).toBe(total);
       // A whole-set ZRANGE takes 1-3 s here (measured on the shared machine);
-      // each of these touches a few entries. Reads take the best of three tries.
+      // each of these touches a few entries. Reads take the best of three tries;
+      // a single write may wait behind a flush or compaction being installed,
+      // hence a budget well below a whole-set load but above such a stall.
       const timings: number[] = [];
       const timed = async <T>(run: () => Promise<T>, tries = 1): Promise<T> => {
         let best = Infinity;
@@ -147,7 +149,7 @@ describe("lsm engine: sorted sets", () => {
           best = Math.min(best, performance.now() - start);
         }
         timings.push(best);
-        expect(best).toBeLessThan(250);
+        expect(best).toBeLessThan(tries > 1 ? 250 : 600);
         return result!;
       };
       const read = <T>(run: () => Promise<T>) => timed(run, 3);
