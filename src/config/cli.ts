@@ -18,7 +18,7 @@ Options are configuration parameters (see docs/config.md), given as
   --port 6380              TCP port (default 6379; 0 picks a free one)
   --bind "127.0.0.1 ::1"   addresses to listen on (default "127.0.0.1 -::1")
   --dir ./data             data directory (default ./data)
-  --engine memory|lsm      storage engine (default memory)
+  --engine lsm|memory      storage engine (default lsm: persistent, in --dir)
   --requirepass <secret>   require AUTH from clients
   --<any-config-name> <value>
 

@@ -62,7 +62,7 @@ const SHUTDOWN_FLAGS = ["default", "save", "nosave", "now", "force"];
 
 /** AiKv's own parameters. */
 const AIKV_PARAMS: ParamDef[] = [
-  { name: "engine", type: "enum", values: ["memory", "lsm"], default: "memory", immutable: true },
+  { name: "engine", type: "enum", values: ["memory", "lsm"], default: "lsm", immutable: true },
   // Redis's `dir` is the working directory; AiKv's is the storage engine's data directory, fixed once opened.
   { name: "dir", type: "string", default: "./data", immutable: true },
   // Scripting: a script that raises an error has its writes undone (src/scripting/rollback.ts).

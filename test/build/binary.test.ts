@@ -20,7 +20,7 @@ describe("self-contained executable", () => {
       expect(await r.ping()).toBe("PONG");
       expect(await r.set("greeting", "hello")).toBe("OK");
       expect(await r.get("greeting")).toBe("hello");
-      expect(((await r.call("config", "get", "engine")) as string[])[1]).toBe("memory");
+      expect(((await r.call("config", "get", "engine")) as string[])[1]).toBe("lsm"); // the default engine
     } finally {
       await srv.stop();
     }

@@ -20,8 +20,8 @@ export interface RunningServer {
   output(): string;
 }
 
-/** Engines the command suites run against; later issues add "lsm". */
-export const ENGINES = (process.env.AIKV_ENGINES ?? "memory").split(",");
+/** Engines the command suites run against (AIKV_ENGINES, comma-separated): both by default. */
+export const ENGINES = (process.env.AIKV_ENGINES ?? "memory,lsm").split(",");
 
 /**
  * Starts `bun src/main.ts --port 0 ...` (or `binary` instead) and waits for its
