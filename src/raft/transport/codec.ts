@@ -31,26 +31,20 @@ const encoder = new Encoder();
 const decoder = new Decoder();
 
 function flattenEntries(ents: Entry[]): (number | Uint8Array)[] {
-  const flat: (number | Uint8Array)[] = new Array(ents.length * 4);
-  let i = 0;
-  for (const e of ents) {
-    flat[i++] = e.term;
-    flat[i++] = e.index;
-    flat[i++] = e.type === "conf" ? 1 : 0;
-    flat[i++] = e.data;
-  }
+  const flat: (number | Uint8Array)[] = [];
+  for (const e of ents) flat.push(e.term, e.index, e.type === "conf" ? 1 : 0, e.data);
   return flat;
 }
 
 function unflattenEntries(flat: (number | Uint8Array)[]): Entry[] {
-  const ents: Entry[] = new Array(flat.length / 4);
-  for (let i = 0, j = 0; i < flat.length; i += 4) {
-    ents[j++] = {
+  const ents: Entry[] = [];
+  for (let i = 0; i < flat.length; i += 4) {
+    ents.push({
       term: flat[i] as number,
       index: flat[i + 1] as number,
       type: flat[i + 2] === 1 ? "conf" : "normal",
       data: flat[i + 3] as Uint8Array,
-    };
+    });
   }
   return ents;
 }
@@ -102,18 +96,13 @@ function fromWire(w: WireMessage): Message {
 
 // Encodes a batch of messages as one length-prefixed frame.
 export function encodeBatch(msgs: Message[]): Uint8Array {
-  const wire: WireMessage[] = new Array(msgs.length);
-  for (let i = 0; i < msgs.length; i++) wire[i] = toWire(msgs[i]!);
-  return frame(encoder.encodeSharedRef(wire));
+  return frame(encoder.encodeSharedRef(msgs.map(toWire)));
 }
 
 // Entry data and snapshot chunks are views into `payload`, which the caller
 // must not reuse (FrameDecoder hands out fresh copies).
 export function decodeBatchPayload(payload: Uint8Array): Message[] {
-  const wire = decoder.decode(payload) as WireMessage[];
-  const out: Message[] = new Array(wire.length);
-  for (let i = 0; i < wire.length; i++) out[i] = fromWire(wire[i]!);
-  return out;
+  return (decoder.decode(payload) as WireMessage[]).map(fromWire);
 }
 
 export function encodeMessage(m: Message): Uint8Array {
