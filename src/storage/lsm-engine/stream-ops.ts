@@ -135,6 +135,11 @@ export class LsmStreamOps implements StreamOps {
     const out: StreamEntry[] = [];
     if (count === 0 || start > end || (meta as LsmMeta).size === 0) return out;
     const prefix = this.prefix(meta);
+    // Bounded by the live ids: trimmed entries before firstId (range tombstones) are never stepped over.
+    const c = decodeStreamCounters((meta as LsmMeta).raw);
+    if (start < c.firstId) start = c.firstId;
+    if (end > c.lastId) end = c.lastId;
+    if (start > end) return out;
     const lt = prefixEnd(streamKey(prefix, TAG_ENTRY, [], end));
     this.iterate(streamKey(prefix, TAG_ENTRY, [], start), lt, reverse, (key, value) => {
       out.push({ id: idOfKey(key), fields: decodeEntry(value) });
@@ -198,48 +203,49 @@ export class LsmStreamOps implements StreamOps {
     const limit = spec.approx ? spec.limit : 0;
     const entryKey = (id: StreamId) => streamKey(prefix, TAG_ENTRY, [], id);
     const entriesEnd = prefixEnd(entryKey(MAX_ID));
-    // The node records in order (a stream has few: one per ~100 entries by default).
-    const nodeIds: StreamId[] = [];
-    this.iterate(streamKey(prefix, TAG_NODE, [], MIN_ID), prefixEnd(streamKey(prefix, TAG_NODE, [], MAX_ID)), false, (key) => {
-      nodeIds.push(idOfKey(key));
-      return true;
-    });
     const batch = new WriteBatch();
     let removed = 0;
     /** Entries at and after this id are kept. */
     let keptFrom = c.firstId;
     const done = (): boolean => (spec.maxLen !== undefined ? length <= spec.maxLen : length === 0 || keptFrom >= spec.minId!);
+    if (done()) return 0; // the common XADD MAXLEN case: no node is read
     // Like Redis's streamTrim: whole nodes first, then (exact only) entries of the next node.
-    for (let i = 0; i < nodeIds.length && !done(); i++) {
-      if (limit !== 0 && removed >= limit) break;
-      const nodeId = nodeIds[i];
-      const next = i + 1 < nodeIds.length ? nodeIds[i + 1] : null;
-      const node = this.readNode(prefix, nodeId);
-      const wholeNode = spec.maxLen !== undefined ? length - node.live >= spec.maxLen : this.liveBelow(entryKey, entriesEnd, spec.minId!, next);
-      if (wholeNode) {
-        batch.deleteRange(entryKey(nodeId), next === null ? entriesEnd : entryKey(next));
-        batch.delete(streamKey(prefix, TAG_NODE, [], nodeId));
-        length -= node.live;
-        removed += node.live;
-        c.nodes--;
-        keptFrom = next ?? MAX_ID;
-        continue;
+    const nodes = this.db.engine.lsm.iterator({ gte: streamKey(prefix, TAG_NODE, [], MIN_ID), lt: prefixEnd(streamKey(prefix, TAG_NODE, [], MAX_ID)) });
+    try {
+      for (nodes.seekToFirst(); nodes.valid() && !done(); ) {
+        if (limit !== 0 && removed >= limit) break;
+        const nodeId = idOfKey(nodes.key());
+        const node = decodeNode(nodeId, nodes.value());
+        nodes.next();
+        const next = nodes.valid() ? idOfKey(nodes.key()) : null;
+        const wholeNode = spec.maxLen !== undefined ? length - node.live >= spec.maxLen : this.liveBelow(entryKey, entriesEnd, spec.minId!, next);
+        if (wholeNode) {
+          batch.deleteRange(entryKey(nodeId), next === null ? entriesEnd : entryKey(next));
+          batch.delete(streamKey(prefix, TAG_NODE, [], nodeId));
+          length -= node.live;
+          removed += node.live;
+          c.nodes--;
+          keptFrom = next ?? MAX_ID;
+          continue;
+        }
+        if (spec.approx) break;
+        // The node keeps entries (else it went whole): delete its first ones.
+        this.iterate(entryKey(nodeId), entriesEnd, false, (key) => {
+          const id = idOfKey(key);
+          keptFrom = id;
+          if (done()) return false;
+          batch.delete(key);
+          length--;
+          removed++;
+          node.live--;
+          node.deleted++;
+          return true;
+        });
+        batch.put(streamKey(prefix, TAG_NODE, [], nodeId), encodeNode(node));
+        break;
       }
-      if (spec.approx) break;
-      // The node keeps entries (else it went whole): delete its first ones.
-      this.iterate(entryKey(nodeId), entriesEnd, false, (key) => {
-        const id = idOfKey(key);
-        keptFrom = id;
-        if (done()) return false;
-        batch.delete(key);
-        length--;
-        removed++;
-        node.live--;
-        node.deleted++;
-        return true;
-      });
-      batch.put(streamKey(prefix, TAG_NODE, [], nodeId), encodeNode(node));
-      break;
+    } finally {
+      nodes.close();
     }
     if (removed === 0) return 0;
     c.firstId = length === 0 ? 0n : (this.firstId(entryKey(keptFrom), entriesEnd, false, new Set()) ?? 0n);
