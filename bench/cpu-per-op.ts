@@ -53,7 +53,7 @@ async function cpuPerOp(port: number, pid: number, test: string): Promise<number
 }
 
 const aikvPort = await freePort();
-const aikv = spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "--port", String(aikvPort), "--save", ""], { stdout: "ignore", stderr: "ignore" });
+const aikv = spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "--port", String(aikvPort), "--save", "", "--engine", "memory"], { stdout: "ignore", stderr: "ignore" });
 const redisPort = await freePort();
 const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore" });
 try {

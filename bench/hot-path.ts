@@ -49,7 +49,7 @@ function batches(test: string): Uint8Array[] {
   return Array.from({ length: BATCHES }, () => Buffer.from(Array.from({ length: PIPELINE }, () => encode(make())).join(""), "latin1"));
 }
 
-const cli = parseCommandLine(["--save", ""], "bench");
+const cli = parseCommandLine(["--save", "", "--engine", "memory"], "bench");
 if (cli.kind === "exit") throw new Error(cli.output);
 const server = new Server(cli.config);
 const client = new Client(server, null, 1);
