@@ -1,4 +1,5 @@
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import { Encoder } from "@msgpack/msgpack";
+import { rawStringDecoder, text } from "./text.ts";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).
@@ -17,10 +18,11 @@ export interface KvResult {
 // produce; one reused Encoder / Decoder keeps it cheap.
 //   put [1, id, key, value]   get [2, id, key]   cas [3, id, key, expect?, value]
 type WireCommand = [number, number, string, (string | null)?, string?];
+type RawCommand = [number, number, Uint8Array, (Uint8Array | null)?, Uint8Array?];
 
 const OP_CODE = { put: 1, get: 2, cas: 3 } as const;
 const encoder = new Encoder();
-const decoder = new Decoder();
+const decoder = rawStringDecoder();
 
 // A fresh copy (entry data outlives the encoder's buffer).
 export function encodeCommand(c: KvCommand): Uint8Array {
@@ -31,14 +33,15 @@ export function encodeCommand(c: KvCommand): Uint8Array {
 }
 
 export function decodeCommand(b: Uint8Array): KvCommand {
-  const [op, id, key, a, b2] = decoder.decode(b) as WireCommand;
+  const [op, id, rawKey, a, b2] = decoder.decode(b) as RawCommand;
+  const key = text(rawKey);
   switch (op) {
     case OP_CODE.put:
-      return { op: "put", id, key, value: a as string };
+      return { op: "put", id, key, value: text(a as Uint8Array) };
     case OP_CODE.get:
       return { op: "get", id, key };
     case OP_CODE.cas:
-      return { op: "cas", id, key, expect: a ?? null, value: b2 as string };
+      return { op: "cas", id, key, expect: text(a), value: text(b2 as Uint8Array) };
   }
   throw new Error(`unknown KV command op ${op}`);
 }

@@ -1,10 +1,12 @@
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import { Encoder } from "@msgpack/msgpack";
 import { frame } from "../transport/framing.ts";
+import { rawStringDecoder, text } from "./text.ts";
 
 // Client protocol of the example KV service: length-prefixed frames
 // (u32 length | msgpack payload), pipelined, answered out of order. Payloads
 // are msgpack arrays with small integer tags (no map keys on the wire),
-// encoded and decoded by one reused Encoder / Decoder:
+// encoded and decoded by one reused Encoder / Decoder (strings decoded
+// natively, see text.ts):
 //   request  [op (0 put, 1 get, 2 cas), id, key, value?, expect?]
 //            (get: no value; cas: expect is nil for "key absent")
 //   response [id, ok, value (nil if none), err (0 none, 1 not_leader,
@@ -27,11 +29,13 @@ export interface KvResponse {
 
 type WireRequest = [number, number, string, string?, (string | null)?];
 type WireResponse = [number, boolean, string | null, number, number];
+type RawRequest = [number, number, Uint8Array, Uint8Array?, (Uint8Array | null)?];
+type RawResponse = [number, boolean, Uint8Array | null, number, number];
 
 const OPS = ["put", "get", "cas"] as const;
 const ERRS = [undefined, "not_leader", "timeout", "error"] as const;
 const encoder = new Encoder();
-const decoder = new Decoder();
+const decoder = rawStringDecoder();
 
 export function encodeRequest(q: KvRequest): Uint8Array {
   const w: WireRequest = [OPS.indexOf(q.op), q.id, q.key];
@@ -41,12 +45,12 @@ export function encodeRequest(q: KvRequest): Uint8Array {
 }
 
 export function decodeRequest(payload: Uint8Array): KvRequest {
-  const w = decoder.decode(payload) as WireRequest;
+  const w = decoder.decode(payload) as RawRequest;
   const op = OPS[w[0]];
   if (op === undefined) throw new Error("bad KV request");
-  const q: KvRequest = { op, id: w[1], key: w[2] };
-  if (op !== "get") q.value = w[3];
-  if (op === "cas") q.expect = w[4] ?? null;
+  const q: KvRequest = { op, id: w[1], key: text(w[2]) };
+  if (op !== "get") q.value = text(w[3] as Uint8Array);
+  if (op === "cas") q.expect = text(w[4]);
   return q;
 }
 
@@ -56,8 +60,8 @@ export function encodeResponse(p: KvResponse): Uint8Array {
 }
 
 export function decodeResponse(payload: Uint8Array): KvResponse {
-  const w = decoder.decode(payload) as WireResponse;
-  const p: KvResponse = { id: w[0], ok: w[1], value: w[2] };
+  const w = decoder.decode(payload) as RawResponse;
+  const p: KvResponse = { id: w[0], ok: w[1], value: text(w[2]) };
   const err = ERRS[w[3]];
   if (err !== undefined) p.err = err;
   if (w[4] !== 0) p.leader = w[4];

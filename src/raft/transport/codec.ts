@@ -100,7 +100,7 @@ export function encodeBatch(msgs: Message[]): Uint8Array {
 }
 
 // Entry data and snapshot chunks are views into `payload`, which the caller
-// must not reuse (FrameDecoder hands out fresh copies).
+// must not reuse (FrameDecoder hands out views into fresh copies).
 export function decodeBatchPayload(payload: Uint8Array): Message[] {
   return (decoder.decode(payload) as WireMessage[]).map(fromWire);
 }

@@ -24,14 +24,16 @@ export function frame(payload: Uint8Array): Uint8Array {
   return out;
 }
 
-// Incremental frame splitter for a byte stream. Each payload is copied out
-// of the receive buffer, so decoded binary fields (msgpack returns views)
-// stay valid after the buffer is reused.
+// Incremental frame splitter for a byte stream. The complete frames of a
+// chunk are copied out of the receive buffer together, so decoded binary
+// fields (msgpack returns views) stay valid after the buffer is reused, and
+// the copy's ArrayBuffer is materialised once per chunk rather than once per
+// frame (the msgpack Decoder reads `.buffer` of every payload).
 export class FrameDecoder {
   private buf = new Uint8Array(0);
   private len = 0;
 
-  // Calls onFrame with each complete payload (a fresh copy).
+  // Calls onFrame with each complete payload (a view into a fresh copy).
   push(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
     if (this.len + chunk.length > this.buf.length) {
       const nb = new Uint8Array(Math.max(this.buf.length * 2, this.len + chunk.length, 64 * 1024));
@@ -40,18 +42,21 @@ export class FrameDecoder {
     }
     this.buf.set(chunk, this.len);
     this.len += chunk.length;
-    let off = 0;
-    while (this.len - off >= 4) {
-      const n = readU32(this.buf, off);
+    let end = 0;
+    while (this.len - end >= 4) {
+      const n = readU32(this.buf, end);
       if (n > MAX_FRAME) throw new Error(`frame too large: ${n}`);
-      if (this.len - off - 4 < n) break;
-      const payload = this.buf.slice(off + 4, off + 4 + n);
-      off += 4 + n;
-      onFrame(payload);
+      if (this.len - end - 4 < n) break;
+      end += 4 + n;
     }
-    if (off > 0) {
-      this.buf.copyWithin(0, off, this.len);
-      this.len -= off;
+    if (end === 0) return;
+    const frames = this.buf.slice(0, end);
+    this.buf.copyWithin(0, end, this.len);
+    this.len -= end;
+    for (let off = 0; off < end; ) {
+      const n = readU32(frames, off);
+      onFrame(frames.subarray(off + 4, off + 4 + n));
+      off += 4 + n;
     }
   }
 }
