@@ -20,8 +20,10 @@ const BUCKETS = (() => {
 })();
 const COUNTS_LEN = (BUCKETS + 1) * SUB_BUCKET_HALF;
 
+// Values are integers in 0 .. HIGHEST < 2^31: int32 bit operations are exact
+// and much cheaper than Math.log2 / 2 ** b on the per-command recording path.
 function bitLength(v: number): number {
-  return v === 0 ? 0 : Math.floor(Math.log2(v)) + 1;
+  return 32 - Math.clz32(v);
 }
 
 function bucketIndex(v: number): number {
@@ -30,7 +32,7 @@ function bucketIndex(v: number): number {
 
 function countsIndex(v: number): number {
   const b = bucketIndex(v);
-  const sub = Math.floor(v / 2 ** b);
+  const sub = v >>> b;
   return ((b + 1) << SUB_BUCKET_HALF_MAGNITUDE) + (sub - SUB_BUCKET_HALF);
 }
 
