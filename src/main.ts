@@ -31,7 +31,9 @@ async function openEngine(config: Config): Promise<StorageEngine> {
     const syncPolicy = appendfsync === "always" || appendfsync === "no" ? appendfsync : "everysec";
     try {
       const log = (level: LogLevel, msg: string) => writeLog(config, level, msg);
-      return await LsmEngine.open({ dir: config.str("dir"), dbCount: config.num("databases"), syncPolicy, log });
+      const engine = await LsmEngine.open({ dir: config.str("dir"), dbCount: config.num("databases"), syncPolicy, log });
+      (await import("./storage/lsm-engine/cache-budget.ts")).followMaxmemory(config, engine);
+      return engine;
     } catch (e) {
       return fatal(`Failed opening the lsm storage engine: ${(e as Error).message}`);
     }

@@ -1,7 +1,7 @@
 // LSM-engine administration: DEBUG COMPACT (AiKv-specific: flush and compact
 // everything now, so tests and operators can reclaim space on demand) and the
-// reclaim fields of INFO persistence (what DEL/overwrite/expiry left for
-// compaction; only with --engine lsm).
+// lsm fields of INFO persistence: what DEL/overwrite/expiry left for
+// compaction and the block cache's budget and hit rate (only with --engine lsm).
 
 import type { Client } from "../net/client.ts";
 import { blockingOf } from "../keyspace/blocking.ts";
@@ -55,5 +55,10 @@ addInfoFields("persistence", (server) => {
     ["lsm_reclaim_range_tombstones", stats.rangeTombstones],
     ["lsm_table_entries", stats.tableEntries],
     ["lsm_table_bytes", tableBytes],
+    ["lsm_block_cache_capacity", stats.blockCache.capacity],
+    ["lsm_block_cache_usage", stats.blockCache.usage],
+    ["lsm_block_cache_hits", stats.blockCache.hits],
+    ["lsm_block_cache_misses", stats.blockCache.misses],
+    ["lsm_block_cache_hit_rate", stats.blockCache.hitRate.toFixed(4)],
   ];
 });

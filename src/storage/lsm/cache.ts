@@ -55,7 +55,7 @@ export class LruCache<V> {
    * (a table evicted here would be closed under its reader). Once every
    * older entry has had its second chance, the new one would be oldest.
    */
-  private evict(inserted: number): void {
+  private evict(inserted?: number): void {
     while (this.usage > this.capacity && this.map.size > 1) {
       const [k, e] = this.map.entries().next().value as [number, { v: V; charge: number; hot: boolean }];
       if (e.hot || k === inserted) {
@@ -66,6 +66,12 @@ export class LruCache<V> {
         this.delete(k);
       }
     }
+  }
+
+  /** Changes the budget, evicting down to it now (nothing is being inserted). */
+  resize(capacity: number): void {
+    this.capacity = capacity;
+    this.evict();
   }
 
   get size(): number {

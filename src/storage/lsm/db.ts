@@ -993,6 +993,11 @@ export class DB {
     if (this.o.fsync) fs.fdatasyncSync(fd);
   }
 
+  /** Changes the block cache's byte budget (blockCacheBytes) while open. */
+  setBlockCacheBytes(bytes: number): void {
+    this.blockCache.resize(bytes);
+  }
+
   stats(): DBStats {
     const v = this.vs.current;
     const levels = v.files.map((fl, level) => ({ level, files: fl.length, bytes: v.levelBytes(level) }));
