@@ -35,9 +35,24 @@ export class AccessTimes {
     const name = bytesToStr(key);
     this.entries.delete(name);
     this.entries.set(name, access);
-    if (this.entries.size > this.capacity) {
-      const [oldest, evicted] = this.entries.entries().next().value as [string, Access];
-      this.entries.delete(oldest);
+    if (this.entries.size > this.capacity + this.evictionBatch()) this.evictOldest();
+  }
+
+  /**
+   * Evictions happen in batches (the table may exceed its capacity by a
+   * batch): one Map iterator per batch, because starting an iterator per
+   * eviction skips the slots of every entry deleted at the Map's front so far
+   * (a profile showed that at 10% of SET's CPU time).
+   */
+  private evictionBatch(): number {
+    return Math.max(1, this.capacity >>> 6);
+  }
+
+  private evictOldest(): void {
+    let excess = this.entries.size - this.capacity;
+    for (const [name, evicted] of this.entries) {
+      if (excess-- <= 0) break;
+      this.entries.delete(name);
       this.untrackedSince = Math.max(this.untrackedSince, evicted.atime);
     }
   }
