@@ -105,7 +105,7 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "bind", type: "special", format: BIND, default: "127.0.0.1 -::1", immutable: true },
   { name: "bind-source-addr", type: "string", default: "", effect: NONE },
   { name: "bio_cpulist", type: "string", default: "", immutable: true, effect: NONE },
-  { name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", min: 0n, max: LLONG_MAX, default: "5000", effect: NONE },
+  { name: "busy-reply-threshold", aliases: ["lua-time-limit"], type: "int", min: 0n, max: LLONG_MAX, default: "5000" },
   { name: "client-output-buffer-limit", type: "special", format: CLIENT_OUTPUT_BUFFER_LIMIT, default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60" },
   { name: "client-query-buffer-limit", type: "memory", min: MB, max: LLONG_MAX, default: "1073741824" },
   { name: "cluster-allow-pubsubshard-when-down", type: "bool", default: "yes", effect: NONE },
