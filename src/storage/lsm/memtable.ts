@@ -119,15 +119,7 @@ export class MemTable {
 
   add(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
     const prev = this.prevScratch;
-    let x = this.head;
-    for (let level = this.height - 1; level >= 0; level--) {
-      for (;;) {
-        const nx = x.next[level];
-        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
-        else break;
-      }
-      prev[level] = x;
-    }
+    this.lastBefore(key, seq, kind, prev);
     const h = this.randomHeight();
     if (h > this.height) {
       for (let i = this.height; i < h; i++) prev[i] = this.head;
@@ -191,15 +183,26 @@ export class MemTable {
     return x === this.head ? null : x;
   }
 
-  /** The last node ordered before (key, seq, kind), or the head when there is none. */
-  private lastBefore(key: Uint8Array, seq: number, kind: number): Node {
+  /**
+   * The last node ordered before (key, seq, kind), or the head when there is
+   * none; with prev, also the last such node at every level (for an insert).
+   */
+  private lastBefore(key: Uint8Array, seq: number, kind: number, prev: Node[] | null = null): Node {
     let x = this.head;
+    // A node found not to sort before the target at one level is often the
+    // next one at the level below too: skipping its comparison saves about a
+    // key comparison per level (RocksDB's InlineSkipList does the same).
+    let bigger: Node | null = null;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
         const nx = x.next[level];
-        if (nx !== null && MemTable.after(nx, key, seq, kind)) x = nx;
-        else break;
+        if (nx !== null && nx !== bigger && MemTable.after(nx, key, seq, kind)) x = nx;
+        else {
+          bigger = nx;
+          break;
+        }
       }
+      if (prev !== null) prev[level] = x;
     }
     return x;
   }
