@@ -10,8 +10,8 @@ import { KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from './dbformat.ts';
 export const BATCH_HEADER = 12;
 
 export class WriteBatch {
-  /** @internal */
-  readonly rep = new ByteWriter(64);
+  /** @internal 256 bytes: a command's batch (metadata + subkey + index records) fits without growing. */
+  readonly rep = new ByteWriter(256);
   private n = 0;
 
   constructor() {
