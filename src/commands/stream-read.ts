@@ -33,11 +33,6 @@ interface ReadArgs {
   after: StreamId[];
 }
 
-/** The script client has no connection and is named "lua" (scripting/vm.ts). */
-function isScriptCaller(c: Client): boolean {
-  return c.socket === null && c.name === "lua";
-}
-
 /** BLOCK's milliseconds (getTimeoutFromObjectOrReply with UNIT_MILLISECONDS) as a deadline. */
 function blockDeadline(arg: Uint8Array): number {
   const ms = int64Arg(arg, "ERR timeout is not an integer or out of range");
@@ -52,7 +47,7 @@ function parseReadArgs(c: Client, argv: Uint8Array[], grouped: boolean): ReadArg
     const moreArgs = argv.length - i - 1;
     const opt = argv[i];
     if (argIs(opt, "block") && moreArgs > 0) {
-      if (isScriptCaller(c)) fail(`ERR ${bytesToStr(argv[0])} command is not allowed with BLOCK option from scripts`);
+      if (c.isScript) fail(`ERR ${bytesToStr(argv[0])} command is not allowed with BLOCK option from scripts`);
       args.deadline = blockDeadline(argv[++i]);
     } else if (argIs(opt, "count") && moreArgs > 0) {
       const v = int64Arg(argv[++i]);

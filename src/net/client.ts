@@ -40,6 +40,8 @@ export class Client {
   monitor = false;
   /** Waiting in a blocking command (BLPOP...): its further input is held until unblocked (keyspace/blocking.ts). */
   blocked = false;
+  /** The client scripts' redis.call runs as (Redis's CLIENT_SCRIPT); set by the scripting VM. */
+  isScript = false;
   totalNetIn = 0;
   totalNetOut = 0;
   commandsProcessed = 0;

@@ -118,6 +118,7 @@ export class ScriptVm {
     this.conv = new Converter(lua);
     this.scriptClient = new Client(server, null, 0);
     this.scriptClient.name = "lua";
+    this.scriptClient.isScript = true;
 
     // libs.lua returns the libraries; sandbox.lua receives natives and libraries and returns its internals.
     this.runChunk(libsSource, "=libs", 0);
