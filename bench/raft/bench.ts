@@ -19,13 +19,15 @@ const { values } = parseArgs({
     "no-fsync": { type: "boolean", default: false },
     inflight: { type: "string", default: "1,16,256" },
     profile: { type: "string" },
+    "node-args": { type: "string", default: "" }, // extra kv_node arguments, e.g. "--tick-ms 10"
   },
 });
 const seconds = Number(values.seconds);
 const kills = Number(values.kills);
 
 const profileArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
-const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : [])], profileArgs);
+const nodeArgs = values["node-args"].split(" ").filter((a) => a);
+const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : []), ...nodeArgs], profileArgs);
 
 // Latest periodic stats line of each node (RaftNode.stats, every 500 ms).
 type NodeStats = { id: number; leader: boolean; readies: number; entries: number; syncs: number; syncMs: number; proposals: number; proposeBatches: number };

@@ -193,7 +193,11 @@ export class RaftNode {
     // messages, ticks, queued proposals); its completion runs us again and
     // the next Ready carries all of them: one fsync per batch.
     if (this.stopped) return;
+    this.stepQueued();
     if (this.persisting) {
+      // Proposals stepped during the sync: their appends (and heartbeats)
+      // leave now, so the followers' writes overlap ours (pipelining).
+      this.o.send(this.raw.takeEarlyMessages());
       // Acks stepped meanwhile may have committed entries we hold durably:
       // answer their clients now rather than after this sync.
       if (this.readyApplied) {
@@ -202,6 +206,14 @@ export class RaftNode {
       }
       return;
     }
+    let guard = 0;
+    while (!this.persisting && this.raw.hasReady() && guard++ < 64) this.handleReady(this.raw.ready());
+    if (!this.persisting && this.raw.hasReady()) this.schedule();
+  }
+
+  // Queued proposals and reads into the core: one MsgProp and one ReadIndex
+  // round per event-loop turn.
+  private stepQueued(): void {
     if (this.proposals.length > 0) {
       const ps = this.proposals;
       this.proposals = [];
@@ -216,9 +228,6 @@ export class RaftNode {
       this.readWaiters = [];
       this.raw.readIndex(ctx);
     }
-    let guard = 0;
-    while (!this.persisting && this.raw.hasReady() && guard++ < 64) this.handleReady(this.raw.ready());
-    if (!this.persisting && this.raw.hasReady()) this.schedule();
   }
 
   private handleReady(rd: Ready): void {

@@ -42,6 +42,7 @@ export interface Ready {
 }
 
 const EARLY_TYPES: ReadonlySet<Message["type"]> = new Set(["app", "heartbeat", "snap"]);
+const isEarly = (m: Message, durableTerm: number) => EARLY_TYPES.has(m.type) && m.term === durableTerm;
 
 // Thread-free wrapper around Raft that turns its accumulated outputs into
 // Ready batches (etcd-raft's RawNode).
@@ -150,7 +151,7 @@ export class RawNode {
     };
     if (rd.committedEntries.length > 0) r.raftLog.applyingTo(rd.committedEntries[rd.committedEntries.length - 1]!.index);
     const durableTerm = this.prevHard.term;
-    for (const m of r.msgs) (EARLY_TYPES.has(m.type) && m.term === durableTerm ? rd.earlyMessages : rd.messages).push(m);
+    for (const m of r.msgs) (isEarly(m, durableTerm) ? rd.earlyMessages : rd.messages).push(m);
     r.msgs = [];
     r.readStates = [];
     const ss = r.softState();
@@ -163,6 +164,23 @@ export class RawNode {
     rd.mustSync =
       entries.length > 0 || rd.snapshot !== undefined || (rd.hardState !== undefined && (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote));
     return rd;
+  }
+
+  // The messages a Ready would put in earlyMessages, taken out now: for a
+  // host that keeps proposing while a Ready's sync is in flight, so the
+  // appends of those proposals reach the followers during the leader's own
+  // write (pipelining) instead of after it. Same rule as ready(): leader
+  // replication traffic of a term already durable here. The entries they
+  // carry reach this node's storage with the next Ready; until then the
+  // leader does not count them (onStable).
+  takeEarlyMessages(): Message[] {
+    const r = this.raft;
+    const durableTerm = this.prevHard.term;
+    const early: Message[] = [];
+    const rest: Message[] = [];
+    for (const m of r.msgs) (isEarly(m, durableTerm) ? early : rest).push(m);
+    r.msgs = rest;
+    return early;
   }
 
   // Committed entries that are already durable here and were not handed

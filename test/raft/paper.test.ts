@@ -218,6 +218,41 @@ describe("§5.3 log replication", () => {
     expect(next.committedEntries.map((e) => e.index)).toEqual([3]); // x is not handed out twice
   });
 
+  test("takeEarlyMessages: appends of proposals made while a Ready is being persisted leave at once; the leader counts them only once durable", () => {
+    const st = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+    const rn = new RawNode({ id: 1, electionTick: 10, heartbeatTick: 1, storage: st, rand: seededRand(1) });
+    const persistAll = (rd: ReturnType<RawNode["ready"]>) => {
+      if (rd.hardState) st.setHardState(rd.hardState);
+      st.append(rd.entries);
+      rn.advance(rd);
+    };
+    rn.campaign();
+    const voteRd = rn.ready(); // the candidate's term is not durable yet
+    rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
+    expect(rn.takeEarlyMessages()).toEqual([]); // the no-op's appends: term not durable
+    persistAll(voteRd);
+    persistAll(rn.ready()); // no-op at index 1
+    for (const from of [2, 3]) rn.step(msg({ type: "appResp", from, to: 1, term: rn.raft.term, index: 1 })); // replicate state
+    persistAll(rn.ready());
+    rn.propose(data("x"));
+    const pending = rn.ready(); // x at 2: its sync is "in flight"
+    rn.propose(data("y")); // y at 3, proposed during that sync
+    const early = rn.takeEarlyMessages();
+    expect(early.map((m) => [m.type, m.to, m.entries.map((e) => e.index)])).toEqual([["app", 2, [3]], ["app", 3, [3]]]);
+    expect(rn.raft.msgs).toEqual([]);
+    // Both followers ack y before the leader's writes finish: a quorum without the leader.
+    rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 3 }));
+    expect(rn.raft.raftLog.committed).toBe(1); // one follower + the unsynced leader: no quorum
+    rn.step(msg({ type: "appResp", from: 3, to: 1, term: rn.raft.term, index: 3 }));
+    expect(rn.raft.raftLog.committed).toBe(3);
+    persistAll(pending);
+    expect(rn.raft.prs.get(1)!.match).toBe(2); // y is not durable here yet
+    const next = rn.ready();
+    expect(next.entries.map((e) => e.index)).toEqual([3]); // y is persisted by the next Ready
+    persistAll(next);
+    expect(rn.raft.prs.get(1)!.match).toBe(3);
+  });
+
   test("follower rejects AppendEntries whose prev entry does not match (consistency check)", () => {
     const st = storageWith([ent(1, 1), ent(2, 2)], 2);
     const r = newRaft(1, [1, 2, 3], 10, 1, { storage: st });
