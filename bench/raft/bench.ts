@@ -1,5 +1,5 @@
 // Raft KV benchmark: three real nodes (separate processes) on loopback.
-//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--profile DIR]
+//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--per-conn 16] [--profile DIR]
 // --profile writes a CPU profile (markdown) of each node process into DIR.
 // Measures client-acknowledged (committed + applied) writes/s at 1, 16 and
 // 256 requests in flight, commit latency percentiles, and failover time
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     inflight: { type: "string", default: "1,16,256" },
     profile: { type: "string" },
     "node-args": { type: "string", default: "" }, // extra kv_node arguments, e.g. "--tick-ms 10"
+    "per-conn": { type: "string", default: "16" }, // requests in flight per client connection
   },
 });
 const seconds = Number(values.seconds);
@@ -91,9 +92,9 @@ function cpuSeconds(): { nodes: number; nodesSys: number; client: number } {
 }
 
 async function throughput(inflight: number): Promise<void> {
-  // One connection per 16 in-flight requests, so the client isn't the
-  // single serialisation point.
-  const nClients = Math.max(1, Math.ceil(inflight / 16));
+  // One connection per --per-conn in-flight requests, so the client isn't
+  // the single serialisation point.
+  const nClients = Math.max(1, Math.ceil(inflight / Number(values["per-conn"])));
   const clients = Array.from({ length: nClients }, () => {
     const c = new KvClient(cluster.clientAddrs(), 5000);
     c.leader = warm.leader;

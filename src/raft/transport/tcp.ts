@@ -33,6 +33,7 @@ interface InState {
 class PeerConn {
   sock: Socket<undefined> | null = null;
   connecting = false;
+  outbox: Message[] = []; // sent this event-loop turn, framed together at its end
   queue: Uint8Array[] = [];
   queuedBytes = 0;
   backoff = 20;
@@ -46,6 +47,8 @@ export class TcpTransport {
   private peers = new Map<number, PeerConn>();
   private closed = false;
   private inbound = new Set<Socket<InState>>();
+  private pendingPeers = new Set<PeerConn>();
+  private flushScheduled = false;
   readonly maxQueueBytes: number;
 
   constructor(private o: TcpTransportOptions) {
@@ -99,29 +102,42 @@ export class TcpTransport {
     p.sock?.end();
   }
 
-  // Sends a batch of messages; one frame per destination.
+  // Queues messages for their peers. Everything sent to a peer during one
+  // event-loop turn leaves as one frame and one socket write at the end of
+  // the turn (a host sends several times per turn: early appends, messages
+  // after a sync, replies to each stepped message), in order.
   send(msgs: Message[]): void {
     if (this.closed || msgs.length === 0) return;
-    const byPeer = new Map<number, Message[]>();
     for (const m of msgs) {
-      let l = byPeer.get(m.to);
-      if (!l) byPeer.set(m.to, (l = []));
-      l.push(m);
-    }
-    for (const [to, ms] of byPeer) {
-      const p = this.peers.get(to);
+      const p = this.peers.get(m.to);
       if (!p) continue;
+      p.outbox.push(m);
+      this.pendingPeers.add(p);
+    }
+    if (!this.flushScheduled && this.pendingPeers.size > 0) {
+      this.flushScheduled = true;
+      queueMicrotask(this.flushOutboxes);
+    }
+  }
+
+  private readonly flushOutboxes = (): void => {
+    this.flushScheduled = false;
+    for (const p of this.pendingPeers) {
+      const ms = p.outbox;
+      p.outbox = [];
+      if (this.closed || ms.length === 0 || this.peers.get(p.id) !== p) continue;
       const frame = encodeBatch(ms);
       if (p.queuedBytes + frame.length > this.maxQueueBytes) {
         p.dropped += ms.length;
-        this.o.onUnreachable?.(to);
+        this.o.onUnreachable?.(p.id);
         continue;
       }
       p.queue.push(frame);
       p.queuedBytes += frame.length;
       this.flush(p);
     }
-  }
+    this.pendingPeers.clear();
+  };
 
   private flush(p: PeerConn): void {
     if (!p.sock) {
