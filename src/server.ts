@@ -263,29 +263,19 @@ export class Server {
         throw e;
       }
     }
-    const durable = this.engine.pendingDurability?.() ?? null;
-    if (durable !== null) {
-      this.flushAfter(c, durable);
-      return;
-    }
     this.flushTo(c);
-    if (c.closeAfterReply) this.closeClient(c);
+    if (c.closeAfterReply) c.afterHeldOutput(() => this.closeClient(c));
   }
 
-  /** Sends the shared reply buffer's contents to c once `durable` resolves (appendfsync always). */
-  private flushAfter(c: Client, durable: Promise<void>): void {
-    const out = this.out;
-    const replies = out.take().slice();
-    this.stats.netOutputBytes += out.len;
-    out.reset();
-    void durable.then(
-      () => {
-        c.send(replies);
-        if (c.closeAfterReply) this.closeClient(c);
-      },
-      // The writes could not be made durable: nothing of this batch is acknowledged.
-      () => this.closeClient(c),
-    );
+  /**
+   * Sends bytes to c, after the writes made so far are durable when the
+   * engine says they are not yet (appendfsync always): no reply, not even a
+   * read's or another client's, acknowledges data that could still be lost.
+   */
+  private sendDurably(c: Client, bytes: Uint8Array): void {
+    const durable = this.engine.pendingDurability?.() ?? null;
+    if (durable === null) c.send(bytes);
+    else c.sendWhenDurable(bytes, durable);
   }
 
   /** Runs the commands a client sent while it was blocked (BLPOP...), once it is unblocked. */
@@ -297,7 +287,7 @@ export class Server {
   flushTo(c: Client): void {
     const out = this.out;
     if (out.len > 0) {
-      c.send(out.take());
+      this.sendDurably(c, out.take());
       this.stats.netOutputBytes += out.len;
       out.reset();
     }
@@ -314,7 +304,7 @@ export class Server {
     const resp = out.resp;
     out.resp = c.resp;
     write(out);
-    c.send(out.take(mark));
+    this.sendDurably(c, out.take(mark));
     this.stats.netOutputBytes += out.len - mark;
     out.truncate(mark);
     out.resp = resp;

@@ -78,6 +78,51 @@ export class Client {
    */
   send(bytes: Uint8Array, immutable = false): void {
     if (this.closed || this.socket === null || bytes.length === 0) return;
+    if (this.held.length > 0) {
+      this.held[this.held.length - 1].parts.push(immutable ? bytes : bytes.slice());
+      return;
+    }
+    this.transmit(bytes, immutable);
+  }
+
+  /**
+   * Output waiting for writes to become durable (appendfsync always), oldest
+   * first. Like Redis, which fsyncs before it writes any reply, nothing is
+   * sent ahead of it: later output (the next replies, an unblocked BLPOP's
+   * reply, a push message) joins the newest entry and goes out after it.
+   */
+  private held: { parts: Uint8Array[]; durable: boolean; then: (() => void) | null }[] = [];
+
+  /** Sends bytes once `durable` resolves, after all output held before; if it rejects (the writes are lost) the connection is closed. */
+  sendWhenDurable(bytes: Uint8Array, durable: Promise<void>): void {
+    if (this.closed || this.socket === null) return;
+    const entry = { parts: bytes.length > 0 ? [bytes.slice()] : [], durable: false, then: null };
+    this.held.push(entry);
+    durable.then(
+      () => {
+        entry.durable = true;
+        this.releaseHeld();
+      },
+      () => this.server.closeClient(this),
+    );
+  }
+
+  /** Runs fn once the output sent so far has left the held queue (at once if nothing is held). */
+  afterHeldOutput(fn: () => void): void {
+    if (this.held.length === 0) fn();
+    else this.held[this.held.length - 1].then = fn;
+  }
+
+  private releaseHeld(): void {
+    while (this.held.length > 0 && this.held[0].durable) {
+      const entry = this.held.shift()!;
+      for (const part of entry.parts) this.transmit(part, true);
+      entry.then?.();
+    }
+  }
+
+  private transmit(bytes: Uint8Array, immutable: boolean): void {
+    if (this.closed) return;
     this.totalNetOut += bytes.length;
     // `immutable`: bytes nobody will overwrite (a pub/sub frame shared by all subscribers) are kept without a copy.
     if (this.corked !== null) {

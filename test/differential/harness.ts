@@ -108,22 +108,41 @@ function repliesEqual(spec: CommandSpec | undefined, a: Reply, b: Reply): boolea
   return spec?.equal ? spec.equal(na, nb) : render(na) === render(nb);
 }
 
+/** Connects to both servers and runs `setup` on each; an AiKv error in it is a mismatch at index -1. */
+async function connectBoth(t: Targets, setup: string[][]): Promise<{ a: RespClient; b: RespClient; failed: Mismatch | null }> {
+  const [a, b] = await Promise.all([RespClient.connect(t.aikv.port), RespClient.connect(t.redis.port)]);
+  if (setup.length === 0) return { a, b, failed: null };
+  const [ra] = await Promise.all([a.pipeline(setup), b.pipeline(setup)]);
+  const i = ra.findIndex((r) => r.t === "error");
+  return { a, b, failed: i < 0 ? null : { index: -1, argv: setup[i], aikv: render(ra[i]), redis: "(setup)" } };
+}
+
 /**
  * Runs a sequence on fresh connections to both servers (after HELLO 3 when
  * resp is 3, and FLUSHALL when AiKv has it) and returns the first mismatch.
+ * With `restartAikv`, AiKv is restarted between batches (every reply of a
+ * batch is in, so every write was acknowledged) and both servers get new
+ * connections, so connection state (SELECT, HELLO) is reset on both alike.
  */
-export async function runSequence(t: Targets, cmds: readonly string[][], resp: 2 | 3, specs: Record<string, CommandSpec>): Promise<Mismatch | null> {
-  const [a, b] = await Promise.all([RespClient.connect(t.aikv.port), RespClient.connect(t.redis.port)]);
+export async function runSequence(
+  t: Targets,
+  cmds: readonly string[][],
+  resp: 2 | 3,
+  specs: Record<string, CommandSpec>,
+  restartAikv?: () => Promise<void>,
+): Promise<Mismatch | null> {
+  const hello: string[][] = resp === 3 ? [["HELLO", "3"]] : [];
+  let { a, b, failed } = await connectBoth(t, t.available.has("flushall") ? [...hello, ["FLUSHALL"]] : hello);
   try {
-    const setup: string[][] = [];
-    if (resp === 3) setup.push(["HELLO", "3"]);
-    if (t.available.has("flushall")) setup.push(["FLUSHALL"]);
-    if (setup.length > 0) {
-      const [ra] = await Promise.all([a.pipeline(setup), b.pipeline(setup)]);
-      const failed = ra.findIndex((r) => r.t === "error");
-      if (failed >= 0) return { index: -1, argv: setup[failed], aikv: render(ra[failed]), redis: "(setup)" };
-    }
+    if (failed !== null) return failed;
     for (let start = 0; start < cmds.length; start += BATCH) {
+      if (restartAikv !== undefined && start > 0) {
+        a.close();
+        b.close();
+        await restartAikv();
+        ({ a, b, failed } = await connectBoth(t, hello));
+        if (failed !== null) return failed;
+      }
       const batch = cmds.slice(start, start + BATCH);
       const [ra, rb] = await Promise.all([a.pipeline(batch), b.pipeline(batch)]);
       for (let i = 0; i < batch.length; i++) {
