@@ -32,16 +32,20 @@ export interface Ready {
   snapshot?: Snapshot;
   committedEntries: Entry[];
   messages: Message[]; // only after this Ready is persisted
-  // Leader replication traffic (appends, heartbeats, snapshot chunks) of a
-  // term that an earlier Ready already made durable. It may leave before
-  // this Ready is persisted, so followers write in parallel with the leader
-  // (§10.2.1): it carries no vote and no ack of our log, and the commit
-  // index in it counts the leader's own log only once durable (onStable).
+  // Leader replication traffic (appends, heartbeats, snapshot chunks) and
+  // heartbeat responses, of a term that an earlier Ready already made
+  // durable. It may leave before this Ready is persisted, so followers write
+  // in parallel with the leader (§10.2.1): it carries no vote and no ack of
+  // our log, and the commit index in it counts the leader's own log only
+  // once durable (onStable). A heartbeat response only says "no newer term
+  // here": it must not wait behind a slow fsync, or the leader's
+  // CheckQuorum deposes it and ReadIndex stalls. (Lease acks it carries
+  // survive a crash: a restarted node refuses votes for an election timeout.)
   earlyMessages: Message[];
   mustSync: boolean;
 }
 
-const EARLY_TYPES: ReadonlySet<Message["type"]> = new Set(["app", "heartbeat", "snap"]);
+const EARLY_TYPES: ReadonlySet<Message["type"]> = new Set(["app", "heartbeat", "snap", "heartbeatResp"]);
 const isEarly = (m: Message, durableTerm: number) => EARLY_TYPES.has(m.type) && m.term === durableTerm;
 
 // Thread-free wrapper around Raft that turns its accumulated outputs into

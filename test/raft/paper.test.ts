@@ -182,11 +182,22 @@ describe("§5.3 log replication", () => {
     rn.advance(rd);
     expect(rn.raft.prs.get(1)!.match).toBe(1);
     // A follower's ack is only sent after its write.
-    const f = new RawNode({ id: 2, electionTick: 10, heartbeatTick: 1, storage: new MemoryStorage({ voters: [1, 2, 3], learners: [] }), rand: seededRand(2) });
+    const fst = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
+    const f = new RawNode({ id: 2, electionTick: 10, heartbeatTick: 1, storage: fst, rand: seededRand(2) });
     f.step({ ...rd.earlyMessages[0]! });
     const frd = f.ready();
     expect(frd.earlyMessages).toEqual([]);
     expect(frd.messages.map((m) => m.type)).toEqual(["appResp"]);
+    // Once its term is durable, a follower answers heartbeats early (not
+    // behind a slow fsync), while the ack of a new append still waits.
+    fst.setHardState(frd.hardState!);
+    fst.append(frd.entries);
+    f.advance(frd);
+    f.step(msg({ type: "heartbeat", from: 1, to: 2, term: rn.raft.term, commit: 1 }));
+    f.step(msg({ type: "app", from: 1, to: 2, term: rn.raft.term, index: 1, logTerm: rn.raft.term, commit: 1, entries: [{ term: rn.raft.term, index: 2, type: "normal", data: data("x") }] }));
+    const frd2 = f.ready();
+    expect(frd2.earlyMessages.map((m) => m.type)).toEqual(["heartbeatResp"]);
+    expect(frd2.messages.map((m) => [m.type, m.reject, m.index])).toEqual([["appResp", false, 2]]);
   });
 
   test("takeCommitted: entries committed while a Ready is being persisted, only if durable here and not handed out", () => {
