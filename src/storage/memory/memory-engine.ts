@@ -84,7 +84,7 @@ export class MemoryDb implements DbStore {
   readonly streams = new MemoryStreamOps(this);
 
   lookup(key: Uint8Array): MemEntry | null {
-    return this.entries.get(bytesToStr(key)) ?? null;
+    return this.entries.getBytes(key) ?? null;
   }
 
   /** Lookup by the latin1 string form of a key. */
@@ -93,7 +93,8 @@ export class MemoryDb implements DbStore {
   }
 
   delete(key: Uint8Array): boolean {
-    return this.deleteStr(bytesToStr(key));
+    const e = this.entries.getBytes(key);
+    return e !== undefined && this.deleteStr(e.key);
   }
 
   deleteStr(key: string): boolean {
@@ -212,7 +213,9 @@ export class MemoryDb implements DbStore {
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
     const copy = copyBytes(value);
     if (asText) stringForms.set(copy, "text");
-    this.setValue(bytesToStr(key), "string", copy, expireAt);
+    const e = this.entries.getBytes(key);
+    if (e !== undefined) this.overwrite(e, "string", copy, expireAt);
+    else this.insert(bytesToStr(key), "string", copy, expireAt);
   }
 
   replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {
@@ -238,13 +241,17 @@ export class MemoryDb implements DbStore {
   setValue(key: string, type: KeyType, value: unknown, expireAt: number): MemEntry {
     const e = this.entries.get(key);
     if (e !== undefined) {
-      e.type = type;
-      e.value = value;
-      e.atime = nowSeconds();
-      if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
+      this.overwrite(e, type, value, expireAt);
       return e;
     }
     return this.insert(key, type, value, expireAt);
+  }
+
+  private overwrite(e: MemEntry, type: KeyType, value: unknown, expireAt: number): void {
+    e.type = type;
+    e.value = value;
+    e.atime = nowSeconds();
+    if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
   }
 
   private insert(key: string, type: KeyType, value: unknown, expireAt: number): MemEntry {
