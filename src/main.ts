@@ -42,6 +42,9 @@ async function openEngine(config: Config): Promise<StorageEngine> {
 }
 
 const server = new Server(config, await openEngine(config));
+// First hook: the final save (SHUTDOWN SAVE, or save points configured).
+const { saveOnShutdown } = await import("./commands/persistence.ts");
+server.shutdownHooks.push((opts) => saveOnShutdown(server, opts));
 // Scripting's Lua runtime is a WebAssembly module: loaded (asynchronously) before serving.
 await (await import("./scripting/lua-runtime.ts")).loadLuaRuntime();
 try {
@@ -70,6 +73,12 @@ server.log("notice", `AiKv ${VERSION} ready to accept connections tcp on port ${
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
     server.log("warning", `Received ${sig}, shutting down`);
-    void server.shutdown().then(() => process.exit(0));
+    // shutdown-on-sigterm / shutdown-on-sigint: "default", or save|nosave, now, force.
+    const flags = config.str(`shutdown-on-${sig.toLowerCase()}`).split(" ");
+    const save = flags.includes("save") ? true : flags.includes("nosave") ? false : undefined;
+    server.shutdown({ save, force: flags.includes("force") }).then(
+      () => process.exit(0),
+      () => server.log("warning", `${sig} received but errors trying to shut down the server, check the logs for more information`),
+    );
   });
 }

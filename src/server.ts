@@ -42,6 +42,8 @@ export type CommandObserver = (c: Client, cmd: Command, argv: Uint8Array[], micr
 export interface ShutdownOptions {
   /** true: save even without save points; false: don't save; undefined: save if save points are configured. */
   save?: boolean;
+  /** Exit even when saving fails. */
+  force?: boolean;
 }
 
 export class Server {
@@ -524,8 +526,24 @@ export class Server {
     writeLog(this.config, level, msg);
   }
 
-  async shutdown(opts: ShutdownOptions = {}): Promise<void> {
-    if (this.shuttingDown) return;
+  private shutdownRun: Promise<void> | null = null;
+
+  /**
+   * Runs the shutdown hooks (a save first), then closes everything. A hook
+   * that fails (the save, without FORCE) aborts the shutdown, as Redis's
+   * prepareForShutdown: the server goes on serving and the promise rejects.
+   */
+  shutdown(opts: ShutdownOptions = {}): Promise<void> {
+    this.shutdownRun ??= this.runShutdown(opts).catch((e: unknown) => {
+      this.shutdownRun = null;
+      this.shuttingDown = false;
+      this.startCron();
+      throw e;
+    });
+    return this.shutdownRun;
+  }
+
+  private async runShutdown(opts: ShutdownOptions): Promise<void> {
     this.shuttingDown = true;
     if (this.cronTimer) clearInterval(this.cronTimer);
     for (const hook of this.shutdownHooks) await hook(opts);

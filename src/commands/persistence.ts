@@ -7,7 +7,7 @@
 
 import type { Client } from "../net/client.ts";
 import { argIs } from "../net/bytes.ts";
-import type { Server } from "../server.ts";
+import type { Server, ShutdownOptions } from "../server.ts";
 import { fail, SYNTAX } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
 
@@ -65,6 +65,29 @@ function startSave(server: Server): Promise<void> {
   })();
   status.running = run;
   return run;
+}
+
+/**
+ * The shutdown hook (SHUTDOWN, SIGTERM/SIGINT): a checkpoint when SAVE was
+ * given, or when save points are configured and NOSAVE was not, as Redis's
+ * finishShutdown. A failed save aborts the shutdown unless FORCE.
+ */
+export async function saveOnShutdown(server: Server, opts: ShutdownOptions): Promise<void> {
+  if (!(opts.save ?? server.config.str("save") !== "")) return;
+  if (server.engine.checkpoint === undefined) {
+    server.log("notice", `The ${server.engine.name} engine keeps no data on disk: nothing to save before exiting`);
+    return;
+  }
+  server.log("warning", "Saving the final checkpoint before exiting.");
+  const status = saveStatus(server);
+  while (status.running !== null) await status.running.catch(() => {});
+  try {
+    await startSave(server);
+  } catch (e) {
+    if (opts.force) return server.log("warning", "Error trying to save the DB. Exit anyway.");
+    server.log("warning", "Error trying to save the DB, can't exit.");
+    throw e;
+  }
 }
 
 /** SAVE: replies when the checkpoint is on disk; the caller waits, other clients don't. */

@@ -31,18 +31,21 @@ function lastsave(c: Client): void {
 
 /**
  * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]. There is no shutdown delay
- * to wait for (no replicas), so NOW/FORCE change nothing and ABORT finds
- * nothing to abort; SAVE/NOSAVE are passed to the shutdown hooks (persistence).
+ * to wait for (no replicas), so NOW changes nothing and ABORT finds nothing
+ * to abort; SAVE/NOSAVE/FORCE are passed to the shutdown hooks (a checkpoint,
+ * persistence.ts: its failure aborts the shutdown unless FORCE).
  */
 function shutdown(c: Client, argv: Uint8Array[]): void {
   let nosave = false;
   let save = false;
+  let force = false;
   let abort = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i];
     if (argIs(a, "nosave")) nosave = true;
     else if (argIs(a, "save")) save = true;
-    else if (argIs(a, "now") || argIs(a, "force")) continue;
+    else if (argIs(a, "force")) force = true;
+    else if (argIs(a, "now")) continue;
     else if (argIs(a, "abort")) abort = true;
     else fail(SYNTAX);
   }
@@ -52,10 +55,19 @@ function shutdown(c: Client, argv: Uint8Array[]): void {
   // A busy script may have written half of its changes: only NOSAVE may stop it.
   if (!nosave && server.busy !== null) fail(server.busy.error);
   server.log("warning", "User requested shutdown...");
-  void server.shutdown({ save: save ? true : nosave ? false : undefined }).then(() => {
-    server.log("warning", "Redis is now ready to exit, bye bye...");
-    process.exit(0);
-  });
+  // The caller waits: it gets no reply when the server exits, an error when the save fails.
+  c.blocked = true;
+  server.shutdown({ save: save ? true : nosave ? false : undefined, force }).then(
+    () => {
+      server.log("warning", "Redis is now ready to exit, bye bye...");
+      process.exit(0);
+    },
+    () => {
+      c.blocked = false;
+      if (!c.closed) server.deliver(c, () => c.out.error("ERR Errors trying to SHUTDOWN. Check logs."));
+      server.resumeClient(c);
+    },
+  );
 }
 
 function monitor(c: Client): void {

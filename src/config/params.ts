@@ -136,7 +136,7 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "enable-debug-command", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true },
   { name: "enable-module-command", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true, effect: NONE },
   { name: "enable-protected-configs", type: "enum", values: YES_NO_LOCAL, default: "no", immutable: true },
-  // OBJECT ENCODING thresholds of the memory engine (the lsm engine keeps Redis's defaults).
+  // OBJECT ENCODING thresholds (both engines; the lsm engine reports the encoding Redis would have).
   { name: "hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], type: "int", min: 0n, max: LLONG_MAX, default: "512" },
   { name: "hash-max-listpack-value", aliases: ["hash-max-ziplist-value"], type: "memory", min: 0n, max: LLONG_MAX, default: "64" },
   { name: "hll-sparse-max-bytes", type: "memory", min: 0n, max: LLONG_MAX, default: "3000", effect: NONE },
@@ -211,13 +211,13 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "replicaof", aliases: ["slaveof"], type: "special", format: REPLICAOF, default: "", immutable: true, effect: NONE },
   { name: "requirepass", type: "string", default: "" },
   { name: "sanitize-dump-payload", type: "enum", values: ["no", "yes", "clients"], default: "no", effect: NONE },
-  { name: "save", type: "special", format: SAVE, default: "3600 1 300 100 60 10000", effect: NONE },
+  { name: "save", type: "special", format: SAVE, default: "3600 1 300 100 60 10000" },
   { name: "server_cpulist", type: "string", default: "", immutable: true, effect: NONE },
-  // OBJECT ENCODING thresholds of the memory engine (the lsm engine keeps Redis's defaults).
+  // OBJECT ENCODING thresholds (both engines; the lsm engine reports the encoding Redis would have).
   { name: "set-max-intset-entries", type: "int", min: 0n, max: LLONG_MAX, default: "512" },
   { name: "set-proc-title", type: "bool", default: "yes", immutable: true, effect: NONE },
-  { name: "shutdown-on-sigint", type: "enum", multi: true, values: SHUTDOWN_FLAGS, validate: shutdownFlagsError, default: "default", effect: NONE },
-  { name: "shutdown-on-sigterm", type: "enum", multi: true, values: SHUTDOWN_FLAGS, validate: shutdownFlagsError, default: "default", effect: NONE },
+  { name: "shutdown-on-sigint", type: "enum", multi: true, values: SHUTDOWN_FLAGS, validate: shutdownFlagsError, default: "default" },
+  { name: "shutdown-on-sigterm", type: "enum", multi: true, values: SHUTDOWN_FLAGS, validate: shutdownFlagsError, default: "default" },
   { name: "shutdown-timeout", type: "int", min: 0n, max: INT_MAX, default: "10", effect: NONE },
   { name: "slowlog-log-slower-than", type: "int", min: -1n, max: LLONG_MAX, default: "10000" },
   { name: "slowlog-max-len", type: "int", min: 0n, max: LLONG_MAX, default: "128" },
@@ -257,7 +257,7 @@ const REDIS_PARAMS: ParamDef[] = [
   { name: "unixsocketperm", type: "int", octal: true, min: 0n, max: 0o777n, default: "0", immutable: true, effect: NONE },
   { name: "use-exit-on-panic", type: "bool", default: "no", hidden: true, effect: NONE },
   { name: "watchdog-period", type: "int", min: 0n, max: INT_MAX, default: "0", hidden: true, effect: NONE },
-  // OBJECT ENCODING thresholds of the memory engine (the lsm engine keeps Redis's defaults).
+  // OBJECT ENCODING thresholds (both engines; the lsm engine reports the encoding Redis would have).
   { name: "zset-max-listpack-entries", aliases: ["zset-max-ziplist-entries"], type: "int", min: 0n, max: LLONG_MAX, default: "128" },
   { name: "zset-max-listpack-value", aliases: ["zset-max-ziplist-value"], type: "memory", min: 0n, max: LLONG_MAX, default: "64" },
 ];

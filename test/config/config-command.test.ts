@@ -44,7 +44,7 @@ describe("CONFIG", () => {
   });
 
   test("start-up warns about parameters that are set but have no effect", () => {
-    expect(srv.output()).toContain("no effect in AiKv: maxmemory, maxmemory-clients, replica-read-only, save");
+    expect(srv.output()).toContain("no effect in AiKv: maxmemory, maxmemory-clients, replica-read-only");
   });
 
   test("CONFIG GET replies a map in RESP3 and a flat array in RESP2", async () => {

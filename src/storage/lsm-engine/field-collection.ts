@@ -16,8 +16,8 @@ export class FieldCollection {
     private readonly type: KeyType,
     /** Whether a field/value pair makes the key leave its compact encoding (sticky FLAG_BIG). */
     private readonly isBig: (field: Uint8Array, value: Uint8Array) => boolean,
-    /** Element count beyond which the key leaves its compact encoding. */
-    private readonly maxCompactSize: number,
+    /** Element count beyond which the key leaves its compact encoding (read at each write: CONFIG SET). */
+    private readonly maxCompactSize: () => number,
   ) {}
 
   private prefix(meta: LsmMeta): Uint8Array {
@@ -57,7 +57,7 @@ export class FieldCollection {
       batch.put(sub, value);
     }
     const size = (fresh ? 0 : old.size) + added;
-    if (size > this.maxCompactSize) flags |= FLAG_BIG;
+    if (size > this.maxCompactSize()) flags |= FLAG_BIG;
     const expireAt = fresh ? 0 : old.expireAt;
     this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
     this.db.engine.write(batch);

@@ -4,17 +4,15 @@ import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import { FieldCollection, type FieldVisitor } from "./field-collection.ts";
 import type { LsmDb } from "./lsm-db.ts";
-
-/** Redis's hash-max-listpack-entries / -value defaults: beyond them OBJECT ENCODING says "hashtable". */
-const LISTPACK_MAX_ENTRIES = 512;
-const LISTPACK_MAX_VALUE = 64;
+import { encodingLimits } from "../memory/encoding-limits.ts";
 
 export class LsmHashOps implements HashOps {
   private readonly fields: FieldCollection;
 
   constructor(db: LsmDb) {
-    const isBig = (field: Uint8Array, value: Uint8Array) => field.length > LISTPACK_MAX_VALUE || value.length > LISTPACK_MAX_VALUE;
-    this.fields = new FieldCollection(db, "hash", isBig, LISTPACK_MAX_ENTRIES);
+    // hash-max-listpack-entries / -value: beyond them OBJECT ENCODING says "hashtable".
+    const isBig = (field: Uint8Array, value: Uint8Array) => field.length > encodingLimits.hashMaxListpackValue || value.length > encodingLimits.hashMaxListpackValue;
+    this.fields = new FieldCollection(db, "hash", isBig, () => encodingLimits.hashMaxListpackEntries);
   }
 
   length(meta: KeyMeta): number {

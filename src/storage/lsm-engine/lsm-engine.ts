@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { type DB, type DBOptions, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
-import { misconfError } from "./disk-errors.ts";
+import { DiskErrorRecovery, misconfError } from "./disk-errors.ts";
 import { logRecovery, openFailure, type StartupLog } from "./startup.ts";
 import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
@@ -44,6 +44,8 @@ export class LsmEngine implements LsmEngineContext {
   private readonly versions: VersionClock;
   /** Sub-key entries orphaned since start, for INFO (reclaim.ts). */
   readonly orphans = new OrphanCounter();
+  /** Retries after a disk error until writes can be accepted again (MISCONF cleared). */
+  readonly diskRecovery: DiskErrorRecovery;
 
   private constructor(
     readonly lsm: DB,
@@ -51,7 +53,13 @@ export class LsmEngine implements LsmEngineContext {
     private readonly unlock: () => void,
     slots: number[],
     private nextSlot: number,
+    log: StartupLog,
   ) {
+    this.diskRecovery = new DiskErrorRecovery(log, () => {
+      if (!lsm.resume()) return false;
+      this.failure = null;
+      return true;
+    });
     this.versions = new VersionClock(lsm);
     this.dbs = slots.map((slot) => new LsmDb(this, slot));
     for (const db of this.dbs) db.recount();
@@ -64,12 +72,14 @@ export class LsmEngine implements LsmEngineContext {
     const started = performance.now();
     try {
       let opened: DB | null = null;
+      let engine: LsmEngine | null = null;
       const lsm = await open(options.dir, {
         ...options.tuning,
         syncPolicy: options.syncPolicy,
         onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),
         compactionFilter: RECLAIM_FILTER,
         onCompactionFilterQuery: (metaKeys) => reachableVersions(opened!, metaKeys as Uint8Array[]),
+        onBackgroundError: (e) => engine?.diskRecovery.failed(e),
       });
       opened = lsm;
       const stored = lsm.get(SLOT_TABLE_KEY);
@@ -81,7 +91,7 @@ export class LsmEngine implements LsmEngineContext {
       }
       slots = slots.slice(0, options.dbCount);
       logRecovery(lsm.recovery, performance.now() - started, log);
-      const engine = new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot);
+      engine = new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot, log);
       const keys = engine.dbs.reduce((n, db) => n + db.size(), 0);
       log("notice", `DB loaded from disk: ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
       return engine;
@@ -160,8 +170,11 @@ export class LsmEngine implements LsmEngineContext {
     try {
       this.lsm.endAtomic();
     } catch (e) {
-      // The WAL could not be written: writes are refused from now on (MISCONF).
-      this.failure ??= e as Error;
+      // The WAL could not be written: writes are refused until a retry succeeds (MISCONF).
+      if (this.failure === null) {
+        this.failure = e as Error;
+        this.diskRecovery.failed(this.failure);
+      }
     }
   }
 
@@ -175,7 +188,10 @@ export class LsmEngine implements LsmEngineContext {
     return saveCheckpoint(this.lsm);
   }
 
-  /** MISCONF once the WAL or background work failed (ENOSPC, EROFS, EIO...): the engine is then read-only until restarted. */
+  /**
+   * MISCONF once the WAL or background work failed (ENOSPC, EROFS, EIO...):
+   * the engine is read-only until a retry (diskRecovery) succeeds.
+   */
   writeError(): string | null {
     const e = this.failure ?? this.lsm.backgroundError;
     return e === null ? null : misconfError(e);
@@ -187,6 +203,9 @@ export class LsmEngine implements LsmEngineContext {
   }
 
   async close(): Promise<void> {
+    // One last retry: what memory holds reaches tables if the disk is back.
+    this.diskRecovery.stop();
+    this.diskRecovery.retry();
     await this.lsm.close();
     this.unlock();
   }

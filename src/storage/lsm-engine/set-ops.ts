@@ -6,9 +6,8 @@ import type { SetOps } from "../set-ops.ts";
 import { FLAG_BIG } from "./encoding.ts";
 import { FieldCollection } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
+import { encodingLimits } from "../memory/encoding-limits.ts";
 
-/** Redis 7.0's set-max-intset-entries default; non-integer members make a hashtable at once. */
-const INTSET_MAX_ENTRIES = 512;
 const EMPTY = new Uint8Array(0);
 
 /** Whether a member is one Redis's intset could hold (a canonical 64-bit integer). */
@@ -29,7 +28,8 @@ export class LsmSetOps implements SetOps {
   private readonly members_: FieldCollection;
 
   constructor(db: LsmDb) {
-    this.members_ = new FieldCollection(db, "set", notIntsetMember, INTSET_MAX_ENTRIES);
+    // Beyond set-max-intset-entries, or with a non-integer member, OBJECT ENCODING says "hashtable".
+    this.members_ = new FieldCollection(db, "set", notIntsetMember, () => encodingLimits.setMaxIntsetEntries);
   }
 
   add(key: Uint8Array, meta: KeyMeta | null, members: Uint8Array[]): number {

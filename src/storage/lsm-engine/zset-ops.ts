@@ -14,10 +14,12 @@ import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKeyPrefix } from "./encod
 import { pickRandom, scanPrefix } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import { SCORE_BYTES, decodeScore, encodeScore } from "./score-encoding.ts";
+import { encodingLimits } from "../memory/encoding-limits.ts";
 
-/** Redis's zset-max-listpack-entries / -value defaults: beyond them OBJECT ENCODING says "skiplist" (sticky FLAG_BIG). */
-const LISTPACK_MAX_ENTRIES = 128;
-const LISTPACK_MAX_VALUE = 64;
+/** zset-max-listpack-entries / -value (CONFIG SET): beyond them OBJECT ENCODING says "skiplist" (sticky FLAG_BIG). */
+function beyondListpack(size: number, longestMember: number): boolean {
+  return size > encodingLimits.zsetMaxListpackEntries || longestMember > encodingLimits.zsetMaxListpackValue;
+}
 
 const MEMBER_TAG = 0x00;
 const INDEX_TAG = 0x01;
@@ -143,7 +145,7 @@ class IndexWalk {
 
 /** Whether a zset of `size` members, `member` being new, leaves listpack. */
 function growsBig(size: number, member: string): boolean {
-  return size > LISTPACK_MAX_ENTRIES || member.length > LISTPACK_MAX_VALUE;
+  return beyondListpack(size, member.length);
 }
 
 export class LsmZSetOps implements ZSetOps {
@@ -376,7 +378,7 @@ export class LsmZSetOps implements ZSetOps {
       longest = Math.max(longest, e.member.length);
     }
     // Like zsetConvertToListpackIfNeeded: the result's size decides, and a listpack reads -0 back as 0.
-    const big = scores.size > LISTPACK_MAX_ENTRIES || longest > LISTPACK_MAX_VALUE;
+    const big = beyondListpack(scores.size, longest);
     const version = this.db.engine.newVersion();
     const keys = new ZKeys(subKeyPrefix(this.db.slot, key, version));
     const batch = new WriteBatch();

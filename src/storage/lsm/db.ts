@@ -457,9 +457,14 @@ export class DB {
       this.commitScheduled = true;
       setImmediate(this.commitGroupFn);
     }
-    // Bound memory used by staged WAL bytes within one long synchronous burst.
-    if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
-    if (this.mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
+    try {
+      // Bound memory used by staged WAL bytes within one long synchronous burst.
+      if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
+      if (this.mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
+    } catch (e) {
+      this.setBgError(e as Error);
+      throw e;
+    }
   }
 
   private readonly commitGroupFn = (): void => this.commitGroup(false);
@@ -467,7 +472,8 @@ export class DB {
   /** Group commit: one write() per event-loop turn, then fdatasync per the sync policy. */
   private commitGroup(timer: boolean): void {
     this.commitScheduled = false;
-    if (this.closed) return;
+    // After a failed write the WAL may end in a torn record: nothing may follow it (see resume()).
+    if (this.closed || this.bgError !== null) return;
     try {
       this.log.flushToOs();
     } catch (e) {
@@ -594,6 +600,10 @@ export class DB {
       this.flushJob = null;
       job = this.startFlushJob();
     }
+    this.finishFlushSync(job);
+  }
+
+  private finishFlushSync(job: FlushJob): void {
     const runner = this.jobRunner(job);
     runner.step(Number.MAX_SAFE_INTEGER);
     for (const f of runner.outputs) this.syncFile(fileName(this.dir, f.number, 'sst'));
@@ -1055,6 +1065,55 @@ export class DB {
     this.everysecTimer.unref?.();
   }
 
+  /** The WAL a failed resume() attempt left: never written, so the next attempt reuses it. */
+  private resumeLog: LogWriter | null = null;
+
+  /**
+   * Clears the background error once its cause is gone (RocksDB's
+   * DB::Resume()): a fresh WAL takes over and what memory holds is written to
+   * tables, so the failed WAL (which may end in a torn record) is never
+   * written again and becomes obsolete; a fresh MANIFEST replaces one whose
+   * write may have failed. Synchronous, so no write interleaves. Throws, and
+   * the error stays, while the disk still fails; false while background work
+   * or a sync is still running (try again later).
+   */
+  resume(): boolean {
+    this.checkOpen();
+    if (this.bgError === null) return true;
+    if (this.compacting || this.flushLoopRunning || this.syncInFlight || this.atomicDepth > 0) return false;
+    try {
+      const stale = this.flushJob;
+      if (stale !== null) {
+        stale.runner?.abort();
+        this.unlinkQuiet(fileName(this.dir, stale.number, 'sst'));
+        this.vs.pendingOutputs.delete(stale.number);
+        this.flushJob = null;
+      }
+      if (this.log !== this.resumeLog) {
+        const n = this.vs.newFileNumber();
+        const log = LogWriter.create(fileName(this.dir, n, 'log'));
+        this.log.abandon();
+        this.log = this.resumeLog = log;
+        if (this.mem.count > 0 || this.mem.rangeTombstones.length > 0) this.imms.push(this.mem);
+        this.mem = new MemTable(n);
+      }
+      this.vs.logNumber = (this.imms[0] ?? this.mem).logNumber;
+      this.vs.rewriteManifest();
+      while (this.imms.length > 0) this.finishFlushSync(this.startFlushJob());
+      if (this.o.fsync) syncDir(this.dir);
+    } catch (e) {
+      this.bgError = e as Error;
+      this.deleteObsoleteFiles();
+      throw e;
+    }
+    this.bgError = null;
+    this.resumeLog = null;
+    this.writtenSeq = this.syncedSeq = this.vs.lastSequence;
+    this.deleteObsoleteFiles();
+    this.maybeScheduleCompaction();
+    return true;
+  }
+
   /** The error that stopped the WAL or background work (a failed write, sync, flush or compaction), or null. */
   get backgroundError(): Error | null {
     return this.bgError;
@@ -1089,9 +1148,14 @@ export class DB {
     if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
     let err: Error | null = null;
     try {
-      this.log.flushToOs();
-      if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
-      this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
+      if (this.bgError !== null) {
+        // A failed WAL may end torn: its staged records are dropped (they were never durable).
+        this.log.abandon();
+      } else {
+        this.log.flushToOs();
+        if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
+        this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
+      }
     } catch (e) {
       err = e as Error;
     }

@@ -91,6 +91,19 @@ export class LogWriter {
     if (doSync) fs.fdatasyncSync(this.fd);
   }
 
+  /**
+   * Closes the file without writing what is staged: after a failed write the
+   * file may end in a torn record, and nothing may follow it (DB.resume()).
+   */
+  abandon(): void {
+    this.pending.reset();
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      fs.closeSync(this.fd);
+    } catch {}
+  }
+
   close(): void {
     if (this.closed) return;
     this.flushToOs();

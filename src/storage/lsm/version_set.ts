@@ -333,6 +333,15 @@ export class VersionSet {
     if (this.manifest.writtenBytes > 4 * 1024 * 1024) this.writeNewManifest();
   }
 
+  /**
+   * After a failed manifest write (DB.resume()): drops whatever edit is still
+   * staged (the file may end torn) and writes a fresh MANIFEST from memory.
+   */
+  rewriteManifest(): void {
+    this.manifest?.abandon();
+    this.writeNewManifest();
+  }
+
   /** Writes a full snapshot of the current state to a new MANIFEST and points CURRENT at it. */
   writeNewManifest(): void {
     const num = this.newFileNumber();

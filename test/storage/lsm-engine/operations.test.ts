@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Redis from "ioredis";
 import { startAikv, type RunningServer } from "../../helpers/server.ts";
+import { mountTinyTmpfs, unmountTinyTmpfs } from "./tiny-disk.ts";
 
 // Operating the lsm engine: SAVE/BGSAVE checkpoints, appendfsync at runtime,
 // -MISCONF after a disk failure.
@@ -135,25 +135,10 @@ test("the memory engine has nothing to save", async () => {
   }
 }, 30_000);
 
-/** A tiny tmpfs (needs root); null when it can't be mounted here. */
-function mountTinyTmpfs(): string | null {
-  const dir = mkdtempSync(join(tmpdir(), "aikv-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=640k", "tmpfs", dir], { stdio: "ignore" });
-    return dir;
-  } catch {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-}
-
-const tinyDisk = process.platform === "linux" ? mountTinyTmpfs() : null;
+const tinyDisk = mountTinyTmpfs("640k");
 
 describe.skipIf(tinyDisk === null)("lsm engine on a full disk", () => {
-  afterAll(() => {
-    execFileSync("umount", [tinyDisk!]);
-    rmSync(tinyDisk!, { recursive: true, force: true });
-  });
+  afterAll(() => unmountTinyTmpfs(tinyDisk!));
 
   test("a failed WAL write: that write is not acknowledged, later writes and PING get -MISCONF, reads go on", async () => {
     const dir = join(tinyDisk!, "data");
