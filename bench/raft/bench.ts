@@ -38,7 +38,7 @@ const nodeArgs = values["node-args"].split(" ").filter((a) => a);
 const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : []), ...nodeArgs], profileArgs);
 
 // Latest periodic stats line of each node (RaftNode.stats, every 500 ms).
-type NodeStats = { id: number; leader: boolean; readies: number; entries: number; syncs: number; syncMs: number; proposals: number; proposeBatches: number };
+type NodeStats = { id: number; leader: boolean; readies: number; entries: number; syncs: number; syncMs: number; proposals: number; proposeBatches: number; lagMs: number; at: number };
 function nodeStats(): NodeStats[] {
   const out: NodeStats[] = [];
   for (const n of cluster.nodes) {
@@ -46,6 +46,15 @@ function nodeStats(): NodeStats[] {
     if (last) out.push(last as unknown as NodeStats);
   }
   return out;
+}
+// Longest event-loop stall of a node between two stats snapshots.
+function maxLag(id: number, from: number, to: number): number {
+  let m = 0;
+  for (const e of cluster.nodes[id - 1]!.events) {
+    const s = e as unknown as NodeStats;
+    if (e.event === "stats" && s.at > from && s.at <= to) m = Math.max(m, s.lagMs);
+  }
+  return m;
 }
 // Per node over a phase: fsyncs/s, mean fsync wait, entries per fsync, proposals per batch (leader).
 function describeStats(before: NodeStats[], after: NodeStats[], seconds: number): string {
@@ -56,7 +65,7 @@ function describeStats(before: NodeStats[], after: NodeStats[], seconds: number)
       const syncs = a.syncs - b.syncs;
       const per = (x: number) => (syncs > 0 ? x / syncs : 0).toFixed(1);
       const batch = a.proposeBatches - b.proposeBatches;
-      return `n${a.id}${a.leader ? "*" : ""}: ${(syncs / seconds).toFixed(0)} syncs/s, ${per(a.syncMs - b.syncMs)} ms/sync, ${per(a.entries - b.entries)} entries/sync${batch > 0 ? `, ${((a.proposals - b.proposals) / batch).toFixed(1)} props/batch` : ""}`;
+      return `n${a.id}${a.leader ? "*" : ""}: ${(syncs / seconds).toFixed(0)} syncs/s, ${per(a.syncMs - b.syncMs)} ms/sync, ${per(a.entries - b.entries)} entries/sync${batch > 0 ? `, ${((a.proposals - b.proposals) / batch).toFixed(1)} props/batch` : ""}, max stall ${maxLag(a.id, b.at, a.at)} ms`;
     })
     .filter((x) => x)
     .join(" | ");
