@@ -315,9 +315,19 @@ function incrementBy(c: Client, key: Uint8Array, delta: number | bigint): void {
   c.out.int(next);
 }
 
-/** Decimal ASCII bytes of an integer. */
+/** Decimal ASCII bytes of an integer; safe integers are written digit by digit, without a string in between (INCR's hot path). */
 export function encodeInt(n: number | bigint): Uint8Array {
-  return strToBytes(n.toString());
+  if (typeof n === "bigint" || !Number.isSafeInteger(n)) return strToBytes(n.toString());
+  let v = Math.abs(n);
+  let len = n < 0 ? 2 : 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
+  const out = new Uint8Array(len);
+  for (let p = len - 1; p >= 0; p--) {
+    out[p] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  if (n < 0) out[0] = 45; // '-'
+  return out;
 }
 
 function decrby(c: Client, argv: Uint8Array[]): void {

@@ -119,9 +119,8 @@ export class RespParser {
 
   private parseMultibulk(): Uint8Array[] | null {
     const buf = this.buf;
-    // Read .buffer once per command: the getter is measurable per argument in JSC.
-    const backing = buf.buffer;
-    const base = buf.byteOffset;
+    // .buffer is read once per command, and only for a long argument: the getter is measurable in JSC.
+    let backing: ArrayBufferLike | null = null;
     const start = this.pos;
     const cr = indexOfCR(buf, start);
     if (cr < 0 || cr + 1 >= buf.length) {
@@ -176,7 +175,8 @@ export class RespParser {
         if (i === 0) this.lastName = arg;
       } else {
         // A direct view is measurably cheaper than subarray() on this hot path.
-        args[i] = new Uint8Array(backing, base + dataStart, len);
+        backing ??= buf.buffer;
+        args[i] = new Uint8Array(backing, buf.byteOffset + dataStart, len);
       }
       p = dataEnd + 2; // Redis skips the trailing CRLF without checking it
     }
