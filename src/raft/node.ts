@@ -77,7 +77,7 @@ export class RaftNode {
   private readyApplied = false; // ...and its committed entries are applied already
   readonly o: RaftNodeOptions;
   // Counters for diagnostics/benchmarks.
-  readonly stats = { readies: 0, entries: 0, syncs: 0, syncMs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0, snapshots: 0, snapshotMs: 0 };
+  readonly stats = { readies: 0, entries: 0, syncs: 0, syncMs: 0, applied: 0, messages: 0, proposeBatches: 0, proposals: 0, snapshots: 0, snapshotMs: 0, maxStallMs: 0 };
 
   constructor(o: RaftNodeOptions) {
     this.o = o;
@@ -105,11 +105,17 @@ export class RaftNode {
   }
 
   start(): void {
+    const tickMs = this.o.tickMs ?? 20;
+    let lastTick = performance.now();
     this.ticker = setInterval(() => {
+      // Longest event-loop stall seen by the ticker (kv_node --stats resets it).
+      const now = performance.now();
+      this.stats.maxStallMs = Math.max(this.stats.maxStallMs, now - lastTick - tickMs);
+      lastTick = now;
       this.raw.tick();
       this.expireWaiters(performance.now());
       this.schedule();
-    }, this.o.tickMs ?? 20);
+    }, tickMs);
     this.schedule();
   }
 
