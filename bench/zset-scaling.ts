@@ -6,17 +6,24 @@
 // /proc/PID/schedstat), which other load on the machine barely changes;
 // wall times on a busy machine are mostly scheduling delays.
 //
-//   ./node_modules/.bin/bun bench/zset-scaling.ts [maxMembers=1000000]
+//   ./node_modules/.bin/bun bench/zset-scaling.ts [maxMembers=1000000] [engines=memory]
+//
+// engines: a comma-separated list of AiKv engines (memory, lsm); lsm runs in a
+// temporary --dir with appendfsync everysec. Members are loaded with ZADDs of
+// LOAD_MEMBERS members each, so loading 1M members is 1,000 commands.
 //
 // Not a test: it prints numbers and never fails on them.
 
 import { spawn } from "bun";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const SIZES = [10_000, 100_000, 1_000_000].filter((n) => n <= Number(process.argv[2] ?? 1_000_000));
+const ENGINES = (process.argv[3] ?? "memory").split(",");
 const OPS = 50_000;
 const PIPELINE = 500;
+const LOAD_MEMBERS = 1000;
 
 /** CPU time (ns) the server's main thread has run: unlike wall time, a loaded machine barely changes it. */
 function mainThreadCpuNs(pid: number): number {
@@ -36,10 +43,23 @@ async function connect(port: number) {
   let buf = new Uint8Array(1 << 20);
   let len = 0;
   let wake: (() => void) | null = null;
+  // Bun's socket.write may take only part of a large batch: the rest waits here for drain.
+  let unsent: Uint8Array | null = null;
+  const send = () => {
+    while (unsent !== null) {
+      const n = socket.write(unsent);
+      if (n < unsent.length) {
+        unsent = unsent.subarray(Math.max(n, 0));
+        return;
+      }
+      unsent = null;
+    }
+  };
   const socket = await Bun.connect({
     hostname: "127.0.0.1",
     port,
     socket: {
+      drain: send,
       data(_s, d) {
         if (len + d.length > buf.length) {
           const next = new Uint8Array(Math.max(buf.length * 2, len + d.length));
@@ -96,7 +116,8 @@ async function connect(port: number) {
         const t = performance.now();
         pending += b.count;
         const done = new Promise<void>((r) => (wake = r));
-        socket.write(b.data);
+        unsent = b.data;
+        send();
         await done;
         maxBatchMs = Math.max(maxBatchMs, performance.now() - t);
       }
@@ -108,21 +129,32 @@ async function connect(port: number) {
   };
 }
 
-async function measure(port: number, pid: number): Promise<string[]> {
+/**
+ * Integer scores, as redis-benchmark's ZADD sends: ZRANGE WITHSCORES then
+ * measures the structure, not %.17g formatting of fractional scores (which
+ * costs AiKv microseconds per score, see README).
+ */
+function randomScore(): string {
+  return String(Math.floor(Math.random() * 1e9));
+}
+
+/** Prints one line per size as it completes (a long run still shows the sizes done). */
+async function measure(port: number, pid: number): Promise<void> {
   const c = await connect(port);
   await c.run([["DEL", "zs"]]);
-  const rows: string[] = [];
   let loaded = 0;
   for (const size of SIZES) {
     const load: string[][] = [];
-    for (let i = loaded; i < size; i += 500) {
+    for (let i = loaded; i < size; i += LOAD_MEMBERS) {
       const args = ["ZADD", "zs"];
-      for (let j = i; j < Math.min(size, i + 500); j++) args.push(String(Math.random() * 1e9), `member:${j}`);
+      for (let j = i; j < Math.min(size, i + LOAD_MEMBERS); j++) args.push(randomScore(), `member:${j}`);
       load.push(args);
     }
+    const loadStart = performance.now();
     await c.run(load);
-    loaded = size;
-    const adds = Array.from({ length: OPS }, (_, i) => ["ZADD", "zs", String(Math.random() * 1e9), `member:${Math.floor(Math.random() * size)}:${i % 7}`]);
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    // New scores for existing members: each ZADD moves a member in the skiplist, and the set keeps its size.
+    const adds = Array.from({ length: OPS }, () => ["ZADD", "zs", randomScore(), `member:${Math.floor(Math.random() * size)}`]);
     const add = await c.run(adds, pid);
     const ranges = Array.from({ length: OPS }, () => {
       const r = Math.floor(Math.random() * size);
@@ -131,34 +163,48 @@ async function measure(port: number, pid: number): Promise<string[]> {
     const range = await c.run(ranges, pid);
     const show = (r: { totalMs: number; maxBatchMs: number; cpuUsPerOp: number }) =>
       `server CPU ${r.cpuUsPerOp.toFixed(2)} us/op, wall ${((r.totalMs * 1000) / OPS).toFixed(2)} us/op, longest batch ${r.maxBatchMs.toFixed(1)} ms`;
-    rows.push(`${String(size).padStart(9)} members: ZADD ${show(add)}; ZRANGE(10 at random rank) ${show(range)}`);
+    console.log(
+      `  ${String(size).padStart(9)} members (loaded ${size - loaded} in ${loadSeconds.toFixed(1)} s): ZADD ${show(add)}; ZRANGE(10 at random rank) ${show(range)}`,
+    );
+    loaded = size;
   }
   c.close();
-  return rows;
 }
 
-async function main(): Promise<void> {
-  const aikv = spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "--port", "0", "--engine", "memory"], { stderr: "pipe" });
+/** Starts AiKv on a free port with the given engine; returns the process and its port. */
+async function startAikv(engine: string, dir: string) {
+  const args = ["--port", "0", "--save", "", "--engine", engine, "--dir", dir];
+  if (engine === "lsm") args.push("--appendfsync", "everysec");
+  const aikv = spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), ...args], { stderr: "pipe" });
   let log = "";
-  let aikvPort = 0;
   for await (const chunk of aikv.stderr as ReadableStream<Uint8Array>) {
     log += new TextDecoder().decode(chunk);
     const m = /on port (\d+)/.exec(log);
-    if (m) {
-      aikvPort = Number(m[1]);
-      break;
+    if (m) return { aikv, port: Number(m[1]) };
+  }
+  throw new Error(`AiKv did not start: ${log}`);
+}
+
+async function main(): Promise<void> {
+  for (const engine of ENGINES) {
+    const dir = mkdtempSync(join(tmpdir(), "aikv-zset-scaling-"));
+    const { aikv, port } = await startAikv(engine, dir);
+    try {
+      console.log(`AiKv (${engine} engine), pipeline ${PIPELINE}:`);
+      await measure(port, aikv.pid);
+    } finally {
+      aikv.kill();
+      await aikv.exited;
+      rmSync(dir, { recursive: true, force: true });
     }
   }
   const redisPort = 20000 + Math.floor(Math.random() * 20000);
   const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore" });
   await Bun.sleep(500);
   try {
-    console.log(`AiKv (memory engine), pipeline ${PIPELINE}:`);
-    for (const r of await measure(aikvPort, aikv.pid)) console.log("  " + r);
     console.log(`redis-server, same workload:`);
-    for (const r of await measure(redisPort, redis.pid)) console.log("  " + r);
+    await measure(redisPort, redis.pid);
   } finally {
-    aikv.kill();
     redis.kill();
   }
 }
