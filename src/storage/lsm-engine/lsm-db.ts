@@ -94,7 +94,7 @@ export interface LsmEngineContext extends StorageEngine {
 }
 
 export class LsmDb implements DbStore {
-  /** Number of keys and of keys with an expiry (recomputed on open). */
+  /** Number of keys and of keys with an expiry (stored by key-counts.ts). */
   private keyCount = 0;
   private expiringCount = 0;
   /** SCAN cursors of keys, and of fields (HSCAN...). */
@@ -115,10 +115,16 @@ export class LsmDb implements DbStore {
     public slot: number,
   ) {}
 
-  /** Counts keys and expiring keys of the slot (on open and after a slot change). */
+  /** Counts keys and expiring keys of the slot by a scan (a store from before key-counts.ts, or after a disk error). */
   recount(): void {
     this.keyCount = this.countRange(COL_META);
     this.expiringCount = this.countRange(COL_EXPIRY);
+  }
+
+  /** The counts key-counts.ts kept in the store (on open). */
+  restoreCounts(keys: number, expiring: number): void {
+    this.keyCount = keys;
+    this.expiringCount = expiring;
   }
 
   private countRange(column: number): number {

@@ -9,6 +9,7 @@ import { DiskErrorRecovery, misconfError } from "./disk-errors.ts";
 import { logRecovery, openFailure, type StartupLog } from "./startup.ts";
 import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
+import { KeyCounts } from "./key-counts.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
 import { OrphanCounter, reachableVersions } from "./reclaim.ts";
 import { VersionClock } from "./version-clock.ts";
@@ -46,6 +47,13 @@ export class LsmEngine implements LsmEngineContext {
   readonly orphans = new OrphanCounter();
   /** Retries after a disk error until writes can be accepted again (MISCONF cleared). */
   readonly diskRecovery: DiskErrorRecovery;
+  /** DBSIZE/expires counts, stored with the writes that change them. */
+  private readonly counts: KeyCounts;
+  /** Open atomic groups, and whether one of them wrote (its count records are added at the end). */
+  private atomicDepth = 0;
+  private wroteInGroup = false;
+  /** Whether start-up had to scan the keys to count them (a store from before counts were kept). */
+  readonly countedByScan: boolean;
 
   private constructor(
     readonly lsm: DB,
@@ -58,11 +66,14 @@ export class LsmEngine implements LsmEngineContext {
     this.diskRecovery = new DiskErrorRecovery(log, () => {
       if (!lsm.resume()) return false;
       this.failure = null;
+      // A batch refused (MISCONF) after its db's counters moved left them off: count again.
+      this.counts.recount();
       return true;
     });
     this.versions = new VersionClock(lsm);
     this.dbs = slots.map((slot) => new LsmDb(this, slot));
-    for (const db of this.dbs) db.recount();
+    this.counts = new KeyCounts(lsm, this.dbs);
+    this.countedByScan = this.counts.load();
   }
 
   static async open(options: LsmEngineOptions): Promise<LsmEngine> {
@@ -93,6 +104,7 @@ export class LsmEngine implements LsmEngineContext {
       logRecovery(lsm.recovery, performance.now() - started, log);
       engine = new LsmEngine(lsm, options.syncPolicy === "always", unlock, slots, nextSlot, log);
       const keys = engine.dbs.reduce((n, db) => n + db.size(), 0);
+      if (engine.countedByScan && keys > 0) log("notice", "Counted the keys by a scan (a data directory from before key counts were stored); stored from now on");
       log("notice", `DB loaded from disk: ${keys} keys in ${((performance.now() - started) / 1000).toFixed(3)} seconds`);
       return engine;
     } catch (e) {
@@ -112,6 +124,9 @@ export class LsmEngine implements LsmEngineContext {
   write(batch: WriteBatch): void {
     const failure = this.writeError();
     if (failure !== null) throw new CommandError(failure);
+    // The counts go in the same WAL record: in this batch, or at the end of the group.
+    if (this.atomicDepth === 0) this.counts.appendChanges(batch);
+    else this.wroteInGroup = true;
     this.lsm.write(batch);
     if (this.waitForSync) this.unsynced = true;
   }
@@ -163,11 +178,18 @@ export class LsmEngine implements LsmEngineContext {
 
   /** One command, MULTI/EXEC or a script: its writes reach the WAL as one record (all or nothing after a crash). */
   beginAtomic(): void {
+    this.atomicDepth++;
     this.lsm.beginAtomic();
   }
 
   endAtomic(): void {
     try {
+      if (--this.atomicDepth === 0 && this.wroteInGroup) {
+        this.wroteInGroup = false;
+        const counts = new WriteBatch();
+        this.counts.appendChanges(counts);
+        if (counts.count > 0 && this.writeError() === null) this.lsm.write(counts);
+      }
       this.lsm.endAtomic();
     } catch (e) {
       // The WAL could not be written: writes are refused until a retry succeeds (MISCONF).

@@ -253,7 +253,11 @@ export async function runCrashRounds(o: CrashOptions): Promise<CrashResult> {
       if (acked.slice(0, ackedCount).includes(false)) throw new Error(`round ${round}: replies out of order`);
 
       srv = await startAikv(SERVER_ARGS, { dir: o.dir });
-      const found = await readKeyspace(await connect(srv));
+      const reader = await connect(srv);
+      const found = await readKeyspace(reader);
+      // DBSIZE comes from the stored counts (key-counts.ts), not from a scan: it must match.
+      const dbsize = await reader.dbsize();
+      if (dbsize !== found.size) throw new Error(`round ${round}: DBSIZE ${dbsize} after recovery, but ${found.size} keys`);
       // The recovered state must be the model after a prefix of at least the acknowledged steps.
       let model = cloneModel(durable);
       for (let j = 0; j < ackedCount; j++) for (const cmd of steps[j]) OPS[cmd[0]].apply(model, cmd);

@@ -1,0 +1,98 @@
+// DBSIZE and the expires count without a scan at start-up (FORMAT.md, "Key
+// counts"): each db's counts live in an engine record per slot, written in
+// the same WAL record (atomic group, or batch outside one) as the writes that
+// changed them, so a crash or a torn tail keeps both or neither.
+
+import { type DB, WriteBatch } from "../lsm/index.ts";
+
+const COUNT_PREFIX = new TextEncoder().encode("\0count:");
+/** Present once counts are kept: a store without it (older) is counted by a scan once. */
+export const COUNTS_KEPT_KEY = new TextEncoder().encode("\0counts-kept");
+
+function countKey(slot: number): Uint8Array {
+  const key = new Uint8Array(COUNT_PREFIX.length + 4);
+  key.set(COUNT_PREFIX);
+  new DataView(key.buffer).setUint32(COUNT_PREFIX.length, slot);
+  return key;
+}
+
+function encodeCounts(keys: number, expiring: number): Uint8Array {
+  const out = new Uint8Array(16);
+  const view = new DataView(out.buffer);
+  view.setFloat64(0, keys);
+  view.setFloat64(8, expiring);
+  return out;
+}
+
+/** What KeyCounts needs of a db (LsmDb). */
+export interface CountedDb {
+  readonly slot: number;
+  size(): number;
+  expiresCount(): number;
+  /** Counts by a scan of the slot. */
+  recount(): void;
+  restoreCounts(keys: number, expiring: number): void;
+}
+
+interface Stored {
+  slot: number;
+  keys: number;
+  expiring: number;
+}
+
+export class KeyCounts {
+  /** The counts the store holds for each db (by object: SWAPDB moves dbs, and their slots with them). */
+  private readonly stored = new Map<CountedDb, Stored>();
+
+  constructor(
+    private readonly lsm: DB,
+    /** The engine's dbs (SWAPDB reorders the array in place). */
+    private readonly dbs: readonly CountedDb[],
+  ) {}
+
+  /** On open: the stored counts; a store from before counts were kept is scanned once. Returns whether it scanned. */
+  load(): boolean {
+    if (this.lsm.get(COUNTS_KEPT_KEY) === undefined) {
+      this.recount();
+      const batch = new WriteBatch();
+      this.appendChanges(batch);
+      batch.put(COUNTS_KEPT_KEY, new Uint8Array(0));
+      this.lsm.write(batch);
+      return true;
+    }
+    for (const db of this.dbs) {
+      const raw = this.lsm.get(countKey(db.slot));
+      const view = raw === undefined ? null : new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      const keys = view === null ? 0 : view.getFloat64(0);
+      const expiring = view === null ? 0 : view.getFloat64(8);
+      db.restoreCounts(keys, expiring);
+      this.stored.set(db, { slot: db.slot, keys, expiring });
+    }
+    return false;
+  }
+
+  /**
+   * Scans every db (after a disk error: a batch refused after its counters
+   * moved leaves them off); the next appendChanges stores them all.
+   */
+  recount(): void {
+    for (const db of this.dbs) db.recount();
+    this.stored.clear();
+  }
+
+  /** Adds the records of the dbs whose counts (or slot: FLUSHDB) changed since they were last stored. */
+  appendChanges(batch: WriteBatch): void {
+    for (const db of this.dbs) {
+      const keys = db.size();
+      const expiring = db.expiresCount();
+      let s = this.stored.get(db);
+      if (s !== undefined && s.slot === db.slot && s.keys === keys && s.expiring === expiring) continue;
+      if (s === undefined) this.stored.set(db, (s = { slot: db.slot, keys, expiring }));
+      else if (s.slot !== db.slot) batch.delete(countKey(s.slot));
+      s.slot = db.slot;
+      s.keys = keys;
+      s.expiring = expiring;
+      batch.put(countKey(db.slot), encodeCounts(keys, expiring));
+    }
+  }
+}
