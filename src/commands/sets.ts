@@ -32,11 +32,13 @@ function srem(c: Client, argv: Uint8Array[]): void {
   const key = argv[1];
   const meta = c.db.writeTyped(key, "set");
   if (meta === null) return c.out.int(0);
-  const removed = c.db.store.sets.remove(key, meta, argv.slice(2));
+  const sets = c.db.store.sets;
+  const card = sets.card(meta);
+  const removed = sets.remove(key, meta, argv.slice(2));
   if (removed > 0) {
     c.db.modified(key, removed);
     notify(c, "srem", key);
-    if (c.db.store.lookup(key) === null) notifyDel(c, key);
+    if (removed === card) notifyDel(c, key);
   }
   c.out.int(removed);
 }
@@ -50,9 +52,10 @@ function smove(c: Client, argv: Uint8Array[]): void {
   if (srcMeta.type !== "set" || (dstMeta !== null && dstMeta.type !== "set")) fail(WRONGTYPE);
   const sets = db.store.sets;
   if (bytesEqual(src, dst)) return c.out.int(sets.has(srcMeta, member) ? 1 : 0);
+  const srcCard = sets.card(srcMeta);
   if (sets.remove(src, srcMeta, [member]) === 0) return c.out.int(0);
   notify(c, "srem", src);
-  if (db.store.lookup(src) === null) notifyDel(c, src);
+  if (srcCard === 1) notifyDel(c, src);
   db.modified(src);
   if (sets.add(dst, db.lookupWrite(dst), [member]) > 0) {
     db.modified(dst);
@@ -95,21 +98,23 @@ function spop(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.writeTyped(key, "set");
   if (raw === null) {
     if (meta === null) return c.out.nil();
-    const [m] = c.db.store.sets.pop(key, meta, 1);
-    afterPop(c, key);
+    const [m] = popMembers(c, key, meta, 1);
     return c.out.bulk(m);
   }
   const count = typeof raw === "bigint" ? Number.MAX_SAFE_INTEGER : raw;
   if (meta === null || count === 0) return replySet(c, []);
-  const popped = c.db.store.sets.pop(key, meta, count);
-  afterPop(c, key);
-  replySet(c, popped);
+  replySet(c, popMembers(c, key, meta, count));
 }
 
-function afterPop(c: Client, key: Uint8Array): void {
+/** Pops up to count members and signals it (popping them all deleted the key). */
+function popMembers(c: Client, key: Uint8Array, meta: KeyMeta, count: number): Uint8Array[] {
+  const sets = c.db.store.sets;
+  const card = sets.card(meta);
+  const popped = sets.pop(key, meta, count);
   c.db.modified(key);
   notify(c, "spop", key);
-  if (c.db.store.lookup(key) === null) notifyDel(c, key);
+  if (popped.length === card) notifyDel(c, key);
+  return popped;
 }
 
 function srandmember(c: Client, argv: Uint8Array[]): void {

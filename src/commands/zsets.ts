@@ -21,11 +21,12 @@ function notify(c: Client, event: string, key: Uint8Array): void {
 }
 
 /** After a removal: signals the write, and "del" when the key is gone. */
-function afterRemoval(c: Client, key: Uint8Array, event: string, removed: number): void {
+/** Signals removals from a zset that had `cardBefore` members (removing them all deleted the key). */
+function afterRemoval(c: Client, key: Uint8Array, event: string, removed: number, cardBefore: number): void {
   if (removed === 0) return;
   c.db.modified(key, removed);
   notify(c, event, key);
-  if (c.db.store.lookup(key) === null) c.server.keyspace.notify("g", "del", key, c.db.index);
+  if (removed === cardBefore) c.server.keyspace.notify("g", "del", key, c.db.index);
 }
 
 // --- range parsing ---------------------------------------------------------
@@ -222,8 +223,10 @@ function zrem(c: Client, argv: Uint8Array[]): void {
   const key = argv[1];
   const meta = c.db.writeTyped(key, "zset");
   if (meta === null) return c.out.int(0);
-  const removed = c.db.store.zsets.remove(key, meta, argv.slice(2).map(bytesToStr));
-  afterRemoval(c, key, "zrem", removed);
+  const zsets = c.db.store.zsets;
+  const card = zsets.card(meta);
+  const removed = zsets.remove(key, meta, argv.slice(2).map(bytesToStr));
+  afterRemoval(c, key, "zrem", removed, card);
   c.out.int(removed);
 }
 
@@ -340,13 +343,14 @@ function zremrange(by: RangeBy) {
     const meta = c.db.writeTyped(key, "zset");
     if (meta === null) return c.out.int(0);
     const zsets = c.db.store.zsets;
+    const card = zsets.card(meta);
     if (spec === null) {
-      const r = clampRange(start, stop, zsets.card(meta));
+      const r = clampRange(start, stop, card);
       if (r === null) return c.out.int(0);
       spec = { by: "rank", start: r[0], stop: r[1] };
     }
     const removed = zsets.removeRange(key, meta, spec);
-    afterRemoval(c, key, `zremrangeby${by}`, removed);
+    afterRemoval(c, key, `zremrangeby${by}`, removed, card);
     c.out.int(removed);
   };
 }
@@ -364,8 +368,10 @@ function popCount(arg: Uint8Array): number {
 export function popEntries(c: Client, key: Uint8Array, count: number, highest: boolean): ZEntry[] {
   const meta = c.db.writeTyped(key, "zset");
   if (meta === null || count === 0) return [];
-  const popped = c.db.store.zsets.pop(key, meta, count, highest);
-  afterRemoval(c, key, highest ? "zpopmax" : "zpopmin", popped.length);
+  const zsets = c.db.store.zsets;
+  const card = zsets.card(meta);
+  const popped = zsets.pop(key, meta, count, highest);
+  afterRemoval(c, key, highest ? "zpopmax" : "zpopmin", popped.length, card);
   return popped;
 }
 
@@ -458,10 +464,11 @@ function blockingPop(c: Client, keys: Uint8Array[], highest: boolean, count: num
     serve: (db, key) => {
       const meta = db.lookupWrite(key);
       if (meta === null || meta.type !== "zset") return false;
+      const card = db.store.zsets.card(meta);
       const popped = db.store.zsets.pop(key, meta, count ?? 1, highest);
       db.modified(key, popped.length);
       c.server.keyspace.notify("z", highest ? "zpopmax" : "zpopmin", key, db.index);
-      if (db.store.lookup(key) === null) c.server.keyspace.notify("g", "del", key, db.index);
+      if (popped.length === card) c.server.keyspace.notify("g", "del", key, db.index);
       reply(key, popped);
       return true;
     },

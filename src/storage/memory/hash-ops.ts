@@ -44,7 +44,7 @@ export class MemoryHashOps implements HashOps {
   }
 
   get(meta: KeyMeta, field: Uint8Array): Uint8Array | null {
-    return hashOf(meta).fields.get(bytesToStr(field))?.value ?? null;
+    return hashOf(meta).fields.getBytes(field)?.value ?? null;
   }
 
   set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[]): number {
@@ -60,11 +60,11 @@ export class MemoryHashOps implements HashOps {
       const field = fieldValues[i];
       const value = fieldValues[i + 1];
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
-      const name = bytesToStr(field);
-      const node = fields.get(name);
+      // Looked up by the bytes: a latin1 string is built only for a new field.
+      const node = fields.getBytes(field);
       if (node !== undefined) node.value = copyBytes(value);
       else {
-        fields.insert(new FieldNode(name, copyBytes(value)));
+        fields.insert(new FieldNode(bytesToStr(field), copyBytes(value)));
         added++;
       }
     }

@@ -71,8 +71,9 @@ export class MemorySetOps implements SetOps {
     const set = meta === null ? (this.db.setValue(bytesToStr(key), "set", new MemSet(), 0).value as MemSet) : setOf(meta);
     let added = 0;
     for (const m of members) {
+      // Looked up by the bytes: a latin1 string is built only for a new member.
+      if (set.members.getBytes(m) !== undefined) continue;
       const s = bytesToStr(m);
-      if (set.members.has(s)) continue;
       set.members.insert(new ScanNode(s));
       added++;
       if (set.intsOnly && !isInt64Member(s)) set.intsOnly = false;
@@ -90,7 +91,7 @@ export class MemorySetOps implements SetOps {
   }
 
   has(meta: KeyMeta, member: Uint8Array): boolean {
-    return setOf(meta).members.has(bytesToStr(member));
+    return setOf(meta).members.getBytes(member) !== undefined;
   }
 
   card(meta: KeyMeta): number {

@@ -2,21 +2,29 @@
 // O(log n) insert, delete, rank and range lookups by rank, score or member.
 // Members are byte strings (latin1), so `<` on them is bytewise order.
 //
-// Nodes are indexes into flat arrays, not objects: a node's score, level and
-// backward link are slots of typed arrays, and its forward links and spans are
-// pairs in one Int32Array. A search step reads flat memory instead of three
-// objects (node, forward array, span array), and the garbage collector traces
-// only the member strings: ZADD into 100k members was bound by pointer
-// chasing and GC with one object skiplist node per member.
+// Nodes are blocks of one flat buffer, not objects: a node is the offset of
+// its block, which holds its score, backward link, member slot and its
+// forward links and spans, so a search step reads one place in memory (the
+// next node's score sits right before its links), as a C skiplist node does.
+// The garbage collector traces only the member strings: ZADD into 100k
+// members was bound by pointer chasing and GC with one object per member,
+// then (with separate score, link-offset and link arrays) by three cache
+// misses per search step.
 
 import type { LexRange, ScoreRange } from "../zset-ops.ts";
 
 const MAX_LEVEL = 32;
 const P = 0.25;
-/** The head's index. No link points to the head, so as a link value it means "none". */
+/** The head's offset. No link points to the head, so as a link value it means "none". */
 export const NIL = 0;
 const HEAD = 0;
-const INITIAL_NODES = 8;
+// A block, in Int32 slots: the score (a float64 over slots 0-1), the backward
+// link, the member slot, then per level the forward link and its span.
+// Blocks have even sizes, so every score is 8-byte aligned.
+const BACKWARD = 2;
+const MEMBER = 3;
+const LINKS = 4;
+const INITIAL_SLOTS = 96;
 
 function less(aScore: number, aMember: string, bScore: number, bMember: string): boolean {
   return aScore < bScore || (aScore === bScore && aMember < bMember);
@@ -54,57 +62,53 @@ function randomLevel(): number {
   return level;
 }
 
-function grown<T extends Float64Array | Int32Array | Uint8Array>(a: T, size: number): T {
-  const next = new (a.constructor as new (n: number) => T)(size);
-  next.set(a);
-  return next;
-}
-
 // The search path (last node before the target at each level, and its rank),
 // shared by every list: one event loop runs searches one at a time.
 const UPDATE = new Int32Array(MAX_LEVEL);
 const RANK = new Int32Array(MAX_LEVEL);
 
 export class SkipList {
-  private scores = new Float64Array(INITIAL_NODES);
+  /** The blocks (see BACKWARD, MEMBER, LINKS), and the same memory as float64s for the scores. */
+  private links = new Int32Array(INITIAL_SLOTS);
+  private scores = new Float64Array(this.links.buffer);
+  /** Members by member slot; a block keeps its slot when it is freed and reused. */
   private readonly members: string[] = [""];
-  private backward = new Int32Array(INITIAL_NODES);
-  private levels = new Uint8Array(INITIAL_NODES);
-  /** Where a node's links start in `links`: level i's forward link at base + 2i, its span at base + 2i + 1. */
-  private linkBase = new Int32Array(INITIAL_NODES);
-  private links = new Int32Array(2 * MAX_LEVEL + 4 * INITIAL_NODES);
-  private nodeCount = 1;
-  private linkCount = 2 * MAX_LEVEL;
-  /** Deleted nodes by level, reused with their link blocks by inserts drawing the same level. */
+  /** Levels by member slot (to file a freed block under its level). */
+  private readonly levels: number[] = [MAX_LEVEL];
+  /** Slots of links in use (the head's block comes first). */
+  private used = LINKS + 2 * MAX_LEVEL;
+  /** Freed blocks by level, reused by inserts drawing the same level. */
   private freeByLevel: number[][] = [];
   tail = NIL;
   length = 0;
   level = 1;
 
-  constructor() {
-    this.levels[HEAD] = MAX_LEVEL;
-  }
-
   score(n: number): number {
-    return this.scores[n];
+    return this.scores[n >> 1];
   }
 
   member(n: number): string {
-    return this.members[n];
+    return this.members[this.links[n + MEMBER]];
   }
 
   /** The next node in order, or NIL. */
   next(n: number): number {
-    return this.links[this.linkBase[n]];
+    return this.links[n + LINKS];
   }
 
   /** The previous node in order, or NIL. */
   prev(n: number): number {
-    return this.backward[n];
+    return this.links[n + BACKWARD];
   }
 
   first(): number {
-    return this.links[0];
+    return this.links[HEAD + LINKS];
+  }
+
+  /** Whether node f sorts before (score, member). */
+  private before(f: number, score: number, member: string): boolean {
+    const s = this.scores[f >> 1];
+    return s < score || (s === score && this.members[this.links[f + MEMBER]] < member);
   }
 
   /**
@@ -112,16 +116,16 @@ export class SkipList {
    * RANK with its rank; returns the node before it at level 0.
    */
   private searchPath(score: number, member: string): number {
-    const { links, linkBase, scores, members } = this;
+    const links = this.links;
     let x = HEAD;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let slot = linkBase[x] + 2 * i;
+      let slot = x + LINKS + 2 * i;
       let f = links[slot];
-      while (f !== NIL && less(scores[f], members[f], score, member)) {
+      while (f !== NIL && this.before(f, score, member)) {
         rank += links[slot + 1];
         x = f;
-        slot = linkBase[x] + 2 * i;
+        slot = x + LINKS + 2 * i;
         f = links[slot];
       }
       UPDATE[i] = x;
@@ -137,58 +141,63 @@ export class SkipList {
       for (let i = this.level; i < level; i++) {
         RANK[i] = 0;
         UPDATE[i] = HEAD;
-        this.links[2 * i + 1] = this.length;
+        this.links[HEAD + LINKS + 2 * i + 1] = this.length;
       }
       this.level = level;
     }
     const node = this.allocate(level);
-    const { links, linkBase } = this;
-    this.scores[node] = score;
-    this.members[node] = member;
-    const nodeBase = linkBase[node];
+    const links = this.links;
+    this.scores[node >> 1] = score;
+    this.members[links[node + MEMBER]] = member;
     for (let i = 0; i < level; i++) {
-      const u = linkBase[UPDATE[i]] + 2 * i;
-      const n = nodeBase + 2 * i;
+      const u = UPDATE[i] + LINKS + 2 * i;
+      const n = node + LINKS + 2 * i;
       links[n] = links[u];
       links[u] = node;
       links[n + 1] = links[u + 1] - (RANK[0] - RANK[i]);
       links[u + 1] = RANK[0] - RANK[i] + 1;
     }
-    for (let i = level; i < this.level; i++) links[linkBase[UPDATE[i]] + 2 * i + 1]++;
-    this.backward[node] = UPDATE[0]; // HEAD is NIL: the first node has no predecessor
-    const next = links[nodeBase];
-    if (next !== NIL) this.backward[next] = node;
+    for (let i = level; i < this.level; i++) links[UPDATE[i] + LINKS + 2 * i + 1]++;
+    links[node + BACKWARD] = UPDATE[0]; // HEAD is NIL: the first node has no predecessor
+    const next = links[node + LINKS];
+    if (next !== NIL) links[next + BACKWARD] = node;
     else this.tail = node;
     this.length++;
     return node;
   }
 
-  /** A node index with `level` link slots: a freed one of that level, or a new one (growing the arrays). */
+  /** A block with `level` links: a freed one of that level, or a new one (growing the buffer). */
   private allocate(level: number): number {
     const reusable = this.freeByLevel[level]?.pop();
     if (reusable !== undefined) return reusable;
-    const node = this.nodeCount++;
-    if (node === this.scores.length) {
-      const size = node * 2;
-      this.scores = grown(this.scores, size);
-      this.backward = grown(this.backward, size);
-      this.levels = grown(this.levels, size);
-      this.linkBase = grown(this.linkBase, size);
+    const node = this.used;
+    this.used += LINKS + 2 * level;
+    if (this.used > this.links.length) {
+      const links = new Int32Array(Math.max(this.links.length * 2, this.used));
+      links.set(this.links);
+      this.links = links;
+      this.scores = new Float64Array(links.buffer);
     }
-    const base = this.linkCount;
-    this.linkCount += 2 * level;
-    if (this.linkCount > this.links.length) this.links = grown(this.links, Math.max(this.links.length * 2, this.linkCount));
-    this.levels[node] = level;
-    this.linkBase[node] = base;
+    this.links[node + MEMBER] = this.members.length;
+    this.members.push("");
+    this.levels.push(level);
     return node;
   }
 
   /** Deletes the node with exactly (score, member); returns whether it was found. */
   delete(score: number, member: string): boolean {
     const target = this.next(this.searchPath(score, member));
-    if (target === NIL || this.scores[target] !== score || this.members[target] !== member) return false;
+    if (target === NIL || this.score(target) !== score || this.member(target) !== member) return false;
     this.unlink(target);
     return true;
+  }
+
+  /** Deletes the first node (ZPOPMIN): its predecessor at every level is the head, so no search. */
+  deleteFirst(): void {
+    const first = this.first();
+    if (first === NIL) return;
+    UPDATE.fill(HEAD, 0, this.level);
+    this.unlink(first);
   }
 
   /**
@@ -197,14 +206,11 @@ export class SkipList {
    */
   updateScore(curScore: number, member: string, newScore: number): void {
     const node = this.next(this.searchPath(curScore, member));
-    if (node === NIL || this.scores[node] !== curScore || this.members[node] !== member) throw new Error("updateScore: member not found");
-    const prev = this.backward[node];
+    if (node === NIL || this.score(node) !== curScore || this.member(node) !== member) throw new Error("updateScore: member not found");
+    const prev = this.prev(node);
     const next = this.next(node);
-    if (
-      (prev === NIL || less(this.scores[prev], this.members[prev], newScore, member)) &&
-      (next === NIL || less(newScore, member, this.scores[next], this.members[next]))
-    ) {
-      this.scores[node] = newScore;
+    if ((prev === NIL || this.before(prev, newScore, member)) && (next === NIL || less(newScore, member, this.score(next), this.member(next)))) {
+      this.scores[node >> 1] = newScore;
       return;
     }
     this.unlink(node);
@@ -213,41 +219,41 @@ export class SkipList {
 
   /** Removes node x, whose predecessors searchPath left in UPDATE, and frees it. */
   private unlink(x: number): void {
-    const { links, linkBase } = this;
-    const xBase = linkBase[x];
+    const links = this.links;
     for (let i = 0; i < this.level; i++) {
-      const u = linkBase[UPDATE[i]] + 2 * i;
+      const u = UPDATE[i] + LINKS + 2 * i;
       if (links[u] === x) {
-        links[u + 1] += links[xBase + 2 * i + 1] - 1;
-        links[u] = links[xBase + 2 * i];
+        links[u + 1] += links[x + LINKS + 2 * i + 1] - 1;
+        links[u] = links[x + LINKS + 2 * i];
       } else {
         links[u + 1] -= 1;
       }
     }
-    const next = links[xBase];
-    if (next !== NIL) this.backward[next] = this.backward[x];
-    else this.tail = this.backward[x];
-    while (this.level > 1 && links[2 * (this.level - 1)] === NIL) this.level--;
+    const next = links[x + LINKS];
+    if (next !== NIL) links[next + BACKWARD] = links[x + BACKWARD];
+    else this.tail = links[x + BACKWARD];
+    while (this.level > 1 && links[HEAD + LINKS + 2 * (this.level - 1)] === NIL) this.level--;
     this.length--;
-    this.members[x] = ""; // let the string go
-    (this.freeByLevel[this.levels[x]] ??= []).push(x);
+    const slot = links[x + MEMBER];
+    this.members[slot] = ""; // let the string go
+    (this.freeByLevel[this.levels[slot]] ??= []).push(x);
   }
 
   /** 1-based rank of (score, member), 0 when absent. */
   rank(score: number, member: string): number {
-    const { links, linkBase, scores, members } = this;
+    const links = this.links;
     let rank = 0;
     let x = HEAD;
     for (let i = this.level - 1; i >= 0; i--) {
-      let slot = linkBase[x] + 2 * i;
+      let slot = x + LINKS + 2 * i;
       let f = links[slot];
-      while (f !== NIL && (less(scores[f], members[f], score, member) || (scores[f] === score && members[f] === member))) {
+      while (f !== NIL && (this.before(f, score, member) || (this.score(f) === score && this.member(f) === member))) {
         rank += links[slot + 1];
         x = f;
-        slot = linkBase[x] + 2 * i;
+        slot = x + LINKS + 2 * i;
         f = links[slot];
       }
-      if (x !== HEAD && members[x] === member && scores[x] === score) return rank;
+      if (x !== HEAD && this.member(x) === member && this.score(x) === score) return rank;
     }
     return 0;
   }
@@ -255,12 +261,12 @@ export class SkipList {
   /** The node at 1-based rank, or NIL. */
   byRank(rank: number): number {
     if (rank < 1 || rank > this.length) return NIL;
-    const { links, linkBase } = this;
+    const links = this.links;
     let traversed = 0;
     let x = HEAD;
     for (let i = this.level - 1; i >= 0; i--) {
       for (;;) {
-        const slot = linkBase[x] + 2 * i;
+        const slot = x + LINKS + 2 * i;
         const f = links[slot];
         if (f === NIL || traversed + links[slot + 1] > rank) break;
         traversed += links[slot + 1];
@@ -273,13 +279,13 @@ export class SkipList {
 
   /** The last node (or HEAD) reached by advancing at every level while `advance` holds for the next node. */
   private lastWhere(advance: (n: number) => boolean): number {
-    const { links, linkBase } = this;
+    const links = this.links;
     let x = HEAD;
     for (let i = this.level - 1; i >= 0; i--) {
-      let f = links[linkBase[x] + 2 * i];
+      let f = links[x + LINKS + 2 * i];
       while (f !== NIL && advance(f)) {
         x = f;
-        f = links[linkBase[x] + 2 * i];
+        f = links[x + LINKS + 2 * i];
       }
     }
     return x;
@@ -288,15 +294,15 @@ export class SkipList {
   /** First node with score in range, or NIL. */
   firstInScoreRange(r: ScoreRange): number {
     if (!this.scoreRangeNonEmpty(r)) return NIL;
-    const n = this.next(this.lastWhere((f) => !scoreGteMin(this.scores[f], r)));
-    return n !== NIL && scoreLteMax(this.scores[n], r) ? n : NIL;
+    const n = this.next(this.lastWhere((f) => !scoreGteMin(this.score(f), r)));
+    return n !== NIL && scoreLteMax(this.score(n), r) ? n : NIL;
   }
 
   /** Last node with score in range, or NIL. */
   lastInScoreRange(r: ScoreRange): number {
     if (!this.scoreRangeNonEmpty(r)) return NIL;
-    const x = this.lastWhere((f) => scoreLteMax(this.scores[f], r));
-    return x !== HEAD && scoreGteMin(this.scores[x], r) ? x : NIL;
+    const x = this.lastWhere((f) => scoreLteMax(this.score(f), r));
+    return x !== HEAD && scoreGteMin(this.score(x), r) ? x : NIL;
   }
 
   /**
@@ -307,28 +313,28 @@ export class SkipList {
   firstInLexRange(r: LexRange, precheck = true): number {
     // zslDeleteRangeByLex walks without zslIsInLexRange's precheck.
     if (precheck && !this.lexRangeNonEmpty(r)) return NIL;
-    const n = this.next(this.lastWhere((f) => !lexGteMin(this.members[f], r)));
-    return n !== NIL && lexLteMax(this.members[n], r) ? n : NIL;
+    const n = this.next(this.lastWhere((f) => !lexGteMin(this.member(f), r)));
+    return n !== NIL && lexLteMax(this.member(n), r) ? n : NIL;
   }
 
   lastInLexRange(r: LexRange): number {
     if (!this.lexRangeNonEmpty(r)) return NIL;
-    const x = this.lastWhere((f) => lexLteMax(this.members[f], r));
-    return x !== HEAD && lexGteMin(this.members[x], r) ? x : NIL;
+    const x = this.lastWhere((f) => lexLteMax(this.member(f), r));
+    return x !== HEAD && lexGteMin(this.member(x), r) ? x : NIL;
   }
 
   firstInLexRangeLinear(r: LexRange): number {
     if (!this.lexRangeNonEmpty(r)) return NIL;
     for (let n = this.first(); n !== NIL; n = this.next(n)) {
-      if (lexGteMin(this.members[n], r)) return lexLteMax(this.members[n], r) ? n : NIL;
+      if (lexGteMin(this.member(n), r)) return lexLteMax(this.member(n), r) ? n : NIL;
     }
     return NIL;
   }
 
   lastInLexRangeLinear(r: LexRange): number {
     if (!this.lexRangeNonEmpty(r)) return NIL;
-    for (let n = this.tail; n !== NIL; n = this.backward[n]) {
-      if (lexLteMax(this.members[n], r)) return lexGteMin(this.members[n], r) ? n : NIL;
+    for (let n = this.tail; n !== NIL; n = this.prev(n)) {
+      if (lexLteMax(this.member(n), r)) return lexGteMin(this.member(n), r) ? n : NIL;
     }
     return NIL;
   }
@@ -338,12 +344,12 @@ export class SkipList {
     const cmp = compareLexBounds(r.min, r.max);
     if (cmp > 0 || (cmp === 0 && (r.minExclusive || r.maxExclusive))) return false;
     const first = this.first();
-    return this.tail !== NIL && lexGteMin(this.members[this.tail], r) && lexLteMax(this.members[first], r);
+    return this.tail !== NIL && lexGteMin(this.member(this.tail), r) && lexLteMax(this.member(first), r);
   }
 
   private scoreRangeNonEmpty(r: ScoreRange): boolean {
     if (r.min > r.max || (r.min === r.max && (r.minExclusive || r.maxExclusive))) return false;
     const first = this.first();
-    return this.tail !== NIL && scoreGteMin(this.scores[this.tail], r) && scoreLteMax(this.scores[first], r);
+    return this.tail !== NIL && scoreGteMin(this.score(this.tail), r) && scoreLteMax(this.score(first), r);
   }
 }

@@ -26,9 +26,24 @@ export class MemZSet {
   readonly zsl = new SkipList();
   /** Sticky, as in Redis: once converted to a skiplist a zset never goes back to listpack. */
   skiplistEncoded = false;
+  /**
+   * The last member looked up and its node (undefined: absent), kept right by
+   * insertNew and delete: ZADD reads a member's score and then sets it, and
+   * set() takes the node from here instead of a second dict lookup.
+   */
+  private lookedUp: string | null = null;
+  private lookedUpNode: ZDictNode | undefined = undefined;
+
+  lookup(member: string): ZDictNode | undefined {
+    if (member === this.lookedUp) return this.lookedUpNode;
+    const node = this.dict.get(member);
+    this.lookedUp = member;
+    this.lookedUpNode = node;
+    return node;
+  }
 
   set(member: string, score: number): boolean {
-    const node = this.dict.get(member);
+    const node = this.lookup(member);
     // Like zsetAdd, a new member that takes the set past zset-max-listpack-* converts it before being inserted.
     if (
       node === undefined &&
@@ -51,15 +66,30 @@ export class MemZSet {
 
   /** Adds a member known to be absent, as given (no encoding rules). */
   insertNew(member: string, score: number): void {
-    this.dict.insert(new ZDictNode(member, score));
+    const node = new ZDictNode(member, score);
+    this.dict.insert(node);
     this.zsl.insert(score, member);
+    if (member === this.lookedUp) this.lookedUpNode = node;
   }
 
   delete(member: string): boolean {
-    const node = this.dict.delete(member);
+    const node = this.forget(member);
     if (node === undefined) return false;
     this.zsl.delete(node.score, member);
     return true;
+  }
+
+  /** Deletes the lowest member (ZPOPMIN) without searching the skiplist for it. */
+  deleteFirst(): void {
+    this.forget(this.zsl.member(this.zsl.first()));
+    this.zsl.deleteFirst();
+  }
+
+  /** Removes member from the dict (and from the last lookup); returns its node. */
+  private forget(member: string): ZDictNode | undefined {
+    const node = this.dict.delete(member);
+    if (node !== undefined && member === this.lookedUp) this.lookedUpNode = undefined;
+    return node;
   }
 }
 
@@ -94,7 +124,7 @@ export class MemoryZSetOps implements ZSetOps {
   }
 
   score(meta: KeyMeta, member: string): number | null {
-    return zsetOf(meta).dict.get(member)?.score ?? null;
+    return zsetOf(meta).lookup(member)?.score ?? null;
   }
 
   set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number): boolean {
@@ -197,7 +227,8 @@ export class MemoryZSetOps implements ZSetOps {
       if (n === NIL) break;
       const e = entry(zsl, n);
       out.push(e);
-      z.delete(e.member);
+      if (highest) z.delete(e.member);
+      else z.deleteFirst();
     }
     this.deleteIfEmpty(key, z);
     return out;

@@ -1,6 +1,6 @@
 // Property tests of the sorted-set skiplist against a naive sorted-array model:
 // ranks, rank lookups, score and lex ranges, and removal stay identical under
-// random insert/update/delete sequences.
+// random insert/update/delete/delete-first sequences.
 
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
@@ -20,12 +20,19 @@ const score = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom(-Infinit
 const op = fc.oneof(
   fc.record({ kind: fc.constant("add" as const), member, score }),
   fc.record({ kind: fc.constant("del" as const), member }),
+  fc.record({ kind: fc.constant("popfirst" as const) }),
 );
 
-function apply(ops: { kind: "add" | "del"; member: string; score?: number }[]) {
+function apply(ops: ({ kind: "add" | "del"; member: string; score?: number } | { kind: "popfirst" })[]) {
   const zsl = new SkipList();
   const model = new Map<string, number>();
   for (const o of ops) {
+    if (o.kind === "popfirst") {
+      const lowest = sortModel(model)[0];
+      zsl.deleteFirst();
+      if (lowest !== undefined) model.delete(lowest.member);
+      continue;
+    }
     const cur = model.get(o.member);
     if (o.kind === "add") {
       if (cur !== undefined) zsl.updateScore(cur, o.member, o.score!);
