@@ -143,7 +143,10 @@ export class Sim {
   private history: Op[] = [];
   private clients: Client[] = [];
   private leaderOfTerm = new Map<number, number>();
-  private committed = new Map<number, { term: number; h: number }>();
+  // seenAt: the lowest term of a node seen applying the entry. It was
+  // committed in that term or an earlier one (a node learns a commit index
+  // from a leader of its own term, or is that leader).
+  private committed = new Map<number, { term: number; h: number; seenAt: number }>();
   private maxCommitted = 0;
   private trace = 0;
   private dropRate: number;
@@ -300,7 +303,7 @@ export class Sim {
     if (rd.snapshot) {
       n.storage.applySnapshot(rd.snapshot);
       n.sm.restore(rd.snapshot.data);
-      this.checkCommitted(rd.snapshot.meta.index, rd.snapshot.meta.term, undefined);
+      this.checkCommitted(rd.snapshot.meta.index, rd.snapshot.meta.term, undefined, raw.raft.term);
     }
     if (rd.entries.length > 0) n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
@@ -340,15 +343,16 @@ export class Sim {
     n.readWait = keep;
   }
 
-  private checkCommitted(index: number, term: number, h: number | undefined): void {
+  private checkCommitted(index: number, term: number, h: number | undefined, seenAt: number): void {
     const rec = this.committed.get(index);
     if (rec) {
       if (rec.term !== term || (h !== undefined && rec.h !== h && rec.h !== -1)) {
         this.fail(`committed entry ${index} changed: term ${rec.term} -> ${term}`);
       }
       if (h !== undefined && rec.h === -1) rec.h = h;
+      if (seenAt < rec.seenAt) rec.seenAt = seenAt;
     } else {
-      this.committed.set(index, { term, h: h ?? -1 });
+      this.committed.set(index, { term, h: h ?? -1, seenAt });
       if (index > this.maxCommitted) this.maxCommitted = index;
       this.stats.committed++;
     }
@@ -357,7 +361,7 @@ export class Sim {
   private apply(n: SimNode, raw: RawNode, e: Entry): void {
     if (e.index !== n.sm.appliedIndex + 1) this.fail(`node ${n.id} applied ${e.index} after ${n.sm.appliedIndex}`);
     // State machine safety: every node applies the same entry at an index.
-    this.checkCommitted(e.index, e.term, Bun.hash.crc32(e.data) ^ (e.type === "conf" ? 1 : 0));
+    this.checkCommitted(e.index, e.term, Bun.hash.crc32(e.data) ^ (e.type === "conf" ? 1 : 0), raw.raft.term);
     if (e.type === "conf") {
       n.sm.appliedIndex = e.index;
       const cc = decodeConfChange(e.data);
@@ -381,11 +385,14 @@ export class Sim {
     const prev = this.leaderOfTerm.get(r.term);
     if (prev !== undefined && prev !== n.id) this.fail(`two leaders in term ${r.term}: ${prev} and ${n.id}`);
     this.leaderOfTerm.set(r.term, n.id);
-    // Leader completeness (§5.4): the new leader has every committed entry.
+    // Leader completeness (§5.4): the new leader has every entry committed
+    // in an earlier term. Not entries of later terms: a candidate cut off
+    // since an old term can still win it with delayed vote responses (a
+    // legitimate, stale leader that steps down on contact; seed 40146).
     const log = r.raftLog;
     for (let i = Math.max(log.firstIndex(), 1); i <= this.maxCommitted; i++) {
       const rec = this.committed.get(i);
-      if (!rec) continue;
+      if (!rec || rec.seenAt >= r.term) continue;
       const t = log.term(i);
       if (t !== rec.term) this.fail(`leader ${n.id} (term ${r.term}) lacks committed entry ${i} (has term ${t}, want ${rec.term})`);
     }
