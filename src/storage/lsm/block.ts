@@ -38,7 +38,6 @@ export function compareIkeyWithParts(buf: Uint8Array, off: number, len: number, 
   return 0;
 }
 
-const EMPTY = new Uint8Array(0);
 
 export class BlockIterator {
   private readonly data: Uint8Array;
@@ -46,10 +45,15 @@ export class BlockIterator {
   private cur: number;
   private nextOff = 0;
   private restartIndex = 0;
-  /** Current full internal key (fresh array per entry, safe to hand out). */
-  ikey: Uint8Array = EMPTY;
-  /** User-key view of ikey. */
-  uk: Uint8Array = EMPTY;
+  /**
+   * The current internal key is rebuilt in place in kbuf[0, klen) (entries
+   * share prefixes), so stepping over entries (a seek's scan from a restart
+   * point) allocates nothing; ikey/uk make a fresh copy on first use.
+   */
+  private kbuf = new Uint8Array(64);
+  private klen = 0;
+  private ikeyCopy: Uint8Array | null = null;
+  private ukCopy: Uint8Array | null = null;
   private vStart = 0;
   private vEnd = 0;
 
@@ -70,8 +74,39 @@ export class BlockIterator {
     return getFixed32(this.data, this.block.restartOffset + i * 4);
   }
 
-  /** Parses the entry at `off` given the previous key; sets cur/nextOff/ikey. */
-  private parseAt(off: number, prev: Uint8Array): void {
+  /** Current full internal key (a fresh array per entry, safe to hand out). */
+  get ikey(): Uint8Array {
+    if (this.ikeyCopy === null) this.copyKey();
+    return this.ikeyCopy!;
+  }
+  /** User-key view of ikey. */
+  get uk(): Uint8Array {
+    if (this.ukCopy === null) this.copyKey();
+    return this.ukCopy!;
+  }
+  private copyKey(): void {
+    const n = this.klen;
+    // Views made from a fresh ArrayBuffer avoid JSC materializing one per key.
+    const ab = new ArrayBuffer(n);
+    const key = new Uint8Array(ab);
+    const k = this.kbuf;
+    for (let i = 0; i < n; i++) key[i] = k[i];
+    this.ikeyCopy = key;
+    this.ukCopy = new Uint8Array(ab, 0, n - 8);
+  }
+  /** Sequence number of the current entry. */
+  seq(): number {
+    const k = this.kbuf;
+    const t = this.klen - 8;
+    return getFixed32(k, t + 4) * 16777216 + (getFixed32(k, t) >>> 8);
+  }
+  /** Kind of the current entry. */
+  kind(): number {
+    return this.kbuf[this.klen - 8];
+  }
+
+  /** Parses the entry at `off`, whose key shares up to prevLen bytes with the current one; sets cur/nextOff/key. */
+  private parseAt(off: number, prevLen: number): void {
     const d = this.data;
     const limit = this.block.restartOffset;
     if (!getVarint(d, off, limit)) this.corrupt('bad entry header');
@@ -81,14 +116,18 @@ export class BlockIterator {
     if (!getVarint(d, varintOut.offset, limit)) this.corrupt('bad entry header');
     const vlen = varintOut.value;
     const p = varintOut.offset;
-    if (shared > prev.length || p + unshared + vlen > limit || shared + unshared < 8) this.corrupt('bad entry');
-    // Views made from a fresh ArrayBuffer avoid JSC materializing one per key.
-    const ab = new ArrayBuffer(shared + unshared);
-    const key = new Uint8Array(ab);
-    for (let i = 0; i < shared; i++) key[i] = prev[i];
+    if (shared > prevLen || p + unshared + vlen > limit || shared + unshared < 8) this.corrupt('bad entry');
+    const n = shared + unshared;
+    if (this.kbuf.length < n) {
+      const bigger = new Uint8Array(n * 2);
+      bigger.set(this.kbuf.subarray(0, shared));
+      this.kbuf = bigger;
+    }
+    const key = this.kbuf;
     for (let i = 0; i < unshared; i++) key[shared + i] = d[p + i];
-    this.ikey = key;
-    this.uk = new Uint8Array(ab, 0, shared + unshared - 8);
+    this.klen = n;
+    this.ikeyCopy = null;
+    this.ukCopy = null;
     this.vStart = p + unshared;
     this.vEnd = this.vStart + vlen;
     this.cur = off;
@@ -105,7 +144,7 @@ export class BlockIterator {
       this.cur = 0;
       return;
     }
-    this.parseAt(0, EMPTY);
+    this.parseAt(0, 0);
   }
 
   seekToLast(): void {
@@ -115,8 +154,8 @@ export class BlockIterator {
       this.cur = this.block.restartOffset;
       return;
     }
-    this.parseAt(start, EMPTY);
-    while (this.nextOff < this.block.restartOffset) this.parseAt(this.nextOff, this.ikey);
+    this.parseAt(start, 0);
+    while (this.nextOff < this.block.restartOffset) this.parseAt(this.nextOff, this.klen);
   }
 
   next(): void {
@@ -125,7 +164,7 @@ export class BlockIterator {
       return;
     }
     while (this.restartIndex + 1 < this.block.numRestarts && this.restartPoint(this.restartIndex + 1) <= this.nextOff) this.restartIndex++;
-    this.parseAt(this.nextOff, this.ikey);
+    this.parseAt(this.nextOff, this.klen);
   }
 
   prev(): void {
@@ -137,8 +176,8 @@ export class BlockIterator {
       }
       this.restartIndex--;
     }
-    this.parseAt(this.restartPoint(this.restartIndex), EMPTY);
-    while (this.nextOff < original) this.parseAt(this.nextOff, this.ikey);
+    this.parseAt(this.restartPoint(this.restartIndex), 0);
+    while (this.nextOff < original) this.parseAt(this.nextOff, this.klen);
   }
 
   /** First entry >= target internal key (given as user key + trailer words). */
@@ -166,10 +205,9 @@ export class BlockIterator {
       this.cur = this.block.restartOffset;
       return;
     }
-    this.parseAt(start, EMPTY);
+    this.parseAt(start, 0);
     for (;;) {
-      const k = this.ikey;
-      if (compareIkeyWithParts(k, 0, k.length, uk, hi, lo) >= 0) return;
+      if (compareIkeyWithParts(this.kbuf, 0, this.klen, uk, hi, lo) >= 0) return;
       this.next();
       if (!this.valid()) return;
     }

@@ -24,6 +24,7 @@ import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
 import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
 import { BATCH_HEADER, batchCount, batchSeq, concatBatches, forEachInBatch, WriteBatch } from './write_batch.ts';
+import { bloomHash } from './bloom.ts';
 
 export interface Snapshot {
   readonly seq: number;
@@ -296,9 +297,10 @@ export class DB {
   get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
     this.checkOpen();
     const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
-    let found = this.mem.lookup(key, snap);
-    for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap);
-    if (!found) found = this.vs.current.lookup(key, snap, this.tc);
+    const hash = bloomHash(key);
+    let found = this.mem.lookup(key, snap, hash);
+    for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap, hash);
+    if (!found) found = this.vs.current.lookup(key, snap, this.tc, hash);
     if (!found || lookupOut.kind !== KIND_PUT) return undefined;
     const rd = this.rangeDels();
     const o = lookupOut;
@@ -357,21 +359,26 @@ export class DB {
   put(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
     if (this.atomicDepth > 0) return this.write(new WriteBatch().put(key, value));
-    // Fast path: encode the one-op batch into a reused buffer; the memtable copies key/value.
+    // Fast path: encode the one-op batch straight into the WAL's staging
+    // buffer (or, when it must be fragmented, a reused buffer); the memtable copies key/value.
     const kl = key.length;
     const vl = value.length;
     const len = BATCH_HEADER + 1 + varintLength(kl) + kl + varintLength(vl) + vl;
-    if (this.putScratch.length < len) this.putScratch = new Uint8Array(Math.max(len, this.putScratch.length * 2));
-    const rep = this.putScratch;
+    const log = this.log;
+    const at = log.reserve(len);
+    if (at < 0 && this.putScratch.length < len) this.putScratch = new Uint8Array(Math.max(len, this.putScratch.length * 2));
+    const rep = at < 0 ? this.putScratch : log.stagingBuffer;
+    const start = at < 0 ? 0 : at;
     const seq = this.vs.lastSequence + 1;
-    putFixed64(rep, 0, seq);
-    putFixed32(rep, 8, 1);
-    rep[BATCH_HEADER] = KIND_PUT;
-    let off = putVarint(rep, BATCH_HEADER + 1, kl);
+    putFixed64(rep, start, seq);
+    putFixed32(rep, start + 8, 1);
+    rep[start + BATCH_HEADER] = KIND_PUT;
+    let off = putVarint(rep, start + BATCH_HEADER + 1, kl);
     rep.set(key, off);
     off = putVarint(rep, off + kl, vl);
     rep.set(value, off);
-    this.log.addRecord(rep, 0, len);
+    if (at < 0) log.addRecord(rep, 0, len);
+    else log.commitReserved(len);
     this.memAdd(key, seq, KIND_PUT, value);
     this.vs.lastSequence = seq;
     this.afterCommit(len);
@@ -385,8 +392,7 @@ export class DB {
    * the newest entry in place (no skiplist search); flushes rebuild from the WAL anyway.
    */
   private memAdd(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
-    if (this.snapshots.size === 0 && this.liveIterators === 0 && this.mem.overwriteNewest(key, seq, kind, value)) return;
-    this.mem.add(key, seq, kind, value);
+    this.mem.put(key, seq, kind, value, this.snapshots.size === 0 && this.liveIterators === 0);
   }
 
   delete(key: Uint8Array): void {

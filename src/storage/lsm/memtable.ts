@@ -2,45 +2,41 @@
  * Sorted in-memory table: a skiplist of internal entries ordered by
  * (userKey asc, seq desc). Single-threaded (the JS event loop), so no CAS:
  * iterators stay valid across inserts because nodes are never removed.
+ *
+ * The skiplist is flat: a node is an index into typed arrays (key/value
+ * offsets, sequence, kind, links) and key/value bytes live in one arena, so
+ * an insert allocates no JS object and a search chases int32 links instead
+ * of object pointers (a Node object + next array per entry cost ~20% of a
+ * put, the pointer chasing another ~30%).
  */
 import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
-import { bytesToStr } from '../../net/bytes.ts';
+import { bloomHash } from './bloom.ts';
 
 const MAX_HEIGHT = 12;
+/** Node 0 is the head; 0 as a link means "none" (nothing links to the head). */
+const HEAD = 0;
+const NIL = 0;
 
-/** Key and value bytes live in a shared arena chunk: no per-entry typed-array objects. */
-class Node {
-  readonly next: (Node | null)[];
-  private k: Uint8Array | null = null;
-  constructor(
-    readonly buf: Uint8Array,
-    readonly koff: number,
-    readonly klen: number,
-    // vlen/seq/kind change when the node is overwritten in place (overwriteNewest).
-    readonly voff: number,
-    public vlen: number,
-    public seq: number,
-    public kind: number,
-    height: number,
-  ) {
-    this.next = new Array<Node | null>(height).fill(null);
-  }
-  /** User key view (created lazily, cached: iterators ask repeatedly). */
-  get key(): Uint8Array {
-    if (this.k === null) this.k = new Uint8Array(this.buf.buffer, this.koff, this.klen);
-    return this.k;
-  }
-  get value(): Uint8Array {
-    return new Uint8Array(this.buf.buffer, this.voff, this.vlen);
-  }
-}
+/** Int32 fields per node in `meta`. */
+const KOFF = 0;
+const KLEN = 1;
+const VOFF = 2;
+const VLEN = 3;
+const KIND = 4;
+/** Index of the node's level-0 link in `links` (level i at +i). */
+const LINKS = 5;
+/** bloomHash of the user key (int32), for the newest-version index. */
+const HASH = 6;
+const STRIDE = 7;
 
-const ARENA_CHUNK = 1 << 20;
-
-/** Per-entry overhead estimate (node object, next array, views, hash index entry) for size accounting. */
-const NODE_OVERHEAD = 160;
+/**
+ * Per-entry overhead estimate for size accounting: node fields (28 B),
+ * sequence (8 B), ~1.33 links (6 B), newest-version index slots (8-16 B),
+ * plus slack for the arrays' doubling.
+ */
+const NODE_OVERHEAD = 80;
 
 export interface RangeTombstone {
   start: Uint8Array;
@@ -48,10 +44,22 @@ export interface RangeTombstone {
   seq: number;
 }
 
+function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+  if (need <= a.length) return a;
+  const b = new Int32Array(Math.max(need, a.length * 2));
+  b.set(a);
+  return b;
+}
+
 export class MemTable {
-  private readonly head = new Node(new Uint8Array(0), 0, 0, 0, 0, 0, 0, MAX_HEIGHT);
-  private chunk = new Uint8Array(ARENA_CHUNK);
-  private chunkUsed = 0;
+  /** Key and value bytes of every node; replaced by a copy twice the size when full (old views stay valid). */
+  private arena = new Uint8Array(64 * 1024);
+  private arenaUsed = 0;
+  private meta = new Int32Array(STRIDE * 1024);
+  private seqs = new Float64Array(1024);
+  private links = new Int32Array(2048);
+  private linksUsed = MAX_HEIGHT;
+  private nodes = 1;
   private height = 1;
   private rnd = 0x2545f491;
   /** Approximate memory usage in bytes. */
@@ -60,15 +68,22 @@ export class MemTable {
   minSeq = Number.MAX_SAFE_INTEGER;
   maxSeq = 0;
   /**
-   * Newest node per user key (latin1): a point lookup is one hash probe
-   * instead of a skiplist search, which costs a cache miss per visited node;
-   * a key absent from the memtable (most reads) is answered by the same probe.
+   * Newest node per user key, an open-addressing hash table of node indexes
+   * (NIL = empty slot, linear probing, at most half full): a point lookup is
+   * one hash probe instead of a skiplist search, which costs a cache miss per
+   * visited node; a key absent from the memtable (most reads) is answered by
+   * the same probe. No JS string or Map entry per key.
    */
-  private readonly newest = new Map<string, Node>();
+  private newest = new Int32Array(1024);
+  private distinctKeys = 0;
   /** Range tombstones written while this memtable was active (persisted at flush). */
   readonly rangeTombstones: RangeTombstone[] = [];
+  private readonly prevScratch = new Int32Array(MAX_HEIGHT);
+
   /** Number of the WAL that holds this memtable's writes. */
-  constructor(readonly logNumber: number) {}
+  constructor(readonly logNumber: number) {
+    this.meta[LINKS] = 0; // the head's links are links[0, MAX_HEIGHT)
+  }
 
   private randomHeight(): number {
     let h = 1;
@@ -87,62 +102,134 @@ export class MemTable {
   }
 
   /** True if node n sorts before (k, s, kind). */
-  private static after(n: Node, k: Uint8Array, s: number, kind: number): boolean {
-    const b = n.buf;
-    const off = n.koff;
-    const nl = n.klen;
-    const m = nl < k.length ? nl : k.length;
-    for (let i = 0; i < m; i++) {
+  private before(n: number, k: Uint8Array, s: number, kind: number): boolean {
+    const b = this.arena;
+    const m = this.meta;
+    const base = n * STRIDE;
+    const off = m[base + KOFF];
+    const nl = m[base + KLEN];
+    const kl = k.length;
+    const len = nl < kl ? nl : kl;
+    for (let i = 0; i < len; i++) {
       const d = b[off + i] - k[i];
       if (d !== 0) return d < 0;
     }
-    if (nl !== k.length) return nl < k.length;
-    if (n.seq !== s) return n.seq > s;
-    return n.kind > kind;
+    if (nl !== kl) return nl < kl;
+    const ns = this.seqs[n];
+    if (ns !== s) return ns > s;
+    return m[base + KIND] > kind;
   }
 
-  /** Copies src into the arena; returns [buffer, offset]. */
-  private place(src: Uint8Array, total: number): number {
-    if (this.chunkUsed + total > this.chunk.length) {
-      // Big entries get a private buffer so chunks aren't wasted.
-      this.chunk = new Uint8Array(total > ARENA_CHUNK / 4 ? total : ARENA_CHUNK);
-      this.chunkUsed = 0;
-    }
-    const off = this.chunkUsed;
-    const c = this.chunk;
+  /** Copies src into the arena; returns its offset. */
+  private place(src: Uint8Array): number {
     const n = src.length;
+    if (this.arenaUsed + n > this.arena.length) {
+      const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + n));
+      bigger.set(this.arena.subarray(0, this.arenaUsed));
+      this.arena = bigger;
+    }
+    const off = this.arenaUsed;
+    const c = this.arena;
     if (n < 32) for (let i = 0; i < n; i++) c[off + i] = src[i];
     else c.set(src, off);
-    this.chunkUsed += n;
+    this.arenaUsed = off + n;
     return off;
   }
 
   add(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
+    this.insert(key, bloomHash(key) | 0, seq, kind, value);
+  }
+
+  /**
+   * add(), or when inPlace (the caller knows no reader can still see older
+   * versions) overwriteNewest() if the key is here: one hash for both.
+   */
+  put(key: Uint8Array, seq: number, kind: number, value: Uint8Array, inPlace: boolean): void {
+    const hash = bloomHash(key) | 0;
+    if (inPlace) {
+      const node = this.newest[this.slotOf(key, hash)];
+      if (node !== NIL && this.overwrite(node, seq, kind, value)) return;
+    }
+    this.insert(key, hash, seq, kind, value);
+  }
+
+  /** The newest-version slot of key: the one holding its node, or the empty slot where it would go. */
+  private slotOf(key: Uint8Array, hash: number): number {
+    const slots = this.newest;
+    const mask = slots.length - 1;
+    const m = this.meta;
+    const b = this.arena;
+    const kl = key.length;
+    for (let i = hash & mask; ; i = (i + 1) & mask) {
+      const n = slots[i];
+      if (n === NIL) return i;
+      const base = n * STRIDE;
+      if (m[base + HASH] !== hash || m[base + KLEN] !== kl) continue;
+      const off = m[base + KOFF];
+      let j = 0;
+      while (j < kl && b[off + j] === key[j]) j++;
+      if (j === kl) return i;
+    }
+  }
+
+  /** Doubles the newest-version index (re-inserting every key's newest node). */
+  private growIndex(): void {
+    const old = this.newest;
+    const slots = (this.newest = new Int32Array(old.length * 2));
+    const mask = slots.length - 1;
+    for (let i = 0; i < old.length; i++) {
+      const n = old[i];
+      if (n === NIL) continue;
+      let j = this.meta[n * STRIDE + HASH] & mask;
+      while (slots[j] !== NIL) j = (j + 1) & mask;
+      slots[j] = n;
+    }
+  }
+
+  private insert(key: Uint8Array, hash: number, seq: number, kind: number, value: Uint8Array): void {
     const prev = this.prevScratch;
     this.lastBefore(key, seq, kind, prev);
     const h = this.randomHeight();
     if (h > this.height) {
-      for (let i = this.height; i < h; i++) prev[i] = this.head;
+      for (let i = this.height; i < h; i++) prev[i] = HEAD;
       this.height = h;
     }
-    const koff = this.place(key, key.length + value.length);
-    const buf = this.chunk;
-    const voff = this.place(value, value.length);
-    const node = new Node(buf, koff, key.length, voff, value.length, seq, kind, h);
-    for (let i = 0; i < h; i++) {
-      node.next[i] = prev[i].next[i];
-      prev[i].next[i] = node;
+    const node = this.nodes++;
+    if ((node + 1) * STRIDE > this.meta.length) {
+      this.meta = grownInt32(this.meta, (node + 1) * STRIDE);
+      const s = new Float64Array(this.meta.length / STRIDE);
+      s.set(this.seqs);
+      this.seqs = s;
     }
-    const name = bytesToStr(key);
-    const newest = this.newest.get(name);
-    if (newest === undefined || newest.seq < seq) this.newest.set(name, node);
+    const lb = this.linksUsed;
+    this.linksUsed = lb + h;
+    const links = (this.links = grownInt32(this.links, lb + h));
+    const m = this.meta;
+    const base = node * STRIDE;
+    m[base + KOFF] = this.place(key);
+    m[base + KLEN] = key.length;
+    m[base + VOFF] = this.place(value);
+    m[base + VLEN] = value.length;
+    m[base + KIND] = kind;
+    m[base + LINKS] = lb;
+    m[base + HASH] = hash;
+    this.seqs[node] = seq;
+    for (let i = 0; i < h; i++) {
+      const p = m[prev[i] * STRIDE + LINKS] + i;
+      links[lb + i] = links[p];
+      links[p] = node;
+    }
+    const slot = this.slotOf(key, hash);
+    const newest = this.newest[slot];
+    if (newest === NIL) {
+      this.newest[slot] = node;
+      if (++this.distinctKeys * 2 > this.newest.length) this.growIndex();
+    } else if (this.seqs[newest] < seq) this.newest[slot] = node;
     this.approximateSize += key.length + value.length + NODE_OVERHEAD;
     this.count++;
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
   }
-
-  private readonly prevScratch = new Array<Node>(MAX_HEIGHT);
 
   /**
    * Replaces the key's newest entry in place with (seq, kind, value), which
@@ -153,14 +240,20 @@ export class MemTable {
    * the value does not fit in the old one's bytes.
    */
   overwriteNewest(key: Uint8Array, seq: number, kind: number, value: Uint8Array): boolean {
-    const node = this.newest.get(bytesToStr(key));
-    if (node === undefined || value.length > node.vlen) return false;
-    const b = node.buf;
-    const o = node.voff;
+    const node = this.newest[this.slotOf(key, bloomHash(key) | 0)];
+    return node !== NIL && this.overwrite(node, seq, kind, value);
+  }
+
+  private overwrite(node: number, seq: number, kind: number, value: Uint8Array): boolean {
+    const m = this.meta;
+    const base = node * STRIDE;
+    if (value.length > m[base + VLEN]) return false;
+    const b = this.arena;
+    const o = m[base + VOFF];
     for (let i = 0; i < value.length; i++) b[o + i] = value[i];
-    node.vlen = value.length;
-    node.seq = seq;
-    node.kind = kind;
+    m[base + VLEN] = value.length;
+    m[base + KIND] = kind;
+    this.seqs[node] = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
     return true;
   }
@@ -172,31 +265,37 @@ export class MemTable {
     if (t.seq > this.maxSeq) this.maxSeq = t.seq;
   }
 
-  /** @internal First node >= (key, seq, kind), or null. */
-  findGreaterOrEqual(key: Uint8Array, seq: number, kind: number): Node | null {
-    return this.lastBefore(key, seq, kind).next[0];
+  /** @internal The node after n (NIL at the end). */
+  nextOf(n: number): number {
+    return this.links[this.meta[n * STRIDE + LINKS]];
   }
 
-  /** @internal Last node < (key, seq, kind), or null. */
-  findLessThan(key: Uint8Array, seq: number, kind: number): Node | null {
-    const x = this.lastBefore(key, seq, kind);
-    return x === this.head ? null : x;
+  /** @internal First node >= (key, seq, kind), or NIL. */
+  findGreaterOrEqual(key: Uint8Array, seq: number, kind: number): number {
+    return this.nextOf(this.lastBefore(key, seq, kind, null));
+  }
+
+  /** @internal Last node < (key, seq, kind), or NIL. */
+  findLessThan(key: Uint8Array, seq: number, kind: number): number {
+    return this.lastBefore(key, seq, kind, null);
   }
 
   /**
    * The last node ordered before (key, seq, kind), or the head when there is
    * none; with prev, also the last such node at every level (for an insert).
    */
-  private lastBefore(key: Uint8Array, seq: number, kind: number, prev: Node[] | null = null): Node {
-    let x = this.head;
+  private lastBefore(key: Uint8Array, seq: number, kind: number, prev: Int32Array | null): number {
+    const links = this.links;
+    const m = this.meta;
+    let x = HEAD;
     // A node found not to sort before the target at one level is often the
     // next one at the level below too: skipping its comparison saves about a
     // key comparison per level (RocksDB's InlineSkipList does the same).
-    let bigger: Node | null = null;
+    let bigger = -1;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
-        const nx = x.next[level];
-        if (nx !== null && nx !== bigger && MemTable.after(nx, key, seq, kind)) x = nx;
+        const nx = links[m[x * STRIDE + LINKS] + level];
+        if (nx !== NIL && nx !== bigger && this.before(nx, key, seq, kind)) x = nx;
         else {
           bigger = nx;
           break;
@@ -207,48 +306,76 @@ export class MemTable {
     return x;
   }
 
-  /** @internal */
-  findLast(): Node | null {
-    let x = this.head;
+  /** @internal Last node, or NIL. */
+  findLast(): number {
+    const links = this.links;
+    const m = this.meta;
+    let x = HEAD;
     for (let level = this.height - 1; level >= 0; level--) {
       for (;;) {
-        const nx = x.next[level];
-        if (nx !== null) x = nx;
+        const nx = links[m[x * STRIDE + LINKS] + level];
+        if (nx !== NIL) x = nx;
         else break;
       }
     }
-    return x === this.head ? null : x;
+    return x;
   }
 
-  /** Hot-path lookup: fills lookupOut and returns true when found. */
-  lookup(key: Uint8Array, snapshot: number): boolean {
-    const n = this.get(key, snapshot) as Node | null;
-    if (n === null) return false;
-    lookupOut.seq = n.seq;
-    lookupOut.kind = n.kind;
-    lookupOut.buf = n.buf;
-    lookupOut.voff = n.voff;
-    lookupOut.vlen = n.vlen;
+  /** Hot-path lookup: fills lookupOut and returns true when found. hash = bloomHash(key), shared by the memtables and tables probed. */
+  lookup(key: Uint8Array, snapshot: number, hash = bloomHash(key)): boolean {
+    const n = this.find(key, hash | 0, snapshot);
+    if (n === NIL) return false;
+    const base = n * STRIDE;
+    lookupOut.seq = this.seqs[n];
+    lookupOut.kind = this.meta[base + KIND];
+    lookupOut.buf = this.arena;
+    lookupOut.voff = this.meta[base + VOFF];
+    lookupOut.vlen = this.meta[base + VLEN];
     return true;
   }
 
   /** Newest entry for key with seq <= snapshot, or null. */
   get(key: Uint8Array, snapshot: number): { seq: number; kind: number; value: Uint8Array } | null {
-    const newest = this.newest.get(bytesToStr(key));
-    if (newest === undefined) return null;
-    if (newest.seq <= snapshot) return newest;
+    const n = this.find(key, bloomHash(key) | 0, snapshot);
+    return n === NIL ? null : { seq: this.seqs[n], kind: this.kindOf(n), value: this.valueOf(n) };
+  }
+
+  /** The newest node for key with seq <= snapshot, or NIL. */
+  private find(key: Uint8Array, hash: number, snapshot: number): number {
+    const newest = this.newest[this.slotOf(key, hash)];
+    if (newest === NIL) return NIL;
+    if (this.seqs[newest] <= snapshot) return newest;
     // An older version under a snapshot: search the skiplist.
     const n = this.findGreaterOrEqual(key, snapshot, KIND_SEEK);
-    if (n === null || n.klen !== key.length) return null;
-    const b = n.buf;
-    const off = n.koff;
-    for (let i = 0; i < key.length; i++) if (b[off + i] !== key[i]) return null;
+    if (n === NIL || this.meta[n * STRIDE + KLEN] !== key.length) return NIL;
+    const b = this.arena;
+    const off = this.meta[n * STRIDE + KOFF];
+    for (let i = 0; i < key.length; i++) if (b[off + i] !== key[i]) return NIL;
     return n;
   }
 
   /** @internal */
-  first(): Node | null {
-    return this.head.next[0];
+  first(): number {
+    return this.nextOf(HEAD);
+  }
+
+  /** @internal */
+  keyOf(n: number): Uint8Array {
+    const base = n * STRIDE;
+    return new Uint8Array(this.arena.buffer, this.meta[base + KOFF], this.meta[base + KLEN]);
+  }
+  /** @internal */
+  valueOf(n: number): Uint8Array {
+    const base = n * STRIDE;
+    return new Uint8Array(this.arena.buffer, this.meta[base + VOFF], this.meta[base + VLEN]);
+  }
+  /** @internal */
+  seqOf(n: number): number {
+    return this.seqs[n];
+  }
+  /** @internal */
+  kindOf(n: number): number {
+    return this.meta[n * STRIDE + KIND];
   }
 
   iterator(): InternalIterator {
@@ -257,40 +384,48 @@ export class MemTable {
 }
 
 class MemTableIterator implements InternalIterator {
-  private node: Node | null = null;
+  private node = NIL;
+  /** View of the current node's key, made on first use (the merging iterator asks repeatedly). */
+  private key: Uint8Array | null = null;
   constructor(private readonly mem: MemTable) {}
+  private at(n: number): void {
+    this.node = n;
+    this.key = null;
+  }
   valid(): boolean {
-    return this.node !== null;
+    return this.node !== NIL;
   }
   seekToFirst(): void {
-    this.node = this.mem.first();
+    this.at(this.mem.first());
   }
   seekToLast(): void {
-    this.node = this.mem.findLast();
+    this.at(this.mem.findLast());
   }
   seek(userKey: Uint8Array, seq: number): void {
-    this.node = this.mem.findGreaterOrEqual(userKey, seq, KIND_SEEK);
+    this.at(this.mem.findGreaterOrEqual(userKey, seq, KIND_SEEK));
   }
   next(): void {
-    assert(this.node !== null);
-    this.node = this.node.next[0];
+    assert(this.node !== NIL);
+    this.at(this.mem.nextOf(this.node));
   }
   prev(): void {
-    assert(this.node !== null);
+    assert(this.node !== NIL);
     // No back pointers: search for the last node before the current one.
-    this.node = this.mem.findLessThan(this.node.key, this.node.seq, this.node.kind);
+    const n = this.node;
+    this.at(this.mem.findLessThan(this.userKey(), this.mem.seqOf(n), this.mem.kindOf(n)));
   }
   userKey(): Uint8Array {
-    return this.node!.key;
+    if (this.key === null) this.key = this.mem.keyOf(this.node);
+    return this.key;
   }
   seq(): number {
-    return this.node!.seq;
+    return this.mem.seqOf(this.node);
   }
   kind(): number {
-    return this.node!.kind;
+    return this.mem.kindOf(this.node);
   }
   value(): Uint8Array {
-    return this.node!.value;
+    return this.mem.valueOf(this.node);
   }
   close(): void {}
 }

@@ -11,7 +11,7 @@ import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { crc32cExtend, unmaskCrc } from './crc32c.ts';
 import { Block, blockGet, BlockIterator, compareIkeyWithParts } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
-import { getSeqKind, KIND_SEEK, lookupOut, seqKindOut, trailerHi, trailerLo, view } from './dbformat.ts';
+import { KIND_SEEK, lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
 import type { LruCache } from './cache.ts';
 import type { InternalIterator } from './iterator.ts';
@@ -59,6 +59,14 @@ export class Table {
   private readonly idxKeys: Uint8Array[] = [];
   private readonly idxOff: number[] = [];
   private readonly idxSize: number[] = [];
+  /**
+   * Binary search over the index compares ints: the user-key bytes every
+   * index key shares are checked once per lookup (idxKeys[0][0, idxPrefixLen)),
+   * then idxAbbrev holds each key's next 4 bytes as an order-preserving int;
+   * only equal ints fall back to a full key comparison.
+   */
+  private readonly idxPrefixLen: number;
+  private readonly idxAbbrev: Int32Array;
 
   private constructor(
     readonly path: string,
@@ -86,6 +94,9 @@ export class Table {
       this.idxOff.push(off);
       this.idxSize.push(varintOut.value);
     }
+    this.idxPrefixLen = this.idxKeys.length === 0 ? 0 : sharedUserKeyPrefix(this.idxKeys[0], this.idxKeys[this.idxKeys.length - 1]);
+    this.idxAbbrev = new Int32Array(this.idxKeys.length);
+    for (let i = 0; i < this.idxKeys.length; i++) this.idxAbbrev[i] = abbreviate(this.idxKeys[i], this.idxKeys[i].length - 8, this.idxPrefixLen);
     this.filter = this.readBlockContents(h(16));
     try {
       this.props = decodeProperties(this.readBlockContents(h(32)));
@@ -187,12 +198,30 @@ export class Table {
   /** @internal Index of the first data block whose last key >= target (numBlocks if none). */
   findBlock(userKey: Uint8Array, hi: number, lo: number): number {
     const keys = this.idxKeys;
+    const n = keys.length;
+    if (n === 0) return 0;
+    const cp = this.idxPrefixLen;
+    const first = keys[0];
+    for (let i = 0; i < cp; i++) {
+      // Every index key has this prefix: a target that differs in it (or is shorter) sorts before or after all of them.
+      if (i >= userKey.length) return 0;
+      const d = userKey[i] - first[i];
+      if (d !== 0) return d < 0 ? 0 : n;
+    }
+    const target = abbreviate(userKey, userKey.length, cp);
+    const abbrev = this.idxAbbrev;
     let l = 0;
-    let r = keys.length;
+    let r = n;
     while (l < r) {
       const mid = (l + r) >>> 1;
-      const k = keys[mid];
-      if (compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0) l = mid + 1;
+      const a = abbrev[mid];
+      let before: boolean;
+      if (a !== target) before = a < target;
+      else {
+        const k = keys[mid];
+        before = compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0;
+      }
+      if (before) l = mid + 1;
       else r = mid;
     }
     return l;
@@ -207,6 +236,25 @@ export class Table {
     this.ref();
     return new TableIterator(this);
   }
+}
+
+/** Length of the prefix shared by the user keys of internal keys a and b. */
+function sharedUserKeyPrefix(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length) - 8;
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/**
+ * Bytes [from, from+4) of key[0, len) big-endian (missing bytes = 0), with
+ * the sign bit flipped so that int32 order is unsigned byte order. Keys in
+ * order have abbreviations in (non-strict) order.
+ */
+function abbreviate(key: Uint8Array, len: number, from: number): number {
+  let a = 0;
+  for (let j = from; j < from + 4; j++) a = (a << 8) | (j < len ? key[j] : 0);
+  return a ^ 0x80000000;
 }
 
 function pathBase(p: string): string {
@@ -275,12 +323,10 @@ class TableIterator implements InternalIterator {
     return this.di!.uk;
   }
   seq(): number {
-    getSeqKind(this.di!.ikey);
-    return seqKindOut.seq;
+    return this.di!.seq();
   }
   kind(): number {
-    const k = this.di!.ikey;
-    return k[k.length - 8];
+    return this.di!.kind();
   }
   value(): Uint8Array {
     return this.di!.value();

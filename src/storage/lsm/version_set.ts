@@ -36,8 +36,7 @@ export class Version {
   }
 
   /** Newest entry for key with seq <= snapshot across all levels; fills lookupOut. */
-  lookup(key: Uint8Array, snapshot: number, tc: TableCache): boolean {
-    let hash = -1;
+  lookup(key: Uint8Array, snapshot: number, tc: TableCache, hash = -1): boolean {
     const l0 = this.files[0];
     for (let i = 0; i < l0.length; i++) {
       const f = l0[i];
