@@ -5,7 +5,11 @@
 // the ratio. Also reports disk space after the load and after DEL of half of
 // the keys plus DEBUG COMPACT. Results: README.md next to this file.
 //
-//   bun bench/lsm-engine/larger-than-memory.ts [--keys=N] [--small-keys=N] [--maxmemory-mb=M] [--gets=N]
+//   bun bench/lsm-engine/larger-than-memory.ts [--keys=N] [--small-keys=N] [--maxmemory-mb=M] [--gets=N] [--mset=K]
+//
+// The load sends MSETs of K keys (default 100; --mset=1: one key per
+// command), and the DEL of half of the keys DELs of K keys: one command,
+// one atomic WAL record per K keys.
 
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +26,8 @@ const SMALL_KEYS = flag("small-keys", 10_000);
 const MAXMEMORY_MB = flag("maxmemory-mb", 8);
 const GETS = flag("gets", 300_000);
 const VALUE = "v".repeat(100);
+const MSET_KEYS = flag("mset", 100);
+/** Keys per pipeline. */
 const BATCH = 1000;
 const IN_FLIGHT = 4;
 
@@ -40,19 +46,34 @@ function diskBytes(dir: string): number {
 
 const mb = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
-/** Sends `build(batch)` for batches of BATCH key indexes in [0, count) with `step`, IN_FLIGHT pipelines at a time. */
-async function pipelined(r: Redis, count: number, step: number, add: (p: ReturnType<Redis["pipeline"]>, i: number) => void): Promise<void> {
+/** Calls `add` for indexes in [0, count) with `step`, `batch` per pipeline, IN_FLIGHT pipelines at a time. */
+async function pipelined(r: Redis, count: number, step: number, add: (p: ReturnType<Redis["pipeline"]>, i: number) => void, batch = BATCH): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < count) {
       const p = r.pipeline();
-      const end = Math.min(count, next + BATCH * step);
+      const end = Math.min(count, next + batch * step);
       for (let i = next; i < end; i += step) add(p, i);
       next = end;
       await p.exec();
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+}
+
+/** Sends one command per MSET_KEYS keys of [0, count) with `step`: `send(pipeline, keys)`. */
+async function grouped(r: Redis, count: number, step: number, send: (p: ReturnType<Redis["pipeline"]>, keys: string[]) => void): Promise<void> {
+  const perCommand = MSET_KEYS * step;
+  await pipelined(r, Math.ceil(count / perCommand), 1, (p, j) => {
+    const keys: string[] = [];
+    for (let i = j * perCommand; i < Math.min(count, (j + 1) * perCommand); i += step) keys.push(keyName(i));
+    send(p, keys);
+  }, Math.max(1, Math.floor(BATCH / MSET_KEYS)));
+}
+
+/** Writes keys [0, count) with VALUE: MSETs of MSET_KEYS keys. */
+function load(r: Redis, count: number): Promise<void> {
+  return grouped(r, count, 1, (p, keys) => p.mset(...keys.flatMap((k) => [k, VALUE])));
 }
 
 async function redisBenchmarkGet(port: number, keys: number): Promise<{ rps: number; p50: number; p99: number }> {
@@ -69,7 +90,7 @@ async function getRun(keys: number, label: string): Promise<{ rps: number; p99: 
   const r = srv.client();
   try {
     const started = performance.now();
-    await pipelined(r, keys, 1, (p, i) => p.set(keyName(i), VALUE));
+    await load(r, keys);
     const loadSecs = (performance.now() - started) / 1000;
     console.log(`${label}: loaded ${keys} keys x 100 B in ${loadSecs.toFixed(1)} s (${Math.round(keys / loadSecs)} SET/s), disk ${mb(diskBytes(srv.dir))}`);
     await r.call("DEBUG", "COMPACT");
@@ -81,7 +102,7 @@ async function getRun(keys: number, label: string): Promise<{ rps: number; p99: 
     const cache = info.split("\r\n").filter((l) => l.startsWith("lsm_block_cache_")).join(" ");
     console.log(`${label}: GET -c 50 -r ${keys}: ${Math.round(result.rps)} rps, p50 ${result.p50} ms, p99 ${result.p99} ms; ${cache}`);
     if (keys === KEYS) {
-      await pipelined(r, keys, 2, (p, i) => p.del(keyName(i)));
+      await grouped(r, keys, 2, (p, group) => p.del(...group));
       await r.call("DEBUG", "COMPACT");
       console.log(`${label}: after DEL of half the keys + DEBUG COMPACT disk ${mb(diskBytes(srv.dir))}, DBSIZE ${await r.dbsize()}`);
     }
