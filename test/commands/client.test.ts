@@ -54,9 +54,9 @@ for (const engine of ENGINES) {
       const read = async (port: number) => {
         const conn = await rawConnect(port);
         conn.send("HELLO 3\r\n");
-        await conn.read(100);
+        await conn.readReplies(1);
         conn.send("CLIENT TRACKINGINFO\r\nCLIENT GETNAME\r\nCLIENT ID\r\n");
-        const text = (await conn.read(100)).replace(/:\d+\r\n$/, "");
+        const text = (await conn.readReplies(3)).replace(/:\d+\r\n$/, "");
         conn.close();
         return text;
       };

@@ -101,9 +101,9 @@ for (const engine of ENGINES) {
       const read = async (port: number) => {
         const conn = await rawConnect(port);
         conn.send("HELLO 3\r\n");
-        await conn.read(100);
+        await conn.readReplies(1);
         conn.send("COMMAND INFO get mset\r\nCOMMAND GETKEYSANDFLAGS set a b\r\n");
-        const text = await conn.read(150);
+        const text = await conn.readReplies(2);
         conn.close();
         return text;
       };
@@ -173,9 +173,9 @@ for (const engine of ENGINES) {
     test("COMMAND DOCS in RESP3 is a map of maps", async () => {
       const conn = await rawConnect(srv.port);
       conn.send("HELLO 3\r\n");
-      await conn.read(100);
+      await conn.readReplies(1);
       conn.send("COMMAND DOCS ping\r\n");
-      const text = await conn.read(150);
+      const text = await conn.readReplies(1);
       expect(text).toStartWith("%1\r\n$4\r\nping\r\n%");
       expect(text).toContain("$9\r\narguments\r\n*1\r\n%3\r\n$4\r\nname\r\n$7\r\nmessage\r\n$4\r\ntype\r\n$6\r\nstring\r\n$5\r\nflags\r\n~1\r\n+optional\r\n");
       conn.close();

@@ -72,9 +72,9 @@ for (const engine of ENGINES) {
     test("RESP3: confirmations and messages are pushes, other commands still work", async () => {
       const conn = await rawConnect(srv.port);
       conn.send("HELLO 3\r\n");
-      await conn.read(100);
+      await conn.readReplies(1);
       conn.send("SUBSCRIBE c3\r\nUNSUBSCRIBE nosuch\r\nGET nokey\r\nPING\r\n");
-      expect(await conn.read()).toBe(
+      expect(await conn.readReplies(4)).toBe(
         ">3\r\n$9\r\nsubscribe\r\n$2\r\nc3\r\n:1\r\n>3\r\n$11\r\nunsubscribe\r\n$6\r\nnosuch\r\n:1\r\n_\r\n+PONG\r\n",
       );
       await srv.client().publish("c3", "bin\x00ary");

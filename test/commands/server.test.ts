@@ -134,9 +134,9 @@ for (const engine of ENGINES) {
     test("INFO is a verbatim string in RESP3", async () => {
       const conn = await rawConnect(srv.port);
       conn.send("HELLO 3\r\n");
-      await conn.read(100);
+      await conn.readReplies(1);
       conn.send("INFO cluster\r\n");
-      expect(await conn.read(150)).toBe("=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
+      expect(await conn.readReplies(1)).toBe("=34\r\ntxt:# Cluster\r\ncluster_enabled:0\r\n\r\n");
       conn.close();
     });
 

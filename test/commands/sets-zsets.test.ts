@@ -71,9 +71,9 @@ for (const engine of ENGINES) {
       // ioredis speaks RESP2 only: check the RESP3 bytes on a raw connection.
       const conn = await rawConnect(srv.port);
       conn.send("HELLO 3\r\n");
-      await conn.read(100);
+      await conn.readReplies(1);
       conn.send("ZADD r3 1.5 a 2 b\r\nZSCORE r3 a\r\nZRANGE r3 0 -1 WITHSCORES\r\nSADD s3 x\r\nSMEMBERS s3\r\n");
-      expect(await conn.read()).toBe(":2\r\n,1.5\r\n*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n*2\r\n$1\r\nb\r\n,2\r\n:1\r\n~1\r\n$1\r\nx\r\n");
+      expect(await conn.readReplies(5)).toBe(":2\r\n,1.5\r\n*2\r\n*2\r\n$1\r\na\r\n,1.5\r\n*2\r\n$1\r\nb\r\n,2\r\n:1\r\n~1\r\n$1\r\nx\r\n");
       conn.close();
     });
 

@@ -254,9 +254,9 @@ for (const engine of ENGINES) {
       await r.xgroup("CREATE", "info3", "g", "0");
       const conn = await rawConnect(srv.port);
       conn.send("HELLO 3\r\n");
-      await conn.read();
+      await conn.readReplies(1);
       conn.send("XREAD STREAMS info3 0\r\n");
-      expect(await conn.read()).toBe("%1\r\n$5\r\ninfo3\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
+      expect(await conn.readReplies(1)).toBe("%1\r\n$5\r\ninfo3\r\n*1\r\n*2\r\n$3\r\n1-0\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n");
       conn.send("XINFO GROUPS info3\r\n");
       expect(await conn.read()).toBe(
         "*1\r\n%6\r\n$4\r\nname\r\n$1\r\ng\r\n$9\r\nconsumers\r\n:0\r\n$7\r\npending\r\n:0\r\n$17\r\nlast-delivered-id\r\n$3\r\n0-0\r\n$12\r\nentries-read\r\n_\r\n$3\r\nlag\r\n:1\r\n",

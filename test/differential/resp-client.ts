@@ -71,6 +71,11 @@ export class ReplyDecoder {
     this.pos = 0;
   }
 
+  /** Characters (bytes, latin1) of the fed input consumed by the replies returned so far. */
+  get offset(): number {
+    return this.pos;
+  }
+
   /** Next complete reply, or undefined when more bytes are needed. */
   next(): Reply | undefined {
     const start = this.pos;

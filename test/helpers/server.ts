@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Redis from "ioredis";
+import { ReplyDecoder } from "../differential/resp-client.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 
@@ -118,7 +119,15 @@ export async function startRedis(args: string[] = []): Promise<RunningServer> {
 }
 
 /** A raw TCP connection for protocol edge cases: send bytes, read what arrives. */
-export async function rawConnect(port: number): Promise<{ send(data: string | Uint8Array): void; read(ms?: number): Promise<string>; closed(): boolean; close(): void }> {
+export async function rawConnect(port: number): Promise<{
+  send(data: string | Uint8Array): void;
+  /** Waits ms, then returns everything received (for replies that may or may not come). */
+  read(ms?: number): Promise<string>;
+  /** Waits (up to ms) until `count` complete RESP replies arrived and returns exactly their bytes (latin1): no race with a loaded server. */
+  readReplies(count: number, ms?: number): Promise<string>;
+  closed(): boolean;
+  close(): void;
+}> {
   let buf = "";
   let isClosed = false;
   const sock = await Bun.connect({
@@ -143,6 +152,21 @@ export async function rawConnect(port: number): Promise<{ send(data: string | Ui
       const r = buf;
       buf = "";
       return r;
+    },
+    async readReplies(count, ms = 10000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const decoder = new ReplyDecoder();
+        decoder.feed(Buffer.from(buf, "latin1"));
+        let complete = 0;
+        while (complete < count && decoder.next() !== undefined) complete++;
+        if (complete === count || Date.now() >= deadline || isClosed) {
+          const replies = buf.slice(0, decoder.offset);
+          buf = buf.slice(decoder.offset);
+          return replies;
+        }
+        await Bun.sleep(5);
+      }
     },
     closed: () => isClosed,
     close: () => sock.end(),
