@@ -200,7 +200,8 @@ describe("§5.3 log replication", () => {
     expect(frd2.messages.map((m) => [m.type, m.reject, m.index])).toEqual([["appResp", false, 2]]);
   });
 
-  test("takeCommitted: entries committed while a Ready is being persisted, only if durable here and not handed out", () => {
+  /** Node 1 of three on memory storage, and a function that persists a Ready as an application would and advances. */
+  const leaderCandidateOfThree = () => {
     const st = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
     const rn = new RawNode({ id: 1, electionTick: 10, heartbeatTick: 1, storage: st, rand: seededRand(1) });
     const persistAll = (rd: ReturnType<RawNode["ready"]>) => {
@@ -208,6 +209,11 @@ describe("§5.3 log replication", () => {
       st.append(rd.entries);
       rn.advance(rd);
     };
+    return { rn, persistAll };
+  };
+
+  test("takeCommitted: entries committed while a Ready is being persisted, only if durable here and not handed out", () => {
+    const { rn, persistAll } = leaderCandidateOfThree();
     rn.campaign();
     persistAll(rn.ready());
     rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
@@ -230,13 +236,7 @@ describe("§5.3 log replication", () => {
   });
 
   test("takeEarlyMessages: appends of proposals made while a Ready is being persisted leave at once; the leader counts them only once durable", () => {
-    const st = new MemoryStorage({ voters: [1, 2, 3], learners: [] });
-    const rn = new RawNode({ id: 1, electionTick: 10, heartbeatTick: 1, storage: st, rand: seededRand(1) });
-    const persistAll = (rd: ReturnType<RawNode["ready"]>) => {
-      if (rd.hardState) st.setHardState(rd.hardState);
-      st.append(rd.entries);
-      rn.advance(rd);
-    };
+    const { rn, persistAll } = leaderCandidateOfThree();
     rn.campaign();
     const voteRd = rn.ready(); // the candidate's term is not durable yet
     rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
