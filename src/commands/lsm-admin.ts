@@ -1,12 +1,13 @@
 // LSM-engine administration: DEBUG COMPACT (AiKv-specific: flush and compact
 // everything now, so tests and operators can reclaim space on demand) and the
 // lsm fields of INFO persistence: what DEL/overwrite/expiry left for
-// compaction and the block cache's budget and hit rate (only with --engine lsm).
+// compaction and the block and metadata caches' budgets and hit rates (only with --engine lsm).
 
 import type { Client } from "../net/client.ts";
 import { blockingOf } from "../keyspace/blocking.ts";
 import { addInfoFields } from "../observability/info.ts";
 import { LsmEngine } from "../storage/lsm-engine/lsm-engine.ts";
+import { metaCacheOf } from "../storage/lsm-engine/meta-cache.ts";
 import { fail } from "./errors.ts";
 
 export const DEBUG_COMPACT_HELP = [
@@ -42,6 +43,7 @@ addInfoFields("persistence", (server) => {
   const engine = server.engine;
   if (!(engine instanceof LsmEngine)) return [];
   const stats = engine.lsm.stats();
+  const meta = metaCacheOf(engine).stats();
   const tableBytes = stats.levels.reduce((n, level) => n + level.bytes, 0);
   const bytesPerEntry = stats.tableEntries === 0 ? 0 : tableBytes / stats.tableEntries;
   // Orphaned minus removed since start: removals of orphans from before a
@@ -60,5 +62,11 @@ addInfoFields("persistence", (server) => {
     ["lsm_block_cache_hits", stats.blockCache.hits],
     ["lsm_block_cache_misses", stats.blockCache.misses],
     ["lsm_block_cache_hit_rate", stats.blockCache.hitRate.toFixed(4)],
+    ["lsm_meta_cache_capacity", meta.capacity],
+    ["lsm_meta_cache_usage", meta.usage],
+    ["lsm_meta_cache_keys", meta.entries],
+    ["lsm_meta_cache_hits", meta.hits],
+    ["lsm_meta_cache_misses", meta.misses],
+    ["lsm_meta_cache_hit_rate", (meta.hits + meta.misses === 0 ? 0 : meta.hits / (meta.hits + meta.misses)).toFixed(4)],
   ];
 });

@@ -3,10 +3,10 @@
 // number of recently accessed keys, so the keyspace can be larger than memory.
 // A key not tracked (never accessed since start, or evicted from the table)
 // reports the idle time since the oldest access the table forgot (at least
-// since start) and the initial LFU state.
+// since start) and the initial LFU state. Keys are given by name (latin1, as
+// LsmMeta.name), which the caller has computed for its metadata lookup already.
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
-import { bytesToStr } from "../../net/bytes.ts";
 
 interface Access {
   /** Unix seconds of the last access. */
@@ -27,12 +27,11 @@ export class AccessTimes {
 
   constructor(private readonly capacity = 100_000) {}
 
-  private get(key: Uint8Array): Access {
-    return this.entries.get(bytesToStr(key)) ?? { atime: this.untrackedSince, lfu: lfuState(LFU_INIT_VAL) };
+  private get(name: string): Access {
+    return this.entries.get(name) ?? { atime: this.untrackedSince, lfu: lfuState(LFU_INIT_VAL) };
   }
 
-  private set(key: Uint8Array, access: Access): void {
-    const name = bytesToStr(key);
+  private set(name: string, access: Access): void {
     this.entries.delete(name);
     this.entries.set(name, access);
     if (this.entries.size > this.capacity + this.evictionBatch()) this.evictOldest();
@@ -57,38 +56,38 @@ export class AccessTimes {
     }
   }
 
-  idleTime(key: Uint8Array): number {
-    return Math.max(0, nowSeconds() - this.get(key).atime);
+  idleTime(name: string): number {
+    return Math.max(0, nowSeconds() - this.get(name).atime);
   }
 
-  touch(key: Uint8Array): void {
+  touch(name: string): void {
     const now = nowSeconds();
-    const tracked = this.entries.get(bytesToStr(key));
+    const tracked = this.entries.get(name);
     // Accessed already this second: moving it to the end of the Map again (a
     // delete and an insert per command) would change nothing observable.
     if (tracked !== undefined && tracked.atime === now) return;
-    this.set(key, { atime: now, lfu: tracked?.lfu ?? lfuState(LFU_INIT_VAL) });
+    this.set(name, { atime: now, lfu: tracked?.lfu ?? lfuState(LFU_INIT_VAL) });
   }
 
-  setIdleTime(key: Uint8Array, seconds: number): void {
-    this.set(key, { atime: nowSeconds() - seconds, lfu: this.get(key).lfu });
+  setIdleTime(name: string, seconds: number): void {
+    this.set(name, { atime: nowSeconds() - seconds, lfu: this.get(name).lfu });
   }
 
-  lfuState(key: Uint8Array): number {
-    return this.get(key).lfu;
+  lfuState(name: string): number {
+    return this.get(name).lfu;
   }
 
-  setLfuState(key: Uint8Array, state: number): void {
-    this.set(key, { atime: this.get(key).atime, lfu: state });
+  setLfuState(name: string, state: number): void {
+    this.set(name, { atime: this.get(name).atime, lfu: state });
   }
 
   /** A key was created: accessed now, with the initial LFU state. */
-  created(key: Uint8Array): void {
-    this.set(key, { atime: nowSeconds(), lfu: lfuState(LFU_INIT_VAL) });
+  created(name: string): void {
+    this.set(name, { atime: nowSeconds(), lfu: lfuState(LFU_INIT_VAL) });
   }
 
-  forget(key: Uint8Array): void {
-    this.entries.delete(bytesToStr(key));
+  forget(name: string): void {
+    this.entries.delete(name);
   }
 
   clear(): void {

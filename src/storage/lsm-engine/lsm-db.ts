@@ -9,6 +9,7 @@ import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
 import type { StreamOps } from "../stream-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
+import { bytesToStr, copyBytes } from "../../net/bytes.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
@@ -19,6 +20,7 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
+import { type CachedMeta, type DbMetaCache, metaCacheOf } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -52,6 +54,8 @@ export class LsmMeta implements KeyMeta {
     public raw: Uint8Array,
     readonly type: KeyType,
     readonly expireAt: number,
+    /** bytesToStr(key), when the caller has it already. */
+    private name_?: string,
   ) {}
 
   get flags(): number {
@@ -78,6 +82,15 @@ export class LsmMeta implements KeyMeta {
 
   /** A chunked string's value, read once per lookup. */
   chunkedValue: Uint8Array | null = null;
+
+  /** The key as a latin1 string (the caches' Map key), computed once per lookup. */
+  get name(): string {
+    return (this.name_ ??= bytesToStr(this.key));
+  }
+}
+
+function cachedMeta(ownedKey: Uint8Array, raw: Uint8Array, expireAt = decodeExpireAt(raw)): CachedMeta {
+  return { key: ownedKey, raw, type: decodeType(raw), expireAt };
 }
 
 /** What the LsmDb needs from its engine. */
@@ -108,12 +121,27 @@ export class LsmDb implements DbStore {
   readonly sets: SetOps = new LsmSetOps(this);
   readonly zsets: ZSetOps = new LsmZSetOps(this);
   readonly streams: StreamOps = new LsmStreamOps(this);
+  /** Decoded metadata of hot keys (meta-cache.ts). */
+  private readonly metaCache: DbMetaCache;
 
   constructor(
     readonly engine: LsmEngineContext,
     /** Slot of this db's keys (see FORMAT.md); changes on FLUSHDB. */
     public slot: number,
-  ) {}
+  ) {
+    this.metaCache = metaCacheOf(engine).part();
+  }
+
+  /**
+   * Caches a record about to be written (putInBatch/deleteInBatch). Once the
+   * engine refuses writes (MISCONF) the batch will not be applied, so nothing
+   * is cached then; a batch that passes this check reaches the memtable (the
+   * LSM applies it before anything that can still fail: the WAL write).
+   */
+  private cacheWrite(name: string, entry: CachedMeta | null): void {
+    if (this.engine.writeError?.() != null) this.metaCache.clear();
+    else this.metaCache.set(name, entry);
+  }
 
   /** Counts keys and expiring keys of the slot by a scan (a store from before key-counts.ts, or after a disk error). */
   recount(): void {
@@ -137,9 +165,14 @@ export class LsmDb implements DbStore {
   }
 
   lookup(key: Uint8Array): LsmMeta | null {
-    const raw = this.engine.lsm.get(metaKey(this.slot, key));
-    if (raw === undefined) return null;
-    return new LsmMeta(key.slice(), raw, decodeType(raw), decodeExpireAt(raw));
+    const name = bytesToStr(key);
+    let entry = this.metaCache.get(name);
+    if (entry === undefined) {
+      const raw = this.engine.lsm.get(metaKey(this.slot, key));
+      entry = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
+      this.metaCache.set(name, entry);
+    }
+    return entry === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, name);
   }
 
   delete(key: Uint8Array): boolean {
@@ -154,8 +187,9 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.delete(metaKey(this.slot, meta.key));
+    this.cacheWrite(meta.name, null);
     this.engine.orphans.noteReplaced(meta, null);
-    this.accessTimes.forget(meta.key);
+    this.accessTimes.forget(meta.name);
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
       this.expiringCount--;
@@ -171,6 +205,8 @@ export class LsmDb implements DbStore {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.put(metaKey(this.slot, key), raw);
+    const name = old === null ? bytesToStr(key) : old.name;
+    this.cacheWrite(name, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
@@ -179,7 +215,7 @@ export class LsmDb implements DbStore {
     }
     if (old === null) {
       this.keyCount++;
-      this.accessTimes.created(key);
+      this.accessTimes.created(name);
     }
   }
 
@@ -205,6 +241,7 @@ export class LsmDb implements DbStore {
 
   clear(): void {
     this.engine.renewSlot(this);
+    this.metaCache.clear();
     this.keyCount = 0;
     this.expiringCount = 0;
     this.cursors.clear();
@@ -325,23 +362,23 @@ export class LsmDb implements DbStore {
 
   // Access times and LFU counters are kept in memory only (as in Kvrocks, not persisted).
   idleTime(meta: KeyMeta): number {
-    return this.accessTimes.idleTime((meta as LsmMeta).key);
+    return this.accessTimes.idleTime((meta as LsmMeta).name);
   }
 
   touch(meta: KeyMeta): void {
-    this.accessTimes.touch((meta as LsmMeta).key);
+    this.accessTimes.touch((meta as LsmMeta).name);
   }
 
   setIdleTime(meta: KeyMeta, seconds: number): void {
-    this.accessTimes.setIdleTime((meta as LsmMeta).key, seconds);
+    this.accessTimes.setIdleTime((meta as LsmMeta).name, seconds);
   }
 
   lfuState(meta: KeyMeta): number {
-    return this.accessTimes.lfuState((meta as LsmMeta).key);
+    return this.accessTimes.lfuState((meta as LsmMeta).name);
   }
 
   setLfuState(meta: KeyMeta, state: number): void {
-    this.accessTimes.setLfuState((meta as LsmMeta).key, state);
+    this.accessTimes.setLfuState((meta as LsmMeta).name, state);
   }
 
   getString(meta: KeyMeta): Uint8Array {
@@ -354,7 +391,7 @@ export class LsmDb implements DbStore {
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
     const old = this.lookup(key);
     this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), old);
-    if (old !== null) this.accessTimes.touch(key); // a new value object: idle time restarts
+    if (old !== null) this.accessTimes.touch(old.name); // a new value object: idle time restarts
   }
 
   replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {

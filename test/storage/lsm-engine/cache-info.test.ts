@@ -1,6 +1,6 @@
-// The LSM block cache on a real server (--engine lsm): its budget follows
-// maxmemory (cache-budget.ts) and INFO persistence reports its capacity,
-// usage, hits, misses and hit rate.
+// The LSM block cache and the decoded-metadata cache on a real server
+// (--engine lsm): their budgets follow maxmemory (cache-budget.ts) and INFO
+// persistence reports their capacity, usage, hits, misses and hit rate.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type Redis from "ioredis";
@@ -22,14 +22,18 @@ afterAll(async () => {
   await srv.stop();
 });
 
-async function blockCache(): Promise<Record<string, number>> {
+/** The INFO persistence fields starting with prefix, without it. */
+async function cacheInfo(prefix: string): Promise<Record<string, number>> {
   const fields: Record<string, number> = {};
   for (const line of (await r.info("persistence")).split("\r\n")) {
     const [name, value] = line.split(":");
-    if (name.startsWith("lsm_block_cache_")) fields[name.slice("lsm_block_cache_".length)] = Number(value);
+    if (name.startsWith(prefix)) fields[name.slice(prefix.length)] = Number(value);
   }
   return fields;
 }
+
+const blockCache = () => cacheInfo("lsm_block_cache_");
+const metaCache = () => cacheInfo("lsm_meta_cache_");
 
 test("the block cache's capacity is half of maxmemory, at start-up and after CONFIG SET", async () => {
   expect((await blockCache()).capacity).toBe(4 * MiB);
@@ -41,11 +45,21 @@ test("the block cache's capacity is half of maxmemory, at start-up and after CON
   expect((await blockCache()).capacity).toBe(4 * MiB);
 });
 
+test("the metadata cache's capacity is a quarter of maxmemory", async () => {
+  expect((await metaCache()).capacity).toBe(2 * MiB);
+  await r.config("SET", "maxmemory", "0");
+  expect((await metaCache()).capacity).toBe(64 * MiB);
+  await r.config("SET", "maxmemory", "8mb");
+});
+
 test("repeated GETs of keys in tables hit the block cache", async () => {
   const pipe = r.pipeline();
   for (let i = 0; i < KEYS; i++) pipe.set(`key:${i}`, `value:${i}`);
   await pipe.exec();
   expect(await r.call("DEBUG", "COMPACT")).toBe("OK");
+  // A metadata cache of a few hundred keys: reading all keys in order misses
+  // it every time (each key was evicted before its turn), so reads go to the blocks.
+  await r.config("SET", "maxmemory", "256kb");
 
   const readAll = async (): Promise<void> => {
     const reads = r.pipeline();
@@ -62,4 +76,28 @@ test("repeated GETs of keys in tables hit the block cache", async () => {
   expect(after.usage).toBeLessThanOrEqual(after.capacity);
   expect(after.hit_rate).toBeGreaterThan(0);
   expect(after.hit_rate).toBeCloseTo(after.hits / (after.hits + after.misses), 3);
+  await r.config("SET", "maxmemory", "8mb");
+});
+
+test("repeated reads of hot keys hit the metadata cache, which follows writes", async () => {
+  const hot = Array.from({ length: 100 }, (_, i) => `hot:${i}`);
+  await r.mset(...hot.flatMap((key) => [key, "v1"]));
+  const before = await metaCache();
+  expect(await r.mget(...hot)).toEqual(hot.map(() => "v1"));
+  const after = await metaCache();
+  expect(after.hits - before.hits).toBeGreaterThanOrEqual(hot.length);
+  expect(after.keys).toBeGreaterThanOrEqual(hot.length);
+  expect(after.usage).toBeLessThanOrEqual(after.capacity);
+  expect(after.hit_rate).toBeCloseTo(after.hits / (after.hits + after.misses), 3);
+  // Overwrites, type changes and deletes are seen by the next read.
+  await r.set("hot:0", "v2");
+  await r.del("hot:1");
+  await r.del("hot:2");
+  await r.hset("hot:2", "f", "v");
+  expect(await r.get("hot:0")).toBe("v2");
+  expect(await r.get("hot:1")).toBeNull();
+  expect(await r.type("hot:2")).toBe("hash");
+  await r.flushdb();
+  expect(await r.get("hot:3")).toBeNull();
+  expect(await r.dbsize()).toBe(0);
 });
