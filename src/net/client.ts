@@ -5,6 +5,7 @@ import type { Socket } from "bun";
 import type { Db } from "../keyspace/keyspace.ts";
 import type { Server } from "../server.ts";
 import type { ReplyBuffer } from "./reply.ts";
+import { concatBytes } from "./bytes.ts";
 import { RespParser } from "./resp-parser.ts";
 
 export type ReplyMode = "on" | "off" | "skip";
@@ -73,8 +74,8 @@ export class Client {
   }
 
   /**
-   * Sends bytes to the socket; what the kernel doesn't take is queued (copied)
-   * and sent on drain. Returns false when the output limit is exceeded.
+   * Sends bytes to the socket (behind any output held for durability); what
+   * the kernel doesn't take is queued (copied) and sent on drain.
    */
   send(bytes: Uint8Array, immutable = false): void {
     if (this.closed || this.socket === null || bytes.length === 0) return;
@@ -148,16 +149,7 @@ export class Client {
       const parts = this.corked!;
       this.corked = null;
       if (this.closed) return;
-      if (parts.length === 1) return this.write(parts[0], true);
-      let n = 0;
-      for (const p of parts) n += p.length;
-      const all = new Uint8Array(n);
-      n = 0;
-      for (const p of parts) {
-        all.set(p, n);
-        n += p.length;
-      }
-      this.write(all, true);
+      this.write(parts.length === 1 ? parts[0] : concatBytes(parts), true);
     });
   }
 
