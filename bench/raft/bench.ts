@@ -1,6 +1,6 @@
 // Raft KV benchmark: three real nodes (separate processes) on loopback.
 //   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--per-conn 16] [--profile DIR]
-// --profile writes a CPU profile (markdown) of each node process into DIR.
+// --profile writes a CPU profile (.cpuprofile and markdown) of each node process into DIR.
 // Measures client-acknowledged (committed + applied) writes/s at 1, 16 and
 // 256 requests in flight, commit latency percentiles, and failover time
 // (leader kill -9 -> first write acknowledged by a new leader).
@@ -33,7 +33,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const kills = Number(values.kills);
 
-const profileArgs = values.profile ? ["--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
+const profileArgs = values.profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
 const nodeArgs = values["node-args"].split(" ").filter((a) => a);
 const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : []), ...nodeArgs], profileArgs);
 

@@ -385,7 +385,7 @@ export class Raft {
 
   private appendEntry(es: Entry[]): boolean {
     const li = this.raftLog.lastIndex();
-    const ents = es.map((e, i) => ({ ...e, term: this.term, index: li + 1 + i }));
+    const ents = es.map((e, i): Entry => ({ term: this.term, index: li + 1 + i, type: e.type, data: e.data }));
     this.raftLog.append(ents);
     return true;
   }

@@ -91,20 +91,26 @@ export interface Message {
   context?: string; // read-index request id, or "transfer" on forced votes
 }
 
+// Field by field rather than `{...defaults, ...p}`: object spread
+// (copyDataProperties) was a visible share of the nodes' profile, one
+// message per append and per ack.
 export function msg(p: Partial<Message> & { type: MessageType }): Message {
-  return {
-    group: 0,
-    from: NONE,
-    to: NONE,
-    term: 0,
-    logTerm: 0,
-    index: 0,
-    entries: [],
-    commit: 0,
-    reject: false,
-    rejectHint: 0,
-    ...p,
+  const m: Message = {
+    type: p.type,
+    group: p.group ?? 0,
+    from: p.from ?? NONE,
+    to: p.to ?? NONE,
+    term: p.term ?? 0,
+    logTerm: p.logTerm ?? 0,
+    index: p.index ?? 0,
+    entries: p.entries ?? [],
+    commit: p.commit ?? 0,
+    reject: p.reject ?? false,
+    rejectHint: p.rejectHint ?? 0,
   };
+  if (p.snapshot !== undefined) m.snapshot = p.snapshot;
+  if (p.context !== undefined) m.context = p.context;
+  return m;
 }
 
 export function isLocalMsg(t: MessageType): boolean {

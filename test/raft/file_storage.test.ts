@@ -77,6 +77,20 @@ describe("FileStorage (segmented WAL with CRC)", () => {
     expect(r.term(12)).toBe(1);
   });
 
+  test("a snapshot written off the event loop survives restart; a stale one is ignored", async () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 20, 1));
+    s.sync();
+    expect((await s.createSnapshotAsync(15, conf, new Uint8Array([4, 5]))).meta).toEqual({ index: 15, term: 1, conf });
+    expect((await s.createSnapshotAsync(10, conf, new Uint8Array([9]))).meta.index).toBe(15);
+    s.compact(12);
+    const r = new FileStorage(d);
+    expect(r.snapshot().meta.index).toBe(15);
+    expect([...r.snapshot().data]).toEqual([4, 5]);
+    expect(r.firstIndex()).toBe(13);
+  });
+
   test("installed snapshot replaces the log, also after restart", () => {
     const d = tmp();
     const s = new FileStorage(d, { initialConf: conf });

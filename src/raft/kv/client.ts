@@ -19,7 +19,11 @@ interface Conn {
 
 export class KvClient {
   private conns = new Map<number, Conn>();
-  private waiting = new Map<number, { resolve: (r: KvResponse | null) => void; node: number; timer: ReturnType<typeof setTimeout> }>();
+  // Every request gets the same timeout, so insertion order is deadline
+  // order: one sweep timer expires them from the front (a timer per request
+  // was a visible share of the client's CPU).
+  private waiting = new Map<number, { resolve: (r: KvResponse | null) => void; node: number; deadline: number }>();
+  private sweeper: ReturnType<typeof setInterval> | null = null;
   private nextId = 1;
   leader: number;
 
@@ -46,7 +50,6 @@ export class KvClient {
             const w = self.waiting.get(r.id);
             if (!w) return;
             self.waiting.delete(r.id);
-            clearTimeout(w.timer);
             w.resolve(r);
           });
         },
@@ -60,7 +63,6 @@ export class KvClient {
           for (const [id, w] of self.waiting) {
             if (w.node === node) {
               self.waiting.delete(id);
-              clearTimeout(w.timer);
               w.resolve(null);
             }
           }
@@ -83,19 +85,39 @@ export class KvClient {
     return cc.connecting;
   }
 
-  private async once(node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null | "refused"> {
+  private once(node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null | "refused"> {
+    // Connected: send in this turn (no await of a resolved connection).
+    const out = this.conns.get(node)?.out;
+    if (out) return this.sendOn(out, node, req);
+    return this.connectAndSend(node, req);
+  }
+
+  private async connectAndSend(node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null | "refused"> {
     const s = await this.conn(node);
     if (!s) return "refused";
-    const out = this.conns.get(node)!.out!;
+    return this.sendOn(this.conns.get(node)!.out!, node, req);
+  }
+
+  private sendOn(out: CorkedWriter, node: number, req: Omit<KvRequest, "id">): Promise<KvResponse | null> {
     const id = this.nextId++;
+    this.sweeper ??= setInterval(() => this.expire(), Math.min(100, this.timeoutMs));
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(null);
-      }, this.timeoutMs);
-      this.waiting.set(id, { resolve, node, timer });
+      this.waiting.set(id, { resolve, node, deadline: performance.now() + this.timeoutMs });
       out.write(encodeRequest({ ...req, id }));
     });
+  }
+
+  private expire(): void {
+    const now = performance.now();
+    for (const [id, w] of this.waiting) {
+      if (w.deadline > now) break;
+      this.waiting.delete(id);
+      w.resolve(null);
+    }
+    if (this.waiting.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 
   // Runs a request against the leader, retrying while it definitely did not

@@ -1,6 +1,6 @@
 import type { TCPSocketListener } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
-import { NotLeaderError, RaftNode, TimeoutError, type Done, type StateMachine } from "../node.ts";
+import { NotLeaderError, RaftNode, TimeoutError, type Done, type SnapshotWriter, type StateMachine } from "../node.ts";
 import type { WritableStorage } from "../storage/storage.ts";
 import { FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
@@ -11,12 +11,18 @@ import { KvStateMachine } from "./state_machine.ts";
 
 class KvSm implements StateMachine {
   kv = new KvStateMachine();
+  // Commands this node proposed, by their entry data (the same object
+  // reaches apply on the proposer), so it does not decode them again.
+  proposed = new WeakMap<Uint8Array, KvCommand>();
   apply(e: Entry): { id?: number; result?: unknown } {
-    const r = this.kv.applyEntry(e.index, e.data);
+    const r = this.kv.applyEntry(e.index, e.data, this.proposed.get(e.data));
     return r ? { id: r.cmd.id, result: r.result } : {};
   }
   snapshot(): Uint8Array {
     return this.kv.snapshot();
+  }
+  snapshotWriter(): SnapshotWriter {
+    return this.kv.snapshotWriter();
   }
   restore(s: Snapshot): void {
     this.kv.restore(s.data);
@@ -122,7 +128,9 @@ export class KvService {
       req.op === "put"
         ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
         : { op: "cas", id: rid, key: req.key, expect: req.expect ?? null, value: req.value ?? "" };
-    this.node.propose(encodeCommand(cmd), rid, (err, result) => {
+    const data = encodeCommand(cmd);
+    this.sm.proposed.set(data, cmd);
+    this.node.propose(data, rid, (err, result) => {
       if (err) return failed(err);
       const r = result as KvResult;
       reply({ id: req.id, ok: r.ok, value: r.value });

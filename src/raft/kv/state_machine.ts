@@ -1,5 +1,54 @@
-import { decode, encode } from "@msgpack/msgpack";
+import { decode, Encoder } from "@msgpack/msgpack";
+import { assert } from "../assert.ts";
+import type { SnapshotWriter } from "../node.ts";
+import { writeU32 } from "../transport/framing.ts";
 import { decodeCommand, type KvCommand, type KvResult } from "./command.ts";
+
+// Pairs encoded per SnapshotWriter.step(): a few milliseconds of event loop.
+const SNAPSHOT_SLICE = 4096;
+const snapEncoder = new Encoder();
+const utf8 = new TextEncoder();
+
+// Writes s as a msgpack str (smallest header, as the Encoder would) at
+// buf[off], which has room for 5 + 3 * s.length bytes; returns the end.
+// Keys and values are mostly ASCII: copied char by char, without the
+// Encoder's per-call setup, which dominated snapshot encoding.
+function putStr(buf: Uint8Array, off: number, s: string): number {
+  const n = s.length;
+  const at = off + strHeaderSize(n);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) {
+      const bytes = utf8.encode(s);
+      const start = off + strHeaderSize(bytes.length);
+      putStrHeader(buf, off, bytes.length);
+      buf.set(bytes, start);
+      return start + bytes.length;
+    }
+    buf[at + i] = c;
+  }
+  putStrHeader(buf, off, n);
+  return at + n;
+}
+
+function strHeaderSize(n: number): number {
+  return n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+}
+
+function putStrHeader(buf: Uint8Array, off: number, n: number): void {
+  if (n < 32) buf[off] = 0xa0 | n;
+  else if (n < 0x100) {
+    buf[off] = 0xd9;
+    buf[off + 1] = n;
+  } else if (n < 0x10000) {
+    buf[off] = 0xda;
+    buf[off + 1] = n >>> 8;
+    buf[off + 2] = n & 0xff;
+  } else {
+    buf[off] = 0xdb;
+    writeU32(buf, off + 1, n);
+  }
+}
 
 // Deterministic KV state machine applied from the raft log. `get` through
 // the log is supported for comparison; linearizable reads normally use
@@ -7,11 +56,17 @@ import { decodeCommand, type KvCommand, type KvResult } from "./command.ts";
 export class KvStateMachine {
   private map = new Map<string, string>();
   appliedIndex = 0;
+  // While a snapshot writer is in progress: the value each key had when it
+  // began (null: absent then), recorded at the key's first change after.
+  private preimages: Map<string, string | null> | null = null;
+  private snapshotBytesPerKey = 32;
 
-  applyEntry(index: number, data: Uint8Array): { cmd: KvCommand; result: KvResult } | undefined {
+  // `decoded`: the command data encodes, if the caller still has it (the
+  // proposing node), which saves decoding it again.
+  applyEntry(index: number, data: Uint8Array, decoded?: KvCommand): { cmd: KvCommand; result: KvResult } | undefined {
     this.appliedIndex = index;
     if (data.length === 0) return undefined; // leader no-op
-    const cmd = decodeCommand(data);
+    const cmd = decoded ?? decodeCommand(data);
     return { cmd, result: this.apply(cmd) };
   }
 
@@ -21,15 +76,20 @@ export class KvStateMachine {
       case "get":
         return { ok: true, value: cur };
       case "put":
-        this.map.set(c.key, c.value);
+        this.set(c.key, cur, c.value);
         return { ok: true, value: c.value };
       case "cas":
         if (cur === c.expect) {
-          this.map.set(c.key, c.value);
+          this.set(c.key, cur, c.value);
           return { ok: true, value: c.value };
         }
         return { ok: false, value: cur };
     }
+  }
+
+  private set(key: string, cur: string | null, value: string): void {
+    if (this.preimages && !this.preimages.has(key)) this.preimages.set(key, cur);
+    this.map.set(key, value);
   }
 
   read(key: string): string | null {
@@ -41,10 +101,63 @@ export class KvStateMachine {
   }
 
   snapshot(): Uint8Array {
-    return encode({ applied: this.appliedIndex, kv: [...this.map.entries()] });
+    const w = this.snapshotWriter();
+    for (;;) {
+      const data = w.step();
+      if (data) return data;
+    }
+  }
+
+  // The state as of now, encoded a slice at a time while entries keep being
+  // applied (copy-on-write: a key changed meanwhile is written with its
+  // pre-image, a key added meanwhile is skipped; the map has no deletes).
+  // The bytes are those of msgpack {applied, kv: [[key, value], ...]} with
+  // an array32 header, so restore() decodes either. One writer at a time;
+  // restore() abandons it.
+  snapshotWriter(): SnapshotWriter {
+    assert(this.preimages === null, "one snapshot writer at a time");
+    const pre = new Map<string, string | null>();
+    this.preimages = pre;
+    const count = this.map.size;
+    const it = this.map.entries();
+    const head = [0x82, ...snapEncoder.encode("applied"), ...snapEncoder.encode(this.appliedIndex), ...snapEncoder.encode("kv"), 0xdd, 0, 0, 0, 0];
+    // Sized from the last snapshot's bytes per key: growing copies it all.
+    let buf = new Uint8Array(Math.max(1024, Math.ceil(count * this.snapshotBytesPerKey * 1.1)));
+    buf.set(head);
+    writeU32(buf, head.length - 4, count);
+    let len = head.length;
+    let written = 0;
+    return {
+      step: () => {
+        for (let i = 0; i < SNAPSHOT_SLICE; i++) {
+          const r = it.next();
+          if (r.done) {
+            assert(written === count, `snapshot wrote ${written} of ${count} keys`);
+            if (this.preimages === pre) this.preimages = null;
+            if (count > 0) this.snapshotBytesPerKey = len / count;
+            return buf.subarray(0, len);
+          }
+          const [key, value] = r.value;
+          const old = pre.get(key);
+          if (old === null) continue; // added after the writer began
+          const v = old ?? value;
+          const max = 1 + 10 + 3 * (key.length + v.length); // fixarray, two str headers, UTF-8 bound
+          if (len + max > buf.length) {
+            const nb = new Uint8Array(Math.max(buf.length * 2, len + max));
+            nb.set(buf.subarray(0, len));
+            buf = nb;
+          }
+          buf[len] = 0x92;
+          len = putStr(buf, putStr(buf, len + 1, key), v);
+          written++;
+        }
+        return undefined;
+      },
+    };
   }
 
   restore(data: Uint8Array): void {
+    this.preimages = null;
     if (data.length === 0) {
       this.map = new Map();
       this.appliedIndex = 0;

@@ -78,6 +78,10 @@ export class MemoryStorage implements WritableStorage {
     return this.snap;
   }
 
+  createSnapshotAsync(index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot> {
+    return Promise.resolve(this.createSnapshot(index, conf, data));
+  }
+
   compact(index: number): void {
     const off = this.offset();
     if (index <= off) return;

@@ -35,7 +35,11 @@ export interface WritableStorage extends Storage {
   append(ents: Entry[]): void;
   setHardState(hs: HardState): void;
   applySnapshot(s: Snapshot): void;
+  // Records a snapshot of the applied state at index (returns the current
+  // snapshot instead if that is not older). Durable when it returns.
   createSnapshot(index: number, conf: ConfState, data: Uint8Array): Snapshot;
+  // Same, with the writing and syncing off the event loop.
+  createSnapshotAsync(index: number, conf: ConfState, data: Uint8Array): Promise<Snapshot>;
   compact(index: number): void;
   // Makes everything written so far durable (fsync for files).
   sync(): void;
