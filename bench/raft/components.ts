@@ -5,7 +5,7 @@
 import { encodeCommand } from "../../src/raft/kv/command.ts";
 import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 import { encodeRequest, decodeRequest, encodeResponse, decodeResponse } from "../../src/raft/kv/protocol.ts";
-import { encodeBatch, decodeBatchPayload } from "../../src/raft/transport/codec.ts";
+import { encodeBatchPayload, decodeBatchPayload } from "../../src/raft/transport/codec.ts";
 import { encodeWalRecord } from "../../src/raft/storage/wal_record.ts";
 import { msg, type Entry } from "../../src/raft/types.ts";
 const N = 200_000;
@@ -17,7 +17,7 @@ function time(name: string, f: (i: number) => void, per = 1) {
   const u = process.cpuUsage(t0);
   console.log(`${name.padEnd(44)} ${(((u.user + u.system) / N) * 1000 / per).toFixed(0).padStart(6)} ns/entry`);
 }
-const req = encodeRequest({ op: "put", id: 1, key: "k12-345", value }).subarray(4);
+const req = encodeRequest({ op: "put", id: 1, key: "k12-345", value }).slice();
 time("client: encodeRequest", (i) => encodeRequest({ op: "put", id: i, key: `k12-${i % 1000}`, value }));
 time("leader: decodeRequest", () => decodeRequest(req));
 time("leader: encodeCommand", (i) => encodeCommand({ op: "put", id: i, key: "k12-345", value }));
@@ -25,11 +25,11 @@ const cmd = encodeCommand({ op: "put", id: 7, key: "k12-345", value });
 const sm = new KvStateMachine();
 time("all nodes: decodeCommand + apply", (i) => sm.applyEntry(i + 1, cmd));
 time("leader: encodeResponse", (i) => encodeResponse({ id: i, ok: true, value }));
-const resp = encodeResponse({ id: 1, ok: true, value }).subarray(4);
+const resp = encodeResponse({ id: 1, ok: true, value }).slice();
 time("client: decodeResponse", () => decodeResponse(resp));
 const ents: Entry[] = Array.from({ length: 128 }, (_, i) => ({ term: 3, index: 1000 + i, type: "normal", data: cmd }));
 const app = msg({ type: "app", from: 1, to: 2, term: 3, index: 999, logTerm: 3, commit: 990, entries: ents });
-time("leader: encodeBatch (append of 128)", () => encodeBatch([app]), 128);
-const frame = encodeBatch([app]).slice(4);
+time("leader: encodeBatchPayload (append of 128)", () => encodeBatchPayload([app]), 128);
+const frame = encodeBatchPayload([app]).slice();
 time("follower: decodeBatchPayload (append of 128)", () => decodeBatchPayload(frame), 128);
 time("all nodes: encodeWalRecord (128 entries)", () => encodeWalRecord({ k: "e", e: ents }), 128);

@@ -103,7 +103,7 @@ export class KvClient {
     this.sweeper ??= setInterval(() => this.expire(), Math.min(100, this.timeoutMs));
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, node, deadline: performance.now() + this.timeoutMs });
-      out.write(encodeRequest({ ...req, id }));
+      out.writeFrame(encodeRequest({ ...req, id }));
     });
   }
 

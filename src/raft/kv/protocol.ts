@@ -1,5 +1,4 @@
 import { Encoder } from "@msgpack/msgpack";
-import { frame } from "../transport/framing.ts";
 import { rawStringDecoder, text } from "./text.ts";
 
 // Client protocol of the example KV service: length-prefixed frames
@@ -37,11 +36,13 @@ const ERRS = [undefined, "not_leader", "timeout", "error"] as const;
 const encoder = new Encoder();
 const decoder = rawStringDecoder();
 
+// The encoders return the msgpack payload in the encoder's shared buffer,
+// valid until the next encode: CorkedWriter.writeFrame copies it at once.
 export function encodeRequest(q: KvRequest): Uint8Array {
   const w: WireRequest = [OPS.indexOf(q.op), q.id, q.key];
   if (q.op !== "get") w.push(q.value ?? "");
   if (q.op === "cas") w.push(q.expect ?? null);
-  return frame(encoder.encodeSharedRef(w));
+  return encoder.encodeSharedRef(w);
 }
 
 export function decodeRequest(payload: Uint8Array): KvRequest {
@@ -56,7 +57,7 @@ export function decodeRequest(payload: Uint8Array): KvRequest {
 
 export function encodeResponse(p: KvResponse): Uint8Array {
   const w: WireResponse = [p.id, p.ok, p.value, ERRS.indexOf(p.err), p.leader ?? 0];
-  return frame(encoder.encodeSharedRef(w));
+  return encoder.encodeSharedRef(w);
 }
 
 export function decodeResponse(payload: Uint8Array): KvResponse {

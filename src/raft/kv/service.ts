@@ -113,7 +113,7 @@ export class KvService {
   }
 
   private handle(out: CorkedWriter, req: KvRequest): void {
-    const reply = (resp: KvResponse) => out.write(encodeResponse(resp));
+    const reply = (resp: KvResponse) => out.writeFrame(encodeResponse(resp));
     const failed: Done = (err) => {
       if (err instanceof NotLeaderError) reply({ id: req.id, ok: false, value: null, err: "not_leader", leader: err.leader });
       else if (err instanceof TimeoutError) reply({ id: req.id, ok: false, value: null, err: "timeout" });

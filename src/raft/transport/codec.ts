@@ -1,6 +1,5 @@
 import { Decoder, Encoder } from "@msgpack/msgpack";
 import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
-import { frame } from "./framing.ts";
 
 // Wire form of raft messages: msgpack (the project's chosen wire format),
 // shaped to be cheap. Positional arrays with small integer tags instead of
@@ -94,9 +93,10 @@ function fromWire(w: WireMessage): Message {
   return m;
 }
 
-// Encodes a batch of messages as one length-prefixed frame.
-export function encodeBatch(msgs: Message[]): Uint8Array {
-  return frame(encoder.encodeSharedRef(msgs.map(toWire)));
+// Encodes a batch of messages (the payload of one frame) into the encoder's
+// shared buffer: valid until the next encode (FrameBuffer.push copies it).
+export function encodeBatchPayload(msgs: Message[]): Uint8Array {
+  return encoder.encodeSharedRef(msgs.map(toWire));
 }
 
 // Entry data and snapshot chunks are views into `payload`, which the caller

@@ -15,13 +15,47 @@ export function writeU32(b: Uint8Array, off: number, v: number): void {
   b[off + 3] = v;
 }
 
-// A frame around an encoded payload (which may be the encoder's shared
-// buffer: it is copied here).
-export function frame(payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + payload.length);
-  writeU32(out, 0, payload.length);
-  out.set(payload, 4);
-  return out;
+// Outgoing frames of one connection, in one reused buffer: a payload (which
+// may be an encoder's shared buffer) is copied in once with its length
+// prefix, and writeTo hands the socket everything queued in one write,
+// keeping at the front whatever it did not accept. No frame and no joined
+// copy is allocated per write.
+export class FrameBuffer {
+  private static readonly INITIAL = 16 * 1024;
+  private buf = new Uint8Array(FrameBuffer.INITIAL);
+  private len = 0;
+
+  get size(): number {
+    return this.len;
+  }
+
+  push(payload: Uint8Array): void {
+    const need = this.len + 4 + payload.length;
+    if (need > this.buf.length) {
+      const nb = new Uint8Array(Math.max(this.buf.length * 2, need));
+      nb.set(this.buf.subarray(0, this.len));
+      this.buf = nb;
+    }
+    writeU32(this.buf, this.len, payload.length);
+    this.buf.set(payload, this.len + 4);
+    this.len = need;
+  }
+
+  // Returns false if the socket is closed (the queue is kept).
+  writeTo(sock: { write(data: Uint8Array): number }): boolean {
+    if (this.len === 0) return true;
+    const n = sock.write(this.buf.subarray(0, this.len));
+    if (n < 0) return false;
+    if (n < this.len) this.buf.copyWithin(0, n, this.len);
+    this.len -= n;
+    // A backlog (a slow or dead peer) may have grown the buffer a lot.
+    if (this.len === 0 && this.buf.length > 64 * FrameBuffer.INITIAL) this.buf = new Uint8Array(FrameBuffer.INITIAL);
+    return true;
+  }
+
+  clear(): void {
+    this.len = 0;
+  }
 }
 
 // Incremental frame splitter for a byte stream. The complete frames of a

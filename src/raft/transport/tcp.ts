@@ -1,7 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { Message } from "../types.ts";
-import { decodeBatchPayload, encodeBatch } from "./codec.ts";
-import { FrameDecoder } from "./framing.ts";
+import { decodeBatchPayload, encodeBatchPayload } from "./codec.ts";
+import { FrameBuffer, FrameDecoder } from "./framing.ts";
 
 // Raft peer transport over TCP (Bun.listen / Bun.connect).
 // - one outbound connection per peer, used only for sending; inbound
@@ -34,8 +34,7 @@ class PeerConn {
   sock: Socket<undefined> | null = null;
   connecting = false;
   outbox: Message[] = []; // sent this event-loop turn, framed together at its end
-  queue: Uint8Array[] = [];
-  queuedBytes = 0;
+  queue = new FrameBuffer(); // frames not written to the socket yet
   backoff = 20;
   timer: ReturnType<typeof setTimeout> | null = null;
   dropped = 0;
@@ -126,14 +125,13 @@ export class TcpTransport {
       const ms = p.outbox;
       p.outbox = [];
       if (this.closed || ms.length === 0 || this.peers.get(p.id) !== p) continue;
-      const frame = encodeBatch(ms);
-      if (p.queuedBytes + frame.length > this.maxQueueBytes) {
+      const payload = encodeBatchPayload(ms);
+      if (p.queue.size + 4 + payload.length > this.maxQueueBytes) {
         p.dropped += ms.length;
         this.o.onUnreachable?.(p.id);
         continue;
       }
-      p.queue.push(frame);
-      p.queuedBytes += frame.length;
+      p.queue.push(payload);
       this.flush(p);
     }
     this.pendingPeers.clear();
@@ -144,19 +142,9 @@ export class TcpTransport {
       this.connect(p);
       return;
     }
-    while (p.queue.length > 0) {
-      const f = p.queue[0]!;
-      const n = p.sock.write(f);
-      if (n < 0) return; // socket closed; close handler reconnects
-      if (n < f.length) {
-        // Kernel buffer full: keep the rest for the drain callback.
-        p.queue[0] = f.subarray(n);
-        p.queuedBytes -= n;
-        return;
-      }
-      p.queue.shift();
-      p.queuedBytes -= f.length;
-    }
+    // What the kernel does not take waits for the drain callback; a closed
+    // socket's close handler reconnects.
+    p.queue.writeTo(p.sock);
   }
 
   private connect(p: PeerConn): void {
@@ -173,7 +161,7 @@ export class TcpTransport {
       if (!p.timer) {
         p.timer = setTimeout(() => {
           p.timer = null;
-          if (p.queue.length > 0) self.connect(p);
+          if (p.queue.size > 0) self.connect(p);
         }, p.backoff);
         p.backoff = Math.min(p.backoff * 2, 1000);
       }
@@ -208,7 +196,7 @@ export class TcpTransport {
 
   stats(): Map<number, { queuedBytes: number; dropped: number; connected: boolean }> {
     const out = new Map<number, { queuedBytes: number; dropped: number; connected: boolean }>();
-    for (const [id, p] of this.peers) out.set(id, { queuedBytes: p.queuedBytes, dropped: p.dropped, connected: p.sock !== null });
+    for (const [id, p] of this.peers) out.set(id, { queuedBytes: p.queue.size, dropped: p.dropped, connected: p.sock !== null });
     return out;
   }
 
