@@ -28,7 +28,7 @@ export const META_HEAD = 10;
 const scratch = new DataView(new ArrayBuffer(8));
 const scratchBytes = new Uint8Array(scratch.buffer);
 
-function putU32(out: Uint8Array, at: number, n: number): void {
+export function putU32(out: Uint8Array, at: number, n: number): void {
   out[at] = n >>> 24;
   out[at + 1] = n >>> 16;
   out[at + 2] = n >>> 8;
@@ -39,12 +39,12 @@ function getU32(raw: Uint8Array, at: number): number {
   return ((raw[at] << 24) | (raw[at + 1] << 16) | (raw[at + 2] << 8) | raw[at + 3]) >>> 0;
 }
 
-function putF64(out: Uint8Array, at: number, x: number): void {
+export function putF64(out: Uint8Array, at: number, x: number): void {
   scratch.setFloat64(0, x);
   for (let i = 0; i < 8; i++) out[at + i] = scratchBytes[i];
 }
 
-function getF64(raw: Uint8Array, at: number): number {
+export function getF64(raw: Uint8Array, at: number): number {
   for (let i = 0; i < 8; i++) scratchBytes[i] = raw[at + i];
   return scratch.getFloat64(0);
 }

@@ -4,23 +4,25 @@
 // changed them, so a crash or a torn tail keeps both or neither.
 
 import { type DB, WriteBatch } from "../lsm/index.ts";
+import { putF64, putU32 } from "./encoding.ts";
 
 const COUNT_PREFIX = new TextEncoder().encode("\0count:");
 /** Present once counts are kept: a store without it (older) is counted by a scan once. */
 export const COUNTS_KEPT_KEY = new TextEncoder().encode("\0counts-kept");
 
+// No DataView over these fresh arrays: materializing their ArrayBuffer cost
+// 5% of a SET profile (every new key changes its db's count).
 function countKey(slot: number): Uint8Array {
   const key = new Uint8Array(COUNT_PREFIX.length + 4);
   key.set(COUNT_PREFIX);
-  new DataView(key.buffer).setUint32(COUNT_PREFIX.length, slot);
+  putU32(key, COUNT_PREFIX.length, slot);
   return key;
 }
 
 function encodeCounts(keys: number, expiring: number): Uint8Array {
   const out = new Uint8Array(16);
-  const view = new DataView(out.buffer);
-  view.setFloat64(0, keys);
-  view.setFloat64(8, expiring);
+  putF64(out, 0, keys);
+  putF64(out, 8, expiring);
   return out;
 }
 
@@ -80,13 +82,18 @@ export class KeyCounts {
     this.stored.clear();
   }
 
-  /** Adds the records of the dbs whose counts (or slot: FLUSHDB) changed since they were last stored. */
-  appendChanges(batch: WriteBatch): void {
+  /**
+   * Adds the records of the dbs whose counts (or slot: FLUSHDB) changed since
+   * they were last stored to batch (a new one when null and there are changes);
+   * returns the batch, or null when there was none and nothing changed.
+   */
+  appendChanges(batch: WriteBatch | null): WriteBatch | null {
     for (const db of this.dbs) {
       const keys = db.size();
       const expiring = db.expiresCount();
       let s = this.stored.get(db);
       if (s !== undefined && s.slot === db.slot && s.keys === keys && s.expiring === expiring) continue;
+      batch ??= new WriteBatch();
       if (s === undefined) this.stored.set(db, (s = { slot: db.slot, keys, expiring }));
       else if (s.slot !== db.slot) batch.delete(countKey(s.slot));
       s.slot = db.slot;
@@ -94,5 +101,6 @@ export class KeyCounts {
       s.expiring = expiring;
       batch.put(countKey(db.slot), encodeCounts(keys, expiring));
     }
+    return batch;
   }
 }

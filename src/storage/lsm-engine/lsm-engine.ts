@@ -124,9 +124,11 @@ export class LsmEngine implements LsmEngineContext {
   write(batch: WriteBatch): void {
     const failure = this.writeError();
     if (failure !== null) throw new CommandError(failure);
-    // The counts go in the same WAL record: in this batch, or at the end of the group.
-    if (this.atomicDepth === 0) this.counts.appendChanges(batch);
-    else this.wroteInGroup = true;
+    // The counts go in the same WAL record: in this batch (a command's usual
+    // one write needs no second record), or at the end of the group when a
+    // later step changed them without a write (FLUSHDB).
+    this.counts.appendChanges(batch);
+    if (this.atomicDepth > 0) this.wroteInGroup = true;
     this.lsm.write(batch);
     if (this.waitForSync) this.unsynced = true;
   }
@@ -186,9 +188,8 @@ export class LsmEngine implements LsmEngineContext {
     try {
       if (--this.atomicDepth === 0 && this.wroteInGroup) {
         this.wroteInGroup = false;
-        const counts = new WriteBatch();
-        this.counts.appendChanges(counts);
-        if (counts.count > 0 && this.writeError() === null) this.lsm.write(counts);
+        const counts = this.counts.appendChanges(null);
+        if (counts !== null && this.writeError() === null) this.lsm.write(counts);
       }
       this.lsm.endAtomic();
     } catch (e) {
@@ -226,8 +227,9 @@ export class LsmEngine implements LsmEngineContext {
 
   async close(): Promise<void> {
     // One last retry: what memory holds reaches tables if the disk is back.
+    // (Only after a failure: a retry recounts every key by a scan.)
     this.diskRecovery.stop();
-    this.diskRecovery.retry();
+    if (this.writeError() !== null) this.diskRecovery.retry();
     await this.lsm.close();
     this.unlock();
   }
