@@ -2,7 +2,7 @@
 // the element count and one sub-key per field `prefix(key, version) field`
 // -> value (sets store empty values). Writes are one WriteBatch each.
 
-import { bytesToStr } from "../../net/bytes.ts";
+import { bytesEqual, bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
 import { WriteBatch } from "../lsm/index.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey, subKeyPrefix } from "./encoding.ts";
@@ -35,7 +35,9 @@ export class FieldCollection {
   /**
    * Writes fields from a flat [field, value...] list, creating the key (no
    * expiry) when meta is null, or replacing it (new version) when `replace`.
-   * Returns how many fields were new.
+   * Returns how many fields were new. A field already holding its value is
+   * not written again, and the metadata only when its size or flags change:
+   * SADD of a member the set has writes nothing.
    */
   put(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], replace = false): number {
     const old = meta as LsmMeta | null;
@@ -43,24 +45,36 @@ export class FieldCollection {
     const version = fresh ? this.db.engine.newVersion() : old.version;
     const prefix = subKeyPrefix(this.db.slot, key, version);
     const batch = new WriteBatch();
-    const written = new Set<string>(); // a field repeated in one call counts once
-    let flags = fresh ? 0 : old.flags & FLAG_BIG;
+    // A field repeated in one call counts once (a single field needs no set).
+    const written = fieldValues.length > 2 ? new Set<string>() : null;
+    const oldFlags = fresh ? 0 : old.flags & FLAG_BIG;
+    let flags = oldFlags;
     let added = 0;
     for (let i = 0; i + 1 < fieldValues.length; i += 2) {
       const field = fieldValues[i];
       const value = fieldValues[i + 1];
-      if (this.isBig(field, value)) flags |= FLAG_BIG;
+      if (flags === 0 && this.isBig(field, value)) flags = FLAG_BIG;
       const sub = subKey(prefix, field);
-      const name = bytesToStr(field);
-      if (!written.has(name) && (fresh || !this.db.engine.lsm.has(sub))) added++;
-      written.add(name);
+      let repeated = false;
+      if (written !== null) {
+        const name = bytesToStr(field);
+        repeated = written.has(name);
+        written.add(name);
+      }
+      if (!fresh && !repeated) {
+        const stored = this.db.engine.lsm.get(sub);
+        if (stored === undefined) added++;
+        else if (bytesEqual(stored, value)) continue;
+      } else if (!repeated) added++;
       batch.put(sub, value);
     }
     const size = (fresh ? 0 : old.size) + added;
     if (size > this.maxCompactSize()) flags |= FLAG_BIG;
-    const expireAt = fresh ? 0 : old.expireAt;
-    this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
-    this.db.engine.write(batch);
+    if (fresh || added > 0 || flags !== oldFlags) {
+      const expireAt = fresh ? 0 : old.expireAt;
+      this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
+    }
+    if (batch.count > 0) this.db.engine.write(batch);
     return added;
   }
 
