@@ -156,11 +156,11 @@ function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: string
     }
     if ((f.lt && next >= cur) || (f.gt && next <= cur)) return { outcome: "skipped", score: cur };
     if (next === cur) return { outcome: "unchanged", score: cur };
-    zsets.set(key, meta, member, next);
+    zsets.set(key, meta, member, next, cur);
     return { outcome: "updated", score: next };
   }
   if (f.xx) return { outcome: "skipped", score };
-  zsets.set(key, meta, member, score);
+  zsets.set(key, meta, member, score, null);
   return { outcome: "added", score };
 }
 
@@ -172,7 +172,7 @@ function zincrby(c: Client, argv: Uint8Array[]): void {
   const cur = meta === null ? null : c.db.store.zsets.score(meta, member);
   const next = cur === null ? delta : cur + delta;
   if (Number.isNaN(next)) fail(NAN_SCORE);
-  c.db.store.zsets.set(key, meta, member, next);
+  c.db.store.zsets.set(key, meta, member, next, cur);
   c.db.modified(key);
   notify(c, "zincr", key);
   c.out.double(next);

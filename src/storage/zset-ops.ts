@@ -38,8 +38,12 @@ export type ZRangeSpec =
 export interface ZSetOps {
   card(meta: KeyMeta): number;
   score(meta: KeyMeta, member: string): number | null;
-  /** Sets member's score, creating the key when meta is null. Returns true when the member is new. */
-  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number): boolean;
+  /**
+   * Sets member's score, creating the key when meta is null. Returns true when
+   * the member is new. `oldScore`: the member's score (null: absent) when the
+   * caller has just read it with score(), so an engine need not read it again.
+   */
+  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean;
   /** Removes members; deletes the key when it becomes empty. Returns how many were removed. */
   remove(key: Uint8Array, meta: KeyMeta, members: string[]): number;
   /** 0-based rank of member in ascending (or descending) order, null when absent. */

@@ -10,7 +10,7 @@ import type { KeyMeta } from "../engine.ts";
 import { type DBIterator, WriteBatch } from "../lsm/index.ts";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../memory/skiplist.ts";
 import type { LexRange, ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
-import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKeyPrefix } from "./encoding.ts";
+import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64, subKeyPrefix } from "./encoding.ts";
 import { pickRandom, scanPrefix } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import { SCORE_BYTES, decodeScore, encodeScore } from "./score-encoding.ts";
@@ -29,13 +29,15 @@ const EMPTY = new Uint8Array(0);
 
 /** The sub-keys of one version of a zset. */
 class ZKeys {
-  /** [start, end) of the score index. */
-  readonly indexStart: Uint8Array;
-  readonly indexEnd: Uint8Array;
+  constructor(readonly prefix: Uint8Array) {}
 
-  constructor(readonly prefix: Uint8Array) {
-    this.indexStart = this.tagged(INDEX_TAG, 0);
-    this.indexEnd = this.tagged(INDEX_TAG + 1, 0);
+  /** [start, end) of the score index. */
+  get indexStart(): Uint8Array {
+    return this.tagged(INDEX_TAG, 0);
+  }
+
+  get indexEnd(): Uint8Array {
+    return this.tagged(INDEX_TAG + 1, 0);
   }
 
   static of(db: LsmDb, meta: LsmMeta): ZKeys {
@@ -84,12 +86,12 @@ function writeLatin1(out: Uint8Array, at: number, s: string): void {
 
 function encodeMemberScore(score: number): Uint8Array {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setFloat64(0, score);
+  putF64(out, 0, score);
   return out;
 }
 
 function decodeMemberScore(raw: Uint8Array): number {
-  return new DataView(raw.buffer, raw.byteOffset, raw.byteLength).getFloat64(0);
+  return getF64(raw, 0);
 }
 
 /**
@@ -160,20 +162,24 @@ export class LsmZSetOps implements ZSetOps {
     return raw === undefined ? null : decodeMemberScore(raw);
   }
 
-  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number): boolean {
+  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean {
     const old = meta as LsmMeta | null;
     const version = old === null ? this.db.engine.newVersion() : old.version;
     const keys = new ZKeys(subKeyPrefix(this.db.slot, key, version));
     const batch = new WriteBatch();
-    const oldRaw = old === null ? undefined : this.db.engine.lsm.get(keys.member(member));
-    const size = (old === null ? 0 : old.size) + (oldRaw === undefined ? 1 : 0);
+    if (old === null) oldScore = null;
+    else if (oldScore === undefined) {
+      const raw = this.db.engine.lsm.get(keys.member(member));
+      oldScore = raw === undefined ? null : decodeMemberScore(raw);
+    }
+    const size = (old === null ? 0 : old.size) + (oldScore === null ? 1 : 0);
     // Redis converts before inserting: the member that makes the set a skiplist keeps a -0 score.
-    const big = (old !== null && (old.flags & FLAG_BIG) !== 0) || (oldRaw === undefined && growsBig(size, member));
-    if (oldRaw !== undefined) batch.delete(keys.index(decodeMemberScore(oldRaw), member));
+    const big = (old !== null && (old.flags & FLAG_BIG) !== 0) || (oldScore === null && growsBig(size, member));
+    if (oldScore !== null) batch.delete(keys.index(oldScore, member));
     this.putEntry(batch, keys, member, big ? score : normalizeZero(score));
-    if (oldRaw === undefined) this.writeMeta(batch, key, old, version, big, size);
+    if (oldScore === null) this.writeMeta(batch, key, old, version, big, size);
     this.db.engine.write(batch);
-    return oldRaw === undefined;
+    return oldScore === null;
   }
 
   private putEntry(batch: WriteBatch, keys: ZKeys, member: string, score: number): void {
