@@ -13,6 +13,8 @@ interface Access {
   atime: number;
   /** Opaque LFU state (keyspace/lfu.ts). */
   lfu: number;
+  /** atime when the entry was last placed at the end of the Map: a later atime means it was touched since. */
+  placed: number;
 }
 
 function nowSeconds(): number {
@@ -20,20 +22,32 @@ function nowSeconds(): number {
 }
 
 export class AccessTimes {
-  /** latin1 key -> its access; Map order = least recently accessed first. */
+  /**
+   * latin1 key -> its access; Map order = least recently placed first. A
+   * touch updates the entry in place (moving it to the Map's end, a delete
+   * and an insert, was 7% of a GET profile); eviction gives entries touched
+   * since they were placed a second chance at the end, so the oldest
+   * accesses still go first.
+   */
   private readonly entries = new Map<string, Access>();
   /** Idle-time origin of untracked keys: start, or the newest access time evicted. */
   private untrackedSince = nowSeconds();
 
   constructor(private readonly capacity = 100_000) {}
 
-  private get(name: string): Access {
+  private get(name: string): { atime: number; lfu: number } {
     return this.entries.get(name) ?? { atime: this.untrackedSince, lfu: lfuState(LFU_INIT_VAL) };
   }
 
-  private set(name: string, access: Access): void {
-    this.entries.delete(name);
-    this.entries.set(name, access);
+  /** Records an access of name at `atime` with LFU state lfu, placing a new entry at the Map's end. */
+  private set(name: string, atime: number, lfu: number): void {
+    const tracked = this.entries.get(name);
+    if (tracked !== undefined) {
+      tracked.atime = atime;
+      tracked.lfu = lfu;
+      return;
+    }
+    this.entries.set(name, { atime, lfu, placed: atime });
     if (this.entries.size > this.capacity + this.evictionBatch()) this.evictOldest();
   }
 
@@ -49,10 +63,17 @@ export class AccessTimes {
 
   private evictOldest(): void {
     let excess = this.entries.size - this.capacity;
-    for (const [name, evicted] of this.entries) {
-      if (excess-- <= 0) break;
+    // Entries moved to the end are visited again by this iterator (evicted then, if still needed).
+    for (const [name, access] of this.entries) {
+      if (excess <= 0) break;
       this.entries.delete(name);
-      this.untrackedSince = Math.max(this.untrackedSince, evicted.atime);
+      if (access.atime > access.placed) {
+        access.placed = access.atime;
+        this.entries.set(name, access);
+        continue;
+      }
+      excess--;
+      this.untrackedSince = Math.max(this.untrackedSince, access.atime);
     }
   }
 
@@ -61,16 +82,13 @@ export class AccessTimes {
   }
 
   touch(name: string): void {
-    const now = nowSeconds();
     const tracked = this.entries.get(name);
-    // Accessed already this second: moving it to the end of the Map again (a
-    // delete and an insert per command) would change nothing observable.
-    if (tracked !== undefined && tracked.atime === now) return;
-    this.set(name, { atime: now, lfu: tracked?.lfu ?? lfuState(LFU_INIT_VAL) });
+    if (tracked !== undefined) tracked.atime = nowSeconds();
+    else this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
   setIdleTime(name: string, seconds: number): void {
-    this.set(name, { atime: nowSeconds() - seconds, lfu: this.get(name).lfu });
+    this.set(name, nowSeconds() - seconds, this.get(name).lfu);
   }
 
   lfuState(name: string): number {
@@ -78,12 +96,12 @@ export class AccessTimes {
   }
 
   setLfuState(name: string, state: number): void {
-    this.set(name, { atime: this.get(name).atime, lfu: state });
+    this.set(name, this.get(name).atime, state);
   }
 
   /** A key was created: accessed now, with the initial LFU state. */
   created(name: string): void {
-    this.set(name, { atime: nowSeconds(), lfu: lfuState(LFU_INIT_VAL) });
+    this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
   forget(name: string): void {

@@ -89,6 +89,9 @@ export class LsmMeta implements KeyMeta {
   }
 }
 
+/** JSC keeps typed arrays up to this size in its heap without an ArrayBuffer (fastSizeLimit). */
+const SMALL_ARRAY_BYTES = 1000;
+
 function cachedMeta(ownedKey: Uint8Array, raw: Uint8Array, expireAt = decodeExpireAt(raw)): CachedMeta {
   return { key: ownedKey, raw, type: decodeType(raw), expireAt };
 }
@@ -383,7 +386,12 @@ export class LsmDb implements DbStore {
 
   getString(meta: KeyMeta): Uint8Array {
     const m = meta as LsmMeta;
-    if ((m.flags & FLAG_CHUNKED) === 0) return m.raw.subarray(META_HEAD);
+    if ((m.flags & FLAG_CHUNKED) === 0) {
+      // A small value is copied: a view (subarray) of the record, a fresh
+      // array from the LSM or encodeStringMeta, makes JSC materialize its
+      // ArrayBuffer (16% of a GET profile); large arrays have one already.
+      return m.raw.length <= SMALL_ARRAY_BYTES ? m.raw.slice(META_HEAD) : m.raw.subarray(META_HEAD);
+    }
     m.chunkedValue ??= readChunked(this, m);
     return m.chunkedValue;
   }
