@@ -5,6 +5,7 @@
  *       [--benchmarks=fillseq,fillrandom,overwrite,readrandom,readmissing,seekrandom,readwhilewriting]
  *       [--engines=lsm,sqlite] [--compression=none|zstd] [--dir=/tmp/...] [--reads=N]
  *       [--use_existing_db=1 (with --dir: reads only, on the stores of an earlier run)]
+ *       [--lsm_options='{"memtableSize":67108864}' (DBOptions overriding the library's defaults, for A/B runs)]
  *
  * Keys are 16 bytes, values `value_size` bytes (half random, half zeros, like
  * db_bench's compressible values). The sqlite puts between two ticks (about
@@ -18,6 +19,7 @@ import * as path from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { open } from '../../src/storage/lsm/index.ts';
 import type { DB } from '../../src/storage/lsm/db.ts';
+import type { DBOptions } from '../../src/storage/lsm/options.ts';
 import { mulberry32 } from '../../src/util/prng.ts';
 
 const args = new Map<string, string>();
@@ -35,6 +37,7 @@ const COMPRESSION = (args.get('compression') ?? 'none') as 'none' | 'zstd';
 const ROOT = args.get('dir') ?? fs.mkdtempSync(path.join(os.tmpdir(), 'aikv-bench-'));
 /** Like db_bench's --use_existing_db: run the read workloads on the stores a previous run with --dir left behind (no fills). */
 const USE_EXISTING = args.get('use_existing_db') === '1';
+const LSM_OPTIONS = JSON.parse(args.get('lsm_options') ?? '{}') as DBOptions;
 
 // Deterministic PRNG so both engines see the same key order.
 const rng = mulberry32;
@@ -90,7 +93,7 @@ interface Engine {
 }
 
 async function openLsm(dir: string): Promise<Engine> {
-  const db: DB = await open(dir, { syncPolicy: SYNC, compression: COMPRESSION, compactionMode: 'worker' });
+  const db: DB = await open(dir, { syncPolicy: SYNC, compression: COMPRESSION, compactionMode: 'worker', ...LSM_OPTIONS });
   return {
     name: 'lsm',
     put: (k, v) => db.put(k, v),
@@ -251,6 +254,7 @@ function fmt(r: Result): string {
 
 async function main(): Promise<void> {
   console.log(`db_bench: num=${NUM} reads=${READS} value_size=${VALUE_SIZE} sync=${SYNC} compression=${COMPRESSION} dir=${ROOT}`);
+  if (args.has('lsm_options')) console.log(`lsm options: ${JSON.stringify(LSM_OPTIONS)}`);
   console.log(`bun ${Bun.version}, ${os.cpus().length} cpus, ${os.cpus()[0]?.model ?? '?'}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const results = new Map<string, Map<string, Result>>();
   const randOrder = permutation(NUM, 1);

@@ -238,7 +238,7 @@ export class DB {
     this.vs.applyInMemory(edit);
     this.vs.logNumber = logNumber;
     this.log = LogWriter.create(fileName(this.dir, logNumber, 'log'));
-    this.mem = new MemTable(logNumber);
+    this.mem = new MemTable(logNumber, this.o.memtableSize);
     // Always start a fresh manifest: compacts it and makes CURRENT point at a known-good file.
     this.vs.writeNewManifest();
     if (this.o.fsync) syncDir(this.dir);
@@ -569,7 +569,7 @@ export class DB {
     const n = this.vs.newFileNumber();
     this.log = LogWriter.create(fileName(this.dir, n, 'log'));
     this.imms.push(this.mem);
-    this.mem = new MemTable(n);
+    this.mem = new MemTable(n, this.o.memtableSize);
     if (this.imms.length > this.o.maxImmutableMemtables) {
       // Writers outran flushing: finish the oldest flush now (a stall).
       const t0 = performance.now();
@@ -896,7 +896,8 @@ export class DB {
 
   get writeStall(): 'none' | 'slowdown' | 'stop' {
     const l0 = this.vs.current.files[0].length;
-    if (l0 >= this.o.l0StopTrigger) return 'stop';
+    // A full queue of unflushed memtables: the next switch would flush on this thread (see rotateMemtable).
+    if (l0 >= this.o.l0StopTrigger || this.imms.length >= this.o.maxImmutableMemtables) return 'stop';
     if (l0 >= this.o.l0SlowdownTrigger) return 'slowdown';
     return 'none';
   }
@@ -906,13 +907,14 @@ export class DB {
    * refused (the API is synchronous); callers apply backpressure by awaiting this.
    */
   whenWritable(): Promise<void> {
-    if (this.writeStall !== 'stop' || this.closed) return Promise.resolve();
+    if (this.writeStall !== 'stop' || this.closed || this.bgError !== null) return Promise.resolve();
     if (this.stopSince === 0) this.stopSince = performance.now();
     return new Promise((r) => this.writableWaiters.push(r));
   }
 
+  /** Releases whenWritable() callers once writes may go on (or never will be flushed: closed, failed). */
   private notifyWritable(): void {
-    if (this.writeStall === 'stop') return;
+    if (this.writeStall === 'stop' && !this.closed && this.bgError === null) return;
     if (this.stopSince !== 0) {
       this.st.stallMs += performance.now() - this.stopSince;
       this.st.stallCount++;
@@ -1007,6 +1009,17 @@ export class DB {
   }
   private datasyncNow(fd: number): void {
     if (this.o.fsync) fs.fdatasyncSync(fd);
+  }
+
+  /**
+   * Changes memtableSize while open (an owner following a memory limit:
+   * memtables can take memtableSize x (1 + maxImmutableMemtables)). The
+   * active memtable is switched out at the next write once it is over the
+   * new size.
+   */
+  setMemtableSize(bytes: number): void {
+    if (!(bytes >= 1024)) throw new RangeError('memtableSize too small');
+    this.o.memtableSize = bytes;
   }
 
   /** Changes the block cache's byte budget (blockCacheBytes) while open. */
@@ -1137,6 +1150,7 @@ export class DB {
     for (const w of this.waiters) w.reject(e);
     this.waiters = [];
     this.notifyIdle();
+    this.notifyWritable();
   }
 
   private checkOpen(): void {
@@ -1151,6 +1165,7 @@ export class DB {
     this.closing = true;
     while (this.compacting || this.flushLoopRunning) await new Promise<void>((r) => this.idleWaiters.push(r));
     this.closed = true;
+    this.notifyWritable();
     if (this.everysecTimer !== null) clearInterval(this.everysecTimer);
     let err: Error | null = null;
     try {

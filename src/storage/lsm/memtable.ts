@@ -53,13 +53,15 @@ function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayB
 
 export class MemTable {
   /** Key and value bytes of every node; replaced by a copy twice the size when full (old views stay valid). */
-  private arena = new Uint8Array(64 * 1024);
+  private arena: Uint8Array<ArrayBuffer>;
   private arenaUsed = 0;
-  private meta = new Int32Array(STRIDE * 1024);
-  private seqs = new Float64Array(1024);
-  private links = new Int32Array(2048);
+  private meta: Int32Array<ArrayBuffer>;
+  private seqs: Float64Array<ArrayBuffer>;
+  private links: Int32Array<ArrayBuffer>;
   private linksUsed = MAX_HEIGHT;
   private nodes = 1;
+  /** Nodes below this index are in the skiplist (the head always is); see linkPending. */
+  private linkedUpTo = 1;
   private height = 1;
   private rnd = 0x2545f491;
   /** Approximate memory usage in bytes. */
@@ -74,14 +76,33 @@ export class MemTable {
    * visited node; a key absent from the memtable (most reads) is answered by
    * the same probe. No JS string or Map entry per key.
    */
-  private newest = new Int32Array(1024);
+  private newest: Int32Array<ArrayBuffer>;
   private distinctKeys = 0;
   /** Range tombstones written while this memtable was active (persisted at flush). */
   readonly rangeTombstones: RangeTombstone[] = [];
   private readonly prevScratch = new Int32Array(MAX_HEIGHT);
 
-  /** Number of the WAL that holds this memtable's writes. */
-  constructor(readonly logNumber: number) {
+  /**
+   * logNumber: the WAL that holds this memtable's writes. sizeLimit (the
+   * size at which the owner switches it out; 0 = unknown): the arrays are
+   * allocated for it at once instead of doubling as they fill. A fresh page
+   * costs a fault on first touch (about 20 us per 4 KiB page on this VM,
+   * more than the skiplist insert), and every doubling touched a new copy of
+   * all the bytes so far; untouched capacity costs no memory.
+   */
+  constructor(
+    readonly logNumber: number,
+    sizeLimit = 0,
+  ) {
+    // approximateSize charges each entry its key and value bytes plus NODE_OVERHEAD.
+    const nodes = sizeLimit > 0 ? Math.ceil(sizeLimit / NODE_OVERHEAD) + 2 : 1024;
+    this.arena = new Uint8Array(sizeLimit > 0 ? sizeLimit + 4096 : 64 * 1024);
+    this.meta = new Int32Array(STRIDE * nodes);
+    this.seqs = new Float64Array(nodes);
+    this.links = new Int32Array(MAX_HEIGHT + 2 * nodes);
+    let slots = 1024;
+    while (slots < 2 * nodes) slots *= 2;
+    this.newest = new Int32Array(slots);
     this.meta[LINKS] = 0; // the head's links are links[0, MAX_HEIGHT)
   }
 
@@ -118,6 +139,26 @@ export class MemTable {
     const ns = this.seqs[n];
     if (ns !== s) return ns > s;
     return m[base + KIND] > kind;
+  }
+
+  /** Order of two nodes: < 0 when a sorts first (distinct nodes never compare equal). */
+  private compareNodes(a: number, b: number): number {
+    const bytes = this.arena;
+    const m = this.meta;
+    const ao = m[a * STRIDE + KOFF];
+    const bo = m[b * STRIDE + KOFF];
+    const al = m[a * STRIDE + KLEN];
+    const bl = m[b * STRIDE + KLEN];
+    const len = al < bl ? al : bl;
+    for (let i = 0; i < len; i++) {
+      const d = bytes[ao + i] - bytes[bo + i];
+      if (d !== 0) return d;
+    }
+    if (al !== bl) return al - bl;
+    const sa = this.seqs[a];
+    const sb = this.seqs[b];
+    if (sa !== sb) return sb - sa;
+    return m[b * STRIDE + KIND] - m[a * STRIDE + KIND];
   }
 
   /** Copies src into the arena; returns its offset. */
@@ -186,14 +227,15 @@ export class MemTable {
     }
   }
 
+  /**
+   * Appends the entry and indexes it as its key's newest version; it joins
+   * the skiplist only when something needs the order (linkPending): point
+   * lookups use the newest-version index and worker flushes sort the WAL,
+   * so a memtable that is only written and read by key (bulk loads, the
+   * keyspace's plain SETs/GETs) never pays the skiplist search, about half
+   * of a put's cost at 8 MiB and more in bigger memtables.
+   */
   private insert(key: Uint8Array, hash: number, seq: number, kind: number, value: Uint8Array): void {
-    const prev = this.prevScratch;
-    this.lastBefore(key, seq, kind, prev);
-    const h = this.randomHeight();
-    if (h > this.height) {
-      for (let i = this.height; i < h; i++) prev[i] = HEAD;
-      this.height = h;
-    }
     const node = this.nodes++;
     if ((node + 1) * STRIDE > this.meta.length) {
       this.meta = grownInt32(this.meta, (node + 1) * STRIDE);
@@ -201,9 +243,6 @@ export class MemTable {
       s.set(this.seqs);
       this.seqs = s;
     }
-    const lb = this.linksUsed;
-    this.linksUsed = lb + h;
-    const links = (this.links = grownInt32(this.links, lb + h));
     const m = this.meta;
     const base = node * STRIDE;
     m[base + KOFF] = this.place(key);
@@ -211,14 +250,8 @@ export class MemTable {
     m[base + VOFF] = this.place(value);
     m[base + VLEN] = value.length;
     m[base + KIND] = kind;
-    m[base + LINKS] = lb;
     m[base + HASH] = hash;
     this.seqs[node] = seq;
-    for (let i = 0; i < h; i++) {
-      const p = m[prev[i] * STRIDE + LINKS] + i;
-      links[lb + i] = links[p];
-      links[p] = node;
-    }
     const slot = this.slotOf(key, hash);
     const newest = this.newest[slot];
     if (newest === NIL) {
@@ -229,6 +262,78 @@ export class MemTable {
     this.count++;
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
+  }
+
+  /**
+   * Links the entries added since the last ordered access into the
+   * skiplist, in insertion order. Every ordered entry point calls it, so an
+   * iterator sees the same entries as before (it skips the newer ones by
+   * sequence anyway); the first ordered access after a long write burst
+   * pays for the whole burst.
+   */
+  private linkPending(): void {
+    const from = this.linkedUpTo;
+    const pending = this.nodes - from;
+    if (pending === 0) return;
+    // Many entries at once (the first ordered read after a bulk load): sort
+    // them and link them in one forward pass, O(n log n) cheap comparisons
+    // instead of a search from the head for each; a few among many already
+    // linked: one search each (the pass would walk the whole list).
+    if (pending >= 256 && from - 1 <= 4 * pending) this.linkSorted(from);
+    else for (let n = from; n < this.nodes; n++) this.link(n);
+    this.linkedUpTo = this.nodes;
+  }
+
+  /** Links nodes [from, this.nodes) in key order, each search going on from the previous node's position at every level. */
+  private linkSorted(from: number): void {
+    const order = new Int32Array(this.nodes - from);
+    for (let i = 0; i < order.length; i++) order[i] = from + i;
+    order.sort((a, b) => this.compareNodes(a, b));
+    const prev = this.prevScratch;
+    prev.fill(HEAD);
+    for (let i = 0; i < order.length; i++) {
+      const node = order[i];
+      const h = this.randomHeight();
+      if (h > this.height) this.height = h;
+      const links = this.links;
+      const m = this.meta;
+      for (let level = this.height - 1; level >= 0; level--) {
+        let x = prev[level];
+        for (;;) {
+          const nx = links[m[x * STRIDE + LINKS] + level];
+          if (nx !== NIL && this.compareNodes(nx, node) < 0) x = nx;
+          else break;
+        }
+        prev[level] = x;
+      }
+      this.splice(node, h, prev);
+      for (let level = 0; level < h; level++) prev[level] = node;
+    }
+  }
+
+  private link(node: number): void {
+    const prev = this.prevScratch;
+    this.lastBefore(this.keyOf(node), this.seqs[node], this.meta[node * STRIDE + KIND], prev);
+    const h = this.randomHeight();
+    if (h > this.height) {
+      for (let i = this.height; i < h; i++) prev[i] = HEAD;
+      this.height = h;
+    }
+    this.splice(node, h, prev);
+  }
+
+  /** Gives node h levels of links and puts it after prev[i] at each level i < h. */
+  private splice(node: number, h: number, prev: Int32Array): void {
+    const m = this.meta;
+    const lb = this.linksUsed;
+    this.linksUsed = lb + h;
+    const links = (this.links = grownInt32(this.links, lb + h));
+    m[node * STRIDE + LINKS] = lb;
+    for (let i = 0; i < h; i++) {
+      const p = m[prev[i] * STRIDE + LINKS] + i;
+      links[lb + i] = links[p];
+      links[p] = node;
+    }
   }
 
   /**
@@ -272,11 +377,13 @@ export class MemTable {
 
   /** @internal First node >= (key, seq, kind), or NIL. */
   findGreaterOrEqual(key: Uint8Array, seq: number, kind: number): number {
+    this.linkPending();
     return this.nextOf(this.lastBefore(key, seq, kind, null));
   }
 
   /** @internal Last node < (key, seq, kind), or NIL. */
   findLessThan(key: Uint8Array, seq: number, kind: number): number {
+    this.linkPending();
     return this.lastBefore(key, seq, kind, null);
   }
 
@@ -308,6 +415,7 @@ export class MemTable {
 
   /** @internal Last node, or NIL. */
   findLast(): number {
+    this.linkPending();
     const links = this.links;
     const m = this.meta;
     let x = HEAD;
@@ -356,6 +464,7 @@ export class MemTable {
 
   /** @internal */
   first(): number {
+    this.linkPending();
     return this.nextOf(HEAD);
   }
 
