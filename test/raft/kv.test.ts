@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { Encoder } from "@msgpack/msgpack";
 import { decodeCommand, encodeCommand, type KvCommand } from "../../src/raft/kv/command.ts";
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type KvRequest, type KvResponse } from "../../src/raft/kv/protocol.ts";
 import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 
 const put = (sm: KvStateMachine, index: number, key: string, value: string) =>
@@ -67,4 +68,24 @@ test("KV commands round-trip through the direct reader; other encodings through 
   for (const c of cmds) expect(decodeCommand(encodeCommand(c))).toEqual(c);
   expect(decodeCommand(new Encoder().encode([1, 1.5, "k", "v"]))).toEqual({ op: "put", id: 1.5, key: "k", value: "v" });
   expect(() => decodeCommand(new Encoder().encode([9, 1, "k", "v"]))).toThrow();
+});
+
+test("KV requests and responses round-trip through the direct reader; other encodings through the Decoder", () => {
+  const reqs: KvRequest[] = [
+    { op: "put", id: 1, key: "k", value: "v" },
+    { op: "get", id: 2 ** 33, key: "日本" },
+    { op: "cas", id: 300, key: "a", value: "b", expect: null },
+    { op: "cas", id: 70_000, key: "a", value: "x".repeat(40_000), expect: "old" },
+  ];
+  for (const q of reqs) expect(decodeRequest(encodeRequest(q).slice())).toEqual(q);
+  const resps: KvResponse[] = [
+    { id: 1, ok: true, value: "v" },
+    { id: 2 ** 40, ok: false, value: null, err: "not_leader", leader: 3 },
+    { id: 5, ok: false, value: null, err: "timeout" },
+  ];
+  for (const r of resps) expect(decodeResponse(encodeResponse(r).slice())).toEqual(r);
+  const e = new Encoder();
+  expect(decodeRequest(e.encode([0, 1.5, "k", "v"]))).toEqual({ op: "put", id: 1.5, key: "k", value: "v" });
+  expect(decodeResponse(e.encode([7, true, "v", 0, 0.5]))).toEqual({ id: 7, ok: true, value: "v", leader: 0.5 });
+  expect(() => decodeRequest(e.encode([9, 1, "k"]))).toThrow();
 });

@@ -1,6 +1,6 @@
 import { Encoder } from "@msgpack/msgpack";
-import { readU32 } from "../transport/framing.ts";
 import { rawStringDecoder, text } from "./text.ts";
+import { TupleReader } from "./tuple_reader.ts";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).
@@ -33,68 +33,31 @@ export function encodeCommand(c: KvCommand): Uint8Array {
   return encoder.encode(w);
 }
 
-// Every node decodes every command it applies, so the common shapes are
-// read directly (msgpack fixarray of a fixint op, an unsigned id and str or
-// nil fields, as encodeCommand writes them) without the generic Decoder's
-// per-call setup; anything else goes to the Decoder.
+// Every node decodes every command it applies: read directly when it has
+// the shape encodeCommand writes (see TupleReader).
 export function decodeCommand(b: Uint8Array): KvCommand {
   return readCommand(b) ?? fromRaw(decoder.decode(b) as RawCommand);
 }
 
-let pos = 0; // read position of readCommand's helpers
+const reader = new TupleReader();
 
 function readCommand(b: Uint8Array): KvCommand | undefined {
-  const n = b[0]! - 0x90;
-  if (n < 3 || n > 5) return undefined;
-  const op = b[1]!;
-  pos = 2;
-  const id = readUint(b);
-  const key = readStr(b);
+  const n = reader.start(b);
+  const op = reader.uint();
+  const id = reader.uint();
+  const key = reader.str();
   if (id === undefined || typeof key !== "string") return undefined;
   let cmd: KvCommand | undefined;
   if (op === OP_CODE.get && n === 3) cmd = { op: "get", id, key };
   else if (op === OP_CODE.put && n === 4) {
-    const value = readStr(b);
+    const value = reader.str();
     if (typeof value === "string") cmd = { op: "put", id, key, value };
   } else if (op === OP_CODE.cas && n === 5) {
-    const expect = readStr(b);
-    const value = readStr(b);
+    const expect = reader.str();
+    const value = reader.str();
     if (expect !== undefined && typeof value === "string") cmd = { op: "cas", id, key, expect, value };
   }
-  return pos === b.length ? cmd : undefined;
-}
-
-function readUint(b: Uint8Array): number | undefined {
-  const h = b[pos++]!;
-  if (h < 0x80) return h;
-  let len: number;
-  if (h === 0xcc) len = 1;
-  else if (h === 0xcd) len = 2;
-  else if (h === 0xce) len = 4;
-  else if (h === 0xcf) len = 8;
-  else return undefined;
-  let v = 0;
-  for (let i = 0; i < len; i++) v = v * 256 + b[pos++]!;
-  return v;
-}
-
-// A str (as a string) or nil (null); undefined if neither.
-function readStr(b: Uint8Array): string | null | undefined {
-  const h = b[pos++];
-  let len: number;
-  if (h === undefined) return undefined;
-  if (h === 0xc0) return null;
-  if (h >= 0xa0 && h <= 0xbf) len = h - 0xa0;
-  else if (h === 0xd9) len = b[pos++]!;
-  else if (h === 0xda) len = (b[pos++]! << 8) | b[pos++]!;
-  else if (h === 0xdb) {
-    len = readU32(b, pos);
-    pos += 4;
-  } else return undefined;
-  if (pos + len > b.length) return undefined;
-  const s = text(b.subarray(pos, pos + len));
-  pos += len;
-  return s;
+  return reader.done() ? cmd : undefined;
 }
 
 function fromRaw([op, id, rawKey, a, b2]: RawCommand): KvCommand {

@@ -1,5 +1,6 @@
 import { Encoder } from "@msgpack/msgpack";
 import { rawStringDecoder, text } from "./text.ts";
+import { TupleReader } from "./tuple_reader.ts";
 
 // Client protocol of the example KV service: length-prefixed frames
 // (u32 length | msgpack payload), pipelined, answered out of order. Payloads
@@ -45,8 +46,33 @@ export function encodeRequest(q: KvRequest): Uint8Array {
   return encoder.encodeSharedRef(w);
 }
 
+const reader = new TupleReader();
+
+// Requests and responses are read directly when they have the encoders'
+// shape (see TupleReader), by the msgpack Decoder otherwise.
 export function decodeRequest(payload: Uint8Array): KvRequest {
-  const w = decoder.decode(payload) as RawRequest;
+  const n = reader.start(payload);
+  const op = OPS[reader.uint() ?? -1];
+  const id = reader.uint();
+  const key = reader.str();
+  if (op !== undefined && id !== undefined && typeof key === "string") {
+    const q: KvRequest = { op, id, key };
+    if (op === "get" && n === 3 && reader.done()) return q;
+    const value = reader.str();
+    if (typeof value === "string" && (op === "put" || op === "cas")) {
+      q.value = value;
+      if (op === "put" && n === 4 && reader.done()) return q;
+      const expect = reader.str();
+      if (op === "cas" && n === 5 && expect !== undefined && reader.done()) {
+        q.expect = expect;
+        return q;
+      }
+    }
+  }
+  return requestFromRaw(decoder.decode(payload) as RawRequest);
+}
+
+function requestFromRaw(w: RawRequest): KvRequest {
   const op = OPS[w[0]];
   if (op === undefined) throw new Error("bad KV request");
   const q: KvRequest = { op, id: w[1], key: text(w[2]) };
@@ -61,10 +87,24 @@ export function encodeResponse(p: KvResponse): Uint8Array {
 }
 
 export function decodeResponse(payload: Uint8Array): KvResponse {
+  if (reader.start(payload) === 5) {
+    const id = reader.uint();
+    const ok = reader.bool();
+    const value = reader.str();
+    const err = reader.uint();
+    const leader = reader.uint();
+    if (id !== undefined && ok !== undefined && value !== undefined && err !== undefined && leader !== undefined && reader.done()) {
+      return response(id, ok, value, err, leader);
+    }
+  }
   const w = decoder.decode(payload) as RawResponse;
-  const p: KvResponse = { id: w[0], ok: w[1], value: text(w[2]) };
-  const err = ERRS[w[3]];
+  return response(w[0], w[1], text(w[2]), w[3], w[4]);
+}
+
+function response(id: number, ok: boolean, value: string | null, errCode: number, leader: number): KvResponse {
+  const p: KvResponse = { id, ok, value };
+  const err = ERRS[errCode];
   if (err !== undefined) p.err = err;
-  if (w[4] !== 0) p.leader = w[4];
+  if (leader !== 0) p.leader = leader;
   return p;
 }

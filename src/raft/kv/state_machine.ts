@@ -71,24 +71,24 @@ export class KvStateMachine {
   }
 
   apply(c: KvCommand): KvResult {
-    const cur = this.map.get(c.key) ?? null;
     switch (c.op) {
       case "get":
-        return { ok: true, value: cur };
+        return { ok: true, value: this.read(c.key) };
       case "put":
-        this.set(c.key, cur, c.value);
+        this.set(c.key, c.value);
         return { ok: true, value: c.value };
-      case "cas":
-        if (cur === c.expect) {
-          this.set(c.key, cur, c.value);
-          return { ok: true, value: c.value };
-        }
-        return { ok: false, value: cur };
+      case "cas": {
+        const cur = this.read(c.key);
+        if (cur !== c.expect) return { ok: false, value: cur };
+        this.set(c.key, c.value);
+        return { ok: true, value: c.value };
+      }
     }
   }
 
-  private set(key: string, cur: string | null, value: string): void {
-    if (this.preimages && !this.preimages.has(key)) this.preimages.set(key, cur);
+  // A put looks the key up only while a snapshot writer needs its pre-image.
+  private set(key: string, value: string): void {
+    if (this.preimages && !this.preimages.has(key)) this.preimages.set(key, this.read(key));
     this.map.set(key, value);
   }
 
