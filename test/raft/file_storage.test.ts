@@ -91,6 +91,15 @@ describe("FileStorage (segmented WAL with CRC)", () => {
     expect(r.firstIndex()).toBe(13);
   });
 
+  test("a snapshot file left half-written by a crash is removed on restart", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.close();
+    writeFileSync(join(d, "snap-0000000000000042.snap.tmp"), new Uint8Array([1, 2, 3]));
+    new FileStorage(d).close();
+    expect(readdirSync(d).filter((f) => f.includes(".tmp"))).toEqual([]);
+  });
+
   test("installed snapshot replaces the log, also after restart", () => {
     const d = tmp();
     const s = new FileStorage(d, { initialConf: conf });

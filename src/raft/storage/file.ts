@@ -71,6 +71,9 @@ export class FileStorage implements WritableStorage {
     } else {
       this.replay(segs);
     }
+    // A snapshot file still being written when the process died (the
+    // asynchronous write takes a while) is never referenced: remove it.
+    for (const f of readdirSync(dir)) if (/^snap-\d+\.snap\.tmp$/.test(f)) unlinkSync(join(dir, f));
   }
 
   // ---- Storage (reads come from memory) ----------------------------------
