@@ -4,7 +4,6 @@
 
 import { bytesEqual, bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
-import { WriteBatch } from "../lsm/index.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey, subKeyPrefix } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
@@ -44,7 +43,7 @@ export class FieldCollection {
     const fresh = old === null || replace;
     const version = fresh ? this.db.engine.newVersion() : old.version;
     const prefix = subKeyPrefix(this.db.slot, key, version);
-    const batch = new WriteBatch();
+    const batch = this.db.engine.batch();
     // A field repeated in one call counts once (a single field needs no set).
     const written = fieldValues.length > 2 ? new Set<string>() : null;
     const oldFlags = fresh ? 0 : old.flags & FLAG_BIG;
@@ -82,7 +81,7 @@ export class FieldCollection {
   remove(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
     const m = meta as LsmMeta;
     const prefix = this.prefix(m);
-    const batch = new WriteBatch();
+    const batch = this.db.engine.batch();
     const removed = new Set<string>();
     for (const field of fields) {
       const sub = subKey(prefix, field);

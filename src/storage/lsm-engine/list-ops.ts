@@ -126,7 +126,7 @@ export class LsmListOps implements ListOps {
 
   push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[]): number {
     const list = new ListKey(this.db, key, meta as LsmMeta | null);
-    const batch = new WriteBatch();
+    const batch = this.db.engine.batch();
     for (const value of values) {
       if (side === "left") {
         list.head--;
@@ -151,7 +151,7 @@ export class LsmListOps implements ListOps {
         popped.push(value.slice());
         return true;
       });
-    const batch = new WriteBatch();
+    const batch = this.db.engine.batch();
     list.deleteIndexes(batch, start, stop);
     if (side === "left") list.head += n;
     else list.tail -= n;

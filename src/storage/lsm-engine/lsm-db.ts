@@ -101,6 +101,11 @@ export interface LsmEngineContext extends StorageEngine {
   readonly lsm: DB;
   /** Applies one command's writes atomically. */
   write(batch: WriteBatch): void;
+  /**
+   * An empty batch for one write: the engine's own, reused (no allocation
+   * per command), so it must be written (or dropped) before the next call.
+   */
+  batch(): WriteBatch;
   /** A version number for a new collection key: unique, increasing (FORMAT.md). */
   newVersion(): number;
   /** FLUSHDB: a fresh, empty slot for db (the old one is range-deleted). */
@@ -181,7 +186,7 @@ export class LsmDb implements DbStore {
   delete(key: Uint8Array): boolean {
     const meta = this.lookup(key);
     if (meta === null) return false;
-    const batch = new WriteBatch();
+    const batch = this.engine.batch();
     this.deleteInBatch(batch, meta);
     this.engine.write(batch);
     return true;
@@ -223,7 +228,7 @@ export class LsmDb implements DbStore {
   }
 
   private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
-    const batch = new WriteBatch();
+    const batch = this.engine.batch();
     this.putInBatch(batch, key, raw, old);
     this.engine.write(batch);
   }

@@ -23,6 +23,9 @@ import { runtimeModulePath } from "../../util/runtime-module.ts";
  */
 const RECLAIM_FILTER = { module: runtimeModulePath("storage/lsm-engine/reclaim-filter.ts") };
 
+/** A reused batch that grew beyond this is replaced after its write. */
+const REUSED_BATCH_MAX_BYTES = 64 * 1024;
+
 export interface LsmEngineOptions {
   dir: string;
   dbCount: number;
@@ -121,6 +124,14 @@ export class LsmEngine implements LsmEngineContext {
     return this.dbs[index];
   }
 
+  /** batch()'s reused batch; replaced after a write that grew it large (it would hold that memory). */
+  private reusedBatch = new WriteBatch();
+
+  batch(): WriteBatch {
+    this.reusedBatch.clear();
+    return this.reusedBatch;
+  }
+
   write(batch: WriteBatch): void {
     const failure = this.writeError();
     if (failure !== null) throw new CommandError(failure);
@@ -131,6 +142,7 @@ export class LsmEngine implements LsmEngineContext {
     if (this.atomicDepth > 0) this.wroteInGroup = true;
     this.lsm.write(batch);
     if (this.waitForSync) this.unsynced = true;
+    if (batch === this.reusedBatch && batch.byteSize > REUSED_BATCH_MAX_BYTES) this.reusedBatch = new WriteBatch();
   }
 
   /**

@@ -166,7 +166,7 @@ export class LsmZSetOps implements ZSetOps {
     const old = meta as LsmMeta | null;
     const version = old === null ? this.db.engine.newVersion() : old.version;
     const keys = new ZKeys(subKeyPrefix(this.db.slot, key, version));
-    const batch = new WriteBatch();
+    const batch = this.db.engine.batch();
     if (old === null) oldScore = null;
     else if (oldScore === undefined) {
       const raw = this.db.engine.lsm.get(keys.member(member));
