@@ -33,6 +33,13 @@ export interface KeyMeta {
  * key arguments may be transient views, so engines copy keys they keep.
  */
 export interface DbStore {
+  /**
+   * Optional hint: starts loading the entries of keys about to be looked up
+   * (given as ranges of buf, count ≤ 16), so their memory latency overlaps.
+   * No visible effect (no expiry, no stats, no access time).
+   */
+  prefetch?(buf: Uint8Array, starts: number[], ends: number[], count: number): void;
+
   /** The key's metadata, without looking at expiry. */
   lookup(key: Uint8Array): KeyMeta | null;
   /** Deletes the key and all of its elements. */

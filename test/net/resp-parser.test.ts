@@ -249,3 +249,36 @@ describe("reply encoder", () => {
     expect(encode(3, (o) => o.bulkArray([null]))).toBe("*1\r\n_\r\n");
   });
 });
+
+describe("RespParser.scanKeys (the look ahead for key prefetching)", () => {
+  /** The ranges scanKeys reports for input s (after feed), as strings. */
+  function scanned(s: string, max = 16): string[] {
+    const p = new RespParser(LIMITS);
+    p.feed(strToBytes(s));
+    const keys: string[] = [];
+    p.scanKeys(max, (buf, start, end) => keys.push(bytesToStr(buf.subarray(start, end))));
+    return keys;
+  }
+  const encode = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+
+  test("reports the second argument of each complete command, up to max, and stops at an incomplete one", () => {
+    const cmds = [["GET", "k1"], ["PING"], ["SET", "key:2", "v"], ["MSET", "a", "1", "b", "2"]];
+    const s = cmds.map(encode).join("");
+    expect(scanned(s)).toEqual(["k1", "key:2", "a"]);
+    expect(scanned(s, 2)).toEqual(["k1"]);
+    expect(scanned(s + encode(["GET", "k9"]).slice(0, -3))).toEqual(["k1", "key:2", "a"]);
+  });
+
+  test("never throws nor reports a range outside the input, whatever the bytes", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.array(fc.string({ maxLength: 5 }), { maxLength: 4 }), { maxLength: 4 }), (junk, cmds) => {
+        const p = new RespParser(LIMITS);
+        const bytes = new Uint8Array([...strToBytes(cmds.map(encode).join("")), ...junk]);
+        p.feed(bytes);
+        p.scanKeys(16, (buf, start, end) => {
+          expect(start >= 0 && start <= end && end <= buf.length).toBe(true);
+        });
+      }),
+    );
+  });
+});

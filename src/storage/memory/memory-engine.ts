@@ -72,6 +72,12 @@ function growString(value: Uint8Array, newLen: number): Uint8Array {
 /** Buffers growString allocated: only their spare room is ours to use (other values may be views on shared buffers). */
 const growableBuffers = new WeakSet<ArrayBufferLike>();
 
+/** Reads an entry's value (a string's first byte), for prefetch. */
+function touchEntry(e: MemEntry): number {
+  const v = e.value;
+  return v instanceof Uint8Array && v.length > 0 ? v[0] : 0;
+}
+
 export class MemoryDb implements DbStore {
   readonly entries = new ScanMap<MemEntry>();
   /** Keys with an expiry, in insertion order; iterated incrementally by active expiry. */
@@ -85,6 +91,11 @@ export class MemoryDb implements DbStore {
 
   lookup(key: Uint8Array): MemEntry | null {
     return this.entries.getBytes(key) ?? null;
+  }
+
+  /** See ScanMap.prefetch; a string value's bytes are loaded too. */
+  prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
+    this.entries.prefetch(buf, starts, ends, count, touchEntry);
   }
 
   /** Lookup by the latin1 string form of a key. */

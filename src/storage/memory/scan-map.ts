@@ -76,10 +76,10 @@ function hashKey(s: string): number {
   return h >>> 0;
 }
 
-/** hashKey of the latin1 string of b, from the bytes. */
-function hashBytes(b: Uint8Array): number {
+/** hashKey of the latin1 string of b (or of its bytes [from, to)), from the bytes. */
+function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) {
+  for (let i = from; i < to; i++) {
     h ^= b[i];
     h = Math.imul(h, 0x01000193);
   }
@@ -99,6 +99,11 @@ function reverseBits32(v: number): number {
   v = ((v >>> 8) & 0x00ff00ff) | ((v & 0x00ff00ff) << 8);
   return ((v >>> 16) | (v << 16)) >>> 0;
 }
+
+const prefetchHashes: number[] = new Array(16).fill(0);
+const prefetchNodes: (ScanNode | null)[] = new Array(16).fill(null);
+/** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
+export let prefetchSink = 0;
 
 export class ScanMap<N extends ScanNode> {
   private readonly map = new Map<string, N>();
@@ -123,6 +128,36 @@ export class ScanMap<N extends ScanNode> {
       if (n.hash === h && nodeIs(n, key)) return n;
     }
     return undefined;
+  }
+
+  /**
+   * Loads the nodes (and via `touch`, what they point to) of up to 16 keys,
+   * given as ranges of buf, in passes over all of them: their cache misses
+   * overlap instead of following one another as the lookups' would. A hint:
+   * a node with the key's hash is taken without comparing keys.
+   */
+  prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number, touch: (node: N) => number): void {
+    const buckets = this.buckets;
+    const mask = buckets.length - 1;
+    const hashes = prefetchHashes;
+    const nodes = prefetchNodes as (N | null)[];
+    for (let i = 0; i < count; i++) {
+      const h = hashBytes(buf, starts[i], ends[i]);
+      hashes[i] = h;
+      nodes[i] = buckets[h & mask];
+    }
+    for (let i = 0; i < count; i++) {
+      let n = nodes[i];
+      while (n !== null && n.hash !== hashes[i]) n = n.next as N | null;
+      nodes[i] = n;
+    }
+    let sink = 0;
+    for (let i = 0; i < count; i++) {
+      const n = nodes[i];
+      if (n !== null) sink += touch(n);
+      nodes[i] = null;
+    }
+    prefetchSink = sink;
   }
 
   has(key: string): boolean {
