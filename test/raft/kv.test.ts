@@ -77,7 +77,11 @@ test("KV requests and responses round-trip through the direct reader; other enco
     { op: "cas", id: 300, key: "a", value: "b", expect: null },
     { op: "cas", id: 70_000, key: "a", value: "x".repeat(40_000), expect: "old" },
   ];
-  for (const q of reqs) expect(decodeRequest(encodeRequest(q).slice())).toEqual(q);
+  for (const q of reqs) {
+    const { keyValue, ...got } = decodeRequest(encodeRequest(q).slice());
+    expect(got).toEqual(q);
+    expect(keyValue !== undefined).toBe(q.op === "put");
+  }
   const resps: KvResponse[] = [
     { id: 1, ok: true, value: "v" },
     { id: 2 ** 40, ok: false, value: null, err: "not_leader", leader: 3 },
@@ -88,4 +92,16 @@ test("KV requests and responses round-trip through the direct reader; other enco
   expect(decodeRequest(e.encode([0, 1.5, "k", "v"]))).toEqual({ op: "put", id: 1.5, key: "k", value: "v" });
   expect(decodeResponse(e.encode([7, true, "v", 0, 0.5]))).toEqual({ id: 7, ok: true, value: "v", leader: 0.5 });
   expect(() => decodeRequest(e.encode([9, 1, "k"]))).toThrow();
+});
+
+test("a put's command built from the request's key and value bytes equals the encoded one", () => {
+  for (const id of [5, 200, 70_000, 2 ** 33 + 3, 4_000_000_000 * 2 ** 21 + 12345]) {
+    for (const [key, value] of [["k", "v"], ["日本", "x".repeat(300)], ["k".repeat(40), ""]] as const) {
+      const req = decodeRequest(encodeRequest({ op: "put", id: 1, key, value }).slice());
+      const cmd: KvCommand = { op: "put", id, key, value };
+      const spliced = encodeCommand(cmd, req.keyValue);
+      expect([...spliced]).toEqual([...encodeCommand(cmd)]);
+      expect(decodeCommand(spliced)).toEqual(cmd);
+    }
+  }
 });

@@ -25,12 +25,42 @@ const OP_CODE = { put: 1, get: 2, cas: 3 } as const;
 const encoder = new Encoder();
 const decoder = rawStringDecoder();
 
-// A fresh copy (entry data outlives the encoder's buffer).
-export function encodeCommand(c: KvCommand): Uint8Array {
+// A fresh copy (entry data outlives the encoder's buffer). keyValue: a
+// put's key and value already msgpack-encoded (str, str; the bytes of the
+// client's request, see KvRequest.keyValue): the command is then those bytes
+// behind its own header, without encoding the strings again (the Encoder
+// was ~6% of the leader's profile).
+export function encodeCommand(c: KvCommand, keyValue?: Uint8Array): Uint8Array {
+  if (c.op === "put" && keyValue) {
+    const idBytes = uintSize(c.id);
+    const out = new Uint8Array(2 + idBytes + keyValue.length);
+    out[0] = 0x94;
+    out[1] = OP_CODE.put;
+    putUint(out, 2, c.id, idBytes);
+    out.set(keyValue, 2 + idBytes);
+    return out;
+  }
   const w: WireCommand = [OP_CODE[c.op], c.id, c.key];
   if (c.op === "cas") w.push(c.expect, c.value);
   else if (c.op === "put") w.push(c.value);
   return encoder.encode(w);
+}
+
+// Size of v as a msgpack uint in its smallest form (as the Encoder writes it).
+function uintSize(v: number): number {
+  return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 2 ** 32 ? 5 : 9;
+}
+
+function putUint(buf: Uint8Array, off: number, v: number, size: number): void {
+  if (size === 1) {
+    buf[off] = v;
+    return;
+  }
+  buf[off] = size === 2 ? 0xcc : size === 3 ? 0xcd : size === 5 ? 0xce : 0xcf;
+  for (let i = size - 1; i >= 1; i--) {
+    buf[off + i] = v % 256;
+    v = Math.floor(v / 256);
+  }
 }
 
 // Every node decodes every command it applies: read directly when it has

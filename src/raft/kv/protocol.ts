@@ -18,6 +18,9 @@ export interface KvRequest {
   key: string;
   value?: string;
   expect?: string | null;
+  // A put read directly: its key and value as the client encoded them (a
+  // view into the request frame), for encodeCommand to reuse.
+  keyValue?: Uint8Array;
 }
 export interface KvResponse {
   id: number;
@@ -54,6 +57,7 @@ export function decodeRequest(payload: Uint8Array): KvRequest {
   const n = reader.start(payload);
   const op = OPS[reader.uint() ?? -1];
   const id = reader.uint();
+  const keyAt = reader.offset();
   const key = reader.str();
   if (op !== undefined && id !== undefined && typeof key === "string") {
     const q: KvRequest = { op, id, key };
@@ -61,7 +65,10 @@ export function decodeRequest(payload: Uint8Array): KvRequest {
     const value = reader.str();
     if (typeof value === "string" && (op === "put" || op === "cas")) {
       q.value = value;
-      if (op === "put" && n === 4 && reader.done()) return q;
+      if (op === "put" && n === 4 && reader.done()) {
+        q.keyValue = payload.subarray(keyAt);
+        return q;
+      }
       const expect = reader.str();
       if (op === "cas" && n === 5 && expect !== undefined && reader.done()) {
         q.expect = expect;

@@ -128,7 +128,7 @@ export class KvService {
       req.op === "put"
         ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }
         : { op: "cas", id: rid, key: req.key, expect: req.expect ?? null, value: req.value ?? "" };
-    const data = encodeCommand(cmd);
+    const data = encodeCommand(cmd, req.keyValue);
     this.sm.proposed.set(data, cmd);
     this.node.propose(data, rid, (err, result) => {
       if (err) return failed(err);

@@ -21,6 +21,11 @@ export class TupleReader {
     return n >= 0 && n < 16 ? n : -1;
   }
 
+  // Where the next field starts.
+  offset(): number {
+    return this.pos;
+  }
+
   // Everything read, nothing left over.
   done(): boolean {
     return this.pos === this.b.length;
