@@ -406,20 +406,32 @@ export class DB {
   /** Applies the batch atomically (one WAL record). Durable after whenDurable() resolves. */
   write(batch: WriteBatch): void {
     if (batch.count === 0) return;
-    this.commit(batch.encode(0), batch.count);
+    this.commit(batch.encode(0), batch.count, batch.rep.buf);
   }
 
-  private commit(rep: Uint8Array, count: number): void {
+  /**
+   * Logs (or holds) the record `rep` and applies the writes it holds, read
+   * from `source`: the batch's own buffer when it has one. A caller that
+   * reuses its batch (the lsm engine) keeps that buffer's views cheap, where
+   * the first view of the fresh copy made JSC materialize its ArrayBuffer
+   * (8-12% of a write command's profile). The memtable copies what it keeps;
+   * range tombstones keep copies.
+   */
+  private commit(rep: Uint8Array, count: number, source: Uint8Array = rep): void {
     this.checkOpen();
     const first = this.vs.lastSequence + 1;
     putFixed64(rep, 0, first);
+    if (source !== rep) {
+      putFixed64(source, 0, first);
+      putFixed32(source, 8, count);
+    }
     if (this.atomicDepth > 0) this.heldRecords.push(rep);
     else this.log.addRecord(rep);
     const mem = this.mem;
     let tombstones = false;
-    forEachInBatch(rep, (kind, key, value, seq) => {
+    forEachInBatch(source, (kind, key, value, seq) => {
       if (kind === KIND_RANGE_DELETE) {
-        const t = { start: key, end: value, seq };
+        const t = { start: key.slice(), end: value.slice(), seq };
         mem.addRangeTombstone(t);
         this.memRangeDels.push(t);
         tombstones = true;
