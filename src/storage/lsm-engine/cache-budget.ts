@@ -1,6 +1,6 @@
-// The byte budgets of the LSM block cache and of the decoded-metadata cache
-// (meta-cache.ts) follow `maxmemory` (issue 6: the caches stay within the
-// memory limit). Table data is read through mmap, so the
+// The byte budgets of the LSM block cache, of the decoded-metadata cache
+// (meta-cache.ts) and of the memtables follow `maxmemory` (issue 6: the
+// caches stay within the memory limit). Table data is read through mmap, so the
 // page cache holds what the block cache does not; the rest of maxmemory is
 // left to memtables, table indexes/filters and the keyspace's own state.
 
@@ -14,6 +14,18 @@ export const BLOCK_CACHE_SHARE_OF_MAXMEMORY = 0.5;
 export const META_CACHE_SHARE_OF_MAXMEMORY = 0.25;
 /** The budget when maxmemory is 0 (no limit): the LSM library's default. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+/**
+ * One memtable's size in the server, below the library's 64 MiB (RocksDB's):
+ * the first ordered read (SCAN, a collection range) after a burst of writes
+ * links the memtable's unlinked entries into its skiplist, about 2-3 us each,
+ * and a disk-error recovery flushes every memtable on the main thread; 8 MiB
+ * (~50k small keys) bounds both to a short pause.
+ */
+export const SERVER_MEMTABLE_BYTES = 8 * 1024 * 1024;
+/** The share of maxmemory all memtables (the active one and up to 4 waiting for their flush) may take. */
+export const MEMTABLES_SHARE_OF_MAXMEMORY = 0.125;
+const MEMTABLES_AT_MOST = 5;
+const MIN_MEMTABLE_BYTES = 1024 * 1024;
 
 export function blockCacheBudget(maxmemory: number): number {
   return maxmemory === 0 ? DEFAULT_BLOCK_CACHE_BYTES : Math.floor(maxmemory * BLOCK_CACHE_SHARE_OF_MAXMEMORY);
@@ -23,11 +35,18 @@ export function metaCacheBudget(maxmemory: number): number {
   return maxmemory === 0 ? DEFAULT_META_CACHE_BYTES : Math.floor(maxmemory * META_CACHE_SHARE_OF_MAXMEMORY);
 }
 
+export function memtableBudget(maxmemory: number): number {
+  if (maxmemory === 0) return SERVER_MEMTABLE_BYTES;
+  const share = Math.floor((maxmemory * MEMTABLES_SHARE_OF_MAXMEMORY) / MEMTABLES_AT_MOST);
+  return Math.min(SERVER_MEMTABLE_BYTES, Math.max(MIN_MEMTABLE_BYTES, share));
+}
+
 /** Sizes the caches from maxmemory now and on every CONFIG SET maxmemory. */
 export function followMaxmemory(config: Config, engine: LsmEngine): void {
   const apply = (): void => {
     const maxmemory = config.num("maxmemory");
     engine.lsm.setBlockCacheBytes(blockCacheBudget(maxmemory));
+    engine.lsm.setMemtableSize(memtableBudget(maxmemory));
     metaCacheOf(engine).setCapacity(metaCacheBudget(maxmemory));
   };
   apply();

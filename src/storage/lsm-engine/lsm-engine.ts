@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import { type DB, type DBOptions, type SyncPolicy, WriteBatch, open } from "../lsm/index.ts";
 import { CommandError } from "../../commands/errors.ts";
+import { SERVER_MEMTABLE_BYTES } from "./cache-budget.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
 import { DiskErrorRecovery, misconfError } from "./disk-errors.ts";
 import { logRecovery, openFailure, type StartupLog } from "./startup.ts";
@@ -88,6 +89,7 @@ export class LsmEngine implements LsmEngineContext {
       let opened: DB | null = null;
       let engine: LsmEngine | null = null;
       const lsm = await open(options.dir, {
+        memtableSize: SERVER_MEMTABLE_BYTES,
         ...options.tuning,
         syncPolicy: options.syncPolicy,
         onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),

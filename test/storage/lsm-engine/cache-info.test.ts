@@ -101,3 +101,20 @@ test("repeated reads of hot keys hit the metadata cache, which follows writes", 
   expect(await r.get("hot:3")).toBeNull();
   expect(await r.dbsize()).toBe(0);
 });
+
+test("the memtables follow maxmemory: with 8mb, 2 MiB of writes are flushed to tables without a DEBUG COMPACT", async () => {
+  // An eighth of 8mb for 5 memtables is below the 1 MiB floor: each memtable is
+  // 1 MiB, where the server's 8 MiB default would hold all of these writes.
+  await r.flushall();
+  const tablesBefore = (await cacheInfo("lsm_table_")).entries;
+  const value = "v".repeat(10 * 1024);
+  const writes = r.pipeline();
+  for (let i = 0; i < 200; i++) writes.set(`big:${i}`, value);
+  await writes.exec();
+  const deadline = Date.now() + 30_000;
+  while ((await cacheInfo("lsm_table_")).entries <= tablesBefore) {
+    if (Date.now() > deadline) throw new Error("no memtable was flushed to a table");
+    await Bun.sleep(50);
+  }
+  expect(await r.strlen("big:199")).toBe(value.length);
+});
