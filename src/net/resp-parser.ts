@@ -85,18 +85,20 @@ export class RespParser {
   }
 
   /**
-   * Visits the first argument after the name (the key of most commands) of
-   * each complete multibulk command buffered, up to `max`, as a range of the
-   * input: a read-only look ahead, so the keyspace can start loading those
-   * keys' entries before the commands run (see Server.onData). Stops at
-   * anything but a plain complete "*N $len..." frame; never throws.
+   * Visits the arguments after the name of each complete multibulk command
+   * buffered (the keys of most commands among them), up to `max` arguments,
+   * as ranges of the input: a read-only look ahead, so the keyspace can start
+   * loading those keys' entries before the commands run (see
+   * Server.onData). Stops at anything but a plain complete "*N $len..."
+   * frame; never throws.
    */
   scanKeys(max: number, visit: (buf: Uint8Array, start: number, end: number) => void): void {
     if (this.pendingBytes > 0) return;
     const buf = this.buf;
     const n = buf.length;
     let p = this.pos;
-    for (let k = 0; k < max && p < n && buf[p] === 42; k++) {
+    let visited = 0;
+    while (p < n && buf[p] === 42) {
       let count = 0;
       for (p++; p < n && buf[p] >= 48 && buf[p] <= 57; p++) count = count * 10 + buf[p] - 48;
       p += 2;
@@ -107,7 +109,10 @@ export class RespParser {
         const start = p + 2;
         p = start + len + 2;
         if (p > n) return;
-        if (i === 1) visit(buf, start, start + len);
+        if (i >= 1) {
+          visit(buf, start, start + len);
+          if (++visited >= max) return;
+        }
       }
     }
   }

@@ -100,8 +100,9 @@ function reverseBits32(v: number): number {
   return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
-const prefetchHashes: number[] = new Array(16).fill(0);
-const prefetchNodes: (ScanNode | null)[] = new Array(16).fill(null);
+/** Scratch of prefetch, grown to the largest batch seen. */
+const prefetchHashes: number[] = [];
+const prefetchNodes: (ScanNode | null)[] = [];
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let prefetchSink = 0;
 
@@ -131,8 +132,8 @@ export class ScanMap<N extends ScanNode> {
   }
 
   /**
-   * Loads the nodes (and via `touch`, what they point to) of up to 16 keys,
-   * given as ranges of buf, in passes over all of them: their cache misses
+   * Loads the nodes (and via `touch`, what they point to) of keys given as
+   * ranges of buf, in passes over all of them: their cache misses
    * overlap instead of following one another as the lookups' would. A hint:
    * a node with the key's hash is taken without comparing keys.
    */
@@ -141,6 +142,10 @@ export class ScanMap<N extends ScanNode> {
     const mask = buckets.length - 1;
     const hashes = prefetchHashes;
     const nodes = prefetchNodes as (N | null)[];
+    while (hashes.length < count) {
+      hashes.push(0);
+      nodes.push(null);
+    }
     for (let i = 0; i < count; i++) {
       const h = hashBytes(buf, starts[i], ends[i]);
       hashes[i] = h;
