@@ -20,13 +20,8 @@ import { MemoryEngine } from "./storage/memory/memory-engine.ts";
 
 export { REDIS_COMPAT_VERSION, VERSION } from "./version.ts";
 
-/**
- * Arguments looked at per read for prefetching (see prefetchKeys): all of a
- * -P 16 batch of 10-key MSETs. Longer arguments than PREFETCH_KEY_MAX are
- * skipped (values, mostly: hashing them would cost more than the hint saves).
- */
-const PREFETCH_MAX = 320;
-const PREFETCH_KEY_MAX = 64;
+/** Keys prefetched per read (see prefetchKeys). */
+const PREFETCH_MAX = 16;
 /** Output queued beyond this stops reading from the client until it drains (normal clients). */
 const PAUSE_READ_BYTES = 64 * 1024 * 1024;
 
@@ -280,9 +275,8 @@ export class Server {
   /**
    * Lets the engine start loading the keys of the commands just received
    * (Redis 8 prefetches a batch's keys too): on a big keyspace a lookup's
-   * cache misses were most of a GET's time, and loading the keys in passes
-   * overlaps them. Every argument is taken as a possible key (the command
-   * table is not consulted): a value looked up as a key costs a wasted probe.
+   * cache misses were most of a GET's time, and loading 16 keys in passes
+   * overlaps them.
    */
   private prefetchKeys(c: Client): void {
     const store = c.db.store;
@@ -299,7 +293,6 @@ export class Server {
   private readonly prefetchEnds: number[] = new Array(PREFETCH_MAX).fill(0);
   private prefetchCount = 0;
   private readonly collectPrefetchKey = (buf: Uint8Array, start: number, end: number): void => {
-    if (end - start > PREFETCH_KEY_MAX) return;
     this.prefetchBuf = buf;
     this.prefetchStarts[this.prefetchCount] = start;
     this.prefetchEnds[this.prefetchCount++] = end;

@@ -85,20 +85,18 @@ export class RespParser {
   }
 
   /**
-   * Visits the arguments after the name of each complete multibulk command
-   * buffered (the keys of most commands among them), up to `max` arguments,
-   * as ranges of the input: a read-only look ahead, so the keyspace can start
-   * loading those keys' entries before the commands run (see
-   * Server.onData). Stops at anything but a plain complete "*N $len..."
-   * frame; never throws.
+   * Visits the first argument after the name (the key of most commands) of
+   * each complete multibulk command buffered, up to `max`, as a range of the
+   * input: a read-only look ahead, so the keyspace can start loading those
+   * keys' entries before the commands run (see Server.onData). Stops at
+   * anything but a plain complete "*N $len..." frame; never throws.
    */
   scanKeys(max: number, visit: (buf: Uint8Array, start: number, end: number) => void): void {
     if (this.pendingBytes > 0) return;
     const buf = this.buf;
     const n = buf.length;
     let p = this.pos;
-    let visited = 0;
-    while (p < n && buf[p] === 42) {
+    for (let k = 0; k < max && p < n && buf[p] === 42; k++) {
       let count = 0;
       for (p++; p < n && buf[p] >= 48 && buf[p] <= 57; p++) count = count * 10 + buf[p] - 48;
       p += 2;
@@ -109,10 +107,7 @@ export class RespParser {
         const start = p + 2;
         p = start + len + 2;
         if (p > n) return;
-        if (i >= 1) {
-          visit(buf, start, start + len);
-          if (++visited >= max) return;
-        }
+        if (i === 1) visit(buf, start, start + len);
       }
     }
   }

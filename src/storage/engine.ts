@@ -35,7 +35,7 @@ export interface KeyMeta {
 export interface DbStore {
   /**
    * Optional hint: starts loading the entries of keys about to be looked up
-   * (given as ranges of buf), so their memory latency overlaps.
+   * (given as ranges of buf, count ≤ 16), so their memory latency overlaps.
    * No visible effect (no expiry, no stats, no access time).
    */
   prefetch?(buf: Uint8Array, starts: number[], ends: number[], count: number): void;

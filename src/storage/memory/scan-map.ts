@@ -9,59 +9,7 @@
 export class ScanNode {
   next: ScanNode | null = null;
   hash = 0;
-  /**
-   * The key's length and its first PACKED_BYTES bytes, 6 to a number (see
-   * packStr): getBytes checks a candidate from these fields of the node it
-   * already loaded, without reading the key string, which on a big table costs
-   * a cache miss or two per lookup (GET -P 16, 100k keys: most of a GET's time).
-   */
-  readonly len: number;
-  readonly p0: number;
-  readonly p1: number;
-  readonly p2: number;
-  readonly p3: number;
-  constructor(public readonly key: string) {
-    this.len = key.length;
-    this.p0 = packStr(key, 0);
-    this.p1 = packStr(key, 6);
-    this.p2 = packStr(key, 12);
-    this.p3 = packStr(key, 18);
-  }
-}
-
-/** Key bytes held in a ScanNode's p0..p3. */
-const PACKED_BYTES = 24;
-
-/** Chars [from, from + 6) of latin1 string s (those present) as one number: exact, 48 bits. */
-function packStr(s: string, from: number): number {
-  const end = Math.min(s.length, from + 6);
-  let v = 0;
-  let scale = 1;
-  for (let i = from; i < end; i++) {
-    v += s.charCodeAt(i) * scale;
-    scale *= 256;
-  }
-  return v;
-}
-
-/** packStr of the latin1 string of b, from the bytes. */
-function packBytes(b: Uint8Array, from: number): number {
-  const end = Math.min(b.length, from + 6);
-  let v = 0;
-  let scale = 1;
-  for (let i = from; i < end; i++) {
-    v += b[i] * scale;
-    scale *= 256;
-  }
-  return v;
-}
-
-/** Whether node n holds the key b (n.hash already matched). */
-function nodeIs(n: ScanNode, b: Uint8Array): boolean {
-  if (n.len !== b.length || n.p0 !== packBytes(b, 0) || n.p1 !== packBytes(b, 6) || n.p2 !== packBytes(b, 12) || n.p3 !== packBytes(b, 18)) {
-    return false;
-  }
-  return b.length <= PACKED_BYTES || keyIs(n.key, b, PACKED_BYTES);
+  constructor(public key: string) {}
 }
 
 const MIN_BUCKETS = 4;
@@ -86,9 +34,10 @@ function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
   return h >>> 0;
 }
 
-/** Whether latin1 string s holds the bytes b from `from` on (the lengths are equal). */
-function keyIs(s: string, b: Uint8Array, from: number): boolean {
-  for (let i = from; i < b.length; i++) if (s.charCodeAt(i) !== b[i]) return false;
+/** Whether latin1 string s is the bytes b. */
+function keyIs(s: string, b: Uint8Array): boolean {
+  if (s.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (s.charCodeAt(i) !== b[i]) return false;
   return true;
 }
 
@@ -100,9 +49,8 @@ function reverseBits32(v: number): number {
   return ((v >>> 16) | (v << 16)) >>> 0;
 }
 
-/** Scratch of prefetch, grown to the largest batch seen. */
-const prefetchHashes: number[] = [];
-const prefetchNodes: (ScanNode | null)[] = [];
+const prefetchHashes: number[] = new Array(16).fill(0);
+const prefetchNodes: (ScanNode | null)[] = new Array(16).fill(null);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let prefetchSink = 0;
 
@@ -126,14 +74,14 @@ export class ScanMap<N extends ScanNode> {
     const h = hashBytes(key);
     const buckets = this.buckets;
     for (let n = buckets[h & (buckets.length - 1)]; n !== null; n = n.next as N | null) {
-      if (n.hash === h && nodeIs(n, key)) return n;
+      if (n.hash === h && keyIs(n.key, key)) return n;
     }
     return undefined;
   }
 
   /**
-   * Loads the nodes (and via `touch`, what they point to) of keys given as
-   * ranges of buf, in passes over all of them: their cache misses
+   * Loads the nodes (and via `touch`, what they point to) of up to 16 keys,
+   * given as ranges of buf, in passes over all of them: their cache misses
    * overlap instead of following one another as the lookups' would. A hint:
    * a node with the key's hash is taken without comparing keys.
    */
@@ -142,10 +90,6 @@ export class ScanMap<N extends ScanNode> {
     const mask = buckets.length - 1;
     const hashes = prefetchHashes;
     const nodes = prefetchNodes as (N | null)[];
-    while (hashes.length < count) {
-      hashes.push(0);
-      nodes.push(null);
-    }
     for (let i = 0; i < count; i++) {
       const h = hashBytes(buf, starts[i], ends[i]);
       hashes[i] = h;
