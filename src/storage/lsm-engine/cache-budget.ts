@@ -5,6 +5,7 @@
 // left to memtables, table indexes/filters and the keyspace's own state.
 
 import type { Config } from "../../config/config.ts";
+import { DEFAULT_MAX_IMMUTABLE_MEMTABLES } from "../lsm/index.ts";
 import type { LsmEngine } from "./lsm-engine.ts";
 import { DEFAULT_META_CACHE_BYTES, metaCacheOf } from "./meta-cache.ts";
 
@@ -22,9 +23,9 @@ export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
  * (~50k small keys) bounds both to a short pause.
  */
 export const SERVER_MEMTABLE_BYTES = 8 * 1024 * 1024;
-/** The share of maxmemory all memtables (the active one and up to 4 waiting for their flush) may take. */
+/** The share of maxmemory all memtables (the active one and those waiting for their flush) may take. */
 export const MEMTABLES_SHARE_OF_MAXMEMORY = 0.125;
-const MEMTABLES_AT_MOST = 5;
+const MEMTABLES_AT_MOST = 1 + DEFAULT_MAX_IMMUTABLE_MEMTABLES;
 const MIN_MEMTABLE_BYTES = 1024 * 1024;
 
 export function blockCacheBudget(maxmemory: number): number {

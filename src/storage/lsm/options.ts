@@ -63,13 +63,16 @@ export type ResolvedOptions = Required<Omit<DBOptions, OptionalHooks>> & Pick<DB
  * fill + overwrite wrote its data 3.5 times and the one compaction worker
  * fell behind L0 (13 s of write stalls).
  */
+/** Immutable memtables that may wait for their flush before writes stop (with the active one: the memtables' memory bound). */
+export const DEFAULT_MAX_IMMUTABLE_MEMTABLES = 4;
+
 export function resolveOptions(o: DBOptions): ResolvedOptions {
   const r: ResolvedOptions = {
     createIfMissing: o.createIfMissing ?? true,
     errorIfExists: o.errorIfExists ?? false,
     syncPolicy: o.syncPolicy ?? 'everysec',
     memtableSize: o.memtableSize ?? 64 * 1024 * 1024,
-    maxImmutableMemtables: o.maxImmutableMemtables ?? 4,
+    maxImmutableMemtables: o.maxImmutableMemtables ?? DEFAULT_MAX_IMMUTABLE_MEMTABLES,
     blockSize: o.blockSize ?? 4096,
     blockRestartInterval: o.blockRestartInterval ?? 16,
     bloomBitsPerKey: o.bloomBitsPerKey ?? 10,
