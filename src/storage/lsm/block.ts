@@ -94,6 +94,13 @@ export class BlockIterator {
     this.ikeyCopy = key;
     this.ukCopy = new Uint8Array(ab, 0, n - 8);
   }
+  /** The buffer holding the current user key at [0, userKeyLength), rewritten by the next move. */
+  get keyBuffer(): Uint8Array {
+    return this.kbuf;
+  }
+  get userKeyLength(): number {
+    return this.klen - 8;
+  }
   /** Sequence number of the current entry. */
   seq(): number {
     const k = this.kbuf;

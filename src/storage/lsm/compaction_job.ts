@@ -164,6 +164,15 @@ abstract class ForwardOnlyIterator implements InternalIterator {
   abstract seekToFirst(): void;
   abstract next(): void;
   abstract userKey(): Uint8Array;
+  keyBuffer(): Uint8Array {
+    return this.userKey();
+  }
+  keyOffset(): number {
+    return 0;
+  }
+  keyLength(): number {
+    return this.userKey().length;
+  }
   abstract seq(): number;
   abstract kind(): number;
   abstract value(): Uint8Array;

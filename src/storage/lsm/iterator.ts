@@ -13,7 +13,15 @@ export interface InternalIterator {
   seek(userKey: Uint8Array, seq: number): void;
   next(): void;
   prev(): void;
+  /** The current user key; stays valid (and unchanged) after the iterator moves. */
   userKey(): Uint8Array;
+  /**
+   * The current user key without a copy: bytes [keyOffset(), +keyLength())
+   * of keyBuffer(), valid only until the iterator moves (for comparisons).
+   */
+  keyBuffer(): Uint8Array;
+  keyOffset(): number;
+  keyLength(): number;
   seq(): number;
   kind(): number;
   value(): Uint8Array;
@@ -21,8 +29,26 @@ export interface InternalIterator {
   close(): void;
 }
 
+/** Internal-key order of two iterators' entries, comparing their keys in place. */
 function cmp(a: InternalIterator, b: InternalIterator): number {
-  return compareParts(a.userKey(), a.seq(), a.kind(), b.userKey(), b.seq(), b.kind());
+  const ab = a.keyBuffer();
+  const ao = a.keyOffset();
+  const al = a.keyLength();
+  const bb = b.keyBuffer();
+  const bo = b.keyOffset();
+  const bl = b.keyLength();
+  const len = al < bl ? al : bl;
+  for (let i = 0; i < len; i++) {
+    const d = ab[ao + i] - bb[bo + i];
+    if (d !== 0) return d;
+  }
+  if (al !== bl) return al - bl;
+  const as = a.seq();
+  const bs = b.seq();
+  if (as !== bs) return as > bs ? -1 : 1;
+  const ak = a.kind();
+  const bk = b.kind();
+  return ak === bk ? 0 : ak > bk ? -1 : 1;
 }
 
 export class MergingIterator implements InternalIterator {
@@ -87,6 +113,15 @@ export class MergingIterator implements InternalIterator {
   userKey(): Uint8Array {
     return this.current!.userKey();
   }
+  keyBuffer(): Uint8Array {
+    return this.current!.keyBuffer();
+  }
+  keyOffset(): number {
+    return this.current!.keyOffset();
+  }
+  keyLength(): number {
+    return this.current!.keyLength();
+  }
   seq(): number {
     return this.current!.seq();
   }
@@ -130,6 +165,15 @@ export class EmptyIterator implements InternalIterator {
   next(): void {}
   prev(): void {}
   userKey(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  keyBuffer(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  keyOffset(): number {
+    throw new Error('invalid iterator');
+  }
+  keyLength(): number {
     throw new Error('invalid iterator');
   }
   seq(): number {

@@ -322,6 +322,15 @@ class TableIterator implements InternalIterator {
   userKey(): Uint8Array {
     return this.di!.uk;
   }
+  keyBuffer(): Uint8Array {
+    return this.di!.keyBuffer;
+  }
+  keyOffset(): number {
+    return 0;
+  }
+  keyLength(): number {
+    return this.di!.userKeyLength;
+  }
   seq(): number {
     return this.di!.seq();
   }

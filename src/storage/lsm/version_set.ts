@@ -164,6 +164,15 @@ export class LevelIterator implements InternalIterator {
   userKey(): Uint8Array {
     return this.it!.userKey();
   }
+  keyBuffer(): Uint8Array {
+    return this.it!.keyBuffer();
+  }
+  keyOffset(): number {
+    return this.it!.keyOffset();
+  }
+  keyLength(): number {
+    return this.it!.keyLength();
+  }
   seq(): number {
     return this.it!.seq();
   }

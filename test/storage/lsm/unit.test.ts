@@ -154,6 +154,66 @@ describe('memtable', () => {
     it.prev();
     expect(it.seq()).toBe(1);
   }, 60_000);
+
+  test('ordered reads across the sorted run and the skiplist, with iterators kept across write bursts', () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const r = rng(seed);
+      const m = new MemTable(1);
+      // Keys with a long shared prefix, prefixes of each other, and differences past the 6 abbreviated bytes.
+      const keyOf = (): string => ['', 'pre', 'prefix-0000', 'prefix-0000-long-tail-'][Math.floor(r() * 4)] + String(Math.floor(r() * 400)).padStart(Math.floor(r() * 4), '7');
+      type Entry = { key: string; seq: number };
+      const entries: Entry[] = [];
+      const order = (x: Entry, y: Entry): number => (x.key < y.key ? -1 : x.key > y.key ? 1 : y.seq - x.seq);
+      let seq = 0;
+      const its: { it: ReturnType<MemTable['iterator']>; seen: Entry[] }[] = [];
+      let sorted: Entry[] = [];
+      for (let step = 0; step < 200; step++) {
+        const burst = r() < 0.1 ? 300 + Math.floor(r() * 1500) : Math.floor(r() * 20);
+        for (let i = 0; i < burst; i++) {
+          const e = { key: keyOf(), seq: ++seq };
+          entries.push(e);
+          m.add(b(e.key), e.seq, KIND_PUT, b('v' + e.seq));
+        }
+        if (its.length === 0 || r() < 0.3) its.push({ it: m.iterator(), seen: [] });
+        const slot = its[Math.floor(r() * its.length)];
+        const { it } = slot;
+        if (burst > 0) sorted = entries.slice().sort(order);
+        const at = (): Entry | null => (it.valid() ? { key: s(it.userKey())!, seq: it.seq() } : null);
+        const op = r();
+        if (op < 0.4 || !it.valid()) {
+          const target = { key: keyOf(), seq: Math.floor(r() * (seq + 2)) };
+          if (op < 0.1) it.seekToFirst();
+          else if (op < 0.2) it.seekToLast();
+          else it.seek(b(target.key), target.seq);
+          slot.seen = sorted;
+          const want = op < 0.1 ? sorted[0] : op < 0.2 ? sorted[sorted.length - 1] : sorted.find((e) => order(e, target) >= 0);
+          expect(at()).toEqual(want ?? null);
+          if (it.valid()) expect(s(it.value())).toBe('v' + it.seq());
+        } else {
+          // A kept iterator moves to the neighbour among the entries it was positioned on, or to a newer entry in between.
+          const cur = at()!;
+          const forward = op < 0.7;
+          if (forward) it.next();
+          else it.prev();
+          const got = at();
+          const old = forward ? slot.seen.find((e) => order(e, cur) > 0) : slot.seen.findLast((e) => order(e, cur) < 0);
+          if (got === null) expect(old).toBeUndefined();
+          else {
+            expect(entries.some((e) => e.key === got.key && e.seq === got.seq)).toBe(true);
+            expect(forward ? order(got, cur) > 0 : order(got, cur) < 0).toBe(true);
+            if (old !== undefined) expect(forward ? order(got, old) <= 0 : order(got, old) >= 0).toBe(true);
+          }
+        }
+      }
+      expect(m.generation).toBeGreaterThan(2); // the run was rebuilt under live iterators
+      for (const { key } of entries.slice(-50)) {
+        const newest = entries.filter((e) => e.key === key).at(-1)!;
+        expect(m.get(b(key), seq)!.value).toEqual(b('v' + newest.seq));
+        const older = entries.filter((e) => e.key === key && e.seq < newest.seq).at(-1);
+        expect(m.get(b(key), newest.seq - 1)?.value).toEqual(older === undefined ? undefined : b('v' + older.seq));
+      }
+    }
+  }, 60_000);
 });
 
 describe('table', () => {
