@@ -103,7 +103,8 @@ export class ScanMap<N extends ScanNode> {
     let sink = 0;
     for (let i = 0; i < count; i++) {
       const n = nodes[i];
-      if (n !== null) sink += touch(n);
+      // The key string too: getBytes compares it (its cell, then its characters).
+      if (n !== null) sink += touch(n) + n.key.charCodeAt(0);
       nodes[i] = null;
     }
     prefetchSink = sink;
