@@ -246,11 +246,14 @@ export class Server {
     this.clockMark = performance.now();
     try {
       c.parser.feed(data);
-      this.prefetchKeys(c);
+      // Commands to run before the next look ahead; negative: no more look aheads in this read.
+      let unprefetched = 0;
       for (;;) {
         if (c.closed || c.closeAfterReply || c.blocked) break;
+        if (unprefetched === 0) unprefetched = this.prefetchKeys(c);
         const argv = c.parser.next();
         if (argv === null) break;
+        unprefetched--;
         if (this.isPaused(c, argv)) continue;
         this.execute(c, argv);
       }
@@ -273,18 +276,23 @@ export class Server {
   }
 
   /**
-   * Lets the engine start loading the keys of the commands just received
+   * Lets the engine start loading the keys of the next commands received
    * (Redis 8 prefetches a batch's keys too): on a big keyspace a lookup's
-   * cache misses were most of a GET's time, and loading 16 keys in passes
-   * overlaps them.
+   * cache misses were most of a GET's time, and loading up to 16 keys in
+   * passes overlaps them. The keys are the command table's (first, last,
+   * step) positions, so MSET's ten keys are loaded and no value or member is
+   * probed as a key. Returns how many commands were looked at (0: no need to
+   * look again in this read).
    */
-  private prefetchKeys(c: Client): void {
+  private prefetchKeys(c: Client): number {
     const store = c.db.store;
-    if (store.prefetch === undefined) return;
+    if (store.prefetch === undefined) return 0;
     this.prefetchCount = 0;
-    c.parser.scanKeys(PREFETCH_MAX, this.collectPrefetchKey);
+    this.prefetchCommands = 0;
+    c.parser.scanArgs(this.collectPrefetchKey);
     if (this.prefetchCount > 1) store.prefetch(this.prefetchBuf, this.prefetchStarts, this.prefetchEnds, this.prefetchCount);
     this.prefetchBuf = EMPTY;
+    return this.prefetchCommands;
   }
 
   /** The keys prefetchKeys collects: ranges of prefetchBuf. */
@@ -292,11 +300,48 @@ export class Server {
   private readonly prefetchStarts: number[] = new Array(PREFETCH_MAX).fill(0);
   private readonly prefetchEnds: number[] = new Array(PREFETCH_MAX).fill(0);
   private prefetchCount = 0;
-  private readonly collectPrefetchKey = (buf: Uint8Array, start: number, end: number): void => {
+  /** Commands whose keys were collected. */
+  private prefetchCommands = 0;
+  /** The command the scanned name resolved to, and that name (pipelines repeat one command). */
+  private prefetchName: Uint8Array = EMPTY;
+  private prefetchCmd: Command | undefined;
+  /** The key positions of the command being scanned: first, last, step (first 0: no keys). */
+  private prefetchFirst = 0;
+  private prefetchLast = 0;
+  private prefetchStep = 1;
+  private readonly collectPrefetchKey = (buf: Uint8Array, index: number, argc: number, start: number, end: number): boolean => {
+    if (index === 0) {
+      const cmd = this.prefetchCommand(buf, start, end);
+      const first = cmd === undefined || cmd.firstKey <= 0 ? 0 : cmd.firstKey;
+      const last = first === 0 ? -1 : Math.min(cmd!.lastKey < 0 ? argc + cmd!.lastKey : cmd!.lastKey, argc - 1);
+      const step = first === 0 ? 1 : Math.max(cmd!.keyStep, 1);
+      const keys = last >= first ? Math.floor((last - first) / step) + 1 : 0;
+      // A command whose keys don't all fit waits for the next look ahead (unless it is the first).
+      if (keys > 0 && this.prefetchCount + keys > PREFETCH_MAX && this.prefetchCommands > 0) return false;
+      this.prefetchCommands++;
+      this.prefetchFirst = first;
+      this.prefetchLast = last;
+      this.prefetchStep = step;
+      return true;
+    }
+    if (index < this.prefetchFirst || index > this.prefetchLast || (index - this.prefetchFirst) % this.prefetchStep !== 0) return true;
     this.prefetchBuf = buf;
     this.prefetchStarts[this.prefetchCount] = start;
     this.prefetchEnds[this.prefetchCount++] = end;
+    return this.prefetchCount < PREFETCH_MAX;
   };
+
+  /** The command named by buf[start, end), for the look ahead. */
+  private prefetchCommand(buf: Uint8Array, start: number, end: number): Command | undefined {
+    const name = this.prefetchName;
+    let same = name.length === end - start;
+    for (let i = 0; same && i < name.length; i++) same = name[i] === buf[start + i];
+    if (!same) {
+      this.prefetchName = buf.slice(start, end);
+      this.prefetchCmd = this.commands.get(bytesToStr(this.prefetchName));
+    }
+    return this.prefetchCmd;
+  }
 
   /**
    * Sends bytes to c, after the writes made so far are durable when the

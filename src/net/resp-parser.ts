@@ -85,29 +85,38 @@ export class RespParser {
   }
 
   /**
-   * Visits the first argument after the name (the key of most commands) of
-   * each complete multibulk command buffered, up to `max`, as a range of the
-   * input: a read-only look ahead, so the keyspace can start loading those
-   * keys' entries before the commands run (see Server.onData). Stops at
-   * anything but a plain complete "*N $len..." frame; never throws.
+   * Visits the arguments of the complete multibulk commands buffered, in
+   * order, as ranges of the input: visit(buf, index, argc, start, end), index
+   * 0 being the command name. A read-only look ahead, so the keyspace can
+   * start loading the keys' entries before the commands run (see
+   * Server.onData); visit returns false to stop. Stops at anything but a plain
+   * complete "*N $len..." frame; never throws.
    */
-  scanKeys(max: number, visit: (buf: Uint8Array, start: number, end: number) => void): void {
+  scanArgs(visit: (buf: Uint8Array, index: number, argc: number, start: number, end: number) => boolean): void {
     if (this.pendingBytes > 0) return;
     const buf = this.buf;
     const n = buf.length;
     let p = this.pos;
-    for (let k = 0; k < max && p < n && buf[p] === 42; k++) {
+    while (p < n && buf[p] === 42) {
       let count = 0;
       for (p++; p < n && buf[p] >= 48 && buf[p] <= 57; p++) count = count * 10 + buf[p] - 48;
       p += 2;
+      // The frame must be complete before anything is reported; the second pass reads the same headers.
+      const first = p;
       for (let i = 0; i < count; i++) {
         if (p >= n || buf[p] !== 36) return;
         let len = 0;
         for (p++; p < n && buf[p] >= 48 && buf[p] <= 57; p++) len = len * 10 + buf[p] - 48;
+        p += len + 4;
+        if (p > n) return;
+      }
+      p = first;
+      for (let i = 0; i < count; i++) {
+        let len = 0;
+        for (p++; buf[p] >= 48 && buf[p] <= 57; p++) len = len * 10 + buf[p] - 48;
         const start = p + 2;
         p = start + len + 2;
-        if (p > n) return;
-        if (i === 1) visit(buf, start, start + len);
+        if (!visit(buf, i, count, start, start + len)) return;
       }
     }
   }

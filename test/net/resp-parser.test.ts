@@ -250,23 +250,29 @@ describe("reply encoder", () => {
   });
 });
 
-describe("RespParser.scanKeys (the look ahead for key prefetching)", () => {
-  /** The ranges scanKeys reports for input s (after feed), as strings. */
-  function scanned(s: string, max = 16): string[] {
+describe("RespParser.scanArgs (the look ahead for key prefetching)", () => {
+  /** What scanArgs reports for input s (after feed) as "index/argc:arg", stopping after `max` visits. */
+  function scanned(s: string, max = 100): string[] {
     const p = new RespParser(LIMITS);
     p.feed(strToBytes(s));
-    const keys: string[] = [];
-    p.scanKeys(max, (buf, start, end) => keys.push(bytesToStr(buf.subarray(start, end))));
-    return keys;
+    const seen: string[] = [];
+    p.scanArgs((buf, index, argc, start, end) => {
+      seen.push(`${index}/${argc}:${bytesToStr(buf.subarray(start, end))}`);
+      return seen.length < max;
+    });
+    return seen;
   }
   const encode = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
-  test("reports the second argument of each complete command, up to max, and stops at an incomplete one", () => {
-    const cmds = [["GET", "k1"], ["PING"], ["SET", "key:2", "v"], ["MSET", "a", "1", "b", "2"]];
+  test("reports every argument of each complete command, until visit says stop, and stops at an incomplete one", () => {
+    const cmds = [["GET", "k1"], ["PING"], ["MSET", "a", "1", "b", "22"]];
     const s = cmds.map(encode).join("");
-    expect(scanned(s)).toEqual(["k1", "key:2", "a"]);
-    expect(scanned(s, 2)).toEqual(["k1"]);
-    expect(scanned(s + encode(["GET", "k9"]).slice(0, -3))).toEqual(["k1", "key:2", "a"]);
+    const all = ["0/2:GET", "1/2:k1", "0/1:PING", "0/5:MSET", "1/5:a", "2/5:1", "3/5:b", "4/5:22"];
+    expect(scanned(s)).toEqual(all);
+    expect(scanned(s, 3)).toEqual(all.slice(0, 3));
+    // The incomplete GET at the end is not reported at all, not even its name.
+    expect(scanned(s + encode(["GET", "k9"]).slice(0, -3))).toEqual(all);
+    expect(scanned(`+junk\r\n${s}`)).toEqual([]);
   });
 
   test("never throws nor reports a range outside the input, whatever the bytes", () => {
@@ -275,8 +281,9 @@ describe("RespParser.scanKeys (the look ahead for key prefetching)", () => {
         const p = new RespParser(LIMITS);
         const bytes = new Uint8Array([...strToBytes(cmds.map(encode).join("")), ...junk]);
         p.feed(bytes);
-        p.scanKeys(16, (buf, start, end) => {
-          expect(start >= 0 && start <= end && end <= buf.length).toBe(true);
+        p.scanArgs((buf, index, argc, start, end) => {
+          expect(start >= 0 && start <= end && end <= buf.length && index < argc).toBe(true);
+          return true;
         });
       }),
     );
