@@ -4,7 +4,7 @@
 // A key not tracked (never accessed since start, or evicted from the table)
 // reports the idle time since the oldest access the table forgot (at least
 // since start) and the initial LFU state. Keys are given by name (latin1, as
-// LsmMeta.name), which the caller has computed for its metadata lookup already.
+// LsmMeta.name, computed once per lookup).
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 

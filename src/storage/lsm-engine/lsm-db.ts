@@ -54,8 +54,6 @@ export class LsmMeta implements KeyMeta {
     public raw: Uint8Array,
     readonly type: KeyType,
     readonly expireAt: number,
-    /** bytesToStr(key), when the caller has it already. */
-    private name_?: string,
   ) {}
 
   get flags(): number {
@@ -83,7 +81,9 @@ export class LsmMeta implements KeyMeta {
   /** A chunked string's value, read once per lookup. */
   chunkedValue: Uint8Array | null = null;
 
-  /** The key as a latin1 string (the caches' Map key), computed once per lookup. */
+  private name_: string | undefined = undefined;
+
+  /** The key as a latin1 string (the access times' Map key), computed once per lookup when needed. */
   get name(): string {
     return (this.name_ ??= bytesToStr(this.key));
   }
@@ -146,9 +146,9 @@ export class LsmDb implements DbStore {
    * is cached then; a batch that passes this check reaches the memtable (the
    * LSM applies it before anything that can still fail: the WAL write).
    */
-  private cacheWrite(name: string, entry: CachedMeta | null): void {
+  private cacheWrite(key: Uint8Array, entry: CachedMeta | null): void {
     if (this.engine.writeError?.() != null) this.metaCache.clear();
-    else this.metaCache.set(name, entry);
+    else this.metaCache.set(key, entry);
   }
 
   /** Counts keys and expiring keys of the slot by a scan (a store from before key-counts.ts, or after a disk error). */
@@ -172,15 +172,19 @@ export class LsmDb implements DbStore {
     return n;
   }
 
+  /** Loads the cached metadata of the keys of the commands just received (server.ts prefetchKeys). */
+  prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
+    this.metaCache.prefetch(buf, starts, ends, count);
+  }
+
   lookup(key: Uint8Array): LsmMeta | null {
-    const name = bytesToStr(key);
-    let entry = this.metaCache.get(name);
+    let entry = this.metaCache.get(key);
     if (entry === undefined) {
       const raw = this.engine.lsm.get(metaKey(this.slot, key));
       entry = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
-      this.metaCache.set(name, entry);
+      this.metaCache.set(key, entry);
     }
-    return entry === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, name);
+    return entry === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt);
   }
 
   delete(key: Uint8Array): boolean {
@@ -195,7 +199,7 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.delete(metaKey(this.slot, meta.key));
-    this.cacheWrite(meta.name, null);
+    this.cacheWrite(meta.key, null);
     this.engine.orphans.noteReplaced(meta, null);
     this.accessTimes.forget(meta.name);
     if (meta.expireAt !== 0) {
@@ -213,8 +217,7 @@ export class LsmDb implements DbStore {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.put(metaKey(this.slot, key), raw);
-    const name = old === null ? bytesToStr(key) : old.name;
-    this.cacheWrite(name, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
+    this.cacheWrite(key, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
@@ -223,7 +226,7 @@ export class LsmDb implements DbStore {
     }
     if (old === null) {
       this.keyCount++;
-      this.accessTimes.created(name);
+      this.accessTimes.created(bytesToStr(key));
     }
   }
 
