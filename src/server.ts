@@ -289,8 +289,14 @@ export class Server {
     if (store.prefetch === undefined) return 0;
     this.prefetchCount = 0;
     this.prefetchCommands = 0;
+    this.memberCount = 0;
+    this.memberKeyEnd = -1;
     c.parser.scanArgs(this.collectPrefetchKey);
-    if (this.prefetchCount > 1) store.prefetch(this.prefetchBuf, this.prefetchStarts, this.prefetchEnds, this.prefetchCount);
+    const buf = this.prefetchBuf;
+    if (this.prefetchCount > 1) store.prefetch(buf, this.prefetchStarts, this.prefetchEnds, this.prefetchCount);
+    if (this.memberCount > 1) {
+      store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount);
+    }
     this.prefetchBuf = EMPTY;
     return this.prefetchCommands;
   }
@@ -309,6 +315,19 @@ export class Server {
   private prefetchFirst = 0;
   private prefetchLast = 0;
   private prefetchStep = 1;
+  /**
+   * The members (fields) of one collection that the scanned commands look up
+   * (CommandDef.memberArgs), as ranges of prefetchBuf: those of the first such
+   * command's key, and of later commands on the same key.
+   */
+  private readonly memberStarts: number[] = new Array(PREFETCH_MAX).fill(0);
+  private readonly memberEnds: number[] = new Array(PREFETCH_MAX).fill(0);
+  private memberCount = 0;
+  private memberKeyStart = 0;
+  /** -1: no member command seen yet. */
+  private memberKeyEnd = -1;
+  /** Step between the member arguments of the command being scanned; 0: none to collect. */
+  private memberStep = 0;
   private readonly collectPrefetchKey = (buf: Uint8Array, index: number, argc: number, start: number, end: number): boolean => {
     if (index === 0) {
       const cmd = this.prefetchCommand(buf, start, end);
@@ -322,14 +341,31 @@ export class Server {
       this.prefetchFirst = first;
       this.prefetchLast = last;
       this.prefetchStep = step;
+      this.memberStep = first === 1 ? (cmd!.def.memberArgs?.step ?? 0) : 0;
       return true;
     }
+    if (this.memberStep !== 0) this.collectMember(buf, index, start, end);
     if (index < this.prefetchFirst || index > this.prefetchLast || (index - this.prefetchFirst) % this.prefetchStep !== 0) return true;
     this.prefetchBuf = buf;
     this.prefetchStarts[this.prefetchCount] = start;
     this.prefetchEnds[this.prefetchCount++] = end;
     return this.prefetchCount < PREFETCH_MAX;
   };
+
+  /** Collects argument `index` of a command with member arguments (see memberStarts). */
+  private collectMember(buf: Uint8Array, index: number, start: number, end: number): void {
+    if (index === 1) {
+      if (this.memberKeyEnd < 0) {
+        this.memberKeyStart = start;
+        this.memberKeyEnd = end;
+      } else if (!sameRange(buf, start, end, this.memberKeyStart, this.memberKeyEnd)) {
+        this.memberStep = 0; // another collection: not this window's
+      }
+    } else if ((index - 2) % this.memberStep === 0 && this.memberCount < PREFETCH_MAX) {
+      this.memberStarts[this.memberCount] = start;
+      this.memberEnds[this.memberCount++] = end;
+    }
+  }
 
   /** The command named by buf[start, end), for the look ahead. */
   private prefetchCommand(buf: Uint8Array, start: number, end: number): Command | undefined {
@@ -625,6 +661,13 @@ export class Server {
     for (const c of this.clients.values()) c.socket?.end();
     await this.engine.close();
   }
+}
+
+/** Whether buf[a, aEnd) and buf[b, bEnd) hold the same bytes. */
+function sameRange(buf: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
+  if (aEnd - a !== bEnd - b) return false;
+  for (let i = 0; a + i < aEnd; i++) if (buf[a + i] !== buf[b + i]) return false;
+  return true;
 }
 
 function truncate(s: string, n: number): string {

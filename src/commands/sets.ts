@@ -208,11 +208,11 @@ function sscan(c: Client, argv: Uint8Array[]): void {
 }
 
 export const setCommands: CommandDef[] = [
-  { name: "sadd", summary: "Adds members to a set, creating it if needed.", run: sadd },
-  { name: "srem", summary: "Removes members from a set.", run: srem },
+  { name: "sadd", summary: "Adds members to a set, creating it if needed.", run: sadd, memberArgs: { step: 1 } },
+  { name: "srem", summary: "Removes members from a set.", run: srem, memberArgs: { step: 1 } },
   { name: "smove", summary: "Moves a member from one set to another.", run: smove },
-  { name: "sismember", summary: "Tells whether a value is a member of a set.", run: sismember },
-  { name: "smismember", summary: "Tells for each value whether it is a member of a set.", run: smismember },
+  { name: "sismember", summary: "Tells whether a value is a member of a set.", run: sismember, memberArgs: { step: 1 } },
+  { name: "smismember", summary: "Tells for each value whether it is a member of a set.", run: smismember, memberArgs: { step: 1 } },
   { name: "scard", summary: "Returns the number of members of a set.", run: scard },
   { name: "smembers", summary: "Returns every member of a set.", run: smembers },
   { name: "spop", summary: "Removes and returns random members of a set.", run: spop },

@@ -23,6 +23,12 @@ export interface CommandDef {
   complexity?: string;
   run?: Handler;
   subcommands?: CommandDef[];
+  /**
+   * The arguments from index 2 on, every `step`th, are members (fields) of the
+   * collection at the key argv[1], which the command looks up: a hint for the
+   * read's look ahead (Server.prefetchKeys), which loads them with the key.
+   */
+  memberArgs?: { step: 1 | 2 };
 }
 
 export interface KeySpecFacts {

@@ -39,6 +39,11 @@ export interface DbStore {
    * No visible effect (no expiry, no stats, no access time).
    */
   prefetch?(buf: Uint8Array, starts: number[], ends: number[], count: number): void;
+  /**
+   * Optional hint like prefetch, for members (or fields) of the collection at
+   * the key buf[keyStart, keyEnd) that are about to be looked up (count ≤ 16).
+   */
+  prefetchMembers?(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void;
 
   /** The key's metadata, without looking at expiry. */
   lookup(key: Uint8Array): KeyMeta | null;

@@ -4,11 +4,11 @@ import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
 import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { encodingLimits } from "./encoding-limits.ts";
-import { MemoryHashOps } from "./hash-ops.ts";
+import { MemHash, MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
-import { MemorySetOps } from "./set-ops.ts";
+import { MemSet, MemorySetOps } from "./set-ops.ts";
 import { MemoryStreamOps } from "./stream-ops.ts";
 import { MemoryZSetOps } from "./zset-ops.ts";
 
@@ -78,6 +78,11 @@ function touchEntry(e: MemEntry): number {
   return v instanceof Uint8Array && v.length > 0 ? v[0] : 0;
 }
 
+/** For prefetches that need a node and its key only. */
+function touchNothing(): number {
+  return 0;
+}
+
 export class MemoryDb implements DbStore {
   readonly entries = new ScanMap<MemEntry>();
   /** Keys with an expiry, in insertion order; iterated incrementally by active expiry. */
@@ -96,6 +101,13 @@ export class MemoryDb implements DbStore {
   /** See ScanMap.prefetch; a string value's bytes are loaded too. */
   prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
     this.entries.prefetch(buf, starts, ends, count, touchEntry);
+  }
+
+  /** See DbStore.prefetchMembers: the member nodes of a set or the field nodes of a hash. */
+  prefetchMembers(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void {
+    const v = this.entries.getRange(buf, keyStart, keyEnd)?.value;
+    if (v instanceof MemSet) v.members.prefetch(buf, starts, ends, count, touchNothing);
+    else if (v instanceof MemHash) v.fields.prefetch(buf, starts, ends, count, touchNothing);
   }
 
   /** Lookup by the latin1 string form of a key. */

@@ -12,6 +12,9 @@ describe("ScanMap.getBytes", () => {
         for (const k of stored) map.insert(new ScanNode(bytesToStr(k)));
         for (const k of [...stored, ...probes]) {
           expect(map.getBytes(k)?.key).toBe(map.get(bytesToStr(k))?.key);
+          // getRange: the same key inside a larger buffer.
+          const framed = new Uint8Array([7, ...k, 9]);
+          expect(map.getRange(framed, 1, 1 + k.length)).toBe(map.getBytes(k));
         }
       }),
     );

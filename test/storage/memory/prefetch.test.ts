@@ -1,0 +1,35 @@
+import { describe, expect, test } from "bun:test";
+import { strToBytes } from "../../../src/net/bytes.ts";
+import { MemoryEngine } from "../../../src/storage/memory/memory-engine.ts";
+
+/** Ranges of the strings in one buffer, as prefetch and prefetchMembers take them. */
+function ranges(strs: string[]): { buf: Uint8Array; starts: number[]; ends: number[] } {
+  const buf = strToBytes(strs.join(""));
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let at = 0;
+  for (const s of strs) {
+    starts.push(at);
+    ends.push((at += s.length));
+  }
+  return { buf, starts, ends };
+}
+
+describe("MemoryDb prefetch hints", () => {
+  test("change nothing, for present and missing keys, members and fields, and keys of any type", () => {
+    const db = new MemoryEngine(1).db(0);
+    db.setString(strToBytes("str"), strToBytes("v"), 0);
+    db.sets.add(strToBytes("set"), null, [strToBytes("a"), strToBytes("b")]);
+    db.hashes.set(strToBytes("hash"), null, [strToBytes("f"), strToBytes("1")]);
+    const keys = ranges(["str", "set", "hash", "missing"]);
+    db.prefetch(keys.buf, keys.starts, keys.ends, 4);
+    for (const key of ["str", "set", "hash", "missing"]) {
+      const m = ranges([key, "a", "f", "zz"]);
+      db.prefetchMembers(m.buf, m.starts[0], m.ends[0], m.starts.slice(1), m.ends.slice(1), 3);
+    }
+    expect(db.size()).toBe(3);
+    expect(db.sets.card(db.lookup(strToBytes("set"))!)).toBe(2);
+    expect(db.hashes.length(db.lookup(strToBytes("hash"))!)).toBe(1);
+    expect(db.getString(db.lookup(strToBytes("str"))!)).toEqual(strToBytes("v"));
+  });
+});
