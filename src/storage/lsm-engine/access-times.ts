@@ -8,13 +8,15 @@
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 
-interface Access {
+export interface Access {
   /** Unix seconds of the last access. */
   atime: number;
   /** Opaque LFU state (keyspace/lfu.ts). */
   lfu: number;
   /** atime when the entry was last placed at the end of the Map: a later atime means it was touched since. */
   placed: number;
+  /** False once the entry left the table (evicted, forgotten): a reference kept elsewhere is stale. */
+  tracked: boolean;
 }
 
 function nowSeconds(): number {
@@ -40,15 +42,17 @@ export class AccessTimes {
   }
 
   /** Records an access of name at `atime` with LFU state lfu, placing a new entry at the Map's end. */
-  private set(name: string, atime: number, lfu: number): void {
+  private set(name: string, atime: number, lfu: number): Access {
     const tracked = this.entries.get(name);
     if (tracked !== undefined) {
       tracked.atime = atime;
       tracked.lfu = lfu;
-      return;
+      return tracked;
     }
-    this.entries.set(name, { atime, lfu, placed: atime });
+    const access = { atime, lfu, placed: atime, tracked: true };
+    this.entries.set(name, access);
     if (this.entries.size > this.capacity + this.evictionBatch()) this.evictOldest();
+    return access;
   }
 
   /**
@@ -73,6 +77,7 @@ export class AccessTimes {
         continue;
       }
       excess--;
+      access.tracked = false;
       this.untrackedSince = Math.max(this.untrackedSince, access.atime);
     }
   }
@@ -81,10 +86,19 @@ export class AccessTimes {
     return Math.max(0, nowSeconds() - this.get(name).atime);
   }
 
-  touch(name: string): void {
+  /** Records an access of name; returns its entry, which touchTracked can update without a lookup while it is tracked. */
+  touch(name: string): Access {
     const tracked = this.entries.get(name);
-    if (tracked !== undefined) tracked.atime = nowSeconds();
-    else this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
+    if (tracked === undefined) return this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
+    tracked.atime = nowSeconds();
+    return tracked;
+  }
+
+  /** touch() of the key whose entry an earlier touch returned; false (nothing done) when that entry is gone. */
+  touchTracked(access: Access | null): boolean {
+    if (access === null || !access.tracked) return false;
+    access.atime = nowSeconds();
+    return true;
   }
 
   setIdleTime(name: string, seconds: number): void {
@@ -99,16 +113,20 @@ export class AccessTimes {
     this.set(name, this.get(name).atime, state);
   }
 
-  /** A key was created: accessed now, with the initial LFU state. */
-  created(name: string): void {
-    this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
+  /** A key was created: accessed now, with the initial LFU state. Returns its entry (see touch). */
+  created(name: string): Access {
+    return this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
   forget(name: string): void {
+    const access = this.entries.get(name);
+    if (access === undefined) return;
+    access.tracked = false;
     this.entries.delete(name);
   }
 
   clear(): void {
+    for (const access of this.entries.values()) access.tracked = false;
     this.entries.clear();
   }
 }

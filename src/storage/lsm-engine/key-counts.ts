@@ -45,6 +45,12 @@ interface Stored {
 export class KeyCounts {
   /** The counts the store holds for each db (by object: SWAPDB moves dbs, and their slots with them). */
   private readonly stored = new Map<CountedDb, Stored>();
+  /**
+   * The dbs whose counts or slot may have changed since appendChanges last
+   * looked (changed() calls): a write that creates or deletes no key skips
+   * the look at every db's counts.
+   */
+  private readonly pending: CountedDb[] = [];
 
   constructor(
     private readonly lsm: DB,
@@ -78,8 +84,16 @@ export class KeyCounts {
    * moved leaves them off); the next appendChanges stores them all.
    */
   recount(): void {
-    for (const db of this.dbs) db.recount();
+    for (const db of this.dbs) {
+      db.recount();
+      this.changed(db);
+    }
     this.stored.clear();
+  }
+
+  /** Called when db's key count, expires count or slot changed: the next appendChanges stores them. */
+  changed(db: CountedDb): void {
+    if (!this.pending.includes(db)) this.pending.push(db);
   }
 
   /**
@@ -88,7 +102,9 @@ export class KeyCounts {
    * returns the batch, or null when there was none and nothing changed.
    */
   appendChanges(batch: WriteBatch | null): WriteBatch | null {
-    for (const db of this.dbs) {
+    const pending = this.pending;
+    while (pending.length > 0) {
+      const db = pending.pop()!;
       const keys = db.size();
       const expiring = db.expiresCount();
       let s = this.stored.get(db);

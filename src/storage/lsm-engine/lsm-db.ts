@@ -20,7 +20,7 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
-import { type CachedMeta, type DbMetaCache, metaCacheOf } from "./meta-cache.ts";
+import { type CachedMeta, type DbMetaCache, type MetaCacheEntry, metaCacheOf } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -54,6 +54,8 @@ export class LsmMeta implements KeyMeta {
     public raw: Uint8Array,
     readonly type: KeyType,
     readonly expireAt: number,
+    /** The key's metadata-cache entry, when the record came from the cache (touch keeps a reference to the access time there). */
+    readonly cacheEntry: MetaCacheEntry | null = null,
   ) {}
 
   get flags(): number {
@@ -106,6 +108,8 @@ export interface LsmEngineContext extends StorageEngine {
    * per command), so it must be written (or dropped) before the next call.
    */
   batch(): WriteBatch;
+  /** db's key or expires count changed (the engine stores them with the write). */
+  countsChanged(db: LsmDb): void;
   /** A version number for a new collection key: unique, increasing (FORMAT.md). */
   newVersion(): number;
   /** FLUSHDB: a fresh, empty slot for db (the old one is range-deleted). */
@@ -146,9 +150,10 @@ export class LsmDb implements DbStore {
    * is cached then; a batch that passes this check reaches the memtable (the
    * LSM applies it before anything that can still fail: the WAL write).
    */
-  private cacheWrite(key: Uint8Array, entry: CachedMeta | null): void {
-    if (this.engine.writeError?.() != null) this.metaCache.clear();
-    else this.metaCache.set(key, entry);
+  private cacheWrite(key: Uint8Array, entry: CachedMeta | null): MetaCacheEntry | null {
+    if (this.engine.writeError?.() == null) return this.metaCache.set(key, entry);
+    this.metaCache.clear();
+    return null;
   }
 
   /** Counts keys and expiring keys of the slot by a scan (a store from before key-counts.ts, or after a disk error). */
@@ -178,13 +183,15 @@ export class LsmDb implements DbStore {
   }
 
   lookup(key: Uint8Array): LsmMeta | null {
-    let entry = this.metaCache.get(key);
-    if (entry === undefined) {
+    let entry = this.metaCache.entry(key);
+    let record: CachedMeta | null;
+    if (entry !== undefined) record = entry.record;
+    else {
       const raw = this.engine.lsm.get(metaKey(this.slot, key));
-      entry = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
-      this.metaCache.set(key, entry);
+      record = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
+      entry = this.metaCache.set(key, record) ?? undefined;
     }
-    return entry === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt);
+    return record === null ? null : new LsmMeta(record.key, record.raw, record.type, record.expireAt, entry ?? null);
   }
 
   delete(key: Uint8Array): boolean {
@@ -207,6 +214,7 @@ export class LsmDb implements DbStore {
       this.expiringCount--;
     }
     this.keyCount--;
+    this.engine.countsChanged(this);
   }
 
   /**
@@ -217,16 +225,19 @@ export class LsmDb implements DbStore {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.put(metaKey(this.slot, key), raw);
-    this.cacheWrite(key, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
+    const entry = this.cacheWrite(key, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
       if (expireAt !== 0) batch.put(expiryKey(this.slot, expireAt, key), new Uint8Array(0));
       this.expiringCount += (expireAt !== 0 ? 1 : 0) - (oldExpireAt !== 0 ? 1 : 0);
+      this.engine.countsChanged(this);
     }
     if (old === null) {
       this.keyCount++;
-      this.accessTimes.created(bytesToStr(key));
+      this.engine.countsChanged(this);
+      const access = this.accessTimes.created(bytesToStr(key));
+      if (entry !== null) entry.access = access;
     }
   }
 
@@ -255,6 +266,7 @@ export class LsmDb implements DbStore {
     this.metaCache.clear();
     this.keyCount = 0;
     this.expiringCount = 0;
+    this.engine.countsChanged(this);
     this.cursors.clear();
     this.fieldCursors.clear();
     this.accessTimes.clear();
@@ -377,7 +389,12 @@ export class LsmDb implements DbStore {
   }
 
   touch(meta: KeyMeta): void {
-    this.accessTimes.touch((meta as LsmMeta).name);
+    const m = meta as LsmMeta;
+    const entry = m.cacheEntry;
+    // Through the cache entry's reference while it is valid: no key string, no Map lookup.
+    if (entry !== null && this.accessTimes.touchTracked(entry.access)) return;
+    const access = this.accessTimes.touch(m.name);
+    if (entry !== null) entry.access = access;
   }
 
   setIdleTime(meta: KeyMeta, seconds: number): void {
@@ -407,7 +424,7 @@ export class LsmDb implements DbStore {
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
     const old = this.lookup(key);
     this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), old);
-    if (old !== null) this.accessTimes.touch(old.name); // a new value object: idle time restarts
+    if (old !== null) this.touch(old); // a new value object: idle time restarts
   }
 
   replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {

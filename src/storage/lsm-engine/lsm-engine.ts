@@ -164,6 +164,10 @@ export class LsmEngine implements LsmEngineContext {
     return this.durable;
   }
 
+  countsChanged(db: LsmDb): void {
+    this.counts.changed(db);
+  }
+
   newVersion(): number {
     return this.versions.next();
   }
@@ -177,6 +181,7 @@ export class LsmEngine implements LsmEngineContext {
     const batch = new WriteBatch();
     for (const [start, end] of allSlotRanges(db.slot)) batch.deleteRange(start, end);
     db.slot = this.nextSlot++;
+    this.counts.changed(db);
     this.putSlotTable(batch);
     this.write(batch);
   }

@@ -15,6 +15,7 @@
 
 import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
+import type { Access } from "./access-times.ts";
 import { hashBytes } from "../memory/scan-map.ts";
 
 /** A key's metadata record as it is stored, decoded. */
@@ -35,12 +36,12 @@ export const DEFAULT_META_CACHE_BYTES = 64 * 1024 * 1024;
 const MIN_BUCKETS = 16;
 
 /** One cached key: its record (null = known missing), in a bucket chain and in the eviction order. */
-class Entry {
+export class MetaCacheEntry {
   /** Next entry of the same bucket. */
-  next: Entry | null = null;
+  next: MetaCacheEntry | null = null;
   /** Neighbours in insertion order (eviction takes the oldest first). */
-  older: Entry | null = null;
-  newer: Entry | null = null;
+  older: MetaCacheEntry | null = null;
+  newer: MetaCacheEntry | null = null;
 
   constructor(
     /** Owned copy of the key. */
@@ -49,6 +50,9 @@ class Entry {
     public record: CachedMeta | null,
     public cost: number,
   ) {}
+
+  /** The key's access-times entry (LsmDb.touch updates it without a lookup while it is tracked). */
+  access: Access | null = null;
 }
 
 /** The engine-wide budget and statistics of the dbs' caches. */
@@ -90,16 +94,16 @@ export class MetaCache {
 }
 
 const prefetchHashes: number[] = new Array<number>(16).fill(0);
-const prefetchEntries: (Entry | null)[] = new Array<Entry | null>(16).fill(null);
+const prefetchEntries: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(16).fill(null);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let prefetchSink = 0;
 
 /** One db's cached records, by key bytes. */
 export class DbMetaCache {
-  private buckets: (Entry | null)[] = new Array<Entry | null>(MIN_BUCKETS).fill(null);
+  private buckets: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(MIN_BUCKETS).fill(null);
   private count = 0;
-  private oldest: Entry | null = null;
-  private newest: Entry | null = null;
+  private oldest: MetaCacheEntry | null = null;
+  private newest: MetaCacheEntry | null = null;
   usage = 0;
 
   constructor(private readonly budget: MetaCache) {}
@@ -108,22 +112,27 @@ export class DbMetaCache {
     return this.count;
   }
 
-  private find(key: Uint8Array, hash: number): Entry | null {
+  private find(key: Uint8Array, hash: number): MetaCacheEntry | null {
     for (let e = this.buckets[hash & (this.buckets.length - 1)]; e !== null; e = e.next) {
       if (e.hash === hash && bytesEqual(e.key, key)) return e;
     }
     return null;
   }
 
-  /** The cached record (null: known missing), or undefined when not cached. */
-  get(key: Uint8Array): CachedMeta | null | undefined {
+  /** The key's entry (its record null: known missing), or undefined when not cached. */
+  entry(key: Uint8Array): MetaCacheEntry | undefined {
     const entry = this.find(key, hashBytes(key));
     if (entry === null) {
       this.budget.misses++;
       return undefined;
     }
     this.budget.hits++;
-    return entry.record;
+    return entry;
+  }
+
+  /** The cached record (null: known missing), or undefined when not cached. */
+  get(key: Uint8Array): CachedMeta | null | undefined {
+    return this.entry(key)?.record;
   }
 
   /**
@@ -162,29 +171,32 @@ export class DbMetaCache {
   /**
    * Caches key's record (null: missing). An update keeps the entry's place
    * in the eviction order. The key is copied unless the record owns it.
+   * Returns the entry, or null when the record is too large to cache.
    */
-  set(key: Uint8Array, record: CachedMeta | null): void {
+  set(key: Uint8Array, record: CachedMeta | null): MetaCacheEntry | null {
     const hash = hashBytes(key);
-    const entry = this.find(key, hash);
+    let entry = this.find(key, hash);
     const bytes = ENTRY_OVERHEAD + key.length + (record === null ? 0 : record.raw.length);
     // A value too large for the budget is not cached (it would evict everything else).
     if (bytes > this.budget.capacity >>> 4) {
       if (entry !== null) this.remove(entry);
-      return;
+      return null;
     }
     if (entry !== null) {
       entry.record = record;
       this.charge(bytes - entry.cost);
       entry.cost = bytes;
     } else {
-      this.insert(new Entry(record === null ? key.slice() : record.key, hash, record, bytes));
+      entry = new MetaCacheEntry(record === null ? key.slice() : record.key, hash, record, bytes);
+      this.insert(entry);
       this.charge(bytes);
     }
     this.budget.evictIfFull();
+    return entry;
   }
 
   clear(): void {
-    this.buckets = new Array<Entry | null>(MIN_BUCKETS).fill(null);
+    this.buckets = new Array<MetaCacheEntry | null>(MIN_BUCKETS).fill(null);
     this.count = 0;
     this.oldest = this.newest = null;
     this.charge(-this.usage);
@@ -196,7 +208,7 @@ export class DbMetaCache {
     while (this.oldest !== null && this.usage > target) this.remove(this.oldest);
   }
 
-  private insert(entry: Entry): void {
+  private insert(entry: MetaCacheEntry): void {
     const b = entry.hash & (this.buckets.length - 1);
     entry.next = this.buckets[b];
     this.buckets[b] = entry;
@@ -207,7 +219,7 @@ export class DbMetaCache {
     if (++this.count > this.buckets.length) this.rehash(this.buckets.length * 2);
   }
 
-  private remove(entry: Entry): void {
+  private remove(entry: MetaCacheEntry): void {
     const b = entry.hash & (this.buckets.length - 1);
     if (this.buckets[b] === entry) this.buckets[b] = entry.next;
     else {
@@ -225,7 +237,7 @@ export class DbMetaCache {
   }
 
   private rehash(size: number): void {
-    const buckets = new Array<Entry | null>(size).fill(null);
+    const buckets = new Array<MetaCacheEntry | null>(size).fill(null);
     for (let e = this.oldest; e !== null; e = e.newer) {
       const b = e.hash & (size - 1);
       e.next = buckets[b];
