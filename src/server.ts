@@ -326,7 +326,8 @@ export class Server {
   private memberKeyStart = 0;
   /** -1: no member command seen yet. */
   private memberKeyEnd = -1;
-  /** Step between the member arguments of the command being scanned; 0: none to collect. */
+  /** Index of the first member argument of the command being scanned, and the step between them (0: none to collect). */
+  private memberFirst = 2;
   private memberStep = 0;
   private readonly collectPrefetchKey = (buf: Uint8Array, index: number, argc: number, start: number, end: number): boolean => {
     if (index === 0) {
@@ -341,7 +342,9 @@ export class Server {
       this.prefetchFirst = first;
       this.prefetchLast = last;
       this.prefetchStep = step;
-      this.memberStep = first === 1 ? (cmd!.def.memberArgs?.step ?? 0) : 0;
+      const members = first === 1 ? cmd!.def.memberArgs : undefined;
+      this.memberStep = members?.step ?? 0;
+      this.memberFirst = members?.first ?? 2;
       return true;
     }
     if (this.memberStep !== 0) this.collectMember(buf, index, start, end);
@@ -361,7 +364,7 @@ export class Server {
       } else if (!sameRange(buf, start, end, this.memberKeyStart, this.memberKeyEnd)) {
         this.memberStep = 0; // another collection: not this window's
       }
-    } else if ((index - 2) % this.memberStep === 0 && this.memberCount < PREFETCH_MAX) {
+    } else if (index >= this.memberFirst && (index - this.memberFirst) % this.memberStep === 0 && this.memberCount < PREFETCH_MAX) {
       this.memberStarts[this.memberCount] = start;
       this.memberEnds[this.memberCount++] = end;
     }

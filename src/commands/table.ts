@@ -24,11 +24,12 @@ export interface CommandDef {
   run?: Handler;
   subcommands?: CommandDef[];
   /**
-   * The arguments from index 2 on, every `step`th, are members (fields) of the
-   * collection at the key argv[1], which the command looks up: a hint for the
-   * read's look ahead (Server.prefetchKeys), which loads them with the key.
+   * The arguments from index `first` (2 unless given) on, every `step`th, are
+   * members (fields) of the collection at the key argv[1], which the command
+   * looks up: a hint for the read's look ahead (Server.prefetchKeys), which
+   * loads them with the key. Only a hint: ZADD's options shift its members.
    */
-  memberArgs?: { step: 1 | 2 };
+  memberArgs?: { first?: number; step: 1 | 2 };
 }
 
 export interface KeySpecFacts {

@@ -660,16 +660,16 @@ function zscan(c: Client, argv: Uint8Array[]): void {
 }
 
 export const zsetCommands: CommandDef[] = [
-  { name: "zadd", summary: "Adds members to a sorted set or updates their scores, with conditions.", run: zadd },
-  { name: "zincrby", summary: "Increments the score of a member of a sorted set.", run: zincrby },
-  { name: "zrem", summary: "Removes members from a sorted set.", run: zrem },
-  { name: "zscore", summary: "Returns the score of a member of a sorted set.", run: zscore },
-  { name: "zmscore", summary: "Returns the scores of several members of a sorted set.", run: zmscore },
+  { name: "zadd", summary: "Adds members to a sorted set or updates their scores, with conditions.", run: zadd, memberArgs: { first: 3, step: 2 } },
+  { name: "zincrby", summary: "Increments the score of a member of a sorted set.", run: zincrby, memberArgs: { first: 3, step: 2 } },
+  { name: "zrem", summary: "Removes members from a sorted set.", run: zrem, memberArgs: { step: 1 } },
+  { name: "zscore", summary: "Returns the score of a member of a sorted set.", run: zscore, memberArgs: { step: 1 } },
+  { name: "zmscore", summary: "Returns the scores of several members of a sorted set.", run: zmscore, memberArgs: { step: 1 } },
   { name: "zcard", summary: "Returns the number of members of a sorted set.", run: zcard },
   { name: "zcount", summary: "Counts the members of a sorted set within a score range.", run: zcount(false) },
   { name: "zlexcount", summary: "Counts the members of a sorted set within a lexicographical range.", run: zcount(true) },
-  { name: "zrank", summary: "Returns the rank of a member in ascending score order.", run: zrank(false) },
-  { name: "zrevrank", summary: "Returns the rank of a member in descending score order.", run: zrank(true) },
+  { name: "zrank", summary: "Returns the rank of a member in ascending score order.", run: zrank(false), memberArgs: { step: 2 } },
+  { name: "zrevrank", summary: "Returns the rank of a member in descending score order.", run: zrank(true), memberArgs: { step: 2 } },
   { name: "zrange", summary: "Returns members in a range of ranks, scores or lexicographical order.", run: zrangeCommand(null, null) },
   { name: "zrangestore", summary: "Stores a range of a sorted set in another key.", run: zrangestore },
   { name: "zrevrange", summary: "Returns members in a range of ranks, highest score first.", run: zrangeCommand("rank", true) },

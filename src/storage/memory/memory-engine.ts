@@ -10,7 +10,7 @@ import { ScanMap, ScanNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemSet, MemorySetOps } from "./set-ops.ts";
 import { MemoryStreamOps } from "./stream-ops.ts";
-import { MemoryZSetOps } from "./zset-ops.ts";
+import { MemZSet, MemoryZSetOps } from "./zset-ops.ts";
 
 /**
  * A key's entry: its metadata and its value object. The value's JS type is
@@ -103,11 +103,12 @@ export class MemoryDb implements DbStore {
     this.entries.prefetch(buf, starts, ends, count, touchEntry);
   }
 
-  /** See DbStore.prefetchMembers: the member nodes of a set or the field nodes of a hash. */
+  /** See DbStore.prefetchMembers: the member nodes of a set or zset, the field nodes of a hash. */
   prefetchMembers(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void {
     const v = this.entries.getRange(buf, keyStart, keyEnd)?.value;
     if (v instanceof MemSet) v.members.prefetch(buf, starts, ends, count, touchNothing);
     else if (v instanceof MemHash) v.fields.prefetch(buf, starts, ends, count, touchNothing);
+    else if (v instanceof MemZSet) v.dict.prefetch(buf, starts, ends, count, touchNothing);
   }
 
   /** Lookup by the latin1 string form of a key. */

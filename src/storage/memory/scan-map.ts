@@ -62,8 +62,17 @@ export class ScanMap<N extends ScanNode> {
     return this.map.size;
   }
 
+  /**
+   * By the bucket chains, not the Map: a lookup then loads what prefetch
+   * loads (a Map probe of a fresh string hashes it and reads other memory).
+   */
   get(key: string): N | undefined {
-    return this.map.get(key);
+    const h = hashKey(key);
+    const buckets = this.buckets;
+    for (let n = buckets[h & (buckets.length - 1)]; n !== null; n = n.next as N | null) {
+      if (n.hash === h && n.key === key) return n;
+    }
+    return undefined;
   }
 
   /**
