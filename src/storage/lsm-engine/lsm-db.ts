@@ -95,7 +95,7 @@ export class LsmMeta implements KeyMeta {
 const SMALL_ARRAY_BYTES = 1000;
 
 function cachedMeta(ownedKey: Uint8Array, raw: Uint8Array, expireAt = decodeExpireAt(raw)): CachedMeta {
-  return { key: ownedKey, raw, type: decodeType(raw), expireAt };
+  return { key: ownedKey, raw, type: decodeType(raw), expireAt, value: null };
 }
 
 /** What the LsmDb needs from its engine. */
@@ -415,7 +415,11 @@ export class LsmDb implements DbStore {
       // A small value is copied: a view (subarray) of the record, a fresh
       // array from the LSM or encodeStringMeta, makes JSC materialize its
       // ArrayBuffer (16% of a GET profile); large arrays have one already.
-      return m.raw.length <= SMALL_ARRAY_BYTES ? m.raw.slice(META_HEAD) : m.raw.subarray(META_HEAD);
+      if (m.raw.length > SMALL_ARRAY_BYTES) return m.raw.subarray(META_HEAD);
+      // The copy is kept with the cached record (callers never modify it): a hot GET copies once.
+      const record = m.cacheEntry?.record;
+      if (record == null || record.raw !== m.raw) return m.raw.slice(META_HEAD);
+      return (record.value ??= m.raw.slice(META_HEAD));
     }
     m.chunkedValue ??= readChunked(this, m);
     return m.chunkedValue;

@@ -24,8 +24,8 @@ function hashKey(s: string): number {
   return h >>> 0;
 }
 
-/** hashKey of the latin1 string of b (or of its bytes [from, to)), from the bytes (also the lsm engine's metadata cache hash). */
-export function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
+/** hashKey of the latin1 string of b (or of its bytes [from, to)), from the bytes. */
+function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
   let h = 0x811c9dc5;
   for (let i = from; i < to; i++) {
     h ^= b[i];

@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { type CachedMeta, MetaCache } from "../../../src/storage/lsm-engine/meta-cache.ts";
 
 const key = (i: number) => new TextEncoder().encode(`key:${i}`);
-const record = (i: number): CachedMeta => ({ key: key(i), raw: new Uint8Array(10), type: "string", expireAt: i });
+const record = (i: number): CachedMeta => ({ key: key(i), raw: new Uint8Array(10), type: "string", expireAt: i, value: null });
 
 test("records and known-missing keys are found by key bytes through growth and shrinking", () => {
   const part = new MetaCache(1 << 30).part();
