@@ -78,6 +78,7 @@ if (w.kind !== "ok") throw new Error("cluster did not come up");
 console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
 // The disk's own sync latency in the same run: the floor under commit latency.
 console.log(`# ${fsyncProbe(200, 8192, "fdatasync")}`);
+console.log(`# ${fsyncProbe(200, 8192, "fdatasync", undefined, true)}`); // what the preallocated WAL segments pay
 
 // CPU seconds used so far by the node processes (from /proc) and by this
 // client process. CPU per write is a machine-load-independent cost measure:

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test, setDefaultTimeout } from "bun:test";
 
 // Generous: CI machines may be heavily loaded (fsync, CPU starvation).
 setDefaultTimeout(60_000);
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CorruptLogError, FileStorage } from "../../src/raft/storage/file.ts";
@@ -149,6 +149,71 @@ describe("FileStorage (segmented WAL with CRC)", () => {
     r.sync();
     r.close();
     expect(new FileStorage(d).lastIndex()).toBe(6);
+  });
+
+  test("appends overwrite a preallocated zero tail: the file grows a chunk at a time", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 1, 1));
+    s.sync();
+    const seg = join(d, readdirSync(d).find((f) => f.startsWith("wal-"))!);
+    const size = statSync(seg).size;
+    expect(size).toBeGreaterThanOrEqual(1 << 20);
+    for (let i = 2; i <= 50; i++) {
+      s.append(range(i, i, 1));
+      s.sync();
+    }
+    expect(statSync(seg).size).toBe(size);
+    s.close();
+    // Restarts find the records' end in the zeros and keep appending there.
+    const r = new FileStorage(d);
+    expect(all(r)).toEqual(range(1, 50, 1));
+    r.append(range(51, 60, 2));
+    r.sync();
+    r.close();
+    expect(statSync(seg).size).toBe(size);
+    expect(all(new FileStorage(d))).toEqual([...range(1, 50, 1), ...range(51, 60, 2)]);
+  });
+
+  test("a torn write in the zero tail is cut off, and later records are never followed by its leftovers", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf });
+    s.append(range(1, 5, 1));
+    s.sync();
+    const seg = join(d, readdirSync(d).find((f) => f.startsWith("wal-"))!);
+    const end = readFileSync(seg).findLastIndex((b) => b !== 0) + 1;
+    // Two more records, unsynced, of which a crash kept only the second.
+    s.append(range(6, 6, 1));
+    s.append(range(7, 7, 1));
+    s.sync();
+    s.close();
+    const whole = readFileSync(seg);
+    const firstLen = 8 + ((whole[end]! << 24) | (whole[end + 1]! << 16) | (whole[end + 2]! << 8) | whole[end + 3]!);
+    whole.fill(0, end, end + firstLen);
+    writeFileSync(seg, whole);
+    const r = new FileStorage(d);
+    expect(r.lastIndex()).toBe(5);
+    // A record of exactly the lost one's length would have put the kept
+    // record right behind it again.
+    r.append([ent(6, 2, "e6")]);
+    r.sync();
+    r.close();
+    expect(all(new FileStorage(d))).toEqual([...range(1, 5, 1), ent(6, 2, "e6")]);
+  });
+
+  test("data after the zero tail of a sealed segment is reported as corruption", () => {
+    const d = tmp();
+    const s = new FileStorage(d, { initialConf: conf, segmentBytes: 300 });
+    for (let i = 1; i <= 20; i++) {
+      s.append([ent(i, 1, "y".repeat(40))]);
+      s.sync();
+    }
+    s.close();
+    const segs = readdirSync(d).filter((f) => f.startsWith("wal-")).sort();
+    const bad = new Uint8Array(readFileSync(join(d, segs[0]!)));
+    bad[bad.length - 1] = 1;
+    writeFileSync(join(d, "wal-0000000000.log"), bad);
+    expect(() => new FileStorage(d)).toThrow(CorruptLogError);
   });
 
   test("checksum mismatch in a sealed segment is reported, not ignored", () => {

@@ -1,6 +1,7 @@
 import { decode, encode } from "@msgpack/msgpack";
 import {
   closeSync,
+  constants,
   fdatasync,
   fdatasyncSync,
   existsSync,
@@ -43,13 +44,25 @@ export interface FileStorageOptions {
 }
 
 const segName = (n: number) => `wal-${String(n).padStart(10, "0")}.log`;
+
+// A segment is extended with zeros ahead of its records, this much at a time
+// (at most segmentBytes), so appends overwrite blocks that are already part
+// of the file: their fdatasync then writes the data alone. An append that
+// grows the file also makes fdatasync write the inode (the new size; ext4
+// without a journal writes it synchronously in a second I/O): measured on
+// this VM's disk, 400 syncs of 2-10 KiB at load ~5 (2026-11-26), appending
+// cost 130-205 us of CPU per sync with p90 2.4-3.8 ms, overwriting zeros
+// 80-100 us with p90 0.3-0.8 ms. The sync that extends pays for the chunk.
+const PREALLOC_BYTES = 1 << 20;
 const snapName = (index: number) => `snap-${String(index).padStart(16, "0")}.snap`;
 
 export class FileStorage implements WritableStorage {
   private mem: MemoryStorage;
   private fd = -1;
   private segNo = 0;
-  private segSize = 0;
+  private segSize = 0; // end of the records in the current segment
+  private fileSize = 0; // length of its file: records, then zeros
+  private readonly preallocBytes: number;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private readonly segmentBytes: number;
@@ -60,6 +73,7 @@ export class FileStorage implements WritableStorage {
 
   constructor(readonly dir: string, opts: FileStorageOptions = {}) {
     this.segmentBytes = opts.segmentBytes ?? 64 << 20;
+    this.preallocBytes = Math.min(PREALLOC_BYTES, Math.max(4096, this.segmentBytes));
     this.doFsync = opts.fsync ?? true;
     mkdirSync(dir, { recursive: true });
     this.mem = new MemoryStorage(opts.initialConf);
@@ -195,10 +209,20 @@ export class FileStorage implements WritableStorage {
       }
       this.pending = [];
       this.pendingBytes = 0;
-      let w = 0;
-      while (w < buf.length) w += writeSync(this.fd, buf, w, buf.length - w);
+      this.writeAt(buf, this.segSize);
       this.segSize += buf.length;
+      if (this.segSize > this.fileSize) {
+        // Past the zeros: this sync writes the new size anyway, so it also
+        // takes the next chunk of zeros.
+        const end = Math.ceil((this.segSize + this.preallocBytes) / 4096) * 4096;
+        this.writeAt(new Uint8Array(end - this.segSize), this.segSize);
+        this.fileSize = end;
+      }
     }
+  }
+
+  private writeAt(buf: Uint8Array, pos: number): void {
+    for (let w = 0; w < buf.length; ) w += writeSync(this.fd, buf, w, buf.length - w, pos + w);
   }
 
   close(): void {
@@ -236,11 +260,16 @@ export class FileStorage implements WritableStorage {
       .sort((a, b) => a - b);
   }
 
-  private openSegment(n: number): void {
+  // Records are written at segSize (positional writes: the file's tail
+  // holds zeros); dataEnd is where a replayed segment's records end. A new
+  // segment starts empty: records must never be followed by older ones.
+  private openSegment(n: number, dataEnd = 0): void {
     if (this.fd >= 0) closeSync(this.fd);
     this.segNo = n;
-    this.fd = openSync(join(this.dir, segName(n)), "a");
-    this.segSize = statSync(join(this.dir, segName(n))).size;
+    const path = join(this.dir, segName(n));
+    this.fd = openSync(path, constants.O_RDWR | constants.O_CREAT | (dataEnd === 0 ? constants.O_TRUNC : 0), 0o644);
+    this.segSize = dataEnd;
+    this.fileSize = statSync(path).size;
     this.fsyncDir();
   }
 
@@ -288,6 +317,12 @@ export class FileStorage implements WritableStorage {
         const dv = new DataView(buf.buffer, buf.byteOffset + off, 8);
         const len = dv.getUint32(0);
         const crc = dv.getUint32(4);
+        // No record is empty: a zero length is the preallocated tail, which
+        // must be zeros to the end (anything else is a torn write).
+        if (len === 0) {
+          if (!allZero(buf, off)) bad("data after the end of the records");
+          break;
+        }
         if (off + 8 + len > buf.length) {
           bad("truncated record");
           break;
@@ -325,14 +360,16 @@ export class FileStorage implements WritableStorage {
         off += 8 + len;
       }
       if (last) {
-        if (off < buf.length) {
-          // Torn tail from a crash mid-write: never acknowledged, drop it.
+        if (!allZero(buf, off)) {
+          // Torn tail from a crash mid-write: never acknowledged, drop it
+          // (with the zeros after it: records written from off on must not
+          // be followed by leftovers of older ones).
           const fd = openSync(path, "r+");
           ftruncateSync(fd, off);
           fsyncSync(fd);
           closeSync(fd);
         }
-        this.openSegment(n);
+        this.openSegment(n, off);
       }
     }
     if (snapIndex > 0) {
@@ -403,3 +440,7 @@ export class FileStorage implements WritableStorage {
   }
 }
 
+function allZero(buf: Uint8Array, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
