@@ -112,6 +112,7 @@ export class RaftNode {
       maxInflightMsgs: 256,
       maxInflightBytes: 64 << 20,
       snapshotChunkSize: 1 << 20,
+      lazyCommitBroadcast: true,
       // Timer jitter is the only randomness in a real node; seed from the
       // clock and id (determinism only matters in simulation).
       rand: seededRand((Date.now() ^ (o.id * 2654435761)) >>> 0),

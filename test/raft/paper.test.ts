@@ -137,6 +137,26 @@ describe("§5.3 log replication", () => {
     }
   });
 
+  test("lazyCommitBroadcast: a commit sends no empty appends; followers learn it from the next append or heartbeat", () => {
+    const nt = Network.of(3, { lazyCommitBroadcast: true });
+    nt.send(hup(1));
+    const l = nt.peers.get(1)!;
+    const emptyApps = () => nt.delivered.filter((m) => m.type === "app" && m.entries.length === 0).length;
+    const before = emptyApps();
+    nt.send(prop(1, "a"));
+    expect(l.raftLog.committed).toBe(2);
+    expect(emptyApps()).toBe(before);
+    for (const id of [2, 3]) expect(nt.peers.get(id)!.raftLog.committed).toBe(1);
+    // The next append carries the commit index...
+    nt.send(prop(1, "b"));
+    expect(l.raftLog.committed).toBe(3);
+    for (const id of [2, 3]) expect(nt.peers.get(id)!.raftLog.committed).toBe(2);
+    // ...and so does the next heartbeat.
+    nt.send(msg({ type: "beat", from: 1, to: 1 }));
+    for (const id of [2, 3]) expect(nt.peers.get(id)!.raftLog.committed).toBe(3);
+    expect(emptyApps()).toBe(before);
+  });
+
   test("entry is not committed without a quorum", () => {
     const nt = Network.of(3);
     nt.send(hup(1));
