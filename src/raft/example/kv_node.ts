@@ -17,6 +17,7 @@ const { values } = parseArgs({
     peers: { type: "string" },
     "client-port": { type: "string", default: "0" },
     "tick-ms": { type: "string", default: "20" },
+    "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
     stats: { type: "boolean", default: false },
   },
@@ -48,6 +49,7 @@ const svc = new KvService({
   clientPort: Number(values["client-port"]),
   peers,
   tickMs: Number(values["tick-ms"]),
+  raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
   log,
 });
 const ports = svc.start();

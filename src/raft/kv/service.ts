@@ -1,6 +1,7 @@
 import type { TCPSocketListener } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
 import { NotLeaderError, RaftNode, TimeoutError, type Done, type SnapshotWriter, type StateMachine } from "../node.ts";
+import type { RaftConfig } from "../raft.ts";
 import type { WritableStorage } from "../storage/storage.ts";
 import { FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
@@ -40,6 +41,7 @@ export interface KvServiceOptions {
   clientPort: number;
   peers: Map<number, PeerAddr>;
   tickMs?: number;
+  raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
   log?: (ev: Record<string, unknown>) => void;
 }
 
@@ -84,6 +86,7 @@ export class KvService {
       heartbeatTick: 2,
       snapshotEvery: 20000,
       keepEntries: 5000,
+      raft: o.raft,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;
