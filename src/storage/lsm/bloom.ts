@@ -1,9 +1,9 @@
 /** Bloom filter over user keys (LevelDB's double-hashing scheme), one per table. */
 
 /** LevelDB's Hash(): murmur-like, 32-bit. */
-export function bloomHash(data: Uint8Array): number {
+/** Hash of data[0, n). */
+export function bloomHash(data: Uint8Array, n = data.length): number {
   const m = 0xc6a4a793;
-  const n = data.length;
   let h = (0xbc9f1d34 ^ Math.imul(n, m)) >>> 0;
   let i = 0;
   for (; i + 4 <= n; i += 4) {

@@ -9,7 +9,7 @@ import {
   loadCompactionFilterFactory,
 } from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
-import { compareBytes, KIND_RANGE_DELETE } from './dbformat.ts';
+import { compareBytes, KIND_RANGE_DELETE, MAX_SEQUENCE } from './dbformat.ts';
 import { readLogFile } from './log_reader.ts';
 import { forEachInBatch } from './write_batch.ts';
 import { CorruptionError } from './assert.ts';
@@ -24,6 +24,8 @@ export interface CompactionJob {
   inputs: FileMeta[][];
   sourceLevel: number;
   filter?: CompactionFilterSpec;
+  /** A sub-compaction's user-key range [start, end) (null: unbounded); absent: all of the inputs. */
+  range?: { start: Uint8Array | null; end: Uint8Array | null };
 }
 
 export interface CompactionJobResult {
@@ -115,7 +117,9 @@ export async function runCompactionJob(job: CompactionJob, host?: CompactionFilt
     if (job.sourceLevel === 0) for (const f of job.inputs[0]) its.push(tc.get(f.number).iterator());
     else if (job.inputs[0].length > 0) its.push(new LevelIterator(job.inputs[0], tc));
     if (job.inputs[1].length > 0) its.push(new LevelIterator(job.inputs[1], tc));
-    const runner = await runToEnd(new MergingIterator(its), job.params, filter);
+    const merged = new MergingIterator(its);
+    const input = job.range === undefined ? merged : new KeyRangeIterator(merged, job.range.start, job.range.end);
+    const runner = await runToEnd(input, job.params, filter);
     return { outputs: runner.outputs, stats: runner.stats, bytesRead: tc.stats.bytesRead };
   } finally {
     for (const it of its) it.close();
@@ -186,6 +190,60 @@ abstract class ForwardOnlyIterator implements InternalIterator {
     throw new Error('unsupported');
   }
   close(): void {}
+}
+
+/** A sub-compaction's input: the entries of source with user keys in [start, end). */
+class KeyRangeIterator extends ForwardOnlyIterator {
+  constructor(
+    private readonly source: InternalIterator,
+    private readonly start: Uint8Array | null,
+    private readonly end: Uint8Array | null,
+  ) {
+    super();
+  }
+  valid(): boolean {
+    const s = this.source;
+    if (!s.valid()) return false;
+    const end = this.end;
+    if (end === null) return true;
+    const b = s.keyBuffer();
+    const off = s.keyOffset();
+    const len = s.keyLength();
+    const n = len < end.length ? len : end.length;
+    for (let i = 0; i < n; i++) {
+      const d = b[off + i] - end[i];
+      if (d !== 0) return d < 0;
+    }
+    return len < end.length;
+  }
+  seekToFirst(): void {
+    if (this.start === null) this.source.seekToFirst();
+    else this.source.seek(this.start, MAX_SEQUENCE);
+  }
+  next(): void {
+    this.source.next();
+  }
+  userKey(): Uint8Array {
+    return this.source.userKey();
+  }
+  override keyBuffer(): Uint8Array {
+    return this.source.keyBuffer();
+  }
+  override keyOffset(): number {
+    return this.source.keyOffset();
+  }
+  override keyLength(): number {
+    return this.source.keyLength();
+  }
+  seq(): number {
+    return this.source.seq();
+  }
+  kind(): number {
+    return this.source.kind();
+  }
+  value(): Uint8Array {
+    return this.source.value();
+  }
 }
 
 /** Forward-only iterator over sorted parallel arrays (all a flush needs). */
@@ -260,7 +318,9 @@ class WindowedInput extends ForwardOnlyIterator {
   private pull(): boolean {
     const src = this.source;
     if (!src.valid()) return false;
-    this.keys.push(src.userKey().slice());
+    const key = src.keyBuffer();
+    const off = src.keyOffset();
+    this.keys.push(key.slice(off, off + src.keyLength()));
     this.seqs.push(src.seq());
     this.kinds.push(src.kind());
     this.values.push(src.value().slice());

@@ -30,7 +30,8 @@ interface WorkerError {
   detail?: string;
 }
 
-type PoolName = 'compaction' | 'flush';
+/** 'subcompaction': the second half of a compaction split in two (DB.runCompaction). */
+type PoolName = 'compaction' | 'subcompaction' | 'flush';
 const workers = new Map<PoolName, Worker>();
 let seq = 0;
 const calls = new Map<number, Call & { pool: PoolName }>();
@@ -96,8 +97,9 @@ function call(pool: PoolName, msg: { job?: CompactionJob; flush?: FlushJobSpec }
   });
 }
 
-export function runInWorker(job: CompactionJob, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {
-  return call('compaction', { job }, onQuery);
+/** worker: 0 for a whole compaction or the first half of a split one, 1 for the second half (its own worker). */
+export function runInWorker(job: CompactionJob, onQuery?: (request: unknown) => unknown, worker: 0 | 1 = 0): Promise<CompactionJobResult> {
+  return call(worker === 0 ? 'compaction' : 'subcompaction', { job }, onQuery);
 }
 
 export function runFlushInWorker(flush: FlushJobSpec, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {

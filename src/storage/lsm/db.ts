@@ -9,7 +9,7 @@ import { assert, CorruptionError } from './assert.ts';
 import { Block } from './block.ts';
 import { LruCache } from './cache.ts';
 import { putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
-import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, type PickedCompaction } from './compaction.ts';
+import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, subcompactionBoundary, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
 import { runFlushInWorker, runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
@@ -71,6 +71,8 @@ export interface DBStats {
   openTables: number;
   flushes: number;
   compactions: number;
+  /** Compactions split by key range into two sub-compactions run in parallel. */
+  splitCompactions: number;
   trivialMoves: number;
   stallMs: number;
   stallCount: number;
@@ -153,6 +155,7 @@ export class DB {
     compactionWritten: 0,
     flushes: 0,
     compactions: 0,
+    splitCompactions: 0,
     trivialMoves: 0,
     filterRemoved: 0,
     stallMs: 0,
@@ -782,50 +785,67 @@ export class DB {
     }
     let inputBytes = 0;
     for (const fl of c.inputs) for (const f of fl) inputBytes += f.size;
-    const nOut = Math.ceil((inputBytes * 1.5) / this.o.targetFileSize) + 4;
-    const outputNumbers: number[] = [];
-    for (let i = 0; i < nOut; i++) {
-      const n = this.vs.newFileNumber();
-      outputNumbers.push(n);
-      this.vs.pendingOutputs.add(n);
-    }
+    const inWorker = this.o.compactionMode === 'worker';
+    const boundary = inWorker && this.o.subcompactions > 1 ? subcompactionBoundary(c, this.o.targetFileSize) : null;
+    const ranges = boundary === null ? [undefined] : [{ start: null, end: boundary }, { start: boundary, end: null }];
     const smallestSnapshot = this.smallestSnapshot();
-    const job: CompactionJob = {
-      params: {
-        dir: this.dir,
-        outputNumbers,
-        targetFileSize: this.o.targetFileSize,
-        bottommost: c.bottommost,
-        smallestSnapshot,
-        rangeDels: this.allRangeDels()
-          .filter((t) => t.seq <= smallestSnapshot)
-          .map((t) => ({ seq: t.seq, start: t.start, end: t.end })),
-        table: this.tableOptions(),
-        sync: this.o.fsync,
-      },
-      inputs: c.inputs,
-      sourceLevel: c.level,
-      filter: this.o.compactionFilter,
-    };
-    let result: CompactionJobResult;
+    const rangeDels = this.allRangeDels()
+      .filter((t) => t.seq <= smallestSnapshot)
+      .map((t) => ({ seq: t.seq, start: t.start, end: t.end }));
+    const allOutputNumbers: number[] = [];
+    const jobs = ranges.map((range): CompactionJob => {
+      // Enough numbers for all of the input in each job (they are only counters).
+      const nOut = Math.ceil((inputBytes * 1.5) / this.o.targetFileSize) + 4;
+      const outputNumbers: number[] = [];
+      for (let i = 0; i < nOut; i++) {
+        const n = this.vs.newFileNumber();
+        outputNumbers.push(n);
+        this.vs.pendingOutputs.add(n);
+      }
+      allOutputNumbers.push(...outputNumbers);
+      return {
+        params: {
+          dir: this.dir,
+          outputNumbers,
+          targetFileSize: this.o.targetFileSize,
+          bottommost: c.bottommost,
+          smallestSnapshot,
+          rangeDels,
+          table: this.tableOptions(),
+          sync: this.o.fsync,
+        },
+        inputs: c.inputs,
+        sourceLevel: c.level,
+        filter: this.o.compactionFilter,
+        range,
+      };
+    });
+    let results: CompactionJobResult[];
     try {
-      result =
-        this.o.compactionMode === 'worker'
-          ? await runInWorker(job, this.o.onCompactionFilterQuery)
-          : await runCompactionJob(job, this.inlineFilterHost, this.o.compactionFilterFn);
+      // Every job settles before its outputs stop being pending: a failed half must not let the other's files be deleted as obsolete while it writes them.
+      const settled = await Promise.allSettled(
+        jobs.map((job, i) => (inWorker ? runInWorker(job, this.o.onCompactionFilterQuery, i === 0 ? 0 : 1) : runCompactionJob(job, this.inlineFilterHost, this.o.compactionFilterFn))),
+      );
+      results = settled.map((r) => {
+        if (r.status === 'rejected') throw r.reason;
+        return r.value;
+      });
     } finally {
-      for (const n of outputNumbers) this.vs.pendingOutputs.delete(n);
+      for (const n of allOutputNumbers) this.vs.pendingOutputs.delete(n);
     }
+    const outputs = results.flatMap((r) => r.outputs);
     if (this.closed) return;
     for (const fl of c.inputs) for (const f of fl) edit.deleted.push({ level: fl === c.inputs[0] ? c.level : c.outputLevel, number: f.number });
-    for (const f of result.outputs) edit.added.push({ level: c.outputLevel, file: f });
-    // Keep output numbers pending until installed (deleteObsoleteFiles could run in between otherwise).
-    this.gcRangeDels(edit, c, result.outputs);
+    for (const f of outputs) edit.added.push({ level: c.outputLevel, file: f });
+    this.gcRangeDels(edit, c, outputs);
     this.vs.logAndApply(edit);
     this.st.compactions++;
-    this.st.filterRemoved += result.stats.removed;
-    this.st.compactionRead += result.bytesRead;
-    this.st.compactionWritten += result.stats.bytesWritten;
+    if (results.length > 1) this.st.splitCompactions++;
+    for (const r of results) {
+      this.st.filterRemoved += r.stats.removed;
+      this.st.compactionRead += r.bytesRead;
+      this.st.compactionWritten += r.stats.bytesWritten;
+    }
     this.frag = null;
     this.deleteObsoleteFiles();
     this.notifyWritable();
@@ -1063,6 +1083,7 @@ export class DB {
       openTables: this.tc.openTables,
       flushes: this.st.flushes,
       compactions: this.st.compactions,
+      splitCompactions: this.st.splitCompactions,
       trivialMoves: this.st.trivialMoves,
       stallMs: this.st.stallMs + (this.stopSince !== 0 ? performance.now() - this.stopSince : 0),
       stallCount: this.st.stallCount,

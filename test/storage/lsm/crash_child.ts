@@ -22,6 +22,7 @@ const db = await open(dir, {
   levelMultiplier: 4,
   l0CompactionTrigger: 2,
   compactionMode: 'worker',
+  subcompactions: 2, // kills also land mid split compaction
 });
 const live: string[] = [];
 let n = 0;
