@@ -1,10 +1,13 @@
 // A string-keyed map that also supports Redis's SCAN guarantees.
 //
-// Lookups go through a JS Map (native string hashing). Every node is also
-// chained into a power-of-two bucket array hashed by our own function, and
-// scan() walks buckets with Redis's reverse-binary cursor: every element
+// Every node is chained into a power-of-two bucket array hashed with
+// MurmurHash3 of the key's bytes, which lookups walk (by string or by bytes,
+// so prefetch can load what a lookup will read); a JS Map beside it keeps the
+// insertion order that iteration follows. scan() walks buckets with Redis's reverse-binary cursor: every element
 // present for the whole scan is returned at least once, even if the table
 // grows or shrinks between calls. randomNode() samples a bucket, as Redis does.
+
+import { murmur3Bytes, murmur3Latin1 } from "../../util/murmur3.ts";
 
 export class ScanNode {
   next: ScanNode | null = null;
@@ -13,26 +16,6 @@ export class ScanNode {
 }
 
 const MIN_BUCKETS = 4;
-
-/** FNV-1a over the latin1 chars of a byte string. */
-function hashKey(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** hashKey of the latin1 string of b (or of its bytes [from, to)), from the bytes. */
-function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
-  let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) {
-    h ^= b[i];
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 /** Whether latin1 string s is the bytes of b in [from, to). */
 function keyIs(s: string, b: Uint8Array, from: number, to: number): boolean {
@@ -67,7 +50,7 @@ export class ScanMap<N extends ScanNode> {
    * loads (a Map probe of a fresh string hashes it and reads other memory).
    */
   get(key: string): N | undefined {
-    const h = hashKey(key);
+    const h = murmur3Latin1(key);
     const buckets = this.buckets;
     for (let n = buckets[h & (buckets.length - 1)]; n !== null; n = n.next as N | null) {
       if (n.hash === h && n.key === key) return n;
@@ -85,7 +68,7 @@ export class ScanMap<N extends ScanNode> {
 
   /** getBytes of the key buf[from, to). */
   getRange(buf: Uint8Array, from: number, to: number): N | undefined {
-    const h = hashBytes(buf, from, to);
+    const h = murmur3Bytes(buf, from, to);
     const buckets = this.buckets;
     for (let n = buckets[h & (buckets.length - 1)]; n !== null; n = n.next as N | null) {
       if (n.hash === h && keyIs(n.key, buf, from, to)) return n;
@@ -105,7 +88,7 @@ export class ScanMap<N extends ScanNode> {
     const hashes = prefetchHashes;
     const nodes = prefetchNodes as (N | null)[];
     for (let i = 0; i < count; i++) {
-      const h = hashBytes(buf, starts[i], ends[i]);
+      const h = murmur3Bytes(buf, starts[i], ends[i]);
       hashes[i] = h;
       nodes[i] = buckets[h & mask];
     }
@@ -132,7 +115,7 @@ export class ScanMap<N extends ScanNode> {
   insert(node: N): void {
     if (this.map.has(node.key)) throw new Error(`ScanMap.insert: duplicate key`);
     this.map.set(node.key, node);
-    node.hash = hashKey(node.key);
+    node.hash = murmur3Latin1(node.key);
     const b = node.hash & (this.buckets.length - 1);
     node.next = this.buckets[b];
     this.buckets[b] = node;
