@@ -16,6 +16,7 @@
 import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
 import type { Access } from "./access-times.ts";
+import { murmur3Bytes } from "../../util/murmur3.ts";
 
 /** A key's metadata record as it is stored, decoded. */
 export interface CachedMeta {
@@ -35,36 +36,6 @@ const ENTRY_OVERHEAD = 160;
 export const DEFAULT_META_CACHE_BYTES = 64 * 1024 * 1024;
 
 const MIN_BUCKETS = 16;
-
-/**
- * MurmurHash3 (32-bit) of b's bytes [from, to): four bytes per step (FNV-1a's
- * byte loop was a quarter of a cached GET's time; microbenchmark, 16-byte
- * keys: 156-193 -> 38-45 ns).
- */
-function hashBytes(b: Uint8Array, from = 0, to = b.length): number {
-  let h = to - from;
-  let i = from;
-  for (; i + 4 <= to; i += 4) {
-    h ^= mixWord(b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24));
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
-  }
-  let tail = 0;
-  for (let shift = 0; i < to; i++, shift += 8) tail |= b[i] << shift;
-  h ^= mixWord(tail);
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-function mixWord(k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  return Math.imul(k, 0x1b873593);
-}
 
 /** One cached key: its record (null = known missing), in a bucket chain and in the eviction order. */
 export class MetaCacheEntry {
@@ -152,7 +123,7 @@ export class DbMetaCache {
 
   /** The key's entry (its record null: known missing), or undefined when not cached. */
   entry(key: Uint8Array): MetaCacheEntry | undefined {
-    const entry = this.find(key, hashBytes(key));
+    const entry = this.find(key, murmur3Bytes(key));
     if (entry === null) {
       this.budget.misses++;
       return undefined;
@@ -179,7 +150,7 @@ export class DbMetaCache {
     const hashes = prefetchHashes;
     const entries = prefetchEntries;
     for (let i = 0; i < count; i++) {
-      const h = hashBytes(buf, starts[i], ends[i]);
+      const h = murmur3Bytes(buf, starts[i], ends[i]);
       hashes[i] = h;
       entries[i] = buckets[h & mask];
     }
@@ -205,7 +176,7 @@ export class DbMetaCache {
    * Returns the entry, or null when the record is too large to cache.
    */
   set(key: Uint8Array, record: CachedMeta | null): MetaCacheEntry | null {
-    const hash = hashBytes(key);
+    const hash = murmur3Bytes(key);
     let entry = this.find(key, hash);
     // A string record is charged twice its size: its value may be copied out (getString).
     const bytes = ENTRY_OVERHEAD + key.length + (record === null ? 0 : record.type === "string" ? 2 * record.raw.length : record.raw.length);
