@@ -17,6 +17,7 @@ import { basename } from 'node:path';
 import { TableCache } from './table_cache.ts';
 import type { FileMeta } from './version_edit.ts';
 import { LevelIterator } from './version_set.ts';
+import { abbrev24, sortByAbbreviation } from './key_sort.ts';
 
 export interface CompactionJob {
   params: CompactionParams;
@@ -154,9 +155,27 @@ export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHos
     });
     if (!ok) throw new CorruptionError(basename(spec.walFile), rec.offset, 'malformed write batch');
   }
-  const order = new Uint32Array(keys.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
-  order.sort((a, b) => compareBytes(keys[a], keys[b]) || seqs[b] - seqs[a]);
+  const n = keys.length;
+  // The prefix every key shares, then each key's next 6 bytes as the radix sort's abbreviation.
+  let cp = n === 0 ? 0 : keys[0].length;
+  for (let i = 1; i < n && cp > 0; i++) {
+    const k = keys[i];
+    const first = keys[0];
+    if (k.length < cp) cp = k.length;
+    let j = 0;
+    while (j < cp && k[j] === first[j]) j++;
+    cp = j;
+  }
+  const hi = new Int32Array(n);
+  const lo = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    hi[i] = abbrev24(k, 0, k.length, cp);
+    lo[i] = abbrev24(k, 0, k.length, cp + 3);
+  }
+  const items = new Int32Array(n);
+  for (let i = 0; i < n; i++) items[i] = i;
+  const order = sortByAbbreviation(items, hi, lo, (a, b) => compareBytes(keys[a], keys[b]) || seqs[b] - seqs[a]);
   const it = new SortedArrayIterator(order, keys, seqs, kinds, values);
   const runner = await runToEnd(it, spec.params, await createFilter(spec.filter, host));
   return { outputs: runner.outputs, stats: runner.stats, bytesRead: 0 };
@@ -250,7 +269,7 @@ class KeyRangeIterator extends ForwardOnlyIterator {
 class SortedArrayIterator extends ForwardOnlyIterator {
   private i = 0;
   constructor(
-    private readonly order: Uint32Array,
+    private readonly order: Int32Array,
     private readonly keys: Uint8Array[],
     private readonly seqs: number[],
     private readonly kinds: number[],

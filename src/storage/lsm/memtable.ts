@@ -15,6 +15,7 @@ import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 import { bloomHash } from './bloom.ts';
+import { abbrev24, sortByAbbreviation } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
 /** Node 0 is the head; 0 as a link means "none" (nothing links to the head). */
@@ -44,13 +45,6 @@ export interface RangeTombstone {
   start: Uint8Array;
   end: Uint8Array;
   seq: number;
-}
-
-/** Bytes [from, from+3) of buf[off, off+len) big-endian (missing bytes = 0): keys in order have abbreviations in (non-strict) order. */
-function abbrev24(buf: Uint8Array, off: number, len: number, from: number): number {
-  let a = 0;
-  for (let j = from; j < from + 3; j++) a = (a << 8) | (j < len ? buf[off + j] : 0);
-  return a;
 }
 
 function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
@@ -306,7 +300,7 @@ export class MemTable {
   /**
    * Sorts every node into a new run (run, runAbbrev, runPrefix) and empties
    * the skiplist. Keys are ordered by their abbreviation (the 6 bytes after
-   * the prefix all keys share) with an LSD radix sort; only nodes with equal
+   * the prefix all keys share, key_sort.ts); only nodes with equal
    * abbreviations (versions of one key, or keys that differ further on) are
    * compared in full.
    */
@@ -332,39 +326,11 @@ export class MemTable {
       hi[x] = abbrev24(b, off, len, cp);
       lo[x] = abbrev24(b, off, len, cp + 3);
     }
-    let order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i + 1;
-    let spare = new Int32Array(n);
-    const counts = new Int32Array(4096);
-    for (let pass = 0; pass < 4; pass++) {
-      const digits = pass < 2 ? lo : hi;
-      const shift = (pass & 1) * 12;
-      counts.fill(0);
-      for (let i = 0; i < n; i++) counts[(digits[order[i]] >>> shift) & 0xfff]++;
-      if (counts[(digits[order[0]] >>> shift) & 0xfff] === n) continue; // one digit for all: order unchanged
-      let sum = 0;
-      for (let d = 0; d < 4096; d++) {
-        const c = counts[d];
-        counts[d] = sum;
-        sum += c;
-      }
-      for (let i = 0; i < n; i++) {
-        const x = order[i];
-        spare[counts[(digits[x] >>> shift) & 0xfff]++] = x;
-      }
-      const t = order;
-      order = spare;
-      spare = t;
-    }
+    const nodes = new Int32Array(n);
+    for (let i = 0; i < n; i++) nodes[i] = i + 1;
+    const order = sortByAbbreviation(nodes, hi, lo, (x, y) => this.compareNodes(x, y));
     const abbrev = new Float64Array(n);
     for (let i = 0; i < n; i++) abbrev[i] = hi[order[i]] * 16777216 + lo[order[i]];
-    const byNode = (x: number, y: number): number => this.compareNodes(x, y);
-    for (let i = 0; i < n; ) {
-      let j = i + 1;
-      while (j < n && abbrev[j] === abbrev[i]) j++;
-      if (j - i > 1) order.subarray(i, j).sort(byNode);
-      i = j;
-    }
     this.run = order;
     this.runAbbrev = abbrev;
     this.runPrefix = b.slice(firstOff, firstOff + cp);
