@@ -201,7 +201,9 @@ describe("FileStorage (segmented WAL with CRC)", () => {
     expect(all(new FileStorage(d))).toEqual([...range(1, 5, 1), ent(6, 2, "e6")]);
   });
 
-  test("data after the zero tail of a sealed segment is reported as corruption", () => {
+  // Writes a damaged copy of the first segment as a fake older (sealed)
+  // segment in front of the log: replay must report it.
+  const expectCorruptSealedSegment = (damage: (seg: Uint8Array) => void) => {
     const d = tmp();
     const s = new FileStorage(d, { initialConf: conf, segmentBytes: 300 });
     for (let i = 1; i <= 20; i++) {
@@ -211,25 +213,16 @@ describe("FileStorage (segmented WAL with CRC)", () => {
     s.close();
     const segs = readdirSync(d).filter((f) => f.startsWith("wal-")).sort();
     const bad = new Uint8Array(readFileSync(join(d, segs[0]!)));
-    bad[bad.length - 1] = 1;
+    damage(bad);
     writeFileSync(join(d, "wal-0000000000.log"), bad);
     expect(() => new FileStorage(d)).toThrow(CorruptLogError);
+  };
+
+  test("data after the zero tail of a sealed segment is reported as corruption", () => {
+    expectCorruptSealedSegment((seg) => (seg[seg.length - 1] = 1));
   });
 
   test("checksum mismatch in a sealed segment is reported, not ignored", () => {
-    const d = tmp();
-    const s = new FileStorage(d, { initialConf: conf, segmentBytes: 300 });
-    for (let i = 1; i <= 20; i++) {
-      s.append([ent(i, 1, "y".repeat(40))]);
-      s.sync();
-    }
-    s.close();
-    // keep the sealed segment by writing a fake older segment with a bad byte
-    const segs = readdirSync(d).filter((f) => f.startsWith("wal-")).sort();
-    const good = readFileSync(join(d, segs[0]!));
-    const bad = new Uint8Array(good);
-    bad[12] = bad[12]! ^ 0xff;
-    writeFileSync(join(d, "wal-0000000000.log"), bad);
-    expect(() => new FileStorage(d)).toThrow(CorruptLogError);
+    expectCorruptSealedSegment((seg) => (seg[12] = seg[12]! ^ 0xff));
   });
 });
