@@ -7,7 +7,7 @@ import { CommandError } from "./commands/errors.ts";
 import { CMD, type Command, CommandTable } from "./commands/table.ts";
 import type { Config } from "./config/config.ts";
 import { Keyspace } from "./keyspace/keyspace.ts";
-import { EMPTY, bytesEqual, bytesToStr, cString } from "./net/bytes.ts";
+import { EMPTY, bytesEqual, bytesToStr, cString, rangeEquals } from "./net/bytes.ts";
 import { Client } from "./net/client.ts";
 import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
@@ -361,7 +361,7 @@ export class Server {
       if (this.memberKeyEnd < 0) {
         this.memberKeyStart = start;
         this.memberKeyEnd = end;
-      } else if (!sameRange(buf, start, end, this.memberKeyStart, this.memberKeyEnd)) {
+      } else if (!rangeEquals(buf, start, end, buf, this.memberKeyStart, this.memberKeyEnd)) {
         this.memberStep = 0; // another collection: not this window's
       }
     } else if (index >= this.memberFirst && (index - this.memberFirst) % this.memberStep === 0 && this.memberCount < PREFETCH_MAX) {
@@ -372,10 +372,7 @@ export class Server {
 
   /** The command named by buf[start, end), for the look ahead. */
   private prefetchCommand(buf: Uint8Array, start: number, end: number): Command | undefined {
-    const name = this.prefetchName;
-    let same = name.length === end - start;
-    for (let i = 0; same && i < name.length; i++) same = name[i] === buf[start + i];
-    if (!same) {
+    if (!rangeEquals(this.prefetchName, 0, this.prefetchName.length, buf, start, end)) {
       this.prefetchName = buf.slice(start, end);
       this.prefetchCmd = this.commands.get(bytesToStr(this.prefetchName));
     }
@@ -666,12 +663,6 @@ export class Server {
   }
 }
 
-/** Whether buf[a, aEnd) and buf[b, bEnd) hold the same bytes. */
-function sameRange(buf: Uint8Array, a: number, aEnd: number, b: number, bEnd: number): boolean {
-  if (aEnd - a !== bEnd - b) return false;
-  for (let i = 0; a + i < aEnd; i++) if (buf[a + i] !== buf[b + i]) return false;
-  return true;
-}
 
 function truncate(s: string, n: number): string {
   return s.length > n ? s.slice(0, n) : s;

@@ -44,6 +44,13 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes (no subarray views needed). */
+export function rangeEquals(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = 0; aStart + i < aEnd; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  return true;
+}
+
 /** Bytewise comparison (memcmp order), as Redis compares strings. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
