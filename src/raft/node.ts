@@ -39,6 +39,9 @@ export interface RaftNodeOptions {
   keepEntries?: number; // entries kept behind a snapshot for slow followers
   raft?: Partial<RaftConfig>;
   requestTimeoutMs?: number; // proposals and reads not answered by then fail as "unknown outcome"
+  // fdatasync on Bun's thread pool, the event loop running meanwhile,
+  // instead of blocking it (the default; see "Syncs" in src/raft/README.md).
+  syncOnPool?: boolean;
   onLeaderChange?: (lead: number, term: number) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
 }
@@ -65,10 +68,10 @@ export class TimeoutError extends Error {
   override name = "TimeoutError";
 }
 
-// Single-threaded runtime host: owns the RawNode, persists Readys (fsync off
-// the event loop; only leader appends leave before it), sends, applies, and
-// drives ticks. Proposals and reads arriving while a Ready is being synced
-// are batched into the next one.
+// Single-threaded runtime host: owns the RawNode, persists Readys (only
+// leader appends leave before the fsync), sends, applies, and drives ticks.
+// Inputs arriving while a Ready is being synced (queued in the sockets, or
+// stepped meanwhile with syncOnPool) are batched into the next one.
 export class RaftNode {
   readonly raw: RawNode;
   private ticker: ReturnType<typeof setInterval> | null = null;
@@ -308,22 +311,30 @@ export class RaftNode {
     this.stats.syncs++;
     this.persisting = true;
     const syncStart = performance.now();
-    storage.syncAsync().then(
-      () => {
-        this.persisting = false;
-        this.stats.syncMs += performance.now() - syncStart;
-        if (this.stopped) return;
-        finish();
-        this.run();
-      },
-      (err: unknown) => {
-        // After a failed fsync the file's state is unknown (the kernel may
-        // have dropped the dirty pages): crash and recover from the log.
-        queueMicrotask(() => {
-          throw err;
-        });
-      },
-    );
+    const synced = () => {
+      this.persisting = false;
+      this.stats.syncMs += performance.now() - syncStart;
+      if (this.stopped) return;
+      finish();
+      this.run();
+    };
+    if (!this.o.syncOnPool) {
+      // In a microtask: the messages this turn queued (early appends, client
+      // replies) are written by microtasks queued before this one, so they
+      // leave before the loop blocks in fdatasync.
+      queueMicrotask(() => {
+        storage.sync();
+        synced();
+      });
+      return;
+    }
+    storage.syncAsync().then(synced, (err: unknown) => {
+      // After a failed fsync the file's state is unknown (the kernel may
+      // have dropped the dirty pages): crash and recover from the log.
+      queueMicrotask(() => {
+        throw err;
+      });
+    });
   }
 
   private applyCommitted(rd: Ready): void {

@@ -19,6 +19,7 @@ const { values } = parseArgs({
     "tick-ms": { type: "string", default: "20" },
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
+    "sync-on-pool": { type: "boolean", default: false }, // fdatasync on the thread pool (RaftNodeOptions.syncOnPool)
     stats: { type: "boolean", default: false },
   },
 });
@@ -50,6 +51,7 @@ const svc = new KvService({
   peers,
   tickMs: Number(values["tick-ms"]),
   raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
+  syncOnPool: values["sync-on-pool"],
   log,
 });
 const ports = svc.start();

@@ -42,6 +42,7 @@ export interface KvServiceOptions {
   peers: Map<number, PeerAddr>;
   tickMs?: number;
   raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
+  syncOnPool?: boolean; // see RaftNodeOptions
   log?: (ev: Record<string, unknown>) => void;
 }
 
@@ -87,6 +88,7 @@ export class KvService {
       snapshotEvery: 20000,
       keepEntries: 5000,
       raft: o.raft,
+      syncOnPool: o.syncOnPool,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;
