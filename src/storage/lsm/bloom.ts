@@ -3,16 +3,22 @@
 /** LevelDB's Hash(): murmur-like, 32-bit. */
 /** Hash of data[0, n). */
 export function bloomHash(data: Uint8Array, n = data.length): number {
+  return bloomHashAt(data, 0, n);
+}
+
+/** Hash of data[at, at + n). */
+export function bloomHashAt(data: Uint8Array, at: number, n: number): number {
   const m = 0xc6a4a793;
   let h = (0xbc9f1d34 ^ Math.imul(n, m)) >>> 0;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
+  let i = at;
+  const end = at + n;
+  for (; i + 4 <= end; i += 4) {
     const w = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
     h = (h + w) >>> 0;
     h = Math.imul(h, m) >>> 0;
     h = (h ^ (h >>> 16)) >>> 0;
   }
-  const rest = n - i;
+  const rest = end - i;
   if (rest === 3) h = (h + (data[i + 2] << 16)) >>> 0;
   if (rest >= 2) h = (h + (data[i + 1] << 8)) >>> 0;
   if (rest >= 1) {

@@ -94,12 +94,12 @@ export class ByteWriter {
   bytes(b: Uint8Array, start = 0, end = b.length): void {
     const n = end - start;
     this.ensure(n);
-    if (start === 0 && end === b.length) this.buf.set(b, this.len);
-    else if (n < 64) {
+    // A short copy by a loop: set() is a native call (~5% of a write command's profile, keys being short).
+    if (n < 64) {
       const d = this.buf;
       const o = this.len - start;
       for (let i = start; i < end; i++) d[o + i] = b[i];
-    } else this.buf.set(b.subarray(start, end), this.len);
+    } else this.buf.set(start === 0 && end === b.length ? b : b.subarray(start, end), this.len);
     this.len += n;
   }
   /** Length-prefixed slice. */

@@ -14,7 +14,7 @@
 import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
-import { bloomHash } from './bloom.ts';
+import { bloomHash, bloomHashAt } from './bloom.ts';
 import { abbrev24, sortByAbbreviation } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
@@ -175,9 +175,9 @@ export class MemTable {
     return m[b * STRIDE + KIND] - m[a * STRIDE + KIND];
   }
 
-  /** Copies src into the arena; returns its offset. */
-  private place(src: Uint8Array): number {
-    const n = src.length;
+  /** Copies src[start, end) into the arena; returns its offset. */
+  private place(src: Uint8Array, start: number, end: number): number {
+    const n = end - start;
     if (this.arenaUsed + n > this.arena.length) {
       const bigger = new Uint8Array(Math.max(this.arena.length * 2, this.arenaUsed + n));
       bigger.set(this.arena.subarray(0, this.arenaUsed));
@@ -185,14 +185,14 @@ export class MemTable {
     }
     const off = this.arenaUsed;
     const c = this.arena;
-    if (n < 32) for (let i = 0; i < n; i++) c[off + i] = src[i];
-    else c.set(src, off);
+    if (n < 32) for (let i = 0; i < n; i++) c[off + i] = src[start + i];
+    else c.set(start === 0 && end === src.length ? src : src.subarray(start, end), off);
     this.arenaUsed = off + n;
     return off;
   }
 
   add(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
-    this.insert(key, bloomHash(key) | 0, seq, kind, value);
+    this.putRange(key, 0, key.length, value, 0, value.length, seq, kind, false);
   }
 
   /**
@@ -200,30 +200,53 @@ export class MemTable {
    * versions) overwriteNewest() if the key is here: one hash for both.
    */
   put(key: Uint8Array, seq: number, kind: number, value: Uint8Array, inPlace: boolean): void {
-    const hash = bloomHash(key) | 0;
-    if (inPlace) {
-      const node = this.newest[this.slotOf(key, hash)];
-      if (node !== NIL && this.overwrite(node, seq, kind, value)) return;
-    }
-    this.insert(key, hash, seq, kind, value);
+    this.putRange(key, 0, key.length, value, 0, value.length, seq, kind, inPlace);
   }
 
-  /** The newest-version slot of key: the one holding its node, or the empty slot where it would go. */
-  private slotOf(key: Uint8Array, hash: number): number {
+  /**
+   * put() of the key keys[keyStart, keyEnd) and the value
+   * values[valueStart, valueEnd): an encoded batch's ops go in without a
+   * view of each key and value.
+   */
+  putRange(
+    keys: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    values: Uint8Array,
+    valueStart: number,
+    valueEnd: number,
+    seq: number,
+    kind: number,
+    inPlace: boolean,
+  ): void {
+    const hash = bloomHashAt(keys, keyStart, keyEnd - keyStart) | 0;
+    const slot = this.slotOf(keys, keyStart, keyEnd, hash);
+    if (inPlace) {
+      const node = this.newest[slot];
+      if (node !== NIL && this.overwrite(node, seq, kind, values, valueStart, valueEnd)) return;
+    }
+    this.insert(keys, keyStart, keyEnd, hash, slot, seq, kind, values, valueStart, valueEnd);
+  }
+
+  /**
+   * The newest-version slot of the key keys[keyStart, keyEnd): the one
+   * holding its node, or the empty slot where it would go.
+   */
+  private slotOf(keys: Uint8Array, keyStart: number, keyEnd: number, hash: number): number {
     const slots = this.newest;
     const mask = slots.length - 1;
     const m = this.meta;
     const b = this.arena;
-    const kl = key.length;
+    const kl = keyEnd - keyStart;
     for (let i = hash & mask; ; i = (i + 1) & mask) {
       const n = slots[i];
       if (n === NIL) return i;
       const base = n * STRIDE;
       if (m[base + HASH] !== hash || m[base + KLEN] !== kl) continue;
-      const off = m[base + KOFF];
-      let j = 0;
-      while (j < kl && b[off + j] === key[j]) j++;
-      if (j === kl) return i;
+      const off = m[base + KOFF] - keyStart;
+      let j = keyStart;
+      while (j < keyEnd && b[off + j] === keys[j]) j++;
+      if (j === keyEnd) return i;
     }
   }
 
@@ -249,7 +272,19 @@ export class MemTable {
    * keyspace's plain SETs/GETs) never pays the skiplist search, about half
    * of a put's cost at 8 MiB and more in bigger memtables.
    */
-  private insert(key: Uint8Array, hash: number, seq: number, kind: number, value: Uint8Array): void {
+  private insert(
+    keys: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    hash: number,
+    /** slotOf(the key): the key's newest-version slot before this insert. */
+    slot: number,
+    seq: number,
+    kind: number,
+    values: Uint8Array,
+    valueStart: number,
+    valueEnd: number,
+  ): void {
     const node = this.nodes++;
     if ((node + 1) * STRIDE > this.meta.length) {
       this.meta = grownInt32(this.meta, (node + 1) * STRIDE);
@@ -259,20 +294,21 @@ export class MemTable {
     }
     const m = this.meta;
     const base = node * STRIDE;
-    m[base + KOFF] = this.place(key);
-    m[base + KLEN] = key.length;
-    m[base + VOFF] = this.place(value);
-    m[base + VLEN] = value.length;
+    const keyLength = keyEnd - keyStart;
+    const valueLength = valueEnd - valueStart;
+    m[base + KOFF] = this.place(keys, keyStart, keyEnd);
+    m[base + KLEN] = keyLength;
+    m[base + VOFF] = this.place(values, valueStart, valueEnd);
+    m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
     m[base + HASH] = hash;
     this.seqs[node] = seq;
-    const slot = this.slotOf(key, hash);
     const newest = this.newest[slot];
     if (newest === NIL) {
       this.newest[slot] = node;
       if (++this.distinctKeys * 2 > this.newest.length) this.growIndex();
     } else if (this.seqs[newest] < seq) this.newest[slot] = node;
-    this.approximateSize += key.length + value.length + NODE_OVERHEAD;
+    this.approximateSize += keyLength + valueLength + NODE_OVERHEAD;
     this.count++;
     if (seq < this.minSeq) this.minSeq = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
@@ -398,18 +434,19 @@ export class MemTable {
    * the value does not fit in the old one's bytes.
    */
   overwriteNewest(key: Uint8Array, seq: number, kind: number, value: Uint8Array): boolean {
-    const node = this.newest[this.slotOf(key, bloomHash(key) | 0)];
-    return node !== NIL && this.overwrite(node, seq, kind, value);
+    const node = this.newest[this.slotOf(key, 0, key.length, bloomHash(key) | 0)];
+    return node !== NIL && this.overwrite(node, seq, kind, value, 0, value.length);
   }
 
-  private overwrite(node: number, seq: number, kind: number, value: Uint8Array): boolean {
+  private overwrite(node: number, seq: number, kind: number, values: Uint8Array, valueStart: number, valueEnd: number): boolean {
     const m = this.meta;
     const base = node * STRIDE;
-    if (value.length > m[base + VLEN]) return false;
+    const valueLength = valueEnd - valueStart;
+    if (valueLength > m[base + VLEN]) return false;
     const b = this.arena;
-    const o = m[base + VOFF];
-    for (let i = 0; i < value.length; i++) b[o + i] = value[i];
-    m[base + VLEN] = value.length;
+    const o = m[base + VOFF] - valueStart;
+    for (let i = valueStart; i < valueEnd; i++) b[o + i] = values[i];
+    m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
     this.seqs[node] = seq;
     if (seq > this.maxSeq) this.maxSeq = seq;
@@ -519,7 +556,7 @@ export class MemTable {
 
   /** The newest node for key with seq <= snapshot, or NIL. */
   private find(key: Uint8Array, hash: number, snapshot: number): number {
-    const newest = this.newest[this.slotOf(key, hash)];
+    const newest = this.newest[this.slotOf(key, 0, key.length, hash)];
     if (newest === NIL) return NIL;
     if (this.seqs[newest] <= snapshot) return newest;
     // An older version under a snapshot: search the skiplist.
