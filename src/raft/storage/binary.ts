@@ -40,11 +40,31 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
+  // Overwrites 4 bytes already written (a header reserved before its body).
+  u32At(at: number, v: number): void {
+    this.dv.setUint32(at, v);
+  }
+
+  // A view of bytes written so far: valid until the next write or reset.
+  view(from: number, to = this.pos): Uint8Array {
+    return this.buf.subarray(from, to);
+  }
+
   // A copy of everything written, and the writer emptied for reuse.
   take(): Uint8Array {
     const out = this.buf.slice(0, this.pos);
     this.pos = 0;
     return out;
+  }
+
+  // Empties the writer for reuse; a buffer grown past maxKeep bytes (by one
+  // large write) is dropped rather than kept for good.
+  reset(maxKeep: number): void {
+    this.pos = 0;
+    if (this.buf.length > maxKeep) {
+      this.buf = new Uint8Array(1024);
+      this.dv = new DataView(this.buf.buffer);
+    }
   }
 }
 

@@ -71,30 +71,35 @@ function readHardState(r: ByteReader): HardState {
   return { term: r.u53(), vote: r.u32(), commit: r.u53() };
 }
 
-export function encodeWalRecord(rec: WalRecord): Uint8Array {
-  writer.u8(KINDS.indexOf(rec.k));
+// Appends the payload of rec to w.
+export function writeWalRecord(w: ByteWriter, rec: WalRecord): void {
+  w.u8(KINDS.indexOf(rec.k));
   switch (rec.k) {
     case "e":
-      writeEntries(writer, rec.e);
+      writeEntries(w, rec.e);
       break;
     case "h":
-      writeHardState(writer, rec.h);
+      writeHardState(w, rec.h);
       break;
     case "s":
-      writeMeta(writer, rec.m);
+      writeMeta(w, rec.m);
       break;
     case "c":
-      writeMeta(writer, rec.m);
-      writer.u53(rec.i);
+      writeMeta(w, rec.m);
+      w.u53(rec.i);
       break;
     case "b":
-      writeHardState(writer, rec.h);
-      writeMeta(writer, rec.m);
-      writer.u53(rec.ci);
-      writer.u53(rec.ct);
-      writeEntries(writer, rec.e);
+      writeHardState(w, rec.h);
+      writeMeta(w, rec.m);
+      w.u53(rec.ci);
+      w.u53(rec.ct);
+      writeEntries(w, rec.e);
       break;
   }
+}
+
+export function encodeWalRecord(rec: WalRecord): Uint8Array {
+  writeWalRecord(writer, rec);
   return writer.take();
 }
 
