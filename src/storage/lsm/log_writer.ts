@@ -4,7 +4,7 @@
  * caller decides when to pay for fdatasync.
  */
 import * as fs from 'node:fs';
-import { ByteWriter, putFixed32 } from './coding.ts';
+import { ByteWriter, copyRange, putFixed32 } from './coding.ts';
 import { crc32cExtend, maskCrc } from './crc32c.ts';
 import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
 
@@ -61,10 +61,7 @@ export class LogWriter {
       w.buf[h + 4] = n & 0xff;
       w.buf[h + 5] = n >>> 8;
       w.buf[h + 6] = type;
-      const dst = w.buf;
-      const o = h + HEADER_SIZE;
-      if (n < 512) for (let i = 0; i < n; i++) dst[o + i] = data[p + i];
-      else dst.set(p === 0 && n === data.length ? data : data.subarray(p, p + n), o);
+      copyRange(w.buf, h + HEADER_SIZE, data, p, p + n);
       w.len += HEADER_SIZE + n;
       this.blockOffset += HEADER_SIZE + n;
       p += n;

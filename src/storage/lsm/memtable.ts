@@ -15,6 +15,7 @@ import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
+import { copyRange } from './coding.ts';
 import { abbrev24, sortByAbbreviation } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
@@ -184,9 +185,7 @@ export class MemTable {
       this.arena = bigger;
     }
     const off = this.arenaUsed;
-    const c = this.arena;
-    if (n < 32) for (let i = 0; i < n; i++) c[off + i] = src[start + i];
-    else c.set(start === 0 && end === src.length ? src : src.subarray(start, end), off);
+    copyRange(this.arena, off, src, start, end);
     this.arenaUsed = off + n;
     return off;
   }
@@ -443,9 +442,7 @@ export class MemTable {
     const base = node * STRIDE;
     const valueLength = valueEnd - valueStart;
     if (valueLength > m[base + VLEN]) return false;
-    const b = this.arena;
-    const o = m[base + VOFF] - valueStart;
-    for (let i = valueStart; i < valueEnd; i++) b[o + i] = values[i];
+    copyRange(this.arena, m[base + VOFF], values, valueStart, valueEnd);
     m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
     this.seqs[node] = seq;
