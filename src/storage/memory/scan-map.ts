@@ -2,16 +2,23 @@
 //
 // Every node is chained into a power-of-two bucket array hashed with
 // MurmurHash3 of the key's bytes, which lookups walk (by string or by bytes,
-// so prefetch can load what a lookup will read); a JS Map beside it keeps the
-// insertion order that iteration follows. scan() walks buckets with Redis's reverse-binary cursor: every element
-// present for the whole scan is returned at least once, even if the table
-// grows or shrinks between calls. randomNode() samples a bucket, as Redis does.
+// so prefetch can load what a lookup will read), and into a doubly linked
+// list in insertion order that iteration follows (Redis's listpack order for
+// small hashes and sets). The nodes carry both links, so no JS Map is kept
+// beside them: an insert or delete hashes the key once and allocates nothing
+// but its node. scan() walks buckets with Redis's reverse-binary cursor: every
+// element present for the whole scan is returned at least once, even if the
+// table grows or shrinks between calls. randomNode() samples a bucket, as Redis does.
 
 import { murmur3Bytes, murmur3Latin1 } from "../../util/murmur3.ts";
 
 export class ScanNode {
+  /** The next node in this node's bucket. */
   next: ScanNode | null = null;
   hash = 0;
+  /** Neighbours in insertion order (kept on a deleted node, so an iteration standing on it goes on). */
+  before: ScanNode | null = null;
+  after: ScanNode | null = null;
   constructor(public key: string) {}
 }
 
@@ -38,11 +45,14 @@ const prefetchNodes: (ScanNode | null)[] = new Array(16).fill(null);
 export let prefetchSink = 0;
 
 export class ScanMap<N extends ScanNode> {
-  private readonly map = new Map<string, N>();
+  private count = 0;
   private buckets: (N | null)[] = new Array(MIN_BUCKETS).fill(null);
+  /** Oldest and newest node (iteration order). */
+  private first: N | null = null;
+  private last: N | null = null;
 
   get size(): number {
-    return this.map.size;
+    return this.count;
   }
 
   /**
@@ -108,56 +118,82 @@ export class ScanMap<N extends ScanNode> {
   }
 
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.get(key) !== undefined;
   }
 
   /** Inserts a node whose key is not present (callers check with get first). */
   insert(node: N): void {
-    if (this.map.has(node.key)) throw new Error(`ScanMap.insert: duplicate key`);
-    this.map.set(node.key, node);
-    node.hash = murmur3Latin1(node.key);
-    const b = node.hash & (this.buckets.length - 1);
-    node.next = this.buckets[b];
-    this.buckets[b] = node;
-    if (this.map.size > this.buckets.length) this.resize(this.buckets.length * 2);
+    const h = murmur3Latin1(node.key);
+    const buckets = this.buckets;
+    const b = h & (buckets.length - 1);
+    for (let n = buckets[b]; n !== null; n = n.next as N | null) {
+      if (n.hash === h && n.key === node.key) throw new Error("ScanMap.insert: duplicate key");
+    }
+    node.hash = h;
+    node.next = buckets[b];
+    buckets[b] = node;
+    node.before = this.last;
+    node.after = null;
+    if (this.last === null) this.first = node;
+    else this.last.after = node;
+    this.last = node;
+    if (++this.count > buckets.length) this.resize(buckets.length * 2);
   }
 
-  /** Replaces the node stored under node.key (same key, new node object). */
+  /** Replaces the node stored under node.key (same key, new node object, same place in iteration order). */
   replace(node: N): void {
-    const old = this.map.get(node.key);
+    const old = this.get(node.key);
     if (old === undefined) {
       this.insert(node);
       return;
     }
-    this.unlink(old);
-    this.map.set(node.key, node);
+    this.unlinkBucket(old);
     node.hash = old.hash;
     const b = node.hash & (this.buckets.length - 1);
     node.next = this.buckets[b];
     this.buckets[b] = node;
+    node.before = old.before;
+    node.after = old.after;
+    if (old.before === null) this.first = node;
+    else old.before.after = node;
+    if (old.after === null) this.last = node;
+    else old.after.before = node;
   }
 
   delete(key: string): N | undefined {
-    const node = this.map.get(key);
-    if (node === undefined) return undefined;
-    this.map.delete(key);
-    this.unlink(node);
-    if (this.buckets.length > MIN_BUCKETS && this.map.size * 8 < this.buckets.length) {
-      this.resize(this.buckets.length / 2);
-    }
+    const node = this.get(key);
+    if (node !== undefined) this.deleteNode(node);
     return node;
   }
 
+  /** Removes a node of this map (one that get/randomNode returned). */
+  deleteNode(node: N): void {
+    this.unlinkBucket(node);
+    const before = node.before as N | null;
+    const after = node.after as N | null;
+    if (before === null) this.first = after;
+    else before.after = after;
+    if (after === null) this.last = before;
+    else after.before = before;
+    this.count--;
+    if (this.buckets.length > MIN_BUCKETS && this.count * 8 < this.buckets.length) {
+      this.resize(this.buckets.length / 2);
+    }
+  }
+
   clear(): void {
-    this.map.clear();
+    this.count = 0;
     this.buckets = new Array(MIN_BUCKETS).fill(null);
+    this.first = null;
+    this.last = null;
   }
 
-  values(): IterableIterator<N> {
-    return this.map.values();
+  /** The nodes in insertion order; deleting the node just returned is allowed. */
+  *values(): IterableIterator<N> {
+    for (let n = this.first; n !== null; n = n.after as N | null) yield n;
   }
 
-  private unlink(node: N): void {
+  private unlinkBucket(node: N): void {
     const b = node.hash & (this.buckets.length - 1);
     let cur = this.buckets[b];
     if (cur === node) {
@@ -176,7 +212,7 @@ export class ScanMap<N extends ScanNode> {
   private resize(size: number): void {
     const buckets: (N | null)[] = new Array(size).fill(null);
     const mask = size - 1;
-    for (const node of this.map.values()) {
+    for (let node = this.first; node !== null; node = node.after as N | null) {
       const b = node.hash & mask;
       node.next = buckets[b];
       buckets[b] = node;
@@ -189,7 +225,7 @@ export class ScanMap<N extends ScanNode> {
    * Visits at least `count` elements when that many remain, like dictScan.
    */
   scan(cursor: number, count: number, visit: (node: N) => void): number {
-    if (this.map.size === 0) return 0;
+    if (this.count === 0) return 0;
     const mask = this.buckets.length - 1;
     let v = cursor >>> 0;
     let visited = 0;
@@ -212,7 +248,7 @@ export class ScanMap<N extends ScanNode> {
 
   /** A random node: random non-empty bucket, then a random element of its chain. */
   randomNode(): N | undefined {
-    if (this.map.size === 0) return undefined;
+    if (this.count === 0) return undefined;
     const mask = this.buckets.length - 1;
     for (;;) {
       const head = this.buckets[Math.floor(Math.random() * (mask + 1))];

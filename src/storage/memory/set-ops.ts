@@ -46,11 +46,11 @@ function setOf(meta: KeyMeta): MemSet {
   return (meta as MemEntry).value as MemSet;
 }
 
-/** `count` (at most the set's size) distinct random members, as latin1 strings. */
-function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): string[] {
+/** `count` (at most the set's size) distinct random members' nodes. */
+function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): ScanNode[] {
   if (count * 3 > set.size) {
     // Most of the set: shuffle all members and take a prefix (Redis's "case 3").
-    const all = [...set.values()].map((n) => n.key);
+    const all = [...set.values()];
     for (let i = all.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [all[i], all[j]] = [all[j], all[i]];
@@ -58,10 +58,14 @@ function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): string[] 
     return all.slice(0, count);
   }
   // SPOP/SRANDMEMBER without a count: one sample, no de-duplication needed.
-  if (count === 1) return [set.randomNode()!.key];
-  const picked = new Set<string>();
-  while (picked.size < count) picked.add(set.randomNode()!.key);
+  if (count === 1) return [set.randomNode()!];
+  const picked = new Set<ScanNode>();
+  while (picked.size < count) picked.add(set.randomNode()!);
   return [...picked];
+}
+
+function memberBytes(n: ScanNode): Uint8Array {
+  return strToBytes(n.key);
 }
 
 export class MemorySetOps implements SetOps {
@@ -107,7 +111,7 @@ export class MemorySetOps implements SetOps {
   }
 
   randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {
-    return randomDistinctMembers(setOf(meta).members, count).map(strToBytes);
+    return randomDistinctMembers(setOf(meta).members, count).map(memberBytes);
   }
 
   randomWithRepeats(meta: KeyMeta, count: number): Uint8Array[] {
@@ -120,9 +124,9 @@ export class MemorySetOps implements SetOps {
   pop(key: Uint8Array, meta: KeyMeta, count: number): Uint8Array[] {
     const set = setOf(meta);
     const picked = randomDistinctMembers(set.members, Math.min(count, set.members.size));
-    for (const m of picked) set.members.delete(m);
+    for (const n of picked) set.members.deleteNode(n);
     if (set.members.size === 0) this.db.delete(key);
-    return picked.map(strToBytes);
+    return picked.map(memberBytes);
   }
 
   scan(meta: KeyMeta, cursor: number, count: number, visit: (member: Uint8Array) => void): number {
