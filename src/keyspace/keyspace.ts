@@ -27,15 +27,20 @@ export interface KeyspaceStats {
 }
 
 export class Db {
+  /** The engine's store of this database number (a field: commands read it several times each; SWAPDB refreshes it). */
+  store: DbStore;
+
   constructor(
     readonly index: number,
     private readonly ks: Keyspace,
   ) {
+    this.store = ks.engine.db(index);
     this.sizeSeen = this.store.size();
   }
 
-  get store(): DbStore {
-    return this.ks.engine.db(this.index);
+  /** After SWAPDB: the engine's store for this number changed. */
+  refreshStore(): void {
+    this.store = this.ks.engine.db(this.index);
   }
 
   /**
@@ -248,8 +253,10 @@ export class Keyspace {
       if (b !== a) fn(this.dbs[b], this.dbs[a]);
     }
     this.engine.swapDb(a, b);
-    this.dbs[a].resyncSize();
-    this.dbs[b].resyncSize();
+    for (const db of [this.dbs[a], this.dbs[b]]) {
+      db.refreshStore();
+      db.resyncSize();
+    }
     this.dirty++;
     for (const fn of this.dbListeners) {
       fn(this.dbs[a]);
