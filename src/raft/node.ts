@@ -323,6 +323,7 @@ export class RaftNode {
       // replies) are written by microtasks queued before this one, so they
       // leave before the loop blocks in fdatasync.
       queueMicrotask(() => {
+        if (this.stopped) return; // its storage may be closed already
         storage.sync();
         synced();
       });
