@@ -16,9 +16,9 @@ function notify(c: Client, db: Db, event: string, key: Uint8Array): void {
 }
 
 /** Sets fields (flat field/value list) with the hset notification; returns how many were new. */
-function setFields(c: Client, key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[]): number {
+function setFields(c: Client, key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], handedOver: boolean): number {
   const db = c.db;
-  const added = db.store.hashes.set(key, meta, fieldValues);
+  const added = db.store.hashes.set(key, meta, fieldValues, handedOver);
   notify(c, db, "hset", key);
   db.modified(key);
   return added;
@@ -29,7 +29,7 @@ function hset(name: "hset" | "hmset") {
   return (c: Client, argv: Uint8Array[]): void => {
     if (argv.length % 2 === 1) fail(`ERR wrong number of arguments for '${name}' command`);
     const meta = c.db.writeTyped(argv[1], "hash");
-    const added = setFields(c, argv[1], meta, argv.slice(2));
+    const added = setFields(c, argv[1], meta, argv.slice(2), c.server.handsOver(argv, 2, argv.length));
     if (name === "hmset") c.out.ok();
     else c.out.int(added);
   };
@@ -42,7 +42,7 @@ function hsetnx(c: Client, argv: Uint8Array[]): void {
     c.out.int(0);
     return;
   }
-  setFields(c, argv[1], meta, [argv[2], argv[3]]);
+  setFields(c, argv[1], meta, [argv[2], argv[3]], c.server.handsOver(argv, 3));
   c.out.int(1);
 }
 

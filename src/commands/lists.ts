@@ -69,7 +69,7 @@ function push(side: ListSide, onlyIfExists: boolean) {
       c.out.int(0);
       return;
     }
-    const len = db.store.lists.push(key, meta, side, argv.slice(2));
+    const len = db.store.lists.push(key, meta, side, argv.slice(2), c.server.handsOver(argv, 2, argv.length));
     notify(c, db, "l", pushEvent(side), key);
     db.modified(key);
     c.out.int(len);

@@ -36,14 +36,14 @@ function get(c: Client, argv: Uint8Array[]): void {
  * Redis looks the key up first, which lazily expires it ("expired" event,
  * stats); that can only matter when some key has a TTL, so the hot path skips it.
  */
-function setKey(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number): void {
+function setKey(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number, handedOver: boolean): void {
   if (db.store.expiresCount() !== 0) db.lookupWrite(key);
-  storeString(c, db, key, value, expireAt);
+  storeString(c, db, key, value, expireAt, handedOver);
 }
 
-/** setKey for a key already looked up. */
-function storeString(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number): void {
-  db.store.setString(key, value, expireAt);
+/** setKey for a key already looked up; `handedOver`: the store may keep value (Server.handsOver). */
+function storeString(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number, handedOver: boolean): void {
+  db.store.setString(key, value, expireAt, false, handedOver);
   db.modified(key);
   c.server.keyspace.notify("$", "set", key, db.index);
 }
@@ -110,8 +110,9 @@ function expireAtFromArg(c: Client, arg: Uint8Array, flags: number, cmdName: str
 }
 
 /** SET, SETNX, SETEX, PSETEX (setGenericCommand); returns false when NX/XX aborted. */
-function setGeneric(c: Client, argv: Uint8Array[], value: Uint8Array, opts: StringOptions, cmdName: string): boolean {
+function setGeneric(c: Client, argv: Uint8Array[], valueIndex: number, opts: StringOptions, cmdName: string): boolean {
   const { flags, expire } = opts;
+  const value = argv[valueIndex];
   const expireAt = expire === null ? 0 : expireAtFromArg(c, expire, flags, cmdName);
   const key = argv[1];
   const db = c.db;
@@ -126,14 +127,14 @@ function setGeneric(c: Client, argv: Uint8Array[], value: Uint8Array, opts: Stri
   }
   if ((flags & NX && meta !== null) || (flags & XX && meta === null)) return false;
   // Past absolute times are stored as such: the key expires on its next access, as in Redis.
-  storeString(c, db, key, value, flags & KEEPTTL && meta !== null ? meta.expireAt : expireAt);
+  storeString(c, db, key, value, flags & KEEPTTL && meta !== null ? meta.expireAt : expireAt, c.server.handsOver(argv, valueIndex));
   if (expire !== null) c.server.keyspace.notify("g", "expire", key, db.index);
   return true;
 }
 
 function set(c: Client, argv: Uint8Array[]): void {
   const opts = argv.length === 3 ? NO_OPTIONS : parseStringOptions(argv, 3, true);
-  const done = setGeneric(c, argv, argv[2], opts, "set");
+  const done = setGeneric(c, argv, 2, opts, "set");
   if (opts.flags & GET) return; // the old value was the reply
   if (done) c.out.ok();
   else c.out.nil();
@@ -142,20 +143,20 @@ function set(c: Client, argv: Uint8Array[]): void {
 const NO_OPTIONS: StringOptions = { flags: 0, expire: null };
 
 function setnx(c: Client, argv: Uint8Array[]): void {
-  c.out.int(setGeneric(c, argv, argv[2], { flags: NX, expire: null }, "setnx") ? 1 : 0);
+  c.out.int(setGeneric(c, argv, 2, { flags: NX, expire: null }, "setnx") ? 1 : 0);
 }
 
 /** SETEX (seconds) and PSETEX (milliseconds): key amount value. */
 function setWithExpire(unit: typeof EX | typeof PX, cmdName: string) {
   return (c: Client, argv: Uint8Array[]): void => {
-    setGeneric(c, argv, argv[3], { flags: unit, expire: argv[2] }, cmdName);
+    setGeneric(c, argv, 3, { flags: unit, expire: argv[2] }, cmdName);
     c.out.ok();
   };
 }
 
 function getset(c: Client, argv: Uint8Array[]): void {
   get(c, argv);
-  setKey(c, c.db, argv[1], argv[2], 0);
+  setKey(c, c.db, argv[1], argv[2], 0, c.server.handsOver(argv, 2));
 }
 
 function getdel(c: Client, argv: Uint8Array[]): void {
@@ -220,11 +221,11 @@ function msetGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
         return;
       }
     }
-    for (let i = 1; i < argv.length; i += 2) storeString(c, db, argv[i], argv[i + 1], 0);
+    for (let i = 1; i < argv.length; i += 2) storeString(c, db, argv[i], argv[i + 1], 0, c.server.handsOver(argv, i + 1));
     c.out.int(1);
     return;
   }
-  for (let i = 1; i < argv.length; i += 2) setKey(c, db, argv[i], argv[i + 1], 0);
+  for (let i = 1; i < argv.length; i += 2) setKey(c, db, argv[i], argv[i + 1], 0, c.server.handsOver(argv, i + 1));
   c.out.ok();
 }
 

@@ -27,8 +27,12 @@ const INT_MAX = 2147483647;
 const SHARED_QUERY_BUFFER_SIZE = 64 * 1024;
 const sharedQueryBuffer = new ArrayBuffer(SHARED_QUERY_BUFFER_SIZE);
 const sharedQueryBytes = new Uint8Array(sharedQueryBuffer);
-/** Arguments up to this length are copied out of the read, longer ones are views (see parseMultibulk). */
-const SHORT_ARG = 32;
+/**
+ * Arguments up to this length are copied out of the read, longer ones are
+ * views (see parseMultibulk); the copies after the name are the command's own
+ * (see Server.handsOver).
+ */
+export const SHORT_ARG = 32;
 
 export class ProtocolError extends Error {}
 

@@ -93,9 +93,10 @@ export interface DbStore {
    */
   getString(meta: KeyMeta): Uint8Array;
   /** Creates or overwrites key as a string with the given expiry (0 = none).
-   * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps.
+   * value may be a transient view (e.g. of the network buffer): the engine copies what it keeps,
+   * unless `handedOver`: value is a fresh copy nobody else holds or changes, which the engine may keep as is.
    * `asText`: never reported as int-encoded by OBJECT ENCODING (INCRBYFLOAT's results). */
-  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText?: boolean): void;
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText?: boolean, handedOver?: boolean): void;
   /**
    * Writes bytes into the string at key from offset, zero-filling any gap past
    * its end, in place (SETRANGE, APPEND, SETBIT, BITFIELD on large values);

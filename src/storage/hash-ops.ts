@@ -17,8 +17,9 @@ export interface HashOps {
   /**
    * Sets fields from a flat [field, value, field, value...] list, creating
    * the key (no expiry) when meta is null. Returns how many fields were new.
+   * `handedOver`: the values are fresh copies the engine may keep (see DbStore.setString).
    */
-  set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[]): number;
+  set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], handedOver?: boolean): number;
   /** Removes fields; returns how many existed. Deletes the key when emptied. */
   delete(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number;
   /** Visits every field with its value (HGETALL, HKEYS, HVALS). */

@@ -23,8 +23,9 @@ export interface ListOps {
   /**
    * Pushes values one by one at `side` (so LPUSH a b c leaves c at the head),
    * creating the key (no expiry) when meta is null. Returns the new length.
+   * `handedOver`: the values are fresh copies the engine may keep (see DbStore.setString).
    */
-  push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[]): number;
+  push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[], handedOver?: boolean): number;
   /** Removes up to `count` (>= 1) elements from `side`, returned in pop order; deletes the key when emptied. */
   pop(key: Uint8Array, meta: KeyMeta, side: ListSide, count: number): Uint8Array[];
   /** Visits elements start..stop (inclusive, 0 <= start <= stop < length) from head to tail. */

@@ -47,7 +47,7 @@ export class MemoryHashOps implements HashOps {
     return hashOf(meta).fields.getBytes(field)?.value ?? null;
   }
 
-  set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[]): number {
+  set(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], handedOver = false): number {
     let hash: MemHash;
     if (meta === null) {
       hash = new MemHash();
@@ -62,9 +62,10 @@ export class MemoryHashOps implements HashOps {
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
       // Looked up by the bytes: a latin1 string is built only for a new field.
       const node = fields.getBytes(field);
-      if (node !== undefined) node.value = copyBytes(value);
+      const stored = handedOver ? value : copyBytes(value);
+      if (node !== undefined) node.value = stored;
       else {
-        fields.insert(new FieldNode(bytesToStr(field), copyBytes(value)));
+        fields.insert(new FieldNode(bytesToStr(field), stored));
         added++;
       }
     }

@@ -20,10 +20,10 @@ export class MemoryListOps implements ListOps {
     return listOf(meta).length;
   }
 
-  push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[]): number {
+  push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[], handedOver = false): number {
     const list = meta === null ? this.create(key) : listOf(meta);
-    if (side === "left") for (const v of values) list.pushHead(copyBytes(v));
-    else for (const v of values) list.pushTail(copyBytes(v));
+    if (side === "left") for (const v of values) list.pushHead(handedOver ? v : copyBytes(v));
+    else for (const v of values) list.pushTail(handedOver ? v : copyBytes(v));
     return list.length;
   }
 

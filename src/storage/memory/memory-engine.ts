@@ -234,8 +234,8 @@ export class MemoryDb implements DbStore {
     return (meta as MemEntry).value as Uint8Array;
   }
 
-  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
-    const copy = copyBytes(value);
+  setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false, handedOver = false): void {
+    const copy = handedOver ? value : copyBytes(value);
     if (asText) stringForms.set(copy, "text");
     const e = this.entries.getBytes(key);
     if (e !== undefined) this.overwrite(e, "string", copy, expireAt);
