@@ -308,27 +308,45 @@ function incrementBy(c: Client, key: Uint8Array, delta: number | bigint): void {
   }
   const next = addInt64(cur, delta);
   if (next === null) fail(OVERFLOW);
-  const bytes = encodeInt(next);
-  if (meta === null) db.store.setString(key, bytes, 0);
-  else db.store.replaceString(meta, bytes);
+  if (meta === null) db.store.setString(key, encodeInt(next), 0, false, true);
+  else if (!rewriteInt(db, meta, next)) db.store.replaceString(meta, encodeInt(next));
   db.modified(key);
   c.server.keyspace.notify("$", "incrby", key, db.index);
   c.out.int(next);
 }
 
+/** Writes n over the stored bytes of a string key when the store lets it (same length): no new array per INCR. */
+function rewriteInt(db: Db, meta: KeyMeta, n: number | bigint): boolean {
+  if (typeof n !== "number" || !Number.isSafeInteger(n)) return false;
+  const bytes = db.store.rewritableString?.(meta, decimalLength(n)) ?? null;
+  if (bytes === null) return false;
+  writeDecimal(bytes, n);
+  return true;
+}
+
 /** Decimal ASCII bytes of an integer; safe integers are written digit by digit, without a string in between (INCR's hot path). */
 export function encodeInt(n: number | bigint): Uint8Array {
   if (typeof n === "bigint" || !Number.isSafeInteger(n)) return strToBytes(n.toString());
-  let v = Math.abs(n);
+  const out = new Uint8Array(decimalLength(n));
+  writeDecimal(out, n);
+  return out;
+}
+
+/** Length of the decimal text of safe integer n. */
+function decimalLength(n: number): number {
   let len = n < 0 ? 2 : 1;
-  for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
-  const out = new Uint8Array(len);
-  for (let p = len - 1; p >= 0; p--) {
+  for (let t = Math.abs(n); t >= 10; t = Math.floor(t / 10)) len++;
+  return len;
+}
+
+/** Writes the decimal text of safe integer n over all of out (decimalLength(n) bytes). */
+function writeDecimal(out: Uint8Array, n: number): void {
+  let v = Math.abs(n);
+  for (let p = out.length - 1; p >= 0; p--) {
     out[p] = 48 + (v % 10);
     v = Math.floor(v / 10);
   }
   if (n < 0) out[0] = 45; // '-'
-  return out;
 }
 
 function decrby(c: Client, argv: Uint8Array[]): void {

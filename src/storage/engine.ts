@@ -112,6 +112,14 @@ export interface DbStore {
    * `asText` as for setString.
    */
   replaceString(meta: KeyMeta, value: Uint8Array, asText?: boolean): void;
+  /**
+   * The stored bytes of the string key just looked up as meta, for the caller
+   * to overwrite in place with a new value of the same length and the same
+   * OBJECT ENCODING rules as for setString (INCR's next number: no new array
+   * per write); null when they are not the store's own to change or have
+   * another length. Optional: without it, replaceString.
+   */
+  rewritableString?(meta: KeyMeta, length: number): Uint8Array | null;
 
   // --- collections ---
   readonly lists: ListOps;

@@ -247,6 +247,16 @@ export class MemoryDb implements DbStore {
     (meta as MemEntry).value = value;
   }
 
+  /**
+   * Every stored string is the engine's own array (setString copies or is
+   * handed a fresh one); those edited in place or stored as text carry a
+   * form, which a rewrite would make wrong.
+   */
+  rewritableString(meta: KeyMeta, length: number): Uint8Array | null {
+    const value = (meta as MemEntry).value as Uint8Array;
+    return value.length === length && !stringForms.has(value) ? value : null;
+  }
+
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
     const k = bytesToStr(key);
     const e = this.entries.get(k) ?? this.insert(k, "string", new Uint8Array(0), 0);

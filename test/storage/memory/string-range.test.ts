@@ -56,3 +56,28 @@ describe("MemoryDb.setStringRange", () => {
     expect(text(shared)).toBe("abcdef");
   });
 });
+
+describe("MemoryDb.rewritableString", () => {
+  test("offers a stored value of the asked length unless it was edited in place or stored as text", () => {
+    const db = new MemoryDb();
+    db.setString(bytes("n"), bytes("10"), 0);
+    const meta = db.lookup(bytes("n"))!;
+    expect(db.rewritableString(meta, 3)).toBeNull();
+    expect(db.rewritableString(meta, 2)).toBe(value(db, "n"));
+    db.setStringRange(bytes("n"), 0, bytes("2"));
+    expect(db.rewritableString(db.lookup(bytes("n"))!, 2)).toBeNull(); // "raw" now: OBJECT ENCODING must not say int after a rewrite
+    db.setString(bytes("t"), bytes("1.5"), 0, true);
+    expect(db.rewritableString(db.lookup(bytes("t"))!, 3)).toBeNull();
+  });
+
+  test("a value handed over is kept as is; one not handed over is copied", () => {
+    const db = new MemoryDb();
+    const kept = bytes("abc");
+    db.setString(bytes("a"), kept, 0, false, true);
+    expect(value(db, "a")).toBe(kept);
+    const copied = bytes("abc");
+    db.setString(bytes("b"), copied, 0);
+    expect(value(db, "b")).not.toBe(copied);
+    expect(text(value(db, "b"))).toBe("abc");
+  });
+});
