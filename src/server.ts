@@ -353,6 +353,9 @@ export class Server {
     }
     if (this.memberStep !== 0) this.collectMember(buf, index, start, end);
     if (index < this.prefetchFirst || index > this.prefetchLast || (index - this.prefetchFirst) % this.prefetchStep !== 0) return true;
+    // A pipeline of one collection's commands (LPUSH mylist ...) repeats its key: it is loaded once.
+    const last = this.prefetchCount - 1;
+    if (last >= 0 && rangeEquals(buf, start, end, buf, this.prefetchStarts[last], this.prefetchEnds[last])) return true;
     this.prefetchBuf = buf;
     this.prefetchStarts[this.prefetchCount] = start;
     this.prefetchEnds[this.prefetchCount++] = end;

@@ -44,10 +44,15 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes (no subarray views needed). */
+/**
+ * Whether a[aStart, aEnd) and b[bStart, bEnd) hold the same bytes (no
+ * subarray views needed). Compared from the end: keys of one length mostly
+ * differ there (key:000000012345, element:...), so unequal ones exit at once.
+ */
 export function rangeEquals(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): boolean {
-  if (aEnd - aStart !== bEnd - bStart) return false;
-  for (let i = 0; aStart + i < aEnd; i++) if (a[aStart + i] !== b[bStart + i]) return false;
+  const n = aEnd - aStart;
+  if (n !== bEnd - bStart) return false;
+  for (let i = n - 1; i >= 0; i--) if (a[aStart + i] !== b[bStart + i]) return false;
   return true;
 }
 
