@@ -23,9 +23,12 @@ export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
  * (~50k small keys) bounds both to a short pause.
  */
 export const SERVER_MEMTABLE_BYTES = 8 * 1024 * 1024;
-/** The share of maxmemory all memtables (the active one and those waiting for their flush) may take. */
+/**
+ * The share of maxmemory all memtables (the active one, those waiting for
+ * their flush, and the next one's memory, prepared by the LSM) may take.
+ */
 export const MEMTABLES_SHARE_OF_MAXMEMORY = 0.125;
-const MEMTABLES_AT_MOST = 1 + DEFAULT_MAX_IMMUTABLE_MEMTABLES;
+const MEMTABLES_AT_MOST = 2 + DEFAULT_MAX_IMMUTABLE_MEMTABLES;
 const MIN_MEMTABLE_BYTES = 1024 * 1024;
 
 export function blockCacheBudget(maxmemory: number): number {

@@ -30,8 +30,12 @@ interface WorkerError {
   detail?: string;
 }
 
-/** 'subcompaction': the second half of a compaction split in two (DB.runCompaction). */
-type PoolName = 'compaction' | 'subcompaction' | 'flush';
+/**
+ * 'subcompaction': the second half of a compaction split in two
+ * (DB.runCompaction); 'prefault': maps the pages of memory for the next
+ * memtable (never queued behind a job).
+ */
+type PoolName = 'compaction' | 'subcompaction' | 'flush' | 'prefault';
 const workers = new Map<PoolName, Worker>();
 let seq = 0;
 const calls = new Map<number, Call & { pool: PoolName }>();
@@ -88,7 +92,11 @@ const noQueries = (): never => {
   throw new Error('no compaction filter query handler');
 };
 
-function call(pool: PoolName, msg: { job?: CompactionJob; flush?: FlushJobSpec }, onQuery: ((request: unknown) => unknown) | undefined): Promise<CompactionJobResult> {
+function call(
+  pool: PoolName,
+  msg: { job?: CompactionJob; flush?: FlushJobSpec; prefault?: SharedArrayBuffer },
+  onQuery: ((request: unknown) => unknown) | undefined,
+): Promise<CompactionJobResult> {
   const w = getWorker(pool);
   const id = ++seq;
   return new Promise((resolve, reject) => {
@@ -104,4 +112,13 @@ export function runInWorker(job: CompactionJob, onQuery?: (request: unknown) => 
 
 export function runFlushInWorker(flush: FlushJobSpec, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {
   return call('flush', { flush }, onQuery);
+}
+
+/**
+ * Writes a zero into every page of memory on a worker thread, so the pages
+ * are mapped when the main thread first writes them: a first touch costs
+ * ~26 us per 4 KiB page on this VM (a memtable's ~1 us per entry).
+ */
+export async function prefaultInWorker(memory: SharedArrayBuffer): Promise<void> {
+  await call('prefault', { prefault: memory }, undefined);
 }

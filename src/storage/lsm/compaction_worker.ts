@@ -29,7 +29,15 @@ function hostFor(id: number): CompactionFilterHost {
   };
 }
 
-type Message = { id: number; job?: CompactionJob; flush?: FlushJobSpec } | { queryReply: number; ok: boolean; response?: unknown; error?: string };
+type Message =
+  | { id: number; job?: CompactionJob; flush?: FlushJobSpec; prefault?: SharedArrayBuffer }
+  | { queryReply: number; ok: boolean; response?: unknown; error?: string };
+
+/** Maps memory's pages (compaction_pool.ts prefaultInWorker); it is zeroed already. */
+function prefault(memory: SharedArrayBuffer): void {
+  const bytes = new Uint8Array(memory);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+}
 
 self.onmessage = async (ev: MessageEvent<Message>) => {
   if ('queryReply' in ev.data) {
@@ -41,6 +49,11 @@ self.onmessage = async (ev: MessageEvent<Message>) => {
     return;
   }
   const { id, job, flush } = ev.data;
+  if (ev.data.prefault !== undefined) {
+    prefault(ev.data.prefault);
+    self.postMessage({ id, ok: true });
+    return;
+  }
   try {
     const host = hostFor(id);
     const result = flush !== undefined ? await runFlushJob(flush, host) : await runCompactionJob(job!, host);

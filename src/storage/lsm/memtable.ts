@@ -48,7 +48,26 @@ export interface RangeTombstone {
   seq: number;
 }
 
-function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuffer> {
+/** The sizes of the arrays a memtable allocates up front for sizeLimit (0 = unknown: small, doubling). */
+function layoutFor(sizeLimit: number): { nodes: number; arenaBytes: number; slots: number } {
+  // approximateSize charges each entry its key and value bytes plus NODE_OVERHEAD.
+  const nodes = sizeLimit > 0 ? Math.ceil(sizeLimit / NODE_OVERHEAD) + 2 : 1024;
+  let slots = 1024;
+  while (slots < 2 * nodes) slots *= 2;
+  return { nodes, arenaBytes: sizeLimit > 0 ? sizeLimit + 4096 : 64 * 1024, slots };
+}
+
+/** Bytes of the `memory` a MemTable of sizeLimit takes its arrays from. */
+export function memtableMemoryBytes(sizeLimit: number): number {
+  const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
+  return alignedTo8(arenaBytes) + 8 * nodes + 4 * (STRIDE * nodes + MAX_HEIGHT + 2 * nodes + slots);
+}
+
+function alignedTo8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function grownInt32(a: Int32Array<ArrayBufferLike>, need: number): Int32Array<ArrayBufferLike> {
   if (need <= a.length) return a;
   const b = new Int32Array(Math.max(need, a.length * 2));
   b.set(a);
@@ -57,11 +76,11 @@ function grownInt32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayB
 
 export class MemTable {
   /** Key and value bytes of every node; replaced by a copy twice the size when full (old views stay valid). */
-  private arena: Uint8Array<ArrayBuffer>;
+  private arena: Uint8Array<ArrayBufferLike>;
   private arenaUsed = 0;
-  private meta: Int32Array<ArrayBuffer>;
-  private seqs: Float64Array<ArrayBuffer>;
-  private links: Int32Array<ArrayBuffer>;
+  private meta: Int32Array<ArrayBufferLike>;
+  private seqs: Float64Array<ArrayBufferLike>;
+  private links: Int32Array<ArrayBufferLike>;
   private linksUsed = MAX_HEIGHT;
   private nodes = 1;
   /** Nodes below this index are in the run or the skiplist (the head always is); see linkPending. */
@@ -91,7 +110,7 @@ export class MemTable {
    * visited node; a key absent from the memtable (most reads) is answered by
    * the same probe. No JS string or Map entry per key.
    */
-  private newest: Int32Array<ArrayBuffer>;
+  private newest: Int32Array<ArrayBufferLike>;
   private distinctKeys = 0;
   /** Range tombstones written while this memtable was active (persisted at flush). */
   readonly rangeTombstones: RangeTombstone[] = [];
@@ -103,21 +122,34 @@ export class MemTable {
    * allocated for it at once instead of doubling as they fill. A fresh page
    * costs a fault on first touch (about 20 us per 4 KiB page on this VM,
    * more than the skiplist insert), and every doubling touched a new copy of
-   * all the bytes so far; untouched capacity costs no memory.
+   * all the bytes so far; untouched capacity costs no memory. `memory`: zeroed
+   * memory of memtableMemoryBytes(sizeLimit) bytes whose pages are already
+   * mapped (prefaulted off this thread, see DB): the arrays are views of it.
    */
   constructor(
     readonly logNumber: number,
     sizeLimit = 0,
+    memory: SharedArrayBuffer | null = null,
   ) {
-    // approximateSize charges each entry its key and value bytes plus NODE_OVERHEAD.
-    const nodes = sizeLimit > 0 ? Math.ceil(sizeLimit / NODE_OVERHEAD) + 2 : 1024;
-    this.arena = new Uint8Array(sizeLimit > 0 ? sizeLimit + 4096 : 64 * 1024);
-    this.meta = new Int32Array(STRIDE * nodes);
-    this.seqs = new Float64Array(nodes);
-    this.links = new Int32Array(MAX_HEIGHT + 2 * nodes);
-    let slots = 1024;
-    while (slots < 2 * nodes) slots *= 2;
-    this.newest = new Int32Array(slots);
+    const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
+    if (memory === null) {
+      this.seqs = new Float64Array(nodes);
+      this.meta = new Int32Array(STRIDE * nodes);
+      this.links = new Int32Array(MAX_HEIGHT + 2 * nodes);
+      this.newest = new Int32Array(slots);
+      this.arena = new Uint8Array(arenaBytes);
+    } else {
+      assert(memory.byteLength === memtableMemoryBytes(sizeLimit), 'memtable memory of another size');
+      // The arena first: keyOf/valueOf view its buffer at the arena's offsets.
+      this.arena = new Uint8Array(memory, 0, arenaBytes);
+      let at = alignedTo8(arenaBytes);
+      this.seqs = new Float64Array(memory, at, nodes);
+      at += 8 * nodes;
+      const int32s = (n: number): Int32Array<SharedArrayBuffer> => new Int32Array(memory, (at += 4 * n) - 4 * n, n);
+      this.meta = int32s(STRIDE * nodes);
+      this.links = int32s(MAX_HEIGHT + 2 * nodes);
+      this.newest = int32s(slots);
+    }
     this.meta[LINKS] = 0; // the head's links are links[0, MAX_HEIGHT)
   }
 

@@ -8,7 +8,7 @@ import { Block } from '../../../src/storage/lsm/block.ts';
 import { bloomHash, bloomMayContain, buildBloom } from '../../../src/storage/lsm/bloom.ts';
 import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
 import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
-import { MemTable } from '../../../src/storage/lsm/memtable.ts';
+import { MemTable, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
 import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
 import { LruCache } from '../../../src/storage/lsm/cache.ts';
@@ -155,10 +155,12 @@ describe('memtable', () => {
     expect(it.seq()).toBe(1);
   }, 60_000);
 
-  test('ordered reads across the sorted run and the skiplist, with iterators kept across write bursts', () => {
+  test.each([false, true])('ordered reads across the sorted run and the skiplist, with iterators kept across write bursts (arrays in given memory: %p)', (given) => {
+    // Given memory: arrays sized for 64 KiB that outgrow it (copies in fresh memory).
+    const newMemtable = (): MemTable => (given ? new MemTable(1, 64 * 1024, new SharedArrayBuffer(memtableMemoryBytes(64 * 1024))) : new MemTable(1));
     for (let seed = 1; seed <= 3; seed++) {
       const r = rng(seed);
-      const m = new MemTable(1);
+      const m = newMemtable();
       // Keys with a long shared prefix, prefixes of each other, and differences past the 6 abbreviated bytes.
       const keyOf = (): string => ['', 'pre', 'prefix-0000', 'prefix-0000-long-tail-'][Math.floor(r() * 4)] + String(Math.floor(r() * 400)).padStart(Math.floor(r() * 4), '7');
       type Entry = { key: string; seq: number };
