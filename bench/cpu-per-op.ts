@@ -1,25 +1,40 @@
-// Server CPU time per command, AiKv (memory engine) against redis-server, for
-// redis-benchmark tests. Throughput on a shared, loaded machine mostly
-// measures scheduling; the main thread's CPU time per command (Linux
-// /proc/PID/schedstat) is what bounds throughput on a quiet one, so its
-// ratio predicts the throughput ratio there.
+// Server CPU time per command and throughput, AiKv (memory engine) against
+// redis-server, for redis-benchmark tests. Throughput on a shared, loaded
+// machine mostly measures scheduling; the main thread's CPU time per command
+// (Linux /proc/PID/schedstat) is what bounds throughput on a quiet one, so its
+// ratio predicts the throughput ratio there. "all" adds the server's other
+// threads (GC, JIT, allocator scavenger), which share the machine's cores.
 //
-//   ./node_modules/.bin/bun bench/cpu-per-op.ts [tests=set,get,...] [pipeline=16] [requests=200000]
+//   ./node_modules/.bin/bun bench/cpu-per-op.ts [tests=set,get,...] [pipeline=16] [requests=200000] [rounds=1] [tree...]
 //
-// Prints per test: CPU ns per command on each server and redis/AiKv (1.00 = parity,
-// higher is better for AiKv, like bench-vs-redis.sh's ratio). Not a test.
+// Each tree (default: this one) is a checkout whose src/main.ts is started;
+// giving two (e.g. a `git worktree` of the base commit, then this tree) makes
+// a same-run A/B: every round runs each test on every server in turn,
+// redis-server last, and medians are reported. Prints per test and server:
+// CPU ns per command (main thread, all threads), requests/s, and
+// redis/AiKv main-thread CPU (1.00 = parity, higher is better for AiKv, like
+// bench-vs-redis.sh's throughput ratio). Not a test.
 
 import { spawn } from "bun";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 const tests = (process.argv[2] ?? "set,get,incr,mset,lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin").split(",");
 const pipeline = process.argv[3] ?? "16";
 const requests = Number(process.argv[4] ?? 200_000);
+const rounds = Number(process.argv[5] ?? 1);
+const trees = process.argv.length > 6 ? process.argv.slice(6).map((t) => resolve(t)) : [join(import.meta.dir, "..")];
 
-function mainThreadCpuNs(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/schedstat`, "latin1").split(" ")[0]);
+function threadCpuNs(pid: number, tid: number): number {
+  return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "latin1").split(" ")[0]);
+}
+
+/** CPU ns of the main thread and of all threads of a process. */
+function cpuNs(pid: number): { main: number; all: number } {
+  let all = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) all += threadCpuNs(pid, Number(tid));
+  return { main: threadCpuNs(pid, pid), all };
 }
 
 async function freePort(): Promise<number> {
@@ -39,33 +54,60 @@ async function waitForPing(port: number): Promise<void> {
   throw new Error(`no server on port ${port}`);
 }
 
-/** Runs one redis-benchmark test; returns the server's CPU ns per request. */
-async function cpuPerOp(port: number, pid: number, test: string): Promise<number> {
-  const before = mainThreadCpuNs(pid);
-  const run = spawn(["redis-benchmark", "-p", String(port), "-t", test, "-P", pipeline, "-c", "50", "-r", "100000", "-n", String(requests), "-q"], {
+interface Measured {
+  main: number[];
+  all: number[];
+  rps: number[];
+}
+
+/** Runs one redis-benchmark test; records the server's CPU ns per request and the requests per second. */
+async function measure(port: number, pid: number, test: string, into: Measured): Promise<void> {
+  const before = cpuNs(pid);
+  const started = performance.now();
+  const run = spawn(["redis-benchmark", "-p", String(port), "-t", test, "-P", pipeline, "-c", "50", "-r", "100000", "-d", "3", "-n", String(requests), "-q"], {
     stdout: "ignore",
     stderr: "ignore",
   });
   await run.exited;
+  const seconds = (performance.now() - started) / 1000;
   // LRANGE_100 first fills the list with as many LPUSHes: count both.
   const commands = test.startsWith("lrange") ? 2 * requests : requests;
-  return (mainThreadCpuNs(pid) - before) / commands;
+  const after = cpuNs(pid);
+  into.main.push((after.main - before.main) / commands);
+  into.all.push((after.all - before.all) / commands);
+  into.rps.push(commands / seconds);
 }
 
-const aikvPort = await freePort();
-const aikv = spawn([process.execPath, join(import.meta.dir, "../src/main.ts"), "--port", String(aikvPort), "--save", "", "--engine", "memory"], { stdout: "ignore", stderr: "ignore" });
-const redisPort = await freePort();
-const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore" });
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+const servers: { name: string; port: number; pid: number; kill: () => void }[] = [];
 try {
-  await waitForPing(aikvPort);
-  await waitForPing(redisPort);
-  console.log(`server CPU per command, redis-benchmark -P ${pipeline} -c 50 -r 100000 -n ${requests}`);
+  for (const tree of trees) {
+    const port = await freePort();
+    const p = spawn([process.execPath, join(tree, "src/main.ts"), "--port", String(port), "--save", "", "--engine", "memory"], { cwd: tree, stdout: "ignore", stderr: "ignore" });
+    servers.push({ name: trees.length > 1 ? tree : "AiKv", port, pid: p.pid, kill: () => p.kill() });
+  }
+  const redisPort = await freePort();
+  const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore" });
+  servers.push({ name: "redis", port: redisPort, pid: redis.pid, kill: () => redis.kill() });
+  for (const s of servers) await waitForPing(s.port);
+  console.log(`server CPU per command, redis-benchmark -P ${pipeline} -c 50 -r 100000 -d 3 -n ${requests}, ${rounds} round(s), medians`);
+  const results = new Map<string, Measured[]>(tests.map((t) => [t, servers.map(() => ({ main: [], all: [], rps: [] }))]));
+  for (let r = 0; r < rounds; r++) {
+    for (const test of tests) for (const [i, s] of servers.entries()) await measure(s.port, s.pid, test, results.get(test)![i]);
+  }
   for (const test of tests) {
-    const a = await cpuPerOp(aikvPort, aikv.pid, test);
-    const r = await cpuPerOp(redisPort, redis.pid, test);
-    console.log(`${test.padEnd(12)} AiKv ${a.toFixed(0).padStart(6)} ns  redis ${r.toFixed(0).padStart(6)} ns  ratio ${(r / a).toFixed(2)}`);
+    const m = results.get(test)!;
+    const redisMain = median(m[m.length - 1].main);
+    const cols = servers.map((s, i) => {
+      const ratio = i < servers.length - 1 ? ` ratio ${(redisMain / median(m[i].main)).toFixed(2)}` : "";
+      return `${s.name}: main ${median(m[i].main).toFixed(0)} all ${median(m[i].all).toFixed(0)} ns, ${median(m[i].rps).toFixed(0)} req/s${ratio}`;
+    });
+    console.log(`${test.padEnd(11)} ${cols.join(" | ")}`);
   }
 } finally {
-  aikv.kill();
-  redis.kill();
+  for (const s of servers) s.kill();
 }
