@@ -31,3 +31,62 @@ describe("ScanMap.getBytes", () => {
     expect(map.getBytes(bytes("\0\0\0"))).toBeUndefined();
   });
 });
+
+describe("ScanMap iteration order", () => {
+  test("follows insertion order through deletes, replaces, growth and shrinking, like a JS Map (model check)", () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("insert" as const), key: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ kind: fc.constant("delete" as const), key: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ kind: fc.constant("replace" as const), key: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ kind: fc.constant("deleteRandom" as const), key: fc.constant(0) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const map = new ScanMap<ScanNode>();
+        const model = new Map<string, ScanNode>();
+        for (const { kind, key } of ops) {
+          const k = `k${key}`;
+          if (kind === "insert" && !model.has(k)) {
+            const n = new ScanNode(k);
+            map.insert(n);
+            model.set(k, n);
+          } else if (kind === "delete") {
+            expect(map.delete(k)).toBe(model.get(k));
+            model.delete(k);
+          } else if (kind === "replace") {
+            const n = new ScanNode(k);
+            map.replace(n);
+            model.set(k, n);
+          } else if (kind === "deleteRandom" && model.size > 0) {
+            const n = map.randomNode()!;
+            expect(model.get(n.key)).toBe(n);
+            map.deleteNode(n);
+            model.delete(n.key);
+          }
+          expect(map.size).toBe(model.size);
+        }
+        expect([...map.values()]).toEqual([...model.values()]);
+        for (const [k, n] of model) expect(map.get(k)).toBe(n);
+      }),
+    );
+  });
+
+  test("deleting the node just returned while iterating visits every other node once", () => {
+    const map = new ScanMap<ScanNode>();
+    for (let i = 0; i < 100; i++) map.insert(new ScanNode(`m${i}`));
+    const seen: string[] = [];
+    for (const n of map.values()) {
+      seen.push(n.key);
+      if (Number(n.key.slice(1)) % 3 === 0) map.delete(n.key);
+    }
+    expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`));
+    expect(map.size).toBe(66);
+    expect([...map.values()].map((n) => n.key)).toEqual(Array.from({ length: 100 }, (_, i) => `m${i}`).filter((_, i) => i % 3 !== 0));
+  });
+
+  test("a duplicate insert is refused", () => {
+    const map = new ScanMap<ScanNode>();
+    map.insert(new ScanNode("a"));
+    expect(() => map.insert(new ScanNode("a"))).toThrow();
+  });
+});
