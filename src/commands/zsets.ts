@@ -83,85 +83,94 @@ function replyEntries(out: ReplyBuffer, entries: ZEntry[], withScores: boolean):
 
 // --- ZADD / ZINCRBY --------------------------------------------------------
 
-interface ZAddFlags {
-  nx: boolean;
-  xx: boolean;
-  gt: boolean;
-  lt: boolean;
-  ch: boolean;
-  incr: boolean;
-}
+// ZADD options (zaddGenericCommand's flags), a bit mask: no object per call.
+const ZADD_NX = 1;
+const ZADD_XX = 2;
+const ZADD_GT = 4;
+const ZADD_LT = 8;
+const ZADD_CH = 16;
+const ZADD_INCR = 32;
+
+/** ZADD's parsed scores, reused: ZADD doesn't nest, and all are parsed before anything is written. */
+const zaddScores: number[] = [];
 
 function zadd(c: Client, argv: Uint8Array[]): void {
-  const f: ZAddFlags = { nx: false, xx: false, gt: false, lt: false, ch: false, incr: false };
+  let f = 0;
   let i = 2;
   for (; i < argv.length; i++) {
     const a = argv[i];
-    if (argIs(a, "nx")) f.nx = true;
-    else if (argIs(a, "xx")) f.xx = true;
-    else if (argIs(a, "gt")) f.gt = true;
-    else if (argIs(a, "lt")) f.lt = true;
-    else if (argIs(a, "ch")) f.ch = true;
-    else if (argIs(a, "incr")) f.incr = true;
+    if (argIs(a, "nx")) f |= ZADD_NX;
+    else if (argIs(a, "xx")) f |= ZADD_XX;
+    else if (argIs(a, "gt")) f |= ZADD_GT;
+    else if (argIs(a, "lt")) f |= ZADD_LT;
+    else if (argIs(a, "ch")) f |= ZADD_CH;
+    else if (argIs(a, "incr")) f |= ZADD_INCR;
     else break;
   }
   const elements = argv.length - i;
   if (elements === 0 || elements % 2 !== 0) fail(SYNTAX);
-  if (f.nx && f.xx) fail("ERR XX and NX options at the same time are not compatible");
-  if ((f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt)) fail("ERR GT, LT, and/or NX options at the same time are not compatible");
-  if (f.incr && elements > 2) fail("ERR INCR option supports a single increment-element pair");
-  const scores: number[] = [];
+  if (f & ZADD_NX && f & ZADD_XX) fail("ERR XX and NX options at the same time are not compatible");
+  if ((f & ZADD_GT && f & ZADD_NX) || (f & ZADD_LT && f & ZADD_NX) || (f & ZADD_GT && f & ZADD_LT)) {
+    fail("ERR GT, LT, and/or NX options at the same time are not compatible");
+  }
+  if (f & ZADD_INCR && elements > 2) fail("ERR INCR option supports a single increment-element pair");
+  const scores = zaddScores;
+  scores.length = 0;
   for (let j = i; j < argv.length; j += 2) scores.push(floatArg(argv[j]));
   const key = argv[1];
   const meta = c.db.writeTyped(key, "zset");
   let added = 0;
   let updated = 0;
   let incrResult: number | null = null;
-  if (meta !== null || !f.xx) {
+  if (meta !== null || !(f & ZADD_XX)) {
     let cur = meta;
     for (let j = i, k = 0; j < argv.length; j += 2, k++) {
-      const r = addOne(c, key, cur, bytesToStr(argv[j + 1]), scores[k], f);
-      if (r.outcome === "added") added++;
-      else if (r.outcome === "updated") updated++;
-      if (r.outcome !== "skipped") incrResult = r.score;
+      const outcome = addOne(c, key, cur, bytesToStr(argv[j + 1]), scores[k], f);
+      if (outcome === ADDED) added++;
+      else if (outcome === UPDATED) updated++;
+      if (outcome !== SKIPPED) incrResult = addedScore;
       cur ??= c.db.store.lookup(key);
     }
   }
   if (added + updated > 0) {
     c.db.modified(key, added + updated);
-    notify(c, f.incr ? "zincr" : "zadd", key);
+    notify(c, f & ZADD_INCR ? "zincr" : "zadd", key);
   }
-  if (f.incr) {
+  if (f & ZADD_INCR) {
     if (incrResult === null) c.out.nil();
     else c.out.double(incrResult);
-  } else c.out.int(f.ch ? added + updated : added);
+  } else c.out.int(f & ZADD_CH ? added + updated : added);
 }
 
-interface AddOutcome {
-  outcome: "added" | "updated" | "unchanged" | "skipped";
-  /** The member's score afterwards (INCR's reply). */
-  score: number;
-}
+// addOne's outcomes; the member's score afterwards (INCR's reply) is left in addedScore.
+const ADDED = 0;
+const UPDATED = 1;
+const UNCHANGED = 2;
+const SKIPPED = 3;
+let addedScore = 0;
 
-/** One ZADD element with Redis's zsetAdd rules. */
-function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: string, score: number, f: ZAddFlags): AddOutcome {
+/** One ZADD element with Redis's zsetAdd rules (f: ZADD_* flags). */
+function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: string, score: number, f: number): number {
   const zsets = c.db.store.zsets;
   const cur = meta === null ? null : zsets.score(meta, member);
   if (cur !== null) {
-    if (f.nx) return { outcome: "skipped", score: cur };
+    addedScore = cur;
+    if (f & ZADD_NX) return SKIPPED;
     let next = score;
-    if (f.incr) {
+    if (f & ZADD_INCR) {
       next = cur + score;
       if (Number.isNaN(next)) fail(NAN_SCORE);
     }
-    if ((f.lt && next >= cur) || (f.gt && next <= cur)) return { outcome: "skipped", score: cur };
-    if (next === cur) return { outcome: "unchanged", score: cur };
+    if ((f & ZADD_LT && next >= cur) || (f & ZADD_GT && next <= cur)) return SKIPPED;
+    if (next === cur) return UNCHANGED;
     zsets.set(key, meta, member, next, cur);
-    return { outcome: "updated", score: next };
+    addedScore = next;
+    return UPDATED;
   }
-  if (f.xx) return { outcome: "skipped", score };
+  addedScore = score;
+  if (f & ZADD_XX) return SKIPPED;
   zsets.set(key, meta, member, score, null);
-  return { outcome: "added", score };
+  return ADDED;
 }
 
 function zincrby(c: Client, argv: Uint8Array[]): void {
