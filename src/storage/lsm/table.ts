@@ -3,12 +3,12 @@
  * maps them too): a block read is a view of the mapping, no syscall and no
  * copy (fs.readSync of a 4 KiB block cost ~11 us in Bun, a view ~1.5 us).
  * Index, filter and properties are loaded at open; data blocks are decoded
- * on demand and kept in the shared block cache. Every block's CRC is
+ * on demand and kept in the shared block cache. Every block's checksum is
  * verified the first time it is read after the table is opened.
  */
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
-import { crc32cExtend, unmaskCrc } from './crc32c.ts';
+import { unmaskCrc } from './crc32c.ts';
 import { Block, blockGet, BlockIterator, compareIkeyWithParts } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
 import { KIND_SEEK, lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
@@ -23,7 +23,9 @@ import {
   decodeProperties,
   FOOTER_SIZE,
   FORMAT_VERSION,
+  FORMAT_VERSION_CRC32C,
   TABLE_MAGIC,
+  tableChecksum,
   type TableProperties,
 } from './table_format.ts';
 import * as path from 'node:path';
@@ -52,7 +54,9 @@ export class Table {
   private refs = 1;
   /** The whole file, MAP_PRIVATE: the table is never written after it is installed. */
   private file: Uint8Array;
-  /** Offsets of data blocks whose CRC has been checked (the mapped bytes cannot change). */
+  /** The footer's format version: which checksum the blocks carry. */
+  private readonly version: number;
+  /** Offsets of data blocks whose checksum has been checked (the mapped bytes cannot change). */
   private readonly verified = new Set<number>();
   readonly name: string;
   /** Decoded index (last internal key + handle per data block) for allocation-free point lookups. */
@@ -80,8 +84,10 @@ export class Table {
     this.file = file;
     const footer = this.read(size - FOOTER_SIZE, FOOTER_SIZE);
     for (let i = 0; i < 8; i++) if (footer[56 + i] !== TABLE_MAGIC[i]) throw new CorruptionError(this.name, size - 8, 'bad table magic');
-    if (unmaskCrc(getFixed32(footer, 52)) !== crc32cExtend(0, footer, 0, 52)) throw new CorruptionError(this.name, size - FOOTER_SIZE, 'footer checksum mismatch');
-    if (getFixed32(footer, 48) !== FORMAT_VERSION) throw new CorruptionError(this.name, size - FOOTER_SIZE + 48, 'unknown format version');
+    // The version says which checksum covers the footer (the version included): a damaged version fails one check or the other.
+    this.version = getFixed32(footer, 48);
+    if (this.version !== FORMAT_VERSION && this.version !== FORMAT_VERSION_CRC32C) throw new CorruptionError(this.name, size - FOOTER_SIZE + 48, 'unknown format version');
+    if (unmaskCrc(getFixed32(footer, 52)) !== tableChecksum(this.version, 0, footer, 0, 52)) throw new CorruptionError(this.name, size - FOOTER_SIZE, 'footer checksum mismatch');
     const h = (o: number): BlockHandle => ({ offset: getFixed64(footer, o), size: getFixed64(footer, o + 8) });
     this.index = new Block(this.readBlockContents(h(0)), this.name, h(0).offset);
     const ii = this.index.iterator();
@@ -134,7 +140,7 @@ export class Table {
     const type = buf[h.size];
     if (!this.verified.has(h.offset)) {
       const expected = unmaskCrc(getFixed32(buf, h.size + 1));
-      if (crc32cExtend(0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
+      if (tableChecksum(this.version, 0, buf, 0, h.size + 1) !== expected) throw new CorruptionError(this.name, h.offset, 'block checksum mismatch');
       this.verified.add(h.offset);
     }
     const body = view(buf, 0, h.size);

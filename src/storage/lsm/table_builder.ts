@@ -1,11 +1,11 @@
 /**
  * Writes an SSTable sequentially:
  *   data blocks | filter block | properties block | index block | footer
- * each block followed by a 5-byte trailer (compression type + masked CRC32C).
+ * each block followed by a 5-byte trailer (compression type + masked checksum).
  */
 import * as fs from 'node:fs';
 import { ByteWriter, putFixed32, putFixed64 } from './coding.ts';
-import { crc32cExtend, maskCrc } from './crc32c.ts';
+import { maskCrc } from './crc32c.ts';
 import { BlockBuilder } from './block_builder.ts';
 import { bloomHash, buildBloom } from './bloom.ts';
 import { compareInternalN, KIND_DELETE, trailerHi, trailerLo } from './dbformat.ts';
@@ -18,6 +18,7 @@ import {
   FOOTER_SIZE,
   FORMAT_VERSION,
   TABLE_MAGIC,
+  tableChecksum,
   type TableProperties,
 } from './table_format.ts';
 import { assert } from './assert.ts';
@@ -27,6 +28,8 @@ export interface TableBuilderOptions {
   restartInterval: number;
   bloomBitsPerKey: number;
   compression: 'none' | 'zstd';
+  /** FORMAT_VERSION unless given; tests write FORMAT_VERSION_CRC32C to check that older tables still read. */
+  formatVersion?: number;
 }
 
 const WRITE_BUFFER = 1 << 20;
@@ -53,6 +56,7 @@ export class TableBuilder {
   /** Bytes not yet written to the file: blocks go out in writes of ~1 MiB, not two syscalls per 4 KiB block. */
   private readonly pending = new ByteWriter(WRITE_BUFFER + 64 * 1024);
   private closed = false;
+  private readonly version: number;
 
   constructor(
     readonly path: string,
@@ -60,6 +64,7 @@ export class TableBuilder {
     private readonly opts: TableBuilderOptions,
   ) {
     this.data = new BlockBuilder(opts.restartInterval);
+    this.version = opts.formatVersion ?? FORMAT_VERSION;
     this.props = {
       numEntries: 0,
       numDeletions: 0,
@@ -166,7 +171,7 @@ export class TableBuilder {
       }
     }
     this.trailer[0] = type;
-    const crc = maskCrc(crc32cExtend(crc32cExtend(0, body), this.trailer, 0, 1));
+    const crc = maskCrc(tableChecksum(this.version, tableChecksum(this.version, 0, body, 0, body.length), this.trailer, 0, 1));
     putFixed32(this.trailer, 1, crc);
     const handle = { offset: this.offset, size: body.length };
     this.write(body);
@@ -205,8 +210,8 @@ export class TableBuilder {
     putFixed64(footer, 24, filter.size);
     putFixed64(footer, 32, propsH.offset);
     putFixed64(footer, 40, propsH.size);
-    putFixed32(footer, 48, FORMAT_VERSION);
-    putFixed32(footer, 52, maskCrc(crc32cExtend(0, footer, 0, 52)));
+    putFixed32(footer, 48, this.version);
+    putFixed32(footer, 52, maskCrc(tableChecksum(this.version, 0, footer, 0, 52)));
     footer.set(TABLE_MAGIC, 56);
     this.write(footer);
     this.writePending();

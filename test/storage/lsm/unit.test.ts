@@ -11,6 +11,7 @@ import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
 import { MemTable, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
 import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
+import { FORMAT_VERSION, FORMAT_VERSION_CRC32C } from '../../../src/storage/lsm/table_format.ts';
 import { LruCache } from '../../../src/storage/lsm/cache.ts';
 import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT } from '../../../src/storage/lsm/dbformat.ts';
 import { FragmentedRangeDels } from '../../../src/storage/lsm/range_del.ts';
@@ -219,12 +220,12 @@ describe('memtable', () => {
 });
 
 describe('table', () => {
-  test('write and read back, with zstd', () => {
+  test('write and read back, with zstd, in both checksum formats', () => {
     const dir = tempDir();
     try {
-      for (const compression of ['none', 'zstd'] as const) {
-        const p = path.join(dir, `000007-${compression}.sst`);
-        const tb = TableBuilder.create(p, { blockSize: 1024, restartInterval: 16, bloomBitsPerKey: 10, compression });
+      for (const [compression, formatVersion] of [['none', FORMAT_VERSION], ['zstd', FORMAT_VERSION], ['none', FORMAT_VERSION_CRC32C]] as const) {
+        const p = path.join(dir, `000007-${compression}-${formatVersion}.sst`);
+        const tb = TableBuilder.create(p, { blockSize: 1024, restartInterval: 16, bloomBitsPerKey: 10, compression, formatVersion });
         for (let i = 0; i < 5000; i++) tb.add(b('k' + String(i).padStart(5, '0')), 10 + i, i % 7 === 0 ? KIND_DELETE : KIND_PUT, i % 7 === 0 ? new Uint8Array(0) : b('value-' + i + '-'.repeat(20)));
         const { props } = tb.finish();
         tb.close();
@@ -245,7 +246,14 @@ describe('table', () => {
         expect(s(it.userKey())).toBe('k04998');
         it.close();
         t.unref();
-        if (compression === 'zstd') expect(fs.statSync(p).size).toBeLessThan(fs.statSync(path.join(dir, '000007-none.sst')).size);
+        if (compression === 'zstd') expect(fs.statSync(p).size).toBeLessThan(fs.statSync(path.join(dir, `000007-none-${FORMAT_VERSION}.sst`)).size);
+        // A flipped byte in the first data block fails its checksum in either format.
+        const bytes = fs.readFileSync(p);
+        bytes[10] ^= 1;
+        fs.writeFileSync(p, bytes);
+        const damaged = Table.open(p, 7, null, { bytesRead: 0, blockReads: 0 });
+        expect(() => damaged.get(b('k00000'), 1e9)).toThrow('block checksum mismatch');
+        damaged.unref();
       }
     } finally {
       rmrf(dir);
