@@ -5,11 +5,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
 
-/** Sends inline commands on a fresh connection and returns everything replied. */
-async function session(port: number, lines: string[], ms = 150): Promise<string> {
+/**
+ * Sends inline commands on a fresh connection and returns everything replied:
+ * one reply per command, or fewer when the server closes the connection (QUIT).
+ * Waits for the replies rather than a fixed time, which a loaded machine can outlast.
+ */
+async function session(port: number, lines: string[]): Promise<string> {
   const conn = await rawConnect(port);
   conn.send(lines.map((l) => `${l}\r\n`).join(""));
-  const reply = await conn.read(ms);
+  const reply = await conn.readReplies(lines.length);
   conn.close();
   return reply;
 }
