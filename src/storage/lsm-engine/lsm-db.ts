@@ -189,7 +189,7 @@ export class LsmDb implements DbStore {
     else {
       const raw = this.engine.lsm.get(metaKey(this.slot, key));
       record = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
-      entry = this.metaCache.set(key, record) ?? undefined;
+      entry = this.metaCache.setRead(key, record) ?? undefined;
     }
     return record === null ? null : new LsmMeta(record.key, record.raw, record.type, record.expireAt, entry ?? null);
   }

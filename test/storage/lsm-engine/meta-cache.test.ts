@@ -48,3 +48,30 @@ test("a full cache evicts its oldest insertions first, updates keep their place"
   expect(part.size).toBe(0);
   expect(cache.usage).toBe(0);
 });
+
+test("a record read from the tables is cached on its key's second read, not its first (doorkeeper)", () => {
+  const cache = new MetaCache(1 << 20);
+  const part = cache.part();
+  // Reads of 1000 keys, once each: almost none is cached (only hash collisions in the
+  // doorkeeper's 2^16 bits admit one), so a larger-than-cache random read load does not churn it.
+  let admitted = 0;
+  for (let i = 0; i < 1000; i++) if (part.setRead(key(i), record(i)) !== null) admitted++;
+  expect(admitted).toBeLessThan(50);
+  expect(part.size).toBe(admitted);
+  // A second read of the same keys caches them.
+  for (let i = 0; i < 1000; i++) expect(part.setRead(key(i), record(i))?.record?.expireAt).toBe(i);
+  expect(part.size).toBe(1000);
+  // Writes are cached at once.
+  expect(part.set(key(5000), record(5000))).not.toBeNull();
+  expect(part.get(key(5000))?.expireAt).toBe(5000);
+});
+
+test("the doorkeeper forgets: keys read once each, many more than it tracks, are admitted rarely", () => {
+  const cache = new MetaCache(1 << 20); // ~6,500 entries: 2^16 bits, cleared after 16,384 marks
+  const part = cache.part();
+  let admitted = 0;
+  for (let i = 0; i < 200_000; i++) if (part.setRead(key(i), record(i)) !== null) admitted++;
+  // Only hash collisions within a window admit a first read: at most a quarter of the bits are set.
+  expect(admitted).toBeGreaterThan(0);
+  expect(admitted).toBeLessThan(200_000 / 4);
+});
