@@ -4,9 +4,9 @@
 // order, when the client finally reads.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ENGINES, startAikv, type RunningServer } from "../helpers/server.ts";
 
 const VALUE_SIZE = 1024 * 1024;
@@ -94,7 +94,8 @@ for (const engine of ENGINES) {
       const pid = srv.proc.pid;
       const baseline = rssBytes(pid);
       const checker = new BulkStreamChecker((i) => 97 + (i % KEYS.length));
-      const client = nonReadingClient(srv.port, GETS / BATCH, requestFile());
+      const requests = requestFile();
+      const client = nonReadingClient(srv.port, GETS / BATCH, requests);
       const stdout = (client.stdout as ReadableStream<Uint8Array>).getReader();
       let maxRss = baseline;
       const sampler = setInterval(() => (maxRss = Math.max(maxRss, rssBytes(pid))), 5);
@@ -122,6 +123,7 @@ for (const engine of ENGINES) {
       } finally {
         clearInterval(sampler);
         client.kill();
+        rmSync(dirname(requests), { recursive: true, force: true });
       }
     }, 120000);
   });
