@@ -61,9 +61,9 @@ export class MetaCacheEntry {
  * Admission of records read from the tables (W-TinyLFU's "doorkeeper"): a
  * key read while not cached is cached on its second such read within a
  * window, so uniformly random reads over a keyspace far larger than the
- * cache do not churn it. With 20M keys and room for 210k, 0.9% of reads hit,
- * every read inserted an entry and evicted one, and that garbage made the
- * GC's pauses the GET p99. The bits are cleared when a quarter are set.
+ * cache do not churn it. With 20M keys and room for 210k, 0.9% of reads hit
+ * and every read inserted an entry and evicted one: work and garbage for
+ * nothing. The bits are cleared when a quarter are set.
  */
 class Doorkeeper {
   private bits = new Uint32Array(0);
@@ -71,10 +71,10 @@ class Doorkeeper {
   private marked = 0;
   private limit = 0;
 
-  /** Sizes the bits for a cache of about `entries` entries (and forgets what was seen). */
+  /** Sizes the bits for a cache of about `entries` entries, within 2^16..2^26 bits (8 KiB..8 MiB), and forgets what was seen. */
   resize(entries: number): void {
     let size = 1 << 16;
-    while (size < entries * 2) size *= 2;
+    while (size < entries * 2 && size < 1 << 26) size *= 2;
     this.bits = new Uint32Array(size >>> 5);
     this.mask = size - 1;
     this.marked = 0;

@@ -75,3 +75,10 @@ test("the doorkeeper forgets: keys read once each, many more than it tracks, are
   expect(admitted).toBeGreaterThan(0);
   expect(admitted).toBeLessThan(200_000 / 4);
 });
+
+test("a huge budget (maxmemory of terabytes) sizes the doorkeeper at its cap, not by the budget", () => {
+  // Without the cap this would allocate over a gigabyte of bits (and 32-bit masks would break).
+  const part = new MetaCache(2 ** 42).part();
+  expect(part.setRead(key(1), record(1))).toBeNull();
+  expect(part.setRead(key(1), record(1))?.record?.expireAt).toBe(1);
+});
