@@ -130,7 +130,8 @@ export class MetaCache {
   /** Evicts the oldest entries of the largest parts down to 15/16 of the capacity. */
   evictIfFull(): void {
     if (this.usage <= this.capacity) return;
-    const target = this.capacity - (this.capacity >>> 4);
+    // Division, not >>> 4: budgets of 4 GiB and more (maxmemory >= 16gb) overflow 32-bit shifts.
+    const target = this.capacity - Math.floor(this.capacity / 16);
     while (this.usage > target) {
       let largest = this.parts[0];
       for (const part of this.parts) if (part.usage > largest.usage) largest = part;
@@ -239,7 +240,7 @@ export class DbMetaCache {
     // A string record is charged twice its size: its value may be copied out (getString).
     const bytes = ENTRY_OVERHEAD + key.length + (record === null ? 0 : record.type === "string" ? 2 * record.raw.length : record.raw.length);
     // A value too large for the budget is not cached (it would evict everything else).
-    if (bytes > this.budget.capacity >>> 4) {
+    if (bytes > this.budget.capacity / 16) {
       if (entry !== null) this.remove(entry);
       return null;
     }

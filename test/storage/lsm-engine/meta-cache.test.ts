@@ -76,8 +76,9 @@ test("the doorkeeper forgets: keys read once each, many more than it tracks, are
   expect(admitted).toBeLessThan(200_000 / 4);
 });
 
-test("a huge budget (maxmemory of terabytes) sizes the doorkeeper at its cap, not by the budget", () => {
-  // Without the cap this would allocate over a gigabyte of bits (and 32-bit masks would break).
+test("a huge budget (maxmemory of terabytes) caches records, and sizes the doorkeeper at its cap", () => {
+  // Without the cap this would allocate over a gigabyte of bits (and 32-bit masks would break);
+  // a 32-bit shift of the budget made every record look too large to cache.
   const part = new MetaCache(2 ** 42).part();
   expect(part.setRead(key(1), record(1))).toBeNull();
   expect(part.setRead(key(1), record(1))?.record?.expireAt).toBe(1);
