@@ -9,7 +9,8 @@ import type { CompactionJob, CompactionJobResult, FlushJobSpec } from './compact
 import { runtimeModulePath } from '../../util/runtime-module.ts';
 
 interface Call {
-  resolve: (r: CompactionJobResult) => void;
+  /** A job's result; a prefault's memory. */
+  resolve: (r: CompactionJobResult | SharedArrayBuffer) => void;
   reject: (e: Error) => void;
   /** Answers the job's compaction filter queries (on this thread). */
   onQuery: (request: unknown) => unknown;
@@ -57,7 +58,7 @@ function getWorker(pool: PoolName): Worker {
   w.unref?.();
   w.onmessage = (ev: MessageEvent) => {
     if ((ev.data as Partial<QueryMessage>).query !== undefined) return answerQuery(w, ev.data as QueryMessage);
-    const m = ev.data as { id: number; ok: boolean; result?: CompactionJobResult; error?: WorkerError };
+    const m = ev.data as { id: number; ok: boolean; result?: CompactionJobResult | SharedArrayBuffer; error?: WorkerError };
     const call = calls.get(m.id);
     if (call === undefined) return;
     calls.delete(m.id);
@@ -92,33 +93,34 @@ const noQueries = (): never => {
   throw new Error('no compaction filter query handler');
 };
 
-function call(
+function call<R extends CompactionJobResult | SharedArrayBuffer>(
   pool: PoolName,
-  msg: { job?: CompactionJob; flush?: FlushJobSpec; prefault?: SharedArrayBuffer },
+  msg: { job?: CompactionJob; flush?: FlushJobSpec; prefault?: number },
   onQuery: ((request: unknown) => unknown) | undefined,
-): Promise<CompactionJobResult> {
+): Promise<R> {
   const w = getWorker(pool);
   const id = ++seq;
-  return new Promise((resolve, reject) => {
-    calls.set(id, { resolve, reject, pool, onQuery: onQuery ?? noQueries });
+  return new Promise<R>((resolve, reject) => {
+    calls.set(id, { resolve: resolve as (r: CompactionJobResult | SharedArrayBuffer) => void, reject, pool, onQuery: onQuery ?? noQueries });
     w.postMessage({ id, ...msg });
   });
 }
 
 /** worker: 0 for a whole compaction or the first half of a split one, 1 for the second half (its own worker). */
 export function runInWorker(job: CompactionJob, onQuery?: (request: unknown) => unknown, worker: 0 | 1 = 0): Promise<CompactionJobResult> {
-  return call(worker === 0 ? 'compaction' : 'subcompaction', { job }, onQuery);
+  return call<CompactionJobResult>(worker === 0 ? 'compaction' : 'subcompaction', { job }, onQuery);
 }
 
 export function runFlushInWorker(flush: FlushJobSpec, onQuery?: (request: unknown) => unknown): Promise<CompactionJobResult> {
-  return call('flush', { flush }, onQuery);
+  return call<CompactionJobResult>('flush', { flush }, onQuery);
 }
 
 /**
- * Writes a zero into every page of memory on a worker thread, so the pages
- * are mapped when the main thread first writes them: a first touch costs
- * ~26 us per 4 KiB page on this VM (a memtable's ~1 us per entry).
+ * Zeroed shared memory of `bytes` whose pages are mapped, made on a worker
+ * thread: a first touch costs ~26 us per 4 KiB page on this VM (a
+ * memtable's ~1 us per entry), and allocating it on the main thread was
+ * 2-4% of a write command's CPU there (the SharedArrayBuffer constructor).
  */
-export async function prefaultInWorker(memory: SharedArrayBuffer): Promise<void> {
-  await call('prefault', { prefault: memory }, undefined);
+export function prefaultedInWorker(bytes: number): Promise<SharedArrayBuffer> {
+  return call<SharedArrayBuffer>('prefault', { prefault: bytes }, undefined);
 }

@@ -30,13 +30,15 @@ function hostFor(id: number): CompactionFilterHost {
 }
 
 type Message =
-  | { id: number; job?: CompactionJob; flush?: FlushJobSpec; prefault?: SharedArrayBuffer }
+  | { id: number; job?: CompactionJob; flush?: FlushJobSpec; prefault?: number }
   | { queryReply: number; ok: boolean; response?: unknown; error?: string };
 
-/** Maps memory's pages (compaction_pool.ts prefaultInWorker); it is zeroed already. */
-function prefault(memory: SharedArrayBuffer): void {
+/** Zeroed shared memory of `size` bytes with its pages mapped (compaction_pool.ts prefaultedInWorker). */
+function prefaulted(size: number): SharedArrayBuffer {
+  const memory = new SharedArrayBuffer(size);
   const bytes = new Uint8Array(memory);
   for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+  return memory;
 }
 
 self.onmessage = async (ev: MessageEvent<Message>) => {
@@ -50,8 +52,7 @@ self.onmessage = async (ev: MessageEvent<Message>) => {
   }
   const { id, job, flush } = ev.data;
   if (ev.data.prefault !== undefined) {
-    prefault(ev.data.prefault);
-    self.postMessage({ id, ok: true });
+    self.postMessage({ id, ok: true, result: prefaulted(ev.data.prefault) });
     return;
   }
   try {

@@ -11,7 +11,7 @@ import { LruCache } from './cache.ts';
 import { ByteWriter, putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
 import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, subcompactionBoundary, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
-import { prefaultInWorker, runFlushInWorker, runInWorker } from './compaction_pool.ts';
+import { prefaultedInWorker, runFlushInWorker, runInWorker } from './compaction_pool.ts';
 import { DBIterator, type IteratorOptions } from './db_iterator.ts';
 import { compareBytes, fileName, KIND_PUT, lookupOut, KIND_RANGE_DELETE, manifestName } from './dbformat.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
@@ -127,6 +127,14 @@ export class DB {
   private group = DB.emptyGroup();
   private groupFirstSeq = 0;
   private groupCount = 0;
+  /**
+   * The group's first batch's encoding rep[0, groupSoleLen) while it is the
+   * only one (not copied into `group`): endAtomic logs it as it is, so a
+   * command's usual one batch is copied once, into the WAL's staging buffer.
+   * The next write copies it into `group` first (write()'s contract).
+   */
+  private groupSole: Uint8Array | null = null;
+  private groupSoleLen = 0;
 
   private static emptyGroup(): ByteWriter {
     const group = new ByteWriter(1024);
@@ -422,7 +430,16 @@ export class DB {
     this.write(new WriteBatch().deleteRange(start, end));
   }
 
-  /** Applies the batch atomically (one WAL record). Durable after whenDurable() resolves. */
+  /** Whether batch's bytes are still to be logged (write()'s contract): it must not change yet. */
+  holds(batch: WriteBatch): boolean {
+    return this.groupSole !== null && this.groupSole === batch.rep.buf;
+  }
+
+  /**
+   * Applies the batch atomically (one WAL record). Durable after whenDurable()
+   * resolves. In an atomic group the batch's bytes may be logged only at the
+   * next write or endAtomic(): the caller must not change it until then.
+   */
   write(batch: WriteBatch): void {
     if (batch.count === 0) return;
     this.commit(batch.rep.buf, batch.rep.len, batch.count);
@@ -441,8 +458,16 @@ export class DB {
     putFixed64(rep, 0, first);
     putFixed32(rep, 8, count);
     if (this.atomicDepth === 0) this.log.addRecord(rep, 0, len);
-    else {
-      if (this.groupCount === 0) this.groupFirstSeq = first;
+    else if (this.groupCount === 0) {
+      this.groupFirstSeq = first;
+      this.groupCount = count;
+      this.groupSole = rep;
+      this.groupSoleLen = len;
+    } else {
+      if (this.groupSole !== null) {
+        this.group.bytes(this.groupSole, BATCH_HEADER, this.groupSoleLen);
+        this.groupSole = null;
+      }
       this.groupCount += count;
       this.group.bytes(rep, BATCH_HEADER, len);
     }
@@ -478,6 +503,15 @@ export class DB {
 
   endAtomic(): void {
     if (--this.atomicDepth > 0 || this.groupCount === 0) return;
+    const sole = this.groupSole;
+    if (sole !== null) {
+      // Its header (first sequence, count) is the group's: commit() wrote it.
+      this.groupSole = null;
+      this.groupCount = 0;
+      this.log.addRecord(sole, 0, this.groupSoleLen);
+      this.afterCommit(this.groupSoleLen);
+      return;
+    }
     const group = this.group;
     const len = group.len;
     putFixed64(group.buf, 0, this.groupFirstSeq);
@@ -608,9 +642,8 @@ export class DB {
     // Small memtables (tests) have few pages to map.
     if (!this.preparingMemory && bytes >= PREFAULT_MIN_BYTES) {
       this.preparingMemory = true;
-      const memory = new SharedArrayBuffer(bytes);
-      prefaultInWorker(memory).then(
-        () => {
+      prefaultedInWorker(bytes).then(
+        (memory) => {
           this.preparingMemory = false;
           if (!this.closed) this.spareMemory = memory;
         },

@@ -49,6 +49,35 @@ test('an atomic group is one WAL record: visible at once, recovered whole or not
     }
   }));
 
+test("a group's only batch is logged as written; a later write copies it first, so its batch may be reused then", () =>
+  inTempDir(async (dir) => {
+    const db = await open(dir, { syncPolicy: 'always', compactionMode: 'off' });
+    const batch = new WriteBatch();
+    db.beginAtomic();
+    db.write(batch.put(b('sole'), b('1')));
+    db.endAtomic();
+    db.beginAtomic();
+    batch.clear();
+    db.write(batch.put(b('x'), b('2')).put(b('y'), b('3')));
+    const second = new WriteBatch().delete(b('x'));
+    db.write(second);
+    batch.clear(); // the group holds copies of both batches now
+    batch.put(b('z'), b('overwritten'));
+    second.clear();
+    db.endAtomic();
+    await db.whenDurable();
+    const whole = crashCopy(dir);
+    try {
+      const w = await open(whole, { compactionMode: 'off' });
+      expect(w.recovery.recordsReplayed).toBe(2);
+      expect([s(w.get(b('sole'))), w.get(b('x')), s(w.get(b('y'))), w.get(b('z'))]).toEqual(['1', undefined, '3', undefined]);
+      await w.close();
+    } finally {
+      rmrf(whole);
+      await db.close();
+    }
+  }));
+
 test('setSyncPolicy: whenDurable follows the new policy at once', () =>
   inTempDir(async (dir) => {
     const db = await open(dir, { syncPolicy: 'everysec', compactionMode: 'off' });
