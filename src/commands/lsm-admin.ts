@@ -57,6 +57,7 @@ addInfoFields("persistence", (server) => {
     ["lsm_reclaim_range_tombstones", stats.rangeTombstones],
     ["lsm_table_entries", stats.tableEntries],
     ["lsm_table_bytes", tableBytes],
+    ["lsm_table_block_reads", stats.blockReads],
     ["lsm_block_cache_capacity", stats.blockCache.capacity],
     ["lsm_block_cache_usage", stats.blockCache.usage],
     ["lsm_block_cache_hits", stats.blockCache.hits],

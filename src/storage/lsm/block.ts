@@ -235,16 +235,27 @@ let scratch = new Uint8Array(256);
  * shared scratch buffer.
  */
 export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): boolean {
-  const d = block.data;
-  const limit = block.restartOffset;
+  return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset);
+}
+
+/**
+ * blockGet of the block d[base, base+size) without a Block object (a table
+ * reads uncompressed blocks in place in its mapping); lookupOut.voff is an
+ * offset in d. Errors name fileOffset (by default base: d is the whole file).
+ */
+export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base): boolean {
   const corrupt = (msg: string): never => {
-    throw new CorruptionError(block.file, block.fileOffset, msg);
+    throw new CorruptionError(file, fileOffset, msg);
   };
+  if (size < 4) corrupt('block too short');
+  const numRestarts = getFixed32(d, base + size - 4);
+  const limit = base + size - 4 - numRestarts * 4;
+  if (numRestarts < 1 || limit < base) corrupt('bad restart array');
   let left = 0;
-  let right = block.numRestarts - 1;
+  let right = numRestarts - 1;
   while (left < right) {
     const mid = (left + right + 1) >>> 1;
-    const off = getFixed32(d, limit + mid * 4);
+    const off = base + getFixed32(d, limit + mid * 4);
     if (!getVarint(d, off, limit)) corrupt('bad restart entry');
     const shared = varintOut.value;
     if (!getVarint(d, varintOut.offset, limit)) corrupt('bad restart entry');
@@ -255,7 +266,7 @@ export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): 
     if (compareIkeyWithParts(d, p, unshared, uk, hi, lo) < 0) left = mid;
     else right = mid - 1;
   }
-  let off = getFixed32(d, limit + left * 4);
+  let off = base + getFixed32(d, limit + left * 4);
   let klen = 0;
   while (off < limit) {
     if (!getVarint(d, off, limit)) corrupt('bad entry header');
