@@ -2,131 +2,125 @@
 // states live in memory only (not persisted, as in Kvrocks), for a bounded
 // number of recently accessed keys, so the keyspace can be larger than memory.
 // A key not tracked (never accessed since start, or evicted from the table)
-// reports the idle time since the oldest access the table forgot (at least
-// since start) and the initial LFU state. Keys are given by name (latin1, as
-// LsmMeta.name, computed once per lookup).
+// reports the idle time since the newest access the table forgot (at least
+// since start) and the initial LFU state.
+//
+// The table is set-associative and lives in typed arrays: no object, string
+// or Map entry per key. (A JS Map by latin1 key name made a string, an object
+// and a Map entry for every GET of a key read from the tables, and evicted
+// one: 7% of that GET's CPU time, and garbage whose collections made the
+// larger-than-memory p99.) A key hashes to a set of WAYS slots and is known
+// there by a 64-bit fingerprint, two independent 32-bit hashes of its bytes:
+// two keys of a db share a fingerprint with probability ~2^-64 per pair, and
+// would then share an idle time. A key arriving in a full set replaces the
+// set's least recently accessed entry (as CPU caches do), so the oldest
+// accesses go first, set by set.
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
+import { murmur3Bytes } from "../../util/murmur3.ts";
 
-export interface Access {
-  /** Unix seconds of the last access. */
-  atime: number;
-  /** Opaque LFU state (keyspace/lfu.ts). */
-  lfu: number;
-  /** atime when the entry was last placed at the end of the Map: a later atime means it was touched since. */
-  placed: number;
-  /** False once the entry left the table (evicted, forgotten): a reference kept elsewhere is stale. */
-  tracked: boolean;
-}
+/** Slots per set: a lookup compares at most this many fingerprints. */
+const WAYS = 4;
+/** Seed of the second hash (the first is murmur3Bytes's, which the metadata cache also uses). */
+const SECOND_HASH_SEED = 0x9e3779b9;
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
 export class AccessTimes {
-  /**
-   * latin1 key -> its access; Map order = least recently placed first. A
-   * touch updates the entry in place (moving it to the Map's end, a delete
-   * and an insert, was 7% of a GET profile); eviction gives entries touched
-   * since they were placed a second chance at the end, so the oldest
-   * accesses still go first.
-   */
-  private readonly entries = new Map<string, Access>();
+  /** Sets - 1 (a power of two). */
+  private readonly setMask: number;
+  private readonly slots: number;
+  /** Per slot: the fingerprint's two halves; the access time in unix seconds (0: the slot is empty); the LFU state. */
+  private fp1 = new Int32Array(0);
+  private fp2 = new Int32Array(0);
+  private atime = new Uint32Array(0);
+  private lfu = new Uint32Array(0);
   /** Idle-time origin of untracked keys: start, or the newest access time evicted. */
   private untrackedSince = nowSeconds();
 
-  constructor(private readonly capacity = 100_000) {}
-
-  private get(name: string): { atime: number; lfu: number } {
-    return this.entries.get(name) ?? { atime: this.untrackedSince, lfu: lfuState(LFU_INIT_VAL) };
+  /** Tracks about `capacity` keys (rounded up to a power of two); the arrays are made on first use (most dbs stay empty). */
+  constructor(capacity = 100_000) {
+    let sets = 1;
+    while (sets * WAYS < capacity) sets *= 2;
+    this.setMask = sets - 1;
+    this.slots = sets * WAYS;
   }
 
-  /** Records an access of name at `atime` with LFU state lfu, placing a new entry at the Map's end. */
-  private set(name: string, atime: number, lfu: number): Access {
-    const tracked = this.entries.get(name);
-    if (tracked !== undefined) {
-      tracked.atime = atime;
-      tracked.lfu = lfu;
-      return tracked;
+  /** The key's slot, or -1 when it is not tracked. h1 is murmur3Bytes(key), when the caller has it. */
+  private find(key: Uint8Array, h1: number): number {
+    if (this.atime.length === 0) return -1;
+    const h2 = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED) | 0;
+    const first = (h1 & this.setMask) * WAYS;
+    h1 |= 0;
+    for (let s = first; s < first + WAYS; s++) {
+      if (this.fp1[s] === h1 && this.fp2[s] === h2 && this.atime[s] !== 0) return s;
     }
-    const access = { atime, lfu, placed: atime, tracked: true };
-    this.entries.set(name, access);
-    if (this.entries.size > this.capacity + this.evictionBatch()) this.evictOldest();
-    return access;
+    return -1;
   }
 
-  /**
-   * Evictions happen in batches (the table may exceed its capacity by a
-   * batch): one Map iterator per batch, because starting an iterator per
-   * eviction skips the slots of every entry deleted at the Map's front so far
-   * (a profile showed that at 10% of SET's CPU time).
-   */
-  private evictionBatch(): number {
-    return Math.max(1, this.capacity >>> 6);
-  }
-
-  private evictOldest(): void {
-    let excess = this.entries.size - this.capacity;
-    // Entries moved to the end are visited again by this iterator (evicted then, if still needed).
-    for (const [name, access] of this.entries) {
-      if (excess <= 0) break;
-      this.entries.delete(name);
-      if (access.atime > access.placed) {
-        access.placed = access.atime;
-        this.entries.set(name, access);
-        continue;
+  /** Records an access of key at `atime` with LFU state lfu, taking a slot if it is not tracked. */
+  private set(key: Uint8Array, h1: number, atime: number, lfu: number): void {
+    let slot = this.find(key, h1);
+    if (slot === -1) {
+      if (this.atime.length === 0) {
+        this.fp1 = new Int32Array(this.slots);
+        this.fp2 = new Int32Array(this.slots);
+        this.atime = new Uint32Array(this.slots);
+        this.lfu = new Uint32Array(this.slots);
       }
-      excess--;
-      access.tracked = false;
-      this.untrackedSince = Math.max(this.untrackedSince, access.atime);
+      // An empty slot of the set, or its least recently accessed one.
+      const first = (h1 & this.setMask) * WAYS;
+      slot = first;
+      for (let s = first; s < first + WAYS && this.atime[slot] !== 0; s++) if (this.atime[s] < this.atime[slot]) slot = s;
+      if (this.atime[slot] !== 0) this.untrackedSince = Math.max(this.untrackedSince, this.atime[slot]);
+      this.fp1[slot] = h1;
+      this.fp2[slot] = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED);
     }
+    // 0 marks an empty slot: an idle time set beyond the epoch is clamped to 1 s after it.
+    this.atime[slot] = Math.max(1, atime);
+    this.lfu[slot] = lfu;
   }
 
-  idleTime(name: string): number {
-    return Math.max(0, nowSeconds() - this.get(name).atime);
+  idleTime(key: Uint8Array): number {
+    const slot = this.find(key, murmur3Bytes(key));
+    return Math.max(0, nowSeconds() - (slot === -1 ? this.untrackedSince : this.atime[slot]));
   }
 
-  /** Records an access of name; returns its entry, which touchTracked can update without a lookup while it is tracked. */
-  touch(name: string): Access {
-    const tracked = this.entries.get(name);
-    if (tracked === undefined) return this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
-    tracked.atime = nowSeconds();
-    return tracked;
+  /** Records an access of key (h1: murmur3Bytes(key), when the caller has it). */
+  touch(key: Uint8Array, h1 = murmur3Bytes(key)): void {
+    const slot = this.find(key, h1);
+    if (slot !== -1) this.atime[slot] = nowSeconds();
+    else this.set(key, h1, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
-  /** touch() of the key whose entry an earlier touch returned; false (nothing done) when that entry is gone. */
-  touchTracked(access: Access | null): boolean {
-    if (access === null || !access.tracked) return false;
-    access.atime = nowSeconds();
-    return true;
+  setIdleTime(key: Uint8Array, seconds: number): void {
+    this.set(key, murmur3Bytes(key), nowSeconds() - seconds, this.lfuState(key));
   }
 
-  setIdleTime(name: string, seconds: number): void {
-    this.set(name, nowSeconds() - seconds, this.get(name).lfu);
+  lfuState(key: Uint8Array): number {
+    const slot = this.find(key, murmur3Bytes(key));
+    return slot === -1 ? lfuState(LFU_INIT_VAL) : this.lfu[slot];
   }
 
-  lfuState(name: string): number {
-    return this.get(name).lfu;
+  setLfuState(key: Uint8Array, state: number): void {
+    const h1 = murmur3Bytes(key);
+    const slot = this.find(key, h1);
+    this.set(key, h1, slot === -1 ? this.untrackedSince : this.atime[slot], state);
   }
 
-  setLfuState(name: string, state: number): void {
-    this.set(name, this.get(name).atime, state);
+  /** A key was created: accessed now, with the initial LFU state. */
+  created(key: Uint8Array, h1 = murmur3Bytes(key)): void {
+    this.set(key, h1, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
-  /** A key was created: accessed now, with the initial LFU state. Returns its entry (see touch). */
-  created(name: string): Access {
-    return this.set(name, nowSeconds(), lfuState(LFU_INIT_VAL));
-  }
-
-  forget(name: string): void {
-    const access = this.entries.get(name);
-    if (access === undefined) return;
-    access.tracked = false;
-    this.entries.delete(name);
+  forget(key: Uint8Array): void {
+    const slot = this.find(key, murmur3Bytes(key));
+    if (slot !== -1) this.atime[slot] = 0;
   }
 
   clear(): void {
-    for (const access of this.entries.values()) access.tracked = false;
-    this.entries.clear();
+    this.atime.fill(0);
   }
 }

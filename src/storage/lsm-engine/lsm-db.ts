@@ -9,7 +9,7 @@ import type { ListOps } from "../list-ops.ts";
 import type { SetOps } from "../set-ops.ts";
 import type { StreamOps } from "../stream-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
-import { bytesToStr, copyBytes } from "../../net/bytes.ts";
+import { copyBytes } from "../../net/bytes.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
@@ -54,7 +54,7 @@ export class LsmMeta implements KeyMeta {
     public raw: Uint8Array,
     readonly type: KeyType,
     readonly expireAt: number,
-    /** The key's metadata-cache entry, when the record came from the cache (touch keeps a reference to the access time there). */
+    /** The key's metadata-cache entry, when the record came from the cache. */
     readonly cacheEntry: MetaCacheEntry | null = null,
   ) {}
 
@@ -82,13 +82,6 @@ export class LsmMeta implements KeyMeta {
 
   /** A chunked string's value, read once per lookup. */
   chunkedValue: Uint8Array | null = null;
-
-  private name_: string | undefined = undefined;
-
-  /** The key as a latin1 string (the access times' Map key), computed once per lookup when needed. */
-  get name(): string {
-    return (this.name_ ??= bytesToStr(this.key));
-  }
 }
 
 /** JSC keeps typed arrays up to this size in its heap without an ArrayBuffer (fastSizeLimit). */
@@ -208,7 +201,7 @@ export class LsmDb implements DbStore {
     batch.delete(metaKey(this.slot, meta.key));
     this.cacheWrite(meta.key, null);
     this.engine.orphans.noteReplaced(meta, null);
-    this.accessTimes.forget(meta.name);
+    this.accessTimes.forget(meta.key);
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
       this.expiringCount--;
@@ -236,8 +229,7 @@ export class LsmDb implements DbStore {
     if (old === null) {
       this.keyCount++;
       this.engine.countsChanged(this);
-      const access = this.accessTimes.created(bytesToStr(key));
-      if (entry !== null) entry.access = access;
+      this.accessTimes.created(key, entry?.hash);
     }
   }
 
@@ -385,28 +377,24 @@ export class LsmDb implements DbStore {
 
   // Access times and LFU counters are kept in memory only (as in Kvrocks, not persisted).
   idleTime(meta: KeyMeta): number {
-    return this.accessTimes.idleTime((meta as LsmMeta).name);
+    return this.accessTimes.idleTime((meta as LsmMeta).key);
   }
 
   touch(meta: KeyMeta): void {
     const m = meta as LsmMeta;
-    const entry = m.cacheEntry;
-    // Through the cache entry's reference while it is valid: no key string, no Map lookup.
-    if (entry !== null && this.accessTimes.touchTracked(entry.access)) return;
-    const access = this.accessTimes.touch(m.name);
-    if (entry !== null) entry.access = access;
+    this.accessTimes.touch(m.key, m.cacheEntry?.hash);
   }
 
   setIdleTime(meta: KeyMeta, seconds: number): void {
-    this.accessTimes.setIdleTime((meta as LsmMeta).name, seconds);
+    this.accessTimes.setIdleTime((meta as LsmMeta).key, seconds);
   }
 
   lfuState(meta: KeyMeta): number {
-    return this.accessTimes.lfuState((meta as LsmMeta).name);
+    return this.accessTimes.lfuState((meta as LsmMeta).key);
   }
 
   setLfuState(meta: KeyMeta, state: number): void {
-    this.accessTimes.setLfuState((meta as LsmMeta).name, state);
+    this.accessTimes.setLfuState((meta as LsmMeta).key, state);
   }
 
   getString(meta: KeyMeta): Uint8Array {

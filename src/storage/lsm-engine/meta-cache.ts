@@ -15,7 +15,6 @@
 
 import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
-import type { Access } from "./access-times.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
 
 /** A key's metadata record as it is stored, decoded. */
@@ -52,9 +51,6 @@ export class MetaCacheEntry {
     public record: CachedMeta | null,
     public cost: number,
   ) {}
-
-  /** The key's access-times entry (LsmDb.touch updates it without a lookup while it is tracked). */
-  access: Access | null = null;
 }
 
 /**

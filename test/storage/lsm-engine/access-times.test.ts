@@ -1,6 +1,6 @@
-// OBJECT IDLETIME state on the lsm engine: touches through the metadata
-// cache's reference to a key's access entry, and what happens once that
-// entry has left the access table.
+// OBJECT IDLETIME / OBJECT FREQ state on the lsm engine: the set-associative
+// access table (access-times.ts), and idle times through the engine as keys
+// are written, touched, deleted and re-created.
 
 import { afterEach, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AccessTimes } from "../../../src/storage/lsm-engine/access-times.ts";
 import { LsmEngine } from "../../../src/storage/lsm-engine/lsm-engine.ts";
+import { LFU_INIT_VAL, lfuState } from "../../../src/keyspace/lfu.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -16,20 +17,46 @@ afterEach(() => {
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
-test("a reference from touch() is valid until its entry is forgotten or evicted", () => {
-  const times = new AccessTimes(4);
-  const a = times.touch("a");
-  times.setIdleTime("a", 100);
-  expect(times.idleTime("a")).toBe(100);
-  expect(times.touchTracked(a)).toBe(true);
-  expect(times.idleTime("a")).toBe(0);
-  times.forget("a");
-  expect(times.touchTracked(a)).toBe(false);
-  const b = times.created("b");
-  for (let i = 0; i < 10; i++) times.created(`k${i}`); // evicts b (never touched since placed)
-  expect(times.touchTracked(b)).toBe(false);
+test("idle times and LFU states are set, touched and forgotten per key, binary keys included", () => {
+  const times = new AccessTimes(1000);
+  const a = enc("a");
+  const b1 = new Uint8Array([0x61, 0xff, 0x00]);
+  const b2 = new Uint8Array([0x61, 0xfe, 0x00]);
+  times.touch(a);
+  times.setIdleTime(a, 100);
+  expect(times.idleTime(a)).toBe(100);
+  times.touch(a);
+  expect(times.idleTime(a)).toBe(0);
+  times.setIdleTime(b1, 40);
+  times.setIdleTime(b2, 60);
+  expect(times.idleTime(b1)).toBe(40);
+  expect(times.idleTime(b2)).toBe(60);
+  times.setLfuState(b1, 1234);
+  expect(times.lfuState(b1)).toBe(1234);
+  expect(times.idleTime(b1)).toBe(40); // an LFU update is not an access
+  expect(times.lfuState(b2)).toBe(lfuState(LFU_INIT_VAL));
+  times.forget(a);
+  expect(times.idleTime(a)).toBe(0); // untracked: idle since start (the table forgot nothing older)
+  expect(times.lfuState(a)).toBe(lfuState(LFU_INIT_VAL));
   times.clear();
-  expect(times.touchTracked(times.touch("c"))).toBe(true);
+  expect(times.idleTime(b2)).toBe(0);
+});
+
+test("a key arriving in a full set replaces the set's least recently accessed key", () => {
+  const times = new AccessTimes(4); // one set of four slots
+  const keys = [0, 1, 2, 3].map((i) => enc(`k${i}`));
+  keys.forEach((key, i) => times.setIdleTime(key, 100 + 10 * i)); // k3 is the least recently accessed
+  times.created(enc("new"));
+  expect(times.idleTime(enc("new"))).toBe(0);
+  expect(times.idleTime(keys[0])).toBe(100);
+  expect(times.idleTime(keys[1])).toBe(110);
+  expect(times.idleTime(keys[2])).toBe(120);
+  // Evicted: idle since the newest access the table forgot, or since start if later (here).
+  expect(times.idleTime(keys[3])).toBe(0);
+  times.created(enc("newer")); // evicts k2
+  expect(times.idleTime(keys[2])).toBe(0);
+  expect(times.idleTime(keys[0])).toBe(100);
+  expect(times.idleTime(keys[1])).toBe(110);
 });
 
 test("idle times through the metadata cache follow SET, touches, DEL and re-creation", async () => {
