@@ -4,7 +4,7 @@
  * caller decides when to pay for fdatasync.
  */
 import * as fs from 'node:fs';
-import { ByteWriter, copyRange, putFixed32 } from './coding.ts';
+import { ByteWriter, putFixed32 } from './coding.ts';
 import { crc32cExtend, maskCrc } from './crc32c.ts';
 import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
 
@@ -54,15 +54,15 @@ export class LogWriter {
       const n = left < avail ? left : avail;
       const last = n === left;
       const type = begin && last ? FULL : begin ? FIRST : last ? LAST : MIDDLE;
-      w.ensure(HEADER_SIZE + n);
       const h = w.len;
+      w.ensure(HEADER_SIZE);
+      w.len = h + HEADER_SIZE;
+      w.bytes(data, p, p + n);
       const crc = maskCrc(crc32cExtend(TYPE_CRC[type], data, p, p + n));
       putFixed32(w.buf, h, crc);
       w.buf[h + 4] = n & 0xff;
       w.buf[h + 5] = n >>> 8;
       w.buf[h + 6] = type;
-      copyRange(w.buf, h + HEADER_SIZE, data, p, p + n);
-      w.len += HEADER_SIZE + n;
       this.blockOffset += HEADER_SIZE + n;
       p += n;
       left -= n;
