@@ -177,6 +177,14 @@ export function subKeyPrefix(slot: number, userKey: Uint8Array, version: number)
   return out;
 }
 
+/** Whether prefix is subKeyPrefix(slot, userKey, version). */
+export function isSubKeyPrefix(prefix: Uint8Array, slot: number, userKey: Uint8Array, version: number): boolean {
+  const n = userKey.length;
+  if (prefix.length !== 17 + n || getU32(prefix, 1) !== slot || getU64(prefix, 9 + n) !== version) return false;
+  for (let i = 0; i < n; i++) if (prefix[9 + i] !== userKey[i]) return false;
+  return true;
+}
+
 export function subKey(prefix: Uint8Array, field: Uint8Array): Uint8Array {
   const out = new Uint8Array(prefix.length + field.length);
   out.set(prefix);

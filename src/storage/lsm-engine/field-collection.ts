@@ -4,7 +4,7 @@
 
 import { bytesEqual, bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
-import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey, subKeyPrefix } from "./encoding.ts";
+import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 export type FieldVisitor = (field: Uint8Array, value: Uint8Array) => void;
@@ -20,7 +20,7 @@ export class FieldCollection {
   ) {}
 
   private prefix(meta: LsmMeta): Uint8Array {
-    return subKeyPrefix(this.db.slot, meta.key, meta.version);
+    return this.db.subKeyPrefix(meta.key, meta.version);
   }
 
   length(meta: KeyMeta): number {
@@ -42,7 +42,7 @@ export class FieldCollection {
     const old = meta as LsmMeta | null;
     const fresh = old === null || replace;
     const version = fresh ? this.db.engine.newVersion() : old.version;
-    const prefix = subKeyPrefix(this.db.slot, key, version);
+    const prefix = this.db.subKeyPrefix(key, version);
     const batch = this.db.engine.batch();
     // A field repeated in one call counts once (a single field needs no set).
     const written = fieldValues.length > 2 ? new Set<string>() : null;

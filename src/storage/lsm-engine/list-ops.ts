@@ -8,7 +8,7 @@ import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import { WriteBatch } from "../lsm/index.ts";
-import { decodeListHead, decodeListTail, encodeListMeta, positionKey, subKeyPrefix } from "./encoding.ts";
+import { decodeListHead, decodeListTail, encodeListMeta, positionKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 /** From this many consecutive elements on, one range deletion replaces point deletions. */
@@ -36,7 +36,7 @@ class ListKey {
     private readonly meta: LsmMeta | null,
   ) {
     this.version = meta === null ? db.engine.newVersion() : meta.version;
-    this.prefix = subKeyPrefix(db.slot, key, this.version);
+    this.prefix = db.subKeyPrefix(key, this.version);
     this.head = meta === null ? 0 : decodeListHead(meta.raw);
     this.tail = meta === null ? 0 : decodeListTail(meta.raw);
   }
@@ -50,9 +50,16 @@ class ListKey {
     return this.tail - this.head;
   }
 
-  /** The sub-key of the element at index. */
+  /** at()'s last result: a pop reads an element, then deletes it. */
+  private lastPosition = NaN;
+  private lastPositionKey: Uint8Array | null = null;
+
+  /** The sub-key of the element at index; shared with the next call for the same position, so callers must not change it. */
   at(index: number): Uint8Array {
-    return positionKey(this.prefix, this.head + index);
+    const position = this.head + index;
+    if (position === this.lastPosition) return this.lastPositionKey!;
+    this.lastPosition = position;
+    return (this.lastPositionKey = positionKey(this.prefix, position));
   }
 
   get(index: number): Uint8Array {

@@ -38,6 +38,7 @@ import {
   metaKey,
   prefixEnd,
   slotRange,
+  isSubKeyPrefix,
   subKey,
   subKeyPrefix,
   userKeyOfExpiry,
@@ -135,6 +136,16 @@ export class LsmDb implements DbStore {
     public slot: number,
   ) {
     this.metaCache = metaCacheOf(engine).part();
+  }
+
+  /** The sub-key prefix subKeyPrefix() last made (commands ask for a collection's prefix in each primitive they call). */
+  private lastSubKeyPrefix: Uint8Array | null = null;
+
+  /** subKeyPrefix(slot, key, version), shared: callers must not change it. */
+  subKeyPrefix(key: Uint8Array, version: number): Uint8Array {
+    const last = this.lastSubKeyPrefix;
+    if (last !== null && isSubKeyPrefix(last, this.slot, key, version)) return last;
+    return (this.lastSubKeyPrefix = subKeyPrefix(this.slot, key, version));
   }
 
   /**

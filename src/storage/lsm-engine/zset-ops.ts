@@ -10,7 +10,7 @@ import type { KeyMeta } from "../engine.ts";
 import { type DBIterator, WriteBatch } from "../lsm/index.ts";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../memory/skiplist.ts";
 import type { LexRange, ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
-import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64, subKeyPrefix } from "./encoding.ts";
+import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64 } from "./encoding.ts";
 import { pickRandom, scanPrefix } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import { SCORE_BYTES, decodeScore, encodeScore } from "./score-encoding.ts";
@@ -40,8 +40,17 @@ class ZKeys {
     return this.tagged(INDEX_TAG + 1, 0);
   }
 
+  /** The ZKeys made last, by LsmDb.subKeyPrefix's shared prefix: ZADD's score() and set() of a member, and its next members, share one. */
+  private static last: ZKeys | null = null;
+
   static of(db: LsmDb, meta: LsmMeta): ZKeys {
-    return new ZKeys(subKeyPrefix(db.slot, meta.key, meta.version));
+    return ZKeys.forVersion(db, meta.key, meta.version);
+  }
+
+  static forVersion(db: LsmDb, key: Uint8Array, version: number): ZKeys {
+    const prefix = db.subKeyPrefix(key, version);
+    const last = ZKeys.last;
+    return last !== null && last.prefix === prefix ? last : (ZKeys.last = new ZKeys(prefix));
   }
 
   /** prefix, tag, then `extra` bytes for the caller to fill. */
@@ -57,10 +66,17 @@ class ZKeys {
     return this.tagged(MEMBER_TAG, 0);
   }
 
+  /** member()'s last result: ZADD reads a member's score, then writes it. */
+  private lastMember: string | null = null;
+  private lastMemberKey: Uint8Array | null = null;
+
+  /** A member's sub-key; shared with the next call for the same member, so callers must not change it. */
   member(member: string): Uint8Array {
+    if (this.lastMember === member) return this.lastMemberKey!;
     const out = this.tagged(MEMBER_TAG, member.length);
     writeLatin1(out, this.prefix.length + 1, member);
-    return out;
+    this.lastMember = member;
+    return (this.lastMemberKey = out);
   }
 
   /** The index key of (score, member); `member` = "" gives the start of the score's entries. */
@@ -84,10 +100,13 @@ function writeLatin1(out: Uint8Array, at: number, s: string): void {
   for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
 }
 
+/** encodeMemberScore's result, reused: batches copy what they are given. */
+const memberScore = new Uint8Array(8);
+
+/** A member sub-key's value, valid until the next call. */
 function encodeMemberScore(score: number): Uint8Array {
-  const out = new Uint8Array(8);
-  putF64(out, 0, score);
-  return out;
+  putF64(memberScore, 0, score);
+  return memberScore;
 }
 
 function decodeMemberScore(raw: Uint8Array): number {
@@ -165,7 +184,7 @@ export class LsmZSetOps implements ZSetOps {
   set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean {
     const old = meta as LsmMeta | null;
     const version = old === null ? this.db.engine.newVersion() : old.version;
-    const keys = new ZKeys(subKeyPrefix(this.db.slot, key, version));
+    const keys = ZKeys.forVersion(this.db, key, version);
     const batch = this.db.engine.batch();
     if (old === null) oldScore = null;
     else if (oldScore === undefined) {
@@ -386,7 +405,7 @@ export class LsmZSetOps implements ZSetOps {
     // Like zsetConvertToListpackIfNeeded: the result's size decides, and a listpack reads -0 back as 0.
     const big = beyondListpack(scores.size, longest);
     const version = this.db.engine.newVersion();
-    const keys = new ZKeys(subKeyPrefix(this.db.slot, key, version));
+    const keys = ZKeys.forVersion(this.db, key, version);
     const batch = new WriteBatch();
     for (const [member, score] of scores) this.putEntry(batch, keys, member, big ? score : normalizeZero(score));
     const raw = encodeCollectionMeta("zset", big ? FLAG_BIG : 0, 0, version, scores.size);
