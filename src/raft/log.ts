@@ -21,7 +21,12 @@ export class RaftLog {
     const last = storage.lastIndex();
     this.unstable = new Unstable(last + 1);
     // Everything up to the snapshot is committed and applied by definition.
-    this.committed = first - 1;
+    // The log may reach below the snapshot (entries kept for slow peers),
+    // and the snapshot may be newer than the durable commit index: a host
+    // that applies entries committed during a sync (RawNode.takeCommitted)
+    // can snapshot them before the hard state carrying their commit is
+    // written.
+    this.committed = Math.max(first - 1, storage.snapshot().meta.index);
     this.applied = first - 1;
     this.applying = first - 1;
     this.maxNextEntsSize = maxNextEntsSize;

@@ -36,6 +36,11 @@ export interface SimOptions {
   // bounded to +-5%, the drift the default lease margin is built for.
   leaseReads?: boolean;
   lazyCommitBroadcast?: boolean; // as RaftNode runs the core
+  // A synced Ready is persisted over 1-3 steps, the node stepping meanwhile
+  // as RaftNode with syncOnPool does: early messages of new proposals leave
+  // at once (takeEarlyMessages), entries committed meanwhile are applied
+  // (takeCommitted), a crash loses the Ready's unsynced writes.
+  asyncPersist?: boolean;
 }
 
 // MemoryStorage that remembers what was last fsynced; a crash rolls back to
@@ -73,6 +78,9 @@ class SimNode {
   readCtx = new Map<string, { key: string; cb: (r: KvResult) => void }>();
   readWait: PendingRead[] = [];
   tickAcc = 0;
+  // asyncPersist: the Ready whose sync is in flight, when it completes, and
+  // whether its committed entries are applied already.
+  persisting: { rd: Ready; at: number; applied: boolean } | null = null;
   constructor(readonly id: number, public storage: WritableStorage, public tickRate: number, readonly dir?: string) {}
 
   crashStorage(): void {
@@ -125,6 +133,7 @@ export function simConfig(seed: number, steps: number): SimOptions {
     leaseReads: seed % 5 === 2,
     // Not on the regression seeds (323, 40146), which keep their runs.
     lazyCommitBroadcast: seed % 3 === 1,
+    asyncPersist: seed % 7 === 3,
   };
 }
 
@@ -240,6 +249,7 @@ export class Sim {
     this.stats.crashes++;
     this.alive.delete(n.id);
     n.raw = null;
+    n.persisting = null; // its unsynced writes are lost with the storage's
     n.crashStorage();
     n.pending.clear();
     n.readCtx.clear();
@@ -287,9 +297,30 @@ export class Sim {
 
   private process(n: SimNode): void {
     const raw = n.raw!;
-    while (n.raw === raw && raw.hasReady()) {
+    if (n.persisting) {
+      for (const m of raw.takeEarlyMessages()) this.sendMsg(m);
+      if (n.persisting.applied) {
+        for (const e of raw.takeCommitted()) this.apply(n, raw, e);
+        this.serveReads(n);
+      }
+      return;
+    }
+    while (n.raw === raw && !n.persisting && raw.hasReady()) {
       const rd = raw.ready();
       this.handleReady(n, raw, rd);
+    }
+  }
+
+  // asyncPersist: Readys whose sync completes now.
+  private persistDue(): void {
+    for (const id of [...this.alive]) {
+      const n = this.nodes.get(id)!;
+      const p = n.persisting;
+      if (!p || p.at > this.now || !n.raw) continue;
+      n.persisting = null;
+      n.storage.sync();
+      this.finishReady(n, n.raw, p.rd, p.applied);
+      if (n.raw) this.process(n);
     }
   }
 
@@ -311,7 +342,22 @@ export class Sim {
     }
     if (rd.entries.length > 0) n.storage.append(rd.entries);
     if (rd.hardState) n.storage.setHardState(rd.hardState);
+    if (this.o.asyncPersist && rd.mustSync) {
+      // As RaftNode: committed entries below this Ready's new ones are
+      // durable here already and may be applied before its sync.
+      const firstNew = rd.entries.length > 0 ? rd.entries[0]!.index : Infinity;
+      const last = rd.committedEntries[rd.committedEntries.length - 1];
+      const applyNow = (last?.index ?? 0) < firstNew;
+      if (applyNow) this.applyReady(n, raw, rd);
+      n.persisting = { rd, at: this.now + 1 + randInt(this.rand, 3), applied: applyNow };
+      return;
+    }
     if (rd.mustSync) n.storage.sync();
+    this.finishReady(n, raw, rd, false);
+  }
+
+  // After the Ready's sync: crash, or send, apply and advance.
+  private finishReady(n: SimNode, raw: RawNode, rd: Ready, applied: boolean): void {
     if (this.faults && this.rand() < 0.0003) {
       // Crash after persisting but before sending or applying anything.
       this.crash(n);
@@ -319,13 +365,7 @@ export class Sim {
       return;
     }
     for (const m of rd.messages) this.sendMsg(m);
-    for (const e of rd.committedEntries) this.apply(n, raw, e);
-    for (const rs of rd.readStates) {
-      const w = n.readCtx.get(rs.context);
-      if (!w) continue;
-      n.readCtx.delete(rs.context);
-      n.readWait.push({ index: rs.index, key: w.key, cb: w.cb });
-    }
+    if (!applied) this.applyReady(n, raw, rd);
     raw.advance(rd);
     this.serveReads(n);
     // Log compaction: snapshot the state machine every ~20 entries.
@@ -334,6 +374,16 @@ export class Sim {
       n.storage.createSnapshot(n.sm.appliedIndex, raw.raft.confState(), n.sm.snapshot());
       n.storage.compact(n.sm.appliedIndex - 5);
       n.storage.sync();
+    }
+  }
+
+  private applyReady(n: SimNode, raw: RawNode, rd: Ready): void {
+    for (const e of rd.committedEntries) this.apply(n, raw, e);
+    for (const rs of rd.readStates) {
+      const w = n.readCtx.get(rs.context);
+      if (!w) continue;
+      n.readCtx.delete(rs.context);
+      n.readWait.push({ index: rs.index, key: w.key, cb: w.cb });
     }
   }
 
@@ -597,6 +647,7 @@ export class Sim {
   private stepOnce(): void {
     this.now++;
     this.restartDue();
+    this.persistDue();
     this.tickAll();
     this.deliver();
     for (const c of this.clients) this.clientStep(c);
