@@ -260,6 +260,9 @@ export class Server {
         if (this.isPaused(c, argv)) continue;
         this.parsedArgv = argv;
         this.execute(c, argv);
+        // Whatever keeps a command's arguments copies the array (MULTI, slowlog, blocked
+        // clients' keys); a script still running (busy) or a blocked command may not be done with it.
+        if (this.busy === null && !c.blocked) c.parser.recycle(argv);
       }
       c.parser.detach();
     } catch (e) {

@@ -33,6 +33,8 @@ const sharedQueryBytes = new Uint8Array(sharedQueryBuffer);
  * (see Server.handsOver).
  */
 export const SHORT_ARG = 32;
+/** Argument arrays up to this length are reused (see recycle). */
+const POOLED_ARGC = 32;
 
 export class ProtocolError extends Error {}
 
@@ -53,6 +55,8 @@ export class RespParser {
   private need = 0;
   /** The previous command's name argument (see parseMultibulk). */
   private lastName: Uint8Array = EMPTY;
+  /** Argument arrays handed back by recycle, by length: the next command of that length fills one instead of allocating. */
+  private readonly argvPool: (Uint8Array[] | undefined)[] = new Array(POOLED_ARGC + 1).fill(undefined);
 
   constructor(private readonly limits: ParserLimits) {}
 
@@ -125,6 +129,15 @@ export class RespParser {
     }
   }
 
+  /**
+   * Hands back a command's argument array once nothing holds it any more (the
+   * command ran and kept no reference to the array; its elements may be kept):
+   * a later command with as many arguments reuses it.
+   */
+  recycle(args: Uint8Array[]): void {
+    if (args.length <= POOLED_ARGC) this.argvPool[args.length] = args;
+  }
+
   /** Next complete command, or null when more bytes are needed. Empty commands are skipped. */
   next(): Uint8Array[] | null {
     for (;;) {
@@ -176,7 +189,9 @@ export class RespParser {
       this.pos = p;
       return [];
     }
-    const args: Uint8Array[] = new Array(count);
+    let args = count <= POOLED_ARGC ? this.argvPool[count] : undefined;
+    if (args === undefined) args = new Array<Uint8Array>(count);
+    else this.argvPool[count] = undefined;
     const n = buf.length;
     for (let i = 0; i < count; i++) {
       if (p >= n) return this.incomplete(0, start);
