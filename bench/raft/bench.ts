@@ -74,6 +74,9 @@ await cluster.startAll();
 const warm = new KvClient(cluster.clientAddrs(), 5000);
 const w = await warm.request({ op: "put", key: "warm", value: "up" }, 20000);
 if (w.kind !== "ok") throw new Error("cluster did not come up");
+// Every node's first stats line (every 500 ms), so the first phase has a
+// baseline to describe (it printed nothing for nodes that had none yet).
+while (nodeStats().length < cluster.nodes.length) await Bun.sleep(50);
 
 console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
 // The disk's own sync latency in the same run: the floor under commit latency.
