@@ -57,6 +57,11 @@ function slotPrefix(column: number, slot: number, extra: number): Uint8Array {
   return out;
 }
 
+/** The bytes before the user key in metaKey(slot, userKey). */
+export function metaKeyHead(slot: number): Uint8Array {
+  return slotPrefix(COL_META, slot, 0);
+}
+
 export function metaKey(slot: number, userKey: Uint8Array): Uint8Array {
   const out = slotPrefix(COL_META, slot, userKey.length);
   out.set(userKey, 5);

@@ -39,6 +39,7 @@ import {
   prefixEnd,
   slotRange,
   isSubKeyPrefix,
+  metaKeyHead,
   subKey,
   subKeyPrefix,
   userKeyOfExpiry,
@@ -138,6 +139,19 @@ export class LsmDb implements DbStore {
     this.metaCache = metaCacheOf(engine).part();
   }
 
+  /** metaKeyHead(metaHeadSlot), made again when the slot changes (FLUSHDB). */
+  private metaHead: Uint8Array | null = null;
+  private metaHeadSlot = -1;
+
+  /** The bytes before the user key in this db's metadata keys: writes add a key's record without making its key. */
+  private metaKeyHead(): Uint8Array {
+    if (this.metaHead === null || this.metaHeadSlot !== this.slot) {
+      this.metaHead = metaKeyHead(this.slot);
+      this.metaHeadSlot = this.slot;
+    }
+    return this.metaHead;
+  }
+
   /** The sub-key prefix subKeyPrefix() last made (commands ask for a collection's prefix in each primitive they call). */
   private lastSubKeyPrefix: Uint8Array | null = null;
 
@@ -209,7 +223,7 @@ export class LsmDb implements DbStore {
 
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
-    batch.delete(metaKey(this.slot, meta.key));
+    batch.deleteJoined(this.metaKeyHead(), meta.key);
     this.cacheWrite(meta.key, null);
     this.engine.orphans.noteReplaced(meta, null);
     this.accessTimes.forget(meta.key);
@@ -228,7 +242,7 @@ export class LsmDb implements DbStore {
   putInBatch(batch: WriteBatch, key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
-    batch.put(metaKey(this.slot, key), raw);
+    batch.putJoined(this.metaKeyHead(), key, raw);
     const entry = this.cacheWrite(key, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {

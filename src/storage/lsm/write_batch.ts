@@ -27,6 +27,29 @@ export class WriteBatch {
     return this;
   }
 
+  /** put() of the key head ++ rest, without making it. */
+  putJoined(head: Uint8Array, rest: Uint8Array, value: Uint8Array): this {
+    this.joinedKey(KIND_PUT, head, rest);
+    this.rep.lenBytes(value);
+    this.n++;
+    return this;
+  }
+
+  /** delete() of the key head ++ rest, without making it. */
+  deleteJoined(head: Uint8Array, rest: Uint8Array): this {
+    this.joinedKey(KIND_DELETE, head, rest);
+    this.n++;
+    return this;
+  }
+
+  private joinedKey(kind: number, head: Uint8Array, rest: Uint8Array): void {
+    const r = this.rep;
+    r.byte(kind);
+    r.varint(head.length + rest.length);
+    r.bytes(head);
+    r.bytes(rest);
+  }
+
   delete(key: Uint8Array): this {
     const r = this.rep;
     r.byte(KIND_DELETE);

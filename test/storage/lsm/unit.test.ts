@@ -16,6 +16,7 @@ import { LruCache } from '../../../src/storage/lsm/cache.ts';
 import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT } from '../../../src/storage/lsm/dbformat.ts';
 import { FragmentedRangeDels } from '../../../src/storage/lsm/range_del.ts';
 import { VersionEdit } from '../../../src/storage/lsm/version_edit.ts';
+import { WriteBatch } from '../../../src/storage/lsm/write_batch.ts';
 import { b, rmrf, rng, s, tempDir } from './helpers.ts';
 
 describe('crc32c', () => {
@@ -294,4 +295,17 @@ describe('version edit', () => {
     expect(s(d.addRangeDels[0].end)).toBe('c');
     expect(d.removeRangeDels).toEqual([6]);
   }, 60_000);
+});
+
+test('WriteBatch putJoined/deleteJoined encode as put/delete of the joined key; ByteWriter.bytes copies a buffer\'s first bytes', () => {
+  const joined = new WriteBatch().putJoined(b('ab'), b('cde'), b('v')).deleteJoined(b('x'), b('yz'));
+  const whole = new WriteBatch().put(b('abcde'), b('v')).delete(b('xyz'));
+  expect(joined.count).toBe(2);
+  expect(joined.rep.view()).toEqual(whole.rep.view());
+  const w = new ByteWriter(4);
+  const src = new Uint8Array(300).map((_, i) => i);
+  w.bytes(src, 0, 70);
+  w.bytes(src, 0, 3);
+  w.bytes(src, 5, 6);
+  expect([...w.view()]).toEqual([...src.subarray(0, 70), 0, 1, 2, 5]);
 });
