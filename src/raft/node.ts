@@ -41,7 +41,9 @@ export interface RaftNodeOptions {
   requestTimeoutMs?: number; // proposals and reads not answered by then fail as "unknown outcome"
   // fdatasync on Bun's thread pool, the event loop running meanwhile,
   // instead of blocking it (the default; see "Syncs" in src/raft/README.md).
-  syncOnPool?: boolean;
+  // "leader": only while this node leads (its followers' acks, stepped
+  // during its sync, then commit and answer clients without waiting for it).
+  syncOnPool?: boolean | "leader";
   onLeaderChange?: (lead: number, term: number) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
 }
@@ -318,7 +320,8 @@ export class RaftNode {
       finish();
       this.run();
     };
-    if (!this.o.syncOnPool) {
+    const onPool = this.o.syncOnPool === "leader" ? this.isLeader() : this.o.syncOnPool;
+    if (!onPool) {
       // In a microtask: the messages this turn queued (early appends, client
       // replies) are written by microtasks queued before this one, so they
       // leave before the loop blocks in fdatasync.

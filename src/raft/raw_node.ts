@@ -187,16 +187,20 @@ export class RawNode {
     return early;
   }
 
-  // Committed entries that are already durable here and were not handed
-  // out yet, for a host that applies while a Ready's sync is in flight (the
-  // acks that commit them arrive meanwhile). Only call it once everything
-  // handed out before (including the pending Ready's committedEntries) is
-  // applied; the returned entries count as applied at once, so the host
-  // applies them, in order, right away. Entries of the Ready being
-  // persisted are never returned: they are not durable here yet.
+  // Committed entries that were not handed out yet and are in storage
+  // (written, not necessarily synced here), for a host that applies while
+  // a Ready's sync is in flight (the acks that commit them arrive
+  // meanwhile). Only call it once everything handed out before (including
+  // the pending Ready's committedEntries) is applied; the returned entries
+  // count as applied at once, so the host applies them, in order, right
+  // away. Entries of the Ready being persisted are included once a quorum
+  // holds them: committed means durable on a majority, this node's own
+  // durability adds nothing (a leader whose followers both acked answers
+  // before its own fsync ends). Limited to what storage holds so a
+  // snapshot of the applied state never lies beyond the storage's log.
   takeCommitted(): Entry[] {
     const log = this.raft.raftLog;
-    const ents = log.nextEnts(log.stableIndex());
+    const ents = log.nextEnts(log.unstable.snapshot ? 0 : log.storage.lastIndex());
     if (ents.length > 0) log.appliedTo(ents[ents.length - 1]!.index);
     return ents;
   }

@@ -229,11 +229,11 @@ describe("§5.3 log replication", () => {
       st.append(rd.entries);
       rn.advance(rd);
     };
-    return { rn, persistAll };
+    return { rn, st, persistAll };
   };
 
-  test("takeCommitted: entries committed while a Ready is being persisted, only if durable here and not handed out", () => {
-    const { rn, persistAll } = leaderCandidateOfThree();
+  test("takeCommitted: entries committed while a Ready is being persisted, once written to storage (a quorum holds them), never handed out twice", () => {
+    const { rn, st, persistAll } = leaderCandidateOfThree();
     rn.campaign();
     persistAll(rn.ready());
     rn.step(msg({ type: "voteResp", from: 2, to: 1, term: rn.raft.term }));
@@ -241,18 +241,27 @@ describe("§5.3 log replication", () => {
     rn.propose(data("x"));
     persistAll(rn.ready()); // x at 2, durable here
     rn.propose(data("y"));
-    const pending = rn.ready(); // y at 3: its sync is "in flight"
+    const pending = rn.ready(); // y at 3: written, its sync "in flight"
     expect(pending.entries.map((e) => e.index)).toEqual([3]);
+    st.append(pending.entries);
+    rn.propose(data("z")); // z at 4: stepped during the sync, not in storage yet
     rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 2 }));
     expect(rn.takeCommitted().map((e) => e.index)).toEqual([1, 2]);
-    // Both followers hold y: committed, but not durable on the leader yet.
+    // y alone on the followers does not commit it: the leader counts only its durable log.
     rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 3 }));
-    rn.step(msg({ type: "appResp", from: 3, to: 1, term: rn.raft.term, index: 3 }));
-    expect(rn.raft.raftLog.committed).toBe(3);
+    expect(rn.raft.raftLog.committed).toBe(2);
     expect(rn.takeCommitted()).toEqual([]);
-    persistAll(pending);
+    // Both followers hold y and z: committed on a quorum without the leader's
+    // sync. y is in storage and applied now; z waits until written.
+    rn.step(msg({ type: "appResp", from: 3, to: 1, term: rn.raft.term, index: 4 }));
+    rn.step(msg({ type: "appResp", from: 2, to: 1, term: rn.raft.term, index: 4 }));
+    expect(rn.raft.raftLog.committed).toBe(4);
+    expect(rn.takeCommitted().map((e) => e.index)).toEqual([3]);
+    if (pending.hardState) st.setHardState(pending.hardState);
+    rn.advance(pending);
     const next = rn.ready();
-    expect(next.committedEntries.map((e) => e.index)).toEqual([3]); // x is not handed out twice
+    expect(next.entries.map((e) => e.index)).toEqual([4]);
+    expect(next.committedEntries.map((e) => e.index)).toEqual([4]); // y is not handed out twice
   });
 
   test("takeEarlyMessages: appends of proposals made while a Ready is being persisted leave at once; the leader counts them only once durable", () => {

@@ -20,6 +20,7 @@ const { values } = parseArgs({
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
     "sync-on-pool": { type: "boolean", default: false }, // fdatasync on the thread pool (RaftNodeOptions.syncOnPool)
+    "leader-sync-on-pool": { type: "boolean", default: false }, // ...only while leading (syncOnPool: "leader")
     stats: { type: "boolean", default: false },
   },
 });
@@ -51,7 +52,7 @@ const svc = new KvService({
   peers,
   tickMs: Number(values["tick-ms"]),
   raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
-  syncOnPool: values["sync-on-pool"],
+  syncOnPool: values["sync-on-pool"] || (values["leader-sync-on-pool"] ? "leader" : false),
   log,
 });
 const ports = svc.start();

@@ -42,7 +42,7 @@ export interface KvServiceOptions {
   peers: Map<number, PeerAddr>;
   tickMs?: number;
   raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
-  syncOnPool?: boolean; // see RaftNodeOptions
+  syncOnPool?: boolean | "leader"; // see RaftNodeOptions
   log?: (ev: Record<string, unknown>) => void;
 }
 
