@@ -19,15 +19,20 @@ const { values } = parseArgs({
     "tick-ms": { type: "string", default: "20" },
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
-    "sync-on-pool": { type: "boolean", default: false }, // fdatasync on the thread pool (RaftNodeOptions.syncOnPool)
-    "leader-sync-on-pool": { type: "boolean", default: false }, // ...only while leading (syncOnPool: "leader")
+    // Where fdatasync runs (RaftNodeOptions.syncOnPool): on the thread pool
+    // while leading (the default), always, or never (the event loop blocks).
+    "sync-mode": { type: "string", default: "leader-pool" }, // leader-pool | pool | blocking
+    // SIGUSR1 puts the leader's sync on the pool, SIGUSR2 makes it block:
+    // bench/raft/sync_mode_ab.ts compares both inside one cluster.
+    "sync-mode-signals": { type: "boolean", default: false },
     stats: { type: "boolean", default: false },
   },
 });
 
+const SYNC_MODES: Record<string, boolean | "leader"> = { "leader-pool": "leader", pool: true, blocking: false };
 const id = Number(values.id);
-if (!id || !values.dir || !values.peers) {
-  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P]");
+if (!id || !values.dir || !values.peers || !(values["sync-mode"] in SYNC_MODES)) {
+  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P] [--sync-mode leader-pool|pool|blocking]");
   process.exit(2);
 }
 const peers = new Map<number, PeerAddr>();
@@ -52,10 +57,14 @@ const svc = new KvService({
   peers,
   tickMs: Number(values["tick-ms"]),
   raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
-  syncOnPool: values["sync-on-pool"] || (values["leader-sync-on-pool"] ? "leader" : false),
+  syncOnPool: SYNC_MODES[values["sync-mode"]],
   log,
 });
 const ports = svc.start();
+if (values["sync-mode-signals"]) {
+  process.on("SIGUSR1", () => (svc.node.o.syncOnPool = "leader"));
+  process.on("SIGUSR2", () => (svc.node.o.syncOnPool = false));
+}
 log({ event: "ready", id, ...ports });
 
 if (values.stats) {

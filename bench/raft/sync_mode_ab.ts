@@ -1,0 +1,71 @@
+// A/B of the leader's sync mode inside one cluster: blocking fdatasync (A)
+// and the thread pool while leading (B, RaftNodeOptions.syncOnPool "leader")
+// alternate every --window ms, and each request's latency counts for the mode
+// it started and ended in. Runs a minute apart on the shared VM differ more
+// than the effect; windows this short see the same machine load.
+//   bun bench/raft/sync_mode_ab.ts [--inflight 16] [--seconds 20] [--window 500]
+import { build } from "hdr-histogram-js";
+import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
+import { ALLOCATOR_ENV, ProcCluster } from "../../src/raft/example/launch.ts";
+import { KvClient } from "../../src/raft/kv/client.ts";
+
+if (process.env.MIMALLOC_PURGE_DELAY === undefined) {
+  const self = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(await self.exited);
+}
+const { values } = parseArgs({
+  options: {
+    inflight: { type: "string", default: "16" },
+    seconds: { type: "string", default: "20" },
+    window: { type: "string", default: "500" },
+    "per-conn": { type: "string", default: "16" },
+  },
+});
+const inflight = Number(values.inflight);
+const cluster = new ProcCluster(3, ["--sync-mode-signals"], []);
+await cluster.startAll();
+const warm = new KvClient(cluster.clientAddrs(), 5000);
+if ((await warm.request({ op: "put", key: "warm", value: "up" }, 20000)).kind !== "ok") throw new Error("cluster did not come up");
+const nClients = Math.max(1, Math.ceil(inflight / Number(values["per-conn"])));
+const clients = Array.from({ length: nClients }, () => {
+  const c = new KvClient(cluster.clientAddrs(), 5000);
+  c.leader = warm.leader;
+  return c;
+});
+const hists = [0, 1].map(() => build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }));
+let mode = 0; // 0 = A (blocking), 1 = B (leader on the pool)
+let end = 0;
+const value = "x".repeat(64);
+const worker = async (wid: number, record: boolean) => {
+  const c = clients[wid % nClients]!;
+  for (let i = 0; performance.now() < end; i++) {
+    const m = mode;
+    const t0 = performance.now();
+    const r = await c.request({ op: "put", key: `k${wid}-${i % 1000}`, value });
+    if (record && r.kind === "ok" && m === mode) hists[m]!.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+  }
+};
+const run = (ms: number, record: boolean) => {
+  end = performance.now() + ms;
+  return Promise.all(Array.from({ length: inflight }, (_, i) => worker(i, record)));
+};
+await run(3000, false); // JIT warm-up, in mode A
+console.log(`# sync mode A/B: 3 nodes, ${inflight} in flight, ${values.window} ms windows, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
+const toggler = setInterval(() => {
+  mode = 1 - mode;
+  for (const n of cluster.nodes) n.proc?.kill(mode === 1 ? "SIGUSR1" : "SIGUSR2");
+}, Number(values.window));
+const t0 = performance.now();
+await run(Number(values.seconds) * 1000, true);
+clearInterval(toggler);
+const half = (performance.now() - t0) / 2000; // seconds spent in each mode
+for (const m of [0, 1]) {
+  const h = hists[m]!;
+  const ms = (p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2);
+  console.log(`${m === 0 ? "A blocking     " : "B leader pool  "} writes/s=${(h.totalCount / half).toFixed(0).padStart(6)}  p50=${ms(50)}ms  p90=${ms(90)}ms  p99=${ms(99)}ms  p99.9=${ms(99.9)}ms`);
+}
+for (const c of clients) c.close();
+warm.close();
+await cluster.stopAll();
+process.exit(0);
