@@ -19,11 +19,14 @@ function countKey(slot: number): Uint8Array {
   return key;
 }
 
+/** encodeCounts's result, reused: batches copy what they are given. */
+const counts = new Uint8Array(16);
+
+/** A count record's value, valid until the next call. */
 function encodeCounts(keys: number, expiring: number): Uint8Array {
-  const out = new Uint8Array(16);
-  putF64(out, 0, keys);
-  putF64(out, 8, expiring);
-  return out;
+  putF64(counts, 0, keys);
+  putF64(counts, 8, expiring);
+  return counts;
 }
 
 /** What KeyCounts needs of a db (LsmDb). */
@@ -38,6 +41,8 @@ export interface CountedDb {
 
 interface Stored {
   slot: number;
+  /** countKey(slot), kept: nearly every write that creates a key stores its db's counts. */
+  key: Uint8Array;
   keys: number;
   expiring: number;
 }
@@ -69,12 +74,13 @@ export class KeyCounts {
       return true;
     }
     for (const db of this.dbs) {
-      const raw = this.lsm.get(countKey(db.slot));
+      const key = countKey(db.slot);
+      const raw = this.lsm.get(key);
       const view = raw === undefined ? null : new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       const keys = view === null ? 0 : view.getFloat64(0);
       const expiring = view === null ? 0 : view.getFloat64(8);
       db.restoreCounts(keys, expiring);
-      this.stored.set(db, { slot: db.slot, keys, expiring });
+      this.stored.set(db, { slot: db.slot, key, keys, expiring });
     }
     return false;
   }
@@ -110,12 +116,15 @@ export class KeyCounts {
       let s = this.stored.get(db);
       if (s !== undefined && s.slot === db.slot && s.keys === keys && s.expiring === expiring) continue;
       batch ??= new WriteBatch();
-      if (s === undefined) this.stored.set(db, (s = { slot: db.slot, keys, expiring }));
-      else if (s.slot !== db.slot) batch.delete(countKey(s.slot));
+      if (s === undefined) this.stored.set(db, (s = { slot: db.slot, key: countKey(db.slot), keys, expiring }));
+      else if (s.slot !== db.slot) {
+        batch.delete(s.key);
+        s.key = countKey(db.slot);
+      }
       s.slot = db.slot;
       s.keys = keys;
       s.expiring = expiring;
-      batch.put(countKey(db.slot), encodeCounts(keys, expiring));
+      batch.put(s.key, encodeCounts(keys, expiring));
     }
     return batch;
   }
