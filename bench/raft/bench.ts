@@ -8,16 +8,11 @@ import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
 import { readFileSync } from "node:fs";
-import { ALLOCATOR_ENV, ProcCluster } from "../../src/raft/example/launch.ts";
+import { ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
 import { fsyncProbe } from "./fsync.ts";
 
-// The client side of the measurement gets the same allocator setting as the
-// nodes (see ALLOCATOR_ENV); it is read at process start, hence the re-exec.
-if (process.env.MIMALLOC_PURGE_DELAY === undefined) {
-  const self = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(await self.exited);
-}
+await rerunWithAllocatorEnv(); // the client measures with the nodes' allocator setting
 
 const { values } = parseArgs({
   options: {

@@ -7,13 +7,10 @@
 import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { ALLOCATOR_ENV, ProcCluster } from "../../src/raft/example/launch.ts";
+import { ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
 
-if (process.env.MIMALLOC_PURGE_DELAY === undefined) {
-  const self = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ["inherit", "inherit", "inherit"] });
-  process.exit(await self.exited);
-}
+await rerunWithAllocatorEnv();
 const { values } = parseArgs({
   options: {
     inflight: { type: "string", default: "16" },

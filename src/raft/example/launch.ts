@@ -14,6 +14,15 @@ import { join } from "node:path";
 // mimalloc at process start, so it must be in the environment of the spawn.
 export const ALLOCATOR_ENV = { MIMALLOC_PURGE_DELAY: "-1" } as const;
 
+// For a benchmark's client process: the same allocator setting as the nodes.
+// It is read at process start, so without it the script runs itself again
+// with it and exits with that run's status.
+export async function rerunWithAllocatorEnv(): Promise<void> {
+  if (process.env.MIMALLOC_PURGE_DELAY !== undefined) return;
+  const self = Bun.spawn([process.execPath, ...process.argv.slice(1)], { env: { ...process.env, ...ALLOCATOR_ENV }, stdio: ["inherit", "inherit", "inherit"] });
+  process.exit(await self.exited);
+}
+
 export function freePorts(n: number): number[] {
   const servers = Array.from({ length: n }, () =>
     Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }),
