@@ -226,6 +226,15 @@ function putPosition(out: Uint8Array, at: number, position: number): void {
   putU32(out, at + 4, position - high * 2 ** 32);
 }
 
+/** positionBytes's result, reused. */
+const position8 = new Uint8Array(8);
+
+/** What positionKey(prefix, position) adds to prefix, valid until the next call (for WriteBatch.putJoined, which copies it). */
+export function positionBytes(position: number): Uint8Array {
+  putPosition(position8, 0, position);
+  return position8;
+}
+
 function getPosition(raw: Uint8Array, at: number): number {
   return (getU32(raw, at) - 2 ** 31) * 2 ** 32 + getU32(raw, at + 4);
 }

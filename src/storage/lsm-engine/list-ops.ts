@@ -8,7 +8,7 @@ import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import { WriteBatch } from "../lsm/index.ts";
-import { decodeListHead, decodeListTail, encodeListMeta, positionKey } from "./encoding.ts";
+import { decodeListHead, decodeListTail, encodeListMeta, positionBytes, positionKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 /** From this many consecutive elements on, one range deletion replaces point deletions. */
@@ -62,6 +62,11 @@ class ListKey {
     return (this.lastPositionKey = positionKey(this.prefix, position));
   }
 
+  /** batch.put(at(index), value) without making the key. */
+  putAt(batch: WriteBatch, index: number, value: Uint8Array): void {
+    batch.putJoined(this.prefix, positionBytes(this.head + index), value);
+  }
+
   get(index: number): Uint8Array {
     const value = this.db.engine.lsm.get(this.at(index));
     if (value === undefined) throw new Error(`lsm engine: list element ${index} of ${this.size} is missing`);
@@ -103,7 +108,7 @@ class ListKey {
   /** Rewrites the elements of indexes [start, stop) `delta` positions away. */
   shift(batch: WriteBatch, start: number, stop: number, delta: number): void {
     this.scan(start, stop, false, (i, value) => {
-      batch.put(positionKey(this.prefix, this.head + i + delta), value);
+      this.putAt(batch, i + delta, value);
       return true;
     });
   }
@@ -137,9 +142,9 @@ export class LsmListOps implements ListOps {
     for (const value of values) {
       if (side === "left") {
         list.head--;
-        batch.put(list.at(0), value);
+        list.putAt(batch, 0, value);
       } else {
-        batch.put(list.at(list.size), value);
+        list.putAt(batch, list.size, value);
         list.tail++;
       }
     }
@@ -179,7 +184,7 @@ export class LsmListOps implements ListOps {
 
   set(meta: KeyMeta, index: number, value: Uint8Array): void {
     const batch = new WriteBatch();
-    batch.put(ListKey.of(this.db, meta).at(index), value);
+    ListKey.of(this.db, meta).putAt(batch, index, value);
     this.db.engine.write(batch);
   }
 
@@ -202,7 +207,7 @@ export class LsmListOps implements ListOps {
       list.shift(batch, at, list.size, 1);
       list.tail++;
     }
-    batch.put(list.at(at), value);
+    list.putAt(batch, at, value);
     list.commit(batch);
     return list.size;
   }
@@ -224,7 +229,7 @@ export class LsmListOps implements ListOps {
       // Close the gaps towards the head: what follows the first match moves left.
       list.scan(matches[0], list.size, false, (i, v) => {
         if (removed < k && matches[removed] === i) removed++;
-        else batch.put(list.at(i - removed), v);
+        else list.putAt(batch, i - removed, v);
         return true;
       });
       list.deleteIndexes(batch, list.size - k, list.size);
@@ -233,7 +238,7 @@ export class LsmListOps implements ListOps {
       // Towards the tail: what precedes the last match moves right.
       list.scan(0, matches[k - 1] + 1, true, (i, v) => {
         if (removed < k && matches[k - 1 - removed] === i) removed++;
-        else batch.put(list.at(i + removed), v);
+        else list.putAt(batch, i + removed, v);
         return true;
       });
       list.deleteIndexes(batch, 0, k);
