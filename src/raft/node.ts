@@ -40,10 +40,10 @@ export interface RaftNodeOptions {
   raft?: Partial<RaftConfig>;
   requestTimeoutMs?: number; // proposals and reads not answered by then fail as "unknown outcome"
   // fdatasync on Bun's thread pool, the event loop running meanwhile,
-  // instead of blocking it (see "Storage" in src/raft/README.md). Default
-  // "leader": only while this node leads, so its followers' acks, stepped
-  // during its sync, commit and answer clients without waiting for it; a
-  // follower must sync before it acks anyway and blocks (cheaper).
+  // instead of blocking it (the default, cheaper per sync; see "Storage" in
+  // src/raft/README.md). "leader": only while this node leads, so its
+  // followers' acks, stepped during its sync, commit and answer clients
+  // without waiting for it (a follower must sync before it acks anyway).
   syncOnPool?: boolean | "leader";
   onLeaderChange?: (lead: number, term: number) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
@@ -321,8 +321,7 @@ export class RaftNode {
       finish();
       this.run();
     };
-    const mode = this.o.syncOnPool ?? "leader";
-    const onPool = mode === "leader" ? this.isLeader() : mode;
+    const onPool = this.o.syncOnPool === "leader" ? this.isLeader() : this.o.syncOnPool;
     if (!onPool) {
       // In a microtask: the messages this turn queued (early appends, client
       // replies) are written by microtasks queued before this one, so they

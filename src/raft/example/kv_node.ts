@@ -19,9 +19,10 @@ const { values } = parseArgs({
     "tick-ms": { type: "string", default: "20" },
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
-    // Where fdatasync runs (RaftNodeOptions.syncOnPool): on the thread pool
-    // while leading (the default), always, or never (the event loop blocks).
-    "sync-mode": { type: "string", default: "leader-pool" }, // leader-pool | pool | blocking
+    // Where fdatasync runs (RaftNodeOptions.syncOnPool): nowhere but on the
+    // event loop, which blocks (the default), on the thread pool while
+    // leading, or always on the pool.
+    "sync-mode": { type: "string", default: "blocking" }, // blocking | leader-pool | pool
     // SIGUSR1 puts the leader's sync on the pool, SIGUSR2 makes it block:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
@@ -32,7 +33,7 @@ const { values } = parseArgs({
 const SYNC_MODES: Record<string, boolean | "leader"> = { "leader-pool": "leader", pool: true, blocking: false };
 const id = Number(values.id);
 if (!id || !values.dir || !values.peers || !(values["sync-mode"] in SYNC_MODES)) {
-  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P] [--sync-mode leader-pool|pool|blocking]");
+  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P] [--sync-mode blocking|leader-pool|pool]");
   process.exit(2);
 }
 const peers = new Map<number, PeerAddr>();
