@@ -14,9 +14,14 @@
 // CPU ns per command (main thread, all threads), requests/s, and
 // redis/AiKv main-thread CPU (1.00 = parity, higher is better for AiKv, like
 // bench-vs-redis.sh's throughput ratio). Not a test.
+//
+// AIKV_ENGINE=lsm runs the LSM engine instead (--appendonly yes --appendfsync
+// everysec, a fresh data dir per server, removed at the end) against
+// redis-server with the same AOF settings, as bench-vs-redis.sh --aof does.
 
 import { spawn } from "bun";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 
@@ -83,15 +88,25 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
+const lsm = process.env.AIKV_ENGINE === "lsm";
+const dataDirs: string[] = [];
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "aikv-cpu-per-op-"));
+  dataDirs.push(dir);
+  return dir;
+}
+const engineArgs = (): string[] => (lsm ? ["--engine", "lsm", "--dir", dataDir(), "--appendonly", "yes", "--appendfsync", "everysec"] : ["--engine", "memory"]);
+const redisPersistence = (): string[] => (lsm ? ["--appendonly", "yes", "--appendfsync", "everysec", "--dir", dataDir()] : ["--appendonly", "no"]);
+
 const servers: { name: string; port: number; pid: number; kill: () => void }[] = [];
 try {
   for (const tree of trees) {
     const port = await freePort();
-    const p = spawn([process.execPath, join(tree, "src/main.ts"), "--port", String(port), "--save", "", "--engine", "memory"], { cwd: tree, stdout: "ignore", stderr: "ignore" });
+    const p = spawn([process.execPath, join(tree, "src/main.ts"), "--port", String(port), "--save", "", ...engineArgs()], { cwd: tree, stdout: "ignore", stderr: "ignore" });
     servers.push({ name: trees.length > 1 ? tree : "AiKv", port, pid: p.pid, kill: () => p.kill() });
   }
   const redisPort = await freePort();
-  const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", "--appendonly", "no"], { stdout: "ignore" });
+  const redis = spawn(["redis-server", "--port", String(redisPort), "--save", "", ...redisPersistence()], { stdout: "ignore" });
   servers.push({ name: "redis", port: redisPort, pid: redis.pid, kill: () => redis.kill() });
   for (const s of servers) await waitForPing(s.port);
   console.log(`server CPU per command, redis-benchmark -P ${pipeline} -c 50 -r 100000 -d 3 -n ${requests}, ${rounds} round(s), medians`);
@@ -110,4 +125,8 @@ try {
   }
 } finally {
   for (const s of servers) s.kill();
+  if (dataDirs.length > 0) {
+    await Bun.sleep(1500); // the servers' shutdown
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+  }
 }
