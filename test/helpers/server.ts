@@ -50,10 +50,11 @@ export async function startAikv(
         }
       }
     };
-    void pump(proc.stdout as ReadableStream<Uint8Array>);
-    void pump(proc.stderr as ReadableStream<Uint8Array>);
-    void proc.exited.then((code) => {
+    const pumped = Promise.all([pump(proc.stdout as ReadableStream<Uint8Array>), pump(proc.stderr as ReadableStream<Uint8Array>)]);
+    void proc.exited.then(async (code) => {
       clearTimeout(timer);
+      // The exit can be seen before the last output is read: the error names what the server said.
+      await Promise.race([pumped.catch(() => {}), Bun.sleep(2000)]);
       reject(new Error(`aikv exited with ${code}:\n${out}`));
     });
   });
