@@ -48,21 +48,27 @@ export class AccessTimes {
     this.slots = sets * WAYS;
   }
 
-  /** The key's slot, or -1 when it is not tracked. h1 is murmur3Bytes(key), when the caller has it. */
-  private find(key: Uint8Array, h1: number): number {
+  /** The fingerprint of the key locate() looked up last (record() claims a slot for it). */
+  private lookedUp1 = 0;
+  private lookedUp2 = 0;
+
+  /**
+   * The key's slot, or -1 when it is not tracked; h1 is murmur3Bytes(key),
+   * when the caller has it. Each operation hashes its key once, here.
+   */
+  private locate(key: Uint8Array, h1 = murmur3Bytes(key)): number {
+    const fp1 = (this.lookedUp1 = h1 | 0);
+    const fp2 = (this.lookedUp2 = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED) | 0);
     if (this.atime.length === 0) return -1;
-    const h2 = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED) | 0;
-    const first = (h1 & this.setMask) * WAYS;
-    h1 |= 0;
+    const first = (fp1 & this.setMask) * WAYS;
     for (let s = first; s < first + WAYS; s++) {
-      if (this.fp1[s] === h1 && this.fp2[s] === h2 && this.atime[s] !== 0) return s;
+      if (this.fp1[s] === fp1 && this.fp2[s] === fp2 && this.atime[s] !== 0) return s;
     }
     return -1;
   }
 
-  /** Records an access of key at `atime` with LFU state lfu, taking a slot if it is not tracked. */
-  private set(key: Uint8Array, h1: number, atime: number, lfu: number): void {
-    let slot = this.find(key, h1);
+  /** Records an access at `atime` with LFU state lfu in slot (from locate), or in a slot claimed for the key locate() looked up. */
+  private record(slot: number, atime: number, lfu: number): void {
     if (slot === -1) {
       if (this.atime.length === 0) {
         this.fp1 = new Int32Array(this.slots);
@@ -71,12 +77,12 @@ export class AccessTimes {
         this.lfu = new Uint32Array(this.slots);
       }
       // An empty slot of the set, or its least recently accessed one.
-      const first = (h1 & this.setMask) * WAYS;
+      const first = (this.lookedUp1 & this.setMask) * WAYS;
       slot = first;
       for (let s = first; s < first + WAYS && this.atime[slot] !== 0; s++) if (this.atime[s] < this.atime[slot]) slot = s;
       if (this.atime[slot] !== 0) this.untrackedSince = Math.max(this.untrackedSince, this.atime[slot]);
-      this.fp1[slot] = h1;
-      this.fp2[slot] = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED);
+      this.fp1[slot] = this.lookedUp1;
+      this.fp2[slot] = this.lookedUp2;
     }
     // 0 marks an empty slot: an idle time set beyond the epoch is clamped to 1 s after it.
     this.atime[slot] = Math.max(1, atime);
@@ -84,39 +90,39 @@ export class AccessTimes {
   }
 
   idleTime(key: Uint8Array): number {
-    const slot = this.find(key, murmur3Bytes(key));
+    const slot = this.locate(key);
     return Math.max(0, nowSeconds() - (slot === -1 ? this.untrackedSince : this.atime[slot]));
   }
 
   /** Records an access of key (h1: murmur3Bytes(key), when the caller has it). */
-  touch(key: Uint8Array, h1 = murmur3Bytes(key)): void {
-    const slot = this.find(key, h1);
+  touch(key: Uint8Array, h1?: number): void {
+    const slot = this.locate(key, h1);
     if (slot !== -1) this.atime[slot] = nowSeconds();
-    else this.set(key, h1, nowSeconds(), lfuState(LFU_INIT_VAL));
+    else this.record(slot, nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
   setIdleTime(key: Uint8Array, seconds: number): void {
-    this.set(key, murmur3Bytes(key), nowSeconds() - seconds, this.lfuState(key));
+    const slot = this.locate(key);
+    this.record(slot, nowSeconds() - seconds, slot === -1 ? lfuState(LFU_INIT_VAL) : this.lfu[slot]);
   }
 
   lfuState(key: Uint8Array): number {
-    const slot = this.find(key, murmur3Bytes(key));
+    const slot = this.locate(key);
     return slot === -1 ? lfuState(LFU_INIT_VAL) : this.lfu[slot];
   }
 
   setLfuState(key: Uint8Array, state: number): void {
-    const h1 = murmur3Bytes(key);
-    const slot = this.find(key, h1);
-    this.set(key, h1, slot === -1 ? this.untrackedSince : this.atime[slot], state);
+    const slot = this.locate(key);
+    this.record(slot, slot === -1 ? this.untrackedSince : this.atime[slot], state);
   }
 
   /** A key was created: accessed now, with the initial LFU state. */
-  created(key: Uint8Array, h1 = murmur3Bytes(key)): void {
-    this.set(key, h1, nowSeconds(), lfuState(LFU_INIT_VAL));
+  created(key: Uint8Array, h1?: number): void {
+    this.record(this.locate(key, h1), nowSeconds(), lfuState(LFU_INIT_VAL));
   }
 
   forget(key: Uint8Array): void {
-    const slot = this.find(key, murmur3Bytes(key));
+    const slot = this.locate(key);
     if (slot !== -1) this.atime[slot] = 0;
   }
 
