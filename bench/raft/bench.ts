@@ -78,25 +78,41 @@ console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${load
 console.log(`# ${fsyncProbe(200, 8192, "fdatasync")}`);
 console.log(`# ${fsyncProbe(200, 8192, "fdatasync", undefined, true)}`); // what the preallocated WAL segments pay
 
-// CPU seconds used so far by the node processes (from /proc) and by this
-// client process. CPU per write is a machine-load-independent cost measure:
-// on a dedicated 2-core box, max writes/s ~= 2 / (cpu seconds per write).
-function cpuSeconds(): { nodes: number; nodesSys: number; client: number } {
-  let nodes = 0;
-  let sysOnly = 0;
+// CPU seconds used so far by each node process (from /proc, by node id;
+// kernel part separately) and by this client process. CPU per write is a
+// machine-load-independent cost measure: on a dedicated 2-core box, max
+// writes/s ~= 2 / (cpu seconds per write); a process near one core's worth
+// of CPU seconds per second is the one that saturates.
+type CpuSample = { node: Map<number, { total: number; sys: number }>; client: number };
+function cpuSeconds(): CpuSample {
+  const node = new Map<number, { total: number; sys: number }>();
   for (const n of cluster.nodes) {
     if (!n.proc) continue;
     try {
       const f = readFileSync(`/proc/${n.proc.pid}/stat`, "utf8");
       const parts = f.slice(f.lastIndexOf(")") + 2).split(" ");
-      nodes += (Number(parts[11]) + Number(parts[12])) / 100; // utime + stime, USER_HZ=100
-      sysOnly += Number(parts[12]) / 100;
+      // utime + stime, USER_HZ=100
+      node.set(n.id, { total: (Number(parts[11]) + Number(parts[12])) / 100, sys: Number(parts[12]) / 100 });
     } catch {
       /* not linux */
     }
   }
   const u = process.cpuUsage();
-  return { nodes, nodesSys: sysOnly, client: (u.user + u.system) / 1e6 };
+  return { node, client: (u.user + u.system) / 1e6 };
+}
+// CPU used between two samples: all nodes together (total, kernel) and by node id.
+function cpuDelta(a: CpuSample, b: CpuSample): { nodes: number; nodesSys: number; byNode: Map<number, number>; client: number } {
+  let nodes = 0;
+  let nodesSys = 0;
+  const byNode = new Map<number, number>();
+  for (const [id, x] of b.node) {
+    const y = a.node.get(id);
+    if (!y) continue;
+    nodes += x.total - y.total;
+    nodesSys += x.sys - y.sys;
+    byNode.set(id, x.total - y.total);
+  }
+  return { nodes, nodesSys, byNode, client: b.client - a.client };
 }
 
 async function throughput(inflight: number): Promise<void> {
@@ -129,13 +145,15 @@ async function throughput(inflight: number): Promise<void> {
   const s0 = nodeStats();
   await Promise.all(Array.from({ length: inflight }, (_, i) => worker(i)));
   const el = (performance.now() - t0) / 1000;
-  const c1 = cpuSeconds();
-  const cpuNodes = ((c1.nodes - c0.nodes) / Math.max(done, 1)) * 1e6;
-  const cpuClient = ((c1.client - c0.client) / Math.max(done, 1)) * 1e6;
-  const cpuSys = ((c1.nodesSys - c0.nodesSys) / Math.max(done, 1)) * 1e6;
+  const cpu = cpuDelta(c0, cpuSeconds());
+  const cpuNodes = (cpu.nodes / Math.max(done, 1)) * 1e6;
+  const cpuClient = (cpu.client / Math.max(done, 1)) * 1e6;
+  const cpuSys = (cpu.nodesSys / Math.max(done, 1)) * 1e6;
+  // Share of one core each process used during the phase.
+  const cores = [...cpu.byNode].map(([id, s]) => `n${id} ${((s / el) * 100).toFixed(0)}%`).join(" ");
   const us = (p: number) => (hist.getValueAtPercentile(p) / 1000).toFixed(2);
   console.log(
-    `inflight=${String(inflight).padStart(3)}  writes/s=${(done / el).toFixed(0).padStart(7)}  p50=${us(50)}ms  p99=${us(99)}ms  p99.9=${us(99.9)}ms  max=${(hist.maxValue / 1000).toFixed(1)}ms  failed=${failed}  cpu/write: nodes=${cpuNodes.toFixed(0)}us (kernel ${cpuSys.toFixed(0)}us) client=${cpuClient.toFixed(0)}us`,
+    `inflight=${String(inflight).padStart(3)}  writes/s=${(done / el).toFixed(0).padStart(7)}  p50=${us(50)}ms  p99=${us(99)}ms  p99.9=${us(99.9)}ms  max=${(hist.maxValue / 1000).toFixed(1)}ms  failed=${failed}  cpu/write: nodes=${cpuNodes.toFixed(0)}us (kernel ${cpuSys.toFixed(0)}us) client=${cpuClient.toFixed(0)}us  cpu: ${cores} client ${((cpu.client / el) * 100).toFixed(0)}%`,
   );
   await Bun.sleep(600); // one more stats line from every node
   console.log(`    ${describeStats(s0, nodeStats(), el + 0.6)}`);
