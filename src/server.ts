@@ -11,7 +11,7 @@ import { EMPTY, bytesEqual, bytesToStr, cString, rangeEquals } from "./net/bytes
 import { Client } from "./net/client.ts";
 import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
-import { type ParserLimits, ProtocolError, QueryBufferLimitError, SHORT_ARG } from "./net/resp-parser.ts";
+import { type ParserLimits, ProtocolError, QueryBufferLimitError, SHORT_ARG, keptBit } from "./net/resp-parser.ts";
 import { type LogLevel, writeLog } from "./observability/log.ts";
 import { Observability } from "./observability/observability.ts";
 import { ServerStats } from "./observability/stats.ts";
@@ -259,10 +259,11 @@ export class Server {
         unprefetched--;
         if (this.isPaused(c, argv)) continue;
         this.parsedArgv = argv;
+        this.keptArgs = 0;
         this.execute(c, argv);
         // Whatever keeps a command's arguments copies the array (MULTI, slowlog, blocked
         // clients' keys); a script still running (busy) or a blocked command may not be done with it.
-        if (this.busy === null && !c.blocked) c.parser.recycle(argv);
+        if (this.busy === null && !c.blocked) c.parser.recycle(argv, this.keptArgs);
       }
       c.parser.detach();
     } catch (e) {
@@ -486,6 +487,8 @@ export class Server {
 
   /** The arguments of the command the parser returned last (see handsOver). */
   private parsedArgv: Uint8Array[] | null = null;
+  /** The parsed arguments handsOver gave away, as a mask of keptBit(index): the parser reuses the others. */
+  private keptArgs = 0;
 
   /**
    * Whether argv[from, to) are copies the parser made for this command alone,
@@ -496,6 +499,7 @@ export class Server {
   handsOver(argv: Uint8Array[], from: number, to = from + 1): boolean {
     if (argv !== this.parsedArgv || from < 1) return false;
     for (let i = from; i < to; i++) if (argv[i].length > SHORT_ARG) return false;
+    for (let i = from; i < to; i++) this.keptArgs |= 1 << keptBit(i);
     return true;
   }
 

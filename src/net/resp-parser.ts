@@ -1,9 +1,10 @@
 // Incremental RESP request parser.
 //
 // Arguments are returned as Uint8Array views into the received bytes (no copy),
-// except short ones, which are cheaper to copy. Callers must treat every
-// argument as a view, valid only until the next feed(): those that keep an
-// argument (stored values, queued MULTI commands) must copy it.
+// except short ones, which are cheaper to copy (into copies recycled from
+// earlier commands). Callers must treat every argument as valid only while
+// its command runs: those that keep an argument (stored values, queued MULTI
+// commands) must copy it, unless Server.handsOver gives it to them.
 //
 // Partial frames: when a command is incomplete the parser remembers how many
 // bytes it needs at least and buffers further chunks without re-parsing, so a
@@ -35,6 +36,21 @@ const sharedQueryBytes = new Uint8Array(sharedQueryBuffer);
 export const SHORT_ARG = 32;
 /** Argument arrays up to this length are reused (see recycle). */
 const POOLED_ARGC = 32;
+/**
+ * Short argument copies handed back by recycle, by length, for the next
+ * commands' arguments (shared by all parsers: one thread). Allocating the
+ * copies was most of what a command allocates (~70 of 72 bytes per GET,
+ * 1,220 of 1,330 per MSET), which JSC's GC threads then collect on the cores
+ * the server and its clients need.
+ */
+const shortArgPool: Uint8Array[][] = Array.from({ length: SHORT_ARG + 1 }, () => []);
+/** Copies kept per length in shortArgPool. */
+const SHORT_ARG_POOL_MAX = 64;
+
+/** The bit of argument i in a recycle() `kept` mask: i up to 30 have their own, 31 and beyond share bit 31. */
+export function keptBit(i: number): number {
+  return i < 31 ? i : 31;
+}
 
 export class ProtocolError extends Error {}
 
@@ -131,10 +147,19 @@ export class RespParser {
 
   /**
    * Hands back a command's argument array once nothing holds it any more (the
-   * command ran and kept no reference to the array; its elements may be kept):
-   * a later command with as many arguments reuses it.
+   * command ran and kept no reference to the array): a later command with as
+   * many arguments reuses it, and later arguments reuse its short copies but
+   * those whose bit (keptBit) is set in `kept`: those the command kept
+   * (Server.handsOver). So an argument, like a long one's view, is valid only
+   * while its command runs, unless handed over.
    */
-  recycle(args: Uint8Array[]): void {
+  recycle(args: Uint8Array[], kept: number): void {
+    for (let i = 1; i < args.length; i++) {
+      const arg = args[i];
+      if (arg.length > SHORT_ARG || (kept >>> keptBit(i)) & 1) continue;
+      const free = shortArgPool[arg.length];
+      if (free.length < SHORT_ARG_POOL_MAX) free.push(arg);
+    }
     if (args.length <= POOLED_ARGC) this.argvPool[args.length] = args;
   }
 
@@ -225,7 +250,8 @@ export class RespParser {
         // copied: allocating a small array and copying by hand is cheaper than
         // a view (16 SETs per read: ~20-30% less parse time in a microbenchmark;
         // up to 32 bytes, so redis-benchmark's 20-byte INCR keys too: 78 -> 46 ns per INCR).
-        const arg = new Uint8Array(len);
+        const free = shortArgPool[len];
+        const arg = free.length > 0 ? free.pop()! : new Uint8Array(len);
         for (let j = 0; j < len; j++) arg[j] = buf[dataStart + j];
         args[i] = arg;
         if (i === 0) this.lastName = arg;
