@@ -1,9 +1,10 @@
-// A/B of the leader's sync mode inside one cluster: blocking fdatasync (A)
-// and the thread pool while leading (B, RaftNodeOptions.syncOnPool "leader")
-// alternate every --window ms, and each request's latency counts for the mode
-// it started and ended in. Runs a minute apart on the shared VM differ more
-// than the effect; windows this short see the same machine load.
-//   bun bench/raft/sync_mode_ab.ts [--inflight 16] [--seconds 20] [--window 500]
+// A/B of two sync modes (kv_node --sync-mode) inside one cluster: the nodes
+// switch between mode A (--a, default blocking fdatasync) and mode B (--b,
+// default the thread pool while leading) every --window ms, and each
+// request's latency counts for the mode it started and ended in. Runs a
+// minute apart on the shared VM differ more than the effect; windows this
+// short see the same machine load.
+//   bun bench/raft/sync_mode_ab.ts [--inflight 16] [--seconds 20] [--window 500] [--a blocking] [--b leader-pool]
 import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
@@ -17,10 +18,12 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "20" },
     window: { type: "string", default: "500" },
     "per-conn": { type: "string", default: "16" },
+    a: { type: "string", default: "blocking" },
+    b: { type: "string", default: "leader-pool" },
   },
 });
 const inflight = Number(values.inflight);
-const cluster = new ProcCluster(3, ["--sync-mode-signals"], []);
+const cluster = new ProcCluster(3, ["--sync-mode", values.a, "--sync-mode-b", values.b, "--sync-mode-signals"], []);
 await cluster.startAll();
 const warm = new KvClient(cluster.clientAddrs(), 5000);
 if ((await warm.request({ op: "put", key: "warm", value: "up" }, 20000)).kind !== "ok") throw new Error("cluster did not come up");
@@ -31,7 +34,7 @@ const clients = Array.from({ length: nClients }, () => {
   return c;
 });
 const hists = [0, 1].map(() => build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 }));
-let mode = 0; // 0 = A (blocking), 1 = B (leader on the pool)
+let mode = 0; // 0 = A, 1 = B
 let end = 0;
 const value = "x".repeat(64);
 const worker = async (wid: number, record: boolean) => {
@@ -48,7 +51,7 @@ const run = (ms: number, record: boolean) => {
   return Promise.all(Array.from({ length: inflight }, (_, i) => worker(i, record)));
 };
 await run(3000, false); // JIT warm-up, in mode A
-console.log(`# sync mode A/B: 3 nodes, ${inflight} in flight, ${values.window} ms windows, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
+console.log(`# sync mode A/B (A ${values.a}, B ${values.b}): 3 nodes, ${inflight} in flight, ${values.window} ms windows, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
 const toggler = setInterval(() => {
   mode = 1 - mode;
   for (const n of cluster.nodes) n.proc?.kill(mode === 1 ? "SIGUSR1" : "SIGUSR2");
@@ -60,7 +63,7 @@ const half = (performance.now() - t0) / 2000; // seconds spent in each mode
 for (const m of [0, 1]) {
   const h = hists[m]!;
   const ms = (p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2);
-  console.log(`${m === 0 ? "A blocking     " : "B leader pool  "} writes/s=${(h.totalCount / half).toFixed(0).padStart(6)}  p50=${ms(50)}ms  p90=${ms(90)}ms  p99=${ms(99)}ms  p99.9=${ms(99.9)}ms`);
+  console.log(`${(m === 0 ? `A ${values.a}` : `B ${values.b}`).padEnd(20)} writes/s=${(h.totalCount / half).toFixed(0).padStart(6)}  p50=${ms(50)}ms  p90=${ms(90)}ms  p99=${ms(99)}ms  p99.9=${ms(99.9)}ms`);
 }
 for (const c of clients) c.close();
 warm.close();

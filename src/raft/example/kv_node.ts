@@ -21,19 +21,28 @@ const { values } = parseArgs({
     "no-fsync": { type: "boolean", default: false },
     // Where fdatasync runs (RaftNodeOptions.syncOnPool): nowhere but on the
     // event loop, which blocks (the default), on the thread pool while
-    // leading, or always on the pool.
-    "sync-mode": { type: "string", default: "blocking" }, // blocking | leader-pool | pool
-    // SIGUSR1 puts the leader's sync on the pool, SIGUSR2 makes it block:
+    // leading (-hold: holdProposalsDuringSync), or always on the pool.
+    "sync-mode": { type: "string", default: "blocking" }, // blocking | leader-pool | leader-pool-hold | pool
+    // SIGUSR1 switches to --sync-mode-b, SIGUSR2 back to --sync-mode:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
+    "sync-mode-b": { type: "string", default: "leader-pool" },
     stats: { type: "boolean", default: false },
   },
 });
 
-const SYNC_MODES: Record<string, boolean | "leader"> = { "leader-pool": "leader", pool: true, blocking: false };
+type SyncMode = { syncOnPool: boolean | "leader"; holdProposalsDuringSync: boolean };
+const SYNC_MODES: Record<string, SyncMode> = {
+  blocking: { syncOnPool: false, holdProposalsDuringSync: false },
+  "leader-pool": { syncOnPool: "leader", holdProposalsDuringSync: false },
+  "leader-pool-hold": { syncOnPool: "leader", holdProposalsDuringSync: true },
+  pool: { syncOnPool: true, holdProposalsDuringSync: false },
+};
 const id = Number(values.id);
-if (!id || !values.dir || !values.peers || !(values["sync-mode"] in SYNC_MODES)) {
-  console.error("usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P] [--sync-mode blocking|leader-pool|pool]");
+const modeA = SYNC_MODES[values["sync-mode"]];
+const modeB = SYNC_MODES[values["sync-mode-b"]];
+if (!id || !values.dir || !values.peers || !modeA || !modeB) {
+  console.error(`usage: kv_node.ts --id N --dir DIR --peers id=host:port,... [--client-port P] [--sync-mode ${Object.keys(SYNC_MODES).join("|")}]`);
   process.exit(2);
 }
 const peers = new Map<number, PeerAddr>();
@@ -58,13 +67,13 @@ const svc = new KvService({
   peers,
   tickMs: Number(values["tick-ms"]),
   raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
-  syncOnPool: SYNC_MODES[values["sync-mode"]],
+  ...modeA,
   log,
 });
 const ports = svc.start();
 if (values["sync-mode-signals"]) {
-  process.on("SIGUSR1", () => (svc.node.o.syncOnPool = "leader"));
-  process.on("SIGUSR2", () => (svc.node.o.syncOnPool = false));
+  process.on("SIGUSR1", () => Object.assign(svc.node.o, modeB));
+  process.on("SIGUSR2", () => Object.assign(svc.node.o, modeA));
 }
 log({ event: "ready", id, ...ports });
 

@@ -43,6 +43,7 @@ export interface KvServiceOptions {
   tickMs?: number;
   raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
   syncOnPool?: boolean | "leader"; // see RaftNodeOptions
+  holdProposalsDuringSync?: boolean;
   log?: (ev: Record<string, unknown>) => void;
 }
 
@@ -89,6 +90,7 @@ export class KvService {
       keepEntries: 5000,
       raft: o.raft,
       syncOnPool: o.syncOnPool,
+      holdProposalsDuringSync: o.holdProposalsDuringSync,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;
