@@ -44,7 +44,11 @@ export interface RaftNodeOptions {
   // src/raft/README.md). "leader": only while this node leads, so its
   // followers' acks, stepped during its sync, commit and answer clients
   // without waiting for it (a follower must sync before it acks anyway).
-  syncOnPool?: boolean | "leader";
+  // "leader-overlap": only while leading and only when entries of earlier
+  // Readys are still uncommitted, i.e. when acks may arrive during the sync
+  // (with one batch in flight at a time nothing can, and blocking is
+  // cheaper per sync).
+  syncOnPool?: boolean | "leader" | "leader-overlap";
   // With syncOnPool: proposals and reads that arrive during a sync wait for
   // it (and form the next Ready) instead of being stepped and their appends
   // sent at once. Acks are still stepped meanwhile, so a leader answers
@@ -330,7 +334,7 @@ export class RaftNode {
       finish();
       this.run();
     };
-    const onPool = this.o.syncOnPool === "leader" ? this.isLeader() : this.o.syncOnPool;
+    const onPool = this.syncOnPool(rd);
     if (!onPool) {
       // In a microtask: the messages this turn queued (early appends, client
       // replies) are written by microtasks queued before this one, so they
@@ -349,6 +353,15 @@ export class RaftNode {
         throw err;
       });
     });
+  }
+
+  private syncOnPool(rd: Ready): boolean {
+    const mode = this.o.syncOnPool ?? false;
+    if (typeof mode === "boolean") return mode;
+    if (!this.isLeader()) return false;
+    if (mode === "leader") return true;
+    const firstNew = rd.entries.length > 0 ? rd.entries[0]!.index : this.raw.raft.raftLog.lastIndex() + 1;
+    return this.raw.raft.raftLog.committed < firstNew - 1;
   }
 
   private applyCommitted(rd: Ready): void {

@@ -21,8 +21,9 @@ const { values } = parseArgs({
     "no-fsync": { type: "boolean", default: false },
     // Where fdatasync runs (RaftNodeOptions.syncOnPool): nowhere but on the
     // event loop, which blocks (the default), on the thread pool while
-    // leading (-hold: holdProposalsDuringSync), or always on the pool.
-    "sync-mode": { type: "string", default: "blocking" }, // blocking | leader-pool | leader-pool-hold | pool
+    // leading (leader-overlap: only while earlier entries are uncommitted;
+    // -hold: holdProposalsDuringSync), or always on the pool.
+    "sync-mode": { type: "string", default: "blocking" }, // one of SYNC_MODES below
     // SIGUSR1 switches to --sync-mode-b, SIGUSR2 back to --sync-mode:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
@@ -31,11 +32,12 @@ const { values } = parseArgs({
   },
 });
 
-type SyncMode = { syncOnPool: boolean | "leader"; holdProposalsDuringSync: boolean };
+type SyncMode = { syncOnPool: boolean | "leader" | "leader-overlap"; holdProposalsDuringSync: boolean };
 const SYNC_MODES: Record<string, SyncMode> = {
   blocking: { syncOnPool: false, holdProposalsDuringSync: false },
   "leader-pool": { syncOnPool: "leader", holdProposalsDuringSync: false },
   "leader-pool-hold": { syncOnPool: "leader", holdProposalsDuringSync: true },
+  "leader-overlap-hold": { syncOnPool: "leader-overlap", holdProposalsDuringSync: true },
   pool: { syncOnPool: true, holdProposalsDuringSync: false },
 };
 const id = Number(values.id);

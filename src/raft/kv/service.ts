@@ -1,6 +1,6 @@
 import type { TCPSocketListener } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
-import { NotLeaderError, RaftNode, TimeoutError, type Done, type SnapshotWriter, type StateMachine } from "../node.ts";
+import { NotLeaderError, RaftNode, TimeoutError, type Done, type RaftNodeOptions, type SnapshotWriter, type StateMachine } from "../node.ts";
 import type { RaftConfig } from "../raft.ts";
 import type { WritableStorage } from "../storage/storage.ts";
 import { FrameDecoder } from "../transport/framing.ts";
@@ -42,7 +42,7 @@ export interface KvServiceOptions {
   peers: Map<number, PeerAddr>;
   tickMs?: number;
   raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
-  syncOnPool?: boolean | "leader"; // see RaftNodeOptions
+  syncOnPool?: RaftNodeOptions["syncOnPool"];
   holdProposalsDuringSync?: boolean;
   log?: (ev: Record<string, unknown>) => void;
 }
