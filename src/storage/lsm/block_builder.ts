@@ -27,8 +27,8 @@ export class BlockBuilder {
     return this.buf.len + this.restarts.length * 4 + 4;
   }
 
-  /** key[0, klen) must sort after the previous key (caller guarantees). */
-  add(key: Uint8Array, klen: number, value: Uint8Array): void {
+  /** key[0, klen) must sort after the previous key (caller guarantees); the value is value[valueStart, valueEnd). */
+  add(key: Uint8Array, klen: number, value: Uint8Array, valueStart = 0, valueEnd = value.length): void {
     let shared = 0;
     if (this.counter < this.restartInterval) {
       const n = Math.min(klen, this.lastKeyLen);
@@ -40,9 +40,9 @@ export class BlockBuilder {
     const w = this.buf;
     w.varint(shared);
     w.varint(klen - shared);
-    w.varint(value.length);
+    w.varint(valueEnd - valueStart);
     w.bytes(key, shared, klen);
-    w.bytes(value);
+    w.bytes(value, valueStart, valueEnd);
     if (this.lastKey.length < klen) this.lastKey = new Uint8Array(klen * 2);
     const lk = this.lastKey;
     for (let i = shared; i < klen; i++) lk[i] = key[i];

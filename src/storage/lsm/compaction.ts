@@ -91,6 +91,18 @@ export interface CompactionStats {
   bytesWritten: number;
 }
 
+/**
+ * An input that gives its current value's bytes in place (the flush's WAL
+ * entries): the runner copies them to the table without a view per entry.
+ */
+export interface InPlaceValues {
+  valueBuffer(): Uint8Array;
+  valueStart(): number;
+  valueEnd(): number;
+}
+
+const EMPTY = new Uint8Array(0);
+
 export class CompactionRunner {
   private builder: TableBuilder | null = null;
   private builderNumber = 0;
@@ -121,7 +133,10 @@ export class CompactionRunner {
   ) {
     this.rd = new FragmentedRangeDels(p.rangeDels);
     this.decide = filter === null ? null : typeof filter === 'function' ? filter : (k, v) => filter.decide(k, v);
+    this.inPlace = 'valueBuffer' in input ? (input as InternalIterator & InPlaceValues) : null;
   }
+
+  private readonly inPlace: (InternalIterator & InPlaceValues) | null;
 
   private readonly decide: ((key: Uint8Array, value: Uint8Array) => FilterDecision) | null;
 
@@ -138,7 +153,8 @@ export class CompactionRunner {
       this.stats.entriesIn++;
       const seq = it.seq();
       let kind = it.kind();
-      let value = it.value();
+      // The entry's value turned into a deletion's (empty) by the filter.
+      let emptied = false;
       let first = false;
       if (!this.isCurKey(it.keyBuffer(), it.keyOffset(), it.keyLength())) {
         this.setCurKey(it.keyBuffer(), it.keyOffset(), it.keyLength());
@@ -150,13 +166,13 @@ export class CompactionRunner {
       let drop = false;
       if (first && kind === KIND_PUT && this.decide !== null) {
         // The input's own key: the filter may keep it (curKey is rewritten).
-        const verdict = this.decide(it.userKey(), value);
+        const verdict = this.decide(it.userKey(), it.value());
         if (verdict !== 'keep') this.stats.filtered++;
         if (verdict === 'remove') this.removingKey = true;
         else if (verdict === 'drop') {
           // Turn into a tombstone so older versions below stay hidden.
           kind = KIND_DELETE;
-          value = new Uint8Array(0);
+          emptied = true;
         }
       }
       if (this.removingKey) {
@@ -175,7 +191,7 @@ export class CompactionRunner {
         this.stats.dropped++;
         continue;
       }
-      this.emit(seq, kind, value);
+      this.emit(seq, kind, emptied);
     }
     if (!it.valid()) {
       this.finishOutput();
@@ -198,8 +214,8 @@ export class CompactionRunner {
     this.curKeyLen = len;
   }
 
-  /** Adds the current key's version (seq, kind, value) to the output. */
-  private emit(seq: number, kind: number, value: Uint8Array): void {
+  /** Adds the current key's version (seq, kind, the input's value unless emptied) to the output. */
+  private emit(seq: number, kind: number, emptied: boolean): void {
     if (this.builder !== null && this.builder.fileSize >= this.p.targetFileSize && this.nextOutput < this.p.outputNumbers.length) {
       // Never split one user key's versions across files: levels >= 1 stay disjoint by user key.
       if (!this.emittedCurKey) this.finishOutput();
@@ -209,7 +225,10 @@ export class CompactionRunner {
       this.builderNumber = this.p.outputNumbers[this.nextOutput++];
       this.builder = TableBuilder.create(fileName(this.p.dir, this.builderNumber, 'sst'), this.p.table);
     }
-    this.builder.add(this.curKeyBuf, seq, kind, value, this.curKeyLen);
+    const inPlace = this.inPlace;
+    if (emptied) this.builder.add(this.curKeyBuf, seq, kind, EMPTY, this.curKeyLen);
+    else if (inPlace === null) this.builder.add(this.curKeyBuf, seq, kind, this.input.value(), this.curKeyLen);
+    else this.builder.add(this.curKeyBuf, seq, kind, inPlace.valueBuffer(), this.curKeyLen, inPlace.valueStart(), inPlace.valueEnd());
     this.emittedCurKey = true;
     this.stats.entriesOut++;
   }

@@ -6,12 +6,13 @@ import {
   type CompactionFilterSpec,
   type CompactionParams,
   type CompactionStats,
+  type InPlaceValues,
   loadCompactionFilterFactory,
 } from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
-import { compareBytes, KIND_RANGE_DELETE, MAX_SEQUENCE } from './dbformat.ts';
-import { readLogFile } from './log_reader.ts';
-import { forEachInBatch } from './write_batch.ts';
+import { KIND_RANGE_DELETE, MAX_SEQUENCE, view } from './dbformat.ts';
+import { forEachLogRecord, readLogBytes } from './log_reader.ts';
+import { forEachRangeInBatch } from './write_batch.ts';
 import { CorruptionError } from './assert.ts';
 import { basename } from 'node:path';
 import { TableCache } from './table_cache.ts';
@@ -67,7 +68,7 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
     const runner = new CompactionRunner(input, params, filter);
     return guarded(runner, () => runner.step(Number.MAX_SAFE_INTEGER));
   }
-  const window = new WindowedInput(input);
+  const window = 'nextWindow' in input ? (input as WindowedSource) : new WindowedInput(input);
   const runner = new CompactionRunner(window, params, filter);
   const prepare = (keys: Uint8Array[]): Promise<void> => {
     const ready = filter.prepare(keys);
@@ -75,14 +76,16 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
     return ready;
   };
   return guardedAsync(runner, async () => {
-    let keys = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES);
+    let keys: Uint8Array[] = [];
+    let count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys);
     let ready = prepare(keys);
-    while (keys.length > 0) {
+    while (count > 0) {
       await ready;
-      const count = keys.length;
-      keys = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES);
-      if (keys.length > 0) ready = prepare(keys);
-      runner.step(count);
+      const entries = count;
+      keys = [];
+      count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys);
+      if (count > 0) ready = prepare(keys);
+      runner.step(entries);
     }
     runner.step(1); // finishes the last output
   });
@@ -140,44 +143,8 @@ export interface FlushJobSpec {
 }
 
 export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHost): Promise<CompactionJobResult> {
-  const res = readLogFile(spec.walFile, 'strict');
-  const keys: Uint8Array[] = [];
-  const seqs: number[] = [];
-  const kinds: number[] = [];
-  const values: Uint8Array[] = [];
-  for (const rec of res.records) {
-    const ok = forEachInBatch(rec.data, (kind, key, value, seq) => {
-      if (kind === KIND_RANGE_DELETE) return;
-      keys.push(key);
-      seqs.push(seq);
-      kinds.push(kind);
-      values.push(value);
-    });
-    if (!ok) throw new CorruptionError(basename(spec.walFile), rec.offset, 'malformed write batch');
-  }
-  const n = keys.length;
-  // The prefix every key shares, then each key's next 6 bytes as the radix sort's abbreviation.
-  let cp = n === 0 ? 0 : keys[0].length;
-  for (let i = 1; i < n && cp > 0; i++) {
-    const k = keys[i];
-    const first = keys[0];
-    if (k.length < cp) cp = k.length;
-    let j = 0;
-    while (j < cp && k[j] === first[j]) j++;
-    cp = j;
-  }
-  const hi = new Int32Array(n);
-  const lo = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    hi[i] = abbrev24(k, 0, k.length, cp);
-    lo[i] = abbrev24(k, 0, k.length, cp + 3);
-  }
-  const items = new Int32Array(n);
-  for (let i = 0; i < n; i++) items[i] = i;
-  const order = sortByAbbreviation(items, hi, lo, (a, b) => compareBytes(keys[a], keys[b]) || seqs[b] - seqs[a]);
-  const it = new SortedArrayIterator(order, keys, seqs, kinds, values);
-  const runner = await runToEnd(it, spec.params, await createFilter(spec.filter, host));
+  const entries = new WalEntries(readLogBytes(spec.walFile), basename(spec.walFile));
+  const runner = await runToEnd(entries, spec.params, await createFilter(spec.filter, host));
   return { outputs: runner.outputs, stats: runner.stats, bytesRead: 0 };
 }
 
@@ -265,18 +232,145 @@ class KeyRangeIterator extends ForwardOnlyIterator {
   }
 }
 
-/** Forward-only iterator over sorted parallel arrays (all a flush needs). */
-class SortedArrayIterator extends ForwardOnlyIterator {
-  private i = 0;
-  constructor(
-    private readonly order: Int32Array,
-    private readonly keys: Uint8Array[],
-    private readonly seqs: number[],
-    private readonly kinds: number[],
-    private readonly values: Uint8Array[],
-  ) {
-    super();
+/** A merge input that lists the keys of its next entries ahead of the merge (for a filter's `prepare`). */
+interface WindowedSource extends InternalIterator {
+  /**
+   * Adds to keys the keys of the up to maxEntries (about maxBytes of keys
+   * and values) entries after the last window, in order (a key's versions
+   * may be listed once); returns the number of entries.
+   */
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number;
+}
+
+/** Order of a[as, ae) and b[bs, be) (compareBytes without views). */
+function compareRanges(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
+  const al = ae - as;
+  const bl = be - bs;
+  const n = al < bl ? al : bl;
+  for (let i = 0; i < n; i++) {
+    const d = a[as + i] - b[bs + i];
+    if (d !== 0) return d;
   }
+  return al - bl;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * A flush's input: the ops of a WAL's batches in (user key, newest first)
+ * order, each kept as its bytes' offsets in its record (a view and a copy
+ * per key and value were ~40% of a flush). Entries stay valid, so a filter's
+ * windows are views of them, not copies (WindowedInput). Range deletions are
+ * not table entries.
+ */
+class WalEntries extends ForwardOnlyIterator implements WindowedSource, InPlaceValues {
+  private readonly records: Uint8Array[] = [];
+  /** Per op: its record's index in records, its key's and value's offsets there, sequence and kind. */
+  private record: Int32Array;
+  private keyStarts: Int32Array;
+  private keyEnds: Int32Array;
+  private valueStarts: Int32Array;
+  private valueEnds: Int32Array;
+  private seqs: Float64Array;
+  private kinds: Uint8Array;
+  private readonly order: Int32Array;
+  private i = 0;
+  private windowEnd = 0;
+
+  constructor(log: Uint8Array, file: string) {
+    super();
+    // A first guess at the number of ops: small commands log 45-60 bytes per op.
+    const room = 1024 + (log.length >> 5);
+    this.record = new Int32Array(room);
+    this.keyStarts = new Int32Array(room);
+    this.keyEnds = new Int32Array(room);
+    this.valueStarts = new Int32Array(room);
+    this.valueEnds = new Int32Array(room);
+    this.seqs = new Float64Array(room);
+    this.kinds = new Uint8Array(room);
+    let n = 0;
+    let r = -1;
+    const add = (kind: number, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, seq: number): void => {
+      if (kind === KIND_RANGE_DELETE) return;
+      if (n === this.kinds.length) this.grow();
+      this.record[n] = r;
+      this.keyStarts[n] = keyStart;
+      this.keyEnds[n] = keyEnd;
+      this.valueStarts[n] = valueStart;
+      this.valueEnds[n] = valueEnd;
+      this.seqs[n] = seq;
+      this.kinds[n] = kind;
+      n++;
+    };
+    forEachLogRecord(log, file, 'strict', (data, start, end, offset) => {
+      // A record in one fragment is read in place, in the log's buffer.
+      if (data !== this.records[r]) {
+        this.records.push(data);
+        r = this.records.length - 1;
+      }
+      if (!forEachRangeInBatch(data, add, end, start)) throw new CorruptionError(file, offset, 'malformed write batch');
+    });
+    this.order = this.sorted(n);
+  }
+
+  private grow(): void {
+    const twice = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.record = twice(this.record, (n) => new Int32Array(n));
+    this.keyStarts = twice(this.keyStarts, (n) => new Int32Array(n));
+    this.keyEnds = twice(this.keyEnds, (n) => new Int32Array(n));
+    this.valueStarts = twice(this.valueStarts, (n) => new Int32Array(n));
+    this.valueEnds = twice(this.valueEnds, (n) => new Int32Array(n));
+    this.seqs = twice(this.seqs, (n) => new Float64Array(n));
+    this.kinds = twice(this.kinds, (n) => new Uint8Array(n));
+  }
+
+  /** Ids 0..n-1 in (key ascending, sequence descending) order. */
+  private sorted(n: number): Int32Array {
+    const { records, record, keyStarts, keyEnds, seqs } = this;
+    // The prefix every key shares, then each key's next 6 bytes as the radix sort's abbreviation.
+    let cp = n === 0 ? 0 : keyEnds[0] - keyStarts[0];
+    const first = records[record[0]];
+    for (let i = 1; i < n && cp > 0; i++) {
+      const k = records[record[i]];
+      const ks = keyStarts[i];
+      if (keyEnds[i] - ks < cp) cp = keyEnds[i] - ks;
+      let j = 0;
+      while (j < cp && k[ks + j] === first[keyStarts[0] + j]) j++;
+      cp = j;
+    }
+    const hi = new Int32Array(n);
+    const lo = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const k = records[record[i]];
+      hi[i] = abbrev24(k, keyStarts[i], keyEnds[i] - keyStarts[i], cp);
+      lo[i] = abbrev24(k, keyStarts[i], keyEnds[i] - keyStarts[i], cp + 3);
+    }
+    const items = new Int32Array(n);
+    for (let i = 0; i < n; i++) items[i] = i;
+    return sortByAbbreviation(items, hi, lo, (a, b) => compareRanges(records[record[a]], keyStarts[a], keyEnds[a], records[record[b]], keyStarts[b], keyEnds[b]) || seqs[b] - seqs[a]);
+  }
+
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number {
+    const { order, records, record, keyStarts, keyEnds } = this;
+    const from = this.windowEnd;
+    let bytes = 0;
+    let last = -1;
+    for (; this.windowEnd < order.length && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
+      const id = order[this.windowEnd];
+      // A key's older versions (a collection's metadata, rewritten by each command) are not listed again.
+      if (last < 0 || compareRanges(records[record[last]], keyStarts[last], keyEnds[last], records[record[id]], keyStarts[id], keyEnds[id]) !== 0) {
+        keys.push(view(records[record[id]], keyStarts[id], keyEnds[id]));
+      }
+      last = id;
+      bytes += this.valueEnds[id] - keyStarts[id];
+    }
+    return this.windowEnd - from;
+  }
+
   valid(): boolean {
     return this.i < this.order.length;
   }
@@ -287,7 +381,18 @@ class SortedArrayIterator extends ForwardOnlyIterator {
     this.i++;
   }
   userKey(): Uint8Array {
-    return this.keys[this.order[this.i]];
+    const id = this.order[this.i];
+    return view(this.records[this.record[id]], this.keyStarts[id], this.keyEnds[id]);
+  }
+  override keyBuffer(): Uint8Array {
+    return this.records[this.record[this.order[this.i]]];
+  }
+  override keyOffset(): number {
+    return this.keyStarts[this.order[this.i]];
+  }
+  override keyLength(): number {
+    const id = this.order[this.i];
+    return this.keyEnds[id] - this.keyStarts[id];
   }
   seq(): number {
     return this.seqs[this.order[this.i]];
@@ -296,7 +401,19 @@ class SortedArrayIterator extends ForwardOnlyIterator {
     return this.kinds[this.order[this.i]];
   }
   value(): Uint8Array {
-    return this.values[this.order[this.i]];
+    const id = this.order[this.i];
+    const start = this.valueStarts[id];
+    const end = this.valueEnds[id];
+    return start === end ? EMPTY : view(this.records[this.record[id]], start, end);
+  }
+  valueBuffer(): Uint8Array {
+    return this.records[this.record[this.order[this.i]]];
+  }
+  valueStart(): number {
+    return this.valueStarts[this.order[this.i]];
+  }
+  valueEnd(): number {
+    return this.valueEnds[this.order[this.i]];
   }
 }
 
@@ -306,7 +423,7 @@ class SortedArrayIterator extends ForwardOnlyIterator {
  * their keys for the filter's `prepare`; the runner then consumes them.
  * Positioned at the first entry from construction (seekToFirst is a no-op).
  */
-class WindowedInput extends ForwardOnlyIterator {
+class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
   private keys: Uint8Array[] = [];
   private seqs: number[] = [];
   private kinds: number[] = [];
@@ -322,7 +439,7 @@ class WindowedInput extends ForwardOnlyIterator {
    * Drops the consumed entries and buffers up to `maxEntries` / `maxBytes`
    * more behind the unconsumed ones; returns the keys of the new ones.
    */
-  nextWindow(maxEntries: number, maxBytes: number): Uint8Array[] {
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number {
     this.keys = this.keys.slice(this.pos);
     this.seqs = this.seqs.slice(this.pos);
     this.kinds = this.kinds.slice(this.pos);
@@ -331,7 +448,8 @@ class WindowedInput extends ForwardOnlyIterator {
     const from = this.keys.length;
     let bytes = 0;
     while (this.keys.length - from < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
-    return this.keys.slice(from);
+    for (let i = from; i < this.keys.length; i++) keys.push(this.keys[i]);
+    return this.keys.length - from;
   }
 
   private pull(): boolean {

@@ -92,8 +92,12 @@ export class TableBuilder {
     return this.offset + this.data.currentSizeEstimate();
   }
 
-  /** Adds userKey[0, keyLen) (all of it by default) at (seq, kind). Keys must come in internal-key order. */
-  add(userKey: Uint8Array, seq: number, kind: number, value: Uint8Array, keyLen = userKey.length): void {
+  /**
+   * Adds userKey[0, keyLen) (all of it by default) at (seq, kind) with the
+   * value value[valueStart, valueEnd) (all of it by default). Keys must come
+   * in internal-key order.
+   */
+  add(userKey: Uint8Array, seq: number, kind: number, value: Uint8Array, keyLen = userKey.length, valueStart = 0, valueEnd = value.length): void {
     assert(!this.closed);
     const s = this.scratch;
     s.reset();
@@ -120,12 +124,12 @@ export class TableBuilder {
     for (let i = 0; i < klen; i++) lk[i] = ikey[i];
     this.lastKeyLen = klen;
     if (this.props.numEntries === 0) this.props.smallest = ikey.slice(0, klen);
-    this.data.add(ikey, klen, value);
+    this.data.add(ikey, klen, value, valueStart, valueEnd);
     const p = this.props;
     p.numEntries++;
     if (kind === KIND_DELETE) p.numDeletions++;
     p.rawKeyBytes += keyLen;
-    p.rawValueBytes += value.length;
+    p.rawValueBytes += valueEnd - valueStart;
     if (seq < p.smallestSeq) p.smallestSeq = seq;
     if (seq > p.largestSeq) p.largestSeq = seq;
     if (newUserKey) {

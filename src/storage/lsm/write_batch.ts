@@ -100,12 +100,12 @@ export function forEachInBatch(rep: Uint8Array, fn: BatchVisitor): boolean {
   );
 }
 
-/** forEachInBatch by offsets (BatchRangeVisitor), of the batch in rep[0, end). */
-export function forEachRangeInBatch(rep: Uint8Array, fn: BatchRangeVisitor, end = rep.length): boolean {
-  if (end < BATCH_HEADER) return false;
-  let seq = getFixed64(rep, 0);
-  const count = getFixed32(rep, 8);
-  let off = BATCH_HEADER;
+/** forEachInBatch by offsets in rep (BatchRangeVisitor), of the batch in rep[start, end). */
+export function forEachRangeInBatch(rep: Uint8Array, fn: BatchRangeVisitor, end = rep.length, start = 0): boolean {
+  if (end - start < BATCH_HEADER) return false;
+  let seq = getFixed64(rep, start);
+  const count = getFixed32(rep, start + 8);
+  let off = start + BATCH_HEADER;
   for (let i = 0; i < count; i++) {
     if (off >= end) return false;
     const kind = rep[off++];
