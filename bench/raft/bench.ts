@@ -7,8 +7,7 @@
 import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { readFileSync } from "node:fs";
-import { ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
+import { cpuDelta, cpuSample, ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
 import { fsyncProbe } from "./fsync.ts";
 
@@ -78,43 +77,6 @@ console.log(`# raft bench: 3 nodes, fsync=${!values["no-fsync"]}, loadavg=${load
 console.log(`# ${fsyncProbe(200, 8192, "fdatasync")}`);
 console.log(`# ${fsyncProbe(200, 8192, "fdatasync", undefined, true)}`); // what the preallocated WAL segments pay
 
-// CPU seconds used so far by each node process (from /proc, by node id;
-// kernel part separately) and by this client process. CPU per write is a
-// machine-load-independent cost measure: on a dedicated 2-core box, max
-// writes/s ~= 2 / (cpu seconds per write); a process near one core's worth
-// of CPU seconds per second is the one that saturates.
-type CpuSample = { node: Map<number, { total: number; sys: number }>; client: number };
-function cpuSeconds(): CpuSample {
-  const node = new Map<number, { total: number; sys: number }>();
-  for (const n of cluster.nodes) {
-    if (!n.proc) continue;
-    try {
-      const f = readFileSync(`/proc/${n.proc.pid}/stat`, "utf8");
-      const parts = f.slice(f.lastIndexOf(")") + 2).split(" ");
-      // utime + stime, USER_HZ=100
-      node.set(n.id, { total: (Number(parts[11]) + Number(parts[12])) / 100, sys: Number(parts[12]) / 100 });
-    } catch {
-      /* not linux */
-    }
-  }
-  const u = process.cpuUsage();
-  return { node, client: (u.user + u.system) / 1e6 };
-}
-// CPU used between two samples: all nodes together (total, kernel) and by node id.
-function cpuDelta(a: CpuSample, b: CpuSample): { nodes: number; nodesSys: number; byNode: Map<number, number>; client: number } {
-  let nodes = 0;
-  let nodesSys = 0;
-  const byNode = new Map<number, number>();
-  for (const [id, x] of b.node) {
-    const y = a.node.get(id);
-    if (!y) continue;
-    nodes += x.total - y.total;
-    nodesSys += x.sys - y.sys;
-    byNode.set(id, x.total - y.total);
-  }
-  return { nodes, nodesSys, byNode, client: b.client - a.client };
-}
-
 async function throughput(inflight: number): Promise<void> {
   // One connection per --per-conn in-flight requests, so the client isn't
   // the single serialisation point.
@@ -141,11 +103,11 @@ async function throughput(inflight: number): Promise<void> {
     }
   };
   const t0 = performance.now();
-  const c0 = cpuSeconds();
+  const c0 = cpuSample(cluster);
   const s0 = nodeStats();
   await Promise.all(Array.from({ length: inflight }, (_, i) => worker(i)));
   const el = (performance.now() - t0) / 1000;
-  const cpu = cpuDelta(c0, cpuSeconds());
+  const cpu = cpuDelta(c0, cpuSample(cluster));
   const cpuNodes = (cpu.nodes / Math.max(done, 1)) * 1e6;
   const cpuClient = (cpu.client / Math.max(done, 1)) * 1e6;
   const cpuSys = (cpu.nodesSys / Math.max(done, 1)) * 1e6;

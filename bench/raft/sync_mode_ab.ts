@@ -8,7 +8,7 @@
 import { build } from "hdr-histogram-js";
 import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
+import { cpuDelta, cpuSample, ProcCluster, rerunWithAllocatorEnv } from "../../src/raft/example/launch.ts";
 import { KvClient } from "../../src/raft/kv/client.ts";
 
 await rerunWithAllocatorEnv();
@@ -52,7 +52,16 @@ const run = (ms: number, record: boolean) => {
 };
 await run(3000, false); // JIT warm-up, in mode A
 console.log(`# sync mode A/B (A ${values.a}, B ${values.b}): 3 nodes, ${inflight} in flight, ${values.window} ms windows, loadavg=${loadavg().map((x) => x.toFixed(1)).join(",")}`);
+// CPU seconds of the nodes and of this client spent in each mode's windows
+// (sampled at each switch; /proc's 10 ms ticks average out over the run).
+const cpu = [0, 1].map(() => ({ nodes: 0, client: 0 }));
+let lastCpu = cpuSample(cluster);
 const toggler = setInterval(() => {
+  const now = cpuSample(cluster);
+  const d = cpuDelta(lastCpu, now);
+  lastCpu = now;
+  cpu[mode]!.nodes += d.nodes;
+  cpu[mode]!.client += d.client;
   mode = 1 - mode;
   for (const n of cluster.nodes) n.proc?.kill(mode === 1 ? "SIGUSR1" : "SIGUSR2");
 }, Number(values.window));
@@ -63,7 +72,7 @@ const half = (performance.now() - t0) / 2000; // seconds spent in each mode
 for (const m of [0, 1]) {
   const h = hists[m]!;
   const ms = (p: number) => (h.getValueAtPercentile(p) / 1000).toFixed(2);
-  console.log(`${(m === 0 ? `A ${values.a}` : `B ${values.b}`).padEnd(20)} writes/s=${(h.totalCount / half).toFixed(0).padStart(6)}  p50=${ms(50)}ms  p90=${ms(90)}ms  p99=${ms(99)}ms  p99.9=${ms(99.9)}ms`);
+  console.log(`${(m === 0 ? `A ${values.a}` : `B ${values.b}`).padEnd(20)} writes/s=${(h.totalCount / half).toFixed(0).padStart(6)}  p50=${ms(50)}ms  p90=${ms(90)}ms  p99=${ms(99)}ms  p99.9=${ms(99.9)}ms  cpu/write: nodes=${((cpu[m]!.nodes / h.totalCount) * 1e6).toFixed(0)}us client=${((cpu[m]!.client / h.totalCount) * 1e6).toFixed(0)}us`);
 }
 for (const c of clients) c.close();
 warm.close();

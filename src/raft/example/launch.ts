@@ -1,7 +1,7 @@
 // Spawns the example KV node as separate processes on 127.0.0.1 (used by the
 // real-process test and the benchmark).
 import type { Subprocess } from "bun";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -128,4 +128,41 @@ export class ProcCluster {
     }
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+// CPU seconds used so far by each node process of a cluster (from /proc,
+// by node id; kernel part separately) and by this (the client) process.
+// CPU per write is a machine-load-independent cost measure: on a dedicated 2-core box, max
+// writes/s ~= 2 / (cpu seconds per write); a process near one core's worth
+// of CPU seconds per second is the one that saturates.
+export type CpuSample = { node: Map<number, { total: number; sys: number }>; client: number };
+export function cpuSample(cluster: ProcCluster): CpuSample {
+  const node = new Map<number, { total: number; sys: number }>();
+  for (const n of cluster.nodes) {
+    if (!n.proc) continue;
+    try {
+      const f = readFileSync(`/proc/${n.proc.pid}/stat`, "utf8");
+      const parts = f.slice(f.lastIndexOf(")") + 2).split(" ");
+      // utime + stime, USER_HZ=100
+      node.set(n.id, { total: (Number(parts[11]) + Number(parts[12])) / 100, sys: Number(parts[12]) / 100 });
+    } catch {
+      /* not linux */
+    }
+  }
+  const u = process.cpuUsage();
+  return { node, client: (u.user + u.system) / 1e6 };
+}
+// CPU used between two samples: all nodes together (total, kernel) and by node id.
+export function cpuDelta(a: CpuSample, b: CpuSample): { nodes: number; nodesSys: number; byNode: Map<number, number>; client: number } {
+  let nodes = 0;
+  let nodesSys = 0;
+  const byNode = new Map<number, number>();
+  for (const [id, x] of b.node) {
+    const y = a.node.get(id);
+    if (!y) continue;
+    nodes += x.total - y.total;
+    nodesSys += x.sys - y.sys;
+    byNode.set(id, x.total - y.total);
+  }
+  return { nodes, nodesSys, byNode, client: b.client - a.client };
 }
