@@ -43,6 +43,9 @@ export class Client {
   blocked = false;
   /** The client scripts' redis.call runs as (Redis's CLIENT_SCRIPT); set by the scripting VM. */
   isScript = false;
+  /** This client's replies waiting in the server's shared buffer, [deferredStart, deferredEnd) (0: none; Server.deferReplies). */
+  deferredStart = 0;
+  deferredEnd = 0;
   totalNetIn = 0;
   totalNetOut = 0;
   commandsProcessed = 0;
@@ -78,6 +81,7 @@ export class Client {
    * the kernel doesn't take is queued (copied) and sent on drain.
    */
   send(bytes: Uint8Array, immutable = false): void {
+    if (this.deferredEnd !== 0) this.server.sendDeferred(this);
     if (this.closed || this.socket === null || bytes.length === 0) return;
     if (this.held.length > 0) {
       this.held[this.held.length - 1].parts.push(immutable ? bytes : bytes.slice());
@@ -96,6 +100,7 @@ export class Client {
 
   /** Sends bytes once `durable` resolves, after all output held before; if it rejects (the writes are lost) the connection is closed. */
   sendWhenDurable(bytes: Uint8Array, durable: Promise<void>): void {
+    if (this.deferredEnd !== 0) this.server.sendDeferred(this);
     if (this.closed || this.socket === null) return;
     const entry = { parts: bytes.length > 0 ? [bytes.slice()] : [], durable: false, then: null };
     this.held.push(entry);
