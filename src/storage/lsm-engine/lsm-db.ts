@@ -20,7 +20,7 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
-import { type CachedMeta, type DbMetaCache, type MetaCacheEntry, metaCacheOf } from "./meta-cache.ts";
+import { type CachedMeta, type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -201,13 +201,14 @@ export class LsmDb implements DbStore {
   }
 
   lookup(key: Uint8Array): LsmMeta | null {
-    let entry = this.metaCache.entry(key);
+    const hash = metaCacheHash(key);
+    let entry = this.metaCache.entry(key, hash);
     let record: CachedMeta | null;
     if (entry !== undefined) record = entry.record;
     else {
       const raw = this.engine.lsm.get(metaKey(this.slot, key));
       record = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
-      entry = this.metaCache.setRead(key, record) ?? undefined;
+      entry = this.metaCache.setRead(key, record, hash) ?? undefined;
     }
     return record === null ? null : new LsmMeta(record.key, record.raw, record.type, record.expireAt, entry ?? null);
   }

@@ -28,6 +28,11 @@ export interface CachedMeta {
   value: Uint8Array | null;
 }
 
+/** The hash the cache files a key under (callers that look a key up and then cache it compute it once). */
+export function metaCacheHash(key: Uint8Array): number {
+  return murmur3Bytes(key);
+}
+
 /** Bytes an entry is charged beyond its key and record: entry and record objects, two array headers, a bucket slot. */
 const ENTRY_OVERHEAD = 160;
 
@@ -80,16 +85,15 @@ class Doorkeeper {
   /**
    * True when `hash` was seen since the last clearing; marks it otherwise.
    * Two bits per hash (a Bloom filter with k = 2): with a quarter of the bits
-   * set, at most 1/16 of first reads are admitted by collision, not 1/4.
+   * set, about 1/16 of first reads are admitted by collision, not 1/4. Both
+   * bits are in one word: a read of a key not cached touches one more cache
+   * line (and page) of these megabytes, not two.
    */
   admit(hash: number): boolean {
-    const i = hash & this.mask;
-    const j = ((hash >>> 16) | (hash << 16)) & this.mask;
-    const bitI = 1 << (i & 31);
-    const bitJ = 1 << (j & 31);
-    if ((this.bits[i >>> 5] & bitI) !== 0 && (this.bits[j >>> 5] & bitJ) !== 0) return true;
-    this.bits[i >>> 5] |= bitI;
-    this.bits[j >>> 5] |= bitJ;
+    const w = (hash & this.mask) >>> 5;
+    const bits = (1 << (hash & 31)) | (1 << (hash >>> 27));
+    if ((this.bits[w] & bits) === bits) return true;
+    this.bits[w] |= bits;
     if ((this.marked += 2) > this.limit) {
       this.bits.fill(0);
       this.marked = 0;
@@ -168,8 +172,8 @@ export class DbMetaCache {
   }
 
   /** The key's entry (its record null: known missing), or undefined when not cached. */
-  entry(key: Uint8Array): MetaCacheEntry | undefined {
-    const entry = this.find(key, murmur3Bytes(key));
+  entry(key: Uint8Array, hash = metaCacheHash(key)): MetaCacheEntry | undefined {
+    const entry = this.find(key, hash);
     if (entry === null) {
       this.budget.misses++;
       return undefined;
@@ -221,8 +225,8 @@ export class DbMetaCache {
    * doorkeeper admits the key; returns its entry, or null when not cached.
    * Writes cache their records unconditionally (set).
    */
-  setRead(key: Uint8Array, record: CachedMeta | null): MetaCacheEntry | null {
-    return this.budget.doorkeeper.admit(murmur3Bytes(key)) ? this.set(key, record) : null;
+  setRead(key: Uint8Array, record: CachedMeta | null, hash = metaCacheHash(key)): MetaCacheEntry | null {
+    return this.budget.doorkeeper.admit(hash) ? this.set(key, record, hash) : null;
   }
 
   /**
@@ -230,8 +234,7 @@ export class DbMetaCache {
    * in the eviction order. The key is copied unless the record owns it.
    * Returns the entry, or null when the record is too large to cache.
    */
-  set(key: Uint8Array, record: CachedMeta | null): MetaCacheEntry | null {
-    const hash = murmur3Bytes(key);
+  set(key: Uint8Array, record: CachedMeta | null, hash = metaCacheHash(key)): MetaCacheEntry | null {
     let entry = this.find(key, hash);
     // A string record is charged twice its size: its value may be copied out (getString).
     const bytes = ENTRY_OVERHEAD + key.length + (record === null ? 0 : record.type === "string" ? 2 * record.raw.length : record.raw.length);

@@ -75,11 +75,14 @@ export class Table {
   /**
    * Binary search over the index compares ints: the user-key bytes every
    * index key shares are checked once per lookup (the first key's [0, idxPrefixLen)),
-   * then idxAbbrev holds each key's next 4 bytes as an order-preserving int;
-   * only equal ints fall back to a full key comparison.
+   * then idxAbbrev holds each key's next 6 bytes as an order-preserving
+   * number; only equal numbers fall back to a full key comparison (which
+   * reads the index block: more cache lines and pages per lookup). 6 bytes,
+   * not 4: keys that differ in decimal digits (`key:000012345678`) carry
+   * only 10^4 values in 4 bytes, fewer than a table's 16k blocks.
    */
   private readonly idxPrefixLen: number;
-  private readonly idxAbbrev: Int32Array;
+  private readonly idxAbbrev: Float64Array;
 
   private constructor(
     readonly path: string,
@@ -124,7 +127,7 @@ export class Table {
     }
     const n = this.idxKeyOff.length;
     this.idxPrefixLen = n === 0 ? 0 : sharedUserKeyPrefix(idx, this.idxKeyOff[0], this.idxKeyLen[0], this.idxKeyOff[n - 1], this.idxKeyLen[n - 1]);
-    this.idxAbbrev = new Int32Array(n);
+    this.idxAbbrev = new Float64Array(n);
     this.verified = new Uint8Array(n);
     for (let i = 0; i < n; i++) this.idxAbbrev[i] = abbreviate(idx, this.idxKeyOff[i], this.idxKeyLen[i] - 8, this.idxPrefixLen);
     this.filter = this.readBlockContents(h(16));
@@ -293,14 +296,14 @@ function sharedUserKeyPrefix(buf: Uint8Array, a: number, aLen: number, b: number
 }
 
 /**
- * Bytes [from, from+4) of the key buf[off, off+len) big-endian (missing
- * bytes = 0), with the sign bit flipped so that int32 order is unsigned byte
- * order. Keys in order have abbreviations in (non-strict) order.
+ * Bytes [from, from+6) of the key buf[off, off+len) as a big-endian number
+ * (missing bytes = 0; below 2^48, so exact in a double). Keys in order have
+ * abbreviations in (non-strict) order.
  */
 function abbreviate(buf: Uint8Array, off: number, len: number, from: number): number {
   let a = 0;
-  for (let j = from; j < from + 4; j++) a = (a << 8) | (j < len ? buf[off + j] : 0);
-  return a ^ 0x80000000;
+  for (let j = from; j < from + 6; j++) a = a * 256 + (j < len ? buf[off + j] : 0);
+  return a;
 }
 
 function pathBase(p: string): string {
