@@ -7,6 +7,8 @@ import type { KeyMeta, KeyType } from "../engine.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
+const EMPTY = new Uint8Array(0);
+
 export type FieldVisitor = (field: Uint8Array, value: Uint8Array) => void;
 
 export class FieldCollection {
@@ -32,26 +34,28 @@ export class FieldCollection {
   }
 
   /**
-   * Writes fields from a flat [field, value...] list, creating the key (no
-   * expiry) when meta is null, or replacing it (new version) when `replace`.
-   * Returns how many fields were new. A field already holding its value is
-   * not written again, and the metadata only when its size or flags change:
-   * SADD of a member the set has writes nothing.
+   * Writes fields from a flat [field, value...] list, or fields with empty
+   * values when `valueless` (set members, without a list of pairs made per
+   * SADD), creating the key (no expiry) when meta is null, or replacing it
+   * (new version) when `replace`. Returns how many fields were new. A field
+   * already holding its value is not written again, and the metadata only
+   * when its size or flags change: SADD of a member the set has writes nothing.
    */
-  put(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], replace = false): number {
+  put(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], replace = false, valueless = false): number {
     const old = meta as LsmMeta | null;
     const fresh = old === null || replace;
     const version = fresh ? this.db.engine.newVersion() : old.version;
     const prefix = this.db.subKeyPrefix(key, version);
     const batch = this.db.engine.batch();
+    const stride = valueless ? 1 : 2;
     // A field repeated in one call counts once (a single field needs no set).
-    const written = fieldValues.length > 2 ? new Set<string>() : null;
+    const written = fieldValues.length > stride ? new Set<string>() : null;
     const oldFlags = fresh ? 0 : old.flags & FLAG_BIG;
     let flags = oldFlags;
     let added = 0;
-    for (let i = 0; i + 1 < fieldValues.length; i += 2) {
+    for (let i = 0; i + stride - 1 < fieldValues.length; i += stride) {
       const field = fieldValues[i];
-      const value = fieldValues[i + 1];
+      const value = valueless ? EMPTY : fieldValues[i + 1];
       if (flags === 0 && this.isBig(field, value)) flags = FLAG_BIG;
       const sub = subKey(prefix, field);
       let repeated = false;

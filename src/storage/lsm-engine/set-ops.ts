@@ -8,8 +8,6 @@ import { FieldCollection } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import { encodingLimits } from "../memory/encoding-limits.ts";
 
-const EMPTY = new Uint8Array(0);
-
 /** Whether a member is one Redis's intset could hold (a canonical 64-bit integer). */
 function notIntsetMember(member: Uint8Array): boolean {
   if (member.length === 0 || member.length > 20) return true;
@@ -17,11 +15,6 @@ function notIntsetMember(member: Uint8Array): boolean {
   if (!/^(0|-?[1-9][0-9]*)$/.test(text)) return true;
   const n = BigInt(text);
   return n < -(2n ** 63n) || n >= 2n ** 63n;
-}
-
-/** [member, EMPTY, member, EMPTY...] */
-function withEmptyValues(members: readonly Uint8Array[]): Uint8Array[] {
-  return members.flatMap((m) => [m, EMPTY]);
 }
 
 export class LsmSetOps implements SetOps {
@@ -33,7 +26,7 @@ export class LsmSetOps implements SetOps {
   }
 
   add(key: Uint8Array, meta: KeyMeta | null, members: Uint8Array[]): number {
-    return this.members_.put(key, meta, withEmptyValues(members));
+    return this.members_.put(key, meta, members, false, true);
   }
 
   remove(key: Uint8Array, meta: KeyMeta, members: Uint8Array[]): number {
@@ -91,6 +84,6 @@ export class LsmSetOps implements SetOps {
       db.delete(key);
       return;
     }
-    this.members_.put(key, db.lookup(key), withEmptyValues(members), true);
+    this.members_.put(key, db.lookup(key), members, true, true);
   }
 }
