@@ -44,11 +44,7 @@ export interface RaftNodeOptions {
   // src/raft/README.md). "leader": only while this node leads, so its
   // followers' acks, stepped during its sync, commit and answer clients
   // without waiting for it (a follower must sync before it acks anyway).
-  // "leader-overlap": only while leading and only when entries of earlier
-  // Readys are still uncommitted, i.e. when acks may arrive during the sync
-  // (with one batch in flight at a time nothing can, and blocking is
-  // cheaper per sync).
-  syncOnPool?: boolean | "leader" | "leader-overlap";
+  syncOnPool?: boolean | "leader";
   // With syncOnPool: proposals and reads that arrive during a sync wait for
   // it (and form the next Ready) instead of being stepped and their appends
   // sent at once. Acks are still stepped meanwhile, so a leader answers
@@ -238,12 +234,11 @@ export class RaftNode {
     // the next Ready carries all of them: one fsync per batch.
     if (this.stopped) return;
     if (this.persisting) {
-      if (!this.o.holdProposalsDuringSync) {
-        // Proposals stepped during the sync: their appends (and heartbeats)
-        // leave now, so the followers' writes overlap ours (pipelining).
-        this.stepQueued();
-        this.o.send(this.raw.takeEarlyMessages());
-      }
+      // Proposals stepped during the sync: their appends leave now, so the
+      // followers' writes overlap ours (pipelining); heartbeats leave now
+      // either way (a slow disk does not delay them).
+      if (!this.o.holdProposalsDuringSync) this.stepQueued();
+      this.o.send(this.raw.takeEarlyMessages());
       // Acks stepped meanwhile may have committed entries we hold durably:
       // answer their clients now rather than after this sync.
       if (this.readyApplied) {
@@ -334,7 +329,7 @@ export class RaftNode {
       finish();
       this.run();
     };
-    const onPool = this.syncOnPool(rd);
+    const onPool = this.o.syncOnPool === "leader" ? this.isLeader() : this.o.syncOnPool;
     if (!onPool) {
       // In a microtask: the messages this turn queued (early appends, client
       // replies) are written by microtasks queued before this one, so they
@@ -353,15 +348,6 @@ export class RaftNode {
         throw err;
       });
     });
-  }
-
-  private syncOnPool(rd: Ready): boolean {
-    const mode = this.o.syncOnPool ?? false;
-    if (typeof mode === "boolean") return mode;
-    if (!this.isLeader()) return false;
-    if (mode === "leader") return true;
-    const firstNew = rd.entries.length > 0 ? rd.entries[0]!.index : this.raw.raft.raftLog.lastIndex() + 1;
-    return this.raw.raft.raftLog.committed < firstNew - 1;
   }
 
   private applyCommitted(rd: Ready): void {

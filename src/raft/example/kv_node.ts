@@ -19,11 +19,11 @@ const { values } = parseArgs({
     "tick-ms": { type: "string", default: "20" },
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
-    // Where fdatasync runs (RaftNodeOptions.syncOnPool): nowhere but on the
-    // event loop, which blocks (the default), on the thread pool while
-    // leading (leader-overlap: only while earlier entries are uncommitted;
-    // -hold: holdProposalsDuringSync), or always on the pool.
-    "sync-mode": { type: "string", default: "blocking" }, // one of SYNC_MODES below
+    // Where fdatasync runs (RaftNodeOptions.syncOnPool): on the event loop,
+    // which blocks, on the thread pool while leading (-hold, the default:
+    // holdProposalsDuringSync; see "Sync modes" in src/raft/README.md), or
+    // always on the pool.
+    "sync-mode": { type: "string", default: "leader-pool-hold" }, // one of SYNC_MODES below
     // SIGUSR1 switches to --sync-mode-b, SIGUSR2 back to --sync-mode:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
@@ -32,12 +32,11 @@ const { values } = parseArgs({
   },
 });
 
-type SyncMode = { syncOnPool: boolean | "leader" | "leader-overlap"; holdProposalsDuringSync: boolean };
+type SyncMode = { syncOnPool: boolean | "leader"; holdProposalsDuringSync: boolean };
 const SYNC_MODES: Record<string, SyncMode> = {
   blocking: { syncOnPool: false, holdProposalsDuringSync: false },
   "leader-pool": { syncOnPool: "leader", holdProposalsDuringSync: false },
   "leader-pool-hold": { syncOnPool: "leader", holdProposalsDuringSync: true },
-  "leader-overlap-hold": { syncOnPool: "leader-overlap", holdProposalsDuringSync: true },
   pool: { syncOnPool: true, holdProposalsDuringSync: false },
 };
 const id = Number(values.id);
