@@ -175,6 +175,28 @@ export function readLogBuffer(buf: Uint8Array, file: string, mode: LogRecoveryMo
   return { records, ...scan };
 }
 
+/**
+ * Reads a log file into the first bytes of buffer, or of a new larger one
+ * when it is too small (a flush worker reuses one buffer: fresh memory
+ * faults its pages in, see compaction_job.ts FlushScratch).
+ */
+export function readLogBytesInto(path: string, buffer: Uint8Array): { buffer: Uint8Array; size: number } {
+  const fd = fs.openSync(path, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const into = buffer.length >= size ? buffer : new Uint8Array(size + (size >> 3));
+    let read = 0;
+    while (read < size) {
+      const n = fs.readSync(fd, into, read, size - read, read);
+      if (n === 0) break;
+      read += n;
+    }
+    return { buffer: into, size: read };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 /** The bytes of a log file (a plain Uint8Array view of them, not a copy: a copy of a flush's 8 MiB WAL was ~20% of the flush, fresh pages faulting in). */
 export function readLogBytes(path: string): Uint8Array {
   const file = fs.readFileSync(path);
