@@ -1,5 +1,5 @@
 // Larger-than-cache reads on the lsm engine (issue 6): load N keys with
-// 100-byte values under a small block-cache budget (maxmemory, see
+// 100-byte values under a small cache budget (maxmemory, see
 // src/storage/lsm-engine/cache-budget.ts), then random GETs at 50 clients with
 // redis-benchmark; the same GET run on a dataset that fits in the cache gives
 // the ratio. Also reports disk space after the load and after DEL of half of

@@ -9,11 +9,16 @@ import { DEFAULT_MAX_IMMUTABLE_MEMTABLES } from "../lsm/index.ts";
 import type { LsmEngine } from "./lsm-engine.ts";
 import { DEFAULT_META_CACHE_BYTES, metaCacheOf } from "./meta-cache.ts";
 
-/** The share of maxmemory given to the block cache. */
-export const BLOCK_CACHE_SHARE_OF_MAXMEMORY = 0.5;
-/** The share of maxmemory given to the decoded-metadata cache. */
-export const META_CACHE_SHARE_OF_MAXMEMORY = 0.25;
-/** The budget when maxmemory is 0 (no limit): the LSM library's default. */
+/**
+ * The share of maxmemory the block cache and the decoded-metadata cache
+ * split. The block cache holds decompressed blocks only (uncompressed ones are
+ * read in place from the table's mapping): with compressed tables it takes
+ * half of maxmemory; the server writes uncompressed tables, so there the
+ * metadata cache takes the whole share (three times the hot keys).
+ */
+export const CACHES_SHARE_OF_MAXMEMORY = 0.75;
+export const BLOCK_CACHE_SHARE_WHEN_COMPRESSED = 0.5;
+/** The block cache's budget when maxmemory is 0 (no limit) and tables are compressed: the LSM library's default. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * One memtable's size in the server, below the library's 64 MiB (RocksDB's):
@@ -31,12 +36,14 @@ export const MEMTABLES_SHARE_OF_MAXMEMORY = 0.125;
 const MEMTABLES_AT_MOST = 2 + DEFAULT_MAX_IMMUTABLE_MEMTABLES;
 const MIN_MEMTABLE_BYTES = 1024 * 1024;
 
-export function blockCacheBudget(maxmemory: number): number {
-  return maxmemory === 0 ? DEFAULT_BLOCK_CACHE_BYTES : Math.floor(maxmemory * BLOCK_CACHE_SHARE_OF_MAXMEMORY);
+export function blockCacheBudget(maxmemory: number, compressedTables: boolean): number {
+  if (!compressedTables) return 0;
+  return maxmemory === 0 ? DEFAULT_BLOCK_CACHE_BYTES : Math.floor(maxmemory * BLOCK_CACHE_SHARE_WHEN_COMPRESSED);
 }
 
-export function metaCacheBudget(maxmemory: number): number {
-  return maxmemory === 0 ? DEFAULT_META_CACHE_BYTES : Math.floor(maxmemory * META_CACHE_SHARE_OF_MAXMEMORY);
+export function metaCacheBudget(maxmemory: number, compressedTables: boolean): number {
+  if (maxmemory === 0) return DEFAULT_META_CACHE_BYTES;
+  return Math.floor(maxmemory * CACHES_SHARE_OF_MAXMEMORY) - blockCacheBudget(maxmemory, compressedTables);
 }
 
 export function memtableBudget(maxmemory: number): number {
@@ -49,9 +56,10 @@ export function memtableBudget(maxmemory: number): number {
 export function followMaxmemory(config: Config, engine: LsmEngine): void {
   const apply = (): void => {
     const maxmemory = config.num("maxmemory");
-    engine.lsm.setBlockCacheBytes(blockCacheBudget(maxmemory));
+    const compressed = engine.lsm.compressesTables;
+    engine.lsm.setBlockCacheBytes(blockCacheBudget(maxmemory, compressed));
     engine.lsm.setMemtableSize(memtableBudget(maxmemory));
-    metaCacheOf(engine).setCapacity(metaCacheBudget(maxmemory));
+    metaCacheOf(engine).setCapacity(metaCacheBudget(maxmemory, compressed));
   };
   apply();
   config.onChange((name) => {

@@ -1140,6 +1140,11 @@ export class DB {
     this.o.memtableSize = bytes;
   }
 
+  /** Whether tables are written compressed (only their blocks use the block cache). */
+  get compressesTables(): boolean {
+    return this.o.compression !== 'none';
+  }
+
   /** Changes the block cache's byte budget (blockCacheBytes) while open. */
   setBlockCacheBytes(bytes: number): void {
     this.blockCache.resize(bytes);

@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type Redis from "ioredis";
+import { blockCacheBudget, metaCacheBudget } from "../../../src/storage/lsm-engine/cache-budget.ts";
 import { startAikv, type RunningServer } from "../../helpers/server.ts";
 
 const MiB = 1024 * 1024;
@@ -35,21 +36,20 @@ async function cacheInfo(prefix: string): Promise<Record<string, number>> {
 const blockCache = () => cacheInfo("lsm_block_cache_");
 const metaCache = () => cacheInfo("lsm_meta_cache_");
 
-test("the block cache's capacity is half of maxmemory, at start-up and after CONFIG SET", async () => {
-  expect((await blockCache()).capacity).toBe(4 * MiB);
+test("the server writes uncompressed tables: no block cache, the metadata cache takes three quarters of maxmemory, at start-up and after CONFIG SET", async () => {
+  const capacities = async () => [(await blockCache()).capacity, (await metaCache()).capacity];
+  expect(await capacities()).toEqual([0, 6 * MiB]);
   await r.config("SET", "maxmemory", "2mb");
-  expect((await blockCache()).capacity).toBe(1 * MiB);
+  expect(await capacities()).toEqual([0, 1.5 * MiB]);
   await r.config("SET", "maxmemory", "0");
-  expect((await blockCache()).capacity).toBe(64 * MiB);
+  expect(await capacities()).toEqual([0, 64 * MiB]);
   await r.config("SET", "maxmemory", "8mb");
-  expect((await blockCache()).capacity).toBe(4 * MiB);
+  expect(await capacities()).toEqual([0, 6 * MiB]);
 });
 
-test("the metadata cache's capacity is a quarter of maxmemory", async () => {
-  expect((await metaCache()).capacity).toBe(2 * MiB);
-  await r.config("SET", "maxmemory", "0");
-  expect((await metaCache()).capacity).toBe(64 * MiB);
-  await r.config("SET", "maxmemory", "8mb");
+test("with compressed tables the block cache takes half of maxmemory and the metadata cache a quarter", () => {
+  expect([blockCacheBudget(8 * MiB, true), metaCacheBudget(8 * MiB, true)]).toEqual([4 * MiB, 2 * MiB]);
+  expect([blockCacheBudget(0, true), metaCacheBudget(0, true)]).toEqual([64 * MiB, 64 * MiB]);
 });
 
 test("GETs of keys in tables read their blocks in place: the block cache (decompressed blocks only) stays empty", async () => {
