@@ -22,8 +22,6 @@ export { REDIS_COMPAT_VERSION, VERSION } from "./version.ts";
 
 /** Keys prefetched per read (see prefetchKeys). */
 const PREFETCH_MAX = 16;
-/** Reads of a client that skip the look ahead after one that found nothing to load (see prefetchKeys). */
-const LOOK_AHEAD_SKIPS = 7;
 /** Deferred replies beyond this are sent at once, not at the end of the event-loop turn (see deferReplies). */
 const DEFERRED_MAX_BYTES = 256 * 1024;
 /** Output queued beyond this stops reading from the client until it drains (normal clients). */
@@ -349,10 +347,6 @@ export class Server {
   private prefetchKeys(c: Client): number {
     const store = c.db.store;
     if (store.prefetch === undefined) return 0;
-    if (c.lookAheadSkips > 0) {
-      c.lookAheadSkips--;
-      return 0;
-    }
     this.prefetchCount = 0;
     this.prefetchCommands = 0;
     this.memberCount = 0;
@@ -364,9 +358,6 @@ export class Server {
       store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount);
     }
     this.prefetchBuf = EMPTY;
-    // Nothing to load (one key, as in a pipeline on one list, or one command per read): the
-    // next reads are likely alike, and their scans would cost ~10% of an LPUSH for nothing.
-    if (this.prefetchCount <= 1 && this.memberCount <= 1) c.lookAheadSkips = LOOK_AHEAD_SKIPS;
     return this.prefetchCommands;
   }
 

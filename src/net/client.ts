@@ -43,8 +43,6 @@ export class Client {
   blocked = false;
   /** The client scripts' redis.call runs as (Redis's CLIENT_SCRIPT); set by the scripting VM. */
   isScript = false;
-  /** Reads left whose look ahead is skipped (Server.prefetchKeys). */
-  lookAheadSkips = 0;
   /** This client's replies waiting in the server's shared buffer, [deferredStart, deferredEnd) (0: none; Server.deferReplies). */
   deferredStart = 0;
   deferredEnd = 0;
