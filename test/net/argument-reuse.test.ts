@@ -4,10 +4,11 @@
 // arguments of the same lengths, must not change what earlier ones stored.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { encodeCommand } from "../differential/resp-client.ts";
 import { ENGINES, rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
 
 function command(...args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+  return encodeCommand(args).toString("latin1");
 }
 
 /** Commands whose 4-byte arguments take the reused copies (values of the same length as the kept ones). */

@@ -4,10 +4,11 @@
 // for durability (appendfsync always).
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { encodeCommand } from "../differential/resp-client.ts";
 import { rawConnect, startAikv, type RunningServer } from "../helpers/server.ts";
 
 function command(...args: string[]): string {
-  return `*${args.length}\r\n${args.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
+  return encodeCommand(args).toString("latin1");
 }
 
 const SETUPS: [string, string[]][] = [
