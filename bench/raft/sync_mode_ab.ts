@@ -1,7 +1,6 @@
 // A/B of two sync modes (kv_node --sync-mode) inside one cluster: the nodes
 // switch between mode A (--a, default blocking fdatasync) and mode B (--b,
-// default kv_node's: the thread pool while leading, proposals held) every
-// --window ms, and each request's latency counts for the mode it started
+// default the thread pool while leading, proposals held) every --window ms, and each request's latency counts for the mode it started
 // and ended in. Runs a minute apart on the shared VM differ more than the
 // effect; windows this short see the same machine load.
 //   bun bench/raft/sync_mode_ab.ts [--inflight 16] [--seconds 20] [--window 500] [--a blocking] [--b leader-pool-hold]

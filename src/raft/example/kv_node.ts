@@ -20,10 +20,10 @@ const { values } = parseArgs({
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
     // Where fdatasync runs (RaftNodeOptions.syncOnPool): on the event loop,
-    // which blocks, on the thread pool while leading (-hold, the default:
+    // which blocks (the default), on the thread pool while leading (-hold:
     // holdProposalsDuringSync; see "Sync modes" in src/raft/README.md), or
     // always on the pool.
-    "sync-mode": { type: "string", default: "leader-pool-hold" }, // one of SYNC_MODES below
+    "sync-mode": { type: "string", default: "blocking" }, // one of SYNC_MODES below
     // SIGUSR1 switches to --sync-mode-b, SIGUSR2 back to --sync-mode:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
