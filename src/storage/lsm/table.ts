@@ -73,7 +73,7 @@ export class Table {
   private readonly idxOff: number[] = [];
   private readonly idxSize: number[] = [];
   /**
-   * Binary search over the index compares ints: the user-key bytes every
+   * Binary search over the index compares numbers: the user-key bytes every
    * index key shares are checked once per lookup (the first key's [0, idxPrefixLen)),
    * then idxAbbrev holds each key's next 6 bytes as an order-preserving
    * number; only equal numbers fall back to a full key comparison (which
