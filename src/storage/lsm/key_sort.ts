@@ -14,10 +14,11 @@ export function abbrev24(buf: Uint8Array, off: number, len: number, from: number
 
 /**
  * Sorts the items in `order` (ids indexing hi and lo) by (hi[id], lo[id]),
- * the two 24-bit halves of each item's abbreviation, then items with equal
- * abbreviations by tie(a, b). Returns the sorted ids (order or a new array).
+ * the two 24-bit halves of each item's abbreviation, then each run of items
+ * with equal abbreviations by sortTies(run), in place. Returns the sorted ids
+ * (order or a new array).
  */
-export function sortByAbbreviation(order: Int32Array<ArrayBuffer>, hi: Int32Array, lo: Int32Array, tie: (a: number, b: number) => number): Int32Array<ArrayBuffer> {
+export function sortByAbbreviation(order: Int32Array<ArrayBuffer>, hi: Int32Array, lo: Int32Array, sortTies: (run: Int32Array<ArrayBuffer>) => void): Int32Array<ArrayBuffer> {
   const n = order.length;
   if (n === 0) return order;
   let spare = new Int32Array(n);
@@ -47,7 +48,7 @@ export function sortByAbbreviation(order: Int32Array<ArrayBuffer>, hi: Int32Arra
     const l = lo[order[i]];
     let j = i + 1;
     while (j < n && hi[order[j]] === h && lo[order[j]] === l) j++;
-    if (j - i > 1) order.subarray(i, j).sort(tie);
+    if (j - i > 1) sortTies(order.subarray(i, j));
     i = j;
   }
   return order;

@@ -395,7 +395,8 @@ export class MemTable {
     }
     const nodes = new Int32Array(n);
     for (let i = 0; i < n; i++) nodes[i] = i + 1;
-    const order = sortByAbbreviation(nodes, hi, lo, (x, y) => this.compareNodes(x, y));
+    const compare = (x: number, y: number): number => this.compareNodes(x, y);
+    const order = sortByAbbreviation(nodes, hi, lo, (run) => run.sort(compare));
     const abbrev = new Float64Array(n);
     for (let i = 0; i < n; i++) abbrev[i] = hi[order[i]] * 16777216 + lo[order[i]];
     this.run = order;

@@ -77,4 +77,46 @@ describe('worker flush from the WAL', () => {
         await reopened.close();
       }), 60_000);
   }
+
+  test('keys that tie on their first bytes are ordered in full (long shared prefixes, prefixes of one another, zero bytes)', () =>
+    inTempDir(async (dir) => {
+      const db = await open(dir, { ...options, compactionFilter: FILTER, onCompactionFilterQuery: () => [] });
+      const model = new Map<string, Uint8Array>();
+      const rand = mulberry32(9);
+      const latin1 = (k: Uint8Array): string => String.fromCharCode(...k);
+      const put = (key: Uint8Array, value: Uint8Array): void => {
+        db.put(key, value);
+        model.set(latin1(key), value);
+      };
+      // A key-count-like record rewritten often, metadata-like keys of one shared prefix, sub-keys of
+      // one collection (a long prefix then 8 bytes), and keys that extend others by zero bytes.
+      const longPrefix = new Uint8Array(40).fill(7);
+      for (let i = 0; i < 6000; i++) {
+        const r = rand();
+        if (r < 0.3) put(b('\0count:1'), b(`c${i}`));
+        else if (r < 0.6) put(b(`\u0001meta:${String(Math.floor(rand() * 3000)).padStart(12, '0')}`), b(`m${i}`));
+        else if (r < 0.9) {
+          const key = new Uint8Array(48);
+          key.set(longPrefix);
+          new DataView(key.buffer).setFloat64(40, 2 ** 40 - Math.floor(rand() * 2000));
+          put(key, b(`e${i}`));
+        } else {
+          const key = new Uint8Array(1 + Math.floor(rand() * 12)).fill(0x05);
+          for (let j = 3; j < key.length; j++) key[j] = rand() < 0.5 ? 0 : 0x05;
+          put(key, b(`z${i}`));
+        }
+      }
+      await db.flush();
+      expect(db.stats().flushes).toBe(1);
+      const keys: string[] = [];
+      const it = db.iterator();
+      for (it.seekToFirst(); it.valid(); it.next()) {
+        keys.push(latin1(it.key()));
+        expect(it.value()).toEqual(model.get(keys[keys.length - 1])!);
+      }
+      it.close();
+      const byBytes = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+      expect(keys).toEqual([...model.keys()].sort(byBytes));
+      await db.close();
+    }), 60_000);
 });
