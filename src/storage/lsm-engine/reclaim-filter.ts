@@ -41,6 +41,8 @@ function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
   return true;
 }
 
+const SUBKEY_PREFIX = Uint8Array.of(COL_SUBKEY);
+
 export function createCompactionFilter(_options: unknown, host: CompactionFilterHost): PreparedCompactionFilter {
   // Answers for the user keys of the last two windows, by latin1 metadata
   // key: the next window is prepared while the current one is decided.
@@ -51,6 +53,9 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
   let lastDecision: FilterDecision = "keep";
 
   return {
+    // Only sub-keys are ever removed: the merge passes no other key.
+    keyPrefix: SUBKEY_PREFIX,
+
     async prepare(keys) {
       const next = new Map<string, number[] | null>();
       const ask: Uint8Array[] = [];

@@ -38,6 +38,19 @@ export interface CompactionFilterHost {
 export interface PreparedCompactionFilter {
   prepare(keys: Uint8Array[]): Promise<void>;
   decide(key: Uint8Array, value: Uint8Array): FilterDecision;
+  /**
+   * When set, the filter sees (prepare and decide) only the keys that start
+   * with these bytes, and every other key is kept: a flush then makes no
+   * view of the others.
+   */
+  readonly keyPrefix?: Uint8Array;
+}
+
+/** Whether buf[off, off+len) starts with prefix. */
+export function startsWithAt(buf: Uint8Array, off: number, len: number, prefix: Uint8Array): boolean {
+  if (len < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (buf[off + i] !== prefix[i]) return false;
+  return true;
 }
 
 /** Decides per key during compaction (only the newest version of a key, and only if it is a put). */
@@ -133,12 +146,15 @@ export class CompactionRunner {
   ) {
     this.rd = new FragmentedRangeDels(p.rangeDels);
     this.decide = filter === null ? null : typeof filter === 'function' ? filter : (k, v) => filter.decide(k, v);
+    this.decidedPrefix = filter !== null && typeof filter !== 'function' ? (filter.keyPrefix ?? null) : null;
     this.inPlace = 'valueBuffer' in input ? (input as InternalIterator & InPlaceValues) : null;
   }
 
   private readonly inPlace: (InternalIterator & InPlaceValues) | null;
 
   private readonly decide: ((key: Uint8Array, value: Uint8Array) => FilterDecision) | null;
+  /** The filter's keyPrefix: keys without it are kept undecided. */
+  private readonly decidedPrefix: Uint8Array | null;
 
   /** Processes up to maxEntries input entries; returns true when finished. */
   step(maxEntries: number): boolean {
@@ -164,7 +180,8 @@ export class CompactionRunner {
         first = true;
       }
       let drop = false;
-      if (first && kind === KIND_PUT && this.decide !== null) {
+      const prefix = this.decidedPrefix;
+      if (first && kind === KIND_PUT && this.decide !== null && (prefix === null || startsWithAt(this.curKeyBuf, 0, this.curKeyLen, prefix))) {
         // The input's own key: the filter may keep it (curKey is rewritten).
         const verdict = this.decide(it.userKey(), it.value());
         if (verdict !== 'keep') this.stats.filtered++;

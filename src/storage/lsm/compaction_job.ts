@@ -8,6 +8,7 @@ import {
   type CompactionStats,
   type InPlaceValues,
   loadCompactionFilterFactory,
+  startsWithAt,
 } from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { KIND_RANGE_DELETE, MAX_SEQUENCE, view } from './dbformat.ts';
@@ -70,6 +71,7 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
   }
   const window = 'nextWindow' in input ? (input as WindowedSource) : new WindowedInput(input);
   const runner = new CompactionRunner(window, params, filter);
+  const prefix = filter.keyPrefix ?? null;
   const prepare = (keys: Uint8Array[]): Promise<void> => {
     const ready = filter.prepare(keys);
     ready.catch(() => {}); // awaited below, unless the merge failed first
@@ -77,13 +79,13 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
   };
   return guardedAsync(runner, async () => {
     let keys: Uint8Array[] = [];
-    let count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys);
+    let count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, prefix);
     let ready = prepare(keys);
     while (count > 0) {
       await ready;
       const entries = count;
       keys = [];
-      count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys);
+      count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, prefix);
       if (count > 0) ready = prepare(keys);
       runner.step(entries);
     }
@@ -303,9 +305,10 @@ interface WindowedSource extends InternalIterator {
   /**
    * Adds to keys the keys of the up to maxEntries (about maxBytes of keys
    * and values) entries after the last window, in order (a key's versions
-   * may be listed once); returns the number of entries.
+   * may be listed once), leaving out the keys that do not start with prefix
+   * (when not null); returns the number of entries.
    */
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number;
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number;
 }
 
 /** Order of a[as, ae) and b[bs, be) (compareBytes without views). */
@@ -450,16 +453,20 @@ class WalEntries extends ForwardOnlyIterator implements WindowedSource, InPlaceV
     if (sorted !== ids) ids.set(sorted);
   }
 
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number {
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number {
     const { order, records, record, keyStarts, keyEnds } = this;
     const from = this.windowEnd;
     let bytes = 0;
     let last = -1;
     for (; this.windowEnd < order.length && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
       const id = order[this.windowEnd];
+      const key = records[record[id]];
       // A key's older versions (a collection's metadata, rewritten by each command) are not listed again.
-      if (last < 0 || compareRanges(records[record[last]], keyStarts[last], keyEnds[last], records[record[id]], keyStarts[id], keyEnds[id]) !== 0) {
-        keys.push(view(records[record[id]], keyStarts[id], keyEnds[id]));
+      if (
+        (prefix === null || startsWithAt(key, keyStarts[id], keyEnds[id] - keyStarts[id], prefix)) &&
+        (last < 0 || compareRanges(records[record[last]], keyStarts[last], keyEnds[last], key, keyStarts[id], keyEnds[id]) !== 0)
+      ) {
+        keys.push(view(key, keyStarts[id], keyEnds[id]));
       }
       last = id;
       bytes += this.valueEnds[id] - keyStarts[id];
@@ -535,7 +542,7 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
    * Drops the consumed entries and buffers up to `maxEntries` / `maxBytes`
    * more behind the unconsumed ones; returns the keys of the new ones.
    */
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[]): number {
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number {
     this.keys = this.keys.slice(this.pos);
     this.seqs = this.seqs.slice(this.pos);
     this.kinds = this.kinds.slice(this.pos);
@@ -544,7 +551,10 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
     const from = this.keys.length;
     let bytes = 0;
     while (this.keys.length - from < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
-    for (let i = from; i < this.keys.length; i++) keys.push(this.keys[i]);
+    for (let i = from; i < this.keys.length; i++) {
+      const key = this.keys[i];
+      if (prefix === null || startsWithAt(key, 0, key.length, prefix)) keys.push(key);
+    }
     return this.keys.length - from;
   }
 

@@ -119,4 +119,29 @@ describe('worker flush from the WAL', () => {
       expect(keys).toEqual([...model.keys()].sort(byBytes));
       await db.close();
     }), 60_000);
+
+  test("a filter's keyPrefix: it sees only keys with the prefix (flush and compaction), the others are kept", () =>
+    inTempDir(async (dir) => {
+      // Every key the filter asks about is dead: only the prefix keeps the others.
+      const db = await open(dir, { ...options, compactionFilter: { ...FILTER, options: { keyPrefix: 'sub:' } }, onCompactionFilterQuery: (keys) => keys });
+      const model = new Map<string, string>();
+      for (let i = 0; i < 2000; i++) {
+        db.put(b(`meta:${i % 300}`), b(`m${i}`));
+        model.set(`meta:${i % 300}`, `m${i}`);
+        db.put(b(`sub:${i}`), b(''));
+      }
+      await db.flush();
+      expect(contents(db)).toEqual(model);
+      for (let i = 0; i < 500; i++) {
+        db.put(b(`sub:late${i}`), b(''));
+        db.put(b(`zzz:${i}`), b(`z${i}`));
+        model.set(`zzz:${i}`, `z${i}`);
+      }
+      await db.flush();
+      await db.compactRange(null, null);
+      expect(db.stats().compactions).toBeGreaterThan(0);
+      expect(db.backgroundError).toBeNull();
+      expect(contents(db)).toEqual(model);
+      await db.close();
+    }), 60_000);
 });
