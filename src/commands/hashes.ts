@@ -29,7 +29,9 @@ function hset(name: "hset" | "hmset") {
   return (c: Client, argv: Uint8Array[]): void => {
     if (argv.length % 2 === 1) fail(`ERR wrong number of arguments for '${name}' command`);
     const meta = c.db.writeTyped(argv[1], "hash");
-    const added = setFields(c, argv[1], meta, argv.slice(2), c.server.handsOver(argv, 2, argv.length));
+    // Nothing handed over: the memory engine overwrites a value of the same length in
+    // place, so the parser reuses these copies; fields are never kept as given.
+    const added = setFields(c, argv[1], meta, argv.slice(2), false);
     if (name === "hmset") c.out.ok();
     else c.out.int(added);
   };

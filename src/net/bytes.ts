@@ -38,6 +38,14 @@ export function copyBytes(b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Copies src over dst, of the same length (short ones by hand, as copyBytes). */
+export function overwriteBytes(dst: Uint8Array, src: Uint8Array): void {
+  const n = src.length;
+  if (n !== dst.length) throw new Error("overwriteBytes: lengths differ");
+  if (n > 16) dst.set(src);
+  else for (let i = 0; i < n; i++) dst[i] = src[i];
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

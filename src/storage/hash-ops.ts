@@ -5,7 +5,9 @@
 // reads/writes or a prefix iteration. `meta` is a live hash key's metadata
 // (type "hash") and is stale after any write. Fields and values passed in may
 // be transient views (engines copy what they keep); values handed out must not
-// be modified by the caller.
+// be modified by the caller, and are valid until the hash's next write (the
+// memory engine overwrites a value of the same length in place): whoever keeps
+// one copies it.
 
 import type { KeyMeta } from "./engine.ts";
 

@@ -2,7 +2,7 @@
 // to value (HSCAN guarantees, bucket sampling for HRANDFIELD), iterated in
 // insertion order like Redis's listpack-encoded hashes.
 
-import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr, copyBytes, overwriteBytes, strToBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
@@ -26,7 +26,8 @@ export class MemHash {
 
   clone(): MemHash {
     const copy = new MemHash();
-    for (const n of this.fields.values()) copy.fields.insert(new FieldNode(n.key, n.value));
+    // Values are overwritten in place (see MemoryHashOps.set): a copy has its own.
+    for (const n of this.fields.values()) copy.fields.insert(new FieldNode(n.key, copyBytes(n.value)));
     copy.hashtable = this.hashtable;
     return copy;
   }
@@ -62,12 +63,15 @@ export class MemoryHashOps implements HashOps {
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
       // Looked up by the bytes: a latin1 string is built only for a new field.
       const node = fields.getBytes(field);
-      const stored = handedOver ? value : copyBytes(value);
-      if (node !== undefined) node.value = stored;
-      else {
-        fields.insert(new FieldNode(bytesToStr(field), stored));
+      if (node === undefined) {
+        fields.insert(new FieldNode(bytesToStr(field), handedOver ? value : copyBytes(value)));
         added++;
-      }
+      } else if (node.value.length === value.length) {
+        // A value of the same length is written over the stored one: no new
+        // array per update, and no pointer store for the GC to remember.
+        // Stored values are the engine's own (whoever keeps one handed out copies it).
+        overwriteBytes(node.value, value);
+      } else node.value = handedOver ? value : copyBytes(value);
     }
     if (fields.size > encodingLimits.hashMaxListpackEntries) hash.hashtable = true;
     return added;

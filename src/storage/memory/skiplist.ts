@@ -67,12 +67,15 @@ function randomLevel(): number {
 const UPDATE = new Int32Array(MAX_LEVEL);
 const RANK = new Int32Array(MAX_LEVEL);
 
-export class SkipList {
+/** O: what a node carries besides its member (the zset's dict node, so a pop deletes it without a lookup). */
+export class SkipList<O = undefined> {
   /** The blocks (see BACKWARD, MEMBER, LINKS), and the same memory as float64s for the scores. */
   private links = new Int32Array(INITIAL_SLOTS);
   private scores = new Float64Array(this.links.buffer);
   /** Members by member slot; a block keeps its slot when it is freed and reused. */
   private readonly members: string[] = [""];
+  /** Owners by member slot, beside the members: searches compare members without loading them. */
+  private readonly owners: (O | undefined)[] = [undefined];
   /** Levels by member slot (to file a freed block under its level). */
   private readonly levels: number[] = [MAX_LEVEL];
   /** Slots of links in use (the head's block comes first). */
@@ -89,6 +92,11 @@ export class SkipList {
 
   member(n: number): string {
     return this.members[this.links[n + MEMBER]];
+  }
+
+  /** What node n carries (insert's owner). */
+  owner(n: number): O {
+    return this.owners[this.links[n + MEMBER]] as O;
   }
 
   /** The next node in order, or NIL. */
@@ -134,7 +142,7 @@ export class SkipList {
     return x;
   }
 
-  insert(score: number, member: string): number {
+  insert(score: number, member: string, owner?: O): number {
     this.searchPath(score, member);
     const level = randomLevel();
     if (level > this.level) {
@@ -149,6 +157,7 @@ export class SkipList {
     const links = this.links;
     this.scores[node >> 1] = score;
     this.members[links[node + MEMBER]] = member;
+    this.owners[links[node + MEMBER]] = owner;
     for (let i = 0; i < level; i++) {
       const u = UPDATE[i] + LINKS + 2 * i;
       const n = node + LINKS + 2 * i;
@@ -180,6 +189,7 @@ export class SkipList {
     }
     this.links[node + MEMBER] = this.members.length;
     this.members.push("");
+    this.owners.push(undefined);
     this.levels.push(level);
     return node;
   }
@@ -213,8 +223,9 @@ export class SkipList {
       this.scores[node >> 1] = newScore;
       return;
     }
+    const owner = this.owner(node);
     this.unlink(node);
-    this.insert(newScore, member);
+    this.insert(newScore, member, owner);
   }
 
   /** Removes node x, whose predecessors searchPath left in UPDATE, and frees it. */
@@ -236,6 +247,7 @@ export class SkipList {
     this.length--;
     const slot = links[x + MEMBER];
     this.members[slot] = ""; // let the string go
+    this.owners[slot] = undefined;
     (this.freeByLevel[this.levels[slot]] ??= []).push(x);
   }
 

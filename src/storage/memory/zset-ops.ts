@@ -23,7 +23,7 @@ class ZDictNode extends ScanNode {
 
 export class MemZSet {
   readonly dict = new ScanMap<ZDictNode>();
-  readonly zsl = new SkipList();
+  readonly zsl = new SkipList<ZDictNode>();
   /** Sticky, as in Redis: once converted to a skiplist a zset never goes back to listpack. */
   skiplistEncoded = false;
   /**
@@ -68,7 +68,7 @@ export class MemZSet {
   insertNew(member: string, score: number): void {
     const node = new ZDictNode(member, score);
     this.dict.insert(node);
-    this.zsl.insert(score, member);
+    this.zsl.insert(score, member, node);
     if (member === this.lookedUp) this.lookedUpNode = node;
   }
 
@@ -79,10 +79,18 @@ export class MemZSet {
     return true;
   }
 
-  /** Deletes the lowest member (ZPOPMIN) without searching the skiplist for it. */
-  deleteFirst(): void {
-    this.forget(this.zsl.member(this.zsl.first()));
-    this.zsl.deleteFirst();
+  /**
+   * Deletes skiplist node n (ZPOPMIN/ZPOPMAX): its dict node is the one it
+   * carries, so the dict is not searched (no hashing of the member); the
+   * lowest member needs no skiplist search either.
+   */
+  deleteAt(n: number): void {
+    const zsl = this.zsl;
+    const node = zsl.owner(n);
+    this.dict.deleteNode(node);
+    if (node.key === this.lookedUp) this.lookedUpNode = undefined;
+    if (n === zsl.first()) zsl.deleteFirst();
+    else zsl.delete(zsl.score(n), node.key);
   }
 
   /** Removes member from the dict (and from the last lookup); returns its node. */
@@ -112,7 +120,7 @@ function zsetOf(meta: KeyMeta): MemZSet {
   return (meta as MemEntry).value as MemZSet;
 }
 
-function entry(zsl: SkipList, n: number): ZEntry {
+function entry(zsl: SkipList<ZDictNode>, n: number): ZEntry {
   return { member: zsl.member(n), score: zsl.score(n) };
 }
 
@@ -225,10 +233,8 @@ export class MemoryZSetOps implements ZSetOps {
     while (out.length < count) {
       const n = highest ? zsl.tail : zsl.first();
       if (n === NIL) break;
-      const e = entry(zsl, n);
-      out.push(e);
-      if (highest) z.delete(e.member);
-      else z.deleteFirst();
+      out.push(entry(zsl, n));
+      z.deleteAt(n);
     }
     this.deleteIfEmpty(key, z);
     return out;
