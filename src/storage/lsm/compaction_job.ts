@@ -19,7 +19,7 @@ import { basename } from 'node:path';
 import { TableCache } from './table_cache.ts';
 import type { FileMeta } from './version_edit.ts';
 import { LevelIterator } from './version_set.ts';
-import { abbrev24, sortByAbbreviation } from './key_sort.ts';
+import { compareRanges, sortKeys } from './key_sort.ts';
 
 export interface CompactionJob {
   params: CompactionParams;
@@ -311,21 +311,7 @@ interface WindowedSource extends InternalIterator {
   nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number;
 }
 
-/** Order of a[as, ae) and b[bs, be) (compareBytes without views). */
-function compareRanges(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
-  const al = ae - as;
-  const bl = be - bs;
-  const n = al < bl ? al : bl;
-  for (let i = 0; i < n; i++) {
-    const d = a[as + i] - b[bs + i];
-    if (d !== 0) return d;
-  }
-  return al - bl;
-}
-
 const EMPTY = new Uint8Array(0);
-/** Runs of up to this many keys are sorted by comparison: a radix sort's passes cost more. */
-const SMALL_SORT = 64;
 
 /**
  * A flush's input: the ops of a WAL's batches in (user key, newest first)
@@ -399,58 +385,11 @@ class WalEntries extends ForwardOnlyIterator implements WindowedSource, InPlaceV
     this.scratch.fitSortKeys(n);
     const ids = this.scratch.ids.subarray(0, n);
     for (let i = 0; i < n; i++) ids[i] = i;
-    if (n > 1) this.sortKeys(ids, 0, false);
-    return ids;
-  }
-
-  /**
-   * Sorts ids, whose keys share their first `shared` bytes, in place: a radix
-   * sort on the 6 bytes after the prefix they all share, then the same within
-   * each run of equal abbreviations. One prefix for the whole log (the
-   * previous way) is empty as soon as two columns mix (an INCR's metadata and
-   * its db's key-count record, an LPUSH's metadata and elements), and then
-   * every metadata key, or every element of one list, tied on its first 6
-   * bytes: the comparator sort of the ties was 30-40% of a flush.
-   * `tied`: the ids tied on their abbreviation at `shared` in the caller.
-   */
-  private sortKeys(ids: Int32Array<ArrayBuffer>, shared: number, tied: boolean): void {
     const { records, record, keyStarts, keyEnds, seqs } = this;
-    const first = ids[0];
-    const firstKey = records[record[first]];
-    const firstStart = keyStarts[first];
-    const firstLength = keyEnds[first] - firstStart;
-    let cp = firstLength;
-    let allEqual = true;
-    for (let i = 1; i < ids.length; i++) {
-      const id = ids[i];
-      const k = records[record[id]];
-      const ks = keyStarts[id];
-      const len = keyEnds[id] - ks;
-      if (len < cp) cp = len;
-      let j = shared;
-      while (j < cp && k[ks + j] === firstKey[firstStart + j]) j++;
-      cp = j;
-      if (len !== firstLength || j < len) allEqual = false;
-    }
-    if (allEqual) {
-      // Versions of one key (a db's key-count record, a collection's metadata): newest first.
-      ids.sort((a, b) => seqs[b] - seqs[a]);
-      return;
-    }
-    // Keys that end within the bytes their caller compared (equal after zero padding) tie again: compare them in full.
-    if (ids.length <= SMALL_SORT || (tied && cp < shared + 6)) {
-      ids.sort((a, b) => compareRanges(records[record[a]], keyStarts[a], keyEnds[a], records[record[b]], keyStarts[b], keyEnds[b]) || seqs[b] - seqs[a]);
-      return;
-    }
     const { hi, lo } = this.scratch;
-    for (let i = 0; i < ids.length; i++) {
-      const id = ids[i];
-      const k = records[record[id]];
-      hi[id] = abbrev24(k, keyStarts[id], keyEnds[id] - keyStarts[id], cp);
-      lo[id] = abbrev24(k, keyStarts[id], keyEnds[id] - keyStarts[id], cp + 3);
-    }
-    const sorted = sortByAbbreviation(ids, hi, lo, (run) => this.sortKeys(run, cp, true));
-    if (sorted !== ids) ids.set(sorted);
+    const versionOrder = (a: number, b: number): number => seqs[b] - seqs[a];
+    if (n > 1) sortKeys({ buffers: records, bufferOf: record, starts: keyStarts, ends: keyEnds, hi, lo, versionOrder }, ids);
+    return ids;
   }
 
   nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number {

@@ -16,7 +16,7 @@ import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
 import { copyRange } from './coding.ts';
-import { abbrev24, sortByAbbreviation } from './key_sort.ts';
+import { abbrev24, sortKeys } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
 /** Node 0 is the head; 0 as a link means "none" (nothing links to the head). */
@@ -366,39 +366,38 @@ export class MemTable {
 
   /**
    * Sorts every node into a new run (run, runAbbrev, runPrefix) and empties
-   * the skiplist. Keys are ordered by their abbreviation (the 6 bytes after
-   * the prefix all keys share, key_sort.ts); only nodes with equal
-   * abbreviations (versions of one key, or keys that differ further on) are
-   * compared in full.
+   * the skiplist (key_sort.ts sortKeys). The run's abbreviations, for its
+   * binary search, are the 6 bytes after the prefix all keys share.
    */
   private rebuildRun(): void {
     const n = this.nodes - 1;
     const m = this.meta;
     const b = this.arena;
-    const firstOff = m[STRIDE + KOFF];
-    let cp = m[STRIDE + KLEN];
+    const starts = new Int32Array(n + 1);
+    const ends = new Int32Array(n + 1);
+    for (let x = 1; x <= n; x++) {
+      starts[x] = m[x * STRIDE + KOFF];
+      ends[x] = starts[x] + m[x * STRIDE + KLEN];
+    }
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i + 1;
+    const seqs = this.seqs;
+    const versionOrder = (x: number, y: number): number => seqs[y] - seqs[x] || m[y * STRIDE + KIND] - m[x * STRIDE + KIND];
+    sortKeys({ buffers: [b], bufferOf: null, starts, ends, hi: new Int32Array(n + 1), lo: new Int32Array(n + 1), versionOrder }, order);
+    const firstOff = starts[1];
+    let cp = ends[1] - firstOff;
     for (let x = 2; x <= n && cp > 0; x++) {
-      const off = m[x * STRIDE + KOFF];
-      const len = m[x * STRIDE + KLEN];
-      if (len < cp) cp = len;
+      const off = starts[x];
+      if (ends[x] - off < cp) cp = ends[x] - off;
       let i = 0;
       while (i < cp && b[off + i] === b[firstOff + i]) i++;
       cp = i;
     }
-    const hi = new Int32Array(n + 1);
-    const lo = new Int32Array(n + 1);
-    for (let x = 1; x <= n; x++) {
-      const off = m[x * STRIDE + KOFF];
-      const len = m[x * STRIDE + KLEN];
-      hi[x] = abbrev24(b, off, len, cp);
-      lo[x] = abbrev24(b, off, len, cp + 3);
-    }
-    const nodes = new Int32Array(n);
-    for (let i = 0; i < n; i++) nodes[i] = i + 1;
-    const compare = (x: number, y: number): number => this.compareNodes(x, y);
-    const order = sortByAbbreviation(nodes, hi, lo, (run) => run.sort(compare));
     const abbrev = new Float64Array(n);
-    for (let i = 0; i < n; i++) abbrev[i] = hi[order[i]] * 16777216 + lo[order[i]];
+    for (let i = 0; i < n; i++) {
+      const x = order[i];
+      abbrev[i] = abbrev24(b, starts[x], ends[x] - starts[x], cp) * 16777216 + abbrev24(b, starts[x], ends[x] - starts[x], cp + 3);
+    }
     this.run = order;
     this.runAbbrev = abbrev;
     this.runPrefix = b.slice(firstOff, firstOff + cp);

@@ -9,6 +9,7 @@ import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from '../../
 import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
 import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
 import { MemTable, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
+import { compareRanges, sortKeys } from '../../../src/storage/lsm/key_sort.ts';
 import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
 import { FORMAT_VERSION, FORMAT_VERSION_CRC32C } from '../../../src/storage/lsm/table_format.ts';
@@ -158,6 +159,47 @@ describe('log', () => {
       expect(res.tornTailAt).toBeUndefined();
     } finally {
       rmrf(dir);
+    }
+  }, 60_000);
+});
+
+describe('key sort', () => {
+  test('sortKeys orders keys in several buffers as a comparator sort does: mixed columns, long shared prefixes, keys equal after zero padding, many versions of one key', () => {
+    for (let seed = 1; seed <= 5; seed++) {
+      const r = rng(seed);
+      const heads = ['\x01\0\0\0\0key:0000', '\x02\0\0\0\0a-forty-byte-collection-prefix-0123456789', '\0count:\0\0\0\0', 'z'];
+      const keys: Uint8Array[] = [];
+      for (let i = 0; i < 5000; i++) {
+        const pick = r();
+        // One key's versions (hundreds), a few of a key equal to it after zero padding.
+        if (pick < 0.1) keys.push(b(heads[2] + (r() < 0.03 ? '\0' : '')));
+        else {
+          let key = heads[Math.floor(r() * heads.length)] + String(Math.floor(r() * (pick < 0.5 ? 100 : 1e8))).padStart(Math.floor(r() * 9), '0');
+          if (r() < 0.05) key += '\0'.repeat(1 + Math.floor(r() * 3)); // equal to a shorter key after zero padding
+          keys.push(b(key));
+        }
+      }
+      // Spread over buffers at random offsets, as a flush's WAL records are.
+      const buffers = [new Uint8Array(200_000), new Uint8Array(200_000), new Uint8Array(200_000)];
+      const n = keys.length;
+      const bufferOf = new Int32Array(n);
+      const starts = new Int32Array(n);
+      const ends = new Int32Array(n);
+      const used = [0, 0, 0];
+      keys.forEach((key, id) => {
+        const buf = Math.floor(r() * 3);
+        bufferOf[id] = buf;
+        starts[id] = used[buf] + Math.floor(r() * 4);
+        buffers[buf].set(key, starts[id]);
+        ends[id] = starts[id] + key.length;
+        used[buf] = ends[id];
+      });
+      const seqs = Float64Array.from({ length: n }, (_, id) => n - id + Math.floor(r() * 3) * n); // unique
+      const versionOrder = (x: number, y: number): number => seqs[y] - seqs[x];
+      const ids = Int32Array.from({ length: n }, (_, i) => i);
+      sortKeys({ buffers, bufferOf, starts, ends, hi: new Int32Array(n), lo: new Int32Array(n), versionOrder }, ids);
+      const want = Array.from({ length: n }, (_, i) => i).sort((x, y) => compareRanges(keys[x], 0, keys[x].length, keys[y], 0, keys[y].length) || versionOrder(x, y));
+      expect(Array.from(ids)).toEqual(want);
     }
   }, 60_000);
 });
