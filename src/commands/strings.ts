@@ -36,14 +36,20 @@ function get(c: Client, argv: Uint8Array[]): void {
  * Redis looks the key up first, which lazily expires it ("expired" event,
  * stats); that can only matter when some key has a TTL, so the hot path skips it.
  */
-function setKey(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number, handedOver: boolean): void {
+function setKey(c: Client, db: Db, key: Uint8Array, argv: Uint8Array[], valueIndex: number, expireAt: number): void {
   if (db.store.expiresCount() !== 0) db.lookupWrite(key);
-  storeString(c, db, key, value, expireAt, handedOver);
+  storeString(c, db, key, argv, valueIndex, expireAt);
 }
 
-/** setKey for a key already looked up; `handedOver`: the store may keep value (Server.handsOver). */
-function storeString(c: Client, db: Db, key: Uint8Array, value: Uint8Array, expireAt: number, handedOver: boolean): void {
-  db.store.setString(key, value, expireAt, false, handedOver);
+/**
+ * setKey for a key already looked up: stores argv[valueIndex], over the stored
+ * bytes when the store can (no new array, and the parser keeps its copy of the
+ * argument), else handed over when Server.handsOver allows.
+ */
+function storeString(c: Client, db: Db, key: Uint8Array, argv: Uint8Array[], valueIndex: number, expireAt: number): void {
+  const store = db.store;
+  const value = argv[valueIndex];
+  if (store.overwriteString?.(key, value, expireAt) !== true) store.setString(key, value, expireAt, false, c.server.handsOver(argv, valueIndex));
   db.modified(key);
   c.server.keyspace.notify("$", "set", key, db.index);
 }
@@ -112,7 +118,6 @@ function expireAtFromArg(c: Client, arg: Uint8Array, flags: number, cmdName: str
 /** SET, SETNX, SETEX, PSETEX (setGenericCommand); returns false when NX/XX aborted. */
 function setGeneric(c: Client, argv: Uint8Array[], valueIndex: number, opts: StringOptions, cmdName: string): boolean {
   const { flags, expire } = opts;
-  const value = argv[valueIndex];
   const expireAt = expire === null ? 0 : expireAtFromArg(c, expire, flags, cmdName);
   const key = argv[1];
   const db = c.db;
@@ -127,7 +132,7 @@ function setGeneric(c: Client, argv: Uint8Array[], valueIndex: number, opts: Str
   }
   if ((flags & NX && meta !== null) || (flags & XX && meta === null)) return false;
   // Past absolute times are stored as such: the key expires on its next access, as in Redis.
-  storeString(c, db, key, value, flags & KEEPTTL && meta !== null ? meta.expireAt : expireAt, c.server.handsOver(argv, valueIndex));
+  storeString(c, db, key, argv, valueIndex, flags & KEEPTTL && meta !== null ? meta.expireAt : expireAt);
   if (expire !== null) c.server.keyspace.notify("g", "expire", key, db.index);
   return true;
 }
@@ -156,7 +161,7 @@ function setWithExpire(unit: typeof EX | typeof PX, cmdName: string) {
 
 function getset(c: Client, argv: Uint8Array[]): void {
   get(c, argv);
-  setKey(c, c.db, argv[1], argv[2], 0, c.server.handsOver(argv, 2));
+  setKey(c, c.db, argv[1], argv, 2, 0);
 }
 
 function getdel(c: Client, argv: Uint8Array[]): void {
@@ -221,11 +226,11 @@ function msetGeneric(c: Client, argv: Uint8Array[], nx: boolean): void {
         return;
       }
     }
-    for (let i = 1; i < argv.length; i += 2) storeString(c, db, argv[i], argv[i + 1], 0, c.server.handsOver(argv, i + 1));
+    for (let i = 1; i < argv.length; i += 2) storeString(c, db, argv[i], argv, i + 1, 0);
     c.out.int(1);
     return;
   }
-  for (let i = 1; i < argv.length; i += 2) setKey(c, db, argv[i], argv[i + 1], 0, c.server.handsOver(argv, i + 1));
+  for (let i = 1; i < argv.length; i += 2) setKey(c, db, argv[i], argv, i + 1, 0);
   c.out.ok();
 }
 

@@ -120,6 +120,14 @@ export interface DbStore {
    * another length. Optional: without it, replaceString.
    */
   rewritableString?(meta: KeyMeta, length: number): Uint8Array | null;
+  /**
+   * SET's write over a live string key whose stored bytes are rewritable (see
+   * rewritableString) and as long as value: copies value over them, sets the
+   * expiry (0 = none) and restarts the access time as setString would, and
+   * returns true; false, changing nothing, otherwise. Optional: saves a new
+   * array per overwrite, and the caller keeps value.
+   */
+  overwriteString?(key: Uint8Array, value: Uint8Array, expireAt: number): boolean;
 
   // --- collections ---
   readonly lists: ListOps;

@@ -1,7 +1,7 @@
 // The memory engine: every database is a ScanMap of entries held in JS memory.
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
-import { bytesToStr, copyBytes, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr, copyBytes, overwriteBytes, strToBytes } from "../../net/bytes.ts";
 import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import { MemHash, MemoryHashOps } from "./hash-ops.ts";
@@ -255,6 +255,17 @@ export class MemoryDb implements DbStore {
   rewritableString(meta: KeyMeta, length: number): Uint8Array | null {
     const value = (meta as MemEntry).value as Uint8Array;
     return value.length === length && !stringForms.has(value) ? value : null;
+  }
+
+  overwriteString(key: Uint8Array, value: Uint8Array, expireAt: number): boolean {
+    const e = this.entries.getBytes(key);
+    if (e === undefined || e.type !== "string") return false;
+    const stored = this.rewritableString(e, value.length);
+    if (stored === null) return false;
+    overwriteBytes(stored, value);
+    e.atime = nowSeconds();
+    if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
+    return true;
   }
 
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
