@@ -144,6 +144,16 @@ export class BlockIterator {
   value(): Uint8Array {
     return view(this.data, this.vStart, this.vEnd);
   }
+  /** value() is valueBuffer[valueStart, valueEnd). */
+  get valueBuffer(): Uint8Array {
+    return this.data;
+  }
+  get valueStart(): number {
+    return this.vStart;
+  }
+  get valueEnd(): number {
+    return this.vEnd;
+  }
 
   seekToFirst(): void {
     this.restartIndex = 0;

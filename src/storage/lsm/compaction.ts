@@ -104,16 +104,6 @@ export interface CompactionStats {
   bytesWritten: number;
 }
 
-/**
- * An input that gives its current value's bytes in place (the flush's WAL
- * entries): the runner copies them to the table without a view per entry.
- */
-export interface InPlaceValues {
-  valueBuffer(): Uint8Array;
-  valueStart(): number;
-  valueEnd(): number;
-}
-
 const EMPTY = new Uint8Array(0);
 
 export class CompactionRunner {
@@ -147,10 +137,7 @@ export class CompactionRunner {
     this.rd = new FragmentedRangeDels(p.rangeDels);
     this.decide = filter === null ? null : typeof filter === 'function' ? filter : (k, v) => filter.decide(k, v);
     this.decidedPrefix = filter !== null && typeof filter !== 'function' ? (filter.keyPrefix ?? null) : null;
-    this.inPlace = 'valueBuffer' in input ? (input as InternalIterator & InPlaceValues) : null;
   }
-
-  private readonly inPlace: (InternalIterator & InPlaceValues) | null;
 
   private readonly decide: ((key: Uint8Array, value: Uint8Array) => FilterDecision) | null;
   /** The filter's keyPrefix: keys without it are kept undecided. */
@@ -242,10 +229,9 @@ export class CompactionRunner {
       this.builderNumber = this.p.outputNumbers[this.nextOutput++];
       this.builder = TableBuilder.create(fileName(this.p.dir, this.builderNumber, 'sst'), this.p.table);
     }
-    const inPlace = this.inPlace;
+    const it = this.input;
     if (emptied) this.builder.add(this.curKeyBuf, seq, kind, EMPTY, this.curKeyLen);
-    else if (inPlace === null) this.builder.add(this.curKeyBuf, seq, kind, this.input.value(), this.curKeyLen);
-    else this.builder.add(this.curKeyBuf, seq, kind, inPlace.valueBuffer(), this.curKeyLen, inPlace.valueStart(), inPlace.valueEnd());
+    else this.builder.add(this.curKeyBuf, seq, kind, it.valueBuffer(), this.curKeyLen, it.valueStart(), it.valueEnd());
     this.emittedCurKey = true;
     this.stats.entriesOut++;
   }

@@ -6,7 +6,6 @@ import {
   type CompactionFilterSpec,
   type CompactionParams,
   type CompactionStats,
-  type InPlaceValues,
   loadCompactionFilterFactory,
   startsWithAt,
 } from './compaction.ts';
@@ -234,6 +233,15 @@ abstract class ForwardOnlyIterator implements InternalIterator {
   abstract seq(): number;
   abstract kind(): number;
   abstract value(): Uint8Array;
+  valueBuffer(): Uint8Array {
+    return this.value();
+  }
+  valueStart(): number {
+    return 0;
+  }
+  valueEnd(): number {
+    return this.value().length;
+  }
   seekToLast(): void {
     throw new Error('unsupported');
   }
@@ -298,6 +306,15 @@ class KeyRangeIterator extends ForwardOnlyIterator {
   value(): Uint8Array {
     return this.source.value();
   }
+  override valueBuffer(): Uint8Array {
+    return this.source.valueBuffer();
+  }
+  override valueStart(): number {
+    return this.source.valueStart();
+  }
+  override valueEnd(): number {
+    return this.source.valueEnd();
+  }
 }
 
 /** A merge input that lists the keys of its next entries ahead of the merge (for a filter's `prepare`). */
@@ -320,7 +337,7 @@ const EMPTY = new Uint8Array(0);
  * windows are views of them, not copies (WindowedInput). Range deletions are
  * not table entries.
  */
-class WalEntries extends ForwardOnlyIterator implements WindowedSource, InPlaceValues {
+class WalEntries extends ForwardOnlyIterator implements WindowedSource {
   private readonly records: Uint8Array[] = [];
   /** Per op (scratch's arrays): its record's index in records, its key's and value's offsets there, sequence and kind. */
   private record!: Int32Array;
@@ -448,13 +465,13 @@ class WalEntries extends ForwardOnlyIterator implements WindowedSource, InPlaceV
     const end = this.valueEnds[id];
     return start === end ? EMPTY : view(this.records[this.record[id]], start, end);
   }
-  valueBuffer(): Uint8Array {
+  override valueBuffer(): Uint8Array {
     return this.records[this.record[this.order[this.i]]];
   }
-  valueStart(): number {
+  override valueStart(): number {
     return this.valueStarts[this.order[this.i]];
   }
-  valueEnd(): number {
+  override valueEnd(): number {
     return this.valueEnds[this.order[this.i]];
   }
 }
@@ -505,7 +522,8 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
     this.keys.push(key.slice(off, off + src.keyLength()));
     this.seqs.push(src.seq());
     this.kinds.push(src.kind());
-    this.values.push(src.value().slice());
+    // A copy made from the source's bytes: a view of them first cost as much as the copy.
+    this.values.push(src.valueBuffer().slice(src.valueStart(), src.valueEnd()));
     src.next();
     return true;
   }

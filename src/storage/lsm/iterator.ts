@@ -25,6 +25,14 @@ export interface InternalIterator {
   seq(): number;
   kind(): number;
   value(): Uint8Array;
+  /**
+   * The current value without a view: bytes [valueStart(), valueEnd()) of
+   * valueBuffer(), valid only until the iterator moves (a compaction copies
+   * values; a view costs more than a small copy).
+   */
+  valueBuffer(): Uint8Array;
+  valueStart(): number;
+  valueEnd(): number;
   /** Releases resources (table refs). */
   close(): void;
 }
@@ -131,6 +139,15 @@ export class MergingIterator implements InternalIterator {
   value(): Uint8Array {
     return this.current!.value();
   }
+  valueBuffer(): Uint8Array {
+    return this.current!.valueBuffer();
+  }
+  valueStart(): number {
+    return this.current!.valueStart();
+  }
+  valueEnd(): number {
+    return this.current!.valueEnd();
+  }
   close(): void {
     for (const c of this.children) c.close();
   }
@@ -183,6 +200,15 @@ export class EmptyIterator implements InternalIterator {
     throw new Error('invalid iterator');
   }
   value(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  valueBuffer(): Uint8Array {
+    throw new Error('invalid iterator');
+  }
+  valueStart(): number {
+    throw new Error('invalid iterator');
+  }
+  valueEnd(): number {
     throw new Error('invalid iterator');
   }
   close(): void {}

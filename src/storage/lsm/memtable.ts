@@ -610,6 +610,14 @@ export class MemTable {
     return this.meta[n * STRIDE + KLEN];
   }
   /** @internal */
+  valueOffsetOf(n: number): number {
+    return this.meta[n * STRIDE + VOFF];
+  }
+  /** @internal */
+  valueLengthOf(n: number): number {
+    return this.meta[n * STRIDE + VLEN];
+  }
+  /** @internal */
   keyOf(n: number): Uint8Array {
     const base = n * STRIDE;
     return new Uint8Array(this.arena.buffer, this.meta[base + KOFF], this.meta[base + KLEN]);
@@ -742,6 +750,15 @@ class MemTableIterator implements InternalIterator {
   }
   value(): Uint8Array {
     return this.mem.valueOf(this.node);
+  }
+  valueBuffer(): Uint8Array {
+    return this.mem.bytes;
+  }
+  valueStart(): number {
+    return this.mem.valueOffsetOf(this.node);
+  }
+  valueEnd(): number {
+    return this.mem.valueOffsetOf(this.node) + this.mem.valueLengthOf(this.node);
   }
   close(): void {}
 }

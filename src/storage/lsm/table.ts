@@ -389,6 +389,15 @@ class TableIterator implements InternalIterator {
   value(): Uint8Array {
     return this.di!.value();
   }
+  valueBuffer(): Uint8Array {
+    return this.di!.valueBuffer;
+  }
+  valueStart(): number {
+    return this.di!.valueStart;
+  }
+  valueEnd(): number {
+    return this.di!.valueEnd;
+  }
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -182,6 +182,15 @@ export class LevelIterator implements InternalIterator {
   value(): Uint8Array {
     return this.it!.value();
   }
+  valueBuffer(): Uint8Array {
+    return this.it!.valueBuffer();
+  }
+  valueStart(): number {
+    return this.it!.valueStart();
+  }
+  valueEnd(): number {
+    return this.it!.valueEnd();
+  }
   close(): void {
     this.it?.close();
     this.it = null;
