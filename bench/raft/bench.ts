@@ -1,6 +1,7 @@
 // Raft KV benchmark: three real nodes (separate processes) on loopback.
-//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--per-conn 16] [--profile DIR]
-// --profile writes a CPU profile (.cpuprofile and markdown) of each node process into DIR.
+//   bun bench/raft/bench.ts [--seconds 5] [--kills 20] [--no-fsync] [--inflight 1,16,256] [--per-conn 16] [--profile DIR] [--trace DIR]
+// --profile writes a CPU profile (.cpuprofile and markdown) of each node process into DIR;
+// --trace each node's batch events (kv_node --trace), read by bench/raft/timeline.ts DIR.
 // Measures client-acknowledged (committed + applied) writes/s at 1, 16 and
 // 256 requests in flight, commit latency percentiles, and failover time
 // (leader kill -9 -> first write acknowledged by a new leader).
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     "no-fsync": { type: "boolean", default: false },
     inflight: { type: "string", default: "1,16,256" },
     profile: { type: "string" },
+    trace: { type: "string" },
     "node-args": { type: "string", default: "" }, // extra kv_node arguments, e.g. "--tick-ms 10"
     "per-conn": { type: "string", default: "16" }, // requests in flight per client connection
   },
@@ -28,7 +30,7 @@ const seconds = Number(values.seconds);
 const kills = Number(values.kills);
 
 const profileArgs = values.profile ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${values.profile}`] : [];
-const nodeArgs = values["node-args"].split(" ").filter((a) => a);
+const nodeArgs = [...values["node-args"].split(" ").filter((a) => a), ...(values.trace ? ["--trace", values.trace] : [])];
 const cluster = new ProcCluster(3, ["--stats", ...(values["no-fsync"] ? ["--no-fsync"] : []), ...nodeArgs], profileArgs);
 
 // Latest periodic stats line of each node (RaftNode.stats, every 500 ms).

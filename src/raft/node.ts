@@ -52,8 +52,21 @@ export interface RaftNodeOptions {
   // fewer wakeups and syncs per write than pipelining them.
   holdProposalsDuringSync?: boolean;
   onLeaderChange?: (lead: number, term: number) => void;
+  // Diagnostics: called at each step of a batch's way to its commit (see
+  // TraceEvent; bench/raft/timeline.ts reads kv_node --trace files).
+  trace?: (ev: TraceEvent) => void;
   onConfChange?: (cc: ConfChange, cs: ConfState) => void;
 }
+
+// "queued": the first proposal waiting for the next batch; "ready": a Ready
+// with entries first..last and committed entries up to commit; "sync" /
+// "synced": its blocking fdatasync begins / ends; "ack": a follower's
+// append response for its log up to index, stepped.
+export type TraceEvent =
+  | { ev: "queued" }
+  | { ev: "ready"; leader: boolean; first: number; last: number; commit: number }
+  | { ev: "sync" | "synced" }
+  | { ev: "ack"; from: number; index: number };
 
 // Callback of propose/readBarrier: NotLeaderError means definitely not
 // executed, TimeoutError an unknown outcome, null success (with the state
@@ -186,6 +199,7 @@ export class RaftNode {
 
   step(m: Message): void {
     if (this.stopped) return;
+    if (this.o.trace && m.type === "appResp" && !m.reject) this.o.trace({ ev: "ack", from: m.from, index: m.index });
     this.raw.step(m);
     this.schedule();
   }
@@ -194,6 +208,7 @@ export class RaftNode {
   // here (id must be unique and is carried inside data, see StateMachine).
   propose(data: Uint8Array, id: number, done: Done): void {
     if (!this.isLeader()) return done(new NotLeaderError(this.leader()));
+    if (this.o.trace && this.proposals.length === 0) this.o.trace({ ev: "queued" });
     this.waiters.set(id, { done, deadline: this.deadline() });
     this.proposals.push(data);
     this.proposalIds.push(id);
@@ -287,6 +302,10 @@ export class RaftNode {
   private handleReady(rd: Ready): void {
     const { storage, sm } = this.o;
     this.stats.readies++;
+    if (this.o.trace && (rd.entries.length > 0 || rd.committedEntries.length > 0)) {
+      const last = (es: Entry[]) => (es.length > 0 ? es[es.length - 1]!.index : 0);
+      this.o.trace({ ev: "ready", leader: this.isLeader(), first: rd.entries[0]?.index ?? 0, last: last(rd.entries), commit: last(rd.committedEntries) });
+    }
     this.stats.entries += rd.entries.length;
     this.stats.messages += rd.messages.length + rd.earlyMessages.length;
     if (rd.softState) this.o.onLeaderChange?.(rd.softState.lead, this.raw.raft.term);
@@ -336,7 +355,9 @@ export class RaftNode {
       // leave before the loop blocks in fdatasync.
       queueMicrotask(() => {
         if (this.stopped) return; // its storage may be closed already
+        this.o.trace?.({ ev: "sync" });
         storage.sync();
+        this.o.trace?.({ ev: "synced" });
         synced();
       });
       return;

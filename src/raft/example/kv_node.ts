@@ -5,8 +5,11 @@
 // (ready, leader changes) on stdout, one per line. Start it with
 // MIMALLOC_PURGE_DELAY=-1 in the environment (ALLOCATOR_ENV in launch.ts,
 // which sets it for the nodes it spawns): about half the CPU per write.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KvService } from "../kv/service.ts";
+import type { TraceEvent } from "../node.ts";
 import { FileStorage } from "../storage/file.ts";
 import type { PeerAddr } from "../transport/tcp.ts";
 
@@ -29,6 +32,9 @@ const { values } = parseArgs({
     "sync-mode-signals": { type: "boolean", default: false },
     "sync-mode-b": { type: "string", default: "leader-pool" },
     stats: { type: "boolean", default: false },
+    // Writes DIR/trace.<id> at shutdown: one line per RaftNode TraceEvent,
+    // "<epoch ms> <event> <fields>" (bench/raft/timeline.ts reads them).
+    trace: { type: "string" },
   },
 });
 
@@ -60,6 +66,11 @@ const storage = new FileStorage(values.dir, {
   initialConf: { voters: [...peers.keys()].sort((a, b) => a - b), learners: [] },
   fsync: !values["no-fsync"],
 });
+const traceLines: string[] = [];
+const traceDir = values.trace;
+const trace = traceDir
+  ? (e: TraceEvent) => traceLines.push(`${(performance.timeOrigin + performance.now()).toFixed(3)} ${Object.values(e).join(" ")}`)
+  : undefined;
 const svc = new KvService({
   id,
   storage,
@@ -69,6 +80,7 @@ const svc = new KvService({
   tickMs: Number(values["tick-ms"]),
   raft: values["max-inflight"] ? { maxInflightMsgs: Number(values["max-inflight"]) } : undefined,
   ...modeA,
+  trace,
   log,
 });
 const ports = svc.start();
@@ -89,6 +101,7 @@ if (values.stats) {
 
 const shutdown = () => {
   svc.stop();
+  if (traceDir) writeFileSync(join(traceDir, `trace.${id}`), traceLines.join("\n") + "\n");
   storage.close();
   process.exit(0);
 };

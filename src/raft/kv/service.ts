@@ -44,6 +44,7 @@ export interface KvServiceOptions {
   raft?: Partial<RaftConfig>; // overrides of RaftNode's core settings
   syncOnPool?: RaftNodeOptions["syncOnPool"];
   holdProposalsDuringSync?: boolean;
+  trace?: RaftNodeOptions["trace"];
   log?: (ev: Record<string, unknown>) => void;
 }
 
@@ -91,6 +92,7 @@ export class KvService {
       raft: o.raft,
       syncOnPool: o.syncOnPool,
       holdProposalsDuringSync: o.holdProposalsDuringSync,
+      trace: o.trace,
       onLeaderChange: (lead, term) => o.log?.({ event: "leader", id: o.id, lead, term }),
     });
     this.node = node;
