@@ -1,7 +1,7 @@
 // Where the time between a proposal and its commit goes: reads the trace
 // files of a bench.ts --trace DIR run (kv_node --trace, one per node) and
 // prints, for the leader's batches of the middle half of the run, the
-// median / p10 / p90 of each step of the batch's way to its commit.
+// median / p10 / p90 / p99 of each step of the batch's way to its commit.
 //   bun bench/raft/timeline.ts DIR
 // Run one in-flight level per traced run (bench.ts --inflight 256 --kills 0).
 import { readdirSync, readFileSync } from "node:fs";
@@ -91,5 +91,5 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor(x
 console.log(`# leader n${leaderId}, ${steps.get("entries in the batch")?.length ?? 0} of ${batchAt.length} batches (middle half), ms (entries for the first line)`);
 for (const [k, xs] of steps) {
   xs.sort((a, b) => a - b);
-  console.log(`${k.padEnd(52)} p50=${pct(xs, 0.5).toFixed(2).padStart(7)}  p10=${pct(xs, 0.1).toFixed(2).padStart(7)}  p90=${pct(xs, 0.9).toFixed(2).padStart(7)}`);
+  console.log(`${k.padEnd(52)} p50=${pct(xs, 0.5).toFixed(2).padStart(7)}  p10=${pct(xs, 0.1).toFixed(2).padStart(7)}  p90=${pct(xs, 0.9).toFixed(2).padStart(7)}  p99=${pct(xs, 0.99).toFixed(2).padStart(7)}`);
 }
