@@ -72,11 +72,13 @@ export class SkipList<O = undefined> {
   /** The blocks (see BACKWARD, MEMBER, LINKS), and the same memory as float64s for the scores. */
   private links = new Int32Array(INITIAL_SLOTS);
   private scores = new Float64Array(this.links.buffer);
-  /** Members by member slot; a block keeps its slot when it is freed and reused. */
-  private readonly members: string[] = [""];
-  /** Owners by member slot, beside the members: searches compare members without loading them. */
-  private readonly owners: (O | undefined)[] = [undefined];
-  /** Levels by member slot (to file a freed block under its level). */
+  /**
+   * Each block's member and owner side by side, at the even index in its
+   * MEMBER slot (a block keeps them when it is freed and reused): a node's
+   * owner is read where its member was, in the same cache line.
+   */
+  private readonly members: (string | O | undefined)[] = ["", undefined];
+  /** Levels by member index / 2 (to file a freed block under its level). */
   private readonly levels: number[] = [MAX_LEVEL];
   /** Slots of links in use (the head's block comes first). */
   private used = LINKS + 2 * MAX_LEVEL;
@@ -91,12 +93,12 @@ export class SkipList<O = undefined> {
   }
 
   member(n: number): string {
-    return this.members[this.links[n + MEMBER]];
+    return this.members[this.links[n + MEMBER]] as string;
   }
 
   /** What node n carries (insert's owner). */
   owner(n: number): O {
-    return this.owners[this.links[n + MEMBER]] as O;
+    return this.members[this.links[n + MEMBER] + 1] as O;
   }
 
   /** The next node in order, or NIL. */
@@ -116,7 +118,7 @@ export class SkipList<O = undefined> {
   /** Whether node f sorts before (score, member). */
   private before(f: number, score: number, member: string): boolean {
     const s = this.scores[f >> 1];
-    return s < score || (s === score && this.members[this.links[f + MEMBER]] < member);
+    return s < score || (s === score && (this.members[this.links[f + MEMBER]] as string) < member);
   }
 
   /**
@@ -145,19 +147,26 @@ export class SkipList<O = undefined> {
   insert(score: number, member: string, owner?: O): number {
     this.searchPath(score, member);
     const level = randomLevel();
+    const node = this.allocate(level);
+    this.scores[node >> 1] = score;
+    const slot = this.links[node + MEMBER];
+    this.members[slot] = member;
+    this.members[slot + 1] = owner;
+    this.link(node, level);
+    return node;
+  }
+
+  /** Links block `node` of `level` levels in after the search path searchPath left in UPDATE/RANK. */
+  private link(node: number, level: number): void {
+    const links = this.links;
     if (level > this.level) {
       for (let i = this.level; i < level; i++) {
         RANK[i] = 0;
         UPDATE[i] = HEAD;
-        this.links[HEAD + LINKS + 2 * i + 1] = this.length;
+        links[HEAD + LINKS + 2 * i + 1] = this.length;
       }
       this.level = level;
     }
-    const node = this.allocate(level);
-    const links = this.links;
-    this.scores[node >> 1] = score;
-    this.members[links[node + MEMBER]] = member;
-    this.owners[links[node + MEMBER]] = owner;
     for (let i = 0; i < level; i++) {
       const u = UPDATE[i] + LINKS + 2 * i;
       const n = node + LINKS + 2 * i;
@@ -172,7 +181,6 @@ export class SkipList<O = undefined> {
     if (next !== NIL) links[next + BACKWARD] = node;
     else this.tail = node;
     this.length++;
-    return node;
   }
 
   /** A block with `level` links: a freed one of that level, or a new one (growing the buffer). */
@@ -188,8 +196,7 @@ export class SkipList<O = undefined> {
       this.scores = new Float64Array(links.buffer);
     }
     this.links[node + MEMBER] = this.members.length;
-    this.members.push("");
-    this.owners.push(undefined);
+    this.members.push("", undefined);
     this.levels.push(level);
     return node;
   }
@@ -212,7 +219,9 @@ export class SkipList<O = undefined> {
 
   /**
    * Changes a member's score, in place when its position does not change
-   * (Redis's zslUpdateScore), else by delete and insert.
+   * (Redis's zslUpdateScore), else by unlinking its block and linking it in
+   * again at the new position with its levels (no block freed and taken, its
+   * member and owner stay where they are).
    */
   updateScore(curScore: number, member: string, newScore: number): void {
     const node = this.next(this.searchPath(curScore, member));
@@ -223,13 +232,23 @@ export class SkipList<O = undefined> {
       this.scores[node >> 1] = newScore;
       return;
     }
-    const owner = this.owner(node);
-    this.unlink(node);
-    this.insert(newScore, member, owner);
+    this.detach(node);
+    this.searchPath(newScore, member);
+    this.scores[node >> 1] = newScore;
+    this.link(node, this.levels[this.links[node + MEMBER] >> 1]);
   }
 
   /** Removes node x, whose predecessors searchPath left in UPDATE, and frees it. */
   private unlink(x: number): void {
+    this.detach(x);
+    const slot = this.links[x + MEMBER];
+    this.members[slot] = ""; // let the string and the owner go
+    this.members[slot + 1] = undefined;
+    (this.freeByLevel[this.levels[slot >> 1]] ??= []).push(x);
+  }
+
+  /** Takes node x, whose predecessors searchPath left in UPDATE, out of the list (its block stays as it is). */
+  private detach(x: number): void {
     const links = this.links;
     for (let i = 0; i < this.level; i++) {
       const u = UPDATE[i] + LINKS + 2 * i;
@@ -245,10 +264,6 @@ export class SkipList<O = undefined> {
     else this.tail = links[x + BACKWARD];
     while (this.level > 1 && links[HEAD + LINKS + 2 * (this.level - 1)] === NIL) this.level--;
     this.length--;
-    const slot = links[x + MEMBER];
-    this.members[slot] = ""; // let the string go
-    this.owners[slot] = undefined;
-    (this.freeByLevel[this.levels[slot]] ??= []).push(x);
   }
 
   /** 1-based rank of (score, member), 0 when absent. */
