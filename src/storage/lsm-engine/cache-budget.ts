@@ -21,13 +21,18 @@ export const BLOCK_CACHE_SHARE_WHEN_COMPRESSED = 0.5;
 /** The block cache's budget when maxmemory is 0 (no limit) and tables are compressed: the LSM library's default. */
 export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 /**
- * One memtable's size in the server, below the library's 64 MiB (RocksDB's):
- * the first ordered read (SCAN, a collection range) after a burst of writes
- * links the memtable's unlinked entries into its skiplist, about 2-3 us each,
- * and a disk-error recovery flushes every memtable on the main thread; 8 MiB
- * (~50k small keys) bounds both to a short pause.
+ * One memtable's size in the server. Larger memtables flush less often, and
+ * every L0 file of this keyspace (metadata, sub-keys and the key-count
+ * record) overlaps all of L1, so each L0 -> L1 compaction rewrites L1 (256
+ * MiB at most): with 8 MiB, the workers' flushes and compactions took more
+ * CPU than the commands (bench-vs-redis --aof geomean 0.26-0.28 vs 0.34-0.42
+ * at 32 MiB, AiKv's own INCR/RPOP/SADD ops/s +50-130%). Below the library's
+ * 64 MiB (RocksDB's): the first ordered read (SCAN, a collection range) after
+ * a burst of writes sorts the memtable's unsorted entries, and a disk-error
+ * recovery flushes every memtable on the main thread; with 290k SETs (~32 MiB)
+ * the first SCAN took 198 ms (81 ms at 8 MiB, ~0.5-0.7 s at 64 MiB).
  */
-export const SERVER_MEMTABLE_BYTES = 8 * 1024 * 1024;
+export const SERVER_MEMTABLE_BYTES = 32 * 1024 * 1024;
 /**
  * The share of maxmemory all memtables (the active one, those waiting for
  * their flush, and the next one's memory, prepared by the LSM) may take.
