@@ -29,8 +29,9 @@ export const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
  * at 32 MiB, AiKv's own INCR/RPOP/SADD ops/s +50-130%). Below the library's
  * 64 MiB (RocksDB's): the first ordered read (SCAN, a collection range) after
  * a burst of writes sorts the memtable's unsorted entries, and a disk-error
- * recovery flushes every memtable on the main thread; with 290k SETs (~32 MiB)
- * the first SCAN took 198 ms (81 ms at 8 MiB, ~0.5-0.7 s at 64 MiB).
+ * recovery flushes every memtable on the main thread. After 290k SETs (~32
+ * MiB) the first SCAN took 127-134 ms in the server (SLOWLOG), 39 ms at 8
+ * MiB; after 600k, 523-535 ms at 64 MiB.
  */
 export const SERVER_MEMTABLE_BYTES = 32 * 1024 * 1024;
 /**
