@@ -7,6 +7,7 @@
 // Everything else, and anything the main thread could not answer, is kept.
 
 import type { CompactionFilterHost, FilterDecision, PreparedCompactionFilter } from "../lsm/index.ts";
+import { startsWithAt } from "../lsm/compaction.ts";
 import { bytesToStr } from "../../net/bytes.ts";
 import { COL_META, COL_SUBKEY } from "./encoding.ts";
 
@@ -35,12 +36,6 @@ function versionOfSubKey(key: Uint8Array, prefixLength: number): number {
   return view.getUint32(prefixLength - 8) * 2 ** 32 + view.getUint32(prefixLength - 4);
 }
 
-function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  if (key.length < prefix.length) return false;
-  for (let i = prefix.length - 1; i >= 0; i--) if (key[i] !== prefix[i]) return false;
-  return true;
-}
-
 const SUBKEY_PREFIX = Uint8Array.of(COL_SUBKEY);
 
 export function createCompactionFilter(_options: unknown, host: CompactionFilterHost): PreparedCompactionFilter {
@@ -62,7 +57,7 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
       const askIds: string[] = [];
       let head: Uint8Array | null = null; // of the previous sub-key: its key's answer is already in `next`
       for (const key of keys) {
-        if (head !== null && startsWith(key, head)) continue;
+        if (head !== null && startsWithAt(key, 0, key.length, head)) continue;
         const headLength = versionedPrefixLength(key);
         if (headLength === 0) continue;
         head = key.subarray(0, headLength);
@@ -90,7 +85,7 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
     },
 
     decide(key) {
-      if (lastHead !== null && startsWith(key, lastHead)) return lastDecision;
+      if (lastHead !== null && startsWithAt(key, 0, key.length, lastHead)) return lastDecision;
       const headLength = versionedPrefixLength(key);
       if (headLength === 0) return "keep";
       const id = bytesToStr(metaKeyOfSubKey(key, headLength));

@@ -46,10 +46,13 @@ export interface PreparedCompactionFilter {
   readonly keyPrefix?: Uint8Array;
 }
 
-/** Whether buf[off, off+len) starts with prefix. */
+/**
+ * Whether buf[off, off+len) starts with prefix. Compared from the prefix's
+ * end: keys sharing a long head differ last there (a sub-key's version).
+ */
 export function startsWithAt(buf: Uint8Array, off: number, len: number, prefix: Uint8Array): boolean {
   if (len < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) if (buf[off + i] !== prefix[i]) return false;
+  for (let i = prefix.length - 1; i >= 0; i--) if (buf[off + i] !== prefix[i]) return false;
   return true;
 }
 
