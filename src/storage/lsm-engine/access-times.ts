@@ -24,6 +24,18 @@ const WAYS = 4;
 /** Seed of the second hash (the first is murmur3Bytes's, which the metadata cache also uses). */
 const SECOND_HASH_SEED = 0x9e3779b9;
 
+/**
+ * What a caller keeps about a key between its accesses (the metadata cache's
+ * entry does) so that the next access finds its slot without hashing the key:
+ * murmur3Bytes(key), and the second hash and the slot once an access set them.
+ */
+export interface AccessHint {
+  readonly hash: number;
+  accessFp2: number;
+  /** The key's slot when last accessed (-1: none yet); valid while the slot still holds its fingerprint. */
+  accessSlot: number;
+}
+
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
@@ -67,8 +79,8 @@ export class AccessTimes {
     return -1;
   }
 
-  /** Records an access at `atime` with LFU state lfu in slot (from locate), or in a slot claimed for the key locate() looked up. */
-  private record(slot: number, atime: number, lfu: number): void {
+  /** Records an access at `atime` with LFU state lfu in slot (from locate), or in a slot claimed for the key locate() looked up; returns the slot. */
+  private record(slot: number, atime: number, lfu: number): number {
     if (slot === -1) {
       if (this.atime.length === 0) {
         this.fp1 = new Int32Array(this.slots);
@@ -87,6 +99,7 @@ export class AccessTimes {
     // 0 marks an empty slot: an idle time set beyond the epoch is clamped to 1 s after it.
     this.atime[slot] = Math.max(1, atime);
     this.lfu[slot] = lfu;
+    return slot;
   }
 
   idleTime(key: Uint8Array): number {
@@ -94,11 +107,22 @@ export class AccessTimes {
     return Math.max(0, nowSeconds() - (slot === -1 ? this.untrackedSince : this.atime[slot]));
   }
 
-  /** Records an access of key (h1: murmur3Bytes(key), when the caller has it). */
-  touch(key: Uint8Array, h1?: number): void {
-    const slot = this.locate(key, h1);
+  /** Records an access of key; with a hint (the key's metadata-cache entry) a hot key is found without hashing. */
+  touch(key: Uint8Array, hint: AccessHint | null = null): void {
+    if (hint !== null) {
+      const hinted = hint.accessSlot;
+      if (hinted !== -1 && this.fp1[hinted] === (hint.hash | 0) && this.fp2[hinted] === hint.accessFp2 && this.atime[hinted] !== 0) {
+        this.atime[hinted] = nowSeconds();
+        return;
+      }
+    }
+    let slot = this.locate(key, hint?.hash);
     if (slot !== -1) this.atime[slot] = nowSeconds();
-    else this.record(slot, nowSeconds(), lfuState(LFU_INIT_VAL));
+    else slot = this.record(slot, nowSeconds(), lfuState(LFU_INIT_VAL));
+    if (hint !== null) {
+      hint.accessFp2 = this.lookedUp2;
+      hint.accessSlot = slot;
+    }
   }
 
   setIdleTime(key: Uint8Array, seconds: number): void {
@@ -117,8 +141,12 @@ export class AccessTimes {
   }
 
   /** A key was created: accessed now, with the initial LFU state. */
-  created(key: Uint8Array, h1?: number): void {
-    this.record(this.locate(key, h1), nowSeconds(), lfuState(LFU_INIT_VAL));
+  created(key: Uint8Array, hint: AccessHint | null = null): void {
+    const slot = this.record(this.locate(key, hint?.hash), nowSeconds(), lfuState(LFU_INIT_VAL));
+    if (hint !== null) {
+      hint.accessFp2 = this.lookedUp2;
+      hint.accessSlot = slot;
+    }
   }
 
   forget(key: Uint8Array): void {

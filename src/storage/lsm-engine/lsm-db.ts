@@ -255,7 +255,7 @@ export class LsmDb implements DbStore {
     if (old === null) {
       this.keyCount++;
       this.engine.countsChanged(this);
-      this.accessTimes.created(key, entry?.hash);
+      this.accessTimes.created(key, entry);
     }
   }
 
@@ -408,7 +408,7 @@ export class LsmDb implements DbStore {
 
   touch(meta: KeyMeta): void {
     const m = meta as LsmMeta;
-    this.accessTimes.touch(m.key, m.cacheEntry?.hash);
+    this.accessTimes.touch(m.key, m.cacheEntry);
   }
 
   setIdleTime(meta: KeyMeta, seconds: number): void {

@@ -16,6 +16,7 @@
 import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
+import type { AccessHint } from "./access-times.ts";
 
 /** A key's metadata record as it is stored, decoded. */
 export interface CachedMeta {
@@ -42,12 +43,15 @@ export const DEFAULT_META_CACHE_BYTES = 64 * 1024 * 1024;
 const MIN_BUCKETS = 16;
 
 /** One cached key: its record (null = known missing), in a bucket chain and in the eviction order. */
-export class MetaCacheEntry {
+export class MetaCacheEntry implements AccessHint {
   /** Next entry of the same bucket. */
   next: MetaCacheEntry | null = null;
   /** Neighbours in insertion order (eviction takes the oldest first). */
   older: MetaCacheEntry | null = null;
   newer: MetaCacheEntry | null = null;
+  /** Where the db's AccessTimes last found the key (AccessHint): a GET's touch then hashes nothing. */
+  accessFp2 = 0;
+  accessSlot = -1;
 
   constructor(
     /** Owned copy of the key. */

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { AccessTimes } from "../../../src/storage/lsm-engine/access-times.ts";
 import { LsmEngine } from "../../../src/storage/lsm-engine/lsm-engine.ts";
 import { LFU_INIT_VAL, lfuState } from "../../../src/keyspace/lfu.ts";
+import { murmur3Bytes } from "../../../src/util/murmur3.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -57,6 +58,32 @@ test("a key arriving in a full set replaces the set's least recently accessed ke
   expect(times.idleTime(keys[2])).toBe(0);
   expect(times.idleTime(keys[0])).toBe(100);
   expect(times.idleTime(keys[1])).toBe(110);
+});
+
+test("a hint (the cache entry's remembered slot) is used only while its slot still holds the key", () => {
+  const times = new AccessTimes(4); // one set of four slots
+  const key = enc("hinted");
+  const hint = { hash: murmur3Bytes(key), accessFp2: 0, accessSlot: -1 };
+  times.created(key, hint);
+  expect(hint.accessSlot).not.toBe(-1);
+  times.setIdleTime(key, 90);
+  times.touch(key, hint); // through the remembered slot
+  expect(times.idleTime(key)).toBe(0);
+  // Four other keys, each older than the last: the hinted key (accessed now) is evicted by the fourth.
+  const others = [0, 1, 2, 3].map((i) => enc(`other${i}`));
+  others.forEach((other, i) => times.setIdleTime(other, 200 - i));
+  times.setIdleTime(key, 500); // the least recently accessed: the next new key takes its slot
+  const taker = enc("taker");
+  times.created(taker);
+  times.setIdleTime(taker, 7);
+  times.touch(key, hint); // the slot now holds "taker": re-claimed elsewhere, taker untouched
+  expect(times.idleTime(taker)).toBe(7);
+  expect(times.idleTime(key)).toBe(0);
+  times.forget(key);
+  times.setIdleTime(taker, 8);
+  times.touch(key, hint); // forgotten: tracked again, not through the stale slot
+  expect(times.idleTime(key)).toBe(0);
+  expect(times.idleTime(taker)).toBe(8);
 });
 
 test("idle times through the metadata cache follow SET, touches, DEL and re-creation", async () => {
