@@ -17,8 +17,8 @@ function time(name: string, f: (i: number) => void, per = 1) {
   const u = process.cpuUsage(t0);
   console.log(`${name.padEnd(44)} ${(((u.user + u.system) / N) * 1000 / per).toFixed(0).padStart(6)} ns/entry`);
 }
-const req = encodeRequest({ op: "put", id: 1, key: "k12-345", value }).slice();
-time("client: encodeRequest", (i) => encodeRequest({ op: "put", id: i, key: `k12-${i % 1000}`, value }));
+const req = encodeRequest({ op: "put", key: "k12-345", value }, 1).slice();
+time("client: encodeRequest", (i) => encodeRequest({ op: "put", key: `k12-${i % 1000}`, value }, i));
 time("leader: decodeRequest", () => decodeRequest(req));
 time("leader: encodeCommand", (i) => encodeCommand({ op: "put", id: i, key: "k12-345", value }));
 const { keyValue } = decodeRequest(req);

@@ -29,3 +29,37 @@ test("FrameBuffer: partial socket writes keep the rest in order; FrameDecoder sp
   expect(q.writeTo({ write: () => -1 })).toBe(false); // closed: kept
   expect(q.size).toBe(5);
 });
+
+test("FrameDecoder: frames split across chunks arrive whole, kept or as views valid during onFrame; a throwing onFrame does not see them again", () => {
+  const q = new FrameBuffer();
+  const payloads = Array.from({ length: 40 }, (_, i) => new Uint8Array((i * 389) % 5000).fill(i + 1));
+  for (const p of payloads) q.push(p);
+  const wire: number[] = [];
+  q.writeTo({ write: (d: Uint8Array) => (wire.push(...d), d.length) });
+  for (const keepFrames of [true, false]) {
+    const dec = new FrameDecoder(keepFrames);
+    const got: Uint8Array[] = [];
+    const kept: Uint8Array[] = [];
+    for (let at = 0, i = 0; at < wire.length; i++) {
+      const n = (i * 7919) % 3000; // sometimes empty, sometimes several frames
+      dec.push(new Uint8Array(wire.slice(at, at + n)), (p) => {
+        got.push(p.slice());
+        kept.push(p);
+      });
+      at += n;
+    }
+    expect(got).toEqual(payloads);
+    // Kept payloads stay valid; views may since have been overwritten.
+    if (keepFrames) expect(kept).toEqual(payloads);
+  }
+  const dec = new FrameDecoder(false);
+  const frame = (b: number) => [0, 0, 0, 1, b];
+  expect(() =>
+    dec.push(new Uint8Array([...frame(1), ...frame(2)]), () => {
+      throw new Error("bad frame");
+    }),
+  ).toThrow("bad frame");
+  const after: number[] = [];
+  dec.push(new Uint8Array(frame(3)), (p) => after.push(...p));
+  expect(after).toEqual([3]);
+});

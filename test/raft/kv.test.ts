@@ -78,7 +78,7 @@ test("KV requests and responses round-trip through the direct reader; other enco
     { op: "cas", id: 70_000, key: "a", value: "x".repeat(40_000), expect: "old" },
   ];
   for (const q of reqs) {
-    const { keyValue, ...got } = decodeRequest(encodeRequest(q).slice());
+    const { keyValue, ...got } = decodeRequest(encodeRequest(q, q.id).slice());
     expect(got).toEqual(q);
     expect(keyValue !== undefined).toBe(q.op === "put");
   }
@@ -97,7 +97,7 @@ test("KV requests and responses round-trip through the direct reader; other enco
 test("a put's command built from the request's key and value bytes equals the encoded one", () => {
   for (const id of [5, 200, 70_000, 2 ** 33 + 3, 4_000_000_000 * 2 ** 21 + 12345]) {
     for (const [key, value] of [["k", "v"], ["日本", "x".repeat(300)], ["k".repeat(40), ""]] as const) {
-      const req = decodeRequest(encodeRequest({ op: "put", id: 1, key, value }).slice());
+      const req = decodeRequest(encodeRequest({ op: "put", key, value }, 1).slice());
       const cmd: KvCommand = { op: "put", id, key, value };
       const spliced = encodeCommand(cmd, req.keyValue);
       expect([...spliced]).toEqual([...encodeCommand(cmd)]);

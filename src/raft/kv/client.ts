@@ -25,21 +25,23 @@ export class KvClient {
   private waiting = new Map<number, { resolve: (r: KvResponse | null) => void; node: number; deadline: number }>();
   private sweeper: ReturnType<typeof setInterval> | null = null;
   private nextId = 1;
+  private readonly nodes: number[];
   leader: number;
 
   constructor(private addrs: Map<number, { host: string; port: number }>, private timeoutMs = 3000) {
-    this.leader = [...addrs.keys()][0]!;
+    this.nodes = [...addrs.keys()];
+    this.leader = this.nodes[0]!;
   }
 
   private conn(node: number): Promise<Socket<undefined> | null> {
     let c = this.conns.get(node);
-    if (!c) this.conns.set(node, (c = { sock: null, out: null, connecting: null, dec: new FrameDecoder() }));
+    if (!c) this.conns.set(node, (c = { sock: null, out: null, connecting: null, dec: new FrameDecoder(false) }));
     if (c.sock) return Promise.resolve(c.sock);
     if (c.connecting) return c.connecting;
     const a = this.addrs.get(node)!;
     const cc = c;
     const self = this;
-    cc.dec = new FrameDecoder();
+    cc.dec = new FrameDecoder(false);
     cc.connecting = Bun.connect<undefined>({
       hostname: a.host,
       port: a.port,
@@ -103,7 +105,7 @@ export class KvClient {
     this.sweeper ??= setInterval(() => this.expire(), Math.min(100, this.timeoutMs));
     return new Promise((resolve) => {
       this.waiting.set(id, { resolve, node, deadline: performance.now() + this.timeoutMs });
-      out.writeFrame(encodeRequest({ ...req, id }));
+      out.writeFrame(encodeRequest(req, id));
     });
   }
 
@@ -124,7 +126,7 @@ export class KvClient {
   // execute, until deadlineMs passes.
   async request(req: Omit<KvRequest, "id">, deadlineMs = 10000): Promise<Outcome> {
     const end = Date.now() + deadlineMs;
-    const nodes = [...this.addrs.keys()];
+    const nodes = this.nodes;
     let attempt = 0;
     while (Date.now() < end) {
       const node = this.leader;

@@ -1,6 +1,7 @@
 import { Encoder } from "@msgpack/msgpack";
 import { rawStringDecoder, text } from "./text.ts";
 import { TupleReader } from "./tuple_reader.ts";
+import { putUint, uintSize } from "./tuple_writer.ts";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).
@@ -44,23 +45,6 @@ export function encodeCommand(c: KvCommand, keyValue?: Uint8Array): Uint8Array {
   if (c.op === "cas") w.push(c.expect, c.value);
   else if (c.op === "put") w.push(c.value);
   return encoder.encode(w);
-}
-
-// Size of v as a msgpack uint in its smallest form (as the Encoder writes it).
-function uintSize(v: number): number {
-  return v < 0x80 ? 1 : v < 0x100 ? 2 : v < 0x10000 ? 3 : v < 2 ** 32 ? 5 : 9;
-}
-
-function putUint(buf: Uint8Array, off: number, v: number, size: number): void {
-  if (size === 1) {
-    buf[off] = v;
-    return;
-  }
-  buf[off] = size === 2 ? 0xcc : size === 3 ? 0xcd : size === 5 ? 0xce : 0xcf;
-  for (let i = size - 1; i >= 1; i--) {
-    buf[off + i] = v % 256;
-    v = Math.floor(v / 256);
-  }
 }
 
 // Every node decodes every command it applies: read directly when it has

@@ -1,12 +1,12 @@
-import { Encoder } from "@msgpack/msgpack";
 import { rawStringDecoder, text } from "./text.ts";
 import { TupleReader } from "./tuple_reader.ts";
+import { TupleWriter } from "./tuple_writer.ts";
 
 // Client protocol of the example KV service: length-prefixed frames
 // (u32 length | msgpack payload), pipelined, answered out of order. Payloads
 // are msgpack arrays with small integer tags (no map keys on the wire),
-// encoded and decoded by one reused Encoder / Decoder (strings decoded
-// natively, see text.ts):
+// written by a TupleWriter and read by a TupleReader (any other msgpack
+// encoding of them by the Decoder; strings decoded natively, see text.ts):
 //   request  [op (0 put, 1 get, 2 cas), id, key, value?, expect?]
 //            (get: no value; cas: expect is nil for "key absent")
 //   response [id, ok, value (nil if none), err (0 none, 1 not_leader,
@@ -30,23 +30,24 @@ export interface KvResponse {
   leader?: number;
 }
 
-type WireRequest = [number, number, string, string?, (string | null)?];
-type WireResponse = [number, boolean, string | null, number, number];
 type RawRequest = [number, number, Uint8Array, Uint8Array?, (Uint8Array | null)?];
 type RawResponse = [number, boolean, Uint8Array | null, number, number];
 
 const OPS = ["put", "get", "cas"] as const;
 const ERRS = [undefined, "not_leader", "timeout", "error"] as const;
-const encoder = new Encoder();
 const decoder = rawStringDecoder();
 
-// The encoders return the msgpack payload in the encoder's shared buffer,
-// valid until the next encode: CorkedWriter.writeFrame copies it at once.
-export function encodeRequest(q: KvRequest): Uint8Array {
-  const w: WireRequest = [OPS.indexOf(q.op), q.id, q.key];
-  if (q.op !== "get") w.push(q.value ?? "");
-  if (q.op === "cas") w.push(q.expect ?? null);
-  return encoder.encodeSharedRef(w);
+// The encoders return the msgpack payload in a shared buffer, valid until
+// the next encode: CorkedWriter.writeFrame copies it at once.
+const writer = new TupleWriter();
+
+// id apart from the request's fields: the client numbers each attempt.
+export function encodeRequest(q: Omit<KvRequest, "id" | "keyValue">, id: number): Uint8Array {
+  const w = writer.start(q.op === "get" ? 3 : q.op === "put" ? 4 : 5);
+  w.uint(OPS.indexOf(q.op)).uint(id).str(q.key);
+  if (q.op !== "get") w.str(q.value ?? "");
+  if (q.op === "cas") w.str(q.expect ?? null);
+  return w.end();
 }
 
 const reader = new TupleReader();
@@ -89,8 +90,7 @@ function requestFromRaw(w: RawRequest): KvRequest {
 }
 
 export function encodeResponse(p: KvResponse): Uint8Array {
-  const w: WireResponse = [p.id, p.ok, p.value, ERRS.indexOf(p.err), p.leader ?? 0];
-  return encoder.encodeSharedRef(w);
+  return writer.start(5).uint(p.id).bool(p.ok).str(p.value).uint(ERRS.indexOf(p.err)).uint(p.leader ?? 0).end();
 }
 
 export function decodeResponse(payload: Uint8Array): KvResponse {

@@ -1,6 +1,6 @@
 import type { TCPSocketListener } from "bun";
 import { CorkedWriter } from "../transport/corked.ts";
-import { NotLeaderError, RaftNode, TimeoutError, type Done, type RaftNodeOptions, type SnapshotWriter, type StateMachine } from "../node.ts";
+import { NotLeaderError, RaftNode, TimeoutError, type RaftNodeOptions, type SnapshotWriter, type StateMachine } from "../node.ts";
 import type { RaftConfig } from "../raft.ts";
 import type { WritableStorage } from "../storage/storage.ts";
 import { FrameDecoder } from "../transport/framing.ts";
@@ -46,6 +46,16 @@ export interface KvServiceOptions {
   holdProposalsDuringSync?: boolean;
   trace?: RaftNodeOptions["trace"];
   log?: (ev: Record<string, unknown>) => void;
+}
+
+function reply(out: CorkedWriter, resp: KvResponse): void {
+  out.writeFrame(encodeResponse(resp));
+}
+
+function fail(out: CorkedWriter, id: number, err: Error): void {
+  if (err instanceof NotLeaderError) reply(out, { id, ok: false, value: null, err: "not_leader", leader: err.leader });
+  else if (err instanceof TimeoutError) reply(out, { id, ok: false, value: null, err: "timeout" });
+  else reply(out, { id, ok: false, value: null, err: "error" });
 }
 
 interface ConnState {
@@ -106,7 +116,7 @@ export class KvService {
       port: this.o.clientPort,
       socket: {
         open(s) {
-          s.data = { dec: new FrameDecoder(), out: new CorkedWriter(s) };
+          s.data = { dec: new FrameDecoder(false), out: new CorkedWriter(s) };
           s.setNoDelay?.(true);
         },
         data(s, chunk) {
@@ -121,15 +131,12 @@ export class KvService {
     return { raftPort, clientPort: this.server.port };
   }
 
+  // One closure per request (the waiter's callback); reply and fail are
+  // plain functions, not two more closures per request.
   private handle(out: CorkedWriter, req: KvRequest): void {
-    const reply = (resp: KvResponse) => out.writeFrame(encodeResponse(resp));
-    const failed: Done = (err) => {
-      if (err instanceof NotLeaderError) reply({ id: req.id, ok: false, value: null, err: "not_leader", leader: err.leader });
-      else if (err instanceof TimeoutError) reply({ id: req.id, ok: false, value: null, err: "timeout" });
-      else reply({ id: req.id, ok: false, value: null, err: "error" });
-    };
+    const id = req.id;
     if (req.op === "get") {
-      this.node.readBarrier((err) => (err ? failed(err) : reply({ id: req.id, ok: true, value: this.sm.kv.read(req.key) })));
+      this.node.readBarrier((err) => (err ? fail(out, id, err) : reply(out, { id, ok: true, value: this.sm.kv.read(req.key) })));
       return;
     }
     const rid = this.incarnation * 2 ** 21 + (++this.seq % 2 ** 21);
@@ -140,9 +147,9 @@ export class KvService {
     const data = encodeCommand(cmd, req.keyValue);
     this.sm.proposed.set(data, cmd);
     this.node.propose(data, rid, (err, result) => {
-      if (err) return failed(err);
+      if (err) return fail(out, id, err);
       const r = result as KvResult;
-      reply({ id: req.id, ok: r.ok, value: r.value });
+      reply(out, { id, ok: r.ok, value: r.value });
     });
   }
 

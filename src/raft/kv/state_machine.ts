@@ -3,52 +3,11 @@ import { assert } from "../assert.ts";
 import type { SnapshotWriter } from "../node.ts";
 import { writeU32 } from "../transport/framing.ts";
 import { decodeCommand, type KvCommand, type KvResult } from "./command.ts";
+import { putStr } from "./tuple_writer.ts";
 
 // Pairs encoded per SnapshotWriter.step(): a few milliseconds of event loop.
 const SNAPSHOT_SLICE = 4096;
 const snapEncoder = new Encoder();
-const utf8 = new TextEncoder();
-
-// Writes s as a msgpack str (smallest header, as the Encoder would) at
-// buf[off], which has room for 5 + 3 * s.length bytes; returns the end.
-// Keys and values are mostly ASCII: copied char by char, without the
-// Encoder's per-call setup, which dominated snapshot encoding.
-function putStr(buf: Uint8Array, off: number, s: string): number {
-  const n = s.length;
-  const at = off + strHeaderSize(n);
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) {
-      const bytes = utf8.encode(s);
-      const start = off + strHeaderSize(bytes.length);
-      putStrHeader(buf, off, bytes.length);
-      buf.set(bytes, start);
-      return start + bytes.length;
-    }
-    buf[at + i] = c;
-  }
-  putStrHeader(buf, off, n);
-  return at + n;
-}
-
-function strHeaderSize(n: number): number {
-  return n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
-}
-
-function putStrHeader(buf: Uint8Array, off: number, n: number): void {
-  if (n < 32) buf[off] = 0xa0 | n;
-  else if (n < 0x100) {
-    buf[off] = 0xd9;
-    buf[off + 1] = n;
-  } else if (n < 0x10000) {
-    buf[off] = 0xda;
-    buf[off + 1] = n >>> 8;
-    buf[off + 2] = n & 0xff;
-  } else {
-    buf[off] = 0xdb;
-    writeU32(buf, off + 1, n);
-  }
-}
 
 // Deterministic KV state machine applied from the raft log. `get` through
 // the log is supported for comparison; linearizable reads normally use

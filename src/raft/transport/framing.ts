@@ -58,16 +58,22 @@ export class FrameBuffer {
   }
 }
 
-// Incremental frame splitter for a byte stream. The complete frames of a
-// chunk are copied out of the receive buffer together, so decoded binary
-// fields (msgpack returns views) stay valid after the buffer is reused, and
-// the copy's ArrayBuffer is materialised once per chunk rather than once per
-// frame (the msgpack Decoder reads `.buffer` of every payload).
+// Incremental frame splitter for a byte stream. With keepFrames, the
+// complete frames of a chunk are copied out of the receive buffer together,
+// so decoded binary fields (msgpack returns views) stay valid after the
+// buffer is reused, and the copy's ArrayBuffer is materialised once per
+// chunk rather than once per frame (the msgpack Decoder reads `.buffer` of
+// every payload). Without it (a reader that decodes or copies whatever it
+// keeps during onFrame: the KV client and service), payloads are views into
+// the receive buffer itself, valid only during onFrame: no copy and no
+// allocation per chunk.
 export class FrameDecoder {
   private buf = new Uint8Array(0);
   private len = 0;
 
-  // Calls onFrame with each complete payload (a view into a fresh copy).
+  constructor(private readonly keepFrames = true) {}
+
+  // Calls onFrame with each complete payload.
   push(chunk: Uint8Array, onFrame: (payload: Uint8Array) => void): void {
     if (this.len + chunk.length > this.buf.length) {
       const nb = new Uint8Array(Math.max(this.buf.length * 2, this.len + chunk.length, 64 * 1024));
@@ -84,13 +90,17 @@ export class FrameDecoder {
       end += 4 + n;
     }
     if (end === 0) return;
-    const frames = this.buf.slice(0, end);
-    this.buf.copyWithin(0, end, this.len);
-    this.len -= end;
-    for (let off = 0; off < end; ) {
-      const n = readU32(frames, off);
-      onFrame(frames.subarray(off + 4, off + 4 + n));
-      off += 4 + n;
+    const frames = this.keepFrames ? this.buf.slice(0, end) : this.buf;
+    try {
+      for (let off = 0; off < end; ) {
+        const n = readU32(frames, off);
+        onFrame(frames.subarray(off + 4, off + 4 + n));
+        off += 4 + n;
+      }
+    } finally {
+      // Also when onFrame throws: those frames are never handed out again.
+      this.buf.copyWithin(0, end, this.len);
+      this.len -= end;
     }
   }
 }
