@@ -63,6 +63,13 @@ export interface DBStats {
   flushBytesWritten: number;
   compactionBytesRead: number;
   compactionBytesWritten: number;
+  /** compactionBytesWritten by output level (index 0 unused: no compaction writes L0). */
+  compactionBytesWrittenByLevel: number[];
+  /** CPU time of the worker threads that ran flushes / compactions (0 for inline ones, and off Linux). */
+  flushCpuMs: number;
+  compactionCpuMs: number;
+  /** Worker flushes that rebuilt the memtable from its WAL: its arrays were not all in its shared memory (MemTable.shared). */
+  walFlushes: number;
   /** (flush + compaction bytes written) / user bytes written. */
   writeAmplification: number;
   tableBytesRead: number;
@@ -176,6 +183,10 @@ export class DB {
     flushBytes: 0,
     compactionRead: 0,
     compactionWritten: 0,
+    compactionWrittenByLevel: [] as number[],
+    flushCpuNs: 0,
+    walFlushes: 0,
+    compactionCpuNs: 0,
     flushes: 0,
     compactions: 0,
     splitCompactions: 0,
@@ -638,7 +649,9 @@ export class DB {
     const bytes = memtableMemoryBytes(this.o.memtableSize);
     const spare = this.spareMemory;
     this.spareMemory = null;
-    const mem = new MemTable(logNumber, this.o.memtableSize, spare !== null && spare.byteLength === bytes ? spare : null);
+    // Shared memory also when none is prepared (the first memtable): the flush worker reads the entries there.
+    const memory = spare !== null && spare.byteLength === bytes ? spare : new SharedArrayBuffer(bytes);
+    const mem = new MemTable(logNumber, this.o.memtableSize, memory);
     // Small memtables (tests) have few pages to map.
     if (!this.preparingMemory && bytes >= PREFAULT_MIN_BYTES) {
       this.preparingMemory = true;
@@ -737,13 +750,15 @@ export class DB {
       const job = this.flushJob ?? this.startFlushJob();
       try {
         if (this.useWorkerFlush() && job.runner === null) {
-          // Built off-thread from the memtable's (complete) WAL file.
+          // Built off-thread from the memtable's shared memory, or else its (complete) WAL file.
           // The filter applies here too (worker flushes only): stale data then never reaches L0.
           const params = { ...this.newFlushParams(job.number, job.rangeDels, job.smallestSnapshot), sync: this.o.fsync };
           let res: CompactionJobResult | null = null;
           let err: unknown = null;
           try {
-            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), filter: this.o.compactionFilter }, this.o.onCompactionFilterQuery);
+            const memtable = job.mem.shared() ?? undefined;
+            if (memtable === undefined) this.st.walFlushes++;
+            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), memtable, filter: this.o.compactionFilter }, this.o.onCompactionFilterQuery);
           } catch (e) {
             err = e;
           }
@@ -757,6 +772,7 @@ export class DB {
           if (err !== null) throw err;
           job.outputs = res!.outputs;
           this.st.filterRemoved += res!.stats.removed;
+          this.st.flushCpuNs += res!.cpuNs;
         } else {
           const runner = this.jobRunner(job);
           // Small steps keep foreground latency low.
@@ -931,6 +947,8 @@ export class DB {
       this.st.filterRemoved += r.stats.removed;
       this.st.compactionRead += r.bytesRead;
       this.st.compactionWritten += r.stats.bytesWritten;
+      this.st.compactionWrittenByLevel[c.outputLevel] = (this.st.compactionWrittenByLevel[c.outputLevel] ?? 0) + r.stats.bytesWritten;
+      this.st.compactionCpuNs += r.cpuNs;
     }
     this.frag = null;
     this.deleteObsoleteFiles();
@@ -1167,6 +1185,10 @@ export class DB {
       flushBytesWritten: this.st.flushBytes,
       compactionBytesRead: this.st.compactionRead,
       compactionBytesWritten: this.st.compactionWritten,
+      compactionBytesWrittenByLevel: Array.from({ length: this.o.numLevels }, (_, level) => this.st.compactionWrittenByLevel[level] ?? 0),
+      flushCpuMs: this.st.flushCpuNs / 1e6,
+      compactionCpuMs: this.st.compactionCpuNs / 1e6,
+      walFlushes: this.st.walFlushes,
       writeAmplification: user === 0 ? 0 : (this.st.walBytes + this.st.flushBytes + this.st.compactionWritten) / user,
       tableBytesRead: this.tc.stats.bytesRead,
       blockReads: this.tc.stats.blockReads,

@@ -63,6 +63,57 @@ export function memtableMemoryBytes(sizeLimit: number): number {
   return alignedTo8(arenaBytes) + 8 * nodes + 4 * (STRIDE * nodes + MAX_HEIGHT + 2 * nodes + slots);
 }
 
+/**
+ * The arrays of a memtable of sizeLimit in `memory` (memtableMemoryBytes of
+ * it): the MemTable's own, and those a flush worker reads (memtableEntries).
+ */
+function viewsOf(memory: SharedArrayBuffer, sizeLimit: number) {
+  const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
+  assert(memory.byteLength === memtableMemoryBytes(sizeLimit), 'memtable memory of another size');
+  // The arena first: keyOf/valueOf view its buffer at the arena's offsets.
+  const arena = new Uint8Array(memory, 0, arenaBytes);
+  let at = alignedTo8(arenaBytes);
+  const seqs = new Float64Array(memory, at, nodes);
+  at += 8 * nodes;
+  const int32s = (n: number): Int32Array<SharedArrayBuffer> => new Int32Array(memory, (at += 4 * n) - 4 * n, n);
+  const meta = int32s(STRIDE * nodes);
+  const links = int32s(MAX_HEIGHT + 2 * nodes);
+  const newest = int32s(slots);
+  return { arena, seqs, meta, links, newest };
+}
+
+/**
+ * An immutable memtable whose entries are all in its shared memory
+ * (MemTable.shared): a flush worker reads them there (memtableEntries)
+ * instead of rebuilding them from the WAL.
+ */
+export interface SharedMemtable {
+  memory: SharedArrayBuffer;
+  sizeLimit: number;
+  /** Nodes 1..nodes-1 are the entries (node 0 is the skiplist's head). */
+  nodes: number;
+}
+
+/**
+ * Calls add for each entry of a shared memtable, in insertion order, with
+ * its key's and value's offsets in the returned arena. An overwrite in
+ * place left only a key's newest version (see MemTable.put): the versions
+ * any reader could still see are all here.
+ */
+export function memtableEntries(
+  shared: SharedMemtable,
+  add: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, seq: number, kind: number) => void,
+): Uint8Array {
+  const { arena, seqs, meta } = viewsOf(shared.memory, shared.sizeLimit);
+  for (let node = 1; node < shared.nodes; node++) {
+    const base = node * STRIDE;
+    const keyStart = meta[base + KOFF];
+    const valueStart = meta[base + VOFF];
+    add(keyStart, keyStart + meta[base + KLEN], valueStart, valueStart + meta[base + VLEN], seqs[node], meta[base + KIND]);
+  }
+  return arena;
+}
+
 function alignedTo8(n: number): number {
   return Math.ceil(n / 8) * 8;
 }
@@ -123,13 +174,14 @@ export class MemTable {
    * costs a fault on first touch (about 20 us per 4 KiB page on this VM,
    * more than the skiplist insert), and every doubling touched a new copy of
    * all the bytes so far; untouched capacity costs no memory. `memory`: zeroed
-   * memory of memtableMemoryBytes(sizeLimit) bytes whose pages are already
-   * mapped (prefaulted off this thread, see DB): the arrays are views of it.
+   * memory of memtableMemoryBytes(sizeLimit) bytes, its pages mapped already
+   * when a worker prefaulted it (see DB): the arrays are views of it, which
+   * the flush worker then reads in place (shared()).
    */
   constructor(
     readonly logNumber: number,
-    sizeLimit = 0,
-    memory: SharedArrayBuffer | null = null,
+    private readonly sizeLimit = 0,
+    private readonly memory: SharedArrayBuffer | null = null,
   ) {
     const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
     if (memory === null) {
@@ -139,18 +191,20 @@ export class MemTable {
       this.newest = new Int32Array(slots);
       this.arena = new Uint8Array(arenaBytes);
     } else {
-      assert(memory.byteLength === memtableMemoryBytes(sizeLimit), 'memtable memory of another size');
-      // The arena first: keyOf/valueOf view its buffer at the arena's offsets.
-      this.arena = new Uint8Array(memory, 0, arenaBytes);
-      let at = alignedTo8(arenaBytes);
-      this.seqs = new Float64Array(memory, at, nodes);
-      at += 8 * nodes;
-      const int32s = (n: number): Int32Array<SharedArrayBuffer> => new Int32Array(memory, (at += 4 * n) - 4 * n, n);
-      this.meta = int32s(STRIDE * nodes);
-      this.links = int32s(MAX_HEIGHT + 2 * nodes);
-      this.newest = int32s(slots);
+      ({ arena: this.arena, seqs: this.seqs, meta: this.meta, links: this.links, newest: this.newest } = viewsOf(memory, sizeLimit));
     }
     this.meta[LINKS] = 0; // the head's links are links[0, MAX_HEIGHT)
+  }
+
+  /**
+   * For a flush on another thread, once this memtable takes no more writes:
+   * its entries in its shared memory, or null when they are not all there
+   * (no shared memory, or the arena or node arrays outgrew it).
+   */
+  shared(): SharedMemtable | null {
+    const memory = this.memory;
+    if (memory === null || this.arena.buffer !== memory || this.meta.buffer !== memory || this.seqs.buffer !== memory) return null;
+    return { memory, sizeLimit: this.sizeLimit, nodes: this.nodes };
   }
 
   private randomHeight(): number {

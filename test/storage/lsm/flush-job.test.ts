@@ -1,4 +1,8 @@
-/** Worker flushes rebuild a memtable from its WAL (compaction_job.ts runFlushJob): the table holds exactly the memtable's newest data. */
+/**
+ * Worker flushes (compaction_job.ts runFlushJob) read a memtable's entries in
+ * its shared memory, or rebuild it from its WAL when its arrays outgrew that
+ * memory: the table holds exactly the memtable's newest data either way.
+ */
 import { describe, expect, test } from 'bun:test';
 import * as path from 'node:path';
 import { open, WriteBatch, type DB, type DBOptions } from '../../../src/storage/lsm/index.ts';
@@ -7,6 +11,34 @@ import { b, inTempDir, s } from './helpers.ts';
 
 /** One memtable, flushed by the worker only when asked (DB.flush). */
 const options: DBOptions = { syncPolicy: 'no', fsync: false, compactionMode: 'worker', memtableSize: 64 << 20, l0CompactionTrigger: 100 };
+
+/**
+ * How a flush gets the memtable's entries: from its shared memory, or from
+ * its WAL, which a last value larger than the memtable forces (the arena
+ * grows out of the shared memory: MemTable.shared).
+ */
+type FlushSource = 'memory' | 'wal';
+const SOURCES: FlushSource[] = ['memory', 'wal'];
+
+function optionsFor(source: FlushSource): DBOptions {
+  return source === 'memory' ? options : { ...options, memtableSize: 1 << 20 };
+}
+
+/** For 'wal': a value the memtable's arena cannot hold (it rotates after it). */
+function outgrow(db: DB, source: FlushSource, model: Map<string, string>): void {
+  if (source === 'memory') return;
+  const huge = 'h'.repeat(2 << 20);
+  db.put(b('huge'), b(huge));
+  model.set('huge', huge);
+}
+
+/** One flush, from the expected source. */
+async function flushFrom(db: DB, source: FlushSource): Promise<void> {
+  await db.flush();
+  const stats = db.stats();
+  expect(stats.flushes).toBe(1);
+  expect(stats.walFlushes).toBe(source === 'wal' ? 1 : 0);
+}
 
 /** Asks which keys of each window are dead (none here): the filtered flush reads the WAL in windows. */
 const FILTER = { module: path.join(import.meta.dir, 'fixtures/query_filter.ts') };
@@ -59,22 +91,56 @@ function contents(db: DB): Map<string, string> {
   return out;
 }
 
-describe('worker flush from the WAL', () => {
-  for (const filtered of [false, true]) {
-    test(`the flushed table holds the memtable's newest entries${filtered ? ' (filter windows)' : ''}`, () =>
+describe('worker flush', () => {
+  for (const source of SOURCES) {
+    for (const filtered of [false, true]) {
+      test(`from the ${source}: the flushed table holds the memtable's newest entries${filtered ? ' (filter windows)' : ''}`, () =>
+        inTempDir(async (dir) => {
+          const db = await open(dir, filtered ? { ...optionsFor(source), compactionFilter: FILTER, onCompactionFilterQuery: () => [] } : optionsFor(source));
+          const model = writeMix(db);
+          outgrow(db, source, model);
+          await flushFrom(db, source);
+          expect(db.stats().compactions).toBe(0);
+          expect(contents(db)).toEqual(model);
+          for (const [k, v] of model) expect(s(db.get(b(k)))).toBe(v);
+          await db.close();
+          const reopened = await open(dir, options);
+          expect(contents(reopened)).toEqual(model);
+          await reopened.close();
+        }), 60_000);
+    }
+
+    test(`from the ${source}: a snapshot taken between overwrites in place reads its versions after the flush`, () =>
       inTempDir(async (dir) => {
-        const db = await open(dir, filtered ? { ...options, compactionFilter: FILTER, onCompactionFilterQuery: () => [] } : options);
-        const model = writeMix(db);
-        await db.flush();
-        const stats = db.stats();
-        expect(stats.flushes).toBe(1);
-        expect(stats.compactions).toBe(0);
+        const db = await open(dir, optionsFor(source));
+        const key = (i: number): string => `k:${String(i % 100).padStart(3, '0')}`;
+        const model = new Map<string, string>();
+        // No snapshot yet: each key's overwrites replace its memtable entry in place.
+        for (let i = 0; i < 1000; i++) {
+          db.put(b(key(i)), b(`a${i}`));
+          model.set(key(i), `a${i}`);
+        }
+        const snap = db.snapshot();
+        const seen = new Map(model);
+        // The snapshot keeps the versions it sees: these overwrites and deletes are added beside them.
+        for (let i = 0; i < 1000; i++) {
+          if (i % 7 === 0) {
+            db.delete(b(key(i)));
+            model.delete(key(i));
+          } else {
+            db.put(b(key(i)), b(`b${i}`));
+            model.set(key(i), `b${i}`);
+          }
+        }
+        outgrow(db, source, model);
+        await flushFrom(db, source);
+        for (let i = 0; i < 100; i++) {
+          expect(s(db.get(b(key(i)), { snapshot: snap }))).toBe(seen.get(key(i)));
+          expect(s(db.get(b(key(i))))).toBe(model.get(key(i)));
+        }
+        snap.release();
         expect(contents(db)).toEqual(model);
-        for (const [k, v] of model) expect(s(db.get(b(k)))).toBe(v);
         await db.close();
-        const reopened = await open(dir, options);
-        expect(contents(reopened)).toEqual(model);
-        await reopened.close();
       }), 60_000);
   }
 
