@@ -2,6 +2,7 @@
 
 import { fail, NOT_FLOAT, NOT_INTEGER } from "./errors.ts";
 import { parseDouble, parseInt64, parseSafeInt } from "../net/format.ts";
+import { EMPTY } from "../net/bytes.ts";
 
 /** An integer argument that must fit a JS safe integer (indexes, counts); else "not an integer or out of range". */
 export function intArg(b: Uint8Array, message = NOT_INTEGER): number {
@@ -15,6 +16,23 @@ export function int64Arg(b: Uint8Array, message = NOT_INTEGER): number | bigint 
   const v = parseInt64(b);
   if (v === null) fail(message);
   return v;
+}
+
+/** argsFrom's reused arrays, by length (1 and 2). */
+const argScratch: Uint8Array[][] = [[], [EMPTY], [EMPTY, EMPTY]];
+
+/**
+ * argv[from...] for a storage primitive that reads the array only while it
+ * runs (SADD's members, HSET's field/value list, LPUSH's elements): one or two
+ * arguments, the usual case, fill a reused array instead of a new one per command.
+ */
+export function argsFrom(argv: Uint8Array[], from: number): Uint8Array[] {
+  const n = argv.length - from;
+  if (n < 1 || n > 2) return argv.slice(from);
+  const out = argScratch[n];
+  out[0] = argv[from];
+  if (n === 2) out[1] = argv[from + 1];
+  return out;
 }
 
 export function floatArg(b: Uint8Array, message = NOT_FLOAT): number {

@@ -6,7 +6,7 @@ import { argIs, strToBytes } from "../net/bytes.ts";
 import type { Client } from "../net/client.ts";
 import { addInt64, parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
-import { int64Arg } from "./args.ts";
+import { argsFrom, int64Arg } from "./args.ts";
 import { fail, NOT_FLOAT, NOT_INTEGER, OVERFLOW, SYNTAX } from "./errors.ts";
 import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
@@ -31,7 +31,7 @@ function hset(name: "hset" | "hmset") {
     const meta = c.db.writeTyped(argv[1], "hash");
     // Nothing handed over: the memory engine overwrites a value of the same length in
     // place, so the parser reuses these copies; fields are never kept as given.
-    const added = setFields(c, argv[1], meta, argv.slice(2), false);
+    const added = setFields(c, argv[1], meta, argsFrom(argv, 2), false);
     if (name === "hmset") c.out.ok();
     else c.out.int(added);
   };
@@ -75,7 +75,7 @@ function hdel(c: Client, argv: Uint8Array[]): void {
     return;
   }
   const len = db.store.hashes.length(meta);
-  const removed = db.store.hashes.delete(key, meta, argv.slice(2));
+  const removed = db.store.hashes.delete(key, meta, argsFrom(argv, 2));
   if (removed > 0) {
     notify(c, db, "hdel", key);
     if (removed === len) c.server.keyspace.notify("g", "del", key, db.index);

@@ -8,7 +8,7 @@ import type { Client } from "../net/client.ts";
 import { parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import type { ListSide } from "../storage/list-ops.ts";
-import { clampRange, intArg } from "./args.ts";
+import { argsFrom, clampRange, intArg } from "./args.ts";
 import { fail, NOT_INTEGER, NO_SUCH_KEY, SYNTAX } from "./errors.ts";
 import type { CommandDef } from "./table.ts";
 
@@ -69,7 +69,7 @@ function push(side: ListSide, onlyIfExists: boolean) {
       c.out.int(0);
       return;
     }
-    const len = db.store.lists.push(key, meta, side, argv.slice(2), c.server.handsOver(argv, 2, argv.length));
+    const len = db.store.lists.push(key, meta, side, argsFrom(argv, 2), c.server.handsOver(argv, 2, argv.length));
     notify(c, db, "l", pushEvent(side), key);
     db.modified(key);
     c.out.int(len);

@@ -4,7 +4,7 @@ import type { Client } from "../net/client.ts";
 import { argIs, bytesEqual, bytesToStr } from "../net/bytes.ts";
 import { parseInt64 } from "../net/format.ts";
 import type { KeyMeta } from "../storage/engine.ts";
-import { intArg, rangedCount } from "./args.ts";
+import { argsFrom, intArg, rangedCount } from "./args.ts";
 import { fail, SYNTAX, WRONGTYPE } from "./errors.ts";
 import { scanCollection } from "./scan-options.ts";
 import type { CommandDef } from "./table.ts";
@@ -20,7 +20,7 @@ function notifyDel(c: Client, key: Uint8Array): void {
 function sadd(c: Client, argv: Uint8Array[]): void {
   const key = argv[1];
   const meta = c.db.writeTyped(key, "set");
-  const added = c.db.store.sets.add(key, meta, argv.slice(2));
+  const added = c.db.store.sets.add(key, meta, argsFrom(argv, 2));
   if (added > 0) {
     c.db.modified(key, added);
     notify(c, "sadd", key);
@@ -34,7 +34,7 @@ function srem(c: Client, argv: Uint8Array[]): void {
   if (meta === null) return c.out.int(0);
   const sets = c.db.store.sets;
   const card = sets.card(meta);
-  const removed = sets.remove(key, meta, argv.slice(2));
+  const removed = sets.remove(key, meta, argsFrom(argv, 2));
   if (removed > 0) {
     c.db.modified(key, removed);
     notify(c, "srem", key);

@@ -12,6 +12,7 @@ import type { Client } from "../net/client.ts";
 import { parseInt64 } from "../net/format.ts";
 import factsJson from "./facts.json" with { type: "json" };
 import { FACTS_OVERLAY } from "./facts-overlay.ts";
+import type { LatencyHistogram } from "../observability/latency-histogram.ts";
 
 export type Handler = (c: Client, argv: Uint8Array[]) => void;
 
@@ -99,6 +100,8 @@ export class Command {
   readonly flags: number;
   readonly subcommands: Map<string, Command> | null;
   readonly stats: CommandStats = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+  /** This command's latency-tracking histogram, once it ran (kept by observability/latency.ts: no Map lookup per call). */
+  latency: LatencyHistogram | null = null;
   /** Legacy (first, last, step) key range derived from the key specs, as COMMAND INFO reports it. */
   readonly firstKey: number;
   readonly lastKey: number;

@@ -175,6 +175,26 @@ export class ReplyBuffer {
 
   /** Double: a RESP3 double, or a bulk string in RESP2, formatted as Redis 7.0 does (%.17g). */
   double(d: number): void {
+    // A small integer, as benchmark scores are, prints as its digits (%.17g does too): written
+    // straight in, with no string. -0 (formatDouble's "-0") and larger ones take the general path.
+    if (Number.isInteger(d) && d !== 0 && d >= -0x7fffffff && d <= 0x7fffffff) {
+      this.ensure(32);
+      const abs = d < 0 ? -d : d;
+      let digits = 1;
+      for (let t = abs; t >= 10; t = Math.floor(t / 10)) digits++;
+      const width = d < 0 ? digits + 1 : digits;
+      const buf = this.buf;
+      if (this.resp === 3) buf[this.len++] = 44; // ','
+      else {
+        buf[this.len++] = 36; // '$'
+        this.putInt(width);
+        this.crlf();
+      }
+      if (d < 0) buf[this.len++] = 45; // '-'
+      this.putInt(abs);
+      this.crlf();
+      return;
+    }
     const s = formatDouble(d);
     if (this.resp === 3) {
       this.ensure(s.length + 3);

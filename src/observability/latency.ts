@@ -54,8 +54,8 @@ export class LatencyMonitor {
   /** After every command: histogram and, above the threshold, a "command" or "fast-command" spike. */
   recordCommand(cmd: Command, micros: number): void {
     if (this.tracking) {
-      let h = this.histograms.get(cmd);
-      if (h === undefined) this.histograms.set(cmd, (h = new LatencyHistogram()));
+      let h = cmd.latency;
+      if (h === null) this.histograms.set(cmd, (h = cmd.latency = new LatencyHistogram()));
       h.record(micros * 1000);
     }
     if (this.thresholdMs > 0) this.addSampleIfNeeded(cmd.has(CMD.FAST) ? "fast-command" : "command", Math.floor(micros / 1000));
@@ -71,6 +71,7 @@ export class LatencyMonitor {
 
   /** CONFIG RESETSTAT clears the histograms. */
   resetHistograms(): void {
+    for (const cmd of this.histograms.keys()) cmd.latency = null;
     this.histograms.clear();
   }
 }
