@@ -6,20 +6,19 @@
 // are never reused, so a version that is not among them never comes back.
 // Everything else, and anything the main thread could not answer, is kept.
 
-import type { CompactionFilterHost, FilterDecision, PreparedCompactionFilter } from "../lsm/index.ts";
-import { startsWithAt } from "../lsm/compaction.ts";
+import type { CompactionFilterHost, PreparedCompactionFilter } from "../lsm/index.ts";
 import { bytesToStr } from "../../net/bytes.ts";
 import { COL_META, COL_SUBKEY } from "./encoding.ts";
 
 /** The main thread's answer per metadata key asked: reachable versions, or null = unknown (keep). */
 export type ReachableVersions = (number[] | null)[];
 
-/** Length of a sub-key's `0x02 slot len(userKey) userKey version` head, or 0 if key is not a well-formed sub-key. */
-function versionedPrefixLength(key: Uint8Array): number {
-  if (key[0] !== COL_SUBKEY || key.length < 9) return 0;
-  const userKeyLength = new DataView(key.buffer, key.byteOffset, key.byteLength).getUint32(5);
+/** Length of the sub-key buf[off, off+len)'s `0x02 slot len(userKey) userKey version` head, or 0 if it is not a well-formed sub-key. */
+function versionedPrefixLength(buf: Uint8Array, off: number, len: number): number {
+  if (buf[off] !== COL_SUBKEY || len < 9) return 0;
+  const userKeyLength = ((buf[off + 5] << 24) | (buf[off + 6] << 16) | (buf[off + 7] << 8) | buf[off + 8]) >>> 0;
   const end = 9 + userKeyLength + 8;
-  return key.length >= end ? end : 0;
+  return len >= end ? end : 0;
 }
 
 /** `0x01 slot userKey` of a well-formed sub-key whose head is `prefixLength` long. */
@@ -43,24 +42,20 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
   // key: the next window is prepared while the current one is decided.
   let reachable = new Map<string, number[] | null>();
   let previous = new Map<string, number[] | null>();
-  // One key's sub-keys are contiguous: decide them by their shared head.
-  let lastHead: Uint8Array | null = null;
-  let lastDecision: FilterDecision = "keep";
 
   return {
     // Only sub-keys are ever removed: the merge passes no other key.
     keyPrefix: SUBKEY_PREFIX,
+    // One key's sub-keys of one version share their head and its answer: the merge shows one of a run.
+    groupLength: versionedPrefixLength,
 
     async prepare(keys) {
       const next = new Map<string, number[] | null>();
       const ask: Uint8Array[] = [];
       const askIds: string[] = [];
-      let head: Uint8Array | null = null; // of the previous sub-key: its key's answer is already in `next`
       for (const key of keys) {
-        if (head !== null && startsWithAt(key, 0, key.length, head)) continue;
-        const headLength = versionedPrefixLength(key);
+        const headLength = versionedPrefixLength(key, 0, key.length);
         if (headLength === 0) continue;
-        head = key.subarray(0, headLength);
         const metaKey = metaKeyOfSubKey(key, headLength);
         const id = bytesToStr(metaKey);
         if (next.has(id)) continue;
@@ -85,14 +80,11 @@ export function createCompactionFilter(_options: unknown, host: CompactionFilter
     },
 
     decide(key) {
-      if (lastHead !== null && startsWithAt(key, 0, key.length, lastHead)) return lastDecision;
-      const headLength = versionedPrefixLength(key);
+      const headLength = versionedPrefixLength(key, 0, key.length);
       if (headLength === 0) return "keep";
       const id = bytesToStr(metaKeyOfSubKey(key, headLength));
       const versions = reachable.get(id) ?? previous.get(id);
-      lastHead = key.slice(0, headLength);
-      lastDecision = versions == null || versions.includes(versionOfSubKey(key, headLength)) ? "keep" : "remove";
-      return lastDecision;
+      return versions == null || versions.includes(versionOfSubKey(key, headLength)) ? "keep" : "remove";
     },
   };
 }

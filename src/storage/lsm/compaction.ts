@@ -44,15 +44,48 @@ export interface PreparedCompactionFilter {
    * view of the others.
    */
   readonly keyPrefix?: Uint8Array;
+  /**
+   * When set, keys that share their first groupLength(buf, off, len) bytes
+   * (a positive length; 0: the key is in no group) get one verdict: of a
+   * run of keys of one group, prepare is shown the first (per window) and
+   * decide is asked about the first put, whose verdict the rest of the run
+   * takes without asking (nor a view of the key: a collection's elements
+   * share their head, one answer serves them all).
+   */
+  groupLength?(buf: Uint8Array, off: number, len: number): number;
+}
+
+/** What a filter with prepare is shown: keys with its keyPrefix, one key per run of a group. */
+export interface FilterKeySelection {
+  prefix: Uint8Array | null;
+  groupLength: ((buf: Uint8Array, off: number, len: number) => number) | null;
 }
 
 /**
- * Whether buf[off, off+len) starts with prefix. Compared from the prefix's
- * end: keys sharing a long head differ last there (a sub-key's version).
+ * Whether a filter window lists the key buf[off, off+len) after the last
+ * listed key last[lastOff, lastOff+lastLen) (lastLen -1: none yet): it has
+ * the filter's prefix and starts a new run (not the same key, nor, with
+ * groups, the last key's group).
  */
-export function startsWithAt(buf: Uint8Array, off: number, len: number, prefix: Uint8Array): boolean {
-  if (len < prefix.length) return false;
-  for (let i = prefix.length - 1; i >= 0; i--) if (buf[off + i] !== prefix[i]) return false;
+export function listedInWindow(sel: FilterKeySelection, buf: Uint8Array, off: number, len: number, last: Uint8Array, lastOff: number, lastLen: number): boolean {
+  if (sel.prefix !== null && !startsWithAt(buf, off, len, sel.prefix)) return false;
+  if (lastLen < 0) return true;
+  const group = sel.groupLength === null ? 0 : sel.groupLength(last, lastOff, lastLen);
+  if (group === 0 && len !== lastLen) return true;
+  const shared = group > 0 ? group : lastLen;
+  if (len < shared) return true;
+  for (let i = shared - 1; i >= 0; i--) if (buf[off + i] !== last[lastOff + i]) return true;
+  return false;
+}
+
+/**
+ * Whether buf[off, off+len) starts with prefix (its first prefixLength
+ * bytes). Compared from the prefix's end: keys sharing a long head differ
+ * last there (a sub-key's version).
+ */
+export function startsWithAt(buf: Uint8Array, off: number, len: number, prefix: Uint8Array, prefixLength = prefix.length): boolean {
+  if (len < prefixLength) return false;
+  for (let i = prefixLength - 1; i >= 0; i--) if (buf[off + i] !== prefix[i]) return false;
   return true;
 }
 
@@ -139,12 +172,19 @@ export class CompactionRunner {
   ) {
     this.rd = new FragmentedRangeDels(p.rangeDels);
     this.decide = filter === null ? null : typeof filter === 'function' ? filter : (k, v) => filter.decide(k, v);
-    this.decidedPrefix = filter !== null && typeof filter !== 'function' ? (filter.keyPrefix ?? null) : null;
+    const prepared = filter !== null && typeof filter !== 'function' ? filter : null;
+    this.decidedPrefix = prepared?.keyPrefix ?? null;
+    this.groupLength = prepared?.groupLength === undefined ? null : (buf, off, len) => prepared.groupLength!(buf, off, len);
   }
 
   private readonly decide: ((key: Uint8Array, value: Uint8Array) => FilterDecision) | null;
   /** The filter's keyPrefix: keys without it are kept undecided. */
   private readonly decidedPrefix: Uint8Array | null;
+  /** The filter's groupLength, and the last decided key's group (its first groupLen bytes, 0: none) and verdict. */
+  private readonly groupLength: ((buf: Uint8Array, off: number, len: number) => number) | null;
+  private groupBuf = new Uint8Array(64);
+  private groupLen = 0;
+  private groupVerdict: FilterDecision = 'keep';
 
   /** Processes up to maxEntries input entries; returns true when finished. */
   step(maxEntries: number): boolean {
@@ -172,8 +212,7 @@ export class CompactionRunner {
       let drop = false;
       const prefix = this.decidedPrefix;
       if (first && kind === KIND_PUT && this.decide !== null && (prefix === null || startsWithAt(this.curKeyBuf, 0, this.curKeyLen, prefix))) {
-        // The input's own key: the filter may keep it (curKey is rewritten).
-        const verdict = this.decide(it.userKey(), it.value());
+        const verdict = this.verdict(it);
         if (verdict !== 'keep') this.stats.filtered++;
         if (verdict === 'remove') this.removingKey = true;
         else if (verdict === 'drop') {
@@ -205,6 +244,22 @@ export class CompactionRunner {
       this.done = true;
     }
     return this.done;
+  }
+
+  /** The filter's verdict on the current key (a put, its newest version): its group's, or decide's. */
+  private verdict(it: InternalIterator): FilterDecision {
+    const key = this.curKeyBuf;
+    const len = this.curKeyLen;
+    if (this.groupLen > 0 && startsWithAt(key, 0, len, this.groupBuf, this.groupLen)) return this.groupVerdict;
+    // The input's own key: the filter may keep it (curKey is rewritten).
+    const verdict = this.decide!(it.userKey(), it.value());
+    const group = this.groupLength === null ? 0 : this.groupLength(key, 0, len);
+    assert(group <= len, 'a group longer than its key');
+    if (group > this.groupBuf.length) this.groupBuf = new Uint8Array(2 * group);
+    this.groupBuf.set(key.subarray(0, group));
+    this.groupLen = group;
+    this.groupVerdict = verdict;
+    return verdict;
   }
 
   private isCurKey(b: Uint8Array, off: number, len: number): boolean {

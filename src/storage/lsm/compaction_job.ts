@@ -6,8 +6,9 @@ import {
   type CompactionFilterSpec,
   type CompactionParams,
   type CompactionStats,
+  type FilterKeySelection,
+  listedInWindow,
   loadCompactionFilterFactory,
-  startsWithAt,
 } from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { KIND_RANGE_DELETE, MAX_SEQUENCE, view } from './dbformat.ts';
@@ -18,7 +19,7 @@ import { basename } from 'node:path';
 import { TableCache } from './table_cache.ts';
 import type { FileMeta } from './version_edit.ts';
 import { LevelIterator } from './version_set.ts';
-import { compareRanges, sortKeys } from './key_sort.ts';
+import { sortKeys } from './key_sort.ts';
 import { memtableEntries, type SharedMemtable } from './memtable.ts';
 
 export interface CompactionJob {
@@ -73,7 +74,10 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
   }
   const window = 'nextWindow' in input ? (input as WindowedSource) : new WindowedInput(input);
   const runner = new CompactionRunner(window, params, filter);
-  const prefix = filter.keyPrefix ?? null;
+  const selection: FilterKeySelection = {
+    prefix: filter.keyPrefix ?? null,
+    groupLength: filter.groupLength === undefined ? null : (buf, off, len) => filter.groupLength!(buf, off, len),
+  };
   const prepare = (keys: Uint8Array[]): Promise<void> => {
     const ready = filter.prepare(keys);
     ready.catch(() => {}); // awaited below, unless the merge failed first
@@ -81,13 +85,13 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
   };
   return guardedAsync(runner, async () => {
     let keys: Uint8Array[] = [];
-    let count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, prefix);
+    let count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, selection);
     let ready = prepare(keys);
     while (count > 0) {
       await ready;
       const entries = count;
       keys = [];
-      count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, prefix);
+      count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, selection);
       if (count > 0) ready = prepare(keys);
       runner.step(entries);
     }
@@ -335,11 +339,11 @@ class KeyRangeIterator extends ForwardOnlyIterator {
 interface WindowedSource extends InternalIterator {
   /**
    * Adds to keys the keys of the up to maxEntries (about maxBytes of keys
-   * and values) entries after the last window, in order (a key's versions
-   * may be listed once), leaving out the keys that do not start with prefix
-   * (when not null); returns the number of entries.
+   * and values) entries after the last window, in order, that the filter
+   * is shown (listedInWindow: a key's versions, and a group's keys, listed
+   * once per run); returns the number of entries.
    */
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number;
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], selection: FilterKeySelection): number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -440,7 +444,7 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     return ids;
   }
 
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number {
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], selection: FilterKeySelection): number {
     const { order, records, record, keyStarts, keyEnds } = this;
     const from = this.windowEnd;
     let bytes = 0;
@@ -448,14 +452,12 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     for (; this.windowEnd < order.length && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
       const id = order[this.windowEnd];
       const key = records[record[id]];
-      // A key's older versions (a collection's metadata, rewritten by each command) are not listed again.
-      if (
-        (prefix === null || startsWithAt(key, keyStarts[id], keyEnds[id] - keyStarts[id], prefix)) &&
-        (last < 0 || compareRanges(records[record[last]], keyStarts[last], keyEnds[last], key, keyStarts[id], keyEnds[id]) !== 0)
-      ) {
+      // A key's older versions (a collection's metadata, rewritten by each command) are not listed again, nor a group's other keys.
+      const lastLength = last < 0 ? -1 : keyEnds[last] - keyStarts[last];
+      if (listedInWindow(selection, key, keyStarts[id], keyEnds[id] - keyStarts[id], last < 0 ? key : records[record[last]], last < 0 ? 0 : keyStarts[last], lastLength)) {
         keys.push(view(key, keyStarts[id], keyEnds[id]));
+        last = id;
       }
-      last = id;
       bytes += this.valueEnds[id] - keyStarts[id];
     }
     return this.windowEnd - from;
@@ -529,7 +531,7 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
    * Drops the consumed entries and buffers up to `maxEntries` / `maxBytes`
    * more behind the unconsumed ones; returns the keys of the new ones.
    */
-  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], prefix: Uint8Array | null): number {
+  nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], selection: FilterKeySelection): number {
     this.keys = this.keys.slice(this.pos);
     this.seqs = this.seqs.slice(this.pos);
     this.kinds = this.kinds.slice(this.pos);
@@ -538,9 +540,13 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
     const from = this.keys.length;
     let bytes = 0;
     while (this.keys.length - from < maxEntries && bytes < maxBytes && this.pull()) bytes += this.keys[this.keys.length - 1].length + this.values[this.values.length - 1].length;
+    let last: Uint8Array | null = null;
     for (let i = from; i < this.keys.length; i++) {
       const key = this.keys[i];
-      if (prefix === null || startsWithAt(key, 0, key.length, prefix)) keys.push(key);
+      if (listedInWindow(selection, key, 0, key.length, last ?? key, 0, last === null ? -1 : last.length)) {
+        keys.push(key);
+        last = key;
+      }
     }
     return this.keys.length - from;
   }

@@ -186,6 +186,35 @@ describe('worker flush', () => {
       await db.close();
     }), 60_000);
 
+  test("a filter's groupLength: it is shown one key per run of a group (flush and compaction), its verdict applies to the run", () =>
+    inTempDir(async (dir) => {
+      // Groups `sub:NNN:` (8 bytes); the host answers that the even ones are dead.
+      const group = (g: number): string => `sub:${String(g).padStart(3, '0')}:`;
+      const dead = (keys: string[]): string[] => keys.filter((k) => k.length === 8 && Number(k.slice(4, 7)) % 2 === 0);
+      const db = await open(dir, { ...options, compactionFilter: { ...FILTER, options: { keyPrefix: 'sub:', groupLength: 8 } }, onCompactionFilterQuery: (keys) => dead(keys as string[]) });
+      const model = new Map<string, string>();
+      const put = (k: string, v: string, live: boolean): void => {
+        db.put(b(k), b(v));
+        if (live) model.set(k, v);
+      };
+      for (let i = 0; i < 6000; i++) {
+        const g = i % 300;
+        put(`${group(g)}${i}`, `e${i}`, g % 2 === 1);
+        put(`other:${i % 50}`, `o${i}`, true);
+      }
+      await flushFrom(db, 'memory');
+      expect(db.stats().filterRemovedEntries).toBe(3000);
+      expect(contents(db)).toEqual(model);
+      // Groups spanning windows and tables in a compaction: the runs continue across the inputs.
+      for (let i = 6000; i < 12000; i++) put(`${group(i % 300)}${i}`, `e${i}`, (i % 300) % 2 === 1);
+      await db.flush();
+      await db.compactRange(null, null);
+      expect(db.backgroundError).toBeNull();
+      expect(db.stats().filterRemovedEntries).toBe(6000);
+      expect(contents(db)).toEqual(model);
+      await db.close();
+    }), 60_000);
+
   test("a filter's keyPrefix: it sees only keys with the prefix (flush and compaction), the others are kept", () =>
     inTempDir(async (dir) => {
       // Every key the filter asks about is dead: only the prefix keeps the others.
