@@ -20,7 +20,7 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps } from "./zset-ops.ts";
-import { type CachedMeta, type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf } from "./meta-cache.ts";
+import { type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -88,10 +88,6 @@ export class LsmMeta implements KeyMeta {
 
 /** JSC keeps typed arrays up to this size in its heap without an ArrayBuffer (fastSizeLimit). */
 const SMALL_ARRAY_BYTES = 1000;
-
-function cachedMeta(ownedKey: Uint8Array, raw: Uint8Array, expireAt = decodeExpireAt(raw)): CachedMeta {
-  return { key: ownedKey, raw, type: decodeType(raw), expireAt, value: null };
-}
 
 /** What the LsmDb needs from its engine. */
 export interface LsmEngineContext extends StorageEngine {
@@ -168,8 +164,8 @@ export class LsmDb implements DbStore {
    * is cached then; a batch that passes this check reaches the memtable (the
    * LSM applies it before anything that can still fail: the WAL write).
    */
-  private cacheWrite(key: Uint8Array, entry: CachedMeta | null): MetaCacheEntry | null {
-    if (this.engine.writeError?.() == null) return this.metaCache.set(key, entry);
+  private cacheWrite(key: Uint8Array, raw: Uint8Array | null, ownedKey: Uint8Array | null = null): MetaCacheEntry | null {
+    if (this.engine.writeError?.() == null) return this.metaCache.set(key, raw, ownedKey);
     this.metaCache.clear();
     return null;
   }
@@ -202,15 +198,15 @@ export class LsmDb implements DbStore {
 
   lookup(key: Uint8Array): LsmMeta | null {
     const hash = metaCacheHash(key);
-    let entry = this.metaCache.entry(key, hash);
-    let record: CachedMeta | null;
-    if (entry !== undefined) record = entry.record;
-    else {
-      const raw = this.engine.lsm.get(metaKey(this.slot, key));
-      record = raw === undefined ? null : cachedMeta(copyBytes(key), raw);
-      entry = this.metaCache.setRead(key, record, hash) ?? undefined;
+    const entry = this.metaCache.entry(key, hash);
+    if (entry !== undefined) {
+      return entry.raw === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, entry);
     }
-    return record === null ? null : new LsmMeta(record.key, record.raw, record.type, record.expireAt, entry ?? null);
+    const raw = this.engine.lsm.get(metaKey(this.slot, key)) ?? null;
+    const cached = this.metaCache.setRead(key, raw, hash);
+    if (raw === null) return null;
+    if (cached !== null) return new LsmMeta(cached.key, raw, cached.type, cached.expireAt, cached);
+    return new LsmMeta(copyBytes(key), raw, decodeType(raw), decodeExpireAt(raw));
   }
 
   delete(key: Uint8Array): boolean {
@@ -244,7 +240,7 @@ export class LsmDb implements DbStore {
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.putJoined(this.metaKeyHead(), key, raw);
-    const entry = this.cacheWrite(key, cachedMeta(old === null ? copyBytes(key) : old.key, raw, expireAt));
+    const entry = this.cacheWrite(key, raw, old === null ? null : old.key);
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
@@ -431,9 +427,9 @@ export class LsmDb implements DbStore {
       // ArrayBuffer (16% of a GET profile); large arrays have one already.
       if (m.raw.length > SMALL_ARRAY_BYTES) return m.raw.subarray(META_HEAD);
       // The copy is kept with the cached record (callers never modify it): a hot GET copies once.
-      const record = m.cacheEntry?.record;
-      if (record == null || record.raw !== m.raw) return m.raw.slice(META_HEAD);
-      return (record.value ??= m.raw.slice(META_HEAD));
+      const entry = m.cacheEntry;
+      if (entry === null || entry.raw !== m.raw) return m.raw.slice(META_HEAD);
+      return (entry.value ??= m.raw.slice(META_HEAD));
     }
     m.chunkedValue ??= readChunked(this, m);
     return m.chunkedValue;

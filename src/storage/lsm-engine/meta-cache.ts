@@ -17,24 +17,14 @@ import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
 import type { AccessHint } from "./access-times.ts";
-
-/** A key's metadata record as it is stored, decoded. */
-export interface CachedMeta {
-  /** The user key (owned, never mutated). */
-  readonly key: Uint8Array;
-  readonly raw: Uint8Array;
-  readonly type: KeyType;
-  readonly expireAt: number;
-  /** A small inline string value copied out of raw once (LsmDb.getString), or null. */
-  value: Uint8Array | null;
-}
+import { decodeExpireAt, decodeType } from "./encoding.ts";
 
 /** The hash the cache files a key under (callers that look a key up and then cache it compute it once). */
 export function metaCacheHash(key: Uint8Array): number {
   return murmur3Bytes(key);
 }
 
-/** Bytes an entry is charged beyond its key and record: entry and record objects, two array headers, a bucket slot. */
+/** Bytes an entry is charged beyond its key and record: the entry object, two array headers, a bucket slot. */
 const ENTRY_OVERHEAD = 160;
 
 /** Default budget (maxmemory 0 = unlimited; cache-budget.ts sizes it from maxmemory otherwise). */
@@ -42,7 +32,15 @@ export const DEFAULT_META_CACHE_BYTES = 64 * 1024 * 1024;
 
 const MIN_BUCKETS = 16;
 
-/** One cached key: its record (null = known missing), in a bucket chain and in the eviction order. */
+/** The type field of a known-missing key's entry (not read: its raw is null). */
+const MISSING_TYPE: KeyType = "string";
+
+/**
+ * One cached key: its metadata record decoded (raw null: the key is known
+ * missing), in a bucket chain and in the eviction order. The record's fields
+ * are the entry's own, not a record object it points to: hundreds of
+ * thousands of cached keys are that many fewer objects for the GC to mark.
+ */
 export class MetaCacheEntry implements AccessHint {
   /** Next entry of the same bucket. */
   next: MetaCacheEntry | null = null;
@@ -52,12 +50,17 @@ export class MetaCacheEntry implements AccessHint {
   /** Where the db's AccessTimes last found the key (AccessHint): a GET's touch then hashes nothing. */
   accessFp2 = 0;
   accessSlot = -1;
+  /** A small inline string value copied out of raw once (LsmDb.getString), or null; reset when raw changes. */
+  value: Uint8Array | null = null;
 
   constructor(
-    /** Owned copy of the key. */
+    /** Owned copy of the key (never mutated). */
     readonly key: Uint8Array,
     readonly hash: number,
-    public record: CachedMeta | null,
+    /** The metadata record as stored (null: known missing); its type and expiry decoded. */
+    public raw: Uint8Array | null,
+    public type: KeyType,
+    public expireAt: number,
     public cost: number,
   ) {}
 }
@@ -175,7 +178,7 @@ export class DbMetaCache {
     return null;
   }
 
-  /** The key's entry (its record null: known missing), or undefined when not cached. */
+  /** The key's entry (its raw null: known missing), or undefined when not cached. */
   entry(key: Uint8Array, hash = metaCacheHash(key)): MetaCacheEntry | undefined {
     const entry = this.find(key, hash);
     if (entry === null) {
@@ -186,10 +189,6 @@ export class DbMetaCache {
     return entry;
   }
 
-  /** The cached record (null: known missing), or undefined when not cached. */
-  get(key: Uint8Array): CachedMeta | null | undefined {
-    return this.entry(key)?.record;
-  }
 
   /**
    * Loads the entries (key bytes and record) of up to 16 keys, given as
@@ -218,41 +217,47 @@ export class DbMetaCache {
       const e = entries[i];
       if (e === null) continue;
       sink += e.key[0];
-      if (e.record !== null) sink += e.record.raw[0];
+      if (e.raw !== null) sink += e.raw[0];
       entries[i] = null;
     }
     prefetchSink = sink;
   }
 
   /**
-   * Caches a record just read from the tables (null: missing) if the
+   * Caches a record just read from the tables (raw null: missing) if the
    * doorkeeper admits the key; returns its entry, or null when not cached.
    * Writes cache their records unconditionally (set).
    */
-  setRead(key: Uint8Array, record: CachedMeta | null, hash = metaCacheHash(key)): MetaCacheEntry | null {
-    return this.budget.doorkeeper.admit(hash) ? this.set(key, record, hash) : null;
+  setRead(key: Uint8Array, raw: Uint8Array | null, hash = metaCacheHash(key)): MetaCacheEntry | null {
+    return this.budget.doorkeeper.admit(hash) ? this.set(key, raw, null, hash) : null;
   }
 
   /**
-   * Caches key's record (null: missing). An update keeps the entry's place
-   * in the eviction order. The key is copied unless the record owns it.
-   * Returns the entry, or null when the record is too large to cache.
+   * Caches key's record (raw null: missing). An update keeps the entry's place in the eviction order. A new entry
+   * takes ownedKey (a copy of key its caller owns and will not change) or a
+   * copy of key. Returns the entry, or null when the record is too large to
+   * cache.
    */
-  set(key: Uint8Array, record: CachedMeta | null, hash = metaCacheHash(key)): MetaCacheEntry | null {
+  set(key: Uint8Array, raw: Uint8Array | null, ownedKey: Uint8Array | null = null, hash = metaCacheHash(key)): MetaCacheEntry | null {
     let entry = this.find(key, hash);
+    const type = raw === null ? MISSING_TYPE : decodeType(raw);
+    const expireAt = raw === null ? 0 : decodeExpireAt(raw);
     // A string record is charged twice its size: its value may be copied out (getString).
-    const bytes = ENTRY_OVERHEAD + key.length + (record === null ? 0 : record.type === "string" ? 2 * record.raw.length : record.raw.length);
+    const bytes = ENTRY_OVERHEAD + key.length + (raw === null ? 0 : type === "string" ? 2 * raw.length : raw.length);
     // A value too large for the budget is not cached (it would evict everything else).
     if (bytes > this.budget.capacity / 16) {
       if (entry !== null) this.remove(entry);
       return null;
     }
     if (entry !== null) {
-      entry.record = record;
+      entry.raw = raw;
+      entry.type = type;
+      entry.expireAt = expireAt;
+      entry.value = null;
       this.charge(bytes - entry.cost);
       entry.cost = bytes;
     } else {
-      entry = new MetaCacheEntry(record === null ? key.slice() : record.key, hash, record, bytes);
+      entry = new MetaCacheEntry(ownedKey ?? key.slice(), hash, raw, type, expireAt, bytes);
       this.insert(entry);
       this.charge(bytes);
     }
