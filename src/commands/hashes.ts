@@ -169,7 +169,7 @@ function hrandfield(c: Client, argv: Uint8Array[]): void {
   if (argv.length === 2) {
     const meta = db.readTyped(argv[1], "hash");
     if (meta === null) out.nil();
-    else db.store.hashes.random(meta, 1, false, (f) => out.bulk(f));
+    else db.store.hashes.random(meta, 1, false, out.bulkVisitor);
     return;
   }
   const arg = parseInt64(argv[2]);

@@ -300,7 +300,7 @@ function lrange(c: Client, argv: Uint8Array[]): void {
   }
   const out = c.out;
   out.array(range[1] - range[0] + 1);
-  lists.range(meta, range[0], range[1], (v) => out.bulk(v));
+  lists.range(meta, range[0], range[1], out.bulkVisitor);
 }
 
 /** A list index (negative from the tail) normalized to 0..len-1, or -1 when out of range. */

@@ -135,6 +135,9 @@ export class ReplyBuffer {
     this.crlf();
   }
 
+  /** bulk() as a function value for visitors (LRANGE's elements): made once, not a closure per command. */
+  readonly bulkVisitor = (b: Uint8Array): void => this.bulk(b);
+
   /** Bulk string from a byte string (latin1). */
   bulkStr(s: string): void {
     this.ensure(s.length + 24);

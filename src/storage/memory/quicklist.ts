@@ -122,22 +122,22 @@ export class Quicklist<T> {
 
   /** The element at index (0 <= index < length). */
   at(index: number): T {
-    const [chunk, offset] = this.locate(index);
-    return chunk.items[chunk.lo + offset] as T;
+    const chunk = this.locate(index);
+    return chunk.items[chunk.lo + this.located] as T;
   }
 
   set(index: number, v: T): void {
-    const [chunk, offset] = this.locate(index);
-    chunk.items[chunk.lo + offset] = v;
+    const chunk = this.locate(index);
+    chunk.items[chunk.lo + this.located] = v;
   }
 
   /** Inserts v so that it ends up at index (0 <= index <= length). */
   insertAt(index: number, v: T): void {
     if (index === 0) return this.pushHead(v);
     if (index === this.count) return this.pushTail(v);
-    const [chunk, offset] = this.locate(index);
+    const chunk = this.locate(index);
     const values = chunk.values();
-    values.splice(offset, 0, v);
+    values.splice(this.located, 0, v);
     this.count++;
     if (values.length <= CHUNK_MAX) {
       chunk.reset(values);
@@ -151,7 +151,8 @@ export class Quicklist<T> {
   /** Visits elements start..stop (inclusive, within bounds) from head to tail. */
   forRange(start: number, stop: number, visit: (v: T) => void): void {
     if (start > stop) return;
-    let [chunk, offset] = this.locate(start);
+    const chunk = this.locate(start);
+    let offset = this.located;
     let left = stop - start + 1;
     for (let c: Chunk<T> | null = chunk; c !== null && left > 0; c = c.next) {
       const items = c.items;
@@ -320,7 +321,11 @@ export class Quicklist<T> {
   }
 
   /** The chunk holding index and the offset in its window, walking from the nearer end. */
-  private locate(index: number): [Chunk<T>, number] {
+  /** The offset in its chunk of the element locate() found last (a field: no [chunk, offset] pair allocated per LRANGE/LINDEX). */
+  private located = 0;
+
+  /** The chunk holding element index; its offset there is left in `located`. */
+  private locate(index: number): Chunk<T> {
     if (index < 0 || index >= this.count) throw new RangeError(`index ${index} out of range`);
     if (index < this.count / 2) {
       let c = this.head!;
@@ -328,7 +333,8 @@ export class Quicklist<T> {
         index -= c.size;
         c = c.next!;
       }
-      return [c, index];
+      this.located = index;
+      return c;
     }
     let fromEnd = this.count - 1 - index;
     let c = this.tail!;
@@ -336,7 +342,8 @@ export class Quicklist<T> {
       fromEnd -= c.size;
       c = c.prev!;
     }
-    return [c, c.size - 1 - fromEnd];
+    this.located = c.size - 1 - fromEnd;
+    return c;
   }
 
   private linkBefore(at: Chunk<T> | null, c: Chunk<T>): void {
