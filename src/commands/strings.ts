@@ -3,7 +3,7 @@
 import type { Db } from "../keyspace/keyspace.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, strToBytes } from "../net/bytes.ts";
-import { addInt64, parseInt64 } from "../net/format.ts";
+import { addInt64, decimalDigits, parseInt64, writeDigits } from "../net/format.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../net/long-double.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import { int64Arg } from "./args.ts";
@@ -339,18 +339,12 @@ export function encodeInt(n: number | bigint): Uint8Array {
 
 /** Length of the decimal text of safe integer n. */
 function decimalLength(n: number): number {
-  let len = n < 0 ? 2 : 1;
-  for (let t = Math.abs(n); t >= 10; t = Math.floor(t / 10)) len++;
-  return len;
+  return n < 0 ? decimalDigits(-n) + 1 : decimalDigits(n);
 }
 
 /** Writes the decimal text of safe integer n over all of out (decimalLength(n) bytes). */
 function writeDecimal(out: Uint8Array, n: number): void {
-  let v = Math.abs(n);
-  for (let p = out.length - 1; p >= 0; p--) {
-    out[p] = 48 + (v % 10);
-    v = Math.floor(v / 10);
-  }
+  writeDigits(out, out.length, n < 0 ? -n : n);
   if (n < 0) out[0] = 45; // '-'
 }
 

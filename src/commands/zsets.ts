@@ -59,7 +59,7 @@ export function parseLexRange(minArg: Uint8Array, maxArg: Uint8Array): LexRange 
 // --- replies ---------------------------------------------------------------
 
 /** A list of entries: members only, or with scores (flat in RESP2, [member, score] pairs in RESP3). */
-function replyEntries(out: ReplyBuffer, entries: ZEntry[], withScores: boolean): void {
+function replyEntries(out: ReplyBuffer, entries: readonly ZEntry[], withScores: boolean): void {
   if (!withScores) {
     out.array(entries.length);
     for (const e of entries) out.bulkStr(e.member);
@@ -373,10 +373,13 @@ function popCount(arg: Uint8Array): number {
   return typeof v === "bigint" ? Number.MAX_SAFE_INTEGER : v;
 }
 
-/** Pops from key and signals the change; [] when the key is missing. */
-export function popEntries(c: Client, key: Uint8Array, count: number, highest: boolean): ZEntry[] {
+/** What popEntries returns for a missing key: one empty array, not a new one per pop of an emptied zset. */
+const NONE_POPPED: readonly ZEntry[] = [];
+
+/** Pops from key and signals the change; empty when the key is missing. */
+export function popEntries(c: Client, key: Uint8Array, count: number, highest: boolean): readonly ZEntry[] {
   const meta = c.db.writeTyped(key, "zset");
-  if (meta === null || count === 0) return [];
+  if (meta === null || count === 0) return NONE_POPPED;
   const zsets = c.db.store.zsets;
   const card = zsets.card(meta);
   const popped = zsets.pop(key, meta, count, highest);
@@ -403,7 +406,7 @@ function zpop(highest: boolean) {
 }
 
 /** ZMPOP/BZMPOP's reply: [key, [[member, score]...]]. */
-export function replyKeyAndEntries(out: ReplyBuffer, key: Uint8Array, entries: ZEntry[]): void {
+export function replyKeyAndEntries(out: ReplyBuffer, key: Uint8Array, entries: readonly ZEntry[]): void {
   out.array(2);
   out.bulk(key);
   out.array(entries.length);
@@ -453,7 +456,7 @@ function zmpop(c: Client, argv: Uint8Array[]): void {
  * zset is written to one of them. `count` null is BZPOP*'s single element.
  */
 function blockingPop(c: Client, keys: Uint8Array[], highest: boolean, count: number | null, deadline: number): void {
-  const reply = (key: Uint8Array, popped: ZEntry[]): void => {
+  const reply = (key: Uint8Array, popped: readonly ZEntry[]): void => {
     if (count !== null) return replyKeyAndEntries(c.out, key, popped);
     c.out.array(3);
     c.out.bulk(key);

@@ -32,6 +32,33 @@ export function parseInt64(b: Uint8Array): number | bigint | null {
   return Number.isSafeInteger(Number(big)) && BigInt(Number(big)) === big ? Number(big) : big;
 }
 
+/**
+ * Decimal digits of non-negative safe integer n. Below 2^31 by int32
+ * division ((t / 10) | 0), which JSC does in integer registers: Math.floor(t / 10)
+ * made an 8-digit number cost ~100 ns to print instead of ~35.
+ */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  if (n <= 0x7fffffff) for (let t = n; t >= 10; t = (t / 10) | 0) digits++;
+  else for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
+  return digits;
+}
+
+/** Writes the decimal digits of non-negative safe integer n into buf, ending just before `end` (see decimalDigits). */
+export function writeDigits(buf: Uint8Array, end: number, n: number): void {
+  let p = end;
+  for (; n > 0x7fffffff; p--) {
+    const q = Math.floor(n / 10);
+    buf[p - 1] = 48 + (n - q * 10);
+    n = q;
+  }
+  do {
+    const q = (n / 10) | 0;
+    buf[--p] = 48 + (n - q * 10);
+    n = q;
+  } while (n > 0);
+}
+
 /** parseInt64 restricted to safe JS integers (counts, indexes, offsets): out of range is null. */
 export function parseSafeInt(b: Uint8Array): number | null {
   const v = parseInt64(b);

@@ -5,7 +5,7 @@
 // socket in one write, with no per-reply allocation on the GET/SET path.
 // Strings given to the encoder are byte strings (latin1), see bytes.ts.
 
-import { formatDouble } from "./format.ts";
+import { decimalDigits, formatDouble, writeDigits } from "./format.ts";
 
 const CRLF0 = 13;
 const CRLF1 = 10;
@@ -49,14 +49,9 @@ export class ReplyBuffer {
       buf[this.len++] = 48 + n;
       return;
     }
-    let digits = 0;
-    for (let t = n; t > 0; t = Math.floor(t / 10)) digits++;
-    let p = this.len + digits;
-    this.len = p;
-    while (n > 0) {
-      buf[--p] = 48 + (n % 10);
-      n = Math.floor(n / 10);
-    }
+    const end = this.len + decimalDigits(n);
+    writeDigits(buf, end, n);
+    this.len = end;
   }
 
   /**
@@ -183,8 +178,7 @@ export class ReplyBuffer {
     if (Number.isInteger(d) && d !== 0 && d >= -0x7fffffff && d <= 0x7fffffff) {
       this.ensure(32);
       const abs = d < 0 ? -d : d;
-      let digits = 1;
-      for (let t = abs; t >= 10; t = Math.floor(t / 10)) digits++;
+      const digits = decimalDigits(abs);
       const width = d < 0 ? digits + 1 : digits;
       const buf = this.buf;
       if (this.resp === 3) buf[this.len++] = 44; // ','
