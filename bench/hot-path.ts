@@ -9,6 +9,13 @@
 // Tests: set get incr mset lpush rpop lrange_100 sadd spop hset zadd zpopmin.
 // Prints CPU ns per command (process CPU time, all threads: GC helpers count),
 // which a loaded machine disturbs less than wall time; compare runs on the same machine only.
+//
+//   ./node_modules/.bin/bun bench/hot-path.ts --alloc [test,...] [seconds per test]
+//
+// prints bytes allocated per command instead, which load does not disturb:
+// it runs itself again under BUN_JSC_logGC=1 and adds up the bytes each
+// eden collection reports as allocated during each measured run (so the
+// resolution is the 8 MB eden size over the commands run: give it seconds).
 
 import { parseCommandLine } from "../src/config/cli.ts";
 import { Client } from "../src/net/client.ts";
@@ -56,6 +63,9 @@ const client = new Client(server, null, 1);
 // onData is the socket's read callback; the bench calls it directly.
 const feed = (data: Uint8Array) => (server as unknown as { onData(c: Client, d: Uint8Array): void }).onData(client, data);
 
+/** Commands fed so far, all tests (the --alloc marks count a run's). */
+let commandsRun = 0;
+
 function run(test: string, seconds: number): number {
   const input = batches(test);
   let commands = 0;
@@ -66,15 +76,52 @@ function run(test: string, seconds: number): number {
     commands += input.length * PIPELINE;
   }
   const used = process.cpuUsage(cpu);
+  commandsRun += commands;
   return ((used.user + used.system) * 1000) / commands;
 }
 
-const tests = (process.argv[2] ?? "set,get,incr,mset,lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin").split(",");
-const seconds = Number(process.argv[3] ?? 2);
+/** Runs this script again under JSC's GC log and prints bytes allocated per command of each test (see the header). */
+async function reportAllocations(args: string[]): Promise<void> {
+  const child = Bun.spawn([process.execPath, import.meta.path, ...args], {
+    env: { ...process.env, BUN_JSC_logGC: "1", HOT_PATH_MARKS: "1" },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  let allocated = 0;
+  let collections = 0;
+  let measuring = false;
+  for (const line of (await new Response(child.stderr).text()).split("\n")) {
+    const mark = /^@@ (start|end) (\S+)(?: (\d+))?/.exec(line);
+    if (mark?.[1] === "start") [measuring, allocated, collections] = [true, 0, 0];
+    else if (mark?.[1] === "end") {
+      measuring = false;
+      const perCommand = (allocated / Number(mark[3])).toFixed(1);
+      console.log(`${mark[2].padEnd(12)} ${perCommand.padStart(7)} bytes/command (${collections} collections, ${mark[3]} commands)`);
+    } else if (measuring) {
+      const cycle = /bytes allocated this cycle: (\d+)/.exec(line);
+      if (cycle !== null) [allocated, collections] = [allocated + Number(cycle[1]), collections + 1];
+    }
+  }
+  await child.exited;
+}
+
+const alloc = process.argv[2] === "--alloc";
+const args = process.argv.slice(alloc ? 3 : 2);
+if (alloc) {
+  await reportAllocations(args);
+  process.exit(0);
+}
+const tests = (args[0] ?? "set,get,incr,mset,lpush,rpop,lrange_100,sadd,spop,hset,zadd,zpopmin").split(",");
+const seconds = Number(args[1] ?? 2);
+const marks = process.env.HOT_PATH_MARKS === "1";
 for (const test of tests) {
   if (!(test in TESTS)) throw new Error(`unknown test ${test}`);
   const fill = FILL[test];
   if (fill !== undefined) run(fill, seconds / 2);
-  console.log(`${test.padEnd(12)} ${run(test, seconds).toFixed(0).padStart(6)} ns/command`);
+  if (marks) console.error(`@@ start ${test}`);
+  const before = commandsRun;
+  const ns = run(test, seconds);
+  if (marks) console.error(`@@ end ${test} ${commandsRun - before}`);
+  console.log(`${test.padEnd(12)} ${ns.toFixed(0).padStart(6)} ns/command`);
 }
 process.exit(0);
