@@ -94,7 +94,7 @@ function contents(db: DB): Map<string, string> {
 describe('worker flush', () => {
   for (const source of SOURCES) {
     for (const filtered of [false, true]) {
-      test(`from the ${source}: the flushed table holds the memtable's newest entries${filtered ? ' (filter windows)' : ''}`, () =>
+      test(`from the ${source}: the flushed table holds the memtable's newest entries, and its compaction too${filtered ? ' (filter windows)' : ''}`, () =>
         inTempDir(async (dir) => {
           const db = await open(dir, filtered ? { ...optionsFor(source), compactionFilter: FILTER, onCompactionFilterQuery: () => [] } : optionsFor(source));
           const model = writeMix(db);
@@ -103,6 +103,10 @@ describe('worker flush', () => {
           expect(db.stats().compactions).toBe(0);
           expect(contents(db)).toEqual(model);
           for (const [k, v] of model) expect(s(db.get(b(k)))).toBe(v);
+          // A compaction of it: filter windows buffer entries (values larger than their first buffer among them).
+          await db.compactRange(null, null);
+          expect(db.backgroundError).toBeNull();
+          expect(contents(db)).toEqual(model);
           await db.close();
           const reopened = await open(dir, options);
           expect(contents(reopened)).toEqual(model);
