@@ -109,6 +109,7 @@ export class Transactions {
 
   /** The interceptor: queues c's command while c is in MULTI. */
   private queue(c: Client, cmd: Command, argv: Uint8Array[]): boolean {
+    if (this.open.size === 0) return false; // no MULTI open anywhere: no lookup per command
     const tx = this.open.get(c);
     if (tx === undefined || NOT_QUEUED.has((cmd.parent ?? cmd).name)) return false;
     if (cmd.has(CMD.NO_MULTI)) throw new CommandError("ERR Command not allowed inside a transaction");

@@ -57,7 +57,7 @@ function subscriptionsOf(c: Client): ClientSubscriptions | undefined {
 
 /** Whether c has any subscription (Redis's CLIENT_PUBSUB flag: client type "pubsub", flag P). */
 export function isSubscribed(c: Client): boolean {
-  return c.ext.has(EXT_SLOT);
+  return c.ext.size !== 0 && c.ext.has(EXT_SLOT); // the size first: asked before every command
 }
 
 /** Count of c's subscriptions of one kind. */
