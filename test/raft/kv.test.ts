@@ -105,3 +105,43 @@ test("a put's command built from the request's key and value bytes equals the en
     }
   }
 });
+
+test("KV state machine: puts, cas and gets against a Map model, values changing length (arena compaction), snapshot and restore", () => {
+  const sm = new KvStateMachine();
+  const model = new Map<string, string>();
+  let seed = 7;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+  const keys = Array.from({ length: 3000 }, (_, i) => (i % 7 === 0 ? `ключ${i}` : `k${i}`));
+  const valueOf = (i: number) => (rand(4) === 0 ? "é".repeat(rand(3000)) : `v${i}`.repeat(1 + rand(40)));
+  let index = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const key = keys[rand(keys.length)]!;
+    const op = rand(3);
+    const cur = model.get(key) ?? null;
+    if (op === 0) {
+      const value = valueOf(i);
+      const r = sm.applyEntry(++index, encodeCommand({ op: "put", id: i, key, value }));
+      expect(r).toEqual({ id: i, result: { ok: true, value } });
+      model.set(key, value);
+    } else if (op === 1) {
+      const expectValue = rand(2) === 0 ? cur : rand(2) === 0 ? null : "other";
+      const value = valueOf(i);
+      const r = sm.applyEntry(++index, encodeCommand({ op: "cas", id: i, key, expect: expectValue, value }));
+      const ok = expectValue === cur;
+      expect(r).toEqual({ id: i, result: ok ? { ok, value } : { ok, value: cur } });
+      if (ok) model.set(key, value);
+    } else {
+      expect(sm.applyEntry(++index, encodeCommand({ op: "get", id: i, key }))).toEqual({ id: i, result: { ok: true, value: cur } });
+      expect(sm.read(key)).toBe(cur);
+    }
+  }
+  expect(sm.applyEntry(++index, encodeCommand({ op: "put", id: 1, key: "k", value: "v" }), undefined, false)).toEqual({ id: 1 });
+  model.set("k", "v");
+  expect(sm.size()).toBe(model.size);
+  const restored = new KvStateMachine();
+  restored.restore(sm.snapshot());
+  expect(restored.size()).toBe(model.size);
+  for (const [k, v] of model) expect(restored.read(k)).toBe(v);
+  expect(restored.read("absent")).toBe(null);
+  expect(restored.appliedIndex).toBe(index);
+});

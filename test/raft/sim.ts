@@ -424,10 +424,10 @@ export class Sim {
       return;
     }
     const r = n.sm.applyEntry(e.index, e.data);
-    if (r) {
-      const cb = n.pending.get(r.cmd.id);
+    if (r?.result) {
+      const cb = n.pending.get(r.id);
       if (cb) {
-        n.pending.delete(r.cmd.id);
+        n.pending.delete(r.id);
         cb(r.result);
       }
     }

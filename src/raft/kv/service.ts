@@ -15,9 +15,11 @@ class KvSm implements StateMachine {
   // Commands this node proposed, by their entry data (the same object
   // reaches apply on the proposer), so it does not decode them again.
   proposed = new WeakMap<Uint8Array, KvCommand>();
+  // Only the proposer answers a client, and it has the command: no result
+  // (no value decoded) elsewhere.
   apply(e: Entry): { id?: number; result?: unknown } {
-    const r = this.kv.applyEntry(e.index, e.data, this.proposed.get(e.data));
-    return r ? { id: r.cmd.id, result: r.result } : {};
+    const cmd = this.proposed.get(e.data);
+    return this.kv.applyEntry(e.index, e.data, cmd, cmd !== undefined) ?? {};
   }
   snapshot(): Uint8Array {
     return this.kv.snapshot();

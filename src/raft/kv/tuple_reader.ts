@@ -55,6 +55,14 @@ export class TupleReader {
 
   // A str (decoded as UTF-8) or nil (null).
   str(): string | null | undefined {
+    const start = this.strBytes();
+    if (start === null || start === undefined) return start;
+    return text(this.b.subarray(start, this.pos));
+  }
+
+  // A str's bytes, left undecoded: returns where they start (they end at
+  // offset()), null for nil, undefined if the field is neither.
+  strBytes(): number | null | undefined {
     const b = this.b;
     const h = b[this.pos++];
     let len: number;
@@ -68,8 +76,8 @@ export class TupleReader {
       this.pos += 4;
     } else return undefined;
     if (this.pos + len > b.length) return undefined;
-    const s = text(b.subarray(this.pos, this.pos + len));
+    const start = this.pos;
     this.pos += len;
-    return s;
+    return start;
   }
 }

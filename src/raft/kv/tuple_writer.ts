@@ -87,7 +87,7 @@ const utf8 = new TextEncoder();
 // Writes s as a msgpack str (smallest header, as the Encoder would) at
 // buf[off], which has room for 5 + 3 * s.length bytes; returns the end.
 // Keys and values are mostly ASCII: copied char by char, without the
-// Encoder's per-call setup, which dominated snapshot encoding.
+// Encoder's per-call setup.
 export function putStr(buf: Uint8Array, off: number, s: string): number {
   const n = s.length;
   const at = off + strHeaderSize(n);
@@ -106,11 +106,11 @@ export function putStr(buf: Uint8Array, off: number, s: string): number {
   return at + n;
 }
 
-function strHeaderSize(n: number): number {
+export function strHeaderSize(n: number): number {
   return n < 32 ? 1 : n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
 }
 
-function putStrHeader(buf: Uint8Array, off: number, n: number): void {
+export function putStrHeader(buf: Uint8Array, off: number, n: number): void {
   if (n < 32) buf[off] = 0xa0 | n;
   else if (n < 0x100) {
     buf[off] = 0xd9;
