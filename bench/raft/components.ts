@@ -25,7 +25,11 @@ const { keyValue } = decodeRequest(req);
 time("leader: encodeCommand from the request's bytes", (i) => encodeCommand({ op: "put", id: i, key: "k12-345", value }, keyValue));
 const cmd = encodeCommand({ op: "put", id: 7, key: "k12-345", value });
 const sm = new KvStateMachine();
-time("all nodes: decodeCommand + apply", (i) => sm.applyEntry(i + 1, cmd));
+time("all nodes: apply (a put to one key)", (i) => sm.applyEntry(i + 1, cmd, undefined, false));
+// A load of new keys, as bench.ts's: each put inserts one.
+const puts = Array.from({ length: N + 20000 }, (_, i) => encodeCommand({ op: "put", id: i, key: `k${i % 256}-${i >> 8}`, value }));
+const fresh = new KvStateMachine();
+time("all nodes: apply (a put of a new key)", (i) => fresh.applyEntry(i + 1, puts[i]!, undefined, false));
 time("leader: encodeResponse", (i) => encodeResponse({ id: i, ok: true, value }));
 const resp = encodeResponse({ id: 1, ok: true, value }).slice();
 time("client: decodeResponse", () => decodeResponse(resp));
