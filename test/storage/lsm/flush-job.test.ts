@@ -15,14 +15,13 @@ const options: DBOptions = { syncPolicy: 'no', fsync: false, compactionMode: 'wo
 /**
  * How a flush gets the memtable's entries: from its shared memory, or from
  * its WAL, which a last value larger than the memtable forces (the arena
- * grows out of the shared memory: MemTable.shared).
+ * grows out of the shared memory: MemTable.shared). The memtables are small
+ * enough to take shared memory at once (large ones take it from the prefault
+ * worker, so a DB's first memtable is a plain one, flushed from its WAL).
  */
 type FlushSource = 'memory' | 'wal';
 const SOURCES: FlushSource[] = ['memory', 'wal'];
-
-function optionsFor(source: FlushSource): DBOptions {
-  return source === 'memory' ? options : { ...options, memtableSize: 1 << 20 };
-}
+const sharedMemtableOptions: DBOptions = { ...options, memtableSize: 600 << 10 };
 
 /** For 'wal': a value the memtable's arena cannot hold (it rotates after it). */
 function outgrow(db: DB, source: FlushSource, model: Map<string, string>): void {
@@ -96,7 +95,7 @@ describe('worker flush', () => {
     for (const filtered of [false, true]) {
       test(`from the ${source}: the flushed table holds the memtable's newest entries, and its compaction too${filtered ? ' (filter windows)' : ''}`, () =>
         inTempDir(async (dir) => {
-          const db = await open(dir, filtered ? { ...optionsFor(source), compactionFilter: FILTER, onCompactionFilterQuery: () => [] } : optionsFor(source));
+          const db = await open(dir, filtered ? { ...sharedMemtableOptions, compactionFilter: FILTER, onCompactionFilterQuery: () => [] } : sharedMemtableOptions);
           const model = writeMix(db);
           outgrow(db, source, model);
           await flushFrom(db, source);
@@ -116,7 +115,7 @@ describe('worker flush', () => {
 
     test(`from the ${source}: a snapshot taken between overwrites in place reads its versions after the flush`, () =>
       inTempDir(async (dir) => {
-        const db = await open(dir, optionsFor(source));
+        const db = await open(dir, sharedMemtableOptions);
         const key = (i: number): string => `k:${String(i % 100).padStart(3, '0')}`;
         const model = new Map<string, string>();
         // No snapshot yet: each key's overwrites replace its memtable entry in place.
@@ -206,7 +205,7 @@ describe('worker flush', () => {
         put(`${group(g)}${i}`, `e${i}`, g % 2 === 1);
         put(`other:${i % 50}`, `o${i}`, true);
       }
-      await flushFrom(db, 'memory');
+      await db.flush();
       expect(db.stats().filterRemovedEntries).toBe(3000);
       expect(contents(db)).toEqual(model);
       // Groups spanning windows and tables in a compaction: the runs continue across the inputs.
