@@ -95,7 +95,7 @@ const noQueries = (): never => {
 
 function call<R extends CompactionJobResult | SharedArrayBuffer>(
   pool: PoolName,
-  msg: { job?: CompactionJob; flush?: FlushJobSpec; prefault?: number },
+  msg: { job?: CompactionJob; flush?: FlushJobSpec; prefault?: number; reuse?: { memory: SharedArrayBuffer; zeroFrom: number } },
   onQuery: ((request: unknown) => unknown) | undefined,
 ): Promise<R> {
   const w = getWorker(pool);
@@ -123,4 +123,9 @@ export function runFlushInWorker(flush: FlushJobSpec, onQuery?: (request: unknow
  */
 export function prefaultedInWorker(bytes: number): Promise<SharedArrayBuffer> {
   return call<SharedArrayBuffer>('prefault', { prefault: bytes }, undefined);
+}
+
+/** `memory` (a flushed memtable's, its pages mapped) with its bytes from zeroFrom on zeroed, on the prefault worker. */
+export function zeroedInWorker(memory: SharedArrayBuffer, zeroFrom: number): Promise<SharedArrayBuffer> {
+  return call<SharedArrayBuffer>('prefault', { reuse: { memory, zeroFrom } }, undefined);
 }

@@ -31,7 +31,7 @@ function hostFor(id: number): CompactionFilterHost {
 }
 
 type Message =
-  | { id: number; job?: CompactionJob; flush?: FlushJobSpec; prefault?: number }
+  | { id: number; job?: CompactionJob; flush?: FlushJobSpec; prefault?: number; reuse?: { memory: SharedArrayBuffer; zeroFrom: number } }
   | { queryReply: number; ok: boolean; response?: unknown; error?: string };
 
 /** Zeroed shared memory of `size` bytes with its pages mapped (compaction_pool.ts prefaultedInWorker). */
@@ -63,6 +63,13 @@ self.onmessage = async (ev: MessageEvent<Message>) => {
   const { id, job, flush } = ev.data;
   if (ev.data.prefault !== undefined) {
     self.postMessage({ id, ok: true, result: prefaulted(ev.data.prefault) });
+    return;
+  }
+  if (ev.data.reuse !== undefined) {
+    // Mapped already: only the part that must start zeroed is written.
+    const { memory, zeroFrom } = ev.data.reuse;
+    new Uint8Array(memory, zeroFrom).fill(0);
+    self.postMessage({ id, ok: true, result: memory });
     return;
   }
   try {

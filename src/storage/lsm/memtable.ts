@@ -57,6 +57,15 @@ function layoutFor(sizeLimit: number): { nodes: number; arenaBytes: number; slot
   return { nodes, arenaBytes: sizeLimit > 0 ? sizeLimit + 4096 : 64 * 1024, slots };
 }
 
+/**
+ * Where the index arrays start in a memtable's memory: a MemTable needs
+ * them zeroed, not the arena before them (each byte is written before it
+ * is read), so reused memory is zeroed from here on (DB.recycle).
+ */
+export function memtableIndexOffset(sizeLimit: number): number {
+  return alignedTo8(layoutFor(sizeLimit).arenaBytes);
+}
+
 /** Bytes of the `memory` a MemTable of sizeLimit takes its arrays from. */
 export function memtableMemoryBytes(sizeLimit: number): number {
   const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
@@ -173,10 +182,11 @@ export class MemTable {
    * allocated for it at once instead of doubling as they fill. A fresh page
    * costs a fault on first touch (about 20 us per 4 KiB page on this VM,
    * more than the skiplist insert), and every doubling touched a new copy of
-   * all the bytes so far; untouched capacity costs no memory. `memory`: zeroed
-   * memory of memtableMemoryBytes(sizeLimit) bytes, its pages mapped already
-   * when a worker prefaulted it (see DB): the arrays are views of it, which
-   * the flush worker then reads in place (shared()).
+   * all the bytes so far; untouched capacity costs no memory. `memory`:
+   * memory of memtableMemoryBytes(sizeLimit) bytes, zeroed from
+   * memtableIndexOffset on, its pages mapped already when a worker
+   * prefaulted it or a flushed memtable had it (see DB): the arrays are
+   * views of it, which the flush worker then reads in place (shared()).
    */
   constructor(
     readonly logNumber: number,
@@ -671,15 +681,22 @@ export class MemTable {
   valueLengthOf(n: number): number {
     return this.meta[n * STRIDE + VLEN];
   }
-  /** @internal */
+  /**
+   * @internal A copy of node n's key (and valueOf: value). Copies, not views:
+   * a flushed memtable's memory is reused for a later one (DB.recycle), so
+   * no view of it may leave the LSM (a small slice costs about what a view
+   * does in JSC).
+   */
   keyOf(n: number): Uint8Array {
     const base = n * STRIDE;
-    return new Uint8Array(this.arena.buffer, this.meta[base + KOFF], this.meta[base + KLEN]);
+    const off = this.meta[base + KOFF];
+    return this.arena.slice(off, off + this.meta[base + KLEN]);
   }
   /** @internal */
   valueOf(n: number): Uint8Array {
     const base = n * STRIDE;
-    return new Uint8Array(this.arena.buffer, this.meta[base + VOFF], this.meta[base + VLEN]);
+    const off = this.meta[base + VOFF];
+    return this.arena.slice(off, off + this.meta[base + VLEN]);
   }
   /** @internal */
   seqOf(n: number): number {

@@ -189,6 +189,60 @@ describe('worker flush', () => {
       await db.close();
     }), 60_000);
 
+  test("a flushed memtable's memory serves a later memtable: reads and iterators see only their own data", () =>
+    inTempDir(async (dir) => {
+      const db = await open(dir, sharedMemtableOptions);
+      const rand = mulberry32(11);
+      const model = new Map<string, string>();
+      const key = (i: number): string => `k:${String(i).padStart(5, '0')}`;
+      const write = (i: number): void => {
+        const k = key(Math.floor(rand() * 3000));
+        if (rand() < 0.1) {
+          db.delete(b(k));
+          model.delete(k);
+        } else {
+          // Values of varying length: some overwrite in place, some take a new entry.
+          const v = `v${i}:${'x'.repeat(Math.floor(rand() * 40))}`;
+          db.put(b(k), b(v));
+          model.set(k, v);
+        }
+      };
+      let i = 0;
+      const deadline = Date.now() + 40_000;
+      /** Writes in rounds, letting flushes and the reuse of their memory run between them, until `until` holds. */
+      const writeRounds = async (until: () => boolean): Promise<void> => {
+        for (let round = 0; round < 10 || !until(); round++) {
+          expect(Date.now()).toBeLessThan(deadline);
+          for (const end = i + 5000; i < end; i++) write(i);
+          await new Promise((r) => setTimeout(r, 5));
+          for (let j = 0; j < 200; j++) {
+            const k = key(Math.floor(rand() * 3000));
+            expect(s(db.get(b(k)))).toBe(model.get(k));
+          }
+        }
+      };
+      await writeRounds(() => db.stats().recycledMemtables >= 2);
+      // An iterator open across later flushes keeps reading its memtables: no memory is reused meanwhile.
+      const seen = new Map(model);
+      const it = db.iterator();
+      const recycledBefore = db.stats().recycledMemtables;
+      const flushesBefore = db.stats().flushes;
+      await writeRounds(() => db.stats().flushes >= flushesBefore + 3);
+      expect(db.stats().recycledMemtables).toBeLessThanOrEqual(recycledBefore + 1); // one reused before the iterator opened
+      const iterated = new Map<string, string>();
+      for (it.seekToFirst(); it.valid(); it.next()) iterated.set(s(it.key())!, s(it.value())!);
+      it.close();
+      expect(iterated).toEqual(seen);
+      const recycledAfter = db.stats().recycledMemtables;
+      await writeRounds(() => db.stats().recycledMemtables >= recycledAfter + 2);
+      expect(contents(db)).toEqual(model);
+      expect(db.backgroundError).toBeNull();
+      await db.close();
+      const reopened = await open(dir, sharedMemtableOptions);
+      expect(contents(reopened)).toEqual(model);
+      await reopened.close();
+    }), 60_000);
+
   test("a filter's groupLength: it is shown one key per run of a group (flush and compaction), its verdict applies to the run", () =>
     inTempDir(async (dir) => {
       // Groups `sub:NNN:` (8 bytes); the host answers that the even ones are dead.
