@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { Encoder } from "@msgpack/msgpack";
-import { decodeCommand, encodeCommand, type KvCommand } from "../../src/raft/kv/command.ts";
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, type KvRequest, type KvResponse } from "../../src/raft/kv/protocol.ts";
+import { decodeCommand, encodeCommand, encodePut, type KvCommand } from "../../src/raft/kv/command.ts";
+import { decodeRequest, decodeResponse, encodePutResponse, encodeRequest, encodeResponse, readPut, type KvRequest, type KvResponse } from "../../src/raft/kv/protocol.ts";
 import { KvStateMachine } from "../../src/raft/kv/state_machine.ts";
 
 const put = (sm: KvStateMachine, index: number, key: string, value: string) =>
@@ -94,16 +94,26 @@ test("KV requests and responses round-trip through the direct reader; other enco
   expect(() => decodeRequest(e.encode([9, 1, "k"]))).toThrow();
 });
 
-test("a put's command built from the request's key and value bytes equals the encoded one", () => {
+test("a put's command built from the request's key and value bytes equals the encoded one; its reply echoes the value's bytes", () => {
   for (const id of [5, 200, 70_000, 2 ** 33 + 3, 4_000_000_000 * 2 ** 21 + 12345]) {
-    for (const [key, value] of [["k", "v"], ["日本", "x".repeat(300)], ["k".repeat(40), ""]] as const) {
-      const req = decodeRequest(encodeRequest({ op: "put", key, value }, 1).slice());
+    for (const [key, value] of [["k", "v"], ["日本", "x".repeat(300)], ["k".repeat(40), ""], ["", "y".repeat(70_000)]] as const) {
+      const payload = encodeRequest({ op: "put", key, value }, 77).slice();
+      const req = decodeRequest(payload);
       const cmd: KvCommand = { op: "put", id, key, value };
       const spliced = encodeCommand(cmd, req.keyValue);
       expect([...spliced]).toEqual([...encodeCommand(cmd)]);
       expect(decodeCommand(spliced)).toEqual(cmd);
+      const put = readPut(payload)!;
+      expect(put.id).toBe(77);
+      const data = encodePut(id, put.keyValue);
+      expect([...data]).toEqual([...spliced]);
+      const reply = encodePutResponse(77, data, data.length - put.keyValue.length + put.valueAt).slice();
+      expect(decodeResponse(reply)).toEqual({ id: 77, ok: true, value });
     }
   }
+  expect(readPut(encodeRequest({ op: "get", key: "k" }, 1).slice())).toBeUndefined();
+  expect(readPut(encodeRequest({ op: "cas", key: "k", value: "v", expect: null }, 1).slice())).toBeUndefined();
+  expect(readPut(new Encoder().encode([0, 1.5, "k", "v"]))).toBeUndefined();
 });
 
 test("KV state machine: puts, cas and gets against a Map model, values changing length (arena compaction), snapshot and restore", () => {

@@ -32,19 +32,24 @@ const decoder = rawStringDecoder();
 // behind its own header, without encoding the strings again (the Encoder
 // was ~6% of the leader's profile).
 export function encodeCommand(c: KvCommand, keyValue?: Uint8Array): Uint8Array {
-  if (c.op === "put" && keyValue) {
-    const idBytes = uintSize(c.id);
-    const out = new Uint8Array(2 + idBytes + keyValue.length);
-    out[0] = 0x94;
-    out[1] = OP_CODE.put;
-    putUint(out, 2, c.id, idBytes);
-    out.set(keyValue, 2 + idBytes);
-    return out;
-  }
+  if (c.op === "put" && keyValue) return encodePut(c.id, keyValue);
+
   const w: WireCommand = [OP_CODE[c.op], c.id, c.key];
   if (c.op === "cas") w.push(c.expect, c.value);
   else if (c.op === "put") w.push(c.value);
   return encoder.encode(w);
+}
+
+// A put [1, id, key, value] from its key and value as msgpack str bytes:
+// those bytes behind the command's own header.
+export function encodePut(id: number, keyValue: Uint8Array): Uint8Array {
+  const idBytes = uintSize(id);
+  const out = new Uint8Array(2 + idBytes + keyValue.length);
+  out[0] = 0x94;
+  out[1] = OP_CODE.put;
+  putUint(out, 2, id, idBytes);
+  out.set(keyValue, 2 + idBytes);
+  return out;
 }
 
 // Every node decodes every command it applies: read directly when it has

@@ -50,7 +50,26 @@ export function encodeRequest(q: Omit<KvRequest, "id" | "keyValue">, id: number)
   return w.end();
 }
 
+// A put's reply: ok, its value as the msgpack str at b[valueAt..] (the
+// bytes of the client's own request, left encoded).
+export function encodePutResponse(id: number, b: Uint8Array, valueAt: number): Uint8Array {
+  return writer.start(5).uint(id).bool(true).raw(b, valueAt, b.length).uint(0).uint(0).end();
+}
+
 const reader = new TupleReader();
+
+// A put read directly, its strings left encoded: the request id, its key
+// and value as msgpack str bytes (a view into the payload), and where in
+// those the value starts. Undefined for anything else (decodeRequest).
+export function readPut(payload: Uint8Array): { id: number; keyValue: Uint8Array; valueAt: number } | undefined {
+  if (reader.start(payload) !== 4 || reader.uint() !== 0) return undefined;
+  const id = reader.uint();
+  const keyAt = reader.offset();
+  if (id === undefined || typeof reader.strBytes() !== "number") return undefined;
+  const valueAt = reader.offset();
+  if (typeof reader.strBytes() !== "number" || !reader.done()) return undefined;
+  return { id, keyValue: payload.subarray(keyAt), valueAt: valueAt - keyAt };
+}
 
 // Requests and responses are read directly when they have the encoders'
 // shape (see TupleReader), by the msgpack Decoder otherwise.

@@ -6,14 +6,15 @@ import type { WritableStorage } from "../storage/storage.ts";
 import { FrameDecoder } from "../transport/framing.ts";
 import { TcpTransport, type PeerAddr } from "../transport/tcp.ts";
 import type { Entry, Message, Snapshot } from "../types.ts";
-import { encodeCommand, type KvCommand, type KvResult } from "./command.ts";
-import { decodeRequest, encodeResponse, type KvRequest, type KvResponse } from "./protocol.ts";
+import { encodeCommand, encodePut, type KvCommand, type KvResult } from "./command.ts";
+import { decodeRequest, encodePutResponse, encodeResponse, readPut, type KvRequest, type KvResponse } from "./protocol.ts";
 import { KvStateMachine } from "./state_machine.ts";
 
 class KvSm implements StateMachine {
   kv = new KvStateMachine();
-  // Commands this node proposed, by their entry data (the same object
-  // reaches apply on the proposer), so it does not decode them again.
+  // Commands other than puts this node proposed, by their entry data (the
+  // same object reaches apply on the proposer): their results are decoded
+  // for the client from these.
   proposed = new WeakMap<Uint8Array, KvCommand>();
   // Only the proposer answers a client, and it has the command: no result
   // (no value decoded) elsewhere.
@@ -122,7 +123,11 @@ export class KvService {
           s.setNoDelay?.(true);
         },
         data(s, chunk) {
-          s.data.dec.push(chunk, (p) => self.handle(s.data.out, decodeRequest(p)));
+          s.data.dec.push(chunk, (p) => {
+            const put = readPut(p);
+            if (put) self.put(s.data.out, put.id, put.keyValue, put.valueAt);
+            else self.handle(s.data.out, decodeRequest(p));
+          });
         },
         drain(s) {
           s.data.out.drain();
@@ -133,15 +138,29 @@ export class KvService {
     return { raftPort, clientPort: this.server.port };
   }
 
-  // One closure per request (the waiter's callback); reply and fail are
-  // plain functions, not two more closures per request.
+  // A put's key and value stay msgpack-encoded from the request to the log
+  // entry (keyValue, see encodePut) and back into the reply (the value at
+  // valueAt in keyValue): no strings decoded, no command kept to answer it
+  // (the state machine applies entries from their bytes). One closure per
+  // request (the waiter's callback); reply and fail are plain functions.
+  private put(out: CorkedWriter, id: number, keyValue: Uint8Array, valueAt: number): void {
+    const rid = this.nextRequestId();
+    const data = encodePut(rid, keyValue);
+    const replyAt = data.length - keyValue.length + valueAt;
+    this.node.propose(data, rid, (err) => (err ? fail(out, id, err) : out.writeFrame(encodePutResponse(id, data, replyAt))));
+  }
+
+  private nextRequestId(): number {
+    return this.incarnation * 2 ** 21 + (++this.seq % 2 ** 21);
+  }
+
   private handle(out: CorkedWriter, req: KvRequest): void {
     const id = req.id;
     if (req.op === "get") {
       this.node.readBarrier((err) => (err ? fail(out, id, err) : reply(out, { id, ok: true, value: this.sm.kv.read(req.key) })));
       return;
     }
-    const rid = this.incarnation * 2 ** 21 + (++this.seq % 2 ** 21);
+    const rid = this.nextRequestId();
     const cmd: KvCommand =
       req.op === "put"
         ? { op: "put", id: rid, key: req.key, value: req.value ?? "" }

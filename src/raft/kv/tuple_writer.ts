@@ -1,4 +1,5 @@
 import { writeU32 } from "../transport/framing.ts";
+import { copyBytes } from "./byte_table.ts";
 
 // Writes the small msgpack tuples of the KV service (client requests and
 // responses) directly, in the smallest forms the msgpack Encoder writes, so
@@ -48,6 +49,14 @@ export class TupleWriter {
     }
     this.reserve(5 + 3 * s.length);
     this.len = putStr(this.buf, this.len, s);
+    return this;
+  }
+
+  // A field already msgpack-encoded: b[s, e).
+  raw(b: Uint8Array, s: number, e: number): this {
+    this.reserve(e - s);
+    copyBytes(this.buf, this.len, b, s, e);
+    this.len += e - s;
     return this;
   }
 
