@@ -356,12 +356,17 @@ export class Server {
    * passes overlaps them. The keys are the command table's (first, last,
    * step) positions, so MSET's ten keys are loaded and no value or member is
    * probed as a key. Returns how many commands were looked at (0: no need to
-   * look again in this read).
+   * look again in this read). A read that starts with two commands on one
+   * key and no members (RPOP mylist, SPOP myset... pipelined) is taken to go
+   * on like that: nothing to load ahead, so the look ahead stops there for
+   * this read instead of scanning every command (~40 of SPOP's ~240 ns
+   * in-process); a different command later in such a read runs unprefetched.
    */
   private prefetchKeys(c: Client): number {
     const store = c.db.store;
     if (store.prefetch === undefined) return 0;
     this.prefetchCount = 0;
+    this.prefetchRepeats = 0;
     this.prefetchCommands = 0;
     this.memberCount = 0;
     this.memberKeyEnd = -1;
@@ -372,7 +377,12 @@ export class Server {
       store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount);
     }
     this.prefetchBuf = EMPTY;
-    return this.prefetchCommands;
+    return this.oneKeyRead() ? 0 : this.prefetchCommands;
+  }
+
+  /** Whether the scan stopped at a third command after two on one key without members (see prefetchKeys). */
+  private oneKeyRead(): boolean {
+    return this.prefetchCommands === 2 && this.prefetchCount === 1 && this.prefetchRepeats === 1 && this.memberCount === 0;
   }
 
   /** The keys prefetchKeys collects: ranges of prefetchBuf. */
@@ -380,6 +390,8 @@ export class Server {
   private readonly prefetchStarts: number[] = new Array(PREFETCH_MAX).fill(0);
   private readonly prefetchEnds: number[] = new Array(PREFETCH_MAX).fill(0);
   private prefetchCount = 0;
+  /** Keys not collected because they repeat the one collected just before. */
+  private prefetchRepeats = 0;
   /** Commands whose keys were collected. */
   private prefetchCommands = 0;
   /** The command the scanned name resolved to, and that name (pipelines repeat one command). */
@@ -405,6 +417,7 @@ export class Server {
   private memberStep = 0;
   private readonly collectPrefetchKey = (buf: Uint8Array, index: number, argc: number, start: number, end: number): boolean => {
     if (index === 0) {
+      if (this.oneKeyRead()) return false;
       const cmd = this.prefetchCommand(buf, start, end);
       const first = cmd === undefined || cmd.firstKey <= 0 ? 0 : cmd.firstKey;
       const last = first === 0 ? -1 : Math.min(cmd!.lastKey < 0 ? argc + cmd!.lastKey : cmd!.lastKey, argc - 1);
@@ -425,7 +438,10 @@ export class Server {
     if (index < this.prefetchFirst || index > this.prefetchLast || (index - this.prefetchFirst) % this.prefetchStep !== 0) return true;
     // A pipeline of one collection's commands (LPUSH mylist ...) repeats its key: it is loaded once.
     const last = this.prefetchCount - 1;
-    if (last >= 0 && rangeEquals(buf, start, end, buf, this.prefetchStarts[last], this.prefetchEnds[last])) return true;
+    if (last >= 0 && rangeEquals(buf, start, end, buf, this.prefetchStarts[last], this.prefetchEnds[last])) {
+      this.prefetchRepeats++;
+      return true;
+    }
     this.prefetchBuf = buf;
     this.prefetchStarts[this.prefetchCount] = start;
     this.prefetchEnds[this.prefetchCount++] = end;
