@@ -8,6 +8,34 @@
 /** Runs of up to this many keys are sorted by comparison: a radix sort's passes cost more. */
 const SMALL_SORT = 64;
 
+/**
+ * Scratch arrays reused by this thread's sorts, by slot: a fresh array's
+ * pages fault on first touch (about 20 us per 4 KiB page on this VM), and
+ * a sort of 290k memtable entries spent more on faults in its fresh scratch
+ * arrays than on sorting. Grow-only (the largest sort's size stays mapped);
+ * sorts are synchronous, so one sort at a time uses them, each recursion
+ * depth with its own spare and counts.
+ */
+const pool: Int32Array<ArrayBuffer>[] = [];
+
+/** Slots of scratch() for callers; the sort's own per-depth slots follow. */
+export const SCRATCH_STARTS = 0;
+export const SCRATCH_ENDS = 1;
+export const SCRATCH_HI = 2;
+export const SCRATCH_LO = 3;
+const FIRST_DEPTH_SLOT = 4;
+const RADIX = 4096;
+
+/** A view of n entries of pooled scratch array `slot` (contents unspecified: write before reading). */
+export function scratch(slot: number, n: number): Int32Array<ArrayBuffer> {
+  let a = pool[slot];
+  if (a === undefined || a.length < n) pool[slot] = a = new Int32Array(n);
+  return a.subarray(0, n);
+}
+
+/** Recursion depth of sortKeys's radix sorts (their spare and counts slots). */
+let depth = 0;
+
 /** Order of a[as, ae) and b[bs, be) (compareBytes without views). */
 export function compareRanges(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
   const al = ae - as;
@@ -85,8 +113,16 @@ export function sortKeys(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from = 0, t
     lo[id] = abbrev24(key, starts[id], ends[id] - starts[id], cp + 3);
   }
   const range = ids.subarray(from, to);
-  const sorted = sortByAbbreviation(range, hi, lo, (run, f, t) => sortKeys(k, run, f, t, cp, true));
-  if (sorted !== range) ids.set(sorted, from);
+  const d = depth++;
+  try {
+    const slot = FIRST_DEPTH_SLOT + 2 * d;
+    const sorted = sortByAbbreviation(range, hi, lo, scratch(slot, range.length), scratch(slot + 1, RADIX), (run, f, t) =>
+      sortKeys(k, run, f, t, cp, true),
+    );
+    if (sorted !== range) ids.set(sorted, from);
+  } finally {
+    depth = d;
+  }
 }
 
 /** Order of ids a and b, whose keys share their first `shared` bytes. */
@@ -121,18 +157,19 @@ export function abbrev24(buf: Uint8Array, off: number, len: number, from: number
  * Sorts the items in `order` (ids indexing hi and lo) by (hi[id], lo[id]),
  * the two 24-bit halves of each item's abbreviation, then each run of items
  * with equal abbreviations [from, to) by sortTies(sorted, from, to), in place.
- * Returns the sorted ids (order or a new array).
+ * `spare`: order.length entries of scratch; `counts`: RADIX entries. Returns
+ * the sorted ids (order or spare).
  */
-export function sortByAbbreviation(
+function sortByAbbreviation(
   order: Int32Array<ArrayBuffer>,
   hi: Int32Array,
   lo: Int32Array,
+  spare: Int32Array<ArrayBuffer>,
+  counts: Int32Array,
   sortTies: (sorted: Int32Array<ArrayBuffer>, from: number, to: number) => void,
 ): Int32Array<ArrayBuffer> {
   const n = order.length;
   if (n === 0) return order;
-  let spare = new Int32Array(n);
-  const counts = new Int32Array(4096);
   for (let pass = 0; pass < 4; pass++) {
     const digits = pass < 2 ? lo : hi;
     const shift = (pass & 1) * 12;
@@ -140,7 +177,7 @@ export function sortByAbbreviation(
     for (let i = 0; i < n; i++) counts[(digits[order[i]] >>> shift) & 0xfff]++;
     if (counts[(digits[order[0]] >>> shift) & 0xfff] === n) continue; // one digit for all: order unchanged
     let sum = 0;
-    for (let d = 0; d < 4096; d++) {
+    for (let d = 0; d < RADIX; d++) {
       const c = counts[d];
       counts[d] = sum;
       sum += c;

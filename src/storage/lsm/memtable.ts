@@ -16,7 +16,7 @@ import type { InternalIterator } from './iterator.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
 import { copyRange } from './coding.ts';
-import { abbrev24, sortKeys } from './key_sort.ts';
+import { abbrev24, SCRATCH_ENDS, SCRATCH_HI, SCRATCH_LO, SCRATCH_STARTS, scratch, sortKeys } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
 /** Node 0 is the head; 0 as a link means "none" (nothing links to the head). */
@@ -437,8 +437,8 @@ export class MemTable {
     const n = this.nodes - 1;
     const m = this.meta;
     const b = this.arena;
-    const starts = new Int32Array(n + 1);
-    const ends = new Int32Array(n + 1);
+    const starts = scratch(SCRATCH_STARTS, n + 1);
+    const ends = scratch(SCRATCH_ENDS, n + 1);
     for (let x = 1; x <= n; x++) {
       starts[x] = m[x * STRIDE + KOFF];
       ends[x] = starts[x] + m[x * STRIDE + KLEN];
@@ -447,7 +447,7 @@ export class MemTable {
     for (let i = 0; i < n; i++) order[i] = i + 1;
     const seqs = this.seqs;
     const versionOrder = (x: number, y: number): number => seqs[y] - seqs[x] || m[y * STRIDE + KIND] - m[x * STRIDE + KIND];
-    sortKeys({ buffers: [b], bufferOf: null, starts, ends, hi: new Int32Array(n + 1), lo: new Int32Array(n + 1), versionOrder }, order);
+    sortKeys({ buffers: [b], bufferOf: null, starts, ends, hi: scratch(SCRATCH_HI, n + 1), lo: scratch(SCRATCH_LO, n + 1), versionOrder }, order);
     const firstOff = starts[1];
     let cp = ends[1] - firstOff;
     for (let x = 2; x <= n && cp > 0; x++) {
