@@ -95,6 +95,9 @@ export interface DBStats {
   filterRemovedEntries: number;
 }
 
+/** A plain memtable moves into prepared memory when it arrives only while this much of it is in use (a copy on the main thread). */
+const ADOPT_MAX_COPY_BYTES = 4 * 1024 * 1024;
+
 /** Memtables whose arrays take at least this much get them from memory a worker prepared (DB.newMemtable). */
 const PREFAULT_MIN_BYTES = 1024 * 1024;
 
@@ -669,17 +672,27 @@ export class DB {
     if (memory === null && bytes < PREFAULT_MIN_BYTES) memory = new SharedArrayBuffer(bytes);
     const mem = new MemTable(logNumber, this.o.memtableSize, memory);
     // Small memtables (tests) have few pages to map; a spare kept (a recycled memory was taken) needs no successor.
-    if (!this.preparingMemory && this.spareMemory === null && bytes >= PREFAULT_MIN_BYTES) {
-      this.preparingMemory = true;
-      prefaultedInWorker(bytes).then(
-        (memory) => {
-          this.preparingMemory = false;
-          if (!this.closed) this.spareMemory = memory;
-        },
-        () => (this.preparingMemory = false), // a memtable of fresh memory then
-      );
-    }
+    if (this.spareMemory === null && bytes >= PREFAULT_MIN_BYTES) this.prepareMemory(bytes);
     return mem;
+  }
+
+  /**
+   * Has the prefault worker prepare memory for a memtable: the active one
+   * takes it if it is a plain one still nearly empty (the first, made
+   * before any was ready; MemTable.adopt), else it is the next one's.
+   */
+  private prepareMemory(bytes: number): void {
+    if (this.preparingMemory) return;
+    this.preparingMemory = true;
+    prefaultedInWorker(bytes).then(
+      (memory) => {
+        this.preparingMemory = false;
+        if (this.closed) return;
+        if (this.mem.adopt(memory, ADOPT_MAX_COPY_BYTES)) this.prepareMemory(bytes);
+        else this.spareMemory = memory;
+      },
+      () => (this.preparingMemory = false), // a memtable of fresh memory then
+    );
   }
 
   /**

@@ -191,7 +191,7 @@ export class MemTable {
   constructor(
     readonly logNumber: number,
     private readonly sizeLimit = 0,
-    private readonly memory: SharedArrayBuffer | null = null,
+    private memory: SharedArrayBuffer | null = null,
   ) {
     const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
     if (memory === null) {
@@ -215,6 +215,31 @@ export class MemTable {
     const memory = this.memory;
     if (memory === null || this.arena.buffer !== memory || this.meta.buffer !== memory || this.seqs.buffer !== memory) return null;
     return { memory, sizeLimit: this.sizeLimit, nodes: this.nodes };
+  }
+
+  /**
+   * Moves the entries into `memory` (zeroed, for this sizeLimit) when this
+   * memtable's arrays are plain ones of their first size and at most
+   * maxCopyBytes of them are in use: a memtable made before shared memory
+   * was ready (a DB's first) is then flushed from memory too. Returns
+   * whether it did. Readers see the same entries (iterators and lookups
+   * read the arrays through this object; what they handed out are copies).
+   */
+  adopt(memory: SharedArrayBuffer, maxCopyBytes: number): boolean {
+    const { nodes, arenaBytes, slots } = layoutFor(this.sizeLimit);
+    if (this.memory !== null || this.sizeLimit === 0 || memory.byteLength !== memtableMemoryBytes(this.sizeLimit)) return false;
+    const firstSize =
+      this.arena.length === arenaBytes && this.seqs.length === nodes && this.meta.length === STRIDE * nodes && this.links.length === MAX_HEIGHT + 2 * nodes && this.newest.length === slots;
+    if (!firstSize || this.arenaUsed + this.nodes * (4 * STRIDE + 8) + 4 * this.linksUsed > maxCopyBytes) return false;
+    const views = viewsOf(memory, this.sizeLimit);
+    views.arena.set(this.arena.subarray(0, this.arenaUsed));
+    views.seqs.set(this.seqs.subarray(0, this.nodes));
+    views.meta.set(this.meta.subarray(0, STRIDE * this.nodes));
+    views.links.set(this.links.subarray(0, this.linksUsed));
+    if (this.distinctKeys > 0) views.newest.set(this.newest);
+    ({ arena: this.arena, seqs: this.seqs, meta: this.meta, links: this.links, newest: this.newest } = views);
+    this.memory = memory;
+    return true;
   }
 
   private randomHeight(): number {

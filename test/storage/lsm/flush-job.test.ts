@@ -243,6 +243,38 @@ describe('worker flush', () => {
       await reopened.close();
     }), 60_000);
 
+  test("a DB's first memtable, made before shared memory was ready, moves into it when it arrives", () =>
+    inTempDir(async (dir) => {
+      // Large enough to take its memory from the prefault worker: the first memtable starts with plain arrays.
+      const db = await open(dir, { ...options, memtableSize: 2 << 20 });
+      const shared = (): boolean => (db as unknown as { mem: { shared(): unknown } }).mem.shared() !== null;
+      const model = new Map<string, string>();
+      for (let i = 0; i < 300; i++) {
+        db.put(b(`k:${i % 200}`), b(`v${i}`));
+        model.set(`k:${i % 200}`, `v${i}`);
+      }
+      const seen = new Map(model);
+      const it = db.iterator();
+      const deadline = Date.now() + 30_000;
+      while (!shared()) {
+        expect(Date.now()).toBeLessThan(deadline);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (let i = 0; i < 300; i++) {
+        db.put(b(`k:${i % 250}`), b(`w${i}`));
+        model.set(`k:${i % 250}`, `w${i}`);
+        expect(s(db.get(b(`k:${(i * 7) % 250}`)))).toBe(model.get(`k:${(i * 7) % 250}`));
+      }
+      // An iterator opened before the move reads what it saw.
+      const iterated = new Map<string, string>();
+      for (it.seekToFirst(); it.valid(); it.next()) iterated.set(s(it.key())!, s(it.value())!);
+      it.close();
+      expect(iterated).toEqual(seen);
+      await flushFrom(db, 'memory');
+      expect(contents(db)).toEqual(model);
+      await db.close();
+    }), 60_000);
+
   test("a filter's groupLength: it is shown one key per run of a group (flush and compaction), its verdict applies to the run", () =>
     inTempDir(async (dir) => {
       // Groups `sub:NNN:` (8 bytes); the host answers that the even ones are dead.
