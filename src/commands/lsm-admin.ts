@@ -63,6 +63,8 @@ addInfoFields("persistence", (server) => {
     ["lsm_flushes", stats.flushes],
     ["lsm_flush_bytes_written", stats.flushBytesWritten],
     ["lsm_flush_cpu_ms", Math.round(stats.flushCpuMs)],
+    ["lsm_flushes_from_wal", stats.walFlushes],
+    ["lsm_recycled_memtables", stats.recycledMemtables],
     ["lsm_compactions", stats.compactions],
     ["lsm_trivial_moves", stats.trivialMoves],
     ["lsm_compaction_bytes_read", stats.compactionBytesRead],
