@@ -18,6 +18,7 @@
 
 import { spawn } from "bun";
 import { build } from "hdr-histogram-js";
+import { ReplyDecoder } from "../../test/differential/resp-client.ts";
 import { hasRedisServer, type RunningServer, startAikv, startRedis } from "../../test/helpers/server.ts";
 
 function flag(name: string, fallback: number | string): string {
@@ -39,51 +40,24 @@ function encode(command: string): Uint8Array {
   return new TextEncoder().encode(`*${words.length}\r\n${words.map((w) => `$${w.length}\r\n${w}\r\n`).join("")}`);
 }
 
-/** Whether buf holds one complete RESP reply (arrays, bulk and simple replies; enough for the probes). */
-function completeReply(buf: string): boolean {
-  let p = 0;
-  const line = (): string | null => {
-    const e = buf.indexOf("\r\n", p);
-    if (e < 0) return null;
-    const s = buf.slice(p, e);
-    p = e + 2;
-    return s;
-  };
-  const value = (): boolean => {
-    const head = line();
-    if (head === null) return false;
-    const n = Number(head.slice(1));
-    if (head[0] === "$") {
-      if (n < 0) return true;
-      p += n + 2;
-      return p <= buf.length;
-    }
-    if (head[0] === "*") {
-      for (let i = 0; i < n; i++) if (!value()) return false;
-    }
-    return true;
-  };
-  return value() && p === buf.length;
-}
-
 /** Sends the probes in turn, one at a time, every INTERVAL_MS until `done`; records each latency (us). */
 async function probe(port: number, done: () => boolean, hists: Histogram[]): Promise<void> {
-  let reply = "";
+  let decoder = new ReplyDecoder();
   let wake: (() => void) | null = null;
   const sock = await Bun.connect({
     hostname: "127.0.0.1",
     port,
     socket: {
       data(_s, d) {
-        reply += Buffer.from(d).toString("latin1");
-        if (completeReply(reply)) wake?.();
+        decoder.feed(d);
+        if (decoder.next() !== undefined) wake?.();
       },
     },
   });
   const frames = PROBES.map(encode);
   for (let i = 0; !done(); i++) {
     const which = i % PROBES.length;
-    reply = "";
+    decoder = new ReplyDecoder();
     const replied = new Promise<void>((resolve) => (wake = resolve));
     const start = performance.now();
     sock.write(frames[which]);
