@@ -283,6 +283,41 @@ describe('memtable', () => {
       }
     }
   }, 60_000);
+
+  test('while ordered reads come often, inserts join the order at once; after a quiet stretch they wait for the next read again', () => {
+    const r = rng(11);
+    const m = new MemTable(1);
+    const keys: string[] = [];
+    let seq = 0;
+    const put = (n: number): void => {
+      for (let i = 0; i < n; i++) {
+        const key = 'k:' + String(Math.floor(r() * 1e9)).padStart(9, '0');
+        keys.push(key);
+        m.add(b(key), ++seq, KIND_PUT, b('v'));
+      }
+    };
+    const scan = (): string[] => {
+      const it = m.iterator();
+      const got: string[] = [];
+      for (it.seekToFirst(); it.valid(); it.next()) got.push(s(it.userKey())!);
+      return got;
+    };
+    const sorted = (): string[] => keys.slice().sort();
+    put(16_000);
+    expect(scan()).toEqual(sorted()); // a rebuild
+    const afterRebuild = m.generation;
+    // Reads every few hundred writes: linked as they come (no rebuild, and nothing left pending at the read).
+    for (let round = 0; round < 20; round++) {
+      put(300);
+      expect(m.pendingCount).toBe(round === 0 ? 300 : 0); // the first of these reads turns linking on insert on
+      expect(scan()).toEqual(sorted());
+    }
+    expect(m.generation).toBe(afterRebuild);
+    // A write burst of over 1/16 of the memtable with no read: linking on insert stops, and the entries wait.
+    put(3_000);
+    expect(m.pendingCount).toBeGreaterThan(0);
+    expect(scan()).toEqual(sorted());
+  }, 60_000);
 });
 
 describe('table', () => {
