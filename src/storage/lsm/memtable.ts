@@ -151,8 +151,9 @@ export class MemTable {
    * Whether inserts join the order at once (linkPending's one-by-one links,
    * paid by the write instead of the next ordered read). On while ordered
    * reads come often: a read that links one by one (fewer pending entries
-   * than a rebuild needs) turns it on; MIXED_READ_WINDOW of the memtable's
-   * entries inserted with no ordered read in between turns it off again.
+   * than a rebuild needs) turns it on; 1/MIXED_READ_WINDOW of the
+   * memtable's entries inserted with no ordered read in between turns it
+   * off again.
    * A burst then costs the read that follows it one link per entry, which
    * stalled every client (HGETALL/SCAN during SETs: p50 20-27 ms against
    * GET's 4.7 ms, bench/lsm-engine/mixed-latency.ts).
@@ -456,6 +457,11 @@ export class MemTable {
     }
   }
 
+  /** @internal Entries not yet in the order (linkPending links them). */
+  get pendingCount(): number {
+    return this.nodes - this.linkedUpTo;
+  }
+
   /**
    * Makes every entry reachable in order, the entry point of each ordered
    * read. Entries added since the last call join the skiplist one by one
@@ -464,13 +470,9 @@ export class MemTable {
    * radix sort over key abbreviations, O(n), about 20x faster per entry
    * than a skiplist insert), which leaves the skiplist empty. A reader
    * iterating meanwhile sees the entries it saw before (it skips newer ones
-   * by sequence anyway).
+   * by sequence anyway). Frequent reads turn on linking at insert (see
+   * linkOnInsert).
    */
-  /** @internal Entries not yet in the order (linkPending links them). */
-  get pendingCount(): number {
-    return this.nodes - this.linkedUpTo;
-  }
-
   linkPending(): void {
     this.nodesAtLastRead = this.nodes;
     const from = this.linkedUpTo;
