@@ -660,11 +660,14 @@ export class DB {
   /** The active memtable after a switch to the WAL logNumber; starts preparing the next one's memory. */
   private newMemtable(logNumber: number): MemTable {
     const bytes = memtableMemoryBytes(this.o.memtableSize);
-    let memory: SharedArrayBuffer | null = null;
-    for (const prepared of [this.recycledMemory, this.spareMemory]) if (memory === null && prepared !== null && prepared.byteLength === bytes) memory = prepared;
-    if (memory !== null && memory === this.recycledMemory) this.st.recycledMemtables++;
-    if (memory === this.recycledMemory || this.recycledMemory?.byteLength !== bytes) this.recycledMemory = null;
-    if (memory === this.spareMemory || this.spareMemory?.byteLength !== bytes) this.spareMemory = null;
+    // Prepared memory of another size (the memtable size changed) is dropped.
+    const recycled = this.recycledMemory?.byteLength === bytes ? this.recycledMemory : null;
+    const spare = this.spareMemory?.byteLength === bytes ? this.spareMemory : null;
+    this.recycledMemory = null;
+    // The spare stays for the next memtable when recycled memory serves this one.
+    this.spareMemory = recycled !== null ? spare : null;
+    if (recycled !== null) this.st.recycledMemtables++;
+    let memory = recycled ?? spare;
     // Shared memory, which the flush worker reads the entries from. Without prepared memory (the first
     // memtable) a small memtable (tests) takes fresh shared memory; a large one takes plain arrays, flushed
     // from its WAL, rather than zero and map all of its pages here at once (~0.2 s for a 32 MiB memtable's

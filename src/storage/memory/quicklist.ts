@@ -320,11 +320,10 @@ export class Quicklist<T> {
     }
   }
 
-  /** The chunk holding index and the offset in its window, walking from the nearer end. */
   /** The offset in its chunk of the element locate() found last (a field: no [chunk, offset] pair allocated per LRANGE/LINDEX). */
   private located = 0;
 
-  /** The chunk holding element index; its offset there is left in `located`. */
+  /** The chunk holding element index, walking from the nearer end; its offset there is left in `located`. */
   private locate(index: number): Chunk<T> {
     if (index < 0 || index >= this.count) throw new RangeError(`index ${index} out of range`);
     if (index < this.count / 2) {
