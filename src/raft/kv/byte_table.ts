@@ -1,3 +1,5 @@
+import { copyBytes } from "../transport/msgpack_direct.ts";
+
 // The KV state machine's table: keys and values as UTF-8 bytes in one arena,
 // found by open addressing over an Int32Array; no JS object per key or
 // value. With a JS Map of strings, every new key cost a key string, a value
@@ -132,15 +134,6 @@ export class ByteTable {
     this.slots = slots;
     this.mask = mask;
   }
-}
-
-// Copies src[s, e) to dst at `at`. Short ranges byte by byte: a subarray
-// of a small typed array made JSC give it an ArrayBuffer first, which cost
-// more than the copy (half the CPU of applying entries from their own
-// arrays, as the leader's are).
-export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, s: number, e: number): void {
-  if (e - s > 256) dst.set(src.subarray(s, e), at);
-  else for (let i = s; i < e; i++) dst[at++] = src[i]!;
 }
 
 // FNV-1a with a final avalanche, so that the low bits (the slot) depend on

@@ -1,7 +1,7 @@
 import { Encoder } from "@msgpack/msgpack";
 import { rawStringDecoder, text } from "./text.ts";
 import { TupleReader } from "./tuple_reader.ts";
-import { putUint, uintSize } from "./tuple_writer.ts";
+import { putUint, uintSize } from "../transport/msgpack_direct.ts";
 
 // Commands of the replicated KV. `id` lets the proposing node match the
 // applied entry to the waiting client (and recognise its own proposals).

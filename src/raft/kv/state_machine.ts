@@ -2,11 +2,11 @@ import { Encoder } from "@msgpack/msgpack";
 import { assert } from "../assert.ts";
 import type { SnapshotWriter } from "../node.ts";
 import { writeU32 } from "../transport/framing.ts";
-import { ByteTable, copyBytes } from "./byte_table.ts";
+import { copyBytes, putStrHeader, strHeaderSize } from "../transport/msgpack_direct.ts";
+import { ByteTable } from "./byte_table.ts";
 import { decodeCommand, type KvCommand, type KvResult } from "./command.ts";
 import { rawStringDecoder } from "./text.ts";
 import { TupleReader } from "./tuple_reader.ts";
-import { putStrHeader, strHeaderSize } from "./tuple_writer.ts";
 
 // Pairs encoded per SnapshotWriter.step(): a few milliseconds of event loop.
 const SNAPSHOT_SLICE = 4096;

@@ -1,13 +1,19 @@
-import { Decoder, Encoder } from "@msgpack/msgpack";
+import { Decoder } from "@msgpack/msgpack";
+import { assert } from "../assert.ts";
 import type { Entry, Message, MessageType, SnapshotChunk } from "../types.ts";
+import { MsgpackReader, MsgpackWriter } from "./msgpack_direct.ts";
 
 // Wire form of raft messages: msgpack (the project's chosen wire format),
 // shaped to be cheap. Positional arrays with small integer tags instead of
 // string-keyed maps (field names would dominate small messages); entries
 // flattened into one array (no header per entry); entry data and snapshot
 // chunks as msgpack bin, which the decoder returns as views into the frame
-// (no copy, no UTF-8 work). One reused Encoder and Decoder: the one-shot
-// encode()/decode() helpers allocate per call.
+// (no copy, no UTF-8 work). Written and read directly (MsgpackWriter /
+// MsgpackReader, the same bytes as the msgpack Encoder's): the Encoder's
+// and Decoder's per-value dispatch and the arrays they build per message
+// and per append (toWire, the flattened entries) were ~7 % of the leader's
+// and ~10 % of a follower's profile at 256 writes in flight. The Decoder
+// still reads any other msgpack encoding of a batch.
 //   batch    [msg, ...]
 //   msg      [type, group, from, to, term, logTerm, index, commit, rejectHint,
 //             reject, entries, snapshot?, context?]   (absent tail omitted)
@@ -26,14 +32,7 @@ type WireMessage = [
   (number | Uint8Array)[], (WireSnapshot | null)?, string?,
 ];
 
-const encoder = new Encoder();
 const decoder = new Decoder();
-
-function flattenEntries(ents: Entry[]): (number | Uint8Array)[] {
-  const flat: (number | Uint8Array)[] = [];
-  for (const e of ents) flat.push(e.term, e.index, e.type === "conf" ? 1 : 0, e.data);
-  return flat;
-}
 
 function unflattenEntries(flat: (number | Uint8Array)[]): Entry[] {
   const ents: Entry[] = [];
@@ -46,20 +45,6 @@ function unflattenEntries(flat: (number | Uint8Array)[]): Entry[] {
     });
   }
   return ents;
-}
-
-function toWire(m: Message): WireMessage {
-  const w: WireMessage = [
-    TYPE_CODE.get(m.type)!, m.group, m.from, m.to, m.term, m.logTerm, m.index, m.commit, m.rejectHint,
-    m.reject, flattenEntries(m.entries),
-  ];
-  const s = m.snapshot;
-  if (s) w.push([s.meta.index, s.meta.term, s.meta.conf.voters, s.meta.conf.learners, s.offset, s.total, s.data, s.done]);
-  if (m.context !== undefined) {
-    if (!s) w.push(null);
-    w.push(m.context);
-  }
-  return w;
 }
 
 function fromWire(w: WireMessage): Message {
@@ -93,22 +78,167 @@ function fromWire(w: WireMessage): Message {
   return m;
 }
 
-// Encodes a batch of messages (the payload of one frame) into the encoder's
+const writer = new MsgpackWriter(64 * 1024);
+const reader = new MsgpackReader();
+
+// Wire fields are non-negative integers, written in their smallest msgpack
+// form (no closure per field for the assertion's message).
+function writeUint(v: number): void {
+  if (!(v >= 0 && Number.isSafeInteger(v))) assert(false, `raft message field ${v} is not a non-negative integer`);
+  writer.uint(v);
+}
+
+function writeMessage(m: Message): void {
+  const s = m.snapshot;
+  const ctx = m.context;
+  writer.array(ctx !== undefined ? 13 : s ? 12 : 11);
+  writeUint(TYPE_CODE.get(m.type)!);
+  writeUint(m.group);
+  writeUint(m.from);
+  writeUint(m.to);
+  writeUint(m.term);
+  writeUint(m.logTerm);
+  writeUint(m.index);
+  writeUint(m.commit);
+  writeUint(m.rejectHint);
+  writer.bool(m.reject);
+  writer.array(4 * m.entries.length);
+  for (const e of m.entries) {
+    writeUint(e.term);
+    writeUint(e.index);
+    writer.uint(e.type === "conf" ? 1 : 0);
+    writer.bin(e.data);
+  }
+  if (s) {
+    writer.array(8);
+    writeUint(s.meta.index);
+    writeUint(s.meta.term);
+    writer.array(s.meta.conf.voters.length);
+    for (const v of s.meta.conf.voters) writeUint(v);
+    writer.array(s.meta.conf.learners.length);
+    for (const v of s.meta.conf.learners) writeUint(v);
+    writeUint(s.offset);
+    writeUint(s.total);
+    writer.bin(s.data);
+    writer.bool(s.done);
+  } else if (ctx !== undefined) writer.nil();
+  if (ctx !== undefined) writer.str(ctx);
+}
+
+// One message as encodeMessage/toWire shape it, or undefined if the bytes
+// are of another shape.
+function readMessage(): Message | undefined {
+  const r = reader;
+  const n = r.array();
+  if (n === undefined || n < 11 || n > 13) return undefined;
+  const type = TYPES[r.uint() ?? -1];
+  const group = r.uint();
+  const from = r.uint();
+  const to = r.uint();
+  const term = r.uint();
+  const logTerm = r.uint();
+  const index = r.uint();
+  const commit = r.uint();
+  const rejectHint = r.uint();
+  const reject = r.bool();
+  const flat = r.array();
+  if (
+    type === undefined || group === undefined || from === undefined || to === undefined || term === undefined ||
+    logTerm === undefined || index === undefined || commit === undefined || rejectHint === undefined ||
+    reject === undefined || flat === undefined || flat % 4 !== 0
+  ) {
+    return undefined;
+  }
+  const entries: Entry[] = [];
+  for (let i = 0; i < flat; i += 4) {
+    const eTerm = r.uint();
+    const eIndex = r.uint();
+    const kind = r.uint();
+    const data = r.bin();
+    if (eTerm === undefined || eIndex === undefined || (kind !== 0 && kind !== 1) || data === undefined) return undefined;
+    entries.push({ term: eTerm, index: eIndex, type: kind === 1 ? "conf" : "normal", data });
+  }
+  const m: Message = { type, group, from, to, term, logTerm, index, commit, rejectHint, reject, entries };
+  if (n >= 12 && !r.nil()) {
+    const snapshot = readSnapshotChunk();
+    if (!snapshot) return undefined;
+    m.snapshot = snapshot;
+  }
+  if (n === 13) {
+    const at = r.strBytes();
+    if (typeof at !== "number") return undefined;
+    m.context = contextText.decode(r.since(at));
+  }
+  return m;
+}
+
+const contextText = new TextDecoder();
+
+function readSnapshotChunk(): SnapshotChunk | undefined {
+  const r = reader;
+  if (r.array() !== 8) return undefined;
+  const index = r.uint();
+  const term = r.uint();
+  const voters = readUints();
+  const learners = readUints();
+  const offset = r.uint();
+  const total = r.uint();
+  const data = r.bin();
+  const done = r.bool();
+  if (
+    index === undefined || term === undefined || !voters || !learners || offset === undefined ||
+    total === undefined || data === undefined || done === undefined
+  ) {
+    return undefined;
+  }
+  return { meta: { index, term, conf: { voters, learners } }, offset, total, data, done };
+}
+
+function readUints(): number[] | undefined {
+  const n = reader.array();
+  if (n === undefined) return undefined;
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = reader.uint();
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+// Encodes a batch of messages (the payload of one frame) into the writer's
 // shared buffer: valid until the next encode (FrameBuffer.push copies it).
 export function encodeBatchPayload(msgs: Message[]): Uint8Array {
-  return encoder.encodeSharedRef(msgs.map(toWire));
+  writer.reset().array(msgs.length);
+  for (const m of msgs) writeMessage(m);
+  return writer.view();
 }
 
 // Entry data and snapshot chunks are views into `payload`, which the caller
 // must not reuse (FrameDecoder hands out views into fresh copies).
 export function decodeBatchPayload(payload: Uint8Array): Message[] {
+  reader.reset(payload);
+  const n = reader.array();
+  const msgs: Message[] = [];
+  for (let i = 0; n !== undefined && i < n; i++) {
+    const m = readMessage();
+    if (!m) break;
+    msgs.push(m);
+  }
+  if (n !== undefined && msgs.length === n && reader.done()) return msgs;
   return (decoder.decode(payload) as WireMessage[]).map(fromWire);
 }
 
+// A fresh copy.
 export function encodeMessage(m: Message): Uint8Array {
-  return encoder.encode(toWire(m));
+  writer.reset();
+  writeMessage(m);
+  return writer.view().slice();
 }
 
 export function decodeMessage(b: Uint8Array): Message {
+  reader.reset(b);
+  const m = readMessage();
+  if (m && reader.done()) return m;
   return fromWire(decoder.decode(b) as WireMessage);
 }
