@@ -3,7 +3,7 @@
 import type { Db } from "../keyspace/keyspace.ts";
 import type { Client } from "../net/client.ts";
 import { argIs, strToBytes } from "../net/bytes.ts";
-import { addInt64, decimalDigits, parseInt64, writeDigits } from "../net/format.ts";
+import { addInt64, int64Bytes, parseInt64 } from "../net/format.ts";
 import { addLongDouble, formatLongDouble, parseLongDouble } from "../net/long-double.ts";
 import type { KeyMeta } from "../storage/engine.ts";
 import { int64Arg } from "./args.ts";
@@ -304,48 +304,22 @@ function setrange(c: Client, argv: Uint8Array[]): void {
 /** INCR/DECR/INCRBY/DECRBY (incrDecrCommand): adds delta to the integer in key. */
 function incrementBy(c: Client, key: Uint8Array, delta: number | bigint): void {
   const db = c.db;
+  const store = db.store;
   const meta = db.writeTyped(key, "string");
   let cur: number | bigint = 0;
   if (meta !== null) {
-    const v = parseInt64(db.store.getString(meta));
+    const v = store.integerValue?.(meta) ?? parseInt64(store.getString(meta));
     if (v === null) fail(NOT_INTEGER);
     cur = v;
   }
   const next = addInt64(cur, delta);
   if (next === null) fail(OVERFLOW);
-  if (meta === null) db.store.setString(key, encodeInt(next), 0, false, true);
-  else if (!rewriteInt(db, meta, next)) db.store.replaceString(meta, encodeInt(next));
+  if (typeof next === "number" && store.setInteger !== undefined) store.setInteger(key, meta, next);
+  else if (meta === null) store.setString(key, int64Bytes(next), 0, false, true);
+  else store.replaceString(meta, int64Bytes(next));
   db.modified(key);
   c.server.keyspace.notify("$", "incrby", key, db.index);
   c.out.int(next);
-}
-
-/** Writes n over the stored bytes of a string key when the store lets it (same length): no new array per INCR. */
-function rewriteInt(db: Db, meta: KeyMeta, n: number | bigint): boolean {
-  if (typeof n !== "number" || !Number.isSafeInteger(n)) return false;
-  const bytes = db.store.rewritableString?.(meta, decimalLength(n)) ?? null;
-  if (bytes === null) return false;
-  writeDecimal(bytes, n);
-  return true;
-}
-
-/** Decimal ASCII bytes of an integer; safe integers are written digit by digit, without a string in between (INCR's hot path). */
-export function encodeInt(n: number | bigint): Uint8Array {
-  if (typeof n === "bigint" || !Number.isSafeInteger(n)) return strToBytes(n.toString());
-  const out = new Uint8Array(decimalLength(n));
-  writeDecimal(out, n);
-  return out;
-}
-
-/** Length of the decimal text of safe integer n. */
-function decimalLength(n: number): number {
-  return n < 0 ? decimalDigits(-n) + 1 : decimalDigits(n);
-}
-
-/** Writes the decimal text of safe integer n over all of out (decimalLength(n) bytes). */
-function writeDecimal(out: Uint8Array, n: number): void {
-  writeDigits(out, out.length, n < 0 ? -n : n);
-  if (n < 0) out[0] = 45; // '-'
 }
 
 function decrby(c: Client, argv: Uint8Array[]): void {

@@ -1,5 +1,7 @@
 // Number parsing and formatting with Redis 7.0's exact rules.
 
+import { strToBytes } from "./bytes.ts";
+
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
@@ -57,6 +59,15 @@ export function writeDigits(buf: Uint8Array, end: number, n: number): void {
     buf[--p] = 48 + (n - q * 10);
     n = q;
   } while (n > 0);
+}
+
+/** Decimal ASCII bytes of an integer; safe integers are written digit by digit, without a string in between. */
+export function int64Bytes(n: number | bigint): Uint8Array {
+  if (typeof n === "bigint" || !Number.isSafeInteger(n)) return strToBytes(n.toString());
+  const out = new Uint8Array(n < 0 ? decimalDigits(-n) + 1 : decimalDigits(n));
+  writeDigits(out, out.length, n < 0 ? -n : n);
+  if (n < 0) out[0] = 45; // '-'
+  return out;
 }
 
 /** parseInt64 restricted to safe JS integers (counts, indexes, offsets): out of range is null. */

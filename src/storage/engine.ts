@@ -113,16 +113,23 @@ export interface DbStore {
    */
   replaceString(meta: KeyMeta, value: Uint8Array, asText?: boolean): void;
   /**
-   * The stored bytes of the string key just looked up as meta, for the caller
-   * to overwrite in place with a new value of the same length and the same
-   * OBJECT ENCODING rules as for setString (INCR's next number: no new array
-   * per write); null when they are not the store's own to change or have
-   * another length. Optional: without it, replaceString.
+   * The integer a string key just looked up as meta holds as a number (what
+   * setInteger stored), or null when it holds bytes (parse getString then).
+   * Optional, with setInteger: INCR's counters as Redis's int encoding, no
+   * digits parsed or written per INCR.
    */
-  rewritableString?(meta: KeyMeta, length: number): Uint8Array | null;
+  integerValue?(meta: KeyMeta): number | null;
   /**
-   * SET's write over a live string key whose stored bytes are rewritable (see
-   * rewritableString) and as long as value: copies value over them, sets the
+   * Stores safe integer n as the string of key (INCR/DECR/INCRBY/DECRBY's
+   * result): over the value of meta, the key just looked up, keeping its
+   * expiry, or as a new key without expiry when meta is null (the key is
+   * missing). getString then gives its decimal text; OBJECT ENCODING "int".
+   */
+  setInteger?(key: Uint8Array, meta: KeyMeta | null, n: number): void;
+  /**
+   * SET's write over a live string key whose stored bytes are the store's own
+   * to change (not edited in place or stored as text: OBJECT ENCODING follows
+   * from the content) and as long as value: copies value over them, sets the
    * expiry (0 = none) and restarts the access time as setString would, and
    * returns true; false, changing nothing, otherwise. Optional: saves a new
    * array per overwrite, and the caller keeps value.

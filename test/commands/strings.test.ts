@@ -390,6 +390,40 @@ for (const engine of ENGINES) {
       [["decrby", "l", "abc"], "-ERR value is not an integer or out of range"],
     ]);
 
+    // The memory engine holds INCR's results as numbers until something reads their bytes.
+    cases("Counters written by INCR, read and edited by other commands", [
+      [["incr", "c"], 1],
+      [["incrby", "c", "99"], 100],
+      [["get", "c"], "$100"],
+      [["incr", "c"], 101],
+      [["strlen", "c"], 3],
+      [["getrange", "c", "0", "1"], "$10"],
+      [["incr", "c"], 102],
+      [["append", "c", "x"], 4],
+      [["get", "c"], "$102x"],
+      [["incr", "c"], "-ERR value is not an integer or out of range"],
+      [["set", "c2", "5"], "+OK"],
+      [["incr", "c2"], 6],
+      [["incr", "c2"], 7],
+      [["setrange", "c2", "1", "0"], 2],
+      [["get", "c2"], "$70"],
+      [["incr", "c2"], 71],
+      [["object", "encoding", "c2"], "$int"],
+      [["copy", "c2", "c3"], 1],
+      [["incr", "c2"], 72],
+      [["get", "c3"], "$71"],
+      [["decrby", "c3", "100"], -29],
+      [["bitcount", "c3"], 11],
+      [["rename", "c3", "c4"], "+OK"],
+      [["incr", "c4"], -28],
+      [["mget", "c2", "c4"], ["$72", "$-28"]],
+      [["getdel", "c4"], "$-28"],
+      [["exists", "c4"], 0],
+      [["incr", "c5"], 1],
+      [["getset", "c5", "abc"], "$1"],
+      [["get", "c5"], "$abc"],
+    ]);
+
     cases("INCRBYFLOAT", [
       [["incrbyfloat", "f", "1.5"], "$1.5"],
       [["incrbyfloat", "f", "0.1"], "$1.6"],

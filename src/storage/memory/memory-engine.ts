@@ -2,6 +2,7 @@
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { bytesToStr, copyBytes, overwriteBytes, strToBytes } from "../../net/bytes.ts";
+import { int64Bytes } from "../../net/format.ts";
 import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import { MemHash, MemoryHashOps } from "./hash-ops.ts";
@@ -14,7 +15,8 @@ import { MemZSet, MemoryZSetOps } from "./zset-ops.ts";
 
 /**
  * A key's entry: its metadata and its value object. The value's JS type is
- * fixed by `type` (string: Uint8Array; collections: their own structures).
+ * fixed by `type` (string: Uint8Array, or a safe integer for a counter INCR
+ * wrote, like Redis's int encoding; collections: their own structures).
  */
 export class MemEntry extends ScanNode implements KeyMeta {
   /** Last access, unix seconds (OBJECT IDLETIME). */
@@ -72,10 +74,19 @@ function growString(value: Uint8Array, newLen: number): Uint8Array {
 /** Buffers growString allocated: only their spare room is ours to use (other values may be views on shared buffers). */
 const growableBuffers = new WeakSet<ArrayBufferLike>();
 
-/** Reads an entry's value (a string's first byte), for prefetch. */
+/** Reads an entry's value (a string's first byte; a number needs no load), for prefetch. */
 function touchEntry(e: MemEntry): number {
   const v = e.value;
   return v instanceof Uint8Array && v.length > 0 ? v[0] : 0;
+}
+
+/** A string entry's bytes; a counter held as a number (setInteger) turns back into its digits, kept for the next reads. */
+function stringBytes(e: MemEntry): Uint8Array {
+  const v = e.value;
+  if (typeof v !== "number") return v as Uint8Array;
+  const bytes = int64Bytes(v);
+  e.value = bytes;
+  return bytes;
 }
 
 /** For prefetches that need a node and its key only. */
@@ -231,7 +242,18 @@ export class MemoryDb implements DbStore {
   }
 
   getString(meta: KeyMeta): Uint8Array {
-    return (meta as MemEntry).value as Uint8Array;
+    return stringBytes(meta as MemEntry);
+  }
+
+  integerValue(meta: KeyMeta): number | null {
+    const v = (meta as MemEntry).value;
+    return typeof v === "number" ? v : null;
+  }
+
+  setInteger(key: Uint8Array, meta: KeyMeta | null, n: number): void {
+    if (!Number.isSafeInteger(n)) throw new Error(`setInteger of ${n}`);
+    if (meta === null) this.insert(bytesToStr(key), "string", n, 0);
+    else (meta as MemEntry).value = n;
   }
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false, handedOver = false): void {
@@ -252,16 +274,11 @@ export class MemoryDb implements DbStore {
    * handed a fresh one); those edited in place or stored as text carry a
    * form, which a rewrite would make wrong.
    */
-  rewritableString(meta: KeyMeta, length: number): Uint8Array | null {
-    const value = (meta as MemEntry).value as Uint8Array;
-    return value.length === length && !stringForms.has(value) ? value : null;
-  }
-
   overwriteString(key: Uint8Array, value: Uint8Array, expireAt: number): boolean {
     const e = this.entries.getBytes(key);
     if (e === undefined || e.type !== "string") return false;
-    const stored = this.rewritableString(e, value.length);
-    if (stored === null) return false;
+    const stored = e.value;
+    if (!(stored instanceof Uint8Array) || stored.length !== value.length || stringForms.has(stored)) return false;
     overwriteBytes(stored, value);
     e.atime = nowSeconds();
     if (e.expireAt !== expireAt) this.setEntryExpire(e, expireAt);
@@ -271,7 +288,7 @@ export class MemoryDb implements DbStore {
   setStringRange(key: Uint8Array, offset: number, bytes: Uint8Array): number {
     const k = bytesToStr(key);
     const e = this.entries.get(k) ?? this.insert(k, "string", new Uint8Array(0), 0);
-    let value = e.value as Uint8Array;
+    let value = stringBytes(e);
     const end = offset + bytes.length;
     if (end > value.length) {
       value = growString(value, end);

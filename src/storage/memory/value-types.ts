@@ -8,14 +8,15 @@ import type { KeyType } from "../engine.ts";
 
 /** Deep copy of a value for COPY; each collection type registers how to clone itself. */
 export type ValueCloner = (value: unknown) => unknown;
-// Strings are mutated in place (setStringRange), so a copy must not share them.
-export const cloners = new Map<KeyType, ValueCloner>([["string", (v) => cloneString(v as Uint8Array)]]);
+// A string value is its bytes or a safe integer (INCR's counters: see MemEntry).
+// Bytes are mutated in place (setStringRange), so a copy must not share them.
+export const cloners = new Map<KeyType, ValueCloner>([["string", (v) => (typeof v === "number" ? v : cloneString(v as Uint8Array))]]);
 /** Memory usage estimators per type (bytes, approximate). */
 export type ValueSizer = (value: unknown) => number;
-export const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (v as Uint8Array).length]]);
+export const sizers = new Map<KeyType, ValueSizer>([["string", (v) => (typeof v === "number" ? String(v).length : (v as Uint8Array).length)]]);
 /** OBJECT ENCODING per type. */
 export type ValueEncoding = (value: unknown) => string;
-export const encodings = new Map<KeyType, ValueEncoding>([["string", (v) => stringEncoding(v as Uint8Array)]]);
+export const encodings = new Map<KeyType, ValueEncoding>([["string", (v) => (typeof v === "number" ? "int" : stringEncoding(v as Uint8Array))]]);
 
 /** Lets a collection module teach the memory engine how to copy, size and name its values. */
 export function registerMemoryType(type: KeyType, clone: ValueCloner, size: ValueSizer, encoding: ValueEncoding): void {

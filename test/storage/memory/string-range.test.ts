@@ -57,17 +57,36 @@ describe("MemoryDb.setStringRange", () => {
   });
 });
 
-describe("MemoryDb.rewritableString", () => {
-  test("offers a stored value of the asked length unless it was edited in place or stored as text", () => {
+describe("MemoryDb string writes in place", () => {
+  test("SET overwrites a stored value of the same length unless it was edited in place or stored as text", () => {
     const db = new MemoryDb();
     db.setString(bytes("n"), bytes("10"), 0);
-    const meta = db.lookup(bytes("n"))!;
-    expect(db.rewritableString(meta, 3)).toBeNull();
-    expect(db.rewritableString(meta, 2)).toBe(value(db, "n"));
+    const stored = value(db, "n");
+    expect(db.overwriteString(bytes("n"), bytes("123"), 0)).toBe(false);
+    expect(db.overwriteString(bytes("n"), bytes("12"), 0)).toBe(true);
+    expect(value(db, "n")).toBe(stored);
+    expect(text(stored)).toBe("12");
     db.setStringRange(bytes("n"), 0, bytes("2"));
-    expect(db.rewritableString(db.lookup(bytes("n"))!, 2)).toBeNull(); // "raw" now: OBJECT ENCODING must not say int after a rewrite
+    expect(db.overwriteString(bytes("n"), bytes("30"), 0)).toBe(false); // "raw" now: OBJECT ENCODING must not say int after a rewrite
     db.setString(bytes("t"), bytes("1.5"), 0, true);
-    expect(db.rewritableString(db.lookup(bytes("t"))!, 3)).toBeNull();
+    expect(db.overwriteString(bytes("t"), bytes("2.5"), 0)).toBe(false);
+  });
+
+  test("an integer is held as a number until its bytes are read, then as the bytes", () => {
+    const db = new MemoryDb();
+    db.setInteger(bytes("c"), null, -42);
+    const meta = db.lookup(bytes("c"))!;
+    expect(db.integerValue(meta)).toBe(-42);
+    expect(db.encoding(bytes("c"), meta)).toBe("int");
+    db.setInteger(bytes("c"), meta, 1234567);
+    expect(db.integerValue(meta)).toBe(1234567);
+    expect(text(value(db, "c"))).toBe("1234567");
+    expect(db.integerValue(meta)).toBeNull();
+    expect(value(db, "c")).toBe(value(db, "c"));
+    db.setInteger(bytes("c"), meta, 7);
+    expect(db.setStringRange(bytes("c"), 1, bytes("x"))).toBe(2);
+    expect(text(value(db, "c"))).toBe("7x");
+    expect(() => db.setInteger(bytes("d"), null, 2 ** 53)).toThrow();
   });
 
   test("a value handed over is kept as is; one not handed over is copied", () => {
