@@ -126,22 +126,10 @@ export class LsmEngine implements LsmEngineContext {
     return this.dbs[index];
   }
 
-  /**
-   * batch()'s reused batch, and another for when the LSM still holds it: in
-   * an atomic group the LSM may log a written batch's bytes only at the next
-   * write or the group's end (DB.write). One that grew large is replaced
-   * after its write (it would hold that memory).
-   */
+  /** batch()'s reused batch; one that grew large is replaced after its write (it would hold that memory). */
   private reusedBatch = new WriteBatch();
-  private otherReusedBatch = new WriteBatch();
 
   batch(): WriteBatch {
-    if (this.lsm.holds(this.reusedBatch)) {
-      // Only one batch is held at a time: the other is free.
-      const held = this.reusedBatch;
-      this.reusedBatch = this.otherReusedBatch;
-      this.otherReusedBatch = held;
-    }
     this.reusedBatch.clear();
     return this.reusedBatch;
   }

@@ -100,6 +100,8 @@ const ADOPT_MAX_COPY_BYTES = 4 * 1024 * 1024;
 
 /** Memtables whose arrays take at least this much get them from memory a worker prepared (DB.newMemtable). */
 const PREFAULT_MIN_BYTES = 1024 * 1024;
+/** A WAL record gathered past this size is logged at the next write outside atomic groups, and its buffer not kept. */
+const RECORD_KEEP_BYTES = 1024 * 1024;
 
 interface Waiter {
   seq: number;
@@ -130,28 +132,27 @@ export class DB {
   private closed = false;
   private closing = false;
   private bgError: Error | null = null;
-  /**
-   * Open atomic groups (beginAtomic), and the WAL record of the batches
-   * written meanwhile: their ops appended after a header (filled in by
-   * endAtomic), the sequence number of the first and their count.
-   */
+  /** Open atomic groups (beginAtomic), and whether one of them wrote. */
   private atomicDepth = 0;
-  private group = DB.emptyGroup();
-  private groupFirstSeq = 0;
-  private groupCount = 0;
+  private atomicWrote = false;
   /**
-   * The group's first batch's encoding rep[0, groupSoleLen) while it is the
-   * only one (not copied into `group`): endAtomic logs it as it is, so a
-   * command's usual one batch is copied once, into the WAL's staging buffer.
-   * The next write copies it into `group` first (write()'s contract).
+   * The WAL record being gathered: the ops of every write since the last
+   * record was logged (an event-loop turn's, usually) after a header filled
+   * in by logRecord, with the sequence number of the first op and their
+   * count. One record per turn instead of one per write: a record's framing
+   * and checksum cost about as much as a small batch's bytes (addRecord was
+   * ~16% of a SET's or LPUSH's main-thread profile). A record is logged
+   * only outside atomic groups, so a group's writes always share one: all
+   * or nothing after a crash.
    */
-  private groupSole: Uint8Array | null = null;
-  private groupSoleLen = 0;
+  private record = DB.emptyRecord();
+  private recordFirstSeq = 0;
+  private recordCount = 0;
 
-  private static emptyGroup(): ByteWriter {
-    const group = new ByteWriter(1024);
-    group.len = BATCH_HEADER;
-    return group;
+  private static emptyRecord(): ByteWriter {
+    const record = new ByteWriter(64 * 1024);
+    record.len = BATCH_HEADER;
+    return record;
   }
 
   // Group commit state.
@@ -402,41 +403,25 @@ export class DB {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
-    if (this.atomicDepth > 0) return this.write(new WriteBatch().put(key, value));
-    // Fast path: encode the one-op batch straight into the WAL's staging
-    // buffer (or, when it must be fragmented, a reused buffer); the memtable copies key/value.
+    // The op is encoded straight into the WAL record being gathered; the memtable copies key and value from it.
     const kl = key.length;
     const vl = value.length;
-    const len = BATCH_HEADER + 1 + varintLength(kl) + kl + varintLength(vl) + vl;
-    const log = this.log;
-    const at = log.reserve(len);
-    if (at < 0 && this.putScratch.length < len) this.putScratch = new Uint8Array(Math.max(len, this.putScratch.length * 2));
-    const rep = at < 0 ? this.putScratch : log.stagingBuffer;
-    const start = at < 0 ? 0 : at;
+    const r = this.record;
+    r.ensure(1 + varintLength(kl) + kl + varintLength(vl) + vl);
+    const buf = r.buf;
     const seq = this.vs.lastSequence + 1;
-    putFixed64(rep, start, seq);
-    putFixed32(rep, start + 8, 1);
-    rep[start + BATCH_HEADER] = KIND_PUT;
-    let off = putVarint(rep, start + BATCH_HEADER + 1, kl);
-    rep.set(key, off);
-    off = putVarint(rep, off + kl, vl);
-    rep.set(value, off);
-    if (at < 0) log.addRecord(rep, 0, len);
-    else log.commitReserved(len);
-    this.memAdd(key, seq, KIND_PUT, value);
+    buf[r.len] = KIND_PUT;
+    const keyStart = putVarint(buf, r.len + 1, kl);
+    buf.set(key, keyStart);
+    const valueStart = putVarint(buf, keyStart + kl, vl);
+    buf.set(value, valueStart);
+    const len = valueStart + vl - r.len;
+    r.len += len;
+    this.gathered(seq, 1);
+    this.mem.put(key, seq, KIND_PUT, value, this.snapshots.size === 0 && this.liveIterators === 0);
     this.vs.lastSequence = seq;
-    this.afterCommit(len);
-  }
-
-  private putScratch = new Uint8Array(256);
-
-  /**
-   * Adds a write to the active memtable. With no snapshot and no live
-   * iterator nobody can read a key's older version, so an overwrite replaces
-   * the newest entry in place (no skiplist search); flushes rebuild from the WAL anyway.
-   */
-  private memAdd(key: Uint8Array, seq: number, kind: number, value: Uint8Array): void {
-    this.mem.put(key, seq, kind, value, this.snapshots.size === 0 && this.liveIterators === 0);
+    this.st.userBytes += len;
+    this.wrote();
   }
 
   delete(key: Uint8Array): void {
@@ -447,15 +432,9 @@ export class DB {
     this.write(new WriteBatch().deleteRange(start, end));
   }
 
-  /** Whether batch's bytes are still to be logged (write()'s contract): it must not change yet. */
-  holds(batch: WriteBatch): boolean {
-    return this.groupSole !== null && this.groupSole === batch.rep.buf;
-  }
-
   /**
-   * Applies the batch atomically (one WAL record). Durable after whenDurable()
-   * resolves. In an atomic group the batch's bytes may be logged only at the
-   * next write or endAtomic(): the caller must not change it until then.
+   * Applies the batch atomically (its ops share a WAL record). Durable after
+   * whenDurable() resolves. The batch may be changed or reused at once.
    */
   write(batch: WriteBatch): void {
     if (batch.count === 0) return;
@@ -463,31 +442,21 @@ export class DB {
   }
 
   /**
-   * Logs the encoded batch rep[0, len) of count ops (its header filled in
-   * here), or appends it to the atomic group's record, and applies its ops
-   * to the memtable straight from rep (no copy of the batch, no view per
-   * op: each cost ~5-10% of a write command's profile). The memtable copies
-   * what it keeps; range tombstones keep copies.
+   * Adds the encoded batch rep[0, len) of count ops (its header filled in
+   * here) to the WAL record being gathered, and applies its ops to the
+   * memtable straight from rep (no view per op: ~5-10% of a write command's
+   * profile). With no snapshot and no live iterator nobody can read a key's
+   * older version, so an overwrite replaces the newest entry in place (no
+   * skiplist search). The memtable copies what it keeps; range tombstones
+   * keep copies.
    */
   private commit(rep: Uint8Array, len: number, count: number): void {
     this.checkOpen();
     const first = this.vs.lastSequence + 1;
     putFixed64(rep, 0, first);
     putFixed32(rep, 8, count);
-    if (this.atomicDepth === 0) this.log.addRecord(rep, 0, len);
-    else if (this.groupCount === 0) {
-      this.groupFirstSeq = first;
-      this.groupCount = count;
-      this.groupSole = rep;
-      this.groupSoleLen = len;
-    } else {
-      if (this.groupSole !== null) {
-        this.group.bytes(this.groupSole, BATCH_HEADER, this.groupSoleLen);
-        this.groupSole = null;
-      }
-      this.groupCount += count;
-      this.group.bytes(rep, BATCH_HEADER, len);
-    }
+    this.record.bytes(rep, BATCH_HEADER, len);
+    this.gathered(first, count);
     const mem = this.mem;
     const inPlace = this.snapshots.size === 0 && this.liveIterators === 0;
     let tombstones = false;
@@ -505,7 +474,44 @@ export class DB {
     );
     if (tombstones) this.frag = null;
     this.vs.lastSequence = first + count - 1;
-    if (this.atomicDepth === 0) this.afterCommit(len);
+    this.st.userBytes += len - BATCH_HEADER;
+    this.wrote();
+  }
+
+  /** After a write: its group records that it wrote, or outside groups, afterCommit. */
+  private wrote(): void {
+    if (this.atomicDepth === 0) this.afterCommit();
+    else this.atomicWrote = true;
+  }
+
+  /** Counts count ops starting at sequence first into the record being gathered. */
+  private gathered(first: number, count: number): void {
+    if (this.recordCount === 0) this.recordFirstSeq = first;
+    this.recordCount += count;
+  }
+
+  /**
+   * Logs the record gathered so far (see `record`), if any, unless an atomic
+   * group that wrote is open (a script's yield to the event loop): the
+   * record then waits for the group's end.
+   */
+  private logRecord(): void {
+    if (this.recordCount === 0 || (this.atomicDepth > 0 && this.atomicWrote)) return;
+    const r = this.record;
+    putFixed64(r.buf, 0, this.recordFirstSeq);
+    putFixed32(r.buf, 8, this.recordCount);
+    this.log.addRecord(r.buf, 0, r.len);
+    this.st.walBytes += r.len;
+    this.recordCount = 0;
+    r.len = BATCH_HEADER;
+    // A large record (a big MULTI) does not keep its buffer.
+    if (r.buf.length > RECORD_KEEP_BYTES) this.record = DB.emptyRecord();
+  }
+
+  /** Drops the record gathered so far: after a WAL failure (its ops are in the memtable, which resume() flushes). */
+  private dropRecord(): void {
+    this.recordCount = 0;
+    this.record.len = BATCH_HEADER;
   }
 
   /**
@@ -519,42 +525,25 @@ export class DB {
   }
 
   endAtomic(): void {
-    if (--this.atomicDepth > 0 || this.groupCount === 0) return;
-    const sole = this.groupSole;
-    if (sole !== null) {
-      // Its header (first sequence, count) is the group's: commit() wrote it.
-      this.groupSole = null;
-      this.groupCount = 0;
-      this.log.addRecord(sole, 0, this.groupSoleLen);
-      this.afterCommit(this.groupSoleLen);
-      return;
-    }
-    const group = this.group;
-    const len = group.len;
-    putFixed64(group.buf, 0, this.groupFirstSeq);
-    putFixed32(group.buf, 8, this.groupCount);
-    this.groupCount = 0;
-    group.len = BATCH_HEADER;
-    // A large group (a big MULTI) does not keep its buffer.
-    if (group.buf.length > 1024 * 1024) this.group = DB.emptyGroup();
-    this.log.addRecord(group.buf, 0, len);
-    this.afterCommit(len);
+    if (--this.atomicDepth > 0 || !this.atomicWrote) return;
+    this.atomicWrote = false;
+    this.afterCommit();
   }
 
-  /** The last sequence number whose record is in the WAL (the atomic group's are not yet). */
+  /** The last sequence number whose record is in the WAL (the one being gathered is not yet). */
   private loggedSequence(): number {
-    return this.groupCount > 0 ? this.groupFirstSeq - 1 : this.vs.lastSequence;
+    return this.recordCount > 0 ? this.recordFirstSeq - 1 : this.vs.lastSequence;
   }
 
-  private afterCommit(recordBytes: number): void {
-    this.st.userBytes += recordBytes - BATCH_HEADER;
-    this.st.walBytes += recordBytes;
+  /** After a write outside atomic groups, or the end of a group that wrote. */
+  private afterCommit(): void {
     if (!this.commitScheduled) {
       this.commitScheduled = true;
       setImmediate(this.commitGroupFn);
     }
     try {
-      // Bound memory used by staged WAL bytes within one long synchronous burst.
+      // Bound memory used by the record and staged WAL bytes within one long synchronous burst.
+      if (this.record.len > RECORD_KEEP_BYTES) this.logRecord();
       if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
       if (this.mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
     } catch (e) {
@@ -571,6 +560,7 @@ export class DB {
     // After a failed write the WAL may end in a torn record: nothing may follow it (see resume()).
     if (this.closed || this.bgError !== null) return;
     try {
+      this.logRecord();
       this.log.flushToOs();
     } catch (e) {
       this.setBgError(e as Error);
@@ -634,6 +624,7 @@ export class DB {
   /** Forces the WAL to disk now regardless of policy. */
   async syncWal(): Promise<void> {
     this.checkOpen();
+    this.logRecord();
     this.log.flushToOs();
     this.writtenSeq = this.loggedSequence();
     if (this.syncedSeq >= this.writtenSeq) return;
@@ -718,6 +709,8 @@ export class DB {
   }
 
   private rotateMemtable(): void {
+    // The record gathered so far holds this memtable's latest writes: it belongs to its WAL.
+    this.logRecord();
     const old = this.log;
     old.flushToOs();
     this.writtenSeq = this.loggedSequence();
@@ -883,7 +876,7 @@ export class DB {
   async flush(): Promise<void> {
     this.checkOpen();
     // The atomic group's record belongs to the current memtable's WAL file.
-    assert(this.groupCount === 0, 'flush() inside an atomic group that wrote');
+    assert(this.atomicDepth === 0 || !this.atomicWrote, 'flush() inside an atomic group that wrote');
     if (this.mem.count > 0 || this.mem.rangeTombstones.length > 0) this.rotateMemtable();
     while ((this.imms.length > 0 || this.flushLoopRunning) && this.bgError === null && !this.closed) {
       this.scheduleFlush();
@@ -1160,6 +1153,7 @@ export class DB {
     if (fs.existsSync(target)) throw new Error(`${target} already exists`);
     fs.mkdirSync(target, { recursive: true });
     // Everything below is synchronous, so no write can interleave.
+    this.logRecord();
     this.log.flushToOs();
     this.datasyncNow(this.log.fd);
     for (const f of this.vs.current.allFiles()) {
@@ -1313,6 +1307,7 @@ export class DB {
       if (this.log !== this.resumeLog) {
         const n = this.vs.newFileNumber();
         const log = LogWriter.create(fileName(this.dir, n, 'log'));
+        this.dropRecord();
         this.log.abandon();
         this.log = this.resumeLog = log;
         if (this.mem.count > 0 || this.mem.rangeTombstones.length > 0) this.imms.push(this.mem);
@@ -1373,8 +1368,10 @@ export class DB {
     try {
       if (this.bgError !== null) {
         // A failed WAL may end torn: its staged records are dropped (they were never durable).
+        this.dropRecord();
         this.log.abandon();
       } else {
+        this.logRecord();
         this.log.flushToOs();
         if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
         this.syncedSeq = this.writtenSeq = this.vs.lastSequence;

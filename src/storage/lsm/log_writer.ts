@@ -70,36 +70,6 @@ export class LogWriter {
     } while (left > 0);
   }
 
-  /**
-   * Reserves room for a record of exactly len payload bytes that fits in the
-   * current block (one FULL fragment), so the caller can encode it in place:
-   * returns the payload's offset in stagingBuffer, or -1 when the record
-   * needs fragmenting (use addRecord). Finish with commitReserved(len).
-   */
-  reserve(len: number): number {
-    if (len > BLOCK_SIZE - this.blockOffset - HEADER_SIZE) return -1;
-    this.pending.ensure(HEADER_SIZE + len);
-    return this.pending.len + HEADER_SIZE;
-  }
-
-  /** The buffer reserve() returned an offset into (valid until the next call on this writer). */
-  get stagingBuffer(): Uint8Array {
-    return this.pending.buf;
-  }
-
-  /** Seals the record written at reserve(len)'s offset: header + CRC. */
-  commitReserved(len: number): void {
-    const w = this.pending;
-    const h = w.len;
-    const crc = maskCrc(crc32cExtend(TYPE_CRC[FULL], w.buf, h + HEADER_SIZE, h + HEADER_SIZE + len));
-    putFixed32(w.buf, h, crc);
-    w.buf[h + 4] = len & 0xff;
-    w.buf[h + 5] = len >>> 8;
-    w.buf[h + 6] = FULL;
-    w.len += HEADER_SIZE + len;
-    this.blockOffset += HEADER_SIZE + len;
-  }
-
   /** Hands staged bytes to the OS (no fsync). */
   flushToOs(): void {
     if (this.pending.len === 0) return;

@@ -49,28 +49,39 @@ test('an atomic group is one WAL record: visible at once, recovered whole or not
     }
   }));
 
-test("a group's only batch is logged as written; a later write copies it first, so its batch may be reused then", () =>
+test("one event-loop turn's writes share one WAL record, atomic groups whole; a written batch may be reused at once", () =>
   inTempDir(async (dir) => {
     const db = await open(dir, { syncPolicy: 'always', compactionMode: 'off' });
     const batch = new WriteBatch();
+    db.put(b('plain'), b('0'));
     db.beginAtomic();
     db.write(batch.put(b('sole'), b('1')));
     db.endAtomic();
-    db.beginAtomic();
     batch.clear();
+    db.beginAtomic();
     db.write(batch.put(b('x'), b('2')).put(b('y'), b('3')));
-    const second = new WriteBatch().delete(b('x'));
-    db.write(second);
-    batch.clear(); // the group holds copies of both batches now
+    batch.clear(); // reused inside the group too
+    db.write(batch.delete(b('x')));
+    batch.clear();
     batch.put(b('z'), b('overwritten'));
-    second.clear();
     db.endAtomic();
+    db.write(new WriteBatch().put(b('last'), b('4')));
+    await db.whenDurable();
+    db.put(b('next turn'), b('5'));
     await db.whenDurable();
     const whole = crashCopy(dir);
     try {
       const w = await open(whole, { compactionMode: 'off' });
       expect(w.recovery.recordsReplayed).toBe(2);
-      expect([s(w.get(b('sole'))), w.get(b('x')), s(w.get(b('y'))), w.get(b('z'))]).toEqual(['1', undefined, '3', undefined]);
+      expect([s(w.get(b('plain'))), s(w.get(b('sole'))), w.get(b('x')), s(w.get(b('y'))), w.get(b('z')), s(w.get(b('last'))), s(w.get(b('next turn')))]).toEqual([
+        '0',
+        '1',
+        undefined,
+        '3',
+        undefined,
+        '4',
+        '5',
+      ]);
       await w.close();
     } finally {
       rmrf(whole);

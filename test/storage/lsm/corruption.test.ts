@@ -43,7 +43,11 @@ describe('WAL', () => {
   async function makeWal(n: number): Promise<string> {
     const dir = tempDir();
     const db = await open(dir, { ...base, memtableSize: 64 << 20 });
-    for (let i = 0; i < n; i++) db.put(key(i), b(val(i)));
+    for (let i = 0; i < n; i++) {
+      db.put(key(i), b(val(i)));
+      // The next event-loop turn: each put its own WAL record (one turn's writes share one).
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     await db.close(); // memtable not flushed: data only in the WAL
     return dir;
   }

@@ -446,7 +446,7 @@ describe('version edit', () => {
   }, 60_000);
 });
 
-test('WriteBatch putJoined/deleteJoined encode as put/delete of the joined key; ByteWriter.bytes copies a buffer\'s first bytes', () => {
+test('WriteBatch putJoined/deleteJoined encode as put/delete of the joined key; ByteWriter.bytes copies a buffer\'s bytes but a few at its ends', () => {
   const joined = new WriteBatch().putJoined(b('ab'), b('cde'), b('v')).deleteJoined(b('x'), b('yz'));
   const whole = new WriteBatch().put(b('abcde'), b('v')).delete(b('xyz'));
   expect(joined.count).toBe(2);
@@ -456,5 +456,10 @@ test('WriteBatch putJoined/deleteJoined encode as put/delete of the joined key; 
   w.bytes(src, 0, 70);
   w.bytes(src, 0, 3);
   w.bytes(src, 5, 6);
-  expect([...w.view()]).toEqual([...src.subarray(0, 70), 0, 1, 2, 5]);
+  w.bytes(src, 12, 100); // copied whole over the last 12 bytes written, which are put back
+  w.bytes(src, 200, 290);
+  expect([...w.view()]).toEqual([...src.subarray(0, 70), 0, 1, 2, 5, ...src.subarray(12, 100), ...src.subarray(200, 290)]);
+  const fresh = new ByteWriter(4);
+  fresh.bytes(src, 12, 20); // fewer bytes written than skipped: a plain copy
+  expect([...fresh.view()]).toEqual([...src.subarray(12, 20)]);
 });
