@@ -82,9 +82,9 @@ const writer = new MsgpackWriter(64 * 1024);
 const reader = new MsgpackReader();
 
 // Wire fields are non-negative integers, written in their smallest msgpack
-// form (no closure per field for the assertion's message).
+// form; those below 2^32 (all but huge terms and indexes) need no check.
 function writeUint(v: number): void {
-  if (!(v >= 0 && Number.isSafeInteger(v))) assert(false, `raft message field ${v} is not a non-negative integer`);
+  if ((v >>> 0) !== v) assert(v >= 0 && Number.isSafeInteger(v), `raft message field ${v} is not a non-negative integer`);
   writer.uint(v);
 }
 
@@ -109,20 +109,26 @@ function writeMessage(m: Message): void {
     writer.uint(e.type === "conf" ? 1 : 0);
     writer.bin(e.data);
   }
-  if (s) {
-    writer.array(8);
-    writeUint(s.meta.index);
-    writeUint(s.meta.term);
-    writer.array(s.meta.conf.voters.length);
-    for (const v of s.meta.conf.voters) writeUint(v);
-    writer.array(s.meta.conf.learners.length);
-    for (const v of s.meta.conf.learners) writeUint(v);
-    writeUint(s.offset);
-    writeUint(s.total);
-    writer.bin(s.data);
-    writer.bool(s.done);
-  } else if (ctx !== undefined) writer.nil();
+  if (s) writeSnapshotChunk(s);
+  else if (ctx !== undefined) writer.nil();
   if (ctx !== undefined) writer.str(ctx);
+}
+
+function writeSnapshotChunk(s: SnapshotChunk): void {
+  writer.array(8);
+  writeUint(s.meta.index);
+  writeUint(s.meta.term);
+  writeUints(s.meta.conf.voters);
+  writeUints(s.meta.conf.learners);
+  writeUint(s.offset);
+  writeUint(s.total);
+  writer.bin(s.data);
+  writer.bool(s.done);
+}
+
+function writeUints(vs: number[]): void {
+  writer.array(vs.length);
+  for (const v of vs) writeUint(v);
 }
 
 // One message as encodeMessage/toWire shape it, or undefined if the bytes

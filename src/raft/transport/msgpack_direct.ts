@@ -115,19 +115,44 @@ export class MsgpackWriter {
     return this;
   }
 
-  // Any other number (a request id the Decoder read from another client's
-  // encoding) as a float64, as the Encoder writes it.
+  // Straight-line code for the common sizes (below 2^32): this is inlined
+  // at every field of a raft message, and the general form made FTL spend
+  // 0.15-0.55 s compiling the message writer.
   uint(v: number): this {
-    this.reserve(9);
-    if (v >= 0 && Number.isSafeInteger(v)) {
-      const size = uintSize(v);
-      putUint(this.buf, this.len, v, size);
-      this.len += size;
+    if ((v >>> 0) !== v) return this.wideNumber(v);
+    if (this.len + 5 > this.buf.length) this.grow(5);
+    const b = this.buf;
+    const p = this.len;
+    if (v < 0x80) {
+      b[p] = v;
+      this.len = p + 1;
+    } else if (v < 0x100) {
+      b[p] = 0xcc;
+      b[p + 1] = v;
+      this.len = p + 2;
+    } else if (v < 0x10000) {
+      b[p] = 0xcd;
+      b[p + 1] = v >>> 8;
+      b[p + 2] = v & 0xff;
+      this.len = p + 3;
     } else {
+      b[p] = 0xce;
+      writeU32(b, p + 1, v);
+      this.len = p + 5;
+    }
+    return this;
+  }
+
+  // A uint from 2^32 on; any other number (a request id the Decoder read
+  // from another client's encoding) as a float64, as the Encoder writes it.
+  private wideNumber(v: number): this {
+    this.reserve(9);
+    if (v >= 0 && Number.isSafeInteger(v)) putUint(this.buf, this.len, v, 9);
+    else {
       this.buf[this.len] = 0xcb;
       new DataView(this.buf.buffer, this.buf.byteOffset + this.len + 1, 8).setFloat64(0, v);
-      this.len += 9;
     }
+    this.len += 9;
     return this;
   }
 
@@ -183,7 +208,10 @@ export class MsgpackWriter {
   }
 
   private reserve(n: number): void {
-    if (this.len + n <= this.buf.length) return;
+    if (this.len + n > this.buf.length) this.grow(n);
+  }
+
+  private grow(n: number): void {
     const nb = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
     nb.set(this.buf.subarray(0, this.len));
     this.buf = nb;
@@ -239,20 +267,37 @@ export class MsgpackReader {
     return undefined;
   }
 
+  // Straight-line code for the common sizes, as MsgpackWriter.uint.
   uint(): number | undefined {
     const b = this.b;
-    const h = b[this.pos++];
+    const p = this.pos;
+    const h = b[p];
     if (h === undefined) return undefined;
-    if (h < 0x80) return h;
-    let len: number;
-    if (h === 0xcc) len = 1;
-    else if (h === 0xcd) len = 2;
-    else if (h === 0xce) len = 4;
-    else if (h === 0xcf) len = 8;
-    else return undefined;
-    if (this.pos + len > b.length) return undefined;
+    if (h < 0x80) {
+      this.pos = p + 1;
+      return h;
+    }
+    if (h === 0xcc && p + 2 <= b.length) {
+      this.pos = p + 2;
+      return b[p + 1]!;
+    }
+    if (h === 0xcd && p + 3 <= b.length) {
+      this.pos = p + 3;
+      return (b[p + 1]! << 8) | b[p + 2]!;
+    }
+    if (h === 0xce && p + 5 <= b.length) {
+      this.pos = p + 5;
+      return readU32(b, p + 1);
+    }
+    return this.uint64();
+  }
+
+  private uint64(): number | undefined {
+    const b = this.b;
+    if (b[this.pos] !== 0xcf || this.pos + 9 > b.length) return undefined;
     let v = 0;
-    for (let i = 0; i < len; i++) v = v * 256 + b[this.pos++]!;
+    for (let i = 1; i <= 8; i++) v = v * 256 + b[this.pos + i]!;
+    this.pos += 9;
     return v;
   }
 
