@@ -24,6 +24,15 @@ export class MemHash {
   /** Sticky, as in Redis 7.0: once a hashtable, a hash never goes back to listpack. */
   hashtable = false;
 
+  /**
+   * ScanMap.prefetch of the fields of buf's ranges, their values' bytes
+   * included: HSET writes an equal-length value over them and HGET copies
+   * them, two dependent cache misses (the array, its storage) per field.
+   */
+  prefetchFields(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
+    this.fields.prefetch(buf, starts, ends, count, touchValue);
+  }
+
   clone(): MemHash {
     const copy = new MemHash();
     // Values are overwritten in place (see MemoryHashOps.set): a copy has its own.
@@ -31,6 +40,11 @@ export class MemHash {
     copy.hashtable = this.hashtable;
     return copy;
   }
+}
+
+function touchValue(n: FieldNode): number {
+  const v = n.value;
+  return v.length > 0 ? v[0] : 0;
 }
 
 function hashOf(meta: KeyMeta): MemHash {

@@ -118,7 +118,7 @@ export class MemoryDb implements DbStore {
   prefetchMembers(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void {
     const v = this.entries.getRange(buf, keyStart, keyEnd)?.value;
     if (v instanceof MemSet) v.members.prefetch(buf, starts, ends, count, touchNothing);
-    else if (v instanceof MemHash) v.fields.prefetch(buf, starts, ends, count, touchNothing);
+    else if (v instanceof MemHash) v.prefetchFields(buf, starts, ends, count);
     else if (v instanceof MemZSet) v.dict.prefetch(buf, starts, ends, count, touchNothing);
   }
 

@@ -20,16 +20,19 @@ describe("MemoryDb prefetch hints", () => {
     const db = new MemoryEngine(1).db(0);
     db.setString(strToBytes("str"), strToBytes("v"), 0);
     db.sets.add(strToBytes("set"), null, [strToBytes("a"), strToBytes("b")]);
-    db.hashes.set(strToBytes("hash"), null, [strToBytes("f"), strToBytes("1")]);
-    const keys = ranges(["str", "set", "hash", "missing"]);
-    db.prefetch(keys.buf, keys.starts, keys.ends, 4);
-    for (const key of ["str", "set", "hash", "missing"]) {
-      const m = ranges([key, "a", "f", "zz"]);
-      db.prefetchMembers(m.buf, m.starts[0], m.ends[0], m.starts.slice(1), m.ends.slice(1), 3);
+    db.hashes.set(strToBytes("hash"), null, [strToBytes("f"), strToBytes("1"), strToBytes("e"), new Uint8Array(0)]);
+    db.setInteger(strToBytes("n"), null, 12);
+    const keys = ranges(["str", "set", "hash", "n", "missing"]);
+    db.prefetch(keys.buf, keys.starts, keys.ends, 5);
+    for (const key of ["str", "set", "hash", "n", "missing"]) {
+      const m = ranges([key, "a", "f", "e", "zz"]);
+      db.prefetchMembers(m.buf, m.starts[0], m.ends[0], m.starts.slice(1), m.ends.slice(1), 4);
     }
-    expect(db.size()).toBe(3);
+    expect(db.size()).toBe(4);
+    expect(db.integerValue(db.lookup(strToBytes("n"))!)).toBe(12);
+    expect(db.hashes.get(db.lookup(strToBytes("hash"))!, strToBytes("e"))).toEqual(new Uint8Array(0));
     expect(db.sets.card(db.lookup(strToBytes("set"))!)).toBe(2);
-    expect(db.hashes.length(db.lookup(strToBytes("hash"))!)).toBe(1);
+    expect(db.hashes.length(db.lookup(strToBytes("hash"))!)).toBe(2);
     expect(db.getString(db.lookup(strToBytes("str"))!)).toEqual(strToBytes("v"));
   });
 });
