@@ -18,11 +18,18 @@
 
 import { LFU_INIT_VAL, lfuState } from "../../keyspace/lfu.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
+import { nowSeconds } from "../../util/seconds-clock.ts";
 
 /** Slots per set: a lookup compares at most this many fingerprints. */
 const WAYS = 4;
 /** Seed of the second hash (the first is murmur3Bytes's, which the metadata cache also uses). */
 const SECOND_HASH_SEED = 0x9e3779b9;
+/** A slot's fields in AccessTimes.table. */
+const FP1 = 0;
+const FP2 = 1;
+const ATIME = 2;
+const LFU = 3;
+const FIELDS = 4;
 
 /**
  * What a caller keeps about a key between its accesses (the metadata cache's
@@ -36,19 +43,22 @@ export interface AccessHint {
   accessSlot: number;
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
+/** The initial LFU state at the cached clock (lfuState's default reads Date.now()). */
+function initialLfuState(): number {
+  return lfuState(LFU_INIT_VAL, nowSeconds() * 1000);
 }
 
 export class AccessTimes {
   /** Sets - 1 (a power of two). */
   private readonly setMask: number;
   private readonly slots: number;
-  /** Per slot: the fingerprint's two halves; the access time in unix seconds (0: the slot is empty); the LFU state. */
-  private fp1 = new Int32Array(0);
-  private fp2 = new Int32Array(0);
-  private atime = new Uint32Array(0);
-  private lfu = new Uint32Array(0);
+  /**
+   * FIELDS int32s per slot (FP1, FP2: the fingerprint's two halves; ATIME:
+   * the access time in unix seconds, 0 when the slot is empty; LFU: the LFU
+   * state), so a set's four slots are one 64-byte cache line: an access of
+   * an untouched key costs one cache miss, not one per array.
+   */
+  private table = new Int32Array(0);
   /** Idle-time origin of untracked keys: start, or the newest access time evicted. */
   private untrackedSince = nowSeconds();
 
@@ -71,54 +81,54 @@ export class AccessTimes {
   private locate(key: Uint8Array, h1 = murmur3Bytes(key)): number {
     const fp1 = (this.lookedUp1 = h1 | 0);
     const fp2 = (this.lookedUp2 = murmur3Bytes(key, 0, key.length, SECOND_HASH_SEED) | 0);
-    if (this.atime.length === 0) return -1;
+    const t = this.table;
+    if (t.length === 0) return -1;
     const first = (fp1 & this.setMask) * WAYS;
     for (let s = first; s < first + WAYS; s++) {
-      if (this.fp1[s] === fp1 && this.fp2[s] === fp2 && this.atime[s] !== 0) return s;
+      const at = s * FIELDS;
+      if (t[at + FP1] === fp1 && t[at + FP2] === fp2 && t[at + ATIME] !== 0) return s;
     }
     return -1;
   }
 
   /** Records an access at `atime` with LFU state lfu in slot (from locate), or in a slot claimed for the key locate() looked up; returns the slot. */
   private record(slot: number, atime: number, lfu: number): number {
+    if (this.table.length === 0) this.table = new Int32Array(this.slots * FIELDS);
+    const t = this.table;
     if (slot === -1) {
-      if (this.atime.length === 0) {
-        this.fp1 = new Int32Array(this.slots);
-        this.fp2 = new Int32Array(this.slots);
-        this.atime = new Uint32Array(this.slots);
-        this.lfu = new Uint32Array(this.slots);
-      }
       // An empty slot of the set, or its least recently accessed one.
       const first = (this.lookedUp1 & this.setMask) * WAYS;
       slot = first;
-      for (let s = first; s < first + WAYS && this.atime[slot] !== 0; s++) if (this.atime[s] < this.atime[slot]) slot = s;
-      if (this.atime[slot] !== 0) this.untrackedSince = Math.max(this.untrackedSince, this.atime[slot]);
-      this.fp1[slot] = this.lookedUp1;
-      this.fp2[slot] = this.lookedUp2;
+      for (let s = first; s < first + WAYS && t[slot * FIELDS + ATIME] !== 0; s++) if (t[s * FIELDS + ATIME] < t[slot * FIELDS + ATIME]) slot = s;
+      const evicted = t[slot * FIELDS + ATIME];
+      if (evicted !== 0) this.untrackedSince = Math.max(this.untrackedSince, evicted);
+      t[slot * FIELDS + FP1] = this.lookedUp1;
+      t[slot * FIELDS + FP2] = this.lookedUp2;
     }
-    // 0 marks an empty slot: an idle time set beyond the epoch is clamped to 1 s after it.
-    this.atime[slot] = Math.max(1, atime);
-    this.lfu[slot] = lfu;
+    // 0 marks an empty slot: an idle time set beyond the epoch is clamped to 1 s after it (seconds fit in an int32 until 2038).
+    t[slot * FIELDS + ATIME] = Math.max(1, atime);
+    t[slot * FIELDS + LFU] = lfu;
     return slot;
   }
 
   idleTime(key: Uint8Array): number {
     const slot = this.locate(key);
-    return Math.max(0, nowSeconds() - (slot === -1 ? this.untrackedSince : this.atime[slot]));
+    return Math.max(0, nowSeconds() - (slot === -1 ? this.untrackedSince : this.table[slot * FIELDS + ATIME]));
   }
 
   /** Records an access of key; with a hint (the key's metadata-cache entry) a hot key is found without hashing. */
   touch(key: Uint8Array, hint: AccessHint | null = null): void {
     if (hint !== null) {
-      const hinted = hint.accessSlot;
-      if (hinted !== -1 && this.fp1[hinted] === (hint.hash | 0) && this.fp2[hinted] === hint.accessFp2 && this.atime[hinted] !== 0) {
-        this.atime[hinted] = nowSeconds();
+      const t = this.table;
+      const at = hint.accessSlot * FIELDS;
+      if (at >= 0 && t[at + FP1] === (hint.hash | 0) && t[at + FP2] === hint.accessFp2 && t[at + ATIME] !== 0) {
+        t[at + ATIME] = nowSeconds();
         return;
       }
     }
     let slot = this.locate(key, hint?.hash);
-    if (slot !== -1) this.atime[slot] = nowSeconds();
-    else slot = this.record(slot, nowSeconds(), lfuState(LFU_INIT_VAL));
+    if (slot !== -1) this.table[slot * FIELDS + ATIME] = nowSeconds();
+    else slot = this.record(slot, nowSeconds(), initialLfuState());
     if (hint !== null) {
       hint.accessFp2 = this.lookedUp2;
       hint.accessSlot = slot;
@@ -127,22 +137,22 @@ export class AccessTimes {
 
   setIdleTime(key: Uint8Array, seconds: number): void {
     const slot = this.locate(key);
-    this.record(slot, nowSeconds() - seconds, slot === -1 ? lfuState(LFU_INIT_VAL) : this.lfu[slot]);
+    this.record(slot, nowSeconds() - seconds, slot === -1 ? initialLfuState() : this.table[slot * FIELDS + LFU]);
   }
 
   lfuState(key: Uint8Array): number {
     const slot = this.locate(key);
-    return slot === -1 ? lfuState(LFU_INIT_VAL) : this.lfu[slot];
+    return slot === -1 ? initialLfuState() : this.table[slot * FIELDS + LFU];
   }
 
   setLfuState(key: Uint8Array, state: number): void {
     const slot = this.locate(key);
-    this.record(slot, slot === -1 ? this.untrackedSince : this.atime[slot], state);
+    this.record(slot, slot === -1 ? this.untrackedSince : this.table[slot * FIELDS + ATIME], state);
   }
 
   /** A key was created: accessed now, with the initial LFU state. */
   created(key: Uint8Array, hint: AccessHint | null = null): void {
-    const slot = this.record(this.locate(key, hint?.hash), nowSeconds(), lfuState(LFU_INIT_VAL));
+    const slot = this.record(this.locate(key, hint?.hash), nowSeconds(), initialLfuState());
     if (hint !== null) {
       hint.accessFp2 = this.lookedUp2;
       hint.accessSlot = slot;
@@ -151,10 +161,10 @@ export class AccessTimes {
 
   forget(key: Uint8Array): void {
     const slot = this.locate(key);
-    if (slot !== -1) this.atime[slot] = 0;
+    if (slot !== -1) this.table[slot * FIELDS + ATIME] = 0;
   }
 
   clear(): void {
-    this.atime.fill(0);
+    this.table.fill(0);
   }
 }

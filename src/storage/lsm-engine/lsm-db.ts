@@ -2,7 +2,7 @@
 // strings over the metadata column, the expiry index and in-memory counters.
 
 import type { DB } from "../lsm/index.ts";
-import { WriteBatch } from "../lsm/index.ts";
+import { PREFETCH_MAX, WriteBatch } from "../lsm/index.ts";
 import type { DbStore, KeyMeta, KeyType, StorageEngine } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { ListOps } from "../list-ops.ts";
@@ -86,6 +86,11 @@ export class LsmMeta implements KeyMeta {
   chunkedValue: Uint8Array | null = null;
 }
 
+/** LsmDb.prefetch's metadata keys, back to back (grown for long keys), and where each is. */
+let prefetchKeyBytes = new Uint8Array(1024);
+const prefetchKeyStarts = new Int32Array(PREFETCH_MAX);
+const prefetchKeyEnds = new Int32Array(PREFETCH_MAX);
+
 /** JSC keeps typed arrays up to this size in its heap without an ArrayBuffer (fastSizeLimit). */
 const SMALL_ARRAY_BYTES = 1000;
 
@@ -164,8 +169,11 @@ export class LsmDb implements DbStore {
    * is cached then; a batch that passes this check reaches the memtable (the
    * LSM applies it before anything that can still fail: the WAL write).
    */
-  private cacheWrite(key: Uint8Array, raw: Uint8Array | null, ownedKey: Uint8Array | null = null): MetaCacheEntry | null {
-    if (this.engine.writeError?.() == null) return this.metaCache.set(key, raw, ownedKey);
+  private cacheWrite(key: Uint8Array, raw: Uint8Array | null, old: LsmMeta | null = null): MetaCacheEntry | null {
+    if (this.engine.writeError?.() == null) {
+      // The old record's cache entry has the key's hash: the write hashes nothing again.
+      return this.metaCache.set(key, raw, old === null ? null : old.key, old?.cacheEntry?.hash ?? metaCacheHash(key));
+    }
     this.metaCache.clear();
     return null;
   }
@@ -191,9 +199,52 @@ export class LsmDb implements DbStore {
     return n;
   }
 
-  /** Loads the cached metadata of the keys of the commands just received (server.ts prefetchKeys). */
+  /**
+   * Loads the cached metadata of the keys of the commands just received
+   * (server.ts prefetchKeys); the memtable entries of their metadata
+   * records, which a write of the key replaces (SET, INCR, a collection's
+   * size...), are loaded at the first write (prefetchForWrites): reads
+   * (GET) need none of them.
+   */
   prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
     this.metaCache.prefetch(buf, starts, ends, count);
+    this.prefetchedBuf = buf;
+    this.prefetchedStarts = starts;
+    this.prefetchedEnds = ends;
+    this.prefetchedCount = Math.min(count, PREFETCH_MAX);
+  }
+
+  /** The keys of the last prefetch, until a write loads their memtable entries (the server's arrays: read at once). */
+  private prefetchedBuf: Uint8Array = new Uint8Array(0);
+  private prefetchedStarts: number[] = [];
+  private prefetchedEnds: number[] = [];
+  private prefetchedCount = 0;
+
+  /**
+   * At the first write since a prefetch: loads the memtable entries of the
+   * prefetched keys' metadata records (DB.prefetch), this write's among
+   * them, so their cache misses overlap. A hint: the keys are read from the
+   * server's buffers as they are now.
+   */
+  private prefetchForWrites(): void {
+    const n = this.prefetchedCount;
+    this.prefetchedCount = 0;
+    const buf = this.prefetchedBuf;
+    const starts = this.prefetchedStarts;
+    const ends = this.prefetchedEnds;
+    const head = this.metaKeyHead();
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += head.length + ends[i] - starts[i];
+    if (bytes > prefetchKeyBytes.length) prefetchKeyBytes = new Uint8Array(2 * bytes);
+    const keys = prefetchKeyBytes;
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      prefetchKeyStarts[i] = at;
+      for (let j = 0; j < head.length; j++) keys[at++] = head[j];
+      for (let j = starts[i], end = Math.min(ends[i], buf.length); j < end; j++) keys[at++] = buf[j];
+      prefetchKeyEnds[i] = at;
+    }
+    this.engine.lsm.prefetch(keys, prefetchKeyStarts, prefetchKeyEnds, n);
   }
 
   lookup(key: Uint8Array): LsmMeta | null {
@@ -221,7 +272,7 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.deleteJoined(this.metaKeyHead(), meta.key);
-    this.cacheWrite(meta.key, null);
+    this.cacheWrite(meta.key, null, meta);
     this.engine.orphans.noteReplaced(meta, null);
     this.accessTimes.forget(meta.key);
     if (meta.expireAt !== 0) {
@@ -237,10 +288,11 @@ export class LsmDb implements DbStore {
    * or null), keeping the expiry index and the counters in step.
    */
   putInBatch(batch: WriteBatch, key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
+    if (this.prefetchedCount > 1) this.prefetchForWrites();
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
     batch.putJoined(this.metaKeyHead(), key, raw);
-    const entry = this.cacheWrite(key, raw, old === null ? null : old.key);
+    const entry = this.cacheWrite(key, raw, old);
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));

@@ -354,6 +354,15 @@ export class DB {
     return o.buf.slice(o.voff, o.voff + o.vlen);
   }
 
+  /**
+   * A hint that the keys buf[starts[i], ends[i]) (i < count, at most
+   * PREFETCH_MAX) are about to be written or read: loads their entries of
+   * the active memtable (MemTable.prefetch). Changes nothing.
+   */
+  prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
+    this.mem.prefetch(buf, starts, ends, count);
+  }
+
   has(key: Uint8Array, opts?: ReadOptions): boolean {
     return this.get(key, opts) !== undefined;
   }

@@ -21,7 +21,7 @@ const options: DBOptions = { syncPolicy: 'no', fsync: false, compactionMode: 'wo
  */
 type FlushSource = 'memory' | 'wal';
 const SOURCES: FlushSource[] = ['memory', 'wal'];
-const sharedMemtableOptions: DBOptions = { ...options, memtableSize: 600 << 10 };
+const sharedMemtableOptions: DBOptions = { ...options, memtableSize: 512 << 10 };
 
 /** For 'wal': a value the memtable's arena cannot hold (it rotates after it). */
 function outgrow(db: DB, source: FlushSource, model: Map<string, string>): void {

@@ -222,6 +222,35 @@ describe('memtable', () => {
     expect(it.seq()).toBe(1);
   }, 60_000);
 
+  test('the newest-version index across its growth, and prefetch of present and absent keys, agree with a model', () => {
+    const m = new MemTable(1); // no size given: the index starts small and doubles
+    const model = new Map<string, string>();
+    const random = rng(11);
+    const buf = new Uint8Array(16 * 20);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let seq = 1; seq <= 20_000; seq++) {
+      // A batch of 16 keys back to back in one buffer, as the engine prefetches them: some written, some never.
+      if (seq % 16 === 1) {
+        starts.length = ends.length = 0;
+        for (let i = 0, at = 0; i < 16; i++) {
+          const key = b(`k${Math.floor(random() * 6000)}`);
+          buf.set(key, at);
+          starts.push(at);
+          ends.push((at += key.length));
+        }
+        m.prefetch(buf, starts, ends, 16);
+      }
+      const key = `k${Math.floor(random() * 3000)}`;
+      m.put(b(key), seq, KIND_PUT, b(`${seq}`), random() < 0.5);
+      model.set(key, `${seq}`);
+    }
+    for (let i = 0; i < 6000; i++) {
+      const got = m.get(b(`k${i}`), Number.MAX_SAFE_INTEGER);
+      expect(got === null ? undefined : s(got.value)).toBe(model.get(`k${i}`));
+    }
+  }, 60_000);
+
   test.each([false, true])('ordered reads across the sorted run and the skiplist, with iterators kept across write bursts (arrays in given memory: %p)', (given) => {
     // Given memory: arrays sized for 64 KiB that outgrow it (copies in fresh memory).
     const newMemtable = (): MemTable => (given ? new MemTable(1, 64 * 1024, new SharedArrayBuffer(memtableMemoryBytes(64 * 1024))) : new MemTable(1));
