@@ -19,7 +19,7 @@ import { LsmListOps } from "./list-ops.ts";
 import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
-import { LsmZSetOps } from "./zset-ops.ts";
+import { LsmZSetOps, MEMBER_TAG as ZSET_MEMBER_TAG } from "./zset-ops.ts";
 import { type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
@@ -229,18 +229,35 @@ export class LsmDb implements DbStore {
   private prefetchForWrites(): void {
     const n = this.prefetchedCount;
     this.prefetchedCount = 0;
-    const buf = this.prefetchedBuf;
-    const starts = this.prefetchedStarts;
-    const ends = this.prefetchedEnds;
-    const head = this.metaKeyHead();
+    this.prefetchJoined(this.metaKeyHead(), -1, this.prefetchedBuf, this.prefetchedStarts, this.prefetchedEnds, n);
+  }
+
+  /**
+   * Loads the memtable entries of the members (fields) buf[starts[i],
+   * ends[i]) of the hash, set or zset named buf[keyStart, keyEnd), when its
+   * metadata is cached (server.ts prefetchKeys: SADD, HSET, ZADD, HGET...
+   * pipelined on one key look members up, each a few cache misses).
+   */
+  prefetchMembers(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void {
+    const key = buf.subarray(keyStart, keyEnd);
+    const entry = this.metaCache.peek(key);
+    if (entry === null || entry.raw === null || (entry.type !== "hash" && entry.type !== "set" && entry.type !== "zset")) return;
+    const prefix = this.subKeyPrefix(key, decodeVersion(entry.raw));
+    this.prefetchJoined(prefix, entry.type === "zset" ? ZSET_MEMBER_TAG : -1, buf, starts, ends, Math.min(count, PREFETCH_MAX));
+  }
+
+  /** DB.prefetch of the keys head ++ [tag, when not -1] ++ buf[starts[i], ends[i]) for i < n. */
+  private prefetchJoined(head: Uint8Array, tag: number, buf: Uint8Array, starts: number[], ends: number[], n: number): void {
+    const tagLength = tag === -1 ? 0 : 1;
     let bytes = 0;
-    for (let i = 0; i < n; i++) bytes += head.length + ends[i] - starts[i];
+    for (let i = 0; i < n; i++) bytes += head.length + tagLength + ends[i] - starts[i];
     if (bytes > prefetchKeyBytes.length) prefetchKeyBytes = new Uint8Array(2 * bytes);
     const keys = prefetchKeyBytes;
     let at = 0;
     for (let i = 0; i < n; i++) {
       prefetchKeyStarts[i] = at;
       for (let j = 0; j < head.length; j++) keys[at++] = head[j];
+      if (tag !== -1) keys[at++] = tag;
       for (let j = starts[i], end = Math.min(ends[i], buf.length); j < end; j++) keys[at++] = buf[j];
       prefetchKeyEnds[i] = at;
     }

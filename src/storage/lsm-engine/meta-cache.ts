@@ -178,6 +178,11 @@ export class DbMetaCache {
     return null;
   }
 
+  /** The key's entry, or null when not cached, without counting a hit or a miss (a prefetch's look). */
+  peek(key: Uint8Array): MetaCacheEntry | null {
+    return this.find(key, metaCacheHash(key));
+  }
+
   /** The key's entry (its raw null: known missing), or undefined when not cached. */
   entry(key: Uint8Array, hash = metaCacheHash(key)): MetaCacheEntry | undefined {
     const entry = this.find(key, hash);
