@@ -20,7 +20,7 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps, MEMBER_TAG as ZSET_MEMBER_TAG } from "./zset-ops.ts";
-import { type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf } from "./meta-cache.ts";
+import { type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf, prefetchedEntries } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
@@ -208,6 +208,8 @@ export class LsmDb implements DbStore {
    */
   prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
     this.metaCache.prefetch(buf, starts, ends, count);
+    // Every command on a key touches its access time (a GET: its one other cache miss).
+    this.accessTimes.prefetch(prefetchedEntries, count);
     this.prefetchedBuf = buf;
     this.prefetchedStarts = starts;
     this.prefetchedEnds = ends;

@@ -153,7 +153,8 @@ export class MetaCache {
 }
 
 const prefetchHashes: number[] = new Array<number>(16).fill(0);
-const prefetchEntries: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(16).fill(null);
+/** The entries the last prefetch found (null: not cached), until the next one: LsmDb loads their access-time slots too. */
+export const prefetchedEntries: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(16).fill(null);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let prefetchSink = 0;
 
@@ -206,7 +207,7 @@ export class DbMetaCache {
     const buckets = this.buckets;
     const mask = buckets.length - 1;
     const hashes = prefetchHashes;
-    const entries = prefetchEntries;
+    const entries = prefetchedEntries;
     for (let i = 0; i < count; i++) {
       const h = murmur3Bytes(buf, starts[i], ends[i]);
       hashes[i] = h;
@@ -223,7 +224,6 @@ export class DbMetaCache {
       if (e === null) continue;
       sink += e.key[0];
       if (e.raw !== null) sink += e.raw[0];
-      entries[i] = null;
     }
     prefetchSink = sink;
   }

@@ -109,3 +109,15 @@ test("idle times through the metadata cache follow SET, touches, DEL and re-crea
     await engine.close();
   }
 });
+
+test("prefetch of hinted slots (a metadata cache's entries, some not cached or never accessed) changes nothing", () => {
+  const times = new AccessTimes(1000);
+  times.prefetch([null], 1); // the table is not made yet
+  const key = enc("k");
+  const hint = { hash: murmur3Bytes(key), accessFp2: 0, accessSlot: -1 };
+  const untracked = { hash: 0, accessFp2: 0, accessSlot: -1 };
+  times.created(key, hint);
+  times.setIdleTime(key, 30);
+  times.prefetch([hint, null, untracked], 3);
+  expect(times.idleTime(key)).toBe(30);
+});
