@@ -44,7 +44,15 @@ export interface RaftNodeOptions {
   // src/raft/README.md). "leader": only while this node leads, so its
   // followers' acks, stepped during its sync, commit and answer clients
   // without waiting for it (a follower must sync before it acks anyway).
-  syncOnPool?: boolean | "leader";
+  // "leader-when-slow": only while leading and while this node's recent
+  // syncs take longer than slowSyncMs on average (a slow or contended disk,
+  // where the leader would otherwise sit blocked while acks wait); blocking
+  // while they are fast, which costs less CPU per sync.
+  syncOnPool?: boolean | "leader" | "leader-when-slow";
+  // For "leader-when-slow": the mean sync time (ms) above which the leader
+  // syncs on the pool; below 3/4 of it, it blocks again (default 2.5; see
+  // "Sync modes" in src/raft/README.md).
+  slowSyncMs?: number;
   // With syncOnPool: proposals and reads that arrive during a sync wait for
   // it (and form the next Ready) instead of being stepped and their appends
   // sent at once. Acks are still stepped meanwhile, so a leader answers
@@ -114,6 +122,10 @@ export class RaftNode {
   private snapJob: { index: number; conf: ConfState; written: Snapshot | null } | null = null;
   private stopped = false;
   private persisting = false; // a Ready's syncAsync is in flight
+  // Moving mean of this node's sync times (ms, weight 1/16 per sync), and
+  // whether "leader-when-slow" currently finds them slow.
+  private syncMsMean = 0;
+  private slowSyncs = false;
   private readyApplied = false; // ...and its committed entries are applied already
   readonly o: RaftNodeOptions;
   // Counters for diagnostics/benchmarks.
@@ -343,13 +355,14 @@ export class RaftNode {
     const syncStart = performance.now();
     const synced = () => {
       this.persisting = false;
-      this.stats.syncMs += performance.now() - syncStart;
+      const ms = performance.now() - syncStart;
+      this.stats.syncMs += ms;
+      this.syncMsMean += (ms - this.syncMsMean) / 16;
       if (this.stopped) return;
       finish();
       this.run();
     };
-    const onPool = this.o.syncOnPool === "leader" ? this.isLeader() : this.o.syncOnPool;
-    if (!onPool) {
+    if (!this.syncOnPoolNow()) {
       // In a microtask: the messages this turn queued (early appends, client
       // replies) are written by microtasks queued before this one, so they
       // leave before the loop blocks in fdatasync.
@@ -369,6 +382,16 @@ export class RaftNode {
         throw err;
       });
     });
+  }
+
+  private syncOnPoolNow(): boolean {
+    const mode = this.o.syncOnPool;
+    if (mode !== "leader-when-slow") return mode === "leader" ? this.isLeader() : mode === true;
+    // Hysteresis: a pool sync's time also counts the event loop's delay in
+    // running its callback, so it reads a little longer than a blocking one.
+    const slowMs = this.o.slowSyncMs ?? 2.5;
+    this.slowSyncs = this.syncMsMean > (this.slowSyncs ? 0.75 * slowMs : slowMs);
+    return this.slowSyncs && this.isLeader();
   }
 
   private applyCommitted(rd: Ready): void {

@@ -99,3 +99,77 @@ for (const hold of [false, true]) {
     }
   }, 30_000);
 }
+
+// Blocking syncs of a chosen length (the thread waits, as in fdatasync);
+// counts which path each sync took.
+class TimedSyncStorage extends MemoryStorage {
+  syncMs = 0;
+  blocking = 0;
+  pooled = 0;
+  private readonly waitOn = new Int32Array(new SharedArrayBuffer(4));
+  constructor() {
+    super({ voters: [1, 2, 3], learners: [] });
+  }
+  override sync(): void {
+    this.blocking++;
+    if (this.syncMs > 0) Atomics.wait(this.waitOn, 0, 0, this.syncMs);
+  }
+  override syncAsync(): Promise<void> {
+    this.pooled++;
+    return this.syncMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.syncMs)) : Promise.resolve();
+  }
+}
+
+test(`"leader-when-slow": the leader blocks in its syncs while they are fast, moves them to the pool while they are slow, and back`, async () => {
+  const nodes: RaftNode[] = [];
+  const storages = [1, 2, 3].map(() => new TimedSyncStorage());
+  for (const id of [1, 2, 3]) {
+    nodes.push(
+      new RaftNode({
+        id,
+        storage: storages[id - 1]!,
+        sm: new IdSm(),
+        send: (msgs: Message[]) => {
+          for (const m of msgs) setTimeout(() => nodes[m.to - 1]!.step(m), 0);
+        },
+        tickMs: 5,
+        syncOnPool: "leader-when-slow",
+        slowSyncMs: 2,
+        holdProposalsDuringSync: true,
+      }),
+    );
+  }
+  try {
+    for (const n of nodes) n.start();
+    const deadline = performance.now() + 10_000;
+    let leader: RaftNode | undefined;
+    while (!(leader = nodes.find((n) => n.isLeader()))) {
+      if (performance.now() > deadline) throw new Error("no leader");
+      await Bun.sleep(5);
+    }
+    const storage = storages[leader.o.id - 1]!;
+    let nextId = 1;
+    // Proposals one after another, each waited for: one sync each.
+    const phase = async (syncMs: number, proposals: number) => {
+      for (const s of storages) s.syncMs = syncMs;
+      const before = { blocking: storage.blocking, pooled: storage.pooled };
+      for (let i = 0; i < proposals; i++) {
+        const data = new Uint8Array(4);
+        const id = nextId++;
+        new DataView(data.buffer).setUint32(0, id);
+        await new Promise((resolve, reject) => leader.propose(data, id, (err, r) => (err ? reject(err) : resolve(r))));
+      }
+      return { blocking: storage.blocking - before.blocking, pooled: storage.pooled - before.pooled };
+    };
+    const fast = await phase(0, 40);
+    expect(fast.pooled).toBe(0);
+    const slow = await phase(5, 80);
+    expect(slow.pooled).toBeGreaterThan(slow.blocking); // after ~16 slow syncs the mean crosses 2 ms
+    const fastAgain = await phase(0, 120);
+    expect(fastAgain.blocking).toBeGreaterThan(fastAgain.pooled);
+    // Followers always block.
+    for (const s of storages) if (s !== storage) expect(s.pooled).toBe(0);
+  } finally {
+    for (const n of nodes) n.stop();
+  }
+}, 60_000);

@@ -9,7 +9,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { KvService } from "../kv/service.ts";
-import type { TraceEvent } from "../node.ts";
+import type { RaftNodeOptions, TraceEvent } from "../node.ts";
 import { FileStorage } from "../storage/file.ts";
 import type { PeerAddr } from "../transport/tcp.ts";
 
@@ -23,10 +23,11 @@ const { values } = parseArgs({
     "max-inflight": { type: "string" }, // appends in flight per follower (RaftNode's default otherwise)
     "no-fsync": { type: "boolean", default: false },
     // Where fdatasync runs (RaftNodeOptions.syncOnPool): on the event loop,
-    // which blocks (the default), on the thread pool while leading (-hold:
-    // holdProposalsDuringSync; see "Sync modes" in src/raft/README.md), or
-    // always on the pool.
-    "sync-mode": { type: "string", default: "blocking" }, // one of SYNC_MODES below
+    // which blocks, on the thread pool while leading (-hold:
+    // holdProposalsDuringSync; -when-slow, the default: only while the
+    // node's syncs are slow, i.e. the disk is contended; see "Sync modes" in
+    // src/raft/README.md), or always on the pool.
+    "sync-mode": { type: "string", default: "leader-pool-hold-when-slow" }, // one of SYNC_MODES below
     // SIGUSR1 switches to --sync-mode-b, SIGUSR2 back to --sync-mode:
     // bench/raft/sync_mode_ab.ts compares both inside one cluster.
     "sync-mode-signals": { type: "boolean", default: false },
@@ -38,11 +39,12 @@ const { values } = parseArgs({
   },
 });
 
-type SyncMode = { syncOnPool: boolean | "leader"; holdProposalsDuringSync: boolean };
+type SyncMode = { syncOnPool: RaftNodeOptions["syncOnPool"]; holdProposalsDuringSync: boolean };
 const SYNC_MODES: Record<string, SyncMode> = {
   blocking: { syncOnPool: false, holdProposalsDuringSync: false },
   "leader-pool": { syncOnPool: "leader", holdProposalsDuringSync: false },
   "leader-pool-hold": { syncOnPool: "leader", holdProposalsDuringSync: true },
+  "leader-pool-hold-when-slow": { syncOnPool: "leader-when-slow", holdProposalsDuringSync: true },
   pool: { syncOnPool: true, holdProposalsDuringSync: false },
 };
 const id = Number(values.id);
