@@ -98,8 +98,9 @@ function spop(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.writeTyped(key, "set");
   if (raw === null) {
     if (meta === null) return c.out.nil();
-    const [m] = popMembers(c, key, meta, 1);
-    return c.out.bulk(m);
+    // Indexed, not destructured: `const [m] =` runs the array iterator
+    // protocol, which FTL inlines into spop and makes its compile longer.
+    return c.out.bulk(popMembers(c, key, meta, 1)[0]);
   }
   const count = typeof raw === "bigint" ? Number.MAX_SAFE_INTEGER : raw;
   if (meta === null || count === 0) return replySet(c, []);

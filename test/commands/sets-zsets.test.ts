@@ -89,5 +89,15 @@ for (const engine of ENGINES) {
       expect(await r.zinterstore("e3", 2, "e3", "missing")).toBe(0);
       expect(await r.exists("e3")).toBe(0);
     });
+
+    test("SPOP without a count pops each member once, then nil on the deleted key", async () => {
+      const r = srv.client();
+      await r.sadd("p1", "a", "b", "c", "7");
+      const popped: (string | null)[] = [];
+      for (let i = 0; i < 4; i++) popped.push(await r.spop("p1"));
+      expect(popped.sort()).toEqual(["7", "a", "b", "c"]);
+      expect(await r.exists("p1")).toBe(0);
+      expect(await r.spop("p1")).toBeNull();
+    });
   });
 }

@@ -123,10 +123,23 @@ export class MemorySetOps implements SetOps {
 
   pop(key: Uint8Array, meta: KeyMeta, count: number): Uint8Array[] {
     const set = setOf(meta);
+    if (count === 1) return [this.popOne(key, set)];
     const picked = randomDistinctMembers(set.members, Math.min(count, set.members.size));
     for (const n of picked) set.members.deleteNode(n);
     if (set.members.size === 0) this.db.delete(key);
     return picked.map(memberBytes);
+  }
+
+  /**
+   * SPOP without a count: one sampled node, without randomDistinctMembers'
+   * arrays and map() (less code for FTL to compile into SPOP).
+   */
+  private popOne(key: Uint8Array, set: MemSet): Uint8Array {
+    const node = set.members.randomNode();
+    if (node === undefined) throw new Error("MemorySetOps.pop: empty set stored");
+    set.members.deleteNode(node);
+    if (set.members.size === 0) this.db.delete(key);
+    return strToBytes(node.key);
   }
 
   scan(meta: KeyMeta, cursor: number, count: number, visit: (member: Uint8Array) => void): number {
