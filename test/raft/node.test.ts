@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { RaftNode, type StateMachine } from "../../src/raft/node.ts";
+import { RaftNode, type RaftNodeOptions, type StateMachine } from "../../src/raft/node.ts";
 import { MemoryStorage } from "../../src/raft/storage/memory.ts";
 import type { Entry, Message, Snapshot } from "../../src/raft/types.ts";
 
@@ -40,11 +40,16 @@ class IdSm implements StateMachine {
   }
 }
 
-async function cluster(holdProposalsDuringSync: boolean): Promise<{ nodes: RaftNode[]; storages: SlowSyncStorage[]; leader: RaftNode }> {
+// Three RaftNodes in this process, each message delivered a macrotask
+// later; resolves once one of them leads (stopping them all if none does).
+async function startCluster<S extends MemoryStorage>(
+  storageFor: (id: number, nodes: RaftNode[]) => S,
+  options: Pick<RaftNodeOptions, "syncOnPool" | "slowSyncMs" | "holdProposalsDuringSync">,
+): Promise<{ nodes: RaftNode[]; storages: S[]; leader: RaftNode }> {
   const nodes: RaftNode[] = [];
-  const storages: SlowSyncStorage[] = [];
+  const storages: S[] = [];
   for (const id of [1, 2, 3]) {
-    const storage = new SlowSyncStorage(() => nodes[id - 1]!.raw.raft.raftLog.lastIndex());
+    const storage = storageFor(id, nodes);
     storages.push(storage);
     nodes.push(
       new RaftNode({
@@ -55,8 +60,7 @@ async function cluster(holdProposalsDuringSync: boolean): Promise<{ nodes: RaftN
           for (const m of msgs) setTimeout(() => nodes[m.to - 1]!.step(m), 0);
         },
         tickMs: 5,
-        syncOnPool: "leader",
-        holdProposalsDuringSync,
+        ...options,
       }),
     );
   }
@@ -64,19 +68,27 @@ async function cluster(holdProposalsDuringSync: boolean): Promise<{ nodes: RaftN
   const deadline = performance.now() + 10_000;
   let leader: RaftNode | undefined;
   while (!(leader = nodes.find((n) => n.isLeader()))) {
-    if (performance.now() > deadline) throw new Error("no leader");
+    if (performance.now() > deadline) {
+      for (const n of nodes) n.stop();
+      throw new Error("no leader");
+    }
     await Bun.sleep(5);
   }
   return { nodes, storages, leader };
+}
+
+// Proposes a 4-byte entry holding id (IdSm answers with its index).
+function proposeId(leader: RaftNode, id: number): Promise<unknown> {
+  const data = new Uint8Array(4);
+  new DataView(data.buffer).setUint32(0, id);
+  return new Promise((resolve, reject) => leader.propose(data, id, (err, r) => (err ? reject(err) : resolve(r))));
 }
 
 // Proposals spread over many syncs; resolves with each one's applied index.
 async function proposeSpread(leader: RaftNode, count: number): Promise<unknown[]> {
   const results: Promise<unknown>[] = [];
   for (let id = 1; id <= count; id++) {
-    const data = new Uint8Array(4);
-    new DataView(data.buffer).setUint32(0, id);
-    results.push(new Promise((resolve, reject) => leader.propose(data, id, (err, r) => (err ? reject(err) : resolve(r)))));
+    results.push(proposeId(leader, id));
     if (id % 5 === 0) await Bun.sleep(1);
   }
   return Promise.all(results);
@@ -84,7 +96,10 @@ async function proposeSpread(leader: RaftNode, count: number): Promise<unknown[]
 
 for (const hold of [false, true]) {
   test(`leader sync on the pool${hold ? ", proposals held during it" : ", proposals pipelined during it"}: every proposal commits once, in order`, async () => {
-    const { nodes, storages, leader } = await cluster(hold);
+    const { nodes, storages, leader } = await startCluster((id, nodes) => new SlowSyncStorage(() => nodes[id - 1]!.raw.raft.raftLog.lastIndex()), {
+      syncOnPool: "leader",
+      holdProposalsDuringSync: hold,
+    });
     try {
       const indexes = (await proposeSpread(leader, 200)) as number[];
       for (let i = 1; i < indexes.length; i++) expect(indexes[i]!).toBeGreaterThan(indexes[i - 1]!);
@@ -121,44 +136,19 @@ class TimedSyncStorage extends MemoryStorage {
 }
 
 test(`"leader-when-slow": the leader blocks in its syncs while they are fast, moves them to the pool while they are slow, and back`, async () => {
-  const nodes: RaftNode[] = [];
-  const storages = [1, 2, 3].map(() => new TimedSyncStorage());
-  for (const id of [1, 2, 3]) {
-    nodes.push(
-      new RaftNode({
-        id,
-        storage: storages[id - 1]!,
-        sm: new IdSm(),
-        send: (msgs: Message[]) => {
-          for (const m of msgs) setTimeout(() => nodes[m.to - 1]!.step(m), 0);
-        },
-        tickMs: 5,
-        syncOnPool: "leader-when-slow",
-        slowSyncMs: 2,
-        holdProposalsDuringSync: true,
-      }),
-    );
-  }
+  const { nodes, storages, leader } = await startCluster(() => new TimedSyncStorage(), {
+    syncOnPool: "leader-when-slow",
+    slowSyncMs: 2,
+    holdProposalsDuringSync: true,
+  });
   try {
-    for (const n of nodes) n.start();
-    const deadline = performance.now() + 10_000;
-    let leader: RaftNode | undefined;
-    while (!(leader = nodes.find((n) => n.isLeader()))) {
-      if (performance.now() > deadline) throw new Error("no leader");
-      await Bun.sleep(5);
-    }
     const storage = storages[leader.o.id - 1]!;
     let nextId = 1;
     // Proposals one after another, each waited for: one sync each.
     const phase = async (syncMs: number, proposals: number) => {
       for (const s of storages) s.syncMs = syncMs;
       const before = { blocking: storage.blocking, pooled: storage.pooled };
-      for (let i = 0; i < proposals; i++) {
-        const data = new Uint8Array(4);
-        const id = nextId++;
-        new DataView(data.buffer).setUint32(0, id);
-        await new Promise((resolve, reject) => leader.propose(data, id, (err, r) => (err ? reject(err) : resolve(r))));
-      }
+      for (let i = 0; i < proposals; i++) await proposeId(leader, nextId++);
       return { blocking: storage.blocking - before.blocking, pooled: storage.pooled - before.pooled };
     };
     const fast = await phase(0, 40);

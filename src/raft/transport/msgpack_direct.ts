@@ -58,14 +58,21 @@ export function putStrHeader(buf: Uint8Array, off: number, n: number): void {
   else if (n < 0x100) {
     buf[off] = 0xd9;
     buf[off + 1] = n;
-  } else if (n < 0x10000) {
-    buf[off] = 0xda;
+  } else putLongLength(buf, off, n, 0xda);
+}
+
+// The 16- and 32-bit length forms of a str, bin or array header: tag16 (its
+// 32-bit form is tag16 + 1) and n big-endian at buf[off]; returns the end.
+function putLongLength(buf: Uint8Array, off: number, n: number, tag16: number): number {
+  if (n < 0x10000) {
+    buf[off] = tag16;
     buf[off + 1] = n >>> 8;
     buf[off + 2] = n & 0xff;
-  } else {
-    buf[off] = 0xdb;
-    writeU32(buf, off + 1, n);
+    return off + 3;
   }
+  buf[off] = tag16 + 1;
+  writeU32(buf, off + 1, n);
+  return off + 5;
 }
 
 // Copies src[s, e) to dst at `at`. Short ranges byte by byte: a subarray
@@ -102,16 +109,7 @@ export class MsgpackWriter {
     this.reserve(5);
     const b = this.buf;
     if (n < 16) b[this.len++] = 0x90 | n;
-    else if (n < 0x10000) {
-      b[this.len] = 0xdc;
-      b[this.len + 1] = n >>> 8;
-      b[this.len + 2] = n & 0xff;
-      this.len += 3;
-    } else {
-      b[this.len] = 0xdd;
-      writeU32(b, this.len + 1, n);
-      this.len += 5;
-    }
+    else this.len = putLongLength(b, this.len, n, 0xdc);
     return this;
   }
 
@@ -184,16 +182,7 @@ export class MsgpackWriter {
       b[this.len] = 0xc4;
       b[this.len + 1] = n;
       this.len += 2;
-    } else if (n < 0x10000) {
-      b[this.len] = 0xc5;
-      b[this.len + 1] = n >>> 8;
-      b[this.len + 2] = n & 0xff;
-      this.len += 3;
-    } else {
-      b[this.len] = 0xc6;
-      writeU32(b, this.len + 1, n);
-      this.len += 5;
-    }
+    } else this.len = putLongLength(b, this.len, n, 0xc5);
     copyBytes(b, this.len, data, 0, n);
     this.len += n;
     return this;

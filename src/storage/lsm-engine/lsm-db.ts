@@ -216,7 +216,7 @@ export class LsmDb implements DbStore {
     this.prefetchedCount = Math.min(count, PREFETCH_MAX);
   }
 
-  /** The keys of the last prefetch, until a write loads their memtable entries (the server's arrays: read at once). */
+  /** The keys of the last prefetch, until a write loads their memtable entries (the server's arrays, not copies: by then they may hold other bytes, which only makes the hint load the wrong entries). */
   private prefetchedBuf: Uint8Array = new Uint8Array(0);
   private prefetchedStarts: number[] = [];
   private prefetchedEnds: number[] = [];
