@@ -30,11 +30,10 @@ export const connectionFamily: Family = {
     reset: { weight: 0.2, gen: () => ["RESET"] },
     // Any name: unknown-command errors quote the arguments, truncated like Redis.
     unknown: { weight: 2, unprobed: true, gen: (g) => [bogusName(g), ...unknownArgs(g)] },
-    // Redis formats the name and arguments with %s: a NUL byte ends them.
-    "unknown-with-nul": { unprobed: true, gen: (g) => [g.pick(["set\u0000x", "\u0000", "foo"]), ...unknownArgs(g), g.pick(["a\u0000b", "\u0000"])] },
-  },
-  pending: {
-    select: "SELECT abc: Redis 7.0 says 'ERR value is not an integer or out of range' (regressions/connection-select-not-integer.json)",
-    "unknown-with-nul": "error strings must stop at a NUL byte like C's %s (regressions/dispatcher-unknown-command-nul.json)",
+    // Redis formats the name and arguments with %s: a NUL byte ends them. No name
+    // here equals a command up to its NUL: Redis's command table hashes the whole
+    // name but compares with strcasecmp, so "set\0x" is SET or unknown depending
+    // on its random hash seed.
+    "unknown-with-nul": { unprobed: true, gen: (g) => [g.pick(["foo\u0000x", "\u0000", "foo"]), ...unknownArgs(g), g.pick(["a\u0000b", "\u0000"])] },
   },
 };
