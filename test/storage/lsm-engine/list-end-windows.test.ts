@@ -62,7 +62,7 @@ test("single pops from read-ahead windows match a model through edits, deletes, 
         // Runs of single pops: what the windows serve.
         for (let n = 1 + pick(40); n > 0 && model.length > 0; n--) {
           const m = db.lookup(key)!;
-          const want = side === "left" ? model.shift() : model.pop();
+          const want = side === "left" ? model.shift()! : model.pop()!;
           expect(db.lists.pop(key, m, side, 1).map(bytesToStr), `step ${step} ${side} pop of ${name}`).toEqual([want]);
           windowPops++;
           // A push at the other end now and then: pushes write outside the windows.
