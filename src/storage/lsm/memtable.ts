@@ -33,11 +33,28 @@ const VLEN = 3;
 const KIND = 4;
 /** Index of the node's level-0 link in `links` (level i at +i). */
 const LINKS = 5;
-const STRIDE = 6;
+/**
+ * The node's sequence number (< 2^53) as two int32s (seqAt): beside the
+ * other fields, not in an array of its own, so a write or lookup of a key
+ * reads one cache line of its node, not two (32-byte nodes: a line holds
+ * two whole ones).
+ */
+const SEQ_LO = 6;
+const SEQ_HI = 7;
+const STRIDE = 8;
+
+function seqAt(m: Int32Array<ArrayBufferLike>, base: number): number {
+  return m[base + SEQ_HI] * 4294967296 + (m[base + SEQ_LO] >>> 0);
+}
+
+function setSeqAt(m: Int32Array<ArrayBufferLike>, base: number, seq: number): void {
+  m[base + SEQ_LO] = seq >>> 0;
+  m[base + SEQ_HI] = Math.floor(seq / 4294967296);
+}
 
 /**
- * Per-entry overhead estimate for size accounting: node fields (24 B),
- * sequence (8 B), ~1.33 links (6 B), newest-version index slots (16-32 B),
+ * Per-entry overhead estimate for size accounting: node fields with the
+ * sequence (32 B), ~1.33 links (6 B), newest-version index slots (16-32 B),
  * plus slack for the arrays' doubling.
  */
 const NODE_OVERHEAD = 80;
@@ -69,7 +86,7 @@ export function memtableIndexOffset(sizeLimit: number): number {
 /** Bytes of the `memory` a MemTable of sizeLimit takes its arrays from. */
 export function memtableMemoryBytes(sizeLimit: number): number {
   const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
-  return alignedTo8(arenaBytes) + 8 * nodes + 4 * (STRIDE * nodes + MAX_HEIGHT + 2 * nodes + 2 * slots);
+  return alignedTo8(arenaBytes) + 4 * (STRIDE * nodes + MAX_HEIGHT + 2 * nodes + 2 * slots);
 }
 
 /**
@@ -82,13 +99,11 @@ function viewsOf(memory: SharedArrayBuffer, sizeLimit: number) {
   // The arena first: keyOf/valueOf view its buffer at the arena's offsets.
   const arena = new Uint8Array(memory, 0, arenaBytes);
   let at = alignedTo8(arenaBytes);
-  const seqs = new Float64Array(memory, at, nodes);
-  at += 8 * nodes;
   const int32s = (n: number): Int32Array<SharedArrayBuffer> => new Int32Array(memory, (at += 4 * n) - 4 * n, n);
   const meta = int32s(STRIDE * nodes);
   const links = int32s(MAX_HEIGHT + 2 * nodes);
   const newest = int32s(2 * slots);
-  return { arena, seqs, meta, links, newest };
+  return { arena, meta, links, newest };
 }
 
 /**
@@ -113,12 +128,12 @@ export function memtableEntries(
   shared: SharedMemtable,
   add: (keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, seq: number, kind: number) => void,
 ): Uint8Array {
-  const { arena, seqs, meta } = viewsOf(shared.memory, shared.sizeLimit);
+  const { arena, meta } = viewsOf(shared.memory, shared.sizeLimit);
   for (let node = 1; node < shared.nodes; node++) {
     const base = node * STRIDE;
     const keyStart = meta[base + KOFF];
     const valueStart = meta[base + VOFF];
-    add(keyStart, keyStart + meta[base + KLEN], valueStart, valueStart + meta[base + VLEN], seqs[node], meta[base + KIND]);
+    add(keyStart, keyStart + meta[base + KLEN], valueStart, valueStart + meta[base + VLEN], seqAt(meta, base), meta[base + KIND]);
   }
   return arena;
 }
@@ -147,7 +162,6 @@ export class MemTable {
   private arena: Uint8Array<ArrayBufferLike>;
   private arenaUsed = 0;
   private meta: Int32Array<ArrayBufferLike>;
-  private seqs: Float64Array<ArrayBufferLike>;
   private links: Int32Array<ArrayBufferLike>;
   private linksUsed = MAX_HEIGHT;
   private nodes = 1;
@@ -221,13 +235,12 @@ export class MemTable {
   ) {
     const { nodes, arenaBytes, slots } = layoutFor(sizeLimit);
     if (memory === null) {
-      this.seqs = new Float64Array(nodes);
       this.meta = new Int32Array(STRIDE * nodes);
       this.links = new Int32Array(MAX_HEIGHT + 2 * nodes);
       this.newest = new Int32Array(2 * slots);
       this.arena = new Uint8Array(arenaBytes);
     } else {
-      ({ arena: this.arena, seqs: this.seqs, meta: this.meta, links: this.links, newest: this.newest } = viewsOf(memory, sizeLimit));
+      ({ arena: this.arena, meta: this.meta, links: this.links, newest: this.newest } = viewsOf(memory, sizeLimit));
     }
     this.meta[LINKS] = 0; // the head's links are links[0, MAX_HEIGHT)
   }
@@ -239,7 +252,7 @@ export class MemTable {
    */
   shared(): SharedMemtable | null {
     const memory = this.memory;
-    if (memory === null || this.arena.buffer !== memory || this.meta.buffer !== memory || this.seqs.buffer !== memory) return null;
+    if (memory === null || this.arena.buffer !== memory || this.meta.buffer !== memory) return null;
     return { memory, sizeLimit: this.sizeLimit, nodes: this.nodes };
   }
 
@@ -255,15 +268,14 @@ export class MemTable {
     const { nodes, arenaBytes, slots } = layoutFor(this.sizeLimit);
     if (this.memory !== null || this.sizeLimit === 0 || memory.byteLength !== memtableMemoryBytes(this.sizeLimit)) return false;
     const firstSize =
-      this.arena.length === arenaBytes && this.seqs.length === nodes && this.meta.length === STRIDE * nodes && this.links.length === MAX_HEIGHT + 2 * nodes && this.newest.length === 2 * slots;
-    if (!firstSize || this.arenaUsed + this.nodes * (4 * STRIDE + 8) + 4 * this.linksUsed > maxCopyBytes) return false;
+      this.arena.length === arenaBytes && this.meta.length === STRIDE * nodes && this.links.length === MAX_HEIGHT + 2 * nodes && this.newest.length === 2 * slots;
+    if (!firstSize || this.arenaUsed + this.nodes * 4 * STRIDE + 4 * this.linksUsed > maxCopyBytes) return false;
     const views = viewsOf(memory, this.sizeLimit);
     views.arena.set(this.arena.subarray(0, this.arenaUsed));
-    views.seqs.set(this.seqs.subarray(0, this.nodes));
     views.meta.set(this.meta.subarray(0, STRIDE * this.nodes));
     views.links.set(this.links.subarray(0, this.linksUsed));
     if (this.distinctKeys > 0) views.newest.set(this.newest);
-    ({ arena: this.arena, seqs: this.seqs, meta: this.meta, links: this.links, newest: this.newest } = views);
+    ({ arena: this.arena, meta: this.meta, links: this.links, newest: this.newest } = views);
     this.memory = memory;
     return true;
   }
@@ -298,7 +310,7 @@ export class MemTable {
       if (d !== 0) return d < 0;
     }
     if (nl !== kl) return nl < kl;
-    const ns = this.seqs[n];
+    const ns = seqAt(m, base);
     if (ns !== s) return ns > s;
     return m[base + KIND] > kind;
   }
@@ -317,8 +329,8 @@ export class MemTable {
       if (d !== 0) return d;
     }
     if (al !== bl) return al - bl;
-    const sa = this.seqs[a];
-    const sb = this.seqs[b];
+    const sa = seqAt(m, a * STRIDE);
+    const sb = seqAt(m, b * STRIDE);
     if (sa !== sb) return sb - sa;
     return m[b * STRIDE + KIND] - m[a * STRIDE + KIND];
   }
@@ -438,9 +450,6 @@ export class MemTable {
     const node = this.nodes++;
     if ((node + 1) * STRIDE > this.meta.length) {
       this.meta = grownInt32(this.meta, (node + 1) * STRIDE);
-      const s = new Float64Array(this.meta.length / STRIDE);
-      s.set(this.seqs);
-      this.seqs = s;
     }
     const m = this.meta;
     const base = node * STRIDE;
@@ -451,14 +460,14 @@ export class MemTable {
     m[base + VOFF] = this.place(values, valueStart, valueEnd);
     m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
-    this.seqs[node] = seq;
+    setSeqAt(m, base, seq);
     const newest = this.newest[slot];
     if (newest === NIL) {
       this.newest[slot] = node;
       this.newest[slot + 1] = hash;
       // At most half the slots (pairs) in use.
       if (++this.distinctKeys * 4 > this.newest.length) this.growIndex();
-    } else if (this.seqs[newest] < seq) this.newest[slot] = node;
+    } else if (seqAt(m, newest * STRIDE) < seq) this.newest[slot] = node;
     this.approximateSize += keyLength + valueLength + NODE_OVERHEAD;
     this.count++;
     if (seq < this.minSeq) this.minSeq = seq;
@@ -518,8 +527,7 @@ export class MemTable {
     }
     const order = new Int32Array(n);
     for (let i = 0; i < n; i++) order[i] = i + 1;
-    const seqs = this.seqs;
-    const versionOrder = (x: number, y: number): number => seqs[y] - seqs[x] || m[y * STRIDE + KIND] - m[x * STRIDE + KIND];
+    const versionOrder = (x: number, y: number): number => seqAt(m, y * STRIDE) - seqAt(m, x * STRIDE) || m[y * STRIDE + KIND] - m[x * STRIDE + KIND];
     sortKeys({ buffers: [b], bufferOf: null, starts, ends, hi: scratch(SCRATCH_HI, n + 1), lo: scratch(SCRATCH_LO, n + 1), versionOrder }, order);
     const firstOff = starts[1];
     let cp = ends[1] - firstOff;
@@ -570,7 +578,7 @@ export class MemTable {
   /** Links one node into the skiplist: a search from the head. */
   private link(node: number): void {
     const prev = this.prevScratch;
-    this.lastBefore(this.keyOf(node), this.seqs[node], this.meta[node * STRIDE + KIND], prev);
+    this.lastBefore(this.keyOf(node), this.seqOf(node), this.meta[node * STRIDE + KIND], prev);
     const h = this.randomHeight();
     if (h > this.height) {
       for (let i = this.height; i < h; i++) prev[i] = HEAD;
@@ -614,7 +622,7 @@ export class MemTable {
     copyRange(this.arena, m[base + VOFF], values, valueStart, valueEnd);
     m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
-    this.seqs[node] = seq;
+    setSeqAt(m, base, seq);
     if (seq > this.maxSeq) this.maxSeq = seq;
     return true;
   }
@@ -704,9 +712,9 @@ export class MemTable {
   /**
    * Loads what a put or lookup of each key buf[starts[i], ends[i]) (i <
    * count <= PREFETCH_MAX) reads first: its index slot, then its newest
-   * node's fields, key bytes and sequence, in passes over all the keys, so
-   * their cache misses overlap instead of following one another as the
-   * writes' would (a miss costs 150-300 ns on this VM, and a write's
+   * node's fields (its sequence among them) and key bytes, in passes over
+   * all the keys, so their cache misses overlap instead of following one
+   * another as the writes' would (a miss costs 150-300 ns on this VM, and a write's
    * memtable access is about four of them in a row). A hint: nothing changes.
    */
   prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
@@ -729,7 +737,7 @@ export class MemTable {
     for (let i = 0; i < count; i++) sink += m[prefetchNodes[i] * STRIDE + KOFF];
     for (let i = 0; i < count; i++) {
       const n = prefetchNodes[i];
-      if (n !== NIL) sink += this.arena[m[n * STRIDE + KOFF]] + this.seqs[n];
+      if (n !== NIL) sink += this.arena[m[n * STRIDE + KOFF]];
     }
     memtablePrefetchSink = sink;
   }
@@ -739,7 +747,7 @@ export class MemTable {
     const n = this.find(key, hash | 0, snapshot);
     if (n === NIL) return false;
     const base = n * STRIDE;
-    lookupOut.seq = this.seqs[n];
+    lookupOut.seq = seqAt(this.meta, base);
     lookupOut.kind = this.meta[base + KIND];
     lookupOut.buf = this.arena;
     lookupOut.voff = this.meta[base + VOFF];
@@ -750,14 +758,14 @@ export class MemTable {
   /** Newest entry for key with seq <= snapshot, or null. */
   get(key: Uint8Array, snapshot: number): { seq: number; kind: number; value: Uint8Array } | null {
     const n = this.find(key, bloomHash(key) | 0, snapshot);
-    return n === NIL ? null : { seq: this.seqs[n], kind: this.kindOf(n), value: this.valueOf(n) };
+    return n === NIL ? null : { seq: this.seqOf(n), kind: this.kindOf(n), value: this.valueOf(n) };
   }
 
   /** The newest node for key with seq <= snapshot, or NIL. */
   private find(key: Uint8Array, hash: number, snapshot: number): number {
     const newest = this.newest[this.slotOf(key, 0, key.length, hash)];
     if (newest === NIL) return NIL;
-    if (this.seqs[newest] <= snapshot) return newest;
+    if (seqAt(this.meta, newest * STRIDE) <= snapshot) return newest;
     // An older version under a snapshot: search the skiplist.
     const n = this.findGreaterOrEqual(key, snapshot, KIND_SEEK);
     if (n === NIL || this.meta[n * STRIDE + KLEN] !== key.length) return NIL;
@@ -806,7 +814,7 @@ export class MemTable {
   }
   /** @internal */
   seqOf(n: number): number {
-    return this.seqs[n];
+    return seqAt(this.meta, n * STRIDE);
   }
   /** @internal */
   kindOf(n: number): number {

@@ -4,14 +4,32 @@
  *   seq fixed64 | count fixed32 | { kind u8 | varint klen | key | [varint vlen | value] }*
  * PUT and RANGE_DELETE carry a value (for RANGE_DELETE the exclusive end key).
  */
-import { ByteWriter, getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
+import { ByteWriter, getFixed32, getFixed64, getVarint, putVarint, varintOut } from './coding.ts';
 import { KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from './dbformat.ts';
 
 export const BATCH_HEADER = 12;
 
+/**
+ * Ints per op in WriteBatch.ops: its kind, then where its key and value
+ * (RANGE_DELETE: end key; DELETE: empty, at the key's end) are in rep:
+ * key start, key end, value start, value end.
+ */
+export const OP_FIELDS = 5;
+
+/** Parts shorter than this are copied into a batch by a loop: TypedArray set() costs more for a few bytes. */
+const SHORT_PART = 24;
+
+const EMPTY = new Uint8Array(0);
+
 export class WriteBatch {
   /** @internal 256 bytes: a command's batch (metadata + subkey + index records) fits without growing. */
   readonly rep = new ByteWriter(256);
+  /**
+   * @internal Where each op is in rep (OP_FIELDS ints per op), noted as it
+   * is encoded: DB.write applies the ops to the memtable from these without
+   * decoding rep (forEachRangeInBatch's varints and a closure call per op).
+   */
+  ops = new Int32Array(8 * OP_FIELDS);
   private n = 0;
 
   constructor() {
@@ -19,51 +37,60 @@ export class WriteBatch {
   }
 
   put(key: Uint8Array, value: Uint8Array): this {
-    const r = this.rep;
-    r.byte(KIND_PUT);
-    r.lenBytes(key);
-    r.lenBytes(value);
-    this.n++;
-    return this;
+    return this.op(KIND_PUT, key, EMPTY, value);
   }
 
   /** put() of the key head ++ rest, without making it. */
   putJoined(head: Uint8Array, rest: Uint8Array, value: Uint8Array): this {
-    this.joinedKey(KIND_PUT, head, rest);
-    this.rep.lenBytes(value);
-    this.n++;
-    return this;
+    return this.op(KIND_PUT, head, rest, value);
   }
 
   /** delete() of the key head ++ rest, without making it. */
   deleteJoined(head: Uint8Array, rest: Uint8Array): this {
-    this.joinedKey(KIND_DELETE, head, rest);
-    this.n++;
-    return this;
-  }
-
-  private joinedKey(kind: number, head: Uint8Array, rest: Uint8Array): void {
-    const r = this.rep;
-    r.byte(kind);
-    r.varint(head.length + rest.length);
-    r.bytes(head);
-    r.bytes(rest);
+    return this.op(KIND_DELETE, head, rest, EMPTY);
   }
 
   delete(key: Uint8Array): this {
-    const r = this.rep;
-    r.byte(KIND_DELETE);
-    r.lenBytes(key);
-    this.n++;
-    return this;
+    return this.op(KIND_DELETE, key, EMPTY, EMPTY);
   }
 
   /** Deletes every key k with start <= k < end. */
   deleteRange(start: Uint8Array, end: Uint8Array): this {
+    return this.op(KIND_RANGE_DELETE, start, EMPTY, end);
+  }
+
+  /**
+   * Encodes one op, its key head ++ rest and (but for a DELETE) value, in
+   * one pass over one reserved range of rep, and notes where its parts are.
+   */
+  private op(kind: number, head: Uint8Array, rest: Uint8Array, value: Uint8Array): this {
     const r = this.rep;
-    r.byte(KIND_RANGE_DELETE);
-    r.lenBytes(start);
-    r.lenBytes(end);
+    const keyLength = head.length + rest.length;
+    // A varint of a length takes at most 8 bytes (lengths are below 2^53).
+    r.ensure(17 + keyLength + value.length);
+    const buf = r.buf;
+    buf[r.len] = kind;
+    const keyStart = putVarint(buf, r.len + 1, keyLength);
+    const keyEnd = putPart(buf, putPart(buf, keyStart, head), rest);
+    let valueStart = keyEnd;
+    let valueEnd = keyEnd;
+    if (kind !== KIND_DELETE) {
+      valueStart = putVarint(buf, keyEnd, value.length);
+      valueEnd = putPart(buf, valueStart, value);
+    }
+    r.len = valueEnd;
+    let o = this.n * OP_FIELDS;
+    if (o + OP_FIELDS > this.ops.length) {
+      const grown = new Int32Array(this.ops.length * 2);
+      grown.set(this.ops);
+      this.ops = grown;
+    }
+    const ops = this.ops;
+    ops[o++] = kind;
+    ops[o++] = keyStart;
+    ops[o++] = keyEnd;
+    ops[o++] = valueStart;
+    ops[o] = valueEnd;
     this.n++;
     return this;
   }
@@ -82,6 +109,14 @@ export class WriteBatch {
   }
 }
 
+/** Copies part into buf at `at` (room reserved); returns the offset after it. */
+function putPart(buf: Uint8Array, at: number, part: Uint8Array): number {
+  const n = part.length;
+  if (n < SHORT_PART) for (let i = 0; i < n; i++) buf[at + i] = part[i];
+  else buf.set(part, at);
+  return at + n;
+}
+
 export type BatchVisitor = (kind: number, key: Uint8Array, value: Uint8Array, seq: number) => void;
 
 /**
@@ -90,8 +125,6 @@ export type BatchVisitor = (kind: number, key: Uint8Array, value: Uint8Array, se
  * DELETE): no view per op, which cost ~10% of a write command's profile.
  */
 export type BatchRangeVisitor = (kind: number, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, seq: number) => void;
-
-const EMPTY = new Uint8Array(0);
 
 /** Decodes an encoded batch, calling fn per op with its sequence number. Returns false if malformed. */
 export function forEachInBatch(rep: Uint8Array, fn: BatchVisitor): boolean {

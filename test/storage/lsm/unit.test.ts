@@ -8,16 +8,16 @@ import { Block } from '../../../src/storage/lsm/block.ts';
 import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from '../../../src/storage/lsm/bloom.ts';
 import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
 import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
-import { MemTable, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
+import { MemTable, memtableEntries, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
 import { compareRanges, sortKeys } from '../../../src/storage/lsm/key_sort.ts';
 import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
 import { FORMAT_VERSION, FORMAT_VERSION_CRC32C } from '../../../src/storage/lsm/table_format.ts';
 import { LruCache } from '../../../src/storage/lsm/cache.ts';
-import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT } from '../../../src/storage/lsm/dbformat.ts';
+import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from '../../../src/storage/lsm/dbformat.ts';
 import { FragmentedRangeDels } from '../../../src/storage/lsm/range_del.ts';
 import { VersionEdit } from '../../../src/storage/lsm/version_edit.ts';
-import { WriteBatch } from '../../../src/storage/lsm/write_batch.ts';
+import { forEachRangeInBatch, OP_FIELDS, WriteBatch } from '../../../src/storage/lsm/write_batch.ts';
 import { b, rmrf, rng, s, tempDir } from './helpers.ts';
 
 describe('crc32c', () => {
@@ -220,6 +220,30 @@ describe('memtable', () => {
     expect(s(it.userKey())).toBe('b');
     it.prev();
     expect(it.seq()).toBe(1);
+  }, 60_000);
+
+  test('sequence numbers above 2^32 order versions, answer snapshot reads and reach a flush worker whole (memtableEntries)', () => {
+    const sizeLimit = 64 * 1024;
+    const m = new MemTable(1, sizeLimit, new SharedArrayBuffer(memtableMemoryBytes(sizeLimit)));
+    const seqs = [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 52 + 3];
+    for (const seq of seqs) m.add(b('a'), seq, KIND_PUT, b(`v${seq}`));
+    m.add(b('b'), 2 ** 31, KIND_PUT, b('b'));
+    // In-place overwrite keeps the newest node and takes the new sequence.
+    m.put(b('b'), 2 ** 45 + 7, KIND_PUT, b('c'), true);
+    for (const seq of seqs) {
+      const got = m.get(b('a'), seq)!;
+      expect([got.seq, s(got.value)]).toEqual([seq, `v${seq}`]);
+    }
+    expect(m.get(b('a'), 2 ** 52)!.seq).toBe(2 ** 32 + 1);
+    expect(m.get(b('a'), 2 ** 32 - 2)).toBeNull();
+    expect(m.get(b('b'), Number.MAX_SAFE_INTEGER)!.seq).toBe(2 ** 45 + 7);
+    const it = m.iterator();
+    const order: number[] = [];
+    for (it.seekToFirst(); it.valid(); it.next()) order.push(it.seq());
+    expect(order).toEqual([...seqs].reverse().concat([2 ** 45 + 7]));
+    const shared: number[] = [];
+    memtableEntries(m.shared()!, (_ks, _ke, _vs, _ve, seq) => shared.push(seq));
+    expect(shared).toEqual([...seqs, 2 ** 45 + 7]);
   }, 60_000);
 
   test('the newest-version index across its growth, and prefetch of present and absent keys, agree with a model', () => {
@@ -473,6 +497,40 @@ describe('version edit', () => {
     expect(s(d.addRangeDels[0].end)).toBe('c');
     expect(d.removeRangeDels).toEqual([6]);
   }, 60_000);
+});
+
+test('WriteBatch.ops notes where each op\'s key and value are, as decoding the batch finds them (short and long parts, past its first capacity)', () => {
+  const random = rng(5);
+  const batch = new WriteBatch();
+  const bytes = (n: number): Uint8Array => new Uint8Array(n).map(() => Math.floor(random() * 256));
+  for (let round = 0; round < 3; round++) {
+    batch.clear();
+    const want: [number, number[], number[]][] = [];
+    for (let i = 0; i < 40; i++) {
+      const head = bytes(Math.floor(random() * 30));
+      const rest = bytes(Math.floor(random() * (i % 7 === 0 ? 300 : 30)));
+      const value = bytes(Math.floor(random() * (i % 5 === 0 ? 200 : 20)));
+      const key = [...head, ...rest];
+      const op = Math.floor(random() * 5);
+      if (op === 0) batch.put(new Uint8Array(key), value);
+      else if (op === 1) batch.putJoined(head, rest, value);
+      else if (op === 2) batch.delete(new Uint8Array(key));
+      else if (op === 3) batch.deleteJoined(head, rest);
+      else batch.deleteRange(new Uint8Array(key), value);
+      want.push([op === 4 ? KIND_RANGE_DELETE : op < 2 ? KIND_PUT : KIND_DELETE, key, op === 2 || op === 3 ? [] : [...value]]);
+    }
+    const rep = batch.rep.view();
+    new DataView(rep.buffer).setUint32(8, batch.count, true); // the header's count, as DB.write fills it in
+    const decoded: [number, number[], number[]][] = [];
+    expect(forEachRangeInBatch(rep, (kind, ks, ke, vs, ve) => decoded.push([kind, [...rep.subarray(ks, ke)], [...rep.subarray(vs, ve)]]))).toBe(true);
+    expect(decoded).toEqual(want);
+    const noted: [number, number[], number[]][] = [];
+    for (let i = 0; i < batch.count; i++) {
+      const [kind, ks, ke, vs, ve] = batch.ops.subarray(i * OP_FIELDS, (i + 1) * OP_FIELDS);
+      noted.push([kind, [...rep.subarray(ks, ke)], [...rep.subarray(vs, ve)]]);
+    }
+    expect(noted).toEqual(want);
+  }
 });
 
 test('WriteBatch putJoined/deleteJoined encode as put/delete of the joined key; ByteWriter.bytes copies a buffer\'s bytes but a few at its ends', () => {
