@@ -142,11 +142,12 @@ class ListKey {
 /**
  * Elements read ahead at one end of a list for the pops that follow: a
  * queue's RPOP takes elements pushed long ago, flushed to tables, and a
- * point read of each goes through every table's range, filter and index;
- * one iterator over the next positions costs about what a few point reads do.
- * Holds positions [from, to) of the list version whose sub-keys start with
- * `prefix`, always within that version's [head, tail): pops and trims narrow
- * it, pushes write outside it, and the edits inside a list drop all windows.
+ * point read of each goes through the memtables and every table's range,
+ * filter and index; an iterator over the next positions costs less per
+ * element. Holds positions [from, to) of the list version whose sub-keys
+ * start with `prefix`, always within that version's [head, tail): pops and
+ * trims narrow it, pushes write outside it, and the edits inside a list
+ * drop all windows.
  */
 class EndWindow {
   from = 0;
@@ -154,7 +155,7 @@ class EndWindow {
   /** The position of values[0]. */
   base = 0;
   values: Uint8Array[] = [];
-  /** Elements the last fill asked for (0: none yet). */
+  /** Elements the last fill asked for. */
   filled = 0;
 
   constructor(readonly prefix: Uint8Array) {}
@@ -164,34 +165,35 @@ class EndWindow {
 class EndWindows {
   private windows: EndWindow[] = [];
 
+  constructor(private readonly db: LsmDb) {}
+
   private find(prefix: Uint8Array): EndWindow | null {
     for (const w of this.windows) if (w.prefix === prefix || bytesEqual(w.prefix, prefix)) return w;
     return null;
   }
 
   /**
-   * The element at index of list, which a single pop from `side` takes. The
-   * first pop of a list reads it alone (and notes the list); a later one
-   * whose window is used up fills the window from there towards the other
-   * end. A pop outside a window that still holds elements reads it alone:
-   * a stack's pops take what was just pushed, next to the window, not in it.
+   * The element at index of list, which a single pop from `side` takes: from
+   * the list's window, or by a point read. One that found the element in a
+   * table fills the window with the elements after it towards the other end,
+   * twice as many as the list's last fill; one that found it in a memtable
+   * (a stack's pops take what was just pushed) does not: an iterator there
+   * would order the memtable's latest inserts, and a point read is a hash lookup.
    */
   read(list: ListKey, index: number, side: ListSide): Uint8Array {
     const position = list.head + index;
     let w = this.find(list.prefix);
     if (w !== null && position >= w.from && position < w.to) return w.values[position - w.base];
+    const value = list.get(index);
+    if (!this.db.engine.lsm.lastGetFromTables) return value;
     if (w === null) {
       if (this.windows.length === END_WINDOWS) this.windows.shift();
       this.windows.push((w = new EndWindow(list.prefix)));
     }
-    if (w.filled === 0 || w.from < w.to) {
-      w.filled = Math.max(w.filled, 1);
-      return list.get(index);
-    }
     w.filled = Math.min(END_WINDOW_MAX, Math.max(END_WINDOW_MIN, 2 * w.filled));
-    const [start, stop] = side === "left" ? [index, Math.min(list.size, index + w.filled)] : [Math.max(0, index + 1 - w.filled), index + 1];
+    const [start, stop] = side === "left" ? [index + 1, Math.min(list.size, index + 1 + w.filled)] : [Math.max(0, index - w.filled), index];
     const views: Uint8Array[] = [];
-    list.scan(start, stop, false, (_, value) => views.push(value) > 0);
+    list.scan(start, stop, false, (_, v) => views.push(v) > 0);
     // Copied: the elements nearest the popped end, up to the byte limit.
     let [from, to] = side === "left" ? [0, 0] : [views.length, views.length];
     for (let bytes = 0; to - from < views.length && (to === from || bytes < END_WINDOW_BYTES); ) {
@@ -200,8 +202,7 @@ class EndWindows {
     w.values = views.slice(from, to).map((v) => v.slice());
     w.base = w.from = list.head + start + from;
     w.to = list.head + start + to;
-    // (A missing element, which no scan returned, fails as a point read does.)
-    return w.values[position - w.base] ?? list.get(index);
+    return value;
   }
 
   /** After a pop or a trim: list's window keeps only positions still in the list. */
@@ -220,9 +221,11 @@ class EndWindows {
 
 export class LsmListOps implements ListOps {
   /** Read-ahead windows at the ends of lists being popped. */
-  private readonly ends = new EndWindows();
+  private readonly ends: EndWindows;
 
-  constructor(private readonly db: LsmDb) {}
+  constructor(private readonly db: LsmDb) {
+    this.ends = new EndWindows(db);
+  }
 
   length(meta: KeyMeta): number {
     return (meta as LsmMeta).size;

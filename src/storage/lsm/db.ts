@@ -339,12 +339,20 @@ export class DB {
 
   // ---------------------------------------------------------------- reads
 
+  /**
+   * Whether the last get() searched the tables (its key was in no memtable):
+   * a caller about to read that key's neighbours reads them by an iterator
+   * then (an iterator over memtables orders their latest inserts first).
+   */
+  lastGetFromTables = false;
+
   get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
     this.checkOpen();
     const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
     const hash = bloomHash(key);
     let found = this.mem.lookup(key, snap, hash);
     for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap, hash);
+    this.lastGetFromTables = !found;
     if (!found) found = this.vs.current.lookup(key, snap, this.tc, hash);
     if (!found || lookupOut.kind !== KIND_PUT) return undefined;
     const rd = this.rangeDels();
