@@ -2,6 +2,7 @@
 // slot (the db), user key; metadata values with type, flags and expiry.
 
 import type { KeyType } from "../engine.ts";
+import { decimalDigits, writeDigits } from "../../net/format.ts";
 
 export const COL_ENGINE = 0x00;
 export const COL_META = 0x01;
@@ -96,12 +97,48 @@ export function allSlotRanges(slot: number): [Uint8Array, Uint8Array][] {
 }
 
 export function encodeStringMeta(value: Uint8Array, expireAt: number, flags: number): Uint8Array {
-  const out = new Uint8Array(META_HEAD + value.length);
+  const out = stringMetaOf(value.length, expireAt, flags);
+  out.set(value, META_HEAD);
+  return out;
+}
+
+/** encodeStringMeta of safe integer n's decimal digits, written in place (INCR's counters: no digits array first). */
+export function encodeIntegerMeta(n: number, expireAt: number): Uint8Array {
+  const magnitude = n < 0 ? -n : n;
+  const out = stringMetaOf((n < 0 ? 1 : 0) + decimalDigits(magnitude), expireAt, 0);
+  writeDigits(out, out.length, magnitude);
+  if (n < 0) out[META_HEAD] = 45; // '-'
+  return out;
+}
+
+/** A string's record of a valueLength-byte value, its head filled in. */
+function stringMetaOf(valueLength: number, expireAt: number, flags: number): Uint8Array {
+  const out = new Uint8Array(META_HEAD + valueLength);
   out[0] = TYPE_CODES.string;
   out[1] = ENCODING_VERSION | flags;
   putF64(out, 2, expireAt);
-  out.set(value, META_HEAD);
   return out;
+}
+
+/**
+ * The safe integer an unchunked string's record holds as its canonical
+ * decimal digits (no sign but '-', no leading zero, not "-0": what Redis's
+ * string2ll and parseInt64 accept), read in place; null for any other value
+ * (not an integer, or one that needs parseInt64's bigint).
+ */
+export function decodeIntegerValue(raw: Uint8Array): number | null {
+  const negative = raw[META_HEAD] === 45;
+  const first = negative ? META_HEAD + 1 : META_HEAD;
+  const digits = raw.length - first;
+  // 15 digits are always safe; a 16th may not be, and such counters are rare.
+  if (digits < 1 || digits > 15 || (raw[first] === 48 && (digits > 1 || negative))) return null;
+  let n = 0;
+  for (let i = first; i < raw.length; i++) {
+    const d = raw[i] - 48;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
 }
 
 export function decodeType(raw: Uint8Array): KeyType {

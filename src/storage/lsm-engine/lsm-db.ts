@@ -30,9 +30,11 @@ import {
   FLAG_TEXT,
   META_HEAD,
   decodeExpireAt,
+  decodeIntegerValue,
   decodeSize,
   decodeType,
   decodeVersion,
+  encodeIntegerMeta,
   encodeStringMeta,
   expiryKey,
   metaKey,
@@ -504,6 +506,17 @@ export class LsmDb implements DbStore {
     }
     m.chunkedValue ??= readChunked(this, m);
     return m.chunkedValue;
+  }
+
+  integerValue(meta: KeyMeta): number | null {
+    const m = meta as LsmMeta;
+    return (m.flags & FLAG_CHUNKED) !== 0 ? null : decodeIntegerValue(m.raw);
+  }
+
+  /** INCR's result: its digits written straight into the record; meta null is a key lookupWrite found missing. */
+  setInteger(key: Uint8Array, meta: KeyMeta | null, n: number): void {
+    const m = meta as LsmMeta | null;
+    this.put(m === null ? key : m.key, encodeIntegerMeta(n, m === null ? 0 : m.expireAt), m);
   }
 
   setString(key: Uint8Array, value: Uint8Array, expireAt: number, asText = false): void {
