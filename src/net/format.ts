@@ -150,17 +150,17 @@ const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
  * (they were 16% of a ZADD profile): [+-]digits[.digits] with at most 15
  * digits. The digits form an exact integer m and 10^k is exact, so m / 10^k
  * is the correctly rounded value, as strtod's (Clinger's fast path). Null
- * for anything else (exponents, hex, inf, spaces, more digits).
+ * for anything else (exponents, hex, inf, spaces, more digits). Reads
+ * b[from, to) (the look ahead parses ZADD's scores in the read buffer).
  */
-function simpleDecimal(b: Uint8Array): number | null {
-  const n = b.length;
-  let i = 0;
-  const sign = n > 0 ? b[0] : 0;
-  if (sign === 45 || sign === 43) i = 1; // '-' '+'
+export function simpleDecimal(b: Uint8Array, from = 0, to = b.length): number | null {
+  let i = from;
+  const sign = to > from ? b[from] : 0;
+  if (sign === 45 || sign === 43) i++; // '-' '+'
   let mantissa = 0;
   let digits = 0;
   let fraction = -1;
-  for (; i < n; i++) {
+  for (; i < to; i++) {
     const c = b[i];
     if (c === 46 && fraction < 0) fraction = 0; // '.'
     else {

@@ -90,9 +90,10 @@ export class ScanMap<N extends ScanNode> {
    * Loads the nodes (and via `touch`, what they point to) of up to 16 keys,
    * given as ranges of buf, in passes over all of them: their cache misses
    * overlap instead of following one another as the lookups' would. A hint:
-   * a node with the key's hash is taken without comparing keys.
+   * a node with the key's hash is taken without comparing keys. `touch` is
+   * given each node found and the index of its key.
    */
-  prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number, touch: (node: N) => number): void {
+  prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number, touch: (node: N, i: number) => number): void {
     const buckets = this.buckets;
     const mask = buckets.length - 1;
     const hashes = prefetchHashes;
@@ -111,7 +112,7 @@ export class ScanMap<N extends ScanNode> {
     for (let i = 0; i < count; i++) {
       const n = nodes[i];
       // The key string too: getBytes compares it (its cell, then its characters).
-      if (n !== null) sink += touch(n) + n.key.charCodeAt(0);
+      if (n !== null) sink += touch(n, i) + n.key.charCodeAt(0);
       nodes[i] = null;
     }
     prefetchSink = sink;

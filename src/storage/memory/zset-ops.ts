@@ -4,12 +4,13 @@
 // skiplist + dict pair).
 
 import { bytesToStr } from "../../net/bytes.ts";
+import { simpleDecimal } from "../../net/format.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
-import { lexGteMin, lexLteMax, NIL, scoreGteMin, scoreLteMax, SkipList } from "./skiplist.ts";
+import { lexGteMin, lexLteMax, NIL, PREFETCH_PATHS_MAX, scoreGteMin, scoreLteMax, SkipList } from "./skiplist.ts";
 import { registerMemoryType } from "./value-types.ts";
 
 class ZDictNode extends ScanNode {
@@ -19,6 +20,18 @@ class ZDictNode extends ScanNode {
   ) {
     super(key);
   }
+}
+
+/**
+ * The dict nodes MemZSet.prefetchMembers found, by member index (null
+ * between calls), and the search paths it walks (module state: one event loop).
+ */
+const found: (ZDictNode | null)[] = new Array(PREFETCH_PATHS_MAX).fill(null);
+const pathScores = new Float64Array(PREFETCH_PATHS_MAX);
+
+function collectFound(node: ZDictNode, i: number): number {
+  found[i] = node;
+  return 0;
 }
 
 export class MemZSet {
@@ -33,6 +46,25 @@ export class MemZSet {
    */
   private lookedUp: string | null = null;
   private lookedUpNode: ZDictNode | undefined = undefined;
+
+  /**
+   * ScanMap.prefetch of the members of buf's ranges, then the skiplist search
+   * paths, walked together (SkipList.prefetchPaths), of those present (ZADD
+   * searches a member's old place to move it) and of the places given scores
+   * would put them (where ZADD links them).
+   */
+  prefetchMembers(buf: Uint8Array, starts: number[], ends: number[], count: number, scoreStarts?: readonly number[], scoreEnds?: readonly number[]): void {
+    this.dict.prefetch(buf, starts, ends, count, collectFound);
+    let paths = 0;
+    for (let k = 0; k < count; k++) {
+      const node = found[k];
+      found[k] = null;
+      if (node !== null) pathScores[paths++] = node.score;
+      const score = scoreStarts === undefined || scoreEnds === undefined || scoreStarts[k] < 0 ? null : simpleDecimal(buf, scoreStarts[k], scoreEnds[k]);
+      if (score !== null) pathScores[paths++] = score;
+    }
+    this.zsl.prefetchPaths(pathScores, paths);
+  }
 
   lookup(member: string): ZDictNode | undefined {
     if (member === this.lookedUp) return this.lookedUpNode;

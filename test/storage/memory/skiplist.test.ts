@@ -1,10 +1,11 @@
 // Property tests of the sorted-set skiplist against a naive sorted-array model:
 // ranks, rank lookups, score and lex ranges, and removal stay identical under
-// random insert/update/delete/delete-first sequences.
+// random insert/update/delete/delete-first sequences, with search-path
+// prefetches (which must change nothing) in between.
 
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { NIL, SkipList } from "../../../src/storage/memory/skiplist.ts";
+import { NIL, PREFETCH_PATHS_MAX, SkipList } from "../../../src/storage/memory/skiplist.ts";
 import type { LexRange, ScoreRange } from "../../../src/storage/zset-ops.ts";
 
 type Entry = { member: string; score: number };
@@ -21,12 +22,19 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant("add" as const), member, score }),
   fc.record({ kind: fc.constant("del" as const), member }),
   fc.record({ kind: fc.constant("popfirst" as const) }),
+  fc.record({ kind: fc.constant("prefetch" as const), scores: fc.array(fc.oneof(score, fc.constant(Number.NaN)), { maxLength: PREFETCH_PATHS_MAX }) }),
 );
 
-function apply(ops: ({ kind: "add" | "del"; member: string; score?: number } | { kind: "popfirst" })[]) {
+type Op = { kind: "add" | "del"; member: string; score?: number } | { kind: "popfirst" } | { kind: "prefetch"; scores: number[] };
+
+function apply(ops: Op[]) {
   const zsl = new SkipList();
   const model = new Map<string, number>();
   for (const o of ops) {
+    if (o.kind === "prefetch") {
+      zsl.prefetchPaths(Float64Array.from(o.scores), o.scores.length);
+      continue;
+    }
     if (o.kind === "popfirst") {
       const lowest = sortModel(model)[0];
       zsl.deleteFirst();
