@@ -3,6 +3,7 @@
 
 import type { KeyType } from "../engine.ts";
 import { decimalDigits, writeDigits } from "../../net/format.ts";
+import { putBytes } from "../lsm/coding.ts";
 
 export const COL_ENGINE = 0x00;
 export const COL_META = 0x01;
@@ -229,8 +230,7 @@ export function isSubKeyPrefix(prefix: Uint8Array, slot: number, userKey: Uint8A
 
 export function subKey(prefix: Uint8Array, field: Uint8Array): Uint8Array {
   const out = new Uint8Array(prefix.length + field.length);
-  out.set(prefix);
-  out.set(field, prefix.length);
+  putBytes(out, putBytes(out, 0, prefix), field);
   return out;
 }
 

@@ -2,7 +2,7 @@
 // the element count and one sub-key per field `prefix(key, version) field`
 // -> value (sets store empty values). Writes are one WriteBatch each.
 
-import { bytesEqual, bytesToStr } from "../../net/bytes.ts";
+import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
@@ -65,9 +65,9 @@ export class FieldCollection {
         written.add(name);
       }
       if (!fresh && !repeated) {
-        const stored = this.db.engine.lsm.get(sub);
-        if (stored === undefined) added++;
-        else if (bytesEqual(stored, value)) continue;
+        const stored = this.db.engine.lsm.compareValue(sub, value);
+        if (stored === -1) added++;
+        else if (stored === 1) continue;
       } else if (!repeated) added++;
       batch.put(sub, value);
     }

@@ -340,13 +340,36 @@ export class DB {
   // ---------------------------------------------------------------- reads
 
   /**
-   * Whether the last get() searched the tables (its key was in no memtable):
-   * a caller about to read that key's neighbours reads them by an iterator
-   * then (an iterator over memtables orders their latest inserts first).
+   * Whether the last read of a key (get, has, compareValue) searched the
+   * tables (its key was in no memtable): a caller about to read that key's
+   * neighbours reads them by an iterator then (an iterator over memtables
+   * orders their latest inserts first).
    */
   lastGetFromTables = false;
 
   get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
+    if (!this.find(key, opts)) return undefined;
+    const o = lookupOut;
+    // Copy: callers must not be able to mutate memtable or cached block bytes.
+    return o.buf.slice(o.voff, o.voff + o.vlen);
+  }
+
+  /**
+   * key's value compared with value in place, without get()'s copy: -1 when
+   * the key is missing, 1 when it holds value, 0 when it holds another (a
+   * write that skips a value already stored: SADD of a member the set has,
+   * HSET of a field's value).
+   */
+  compareValue(key: Uint8Array, value: Uint8Array, opts?: ReadOptions): -1 | 0 | 1 {
+    if (!this.find(key, opts)) return -1;
+    const { buf, voff, vlen } = lookupOut;
+    if (vlen !== value.length) return 0;
+    for (let i = 0; i < vlen; i++) if (buf[voff + i] !== value[i]) return 0;
+    return 1;
+  }
+
+  /** Finds key's live value as of the read's snapshot: fills lookupOut and returns true, or false when there is none. */
+  private find(key: Uint8Array, opts: ReadOptions | undefined): boolean {
     this.checkOpen();
     const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
     const hash = bloomHash(key);
@@ -354,12 +377,9 @@ export class DB {
     for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap, hash);
     this.lastGetFromTables = !found;
     if (!found) found = this.vs.current.lookup(key, snap, this.tc, hash);
-    if (!found || lookupOut.kind !== KIND_PUT) return undefined;
+    if (!found || lookupOut.kind !== KIND_PUT) return false;
     const rd = this.rangeDels();
-    const o = lookupOut;
-    if (!rd.empty && rd.covers(key, o.seq, snap)) return undefined;
-    // Copy: callers must not be able to mutate memtable or cached block bytes.
-    return o.buf.slice(o.voff, o.voff + o.vlen);
+    return rd.empty || !rd.covers(key, lookupOut.seq, snap);
   }
 
   /**
@@ -372,7 +392,7 @@ export class DB {
   }
 
   has(key: Uint8Array, opts?: ReadOptions): boolean {
-    return this.get(key, opts) !== undefined;
+    return this.find(key, opts);
   }
 
   snapshot(): Snapshot {

@@ -4,7 +4,7 @@
  *   seq fixed64 | count fixed32 | { kind u8 | varint klen | key | [varint vlen | value] }*
  * PUT and RANGE_DELETE carry a value (for RANGE_DELETE the exclusive end key).
  */
-import { ByteWriter, getFixed32, getFixed64, getVarint, putVarint, varintOut } from './coding.ts';
+import { ByteWriter, getFixed32, getFixed64, getVarint, putBytes, putVarint, varintOut } from './coding.ts';
 import { KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from './dbformat.ts';
 
 export const BATCH_HEADER = 12;
@@ -15,9 +15,6 @@ export const BATCH_HEADER = 12;
  * key start, key end, value start, value end.
  */
 export const OP_FIELDS = 5;
-
-/** Parts shorter than this are copied into a batch by a loop: TypedArray set() costs more for a few bytes. */
-const SHORT_PART = 24;
 
 const EMPTY = new Uint8Array(0);
 
@@ -71,12 +68,12 @@ export class WriteBatch {
     const buf = r.buf;
     buf[r.len] = kind;
     const keyStart = putVarint(buf, r.len + 1, keyLength);
-    const keyEnd = putPart(buf, putPart(buf, keyStart, head), rest);
+    const keyEnd = putBytes(buf, putBytes(buf, keyStart, head), rest);
     let valueStart = keyEnd;
     let valueEnd = keyEnd;
     if (kind !== KIND_DELETE) {
       valueStart = putVarint(buf, keyEnd, value.length);
-      valueEnd = putPart(buf, valueStart, value);
+      valueEnd = putBytes(buf, valueStart, value);
     }
     r.len = valueEnd;
     let o = this.n * OP_FIELDS;
@@ -107,14 +104,6 @@ export class WriteBatch {
     this.rep.len = BATCH_HEADER;
     this.n = 0;
   }
-}
-
-/** Copies part into buf at `at` (room reserved); returns the offset after it. */
-function putPart(buf: Uint8Array, at: number, part: Uint8Array): number {
-  const n = part.length;
-  if (n < SHORT_PART) for (let i = 0; i < n; i++) buf[at + i] = part[i];
-  else buf.set(part, at);
-  return at + n;
 }
 
 export type BatchVisitor = (kind: number, key: Uint8Array, value: Uint8Array, seq: number) => void;

@@ -38,6 +38,8 @@ describe('iterators', () => {
       }
       db.deleteRange(key(2000), key(2100));
       for (let i = 2000; i < 2100; i++) want.delete(s(key(i))!);
+      const snap = db.snapshot();
+      const atSnap = new Map(want);
       // Newest in memtable.
       for (let i = 0; i < 3000; i += 7) {
         db.put(key(i), b('v2-' + i));
@@ -45,6 +47,19 @@ describe('iterators', () => {
       }
       const levels = db.stats().levels.filter((l) => l.files > 0).length;
       expect(levels).toBeGreaterThanOrEqual(2);
+      // Point reads across the layers, now and at the snapshot: has and compareValue (in place) agree with get.
+      for (const [model, opts] of [[want, undefined], [atSnap, { snapshot: snap }]] as const) {
+        for (let i = 0; i < 3000; i++) {
+          const v = model.get(s(key(i))!);
+          expect(s(db.get(key(i), opts))).toBe(v);
+          expect(db.has(key(i), opts)).toBe(v !== undefined);
+          expect(db.compareValue(key(i), b(v ?? 'v0-' + i), opts)).toBe(v === undefined ? -1 : 1);
+          // Another value of the same length, and a longer one.
+          expect(db.compareValue(key(i), b('v9-' + i), opts)).toBe(v === undefined ? -1 : 0);
+          expect(db.compareValue(key(i), b((v ?? '') + 'x'), opts)).toBe(v === undefined ? -1 : 0);
+        }
+      }
+      snap.release();
       const sorted = [...want.entries()].sort(([a], [c]) => (a < c ? -1 : 1)).map(([k, v]) => `${k}=${v}`);
       expect(collect(db.iterator())).toEqual(sorted);
       expect(collect(db.iterator({ reverse: true }))).toEqual([...sorted].reverse());
