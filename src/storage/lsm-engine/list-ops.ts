@@ -18,28 +18,18 @@ const RANGE_DELETE_MIN = 64;
 const REVERSE_WINDOW_MIN = 16;
 const REVERSE_WINDOW_MAX = 1024;
 
-/** A list's first end window reads this many elements, each refill of it twice as many as the last, up to the maximum. */
-const END_WINDOW_MIN = 16;
-const END_WINDOW_MAX = 256;
-/** A window stops growing at this many bytes of values (it holds one element at least). */
-const END_WINDOW_BYTES = 64 * 1024;
-/** Lists per db whose ends are read ahead (the least recently used one makes way). */
-const END_WINDOWS = 4;
-
 /** Visits one element with its index; returning false stops the scan. */
 type ElementVisitor = (index: number, value: Uint8Array) => boolean;
 
 /** One list key being read or written: its elements' sub-key prefix and its ends. */
 class ListKey {
   private readonly version: number;
+  private readonly prefix: Uint8Array;
   /** Position of the first element, and after the last one (size = tail - head). */
   head: number;
   tail: number;
 
   /** meta = the live key's metadata, or null to create the key. */
-  /** The sub-key prefix of this list version: shared (LsmDb.subKeyPrefix), never changed. */
-  readonly prefix: Uint8Array;
-
   constructor(
     private readonly db: LsmDb,
     private readonly key: Uint8Array,
@@ -139,93 +129,8 @@ class ListKey {
   }
 }
 
-/**
- * Elements read ahead at one end of a list for the pops that follow: a
- * queue's RPOP takes elements pushed long ago, flushed to tables, and a
- * point read of each goes through the memtables and every table's range,
- * filter and index; an iterator over the next positions costs less per
- * element. Holds positions [from, to) of the list version whose sub-keys
- * start with `prefix`, always within that version's [head, tail): pops and
- * trims narrow it, pushes write outside it, and the edits inside a list
- * drop all windows.
- */
-class EndWindow {
-  from = 0;
-  to = 0;
-  /** The position of values[0]. */
-  base = 0;
-  values: Uint8Array[] = [];
-  /** Elements the last fill asked for. */
-  filled = 0;
-
-  constructor(readonly prefix: Uint8Array) {}
-}
-
-/** One db's end windows, oldest first. */
-class EndWindows {
-  private windows: EndWindow[] = [];
-
-  constructor(private readonly db: LsmDb) {}
-
-  private find(prefix: Uint8Array): EndWindow | null {
-    for (const w of this.windows) if (w.prefix === prefix || bytesEqual(w.prefix, prefix)) return w;
-    return null;
-  }
-
-  /**
-   * The element at index of list, which a single pop from `side` takes: from
-   * the list's window, or by a point read. One that found the element in a
-   * table fills the window with the elements after it towards the other end,
-   * twice as many as the list's last fill; one that found it in a memtable
-   * (a stack's pops take what was just pushed) does not: an iterator there
-   * would order the memtable's latest inserts, and a point read is a hash lookup.
-   */
-  read(list: ListKey, index: number, side: ListSide): Uint8Array {
-    const position = list.head + index;
-    let w = this.find(list.prefix);
-    if (w !== null && position >= w.from && position < w.to) return w.values[position - w.base];
-    const value = list.get(index);
-    if (!this.db.engine.lsm.lastGetFromTables) return value;
-    if (w === null) {
-      if (this.windows.length === END_WINDOWS) this.windows.shift();
-      this.windows.push((w = new EndWindow(list.prefix)));
-    }
-    w.filled = Math.min(END_WINDOW_MAX, Math.max(END_WINDOW_MIN, 2 * w.filled));
-    const [start, stop] = side === "left" ? [index + 1, Math.min(list.size, index + 1 + w.filled)] : [Math.max(0, index - w.filled), index];
-    const views: Uint8Array[] = [];
-    list.scan(start, stop, false, (_, v) => views.push(v) > 0);
-    // Copied: the elements nearest the popped end, up to the byte limit.
-    let [from, to] = side === "left" ? [0, 0] : [views.length, views.length];
-    for (let bytes = 0; to - from < views.length && (to === from || bytes < END_WINDOW_BYTES); ) {
-      bytes += side === "left" ? views[to++].length : views[--from].length;
-    }
-    w.values = views.slice(from, to).map((v) => v.slice());
-    w.base = w.from = list.head + start + from;
-    w.to = list.head + start + to;
-    return value;
-  }
-
-  /** After a pop or a trim: list's window keeps only positions still in the list. */
-  narrow(list: ListKey): void {
-    const w = this.find(list.prefix);
-    if (w === null) return;
-    w.from = Math.max(w.from, list.head);
-    w.to = Math.max(w.from, Math.min(w.to, list.tail));
-  }
-
-  /** Before an edit that writes positions inside a list (LSET, LINSERT, LREM): a window may hold their old values. */
-  clear(): void {
-    this.windows = [];
-  }
-}
-
 export class LsmListOps implements ListOps {
-  /** Read-ahead windows at the ends of lists being popped. */
-  private readonly ends: EndWindows;
-
-  constructor(private readonly db: LsmDb) {
-    this.ends = new EndWindows(db);
-  }
+  constructor(private readonly db: LsmDb) {}
 
   length(meta: KeyMeta): number {
     return (meta as LsmMeta).size;
@@ -252,7 +157,7 @@ export class LsmListOps implements ListOps {
     const n = Math.min(count, list.size);
     const [start, stop] = side === "left" ? [0, n] : [list.size - n, list.size];
     const popped: Uint8Array[] = [];
-    if (n === 1) popped.push(this.ends.read(list, start, side));
+    if (n === 1) popped.push(list.get(start));
     else
       list.scan(start, stop, side === "right", (_, value) => {
         popped.push(value.slice());
@@ -262,7 +167,6 @@ export class LsmListOps implements ListOps {
     list.deleteIndexes(batch, start, stop);
     if (side === "left") list.head += n;
     else list.tail -= n;
-    this.ends.narrow(list);
     list.commit(batch);
     return popped;
   }
@@ -279,7 +183,6 @@ export class LsmListOps implements ListOps {
   }
 
   set(meta: KeyMeta, index: number, value: Uint8Array): void {
-    this.ends.clear();
     const batch = new WriteBatch();
     ListKey.of(this.db, meta).putAt(batch, index, value);
     this.db.engine.write(batch);
@@ -294,7 +197,6 @@ export class LsmListOps implements ListOps {
       return false;
     });
     if (found < 0) return -1;
-    this.ends.clear();
     const at = after ? found + 1 : found;
     const batch = new WriteBatch();
     // Make room at `at` by moving the shorter side one position outwards.
@@ -321,7 +223,6 @@ export class LsmListOps implements ListOps {
     const k = matches.length;
     if (k === 0) return 0;
     if (count < 0) matches.reverse();
-    this.ends.clear();
     const batch = new WriteBatch();
     let removed = 0;
     if (list.size - matches[0] <= matches[k - 1] + 1) {
@@ -359,7 +260,6 @@ export class LsmListOps implements ListOps {
       list.tail = list.head + stop + 1;
       list.head += start;
     }
-    this.ends.narrow(list);
     list.commit(batch);
   }
 
