@@ -8,7 +8,7 @@ import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from ".
 import { encodingLimits } from "./encoding-limits.ts";
 import { MemHash, MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
-import { ScanMap, ScanNode } from "./scan-map.ts";
+import { keyIs, ScanMap, ScanNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemSet, MemorySetOps } from "./set-ops.ts";
 import { MemoryStreamOps } from "./stream-ops.ts";
@@ -92,8 +92,22 @@ export class MemoryDb implements DbStore {
   readonly zsets = new MemoryZSetOps(this);
   readonly streams = new MemoryStreamOps(this);
 
+  /**
+   * The entry the last lookup found: a pipeline of one collection's commands
+   * (SADD myset ..., HSET myhash ...) looks one key up again and again, and
+   * comparing its bytes is cheaper than hashing them and walking a bucket
+   * (keyIs fails at the first byte compared for most other keys). Dropped
+   * with its key (deleteStr, clear).
+   */
+  private lastFound: MemEntry | null = null;
+
   lookup(key: Uint8Array): MemEntry | null {
-    return this.entries.getBytes(key) ?? null;
+    const last = this.lastFound;
+    if (last !== null && keyIs(last.key, key, 0, key.length)) return last;
+    const e = this.entries.getBytes(key);
+    if (e === undefined) return null;
+    this.lastFound = e;
+    return e;
   }
 
   /** See ScanMap.prefetch; a string value's bytes are loaded too. */
@@ -131,6 +145,7 @@ export class MemoryDb implements DbStore {
   deleteStr(key: string): boolean {
     const e = this.entries.delete(key);
     if (e === undefined) return false;
+    if (e === this.lastFound) this.lastFound = null;
     if (e.expireAt !== 0) this.expiring.delete(key);
     return true;
   }
@@ -157,6 +172,7 @@ export class MemoryDb implements DbStore {
 
   clear(): void {
     this.entries.clear();
+    this.lastFound = null;
     this.expiring.clear();
     this.expiryCursor = null;
   }

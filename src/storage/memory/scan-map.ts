@@ -24,10 +24,13 @@ export class ScanNode {
 
 const MIN_BUCKETS = 4;
 
-/** Whether latin1 string s is the bytes of b in [from, to). */
-function keyIs(s: string, b: Uint8Array, from: number, to: number): boolean {
+/**
+ * Whether latin1 string s is the bytes of b in [from, to). From the last
+ * byte: keys of one pattern (key:123, key:456) mostly differ there.
+ */
+export function keyIs(s: string, b: Uint8Array, from: number, to: number): boolean {
   if (s.length !== to - from) return false;
-  for (let i = from; i < to; i++) if (s.charCodeAt(i - from) !== b[i]) return false;
+  for (let i = to - 1; i >= from; i--) if (s.charCodeAt(i - from) !== b[i]) return false;
   return true;
 }
 
