@@ -26,10 +26,6 @@ const MEMBER = 3;
 const LINKS = 4;
 const INITIAL_SLOTS = 96;
 
-function less(aScore: number, aMember: string, bScore: number, bMember: string): boolean {
-  return aScore < bScore || (aScore === bScore && aMember < bMember);
-}
-
 export function scoreGteMin(score: number, r: ScoreRange): boolean {
   return r.minExclusive ? score > r.min : score >= r.min;
 }
@@ -271,7 +267,8 @@ export class SkipList<O = undefined> {
     if (node === NIL || this.score(node) !== curScore || this.member(node) !== member) throw new Error("updateScore: member not found");
     const prev = this.prev(node);
     const next = this.next(node);
-    if ((prev === NIL || this.before(prev, newScore, member)) && (next === NIL || less(newScore, member, this.score(next), this.member(next)))) {
+    // next's member is another (members are distinct): not before means after. before() reads its member only on equal scores.
+    if ((prev === NIL || this.before(prev, newScore, member)) && (next === NIL || !this.before(next, newScore, member))) {
       this.scores[node >> 1] = newScore;
       return;
     }

@@ -133,3 +133,20 @@ describe("skiplist vs sorted-array model", () => {
     );
   });
 });
+
+describe("skiplist updateScore", () => {
+  // In place only when the new score keeps the member between its neighbours, members breaking ties.
+  test.each([
+    { name: "to the next one's score, sorting after it", start: [["b", 1], ["a", 2]], update: ["b", 2], want: ["a", "b"] },
+    { name: "to the next one's score, sorting before it", start: [["a", 1], ["b", 2]], update: ["a", 2], want: ["a", "b"] },
+    { name: "to the previous one's score, sorting before it", start: [["b", 1], ["a", 2]], update: ["a", 1], want: ["a", "b"] },
+    { name: "to the previous one's score, sorting after it", start: [["a", 1], ["b", 2]], update: ["b", 1], want: ["a", "b"] },
+  ] as { name: string; start: [string, number][]; update: [string, number]; want: string[] }[])("$name", ({ start, update, want }) => {
+    const zsl = new SkipList();
+    const scores = new Map(start);
+    for (const [m, s] of start) zsl.insert(s, m);
+    zsl.updateScore(scores.get(update[0])!, update[0], update[1]);
+    expect(walk(zsl).map((e) => e.member)).toEqual(want);
+    expect(zsl.rank(update[1], update[0])).toBe(want.indexOf(update[0]) + 1);
+  });
+});
