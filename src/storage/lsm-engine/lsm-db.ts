@@ -10,6 +10,7 @@ import type { SetOps } from "../set-ops.ts";
 import type { StreamOps } from "../stream-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { copyBytes } from "../../net/bytes.ts";
+import { putBytes } from "../lsm/coding.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { AccessTimes } from "./access-times.ts";
 import { ChunkCache, readChunked, writeRange } from "./chunked-strings.ts";
@@ -20,10 +21,11 @@ import type { OrphanCounter } from "./reclaim.ts";
 import { LsmSetOps } from "./set-ops.ts";
 import { LsmStreamOps } from "./stream-ops.ts";
 import { LsmZSetOps, MEMBER_TAG as ZSET_MEMBER_TAG } from "./zset-ops.ts";
-import { type DbMetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf, prefetchedEntries } from "./meta-cache.ts";
+import { type DbMetaCache, type MetaCache, type MetaCacheEntry, metaCacheHash, metaCacheOf, prefetchedEntries } from "./meta-cache.ts";
 import {
   COL_EXPIRY,
   COL_META,
+  ENCODING_VERSION,
   FLAG_BIG,
   FLAG_CHUNKED,
   FLAG_RAW,
@@ -133,13 +135,16 @@ export class LsmDb implements DbStore {
   readonly streams: StreamOps = new LsmStreamOps(this);
   /** Decoded metadata of hot keys (meta-cache.ts). */
   private readonly metaCache: DbMetaCache;
+  /** The engine's whole cache, for its hit count (overwriteString finds its entry without counting). */
+  private readonly metaCacheTotals: MetaCache;
 
   constructor(
     readonly engine: LsmEngineContext,
     /** Slot of this db's keys (see FORMAT.md); changes on FLUSHDB. */
     public slot: number,
   ) {
-    this.metaCache = metaCacheOf(engine).part();
+    this.metaCacheTotals = metaCacheOf(engine);
+    this.metaCache = this.metaCacheTotals.part();
   }
 
   /** metaKeyHead(metaHeadSlot), made again when the slot changes (FLUSHDB). */
@@ -523,6 +528,41 @@ export class LsmDb implements DbStore {
     const old = this.lookup(key);
     this.put(key, encodeStringMeta(value, expireAt, asText ? FLAG_TEXT : 0), old);
     if (old !== null) this.touch(old); // a new value object: idle time restarts
+  }
+
+  /**
+   * SET over a string whose cached record has value's length and the same
+   * expiry: value is copied over the record's bytes in the metadata cache,
+   * which are then written as they are: no lookup object, no new record
+   * array, no cache update but dropping the copy GETs were given. Only for
+   * records GETs copy (getString: up to SMALL_ARRAY_BYTES), so no reply
+   * waiting to be sent holds these bytes. False, changing nothing,
+   * otherwise, and while the engine refuses writes (setString reports it).
+   */
+  overwriteString(key: Uint8Array, value: Uint8Array, expireAt: number): boolean {
+    const entry = this.metaCache.peek(key);
+    const raw = entry === null ? null : entry.raw;
+    if (
+      raw === null ||
+      entry!.type !== "string" ||
+      raw.length !== META_HEAD + value.length ||
+      raw.length > SMALL_ARRAY_BYTES ||
+      entry!.expireAt !== expireAt ||
+      (raw[1] & FLAG_CHUNKED) !== 0 ||
+      this.engine.writeError?.() != null
+    ) {
+      return false;
+    }
+    this.metaCacheTotals.hits++;
+    if (this.prefetchedCount > 1) this.prefetchForWrites();
+    raw[1] = ENCODING_VERSION; // no flags, as setString's record of value
+    putBytes(raw, META_HEAD, value);
+    entry!.value = null;
+    const batch = this.engine.batch();
+    batch.putJoined(this.metaKeyHead(), entry!.key, raw);
+    this.engine.write(batch);
+    this.accessTimes.touch(entry!.key, entry);
+    return true;
   }
 
   replaceString(meta: KeyMeta, value: Uint8Array, asText = false): void {
