@@ -339,14 +339,6 @@ export class DB {
 
   // ---------------------------------------------------------------- reads
 
-  /**
-   * Whether the last read of a key (get, has, compareValue) searched the
-   * tables (its key was in no memtable): a caller about to read that key's
-   * neighbours reads them by an iterator then (an iterator over memtables
-   * orders their latest inserts first).
-   */
-  lastGetFromTables = false;
-
   get(key: Uint8Array, opts?: ReadOptions): Uint8Array | undefined {
     if (!this.find(key, opts)) return undefined;
     const o = lookupOut;
@@ -375,7 +367,6 @@ export class DB {
     const hash = bloomHash(key);
     let found = this.mem.lookup(key, snap, hash);
     for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap, hash);
-    this.lastGetFromTables = !found;
     if (!found) found = this.vs.current.lookup(key, snap, this.tc, hash);
     if (!found || lookupOut.kind !== KIND_PUT) return false;
     const rd = this.rangeDels();
