@@ -28,10 +28,10 @@ export function compareIkeyWithParts(buf: Uint8Array, off: number, len: number, 
 }
 
 /** Set by compareIkeyFrom: the length of the compared user keys' common prefix. */
-const compared = { matched: 0 };
+export const compared = { matched: 0 };
 
 /** compareIkeyWithParts of user keys known to share their first `from` bytes; sets compared.matched. */
-function compareIkeyFrom(buf: Uint8Array, off: number, len: number, uk: Uint8Array, hi: number, lo: number, from: number): number {
+export function compareIkeyFrom(buf: Uint8Array, off: number, len: number, uk: Uint8Array, hi: number, lo: number, from: number): number {
   const ulen = len - 8;
   const n = ulen < uk.length ? ulen : uk.length;
   let i = from < n ? from : n;

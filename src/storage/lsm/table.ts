@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { unmaskCrc } from './crc32c.ts';
-import { Block, blockGet, blockGetAt, BlockIterator, compareIkeyWithParts } from './block.ts';
+import { Block, blockGet, blockGetAt, BlockIterator, compared, compareIkeyFrom } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
 import { KIND_SEEK, lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
@@ -262,12 +262,21 @@ export class Table {
     const abbrev = this.idxAbbrev;
     let l = 0;
     let r = n;
+    // Lower bounds of the common prefixes with userKey of the keys at l - 1
+    // and r (see compareIkeyFrom); a bound moved by its abbreviation only
+    // came closer to userKey, so its prefix did not shrink.
+    let lowMatched = cp;
+    let highMatched = cp;
     while (l < r) {
       const mid = (l + r) >>> 1;
       const a = abbrev[mid];
       let before: boolean;
       if (a !== target) before = a < target;
-      else before = compareIkeyWithParts(idx, keyOff[mid], this.idxKeyLen[mid], userKey, hi, lo) < 0;
+      else {
+        before = compareIkeyFrom(idx, keyOff[mid], this.idxKeyLen[mid], userKey, hi, lo, lowMatched < highMatched ? lowMatched : highMatched) < 0;
+        if (before) lowMatched = compared.matched;
+        else highMatched = compared.matched;
+      }
       if (before) l = mid + 1;
       else r = mid;
     }
