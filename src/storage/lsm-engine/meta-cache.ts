@@ -197,7 +197,7 @@ export class DbMetaCache {
 
 
   /**
-   * Loads the entries (key bytes and record) of up to 16 keys, given as
+   * Loads the entries (key bytes, record and value copy) of up to 16 keys, given as
    * ranges of buf, in passes over all of them: their cache misses overlap
    * instead of following one another as the lookups' would (see
    * ScanMap.prefetch). A hint: an entry with the key's hash is taken
@@ -224,6 +224,9 @@ export class DbMetaCache {
       if (e === null) continue;
       sink += e.key[0];
       if (e.raw !== null) sink += e.raw[0];
+      // A GET's reply copies the value getString copied out once: its bytes are the read's last cache miss.
+      const v = e.value;
+      if (v !== null && v.length > 0) sink += v[0];
     }
     prefetchSink = sink;
   }
