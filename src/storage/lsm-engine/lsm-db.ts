@@ -90,6 +90,11 @@ export class LsmMeta implements KeyMeta {
   chunkedValue: Uint8Array | null = null;
 }
 
+/** The record a cache entry holds (null: the key is known missing). */
+function metaOfEntry(entry: MetaCacheEntry): LsmMeta | null {
+  return entry.raw === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, entry);
+}
+
 /** LsmDb.prefetch's metadata keys, back to back (grown for long keys), and where each is. */
 let prefetchKeyBytes = new Uint8Array(1024);
 const prefetchKeyStarts = new Int32Array(PREFETCH_MAX);
@@ -274,11 +279,11 @@ export class LsmDb implements DbStore {
   }
 
   lookup(key: Uint8Array): LsmMeta | null {
+    const prefetched = this.metaCache.prefetched(key);
+    if (prefetched !== null) return metaOfEntry(prefetched);
     const hash = metaCacheHash(key);
     const entry = this.metaCache.entry(key, hash);
-    if (entry !== undefined) {
-      return entry.raw === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, entry);
-    }
+    if (entry !== undefined) return metaOfEntry(entry);
     const raw = this.engine.lsm.get(metaKey(this.slot, key)) ?? null;
     const cached = this.metaCache.setRead(key, raw, hash);
     if (raw === null) return null;

@@ -157,6 +157,8 @@ const prefetchHashes: number[] = new Array<number>(16).fill(0);
 export const prefetchedEntries: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(16).fill(null);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let prefetchSink = 0;
+/** The part prefetchedEntries belong to, how many of them, the next one a lookup takes, and the part's removals then. */
+const lastPrefetch = { part: null as DbMetaCache | null, count: 0, next: 0, removals: 0 };
 
 /** One db's cached records, by key bytes. */
 export class DbMetaCache {
@@ -164,6 +166,8 @@ export class DbMetaCache {
   private count = 0;
   private oldest: MetaCacheEntry | null = null;
   private newest: MetaCacheEntry | null = null;
+  /** Entries removed (or cleared) so far: an entry found before, with the same count now, is still cached. */
+  private removals = 0;
   usage = 0;
 
   constructor(private readonly budget: MetaCache) {}
@@ -229,6 +233,25 @@ export class DbMetaCache {
       if (v !== null && v.length > 0) sink += v[0];
     }
     prefetchSink = sink;
+    lastPrefetch.part = this;
+    lastPrefetch.count = count;
+    lastPrefetch.next = 0;
+    lastPrefetch.removals = this.removals;
+  }
+
+  /**
+   * The key's entry when it is the next key of the last prefetch, still
+   * cached (a pipeline's GETs look their keys up in the order they were
+   * prefetched): found without hashing the key again. Null otherwise, the
+   * next key's turn taken either way.
+   */
+  prefetched(key: Uint8Array): MetaCacheEntry | null {
+    const last = lastPrefetch;
+    if (last.part !== this || last.next >= last.count) return null;
+    const e = prefetchedEntries[last.next++];
+    if (e === null || last.removals !== this.removals || !bytesEqual(e.key, key)) return null;
+    this.budget.hits++;
+    return e;
   }
 
   /**
@@ -274,6 +297,7 @@ export class DbMetaCache {
   }
 
   clear(): void {
+    this.removals++;
     this.buckets = new Array<MetaCacheEntry | null>(MIN_BUCKETS).fill(null);
     this.count = 0;
     this.oldest = this.newest = null;
@@ -298,6 +322,7 @@ export class DbMetaCache {
   }
 
   private remove(entry: MetaCacheEntry): void {
+    this.removals++;
     const b = entry.hash & (this.buckets.length - 1);
     if (this.buckets[b] === entry) this.buckets[b] = entry.next;
     else {

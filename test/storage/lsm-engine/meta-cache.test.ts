@@ -3,6 +3,7 @@
 import { expect, test } from "bun:test";
 import { type DbMetaCache, MetaCache } from "../../../src/storage/lsm-engine/meta-cache.ts";
 import { encodeStringMeta } from "../../../src/storage/lsm-engine/encoding.ts";
+import { mulberry32 } from "../../../src/util/prng.ts";
 
 const key = (i: number) => new TextEncoder().encode(`key:${i}`);
 /** A string record whose expiry is i (the tests tell records apart by it). */
@@ -89,4 +90,49 @@ test("a huge budget (maxmemory of terabytes) caches records, and sizes the doork
   const part = new MetaCache(2 ** 42).part();
   expect(part.setRead(key(1), record(1))).toBeNull();
   expect(part.setRead(key(1), record(1))?.expireAt).toBe(1);
+});
+
+test("lookups in a prefetch's order take its entries only while they are still cached and theirs: writes, evictions, clears and other parts between", () => {
+  const random = mulberry32(11);
+  const pick = (n: number) => Math.floor(random() * n);
+  // Room for about 60 entries of 40 keys in two parts: evictions come and go.
+  const cache = new MetaCache(60 * 180);
+  const parts = [cache.part(), cache.part()];
+  const model = [new Map<number, number | null>(), new Map<number, number | null>()];
+  const words = (ks: number[]) => new TextEncoder().encode(ks.map((k) => `key:${k}`).join(""));
+  let taken = 0;
+  for (let round = 0; round < 3000; round++) {
+    const p = pick(2);
+    const ks = Array.from({ length: 1 + pick(16) }, () => pick(40));
+    const buf = words(ks);
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let i = 0, at = 0; i < ks.length; i++) starts.push(at), ends.push((at += `key:${ks[i]}`.length));
+    parts[p].prefetch(buf, starts, ends, ks.length);
+    for (const k of ks) {
+      // Between two lookups: writes (new entries, updates, known-missing), a clear now and then, other lookups.
+      const r = random();
+      const w = pick(40);
+      const q = pick(2);
+      if (r < 0.3) {
+        const v = random() < 0.2 ? null : pick(1000);
+        parts[q].set(key(w), v === null ? null : record(v));
+        model[q].set(w, v);
+      } else if (r < 0.32) {
+        parts[q].clear();
+        model[q].clear();
+      } else if (r < 0.4) parts[1 - p].prefetched(key(w));
+      else if (r < 0.45) parts[p].prefetched(key(w)); // a lookup of another key: the next ones are out of step
+      const e = parts[p].prefetched(key(k));
+      if (e !== null) taken++;
+      const got = e ?? parts[p].entry(key(k));
+      // A cached entry must hold the model's value; an entry the cache evicted must not come back.
+      if (got !== undefined) {
+        expect(model[p].has(k)).toBe(true);
+        expect(got.raw === null ? null : got.expireAt).toBe(model[p].get(k)!);
+        expect(parts[p].entry(key(k))).toBe(got);
+      }
+    }
+  }
+  expect(taken).toBeGreaterThan(1000);
 });
