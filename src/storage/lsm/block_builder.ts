@@ -5,7 +5,7 @@
  *   entry: varint shared | varint unshared | varint vlen | key[shared:] | value
  *   tail:  restart offsets fixed32[] | num restarts fixed32
  */
-import { ByteWriter } from './coding.ts';
+import { ByteWriter, copyRange, putVarint } from './coding.ts';
 import { assert } from './assert.ts';
 
 export class BlockBuilder {
@@ -47,6 +47,32 @@ export class BlockBuilder {
     const lk = this.lastKey;
     for (let i = shared; i < klen; i++) lk[i] = key[i];
     this.lastKeyLen = klen;
+    this.counter++;
+    this.entries++;
+  }
+
+  /**
+   * add() for a caller that knows how many first bytes `shared` the key
+   * shares with the previous one (TableBuilder finds it while checking the
+   * order): no compare and no copy of the key here. A builder is fed by
+   * add() or by this, not both (this keeps no last key).
+   */
+  addShared(key: Uint8Array, klen: number, shared: number, value: Uint8Array, valueStart: number, valueEnd: number): void {
+    if (this.entries === 0) shared = 0;
+    else if (this.counter >= this.restartInterval) {
+      this.restarts.push(this.buf.len);
+      this.counter = 0;
+      shared = 0;
+    }
+    const w = this.buf;
+    const vlen = valueEnd - valueStart;
+    // Three varints of at most 5 bytes each (lengths below 2^32), then the bytes: one growth check.
+    w.ensure(15 + klen - shared + vlen);
+    const buf = w.buf;
+    let at = putVarint(buf, putVarint(buf, putVarint(buf, w.len, shared), klen - shared), vlen);
+    for (let i = shared; i < klen; i++) buf[at++] = key[i];
+    copyRange(buf, at, value, valueStart, valueEnd);
+    w.len = at + vlen;
     this.counter++;
     this.entries++;
   }

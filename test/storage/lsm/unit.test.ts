@@ -423,6 +423,54 @@ describe('table', () => {
     }
   });
 
+  test('keys out of internal-key order are refused; long keys sharing a prefix read back', () => {
+    const dir = tempDir();
+    try {
+      const opts = { blockSize: 256, restartInterval: 4, bloomBitsPerKey: 10, compression: 'none' as const };
+      const refused = (first: [string, number, number], second: [string, number, number]): void => {
+        const tb = TableBuilder.create(path.join(dir, '000001.sst'), opts);
+        tb.add(b(first[0]), first[1], first[2], b('v'));
+        expect(() => tb.add(b(second[0]), second[1], second[2], b('v'))).toThrow('table keys out of order');
+        tb.abandon();
+      };
+      refused(['b', 5, KIND_PUT], ['a', 9, KIND_PUT]); // a smaller key
+      refused(['ab', 5, KIND_PUT], ['a', 9, KIND_PUT]); // a prefix of the last key
+      refused(['a', 5, KIND_PUT], ['a', 6, KIND_PUT]); // a newer version after an older one
+      refused(['a', 5, KIND_DELETE], ['a', 5, KIND_PUT]); // the same sequence number: kind descending
+      refused(['a', 5, KIND_PUT], ['a', 5, KIND_PUT]); // the same entry twice
+      // Keys that grow past the last key's buffer and share long prefixes, versions whose trailers share bytes, prefixes of
+      // one another; in blocks of several entries and of one each (each entry then its block's first and its index separator).
+      for (const blockSize of [256, 1]) {
+        const p = path.join(dir, `00000${blockSize === 1 ? 3 : 2}.sst`);
+        const tb = TableBuilder.create(p, { ...opts, blockSize });
+        const want: [string, number][] = [];
+        const long = 'x'.repeat(50);
+        for (const k of ['a', 'ab', 'abc', long, long + 'y'.repeat(150), long + 'y'.repeat(150) + 'z', long + 'z']) {
+          for (const seq of [0x1000002, 0x1000001, 0x3, 0x2]) {
+            tb.add(b(k), seq, KIND_PUT, b(`${k.length}@${seq}`));
+            want.push([k, seq]);
+          }
+        }
+        tb.finish();
+        tb.close();
+        const t = Table.open(p, 2, null, { bytesRead: 0, blockReads: 0 });
+        const it = t.iterator();
+        const got: [string, number][] = [];
+        for (it.seekToFirst(); it.valid(); it.next()) {
+          got.push([Buffer.from(it.userKey()).toString(), it.seq()]);
+          expect(s(it.value())).toBe(`${it.userKey().length}@${it.seq()}`);
+        }
+        it.close();
+        expect(got).toEqual(want);
+        // Point reads find each block by its index separator (the last key of the block).
+        for (const [k, seq] of want) expect(s(t.get(b(k), seq)!.value)).toBe(`${k.length}@${seq}`);
+        t.unref();
+      }
+    } finally {
+      rmrf(dir);
+    }
+  });
+
   test('write and read back, with zstd, in both checksum formats', () => {
     const dir = tempDir();
     try {
