@@ -26,9 +26,11 @@ function checkStringLength(c: Client, size: number): void {
 }
 
 function get(c: Client, argv: Uint8Array[]): void {
-  const v = readString(c, argv[1]);
-  if (v === null) c.out.nil();
-  else c.out.bulk(v);
+  const meta = c.db.readTyped(argv[1], "string");
+  const store = c.db.store;
+  if (meta === null) c.out.nil();
+  else if (store.replyString !== undefined) store.replyString(meta, c.out);
+  else c.out.bulk(store.getString(meta));
 }
 
 /**

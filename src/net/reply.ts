@@ -130,6 +130,21 @@ export class ReplyBuffer {
     this.crlf();
   }
 
+  /** bulk() of b[start, end), with no view of it made (a subarray can cost its buffer an ArrayBuffer object). */
+  bulkRange(b: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n + 24);
+    this.buf[this.len++] = 36; // '$'
+    this.putInt(n);
+    this.crlf();
+    const buf = this.buf;
+    const p = this.len - start;
+    if (n <= SHORT_COPY) for (let i = start; i < end; i++) buf[p + i] = b[i];
+    else buf.set(b.subarray(start, end), this.len);
+    this.len += n;
+    this.crlf();
+  }
+
   /** bulk() as a function value for visitors (LRANGE's elements): made once, not a closure per command. */
   readonly bulkVisitor = (b: Uint8Array): void => this.bulk(b);
 

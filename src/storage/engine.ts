@@ -13,6 +13,7 @@
 // Expiry policy (lazy expiry, notifications, stats) lives in src/keyspace;
 // a DbStore only stores the expiry time.
 
+import type { ReplyBuffer } from "../net/reply.ts";
 import type { HashOps } from "./hash-ops.ts";
 import type { ListOps } from "./list-ops.ts";
 import type { SetOps } from "./set-ops.ts";
@@ -146,6 +147,12 @@ export interface DbStore {
    * array per overwrite, and the caller keeps value.
    */
   overwriteString?(key: Uint8Array, value: Uint8Array, expireAt: number): boolean;
+  /**
+   * Writes the value of a string key just looked up as meta as a bulk reply
+   * (GET), from where the engine holds it. Optional: saves making an array
+   * of the value (getString) only to copy it into the reply.
+   */
+  replyString?(meta: KeyMeta, out: ReplyBuffer): void;
 
   // --- collections ---
   readonly lists: ListOps;

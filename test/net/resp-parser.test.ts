@@ -207,6 +207,15 @@ describe("reply encoder", () => {
     return bytesToStr(out.take());
   };
 
+  test("bulkRange writes what bulk writes for the range's view, short and long (GET on lsm replies from the record)", () => {
+    const source = new Uint8Array(100).map((_, i) => (i * 7 + 3) & 255);
+    for (let start = 0; start < 30; start += 3) {
+      for (let end = start; end <= 100; end += 7) {
+        expect(encode(2, (out) => out.bulkRange(source, start, end))).toBe(encode(2, (out) => out.bulk(source.subarray(start, end))));
+      }
+    }
+  });
+
   test("RESP2 and RESP3 shapes of every reply type", () => {
     const all = (out: ReplyBuffer) => {
       out.ok();

@@ -10,6 +10,7 @@ import type { SetOps } from "../set-ops.ts";
 import type { StreamOps } from "../stream-ops.ts";
 import type { ZSetOps } from "../zset-ops.ts";
 import { copyBytes } from "../../net/bytes.ts";
+import type { ReplyBuffer } from "../../net/reply.ts";
 import { putBytes } from "../lsm/coding.ts";
 import { stringEncoding } from "../memory/value-types.ts";
 import { AccessTimes } from "./access-times.ts";
@@ -90,9 +91,14 @@ export class LsmMeta implements KeyMeta {
   chunkedValue: Uint8Array | null = null;
 }
 
-/** The record a cache entry holds (null: the key is known missing). */
+/** The record a cache entry holds (null: the key is known missing), one LsmMeta per record: a hot key's lookups allocate nothing. */
 function metaOfEntry(entry: MetaCacheEntry): LsmMeta | null {
-  return entry.raw === null ? null : new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, entry);
+  if (entry.raw === null) return null;
+  const meta = entry.meta;
+  if (meta === null) return (entry.meta = new LsmMeta(entry.key, entry.raw, entry.type, entry.expireAt, entry));
+  // A chunked string's value is read again per lookup: its chunks change without its record.
+  meta.chunkedValue = null;
+  return meta;
 }
 
 /** LsmDb.prefetch's metadata keys, back to back (grown for long keys), and where each is. */
@@ -194,12 +200,15 @@ export class LsmDb implements DbStore {
   recount(): void {
     this.keyCount = this.countRange(COL_META);
     this.expiringCount = this.countRange(COL_EXPIRY);
+    this.metaCache.holdsEveryKey = this.keyCount === 0 && this.metaCache.size === 0;
   }
 
   /** The counts key-counts.ts kept in the store (on open). */
   restoreCounts(keys: number, expiring: number): void {
     this.keyCount = keys;
     this.expiringCount = expiring;
+    // An empty db's (empty) cache holds every key: checked by a scan, as a wrong count would hide keys.
+    this.metaCache.holdsEveryKey = keys === 0 && this.metaCache.size === 0 && this.countRange(COL_META) === 0;
   }
 
   private countRange(column: number): number {
@@ -361,6 +370,7 @@ export class LsmDb implements DbStore {
   clear(): void {
     this.engine.renewSlot(this);
     this.metaCache.clear();
+    this.metaCache.holdsEveryKey = true; // the new slot is empty
     this.keyCount = 0;
     this.expiringCount = 0;
     this.engine.countsChanged(this);
@@ -516,6 +526,13 @@ export class LsmDb implements DbStore {
     }
     m.chunkedValue ??= readChunked(this, m);
     return m.chunkedValue;
+  }
+
+  /** GET's reply: a small value straight from its record (no copy of the value to reply from), else getString's. */
+  replyString(meta: KeyMeta, out: ReplyBuffer): void {
+    const m = meta as LsmMeta;
+    if ((m.flags & FLAG_CHUNKED) === 0) out.bulkRange(m.raw, META_HEAD, m.raw.length);
+    else out.bulk(this.getString(m));
   }
 
   integerValue(meta: KeyMeta): number | null {

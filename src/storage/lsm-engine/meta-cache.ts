@@ -18,14 +18,15 @@ import type { KeyType } from "../engine.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
 import type { AccessHint } from "./access-times.ts";
 import { decodeExpireAt, decodeType } from "./encoding.ts";
+import type { LsmMeta } from "./lsm-db.ts";
 
 /** The hash the cache files a key under (callers that look a key up and then cache it compute it once). */
 export function metaCacheHash(key: Uint8Array): number {
   return murmur3Bytes(key);
 }
 
-/** Bytes an entry is charged beyond its key and record: the entry object, two array headers, a bucket slot. */
-const ENTRY_OVERHEAD = 160;
+/** Bytes an entry is charged beyond its key and record: the entry object, its LsmMeta, two array headers, a bucket slot. */
+const ENTRY_OVERHEAD = 200;
 
 /** Default budget (maxmemory 0 = unlimited; cache-budget.ts sizes it from maxmemory otherwise). */
 export const DEFAULT_META_CACHE_BYTES = 64 * 1024 * 1024;
@@ -52,6 +53,8 @@ export class MetaCacheEntry implements AccessHint {
   accessSlot = -1;
   /** A small inline string value copied out of raw once (LsmDb.getString), or null; reset when raw changes. */
   value: Uint8Array | null = null;
+  /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */
+  meta: LsmMeta | null = null;
 
   constructor(
     /** Owned copy of the key (never mutated). */
@@ -160,6 +163,9 @@ export let prefetchSink = 0;
 /** The part prefetchedEntries belong to, how many of them, the next one a lookup takes, and the part's removals then. */
 const lastPrefetch = { part: null as DbMetaCache | null, count: 0, next: 0, removals: 0 };
 
+/** What entry() answers for a key not cached while the part holds every key of its db: known missing. */
+const NOT_STORED = new MetaCacheEntry(new Uint8Array(0), 0, null, MISSING_TYPE, 0, 0);
+
 /** One db's cached records, by key bytes. */
 export class DbMetaCache {
   private buckets: (MetaCacheEntry | null)[] = new Array<MetaCacheEntry | null>(MIN_BUCKETS).fill(null);
@@ -169,6 +175,15 @@ export class DbMetaCache {
   /** Entries removed (or cleared) so far: an entry found before, with the same count now, is still cached. */
   private removals = 0;
   usage = 0;
+  /**
+   * Whether every key of the db has an entry (LsmDb sets it when the db is
+   * empty: at open, FLUSHDB): then a key not cached is missing, found so
+   * without a read of the memtables and tables (a GET of a key never set, a
+   * SET or INCR creating one). Writes cache every record they make, so it
+   * stays true until an entry of a present key goes (eviction, a record too
+   * large to cache, clear()).
+   */
+  holdsEveryKey = false;
 
   constructor(private readonly budget: MetaCache) {}
 
@@ -188,12 +203,15 @@ export class DbMetaCache {
     return this.find(key, metaCacheHash(key));
   }
 
-  /** The key's entry (its raw null: known missing), or undefined when not cached. */
+  /** The key's entry (its raw null: known missing), or undefined when not cached and maybe stored. */
   entry(key: Uint8Array, hash = metaCacheHash(key)): MetaCacheEntry | undefined {
-    const entry = this.find(key, hash);
+    let entry = this.find(key, hash);
     if (entry === null) {
-      this.budget.misses++;
-      return undefined;
+      if (!this.holdsEveryKey) {
+        this.budget.misses++;
+        return undefined;
+      }
+      entry = NOT_STORED;
     }
     this.budget.hits++;
     return entry;
@@ -227,10 +245,11 @@ export class DbMetaCache {
       const e = entries[i];
       if (e === null) continue;
       sink += e.key[0];
+      // A GET's reply is copied from the record (LsmDb.replyString): its bytes are the read's last cache miss.
       if (e.raw !== null) sink += e.raw[0];
-      // A GET's reply copies the value getString copied out once: its bytes are the read's last cache miss.
-      const v = e.value;
-      if (v !== null && v.length > 0) sink += v[0];
+      // The lookup hands out the entry's LsmMeta, whose fields the command reads.
+      const m = e.meta;
+      if (m !== null) sink += m.expireAt;
     }
     prefetchSink = sink;
     lastPrefetch.part = this;
@@ -278,6 +297,7 @@ export class DbMetaCache {
     // A value too large for the budget is not cached (it would evict everything else).
     if (bytes > this.budget.capacity / 16) {
       if (entry !== null) this.remove(entry);
+      this.holdsEveryKey = false;
       return null;
     }
     if (entry !== null) {
@@ -285,6 +305,7 @@ export class DbMetaCache {
       entry.type = type;
       entry.expireAt = expireAt;
       entry.value = null;
+      entry.meta = null;
       this.charge(bytes - entry.cost);
       entry.cost = bytes;
     } else {
@@ -296,7 +317,9 @@ export class DbMetaCache {
     return entry;
   }
 
+  /** Empties the part; holdsEveryKey goes false (LsmDb sets it again when the db is empty too). */
   clear(): void {
+    this.holdsEveryKey = false;
     this.removals++;
     this.buckets = new Array<MetaCacheEntry | null>(MIN_BUCKETS).fill(null);
     this.count = 0;
@@ -323,6 +346,7 @@ export class DbMetaCache {
 
   private remove(entry: MetaCacheEntry): void {
     this.removals++;
+    if (entry.raw !== null) this.holdsEveryKey = false;
     const b = entry.hash & (this.buckets.length - 1);
     if (this.buckets[b] === entry) this.buckets[b] = entry.next;
     else {

@@ -136,3 +136,31 @@ test("lookups in a prefetch's order take its entries only while they are still c
   }
   expect(taken).toBeGreaterThan(1000);
 });
+
+test("a part that holds every key answers keys it does not hold as known missing, until an entry of a present key goes", () => {
+  const cache = new MetaCache(100_000);
+  const part = cache.part();
+  expect(get(part, key(1))).toBeUndefined();
+  part.holdsEveryKey = true;
+  expect(get(part, key(1))).toBeNull();
+  for (let i = 0; i < 100; i++) part.set(key(1000 + i), null);
+  part.set(key(1), record(1));
+  expect(get(part, key(1))?.expireAt).toBe(1);
+  // Known-missing entries (the oldest) are evicted: the flag stays.
+  let i = 2;
+  for (; part.peek(key(1000)) !== null && i < 10_000; i++) part.set(key(i), record(i));
+  expect(part.holdsEveryKey).toBe(true);
+  // A present key's entry evicted: the flag goes.
+  expect(part.peek(key(1))).not.toBeNull();
+  for (; part.peek(key(1)) !== null && i < 10_000; i++) part.set(key(i), record(i));
+  expect(part.holdsEveryKey).toBe(false);
+  expect(get(part, key(1))).toBeUndefined();
+  // A record too large to cache.
+  part.clear();
+  part.holdsEveryKey = true;
+  expect(part.set(key(1), encodeStringMeta(new Uint8Array(10_000), 0, 0))).toBeNull();
+  expect(part.holdsEveryKey).toBe(false);
+  part.holdsEveryKey = true;
+  part.clear();
+  expect(part.holdsEveryKey).toBe(false);
+});
