@@ -200,6 +200,9 @@ class FlushScratch {
   hi = new Int32Array(0);
   lo = new Int32Array(0);
   ids = new Int32Array(0);
+  /** The ops' fields in key order (FlushEntries.gather): ENTRY_FIELDS ints each, and their sequence numbers. */
+  inOrder = new Int32Array(0);
+  seqsInOrder = new Float64Array(0);
 
   /** Makes room for `ops` ops (keeping what the first `kept` hold). */
   fit(ops: number, kept: number): void {
@@ -226,12 +229,21 @@ class FlushScratch {
     this.ids = new Int32Array(n);
   }
 
+  /** In-order arrays for n ops. */
+  fitInOrder(n: number): void {
+    if (this.seqsInOrder.length >= n) return;
+    this.inOrder = new Int32Array(n * ENTRY_FIELDS);
+    this.seqsInOrder = new Float64Array(n);
+  }
+
   bytes(): number {
-    return this.logBuffer.length + this.kinds.length * 29 + this.ids.length * 12;
+    return this.logBuffer.length + this.kinds.length * 29 + this.ids.length * 12 + this.seqsInOrder.length * (8 + 4 * ENTRY_FIELDS);
   }
 }
 
 const SCRATCH_KEPT_BYTES = 64 * 1024 * 1024;
+/** Ints per op in FlushScratch.inOrder: its buffer's index in records, key start and end, value start and end, kind. */
+const ENTRY_FIELDS = 6;
 let spareScratch: FlushScratch | null = null;
 
 /** What a merge input needs: forward iteration from the first entry. */
@@ -366,7 +378,10 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
   private valueEnds!: Int32Array;
   private seqs!: Float64Array;
   private kinds!: Uint8Array;
-  private order: Int32Array = new Int32Array(0);
+  /** The entries' fields in key order (gather): ENTRY_FIELDS ints each, and sequence numbers. */
+  private inOrder: Int32Array = new Int32Array(0);
+  private seqsInOrder: Float64Array = new Float64Array(0);
+  private count = 0;
   private i = 0;
   private windowEnd = 0;
   private n = 0;
@@ -395,7 +410,7 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
       if (data !== records[records.length - 1]) records.push(data);
       if (!forEachRangeInBatch(data, add, end, start)) throw new CorruptionError(file, offset, 'malformed write batch');
     });
-    entries.order = entries.sorted();
+    entries.gather(entries.sorted());
     return entries;
   }
 
@@ -404,7 +419,7 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     const entries = new FlushEntries(scratch, [], memtable.nodes);
     const arena = memtableEntries(memtable, (keyStart, keyEnd, valueStart, valueEnd, seq, kind) => entries.add(0, keyStart, keyEnd, valueStart, valueEnd, seq, kind));
     entries.records.push(arena);
-    entries.order = entries.sorted();
+    entries.gather(entries.sorted());
     return entries;
   }
 
@@ -445,27 +460,55 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     return ids;
   }
 
+  /**
+   * Copies the fields of the entries ids names, in that order, next to
+   * each other: the merge then reads them in sequence, where reading the
+   * arrays at each next id was a cache miss per field (7 per entry; ~30% of
+   * a 450k-entry flush's merge).
+   */
+  private gather(ids: Int32Array): void {
+    const n = ids.length;
+    this.scratch.fitInOrder(n);
+    const f = (this.inOrder = this.scratch.inOrder);
+    const sq = (this.seqsInOrder = this.scratch.seqsInOrder);
+    const { record, keyStarts, keyEnds, valueStarts, valueEnds, seqs, kinds } = this;
+    for (let i = 0, o = 0; i < n; i++, o += ENTRY_FIELDS) {
+      const id = ids[i];
+      f[o] = record[id];
+      f[o + 1] = keyStarts[id];
+      f[o + 2] = keyEnds[id];
+      f[o + 3] = valueStarts[id];
+      f[o + 4] = valueEnds[id];
+      f[o + 5] = kinds[id];
+      sq[i] = seqs[id];
+    }
+    this.count = n;
+  }
+
   nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], selection: FilterKeySelection): number {
-    const { order, records, record, keyStarts, keyEnds } = this;
+    const { inOrder: f, records } = this;
     const from = this.windowEnd;
     let bytes = 0;
     let last = -1;
-    for (; this.windowEnd < order.length && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
-      const id = order[this.windowEnd];
-      const key = records[record[id]];
+    for (; this.windowEnd < this.count && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
+      const o = this.windowEnd * ENTRY_FIELDS;
+      const key = records[f[o]];
+      const keyStart = f[o + 1];
+      const keyEnd = f[o + 2];
       // A key's older versions (a collection's metadata, rewritten by each command) are not listed again, nor a group's other keys.
-      const lastLength = last < 0 ? -1 : keyEnds[last] - keyStarts[last];
-      if (listedInWindow(selection, key, keyStarts[id], keyEnds[id] - keyStarts[id], last < 0 ? key : records[record[last]], last < 0 ? 0 : keyStarts[last], lastLength)) {
-        keys.push(view(key, keyStarts[id], keyEnds[id]));
-        last = id;
+      const lastStart = last < 0 ? 0 : f[last + 1];
+      const lastLength = last < 0 ? -1 : f[last + 2] - lastStart;
+      if (listedInWindow(selection, key, keyStart, keyEnd - keyStart, last < 0 ? key : records[f[last]], lastStart, lastLength)) {
+        keys.push(view(key, keyStart, keyEnd));
+        last = o;
       }
-      bytes += this.valueEnds[id] - keyStarts[id];
+      bytes += f[o + 4] - keyStart;
     }
     return this.windowEnd - from;
   }
 
   valid(): boolean {
-    return this.i < this.order.length;
+    return this.i < this.count;
   }
   seekToFirst(): void {
     this.i = 0;
@@ -474,39 +517,39 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     this.i++;
   }
   userKey(): Uint8Array {
-    const id = this.order[this.i];
-    return view(this.records[this.record[id]], this.keyStarts[id], this.keyEnds[id]);
+    const o = this.i * ENTRY_FIELDS;
+    return view(this.records[this.inOrder[o]], this.inOrder[o + 1], this.inOrder[o + 2]);
   }
   override keyBuffer(): Uint8Array {
-    return this.records[this.record[this.order[this.i]]];
+    return this.records[this.inOrder[this.i * ENTRY_FIELDS]];
   }
   override keyOffset(): number {
-    return this.keyStarts[this.order[this.i]];
+    return this.inOrder[this.i * ENTRY_FIELDS + 1];
   }
   override keyLength(): number {
-    const id = this.order[this.i];
-    return this.keyEnds[id] - this.keyStarts[id];
+    const o = this.i * ENTRY_FIELDS;
+    return this.inOrder[o + 2] - this.inOrder[o + 1];
   }
   seq(): number {
-    return this.seqs[this.order[this.i]];
+    return this.seqsInOrder[this.i];
   }
   kind(): number {
-    return this.kinds[this.order[this.i]];
+    return this.inOrder[this.i * ENTRY_FIELDS + 5];
   }
   value(): Uint8Array {
-    const id = this.order[this.i];
-    const start = this.valueStarts[id];
-    const end = this.valueEnds[id];
-    return start === end ? EMPTY : view(this.records[this.record[id]], start, end);
+    const o = this.i * ENTRY_FIELDS;
+    const start = this.inOrder[o + 3];
+    const end = this.inOrder[o + 4];
+    return start === end ? EMPTY : view(this.records[this.inOrder[o]], start, end);
   }
   override valueBuffer(): Uint8Array {
-    return this.records[this.record[this.order[this.i]]];
+    return this.records[this.inOrder[this.i * ENTRY_FIELDS]];
   }
   override valueStart(): number {
-    return this.valueStarts[this.order[this.i]];
+    return this.inOrder[this.i * ENTRY_FIELDS + 3];
   }
   override valueEnd(): number {
-    return this.valueEnds[this.order[this.i]];
+    return this.inOrder[this.i * ENTRY_FIELDS + 4];
   }
 }
 
