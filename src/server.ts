@@ -374,7 +374,7 @@ export class Server {
     const buf = this.prefetchBuf;
     if (this.prefetchCount > 1) store.prefetch(buf, this.prefetchStarts, this.prefetchEnds, this.prefetchCount);
     if (this.memberCount > 1) {
-      store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount, this.memberScoreStarts, this.memberScoreEnds);
+      store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount);
     }
     this.prefetchBuf = EMPTY;
     return this.oneKeyRead() ? 0 : this.prefetchCommands;
@@ -409,13 +409,6 @@ export class Server {
   private readonly memberStarts: number[] = new Array(PREFETCH_MAX).fill(0);
   private readonly memberEnds: number[] = new Array(PREFETCH_MAX).fill(0);
   private memberCount = 0;
-  /** The score argument given with each member (memberArgs.scored), as a range of prefetchBuf; start -1: none. */
-  private readonly memberScoreStarts: number[] = new Array(PREFETCH_MAX).fill(-1);
-  private readonly memberScoreEnds: number[] = new Array(PREFETCH_MAX).fill(0);
-  /** Whether the command being scanned gives scores (memberArgs.scored), and the range of its previous argument. */
-  private memberScored = false;
-  private argStart = 0;
-  private argEnd = 0;
   private memberKeyStart = 0;
   /** -1: no member command seen yet. */
   private memberKeyEnd = -1;
@@ -439,7 +432,6 @@ export class Server {
       const members = first === 1 ? cmd!.def.memberArgs : undefined;
       this.memberStep = members?.step ?? 0;
       this.memberFirst = members?.first ?? 2;
-      this.memberScored = members?.scored === true;
       return true;
     }
     if (this.memberStep !== 0) this.collectMember(buf, index, start, end);
@@ -469,11 +461,7 @@ export class Server {
       const k = this.memberCount++;
       this.memberStarts[k] = start;
       this.memberEnds[k] = end;
-      this.memberScoreStarts[k] = this.memberScored ? this.argStart : -1;
-      this.memberScoreEnds[k] = this.argEnd;
     }
-    this.argStart = start;
-    this.argEnd = end;
   }
 
   /** The command named by buf[start, end), for the look ahead. */

@@ -29,10 +29,8 @@ export interface CommandDef {
    * members (fields) of the collection at the key argv[1], which the command
    * looks up: a hint for the read's look ahead (Server.prefetchKeys), which
    * loads them with the key. Only a hint: ZADD's options shift its members.
-   * scored: the argument before each member is the score it is given (ZADD),
-   * so the look ahead can load where the member goes.
    */
-  memberArgs?: { first?: number; step: 1 | 2; scored?: true };
+  memberArgs?: { first?: number; step: 1 | 2 };
 }
 
 export interface KeySpecFacts {

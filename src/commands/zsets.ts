@@ -672,7 +672,7 @@ function zscan(c: Client, argv: Uint8Array[]): void {
 }
 
 export const zsetCommands: CommandDef[] = [
-  { name: "zadd", summary: "Adds members to a sorted set or updates their scores, with conditions.", run: zadd, memberArgs: { first: 3, step: 2, scored: true } },
+  { name: "zadd", summary: "Adds members to a sorted set or updates their scores, with conditions.", run: zadd, memberArgs: { first: 3, step: 2 } },
   { name: "zincrby", summary: "Increments the score of a member of a sorted set.", run: zincrby, memberArgs: { first: 3, step: 2 } },
   { name: "zrem", summary: "Removes members from a sorted set.", run: zrem, memberArgs: { step: 1 } },
   { name: "zscore", summary: "Returns the score of a member of a sorted set.", run: zscore, memberArgs: { step: 1 } },

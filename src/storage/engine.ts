@@ -43,19 +43,8 @@ export interface DbStore {
   /**
    * Optional hint like prefetch, for members (or fields) of the collection at
    * the key buf[keyStart, keyEnd) that are about to be looked up (count ≤ 16).
-   * scoreStarts/scoreEnds: the range of the score each member is given (ZADD),
-   * start -1 when none.
    */
-  prefetchMembers?(
-    buf: Uint8Array,
-    keyStart: number,
-    keyEnd: number,
-    starts: number[],
-    ends: number[],
-    count: number,
-    scoreStarts?: readonly number[],
-    scoreEnds?: readonly number[],
-  ): void;
+  prefetchMembers?(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void;
 
   /** The key's metadata, without looking at expiry. */
   lookup(key: Uint8Array): KeyMeta | null;

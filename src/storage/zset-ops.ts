@@ -1,5 +1,5 @@
 // Sorted-set primitives of a DbStore (see engine.ts). Implemented by each
-// engine: the memory engine with a skiplist plus a member map, an LSM engine
+// engine: the memory engine with a B+tree plus a member map, an LSM engine
 // with member sub-keys plus a score-ordered index.
 //
 // Members cross this interface as latin1 byte strings (lossless, and `<`
@@ -27,6 +27,24 @@ export interface LexRange {
   max: LexBound;
   minExclusive: boolean;
   maxExclusive: boolean;
+}
+
+export function scoreGteMin(score: number, r: ScoreRange): boolean {
+  return r.minExclusive ? score > r.min : score >= r.min;
+}
+
+export function scoreLteMax(score: number, r: ScoreRange): boolean {
+  return r.maxExclusive ? score < r.max : score <= r.max;
+}
+
+export function lexGteMin(member: string, r: LexRange): boolean {
+  if (typeof r.min === "number") return r.min < 0;
+  return r.minExclusive ? member > r.min : member >= r.min;
+}
+
+export function lexLteMax(member: string, r: LexRange): boolean {
+  if (typeof r.max === "number") return r.max > 0;
+  return r.maxExclusive ? member < r.max : member <= r.max;
 }
 
 /** A range query: by rank (0-based inclusive start..stop, already clamped), score or lex. */

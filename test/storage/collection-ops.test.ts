@@ -15,7 +15,7 @@ import type { ListSide } from "../../src/storage/list-ops.ts";
 import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
 import { MemoryEngine } from "../../src/storage/memory/memory-engine.ts";
 import { encodingLimits } from "../../src/storage/memory/encoding-limits.ts";
-import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../../src/storage/memory/skiplist.ts";
+import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../../src/storage/zset-ops.ts";
 import { MAX_ID } from "../../src/storage/stream-id.ts";
 import type { LexRange, ScoreRange, ZEntry, ZRangeSpec } from "../../src/storage/zset-ops.ts";
 

@@ -8,8 +8,7 @@
 import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import { type DBIterator, WriteBatch } from "../lsm/index.ts";
-import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax } from "../memory/skiplist.ts";
-import type { LexRange, ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
+import { type LexRange, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZEntry, type ZRangeSpec, type ZSetOps } from "../zset-ops.ts";
 import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64 } from "./encoding.ts";
 import { pickRandom, scanPrefix } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";

@@ -1,16 +1,15 @@
-// Memory-engine implementation of the sorted-set primitives: a skiplist with
-// spans ordered by (score, member) for ranks and ranges, plus a ScanMap from
-// member to score for O(1) lookups, ZSCAN and random sampling (Redis's
-// skiplist + dict pair).
+// Memory-engine implementation of the sorted-set primitives: an
+// order-statistic B+tree ordered by (score, member) for ranks and ranges
+// (where Redis has a skiplist with spans), plus a ScanMap from member to score
+// for O(1) lookups, ZSCAN and random sampling (Redis's dict).
 
 import { bytesToStr } from "../../net/bytes.ts";
-import { simpleDecimal } from "../../net/format.ts";
 import type { KeyMeta } from "../engine.ts";
-import type { ZEntry, ZRangeSpec, ZSetOps } from "../zset-ops.ts";
+import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZEntry, type ZRangeSpec, type ZSetOps } from "../zset-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { ScanMap, ScanNode } from "./scan-map.ts";
-import { lexGteMin, lexLteMax, NIL, PREFETCH_PATHS_MAX, scoreGteMin, scoreLteMax, SkipList } from "./skiplist.ts";
+import { NIL, ScoreTree } from "./score-tree.ts";
 import { registerMemoryType } from "./value-types.ts";
 
 class ZDictNode extends ScanNode {
@@ -22,22 +21,10 @@ class ZDictNode extends ScanNode {
   }
 }
 
-/**
- * The dict nodes MemZSet.prefetchMembers found, by member index (null
- * between calls), and the search paths it walks (module state: one event loop).
- */
-const found: (ZDictNode | null)[] = new Array(PREFETCH_PATHS_MAX).fill(null);
-const pathScores = new Float64Array(PREFETCH_PATHS_MAX);
-
-function collectFound(node: ZDictNode, i: number): number {
-  found[i] = node;
-  return 0;
-}
-
 export class MemZSet {
   readonly dict = new ScanMap<ZDictNode>();
-  readonly zsl = new SkipList<ZDictNode>();
-  /** Sticky, as in Redis: once converted to a skiplist a zset never goes back to listpack. */
+  readonly tree = new ScoreTree<ZDictNode>();
+  /** Sticky, as in Redis: once converted to a skiplist (OBJECT ENCODING's name) a zset never goes back to listpack. */
   skiplistEncoded = false;
   /**
    * The last member looked up and its node (undefined: absent), kept right by
@@ -46,25 +33,6 @@ export class MemZSet {
    */
   private lookedUp: string | null = null;
   private lookedUpNode: ZDictNode | undefined = undefined;
-
-  /**
-   * ScanMap.prefetch of the members of buf's ranges, then the skiplist search
-   * paths, walked together (SkipList.prefetchPaths), of those present (ZADD
-   * searches a member's old place to move it) and of the places given scores
-   * would put them (where ZADD links them).
-   */
-  prefetchMembers(buf: Uint8Array, starts: number[], ends: number[], count: number, scoreStarts?: readonly number[], scoreEnds?: readonly number[]): void {
-    this.dict.prefetch(buf, starts, ends, count, collectFound);
-    let paths = 0;
-    for (let k = 0; k < count; k++) {
-      const node = found[k];
-      found[k] = null;
-      if (node !== null) pathScores[paths++] = node.score;
-      const score = scoreStarts === undefined || scoreEnds === undefined || scoreStarts[k] < 0 ? null : simpleDecimal(buf, scoreStarts[k], scoreEnds[k]);
-      if (score !== null) pathScores[paths++] = score;
-    }
-    this.zsl.prefetchPaths(pathScores, paths);
-  }
 
   lookup(member: string): ZDictNode | undefined {
     if (member === this.lookedUp) return this.lookedUpNode;
@@ -87,7 +55,7 @@ export class MemZSet {
     if (score === 0 && !this.skiplistEncoded) score = 0;
     if (node !== undefined) {
       if (node.score !== score) {
-        this.zsl.updateScore(node.score, member, score);
+        this.tree.updateScore(node.score, member, score, node);
         node.score = score;
       }
       return false;
@@ -100,29 +68,30 @@ export class MemZSet {
   insertNew(member: string, score: number): void {
     const node = new ZDictNode(member, score);
     this.dict.insert(node);
-    this.zsl.insert(score, member, node);
+    this.tree.insert(score, member, node);
     if (member === this.lookedUp) this.lookedUpNode = node;
   }
 
   delete(member: string): boolean {
     const node = this.forget(member);
     if (node === undefined) return false;
-    this.zsl.delete(node.score, member);
+    this.tree.delete(node.score, member, node);
     return true;
   }
 
   /**
-   * Deletes skiplist node n (ZPOPMIN/ZPOPMAX): its dict node is the one it
+   * Deletes tree entry n (ZPOPMIN/ZPOPMAX): its dict node is the one it
    * carries, so the dict is not searched (no hashing of the member); the
-   * lowest member needs no skiplist search either.
+   * lowest and highest members need no tree search either.
    */
   deleteAt(n: number): void {
-    const zsl = this.zsl;
-    const node = zsl.owner(n);
+    const tree = this.tree;
+    const node = tree.owner(n);
     this.dict.deleteNode(node);
     if (node.key === this.lookedUp) this.lookedUpNode = undefined;
-    if (n === zsl.first()) zsl.deleteFirst();
-    else zsl.delete(zsl.score(n), node.key);
+    if (n === tree.first()) tree.deleteFirst();
+    else if (n === tree.tail) tree.deleteLast();
+    else tree.delete(tree.score(n), node.key, node);
   }
 
   /** Removes member from the dict (and from the last lookup); returns its node. */
@@ -139,8 +108,8 @@ registerMemoryType(
     const src = v as MemZSet;
     // A copy keeps the encoding and the scores as they are (COPY duplicates the object, -0 included).
     const copy = new MemZSet();
-    const zsl = src.zsl;
-    for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) copy.insertNew(zsl.member(n), zsl.score(n));
+    const tree = src.tree;
+    for (let n = tree.first(); n !== NIL; n = tree.next(n)) copy.insertNew(tree.member(n), tree.score(n));
     copy.skiplistEncoded = src.skiplistEncoded;
     return copy;
   },
@@ -152,8 +121,8 @@ function zsetOf(meta: KeyMeta): MemZSet {
   return (meta as MemEntry).value as MemZSet;
 }
 
-function entry(zsl: SkipList<ZDictNode>, n: number): ZEntry {
-  return { member: zsl.member(n), score: zsl.score(n) };
+function entry(tree: ScoreTree<ZDictNode>, n: number): ZEntry {
+  return { member: tree.member(n), score: tree.score(n) };
 }
 
 export class MemoryZSetOps implements ZSetOps {
@@ -188,48 +157,48 @@ export class MemoryZSetOps implements ZSetOps {
     const z = zsetOf(meta);
     const node = z.dict.get(member);
     if (node === undefined) return null;
-    const r = z.zsl.rank(node.score, member);
-    return reverse ? z.zsl.length - r : r - 1;
+    const r = z.tree.rank(node.score, member);
+    return reverse ? z.tree.length - r : r - 1;
   }
 
   /** The first node of a score or lex range in iteration order, and a test for staying inside it. */
   private bounds(z: MemZSet, spec: ZRangeSpec, reverse: boolean): { node: number; inRange: (n: number) => boolean } {
-    const zsl = z.zsl;
+    const tree = z.tree;
     if (spec.by === "score") {
       const r = spec.range;
-      const node = reverse ? zsl.lastInScoreRange(r) : zsl.firstInScoreRange(r);
-      return { node, inRange: (n) => (reverse ? scoreGteMin(zsl.score(n), r) : scoreLteMax(zsl.score(n), r)) };
+      const node = reverse ? tree.lastInScoreRange(r) : tree.firstInScoreRange(r);
+      return { node, inRange: (n) => (reverse ? scoreGteMin(tree.score(n), r) : scoreLteMax(tree.score(n), r)) };
     }
     if (spec.by === "lex") {
       const r = spec.range;
       const node = z.skiplistEncoded
         ? reverse
-          ? zsl.lastInLexRange(r)
-          : zsl.firstInLexRange(r)
+          ? tree.lastInLexRange(r)
+          : tree.firstInLexRange(r)
         : reverse
-          ? zsl.lastInLexRangeLinear(r)
-          : zsl.firstInLexRangeLinear(r);
-      return { node, inRange: (n) => (reverse ? lexGteMin(zsl.member(n), r) : lexLteMax(zsl.member(n), r)) };
+          ? tree.lastInLexRangeLinear(r)
+          : tree.firstInLexRangeLinear(r);
+      return { node, inRange: (n) => (reverse ? lexGteMin(tree.member(n), r) : lexLteMax(tree.member(n), r)) };
     }
     // Rank ranges arrive clamped; the caller bounds them by count.
-    return { node: zsl.byRank(reverse ? zsl.length - spec.start : spec.start + 1), inRange: () => true };
+    return { node: tree.byRank(reverse ? tree.length - spec.start : spec.start + 1), inRange: () => true };
   }
 
   range(meta: KeyMeta, spec: ZRangeSpec, reverse: boolean, offset: number, limit: number): ZEntry[] {
     const z = zsetOf(meta);
-    const zsl = z.zsl;
+    const tree = z.tree;
     let { node, inRange } = this.bounds(z, spec, reverse);
     if (spec.by === "rank") {
       const len = spec.stop - spec.start + 1;
       limit = limit < 0 ? len : Math.min(limit, len);
     } else if (node !== NIL && offset > 0) {
       // Jump by rank instead of walking `offset` nodes: O(log n).
-      node = zsl.byRank(zsl.rank(zsl.score(node), zsl.member(node)) + (reverse ? -offset : offset));
+      node = tree.byRank(tree.rank(tree.score(node), tree.member(node)) + (reverse ? -offset : offset));
     }
     const out: ZEntry[] = [];
     while (node !== NIL && (limit < 0 || out.length < limit) && inRange(node)) {
-      out.push(entry(zsl, node));
-      node = reverse ? zsl.prev(node) : zsl.next(node);
+      out.push(entry(tree, node));
+      node = reverse ? tree.prev(node) : tree.next(node);
     }
     return out;
   }
@@ -239,19 +208,19 @@ export class MemoryZSetOps implements ZSetOps {
     // A listpack counts by walking from the first match (zlexcountCommand); members of
     // mixed scores are not in lex order, so only the walk reproduces Redis there.
     if (spec.by === "lex" && !z.skiplistEncoded) return this.range(meta, spec, false, 0, -1).length;
-    const zsl = z.zsl;
+    const tree = z.tree;
     const first = this.bounds(z, spec, false).node;
     if (first === NIL) return 0;
     const last = this.bounds(z, spec, true).node;
-    return zsl.rank(zsl.score(last), zsl.member(last)) - zsl.rank(zsl.score(first), zsl.member(first)) + 1;
+    return tree.rank(tree.score(last), tree.member(last)) - tree.rank(tree.score(first), tree.member(first)) + 1;
   }
 
   removeRange(key: Uint8Array, meta: KeyMeta, spec: ZRangeSpec): number {
     const z = zsetOf(meta);
     const victims: ZEntry[] = [];
     if (spec.by === "lex" && z.skiplistEncoded) {
-      const zsl = z.zsl;
-      for (let n = zsl.firstInLexRange(spec.range, false); n !== NIL && lexLteMax(zsl.member(n), spec.range); n = zsl.next(n)) victims.push(entry(zsl, n));
+      const tree = z.tree;
+      for (let n = tree.firstInLexRange(spec.range, false); n !== NIL && lexLteMax(tree.member(n), spec.range); n = tree.next(n)) victims.push(entry(tree, n));
     } else victims.push(...this.range(meta, spec, false, 0, -1));
     for (const e of victims) z.delete(e.member);
     this.deleteIfEmpty(key, z);
@@ -261,11 +230,11 @@ export class MemoryZSetOps implements ZSetOps {
   pop(key: Uint8Array, meta: KeyMeta, count: number, highest: boolean): ZEntry[] {
     const z = zsetOf(meta);
     const out: ZEntry[] = [];
-    const zsl = z.zsl;
+    const tree = z.tree;
     while (out.length < count) {
-      const n = highest ? zsl.tail : zsl.first();
+      const n = highest ? tree.tail : tree.first();
       if (n === NIL) break;
-      out.push(entry(zsl, n));
+      out.push(entry(tree, n));
       z.deleteAt(n);
     }
     this.deleteIfEmpty(key, z);
@@ -292,8 +261,8 @@ export class MemoryZSetOps implements ZSetOps {
     const z = zsetOf(meta);
     if (!z.skiplistEncoded) {
       // A listpack-encoded zset is returned whole, in score order, as Redis does.
-      const zsl = z.zsl;
-      for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) visit(entry(zsl, n));
+      const tree = z.tree;
+      for (let n = tree.first(); n !== NIL; n = tree.next(n)) visit(entry(tree, n));
       return 0;
     }
     return z.dict.scan(cursor, count, (n) => visit({ member: n.key, score: n.score }));
