@@ -457,7 +457,8 @@ export class LsmDb implements DbStore {
    */
   private cloneInBatch(batch: WriteBatch, meta: LsmMeta, dst: LsmDb, dstKey: Uint8Array): void {
     if (!meta.hasSubKeys) {
-      dst.putInBatch(batch, dstKey, meta.raw, null);
+      // A copy: the destination's cache entry must not share the record's bytes, which a SET of the same length overwrites in place (overwriteString).
+      dst.putInBatch(batch, dstKey, meta.raw.slice(), null);
       return;
     }
     const version = this.engine.newVersion();

@@ -65,3 +65,20 @@ test("SET over a same-length string: pipelined GETs see old then new values, enc
     await second.stop();
   }
 });
+
+test("SET over a same-length string leaves the keys COPY made of it as they were (in its db and another)", async () => {
+  const server = await startAikv(lsm, { dir: mkdtempSync(join(dir, "copy-")) });
+  try {
+    const r = server.client();
+    await r.set("src", "old");
+    expect(await r.copy("src", "dst")).toBe(1);
+    expect(await r.copy("src", "dst", "DB", 1)).toBe(1);
+    await r.set("src", "new");
+    await r.set("dst", "two");
+    expect(await r.mget("src", "dst")).toEqual(["new", "two"]);
+    await r.select(1);
+    expect(await r.get("dst")).toBe("old");
+  } finally {
+    await server.stop();
+  }
+});
