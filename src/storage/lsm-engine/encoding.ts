@@ -284,6 +284,14 @@ export function encodeListMeta(flags: number, expireAt: number, version: number,
   return out;
 }
 
+/** encodeListMeta(0, ...) of a list's new size and ends written over its record raw (type, version and expiry stay). */
+export function rewriteListMeta(raw: Uint8Array, size: number, head: number, tail: number): void {
+  raw[1] = ENCODING_VERSION;
+  putU64(raw, META_HEAD + 8, size);
+  putPosition(raw, COLLECTION_META_SIZE, head);
+  putPosition(raw, COLLECTION_META_SIZE + 8, tail);
+}
+
 export function decodeListHead(raw: Uint8Array): number {
   return getPosition(raw, COLLECTION_META_SIZE);
 }

@@ -8,7 +8,7 @@ import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import { WriteBatch } from "../lsm/index.ts";
-import { decodeListHead, decodeListTail, encodeListMeta, positionBytes, positionKey } from "./encoding.ts";
+import { decodeListHead, decodeListTail, encodeListMeta, positionBytes, positionKey, rewriteListMeta } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 /** From this many consecutive elements on, one range deletion replaces point deletions. */
@@ -121,7 +121,12 @@ class ListKey {
 
   /** Adds the metadata (or the key's deletion, when emptied) to batch and writes it. */
   commit(batch: WriteBatch): void {
-    if (this.size > 0) {
+    // A list that stays changes only its size and ends: its cached record is rewritten in place.
+    const raw = this.meta === null || this.size === 0 ? null : this.db.recordToRewrite(this.meta);
+    if (raw !== null) {
+      rewriteListMeta(raw, this.size, this.head, this.tail);
+      this.db.putRewritten(batch, this.meta!);
+    } else if (this.size > 0) {
       const expireAt = this.meta === null ? 0 : this.meta.expireAt;
       this.db.putInBatch(batch, this.key, encodeListMeta(0, expireAt, this.version, this.size, this.head, this.tail), this.meta);
     } else if (this.meta !== null) this.db.deleteInBatch(batch, this.meta);

@@ -347,6 +347,26 @@ export class LsmDb implements DbStore {
     }
   }
 
+  /**
+   * meta's record bytes when they are the cached record's, for a write that
+   * changes only fields of a fixed size in place (a list's size and ends)
+   * and then calls putRewritten: no new record, no cache update, nothing
+   * else of putInBatch's to keep in step. Null while the engine refuses
+   * writes (a refused write leaves the cache as it was). No other record
+   * shares these bytes (cloneInBatch copies them).
+   */
+  recordToRewrite(meta: LsmMeta): Uint8Array | null {
+    const entry = meta.cacheEntry;
+    if (entry === null || entry.raw !== meta.raw || this.engine.writeError?.() != null) return null;
+    return meta.raw;
+  }
+
+  /** putInBatch of meta's record rewritten in place (recordToRewrite): its type, version, expiry and length are as they were. */
+  putRewritten(batch: WriteBatch, meta: LsmMeta): void {
+    if (this.prefetchedCount > 1) this.prefetchForWrites();
+    batch.putJoined(this.metaKeyHead(), meta.key, meta.raw);
+  }
+
   private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
     const batch = this.engine.batch();
     this.putInBatch(batch, key, raw, old);

@@ -174,4 +174,41 @@ describe("lsm engine: lists", () => {
       await srv.stop();
     }
   }, 30_000);
+
+  // Pushes and pops rewrite the cached record of a list in place (LsmDb.recordToRewrite): the copies COPY made, the TTL
+  // and what a restart reads back must be as with a new record each time.
+  test("pushes and pops on a list, its COPY, a rotation in MULTI and its TTL survive kill -9 as written", async () => {
+    const listDir = mkdtempSync(join(dir, "in-place-"));
+    const first = await startAikv(["--engine", "lsm", "--appendfsync", "always"], { dir: listDir });
+    try {
+      const r = first.client();
+      await r.rpush("l", "a", "b", "c");
+      expect(await r.copy("l", "c")).toBe(1);
+      expect(await r.lpush("l", "x")).toBe(4);
+      expect(await r.rpop("c")).toBe("c");
+      await r.expire("l", 1000);
+      expect(await r.multi().lmove("l", "l", "RIGHT", "LEFT").rpush("l", "y").lpop("l").exec()).toEqual([
+        [null, "c"],
+        [null, 5],
+        [null, "c"],
+      ]);
+      expect(await r.lrange("l", 0, -1)).toEqual(["x", "a", "b", "y"]);
+      expect(await r.lrange("c", 0, -1)).toEqual(["a", "b"]);
+      expect(await r.ttl("l")).toBeGreaterThan(990);
+    } finally {
+      await first.stop(); // SIGKILL
+    }
+    const second = await startAikv(["--engine", "lsm"], { dir: listDir });
+    try {
+      const r = second.client();
+      expect(await r.lrange("l", 0, -1)).toEqual(["x", "a", "b", "y"]);
+      expect(await r.lrange("c", 0, -1)).toEqual(["a", "b"]);
+      expect(await r.llen("l")).toBe(4);
+      expect(await r.ttl("l")).toBeGreaterThan(990);
+      expect(await r.rpush("l", "z")).toBe(5);
+      expect(await r.lindex("l", -1)).toBe("z");
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
 });
