@@ -246,6 +246,37 @@ export class BlockIterator {
 /** Scratch buffer for blockGet's key reconstruction (single-threaded, reused). */
 let scratch = new Uint8Array(256);
 
+/** entryHeader's result: an entry's shared and unshared key lengths, its value length, and where its key bytes start. */
+const header = { shared: 0, unshared: 0, valueLength: 0, keyAt: 0 };
+
+/**
+ * Reads the three varints heading the entry at off into `header`; false when
+ * they run past limit or are malformed. Each is one byte below 128 (a key
+ * or value under 128 bytes): read inline, without getVarint's loop.
+ */
+function entryHeader(d: Uint8Array, off: number, limit: number): boolean {
+  if (off + 3 <= limit) {
+    const a = d[off];
+    const b = d[off + 1];
+    const c = d[off + 2];
+    if ((a | b | c) < 128) {
+      header.shared = a;
+      header.unshared = b;
+      header.valueLength = c;
+      header.keyAt = off + 3;
+      return true;
+    }
+  }
+  if (!getVarint(d, off, limit)) return false;
+  header.shared = varintOut.value;
+  if (!getVarint(d, varintOut.offset, limit)) return false;
+  header.unshared = varintOut.value;
+  if (!getVarint(d, varintOut.offset, limit)) return false;
+  header.valueLength = varintOut.value;
+  header.keyAt = varintOut.offset;
+  return true;
+}
+
 /**
  * Point lookup without allocation: finds the first entry >= target; if its
  * user key equals uk, fills lookupOut and returns true. Keys are rebuilt in a
@@ -255,19 +286,21 @@ export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): 
   return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset);
 }
 
+function corruptBlock(file: string, fileOffset: number, msg: string): never {
+  throw new CorruptionError(file, fileOffset, msg);
+}
+
 /**
  * blockGet of the block d[base, base+size) without a Block object (a table
  * reads uncompressed blocks in place in its mapping); lookupOut.voff is an
  * offset in d. Errors name fileOffset (by default base: d is the whole file).
  */
 export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base): boolean {
-  const corrupt = (msg: string): never => {
-    throw new CorruptionError(file, fileOffset, msg);
-  };
-  if (size < 4) corrupt('block too short');
+  // Errors throw from a function of their own: a closure made per call cost the search its speed.
+  if (size < 4) corruptBlock(file, fileOffset, 'block too short');
   const numRestarts = getFixed32(d, base + size - 4);
   const limit = base + size - 4 - numRestarts * 4;
-  if (numRestarts < 1 || limit < base) corrupt('bad restart array');
+  if (numRestarts < 1 || limit < base) corruptBlock(file, fileOffset, 'bad restart array');
   let left = 0;
   let right = numRestarts - 1;
   // uk's common prefix with the restart keys at left and after right (0 until
@@ -277,13 +310,10 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
   while (left < right) {
     const mid = (left + right + 1) >>> 1;
     const off = base + getFixed32(d, limit + mid * 4);
-    if (!getVarint(d, off, limit)) corrupt('bad restart entry');
-    const shared = varintOut.value;
-    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad restart entry');
-    const unshared = varintOut.value;
-    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad restart entry');
-    const p = varintOut.offset;
-    if (shared !== 0 || unshared < 8 || p + unshared > limit) corrupt('bad restart entry');
+    if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad restart entry');
+    const unshared = header.unshared;
+    const p = header.keyAt;
+    if (header.shared !== 0 || unshared < 8 || p + unshared > limit) corruptBlock(file, fileOffset, 'bad restart entry');
     if (compareIkeyFrom(d, p, unshared, uk, hi, lo, lcpLeft < lcpRight ? lcpLeft : lcpRight) < 0) {
       left = mid;
       lcpLeft = compared.matched;
@@ -298,14 +328,13 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
   // How many leading bytes the last key (below the target) has in common with uk.
   let m = lcpLeft;
   while (off < limit) {
-    if (!getVarint(d, off, limit)) corrupt('bad entry header');
-    const shared = varintOut.value;
-    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad entry header');
-    const unshared = varintOut.value;
-    if (!getVarint(d, varintOut.offset, limit)) corrupt('bad entry header');
-    const vlen = varintOut.value;
-    const p = varintOut.offset;
-    if (shared > klen || p + unshared + vlen > limit || shared + unshared < 8) corrupt('bad entry');
+    if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad entry header');
+    const shared = header.shared;
+    const unshared = header.unshared;
+    const vlen = header.valueLength;
+    const p = header.keyAt;
+    if (shared > klen || p + unshared + vlen > limit || shared + unshared < 8) corruptBlock(file, fileOffset, 'bad entry');
+    const lastUserKeyLength = klen - 8;
     klen = shared + unshared;
     if (scratch.length < klen) {
       const ns = new Uint8Array(klen * 2);
@@ -314,6 +343,13 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
     }
     for (let i = 0; i < unshared; i++) scratch[shared + i] = d[p + i];
     const vStart = p + unshared;
+    // The last key sorted below uk at its byte m (both user keys had one
+    // there): a key that keeps that byte (shares more than m bytes with the
+    // last) sorts below uk too, with no compare.
+    if (off !== start && m < shared && m < lastUserKeyLength && m < uk.length) {
+      off = vStart + vlen;
+      continue;
+    }
     // This key's first `shared` bytes are the last key's: those of them in
     // the last key's common prefix with uk are uk's too, and need no compare
     // (a collection's sub-keys share 20-30 bytes: the scan compared them all

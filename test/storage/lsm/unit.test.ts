@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { crc32c, maskCrc, unmaskCrc } from '../../../src/storage/lsm/crc32c.ts';
 import { ByteReader, ByteWriter, getVarint, putVarint, varintOut } from '../../../src/storage/lsm/coding.ts';
 import { BlockBuilder } from '../../../src/storage/lsm/block_builder.ts';
-import { Block } from '../../../src/storage/lsm/block.ts';
+import { Block, blockGet } from '../../../src/storage/lsm/block.ts';
 import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from '../../../src/storage/lsm/bloom.ts';
 import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
 import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
@@ -14,7 +14,7 @@ import { TableBuilder } from '../../../src/storage/lsm/table_builder.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
 import { FORMAT_VERSION, FORMAT_VERSION_CRC32C } from '../../../src/storage/lsm/table_format.ts';
 import { LruCache } from '../../../src/storage/lsm/cache.ts';
-import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from '../../../src/storage/lsm/dbformat.ts';
+import { compareInternal, encodeInternalKey, ikeySeq, KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE, KIND_SEEK, lookupOut, trailerHi, trailerLo } from '../../../src/storage/lsm/dbformat.ts';
 import { FragmentedRangeDels } from '../../../src/storage/lsm/range_del.ts';
 import { VersionEdit } from '../../../src/storage/lsm/version_edit.ts';
 import { forEachRangeInBatch, OP_FIELDS, WriteBatch } from '../../../src/storage/lsm/write_batch.ts';
@@ -402,7 +402,9 @@ describe('table', () => {
         const p = path.join(dir, `000009-${seed}.sst`);
         // Blocks of several restart intervals (the scan from a restart meets the next one's entry, whose shared length is 0).
         const tb = TableBuilder.create(p, { blockSize: 1024, restartInterval: 1 + seed * 2, bloomBitsPerKey: 10, compression: 'none', formatVersion: FORMAT_VERSION });
-        for (const k of sorted) for (const v of versions.get(hexOf(k))!) tb.add(k, v, KIND_PUT, b(`${hexOf(k)}@${v}`));
+        // Some values of 128 bytes or more: their entry headers' varints take two bytes.
+        const valueOf = (k: Uint8Array, v: number) => `${hexOf(k)}@${v}`.padEnd(v % 5 === 0 ? 200 : 0, '.');
+        for (const k of sorted) for (const v of versions.get(hexOf(k))!) tb.add(k, v, KIND_PUT, b(valueOf(k, v)));
         tb.finish();
         tb.close();
         const t = Table.open(p, 9, null, { bytesRead: 0, blockReads: 0 });
@@ -412,7 +414,7 @@ describe('table', () => {
             const snapshot = Math.floor(r() * (seq + 2));
             const want = versions.get(hexOf(k))?.find((v) => v <= snapshot);
             const got = t.get(k, snapshot);
-            expect(got === null ? null : s(got.value)).toBe(want === undefined ? null : `${hexOf(k)}@${want}`);
+            expect(got === null ? null : s(got.value)).toBe(want === undefined ? null : valueOf(k, want));
           }
         } finally {
           t.unref();
@@ -420,6 +422,37 @@ describe('table', () => {
       }
     } finally {
       rmrf(dir);
+    }
+  });
+
+  test('point lookups in a block whose keys share bytes of the last key\'s trailer (BlockBuilder.add, as tables before ec8a9b1) agree with a model', () => {
+    for (const seed of [1, 2, 3, 4]) {
+      const r = rng(seed);
+      // 0x01 is a PUT trailer's first byte: [0x10, 0x01...] shares two bytes with [0x10]'s internal key.
+      const alphabet = [0x00, 0x01, 0x10];
+      const hexOf = (k: Uint8Array) => Buffer.from(k).toString('hex');
+      const keys = new Map<string, Uint8Array>();
+      for (let i = 0; i < 150; i++) {
+        const k = Uint8Array.from({ length: 1 + Math.floor(r() * 4) }, () => alphabet[Math.floor(r() * alphabet.length)]);
+        keys.set(hexOf(k), k);
+      }
+      const sorted = [...keys.values()].sort((x, y) => Buffer.compare(x, y));
+      const seqOf = (k: Uint8Array) => 1 + (k.length % 3);
+      const valueOf = (k: Uint8Array) => `${hexOf(k)}`.padEnd(k.length === 2 ? 130 : 0, '.');
+      const builder = new BlockBuilder(2 + seed * 3);
+      for (const k of sorted) {
+        const ikey = encodeInternalKey(k, seqOf(k), KIND_PUT);
+        builder.add(ikey, ikey.length, b(valueOf(k)));
+      }
+      const block = new Block(builder.finish(), 'test', 0);
+      for (const k of sorted) {
+        expect(blockGet(block, k, trailerHi(1e6), trailerLo(1e6, KIND_SEEK)), hexOf(k)).toBe(true);
+        expect(s(lookupOut.buf.subarray(lookupOut.voff, lookupOut.voff + lookupOut.vlen))).toBe(valueOf(k));
+      }
+      for (let i = 0; i < 300; i++) {
+        const k = Uint8Array.from({ length: Math.floor(r() * 6) }, () => alphabet[Math.floor(r() * alphabet.length)]);
+        expect(blockGet(block, k, trailerHi(1e6), trailerLo(1e6, KIND_SEEK)), hexOf(k)).toBe(keys.has(hexOf(k)));
+      }
     }
   });
 
