@@ -284,6 +284,12 @@ export function encodeListMeta(flags: number, expireAt: number, version: number,
   return out;
 }
 
+/** encodeCollectionMeta's flags and size written over a collection's record raw (type, version and expiry stay). */
+export function rewriteCollectionMeta(raw: Uint8Array, flags: number, size: number): void {
+  raw[1] = ENCODING_VERSION | flags;
+  putU64(raw, META_HEAD + 8, size);
+}
+
 /** encodeListMeta(0, ...) of a list's new size and ends written over its record raw (type, version and expiry stay). */
 export function rewriteListMeta(raw: Uint8Array, size: number, head: number, tail: number): void {
   raw[1] = ENCODING_VERSION;

@@ -4,7 +4,7 @@
 
 import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
-import { FLAG_BIG, encodeCollectionMeta, prefixEnd, subKey } from "./encoding.ts";
+import { FLAG_BIG, encodeCollectionMeta, prefixEnd, rewriteCollectionMeta, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -74,8 +74,15 @@ export class FieldCollection {
     const size = (fresh ? 0 : old.size) + added;
     if (size > this.maxCompactSize()) flags |= FLAG_BIG;
     if (fresh || added > 0 || flags !== oldFlags) {
-      const expireAt = fresh ? 0 : old.expireAt;
-      this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
+      // Only the size and flags change: the cached record is rewritten in place (LsmDb.recordToRewrite).
+      const raw = fresh ? null : this.db.recordToRewrite(old);
+      if (raw !== null) {
+        rewriteCollectionMeta(raw, flags, size);
+        this.db.putRewritten(batch, old!);
+      } else {
+        const expireAt = fresh ? 0 : old.expireAt;
+        this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
+      }
     }
     if (batch.count > 0) this.db.engine.write(batch);
     return added;

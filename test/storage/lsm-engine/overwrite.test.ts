@@ -82,3 +82,37 @@ test("SET over a same-length string leaves the keys COPY made of it as they were
     await server.stop();
   }
 });
+
+test("SADD and HSET of new fields rewrite the cached record in place: a COPY, the TTL, the encoding and a restart see what was written", async () => {
+  const setDir = mkdtempSync(join(dir, "fields-"));
+  const first = await startAikv(lsm, { dir: setDir });
+  try {
+    const r = first.client();
+    await r.sadd("s", "a", "b");
+    await r.hset("h", "f1", "v1");
+    expect(await r.copy("s", "s2")).toBe(1);
+    expect(await r.copy("h", "h2")).toBe(1);
+    await r.expire("s", 1000);
+    expect(await r.sadd("s", "c", "b")).toBe(1);
+    expect(await r.sadd("s2", "d")).toBe(1);
+    expect(await r.object("ENCODING", "h")).toBe("listpack");
+    expect(await r.hset("h", "f2", "x".repeat(100))).toBe(1); // a long value makes the hash a hashtable
+    expect(await r.object("ENCODING", "h")).toBe("hashtable");
+    expect(await r.object("ENCODING", "h2")).toBe("listpack");
+    expect([await r.scard("s"), await r.scard("s2"), await r.hlen("h"), await r.hlen("h2")]).toEqual([3, 3, 2, 1]);
+    expect(await r.ttl("s")).toBeGreaterThan(990);
+  } finally {
+    await first.stop(); // SIGKILL
+  }
+  const second = await startAikv(lsm, { dir: setDir });
+  try {
+    const r = second.client();
+    expect((await r.smembers("s")).sort()).toEqual(["a", "b", "c"]);
+    expect((await r.smembers("s2")).sort()).toEqual(["a", "b", "d"]);
+    expect([await r.scard("s"), await r.scard("s2"), await r.hlen("h"), await r.hlen("h2")]).toEqual([3, 3, 2, 1]);
+    expect(await r.object("ENCODING", "h")).toBe("hashtable");
+    expect(await r.ttl("s")).toBeGreaterThan(990);
+  } finally {
+    await second.stop();
+  }
+});
