@@ -21,6 +21,10 @@ class ZDictNode extends ScanNode {
   }
 }
 
+/** How many pops loadNextPops loads ahead, and the dict nodes it collects (module state: one event loop). */
+const POP_BATCH = 16;
+const nextPopped: ZDictNode[] = [];
+
 export class MemZSet {
   readonly dict = new ScanMap<ZDictNode>();
   readonly tree = new ScoreTree<ZDictNode>();
@@ -33,6 +37,25 @@ export class MemZSet {
    */
   private lookedUp: string | null = null;
   private lookedUpNode: ZDictNode | undefined = undefined;
+  /** Pops until loadNextPops runs again. */
+  private popsUntilLoad = 0;
+
+  /**
+   * Every POP_BATCH pops, loads what the next POP_BATCH pops from that end
+   * will read (ScanMap.loadForDelete of their dict nodes; the tree's entries
+   * sit side by side in a leaf): pipelined ZPOPMINs otherwise wait for each
+   * pop's misses (its dict node, bucket, insertion-order neighbours, member
+   * characters for the reply) one after the other.
+   */
+  loadNextPops(highest: boolean): void {
+    if (--this.popsUntilLoad > 0) return;
+    this.popsUntilLoad = POP_BATCH;
+    const tree = this.tree;
+    let count = 0;
+    for (let n = highest ? tree.tail : tree.first(); n !== NIL && count < POP_BATCH; n = highest ? tree.prev(n) : tree.next(n)) nextPopped[count++] = tree.owner(n);
+    this.dict.loadForDelete(nextPopped, count);
+    nextPopped.length = 0;
+  }
 
   lookup(member: string): ZDictNode | undefined {
     if (member === this.lookedUp) return this.lookedUpNode;
@@ -231,6 +254,7 @@ export class MemoryZSetOps implements ZSetOps {
     const z = zsetOf(meta);
     const out: ZEntry[] = [];
     const tree = z.tree;
+    z.loadNextPops(highest);
     while (out.length < count) {
       const n = highest ? tree.tail : tree.first();
       if (n === NIL) break;
