@@ -112,6 +112,16 @@ export function encodeIntegerMeta(n: number, expireAt: number): Uint8Array {
   return out;
 }
 
+/** encodeIntegerMeta(n, the record's expiry) written over the string record raw; false, raw unchanged, when n's digits take another length. */
+export function rewriteIntegerMeta(raw: Uint8Array, n: number): boolean {
+  const magnitude = n < 0 ? -n : n;
+  if (raw.length !== META_HEAD + (n < 0 ? 1 : 0) + decimalDigits(magnitude)) return false;
+  raw[1] = ENCODING_VERSION;
+  writeDigits(raw, raw.length, magnitude);
+  if (n < 0) raw[META_HEAD] = 45; // '-'
+  return true;
+}
+
 /** A string's record of a valueLength-byte value, its head filled in. */
 function stringMetaOf(valueLength: number, expireAt: number, flags: number): Uint8Array {
   const out = new Uint8Array(META_HEAD + valueLength);

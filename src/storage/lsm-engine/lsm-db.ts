@@ -38,6 +38,7 @@ import {
   decodeType,
   decodeVersion,
   encodeIntegerMeta,
+  rewriteIntegerMeta,
   encodeStringMeta,
   expiryKey,
   metaKey,
@@ -349,7 +350,7 @@ export class LsmDb implements DbStore {
 
   /**
    * meta's record bytes when they are the cached record's, for a write that
-   * changes only fields of a fixed size in place (a list's size and ends)
+   * changes only fields of a fixed size in place (a list's size and ends, a collection's size, a counter's digits)
    * and then calls putRewritten: no new record, no cache update, nothing
    * else of putInBatch's to keep in step. Null while the engine refuses
    * writes (a refused write leaves the cache as it was). No other record
@@ -564,6 +565,15 @@ export class LsmDb implements DbStore {
   /** INCR's result: its digits written straight into the record; meta null is a key lookupWrite found missing. */
   setInteger(key: Uint8Array, meta: KeyMeta | null, n: number): void {
     const m = meta as LsmMeta | null;
+    // A counter whose digits keep their length is written over its cached record, as overwriteString does.
+    const raw = m === null || (m.flags & FLAG_CHUNKED) !== 0 ? null : this.recordToRewrite(m);
+    if (raw !== null && rewriteIntegerMeta(raw, n)) {
+      m!.cacheEntry!.value = null; // GET's copy of the old digits
+      const batch = this.engine.batch();
+      this.putRewritten(batch, m!);
+      this.engine.write(batch);
+      return;
+    }
     this.put(m === null ? key : m.key, encodeIntegerMeta(n, m === null ? 0 : m.expireAt), m);
   }
 

@@ -116,3 +116,42 @@ test("SADD and HSET of new fields rewrite the cached record in place: a COPY, th
     await second.stop();
   }
 });
+
+test("INCR of a counter whose digits keep their length writes over its cached record: reads, a COPY, the TTL and a restart see each value", async () => {
+  const counterDir = mkdtempSync(join(dir, "counters-"));
+  const first = await startAikv(lsm, { dir: counterDir });
+  try {
+    const r = first.client();
+    await r.set("n", "7");
+    expect(await r.getrange("n", 0, -1)).toBe("7"); // the copy of the value it reads is kept with the cached record
+    expect(await r.copy("n", "m")).toBe(1);
+    await r.expire("n", 1000);
+    expect(await r.pipeline().getrange("n", 0, -1).incr("n").getrange("n", 0, -1).incr("n").incr("n").incr("n").get("n").decrby("n", 20).get("n").decr("n").exec()).toEqual([
+      [null, "7"],
+      [null, 8],
+      [null, "8"],
+      [null, 9],
+      [null, 10],
+      [null, 11],
+      [null, "11"],
+      [null, -9],
+      [null, "-9"],
+      [null, -10],
+    ]);
+    expect(await r.incrby("m", -7)).toBe(0);
+    expect(await r.decr("m")).toBe(-1);
+    expect(await r.object("ENCODING", "n")).toBe("int");
+    expect(await r.ttl("n")).toBeGreaterThan(990);
+  } finally {
+    await first.stop(); // SIGKILL
+  }
+  const second = await startAikv(lsm, { dir: counterDir });
+  try {
+    const r = second.client();
+    expect(await r.mget("n", "m")).toEqual(["-10", "-1"]);
+    expect(await r.ttl("n")).toBeGreaterThan(990);
+    expect(await r.incr("n")).toBe(-9);
+  } finally {
+    await second.stop();
+  }
+});
