@@ -347,6 +347,19 @@ export class DB {
   }
 
   /**
+   * get() into out, a caller's reused buffer, instead of a new array per
+   * read (a sorted set member's 8-byte score): the value's length, -1 when
+   * the key is missing, or -2, out unchanged, when the value is longer than out.
+   */
+  getInto(key: Uint8Array, out: Uint8Array, opts?: ReadOptions): number {
+    if (!this.find(key, opts)) return -1;
+    const { buf, voff, vlen } = lookupOut;
+    if (vlen > out.length) return -2;
+    for (let i = 0; i < vlen; i++) out[i] = buf[voff + i];
+    return vlen;
+  }
+
+  /**
    * key's value compared with value in place, without get()'s copy: -1 when
    * the key is missing, 1 when it holds value, 0 when it holds another (a
    * write that skips a value already stored: SADD of a member the set has,

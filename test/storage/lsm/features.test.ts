@@ -57,6 +57,16 @@ describe('iterators', () => {
           // Another value of the same length, and a longer one.
           expect(db.compareValue(key(i), b('v9-' + i), opts)).toBe(v === undefined ? -1 : 0);
           expect(db.compareValue(key(i), b((v ?? '') + 'x'), opts)).toBe(v === undefined ? -1 : 0);
+          // getInto: the value copied into a buffer with room for it, -2 (buffer untouched) into one byte short.
+          const room = new Uint8Array(16).fill(7);
+          const n = db.getInto(key(i), room, opts);
+          expect(n).toBe(v === undefined ? -1 : v.length);
+          if (v !== undefined) expect(s(room.subarray(0, n))).toBe(v);
+          if (v !== undefined) {
+            const short = new Uint8Array(v.length - 1).fill(7);
+            expect(db.getInto(key(i), short, opts)).toBe(-2);
+            expect(short.every((x) => x === 7)).toBe(true);
+          }
         }
       }
       snap.release();
