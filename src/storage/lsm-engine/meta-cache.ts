@@ -219,7 +219,7 @@ export class DbMetaCache {
 
 
   /**
-   * Loads the entries (key bytes, record and value copy) of up to 16 keys, given as
+   * Loads the entries (key bytes, record, LsmMeta) of up to 16 keys, given as
    * ranges of buf, in passes over all of them: their cache misses overlap
    * instead of following one another as the lookups' would (see
    * ScanMap.prefetch). A hint: an entry with the key's hash is taken
