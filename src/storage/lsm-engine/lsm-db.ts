@@ -568,7 +568,7 @@ export class LsmDb implements DbStore {
     // A counter whose digits keep their length is written over its cached record, as overwriteString does.
     const raw = m === null || (m.flags & FLAG_CHUNKED) !== 0 ? null : this.recordToRewrite(m);
     if (raw !== null && rewriteIntegerMeta(raw, n)) {
-      m!.cacheEntry!.value = null; // GET's copy of the old digits
+      m!.cacheEntry!.value = null; // getString's kept copy of the old digits (GETRANGE, APPEND...)
       const batch = this.engine.batch();
       this.putRewritten(batch, m!);
       this.engine.write(batch);
