@@ -572,6 +572,64 @@ export class ScoreTree<O = undefined> {
     this.freeInners.push(node);
   }
 
+  /**
+   * The first broken invariant of the tree's shape, or null (for tests:
+   * O(n)). Checks that every inner node has a child (a root two), the sizes
+   * count the entries under each child, separators bound their subtrees,
+   * entries are in order, and the leaf list is the leaves in tree order.
+   */
+  checkInvariants(): string | null {
+    const leaves: number[] = [];
+    let seen = 0;
+    let lastScore = 0;
+    let lastMember = "";
+    const under = (node: number, d: number, lower: number, lowerMember: string): number | string => {
+      if (d === this.height) {
+        leaves.push(node);
+        const count = this.leafCount[node];
+        if (count === 0 && this.height > 0) return `empty leaf ${node}`;
+        for (let i = 0; i < count; i++) {
+          const k = (node << LEAF_BITS) + i;
+          const s = this.leafScores[k];
+          const m = this.leafMembers[k];
+          if (!(lower < s || (lower === s && lowerMember <= m))) return `leaf ${node} entry ${i} below its separator`;
+          if (seen > 0 && !(lastScore < s || (lastScore === s && lastMember < m))) return `leaf ${node} entry ${i} out of order`;
+          lastScore = s;
+          lastMember = m;
+          seen++;
+        }
+        return count;
+      }
+      const count = this.childCount[node];
+      if (count < (d === 0 ? 2 : 1)) return `inner node ${node} at depth ${d} has ${count} children`;
+      let total = 0;
+      for (let j = 0; j < count; j++) {
+        const k = node * FAN + j;
+        if (j > 0) {
+          // Above every entry before it (so also above the last separator), at most the child's entries.
+          const sep = this.sepScores[k];
+          if (seen > 0 && !(lastScore < sep || (lastScore === sep && lastMember < this.sepMembers[k]))) return `inner node ${node} separator ${j} not above child ${j - 1}`;
+          lower = this.sepScores[k];
+          lowerMember = this.sepMembers[k];
+        }
+        const n = under(this.children[k], d + 1, lower, lowerMember);
+        if (typeof n === "string") return n;
+        if (n !== this.sizes[k]) return `inner node ${node} child ${j}: size ${this.sizes[k]}, entries ${n}`;
+        total += n;
+      }
+      return total;
+    };
+    const total = under(this.root, 0, -Infinity, "");
+    if (typeof total === "string") return total;
+    if (total !== this.length) return `length ${this.length}, entries ${total}`;
+    for (let i = 0, prev = NIL; i < leaves.length; prev = leaves[i++]) {
+      if (this.leafPrev[leaves[i]] !== prev) return `leaf ${leaves[i]}: prev link`;
+      if (this.leafNext[leaves[i]] !== (i + 1 < leaves.length ? leaves[i + 1] : NIL)) return `leaf ${leaves[i]}: next link`;
+    }
+    if (this.head !== leaves[0] || this.last !== leaves[leaves.length - 1]) return "head or last leaf";
+    return null;
+  }
+
   /** 1-based rank of (score, member), 0 when absent. */
   rank(score: number, member: string): number {
     let rank = 0;
