@@ -193,9 +193,11 @@ export const FLAG_CHUNKED = 0x80;
 /** type(1) flags(1) expireAt(8) version(8) size(8): the metadata of a collection (and of a chunked string). */
 export const COLLECTION_META_SIZE = META_HEAD + 16;
 
+// putU32 gets int32s of the same low 32 bits (| 0), never doubles: mixing
+// both deoptimized it and the code it is inlined into.
 function putU64(out: Uint8Array, at: number, n: number): void {
-  putU32(out, at, Math.floor(n / 2 ** 32));
-  putU32(out, at + 4, n >>> 0);
+  putU32(out, at, Math.floor(n / 2 ** 32) | 0);
+  putU32(out, at + 4, n | 0);
 }
 
 function getU64(raw: Uint8Array, at: number): number {
@@ -269,8 +271,8 @@ export const LIST_META_SIZE = COLLECTION_META_SIZE + 16;
  */
 function putPosition(out: Uint8Array, at: number, position: number): void {
   const high = Math.floor(position / 2 ** 32);
-  putU32(out, at, high + 2 ** 31);
-  putU32(out, at + 4, position - high * 2 ** 32);
+  putU32(out, at, (high + 2 ** 31) | 0);
+  putU32(out, at + 4, (position - high * 2 ** 32) | 0);
 }
 
 /** positionBytes's result, reused. */
@@ -283,7 +285,11 @@ export function positionBytes(position: number): Uint8Array {
 }
 
 function getPosition(raw: Uint8Array, at: number): number {
-  return (getU32(raw, at) - 2 ** 31) * 2 ** 32 + getU32(raw, at + 4);
+  const high = getU32(raw, at) - 2 ** 31;
+  const low = getU32(raw, at + 4) | 0;
+  // An int32 position comes back as an int32, not a double of integer value:
+  // ListKey's position arithmetic, compiled for ints, deoptimized on doubles.
+  return high === low >> 31 ? low : high * 2 ** 32 + (low >>> 0);
 }
 
 /** head = position of the first element, tail = position after the last one. */

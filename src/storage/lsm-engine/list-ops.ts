@@ -50,14 +50,17 @@ class ListKey {
     return this.tail - this.head;
   }
 
-  /** at()'s last result: a pop reads an element, then deletes it. */
-  private lastPosition = NaN;
+  /**
+   * at()'s last result: a pop reads an element, then deletes it. None while
+   * the key is null; not a NaN position, a double that deoptimized at()'s compare.
+   */
+  private lastPosition = 0;
   private lastPositionKey: Uint8Array | null = null;
 
   /** The sub-key of the element at index; shared with the next call for the same position, so callers must not change it. */
   at(index: number): Uint8Array {
     const position = this.head + index;
-    if (position === this.lastPosition) return this.lastPositionKey!;
+    if (position === this.lastPosition && this.lastPositionKey !== null) return this.lastPositionKey;
     this.lastPosition = position;
     return (this.lastPositionKey = positionKey(this.prefix, position));
   }

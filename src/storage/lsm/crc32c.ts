@@ -44,9 +44,14 @@ export function crc32c(buf: Uint8Array, start = 0, end = buf.length): number {
 }
 
 const MASK_DELTA = 0xa282ead8;
-/** Masked CRC (LevelDB): storing CRCs of data that itself contains CRCs is error-prone otherwise. */
+/**
+ * Masked CRC (LevelDB): storing CRCs of data that itself contains CRCs is
+ * error-prone otherwise. Its 32 bits as an int32 (putFixed32 stores them; unmaskCrc
+ * takes either form): a uint32 above 2^31 left int arithmetic, an overflow
+ * deoptimization of every caller it was inlined into, compiled again.
+ */
 export function maskCrc(crc: number): number {
-  return ((((crc >>> 15) | (crc << 17)) >>> 0) + MASK_DELTA) >>> 0;
+  return (((crc >>> 15) | (crc << 17)) + (MASK_DELTA | 0)) | 0;
 }
 export function unmaskCrc(masked: number): number {
   const rot = (masked - MASK_DELTA) >>> 0;

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32c, maskCrc, unmaskCrc } from '../../../src/storage/lsm/crc32c.ts';
-import { ByteReader, ByteWriter, getVarint, putVarint, varintOut } from '../../../src/storage/lsm/coding.ts';
+import { ByteReader, ByteWriter, getFixed32, getVarint, putFixed32, putVarint, varintOut } from '../../../src/storage/lsm/coding.ts';
 import { BlockBuilder } from '../../../src/storage/lsm/block_builder.ts';
 import { Block, blockGet } from '../../../src/storage/lsm/block.ts';
 import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from '../../../src/storage/lsm/bloom.ts';
@@ -32,6 +32,17 @@ describe('crc32c', () => {
     const c = crc32c(b('foo'));
     expect(maskCrc(c)).not.toBe(c);
     expect(unmaskCrc(maskCrc(c))).toBe(c);
+  }, 60_000);
+  test('mask is an int32 of LevelDB\'s masked bits, stored and read back', () => {
+    const buf = new Uint8Array(4);
+    for (const c of [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, crc32c(b('foo')), crc32c(b('123456789'))]) {
+      const m = maskCrc(c);
+      expect(m).toBe(m | 0);
+      expect(m >>> 0).toBe(((((c >>> 15) | (c << 17)) >>> 0) + 0xa282ead8) % 2 ** 32);
+      expect(unmaskCrc(m)).toBe(c);
+      putFixed32(buf, 0, m);
+      expect(unmaskCrc(getFixed32(buf, 0))).toBe(c);
+    }
   }, 60_000);
 });
 
