@@ -6,6 +6,7 @@ import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, rewriteCollectionMeta, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
+import { encodingLimits } from "../memory/encoding-limits.ts";
 
 const EMPTY = new Uint8Array(0);
 
@@ -17,9 +18,16 @@ export class FieldCollection {
     private readonly type: KeyType,
     /** Whether a field/value pair makes the key leave its compact encoding (sticky FLAG_BIG). */
     private readonly isBig: (field: Uint8Array, value: Uint8Array) => boolean,
-    /** Element count beyond which the key leaves its compact encoding (read at each write: CONFIG SET). */
-    private readonly maxCompactSize: () => number,
   ) {}
+
+  /**
+   * Element count beyond which the key leaves its compact encoding (read at
+   * each write: CONFIG SET). Not a closure per collection: put() calling the
+   * set's and the hash's in turn recompiled it at each switch of SADD/HSET.
+   */
+  private maxCompactSize(): number {
+    return this.type === "set" ? encodingLimits.setMaxIntsetEntries : encodingLimits.hashMaxListpackEntries;
+  }
 
   private prefix(meta: LsmMeta): Uint8Array {
     return this.db.subKeyPrefix(meta.key, meta.version);

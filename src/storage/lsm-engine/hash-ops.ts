@@ -12,7 +12,7 @@ export class LsmHashOps implements HashOps {
   constructor(db: LsmDb) {
     // hash-max-listpack-entries / -value: beyond them OBJECT ENCODING says "hashtable".
     const isBig = (field: Uint8Array, value: Uint8Array) => field.length > encodingLimits.hashMaxListpackValue || value.length > encodingLimits.hashMaxListpackValue;
-    this.fields = new FieldCollection(db, "hash", isBig, () => encodingLimits.hashMaxListpackEntries);
+    this.fields = new FieldCollection(db, "hash", isBig);
   }
 
   length(meta: KeyMeta): number {

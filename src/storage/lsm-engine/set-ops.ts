@@ -6,7 +6,6 @@ import type { SetOps } from "../set-ops.ts";
 import { FLAG_BIG } from "./encoding.ts";
 import { FieldCollection } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
-import { encodingLimits } from "../memory/encoding-limits.ts";
 
 /** Whether a member is one Redis's intset could hold (a canonical 64-bit integer). */
 function notIntsetMember(member: Uint8Array): boolean {
@@ -22,7 +21,7 @@ export class LsmSetOps implements SetOps {
 
   constructor(db: LsmDb) {
     // Beyond set-max-intset-entries, or with a non-integer member, OBJECT ENCODING says "hashtable".
-    this.members_ = new FieldCollection(db, "set", notIntsetMember, () => encodingLimits.setMaxIntsetEntries);
+    this.members_ = new FieldCollection(db, "set", notIntsetMember);
   }
 
   add(key: Uint8Array, meta: KeyMeta | null, members: Uint8Array[]): number {
