@@ -54,6 +54,14 @@ function apply(ops: Op[]) {
   return { zsl, sorted: sortModel(model) };
 }
 
+/** A seeded generator of integers in [0, n) (an LCG: the same sequence on every run). */
+function seededRandom(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return Math.floor((seed / 2147483648) * n);
+  };
+}
+
 function walk(zsl: ScoreTree<unknown>): Entry[] {
   const out: Entry[] = [];
   for (let n = zsl.first(); n !== NIL; n = zsl.next(n)) out.push({ member: zsl.member(n), score: zsl.score(n) });
@@ -152,11 +160,7 @@ describe("score tree updateScore", () => {
 describe("score tree at scale", () => {
   // Thousands of entries: leaves and inner nodes split and merge, the root grows and shrinks.
   test("long random sequences against the model, with owners", () => {
-    let seed = 12345;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.floor((seed / 2147483648) * n);
-    };
+    const rand = seededRandom(12345);
     const zsl = new ScoreTree<string>();
     const model = new Map<string, number>();
     const check = () => {
@@ -228,11 +232,7 @@ describe("score tree of three inner levels", () => {
   // nodes over leaves): splits and merges at every level, nodes emptied and
   // taken out, the root collapsing, with pops from both ends and random moves.
   test("churn against the model", () => {
-    let seed = 99;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.floor((seed / 2147483648) * n);
-    };
+    const rand = seededRandom(99);
     const zsl = new ScoreTree<object>();
     const model = new Map<string, { score: number; owner: object }>();
     // The first disagreement with the model, or null (one expect per check: 100k would be slow).
@@ -299,11 +299,7 @@ describe("score tree drained from its ends", () => {
   // have one neighbour each, shrink and merge into it again and again. The
   // shape's invariants (checkInvariants) are checked every few hundred pops.
   test("pops from both ends keep the shape's invariants", () => {
-    let seed = 13;
-    const rand = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return Math.floor((seed / 2147483648) * n);
-    };
+    const rand = seededRandom(13);
     const zsl = new ScoreTree();
     const model = new Map<string, number>();
     for (let round = 0; round < 6; round++) {
