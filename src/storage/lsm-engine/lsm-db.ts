@@ -587,10 +587,12 @@ export class LsmDb implements DbStore {
    * SET over a string whose cached record has value's length and the same
    * expiry: value is copied over the record's bytes in the metadata cache,
    * which are then written as they are: no lookup object, no new record
-   * array, no cache update but dropping the copy GETs were given. Only for
-   * records GETs copy (getString: up to SMALL_ARRAY_BYTES), so no reply
-   * waiting to be sent holds these bytes. False, changing nothing,
-   * otherwise, and while the engine refuses writes (setString reports it).
+   * array, no cache update but dropping the value copy getString made
+   * (GETRANGE, APPEND...). Only for records up to SMALL_ARRAY_BYTES, whose
+   * values getString hands out as copies, so nothing handed out views these
+   * bytes (GET copies them into its reply at once: replyString). False,
+   * changing nothing, otherwise, and while the engine refuses writes
+   * (setString reports it).
    */
   overwriteString(key: Uint8Array, value: Uint8Array, expireAt: number): boolean {
     const entry = this.metaCache.peek(key);
