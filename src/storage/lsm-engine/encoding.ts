@@ -107,9 +107,14 @@ export function encodeStringMeta(value: Uint8Array, expireAt: number, flags: num
 export function encodeIntegerMeta(n: number, expireAt: number): Uint8Array {
   const magnitude = n < 0 ? -n : n;
   const out = stringMetaOf((n < 0 ? 1 : 0) + decimalDigits(magnitude), expireAt, 0);
-  writeDigits(out, out.length, magnitude);
-  if (n < 0) out[META_HEAD] = 45; // '-'
+  putInteger(out, n, magnitude);
   return out;
+}
+
+/** n's decimal text as the value of raw, which has exactly its length. */
+function putInteger(raw: Uint8Array, n: number, magnitude: number): void {
+  writeDigits(raw, raw.length, magnitude);
+  if (n < 0) raw[META_HEAD] = 45; // '-'
 }
 
 /** encodeIntegerMeta(n, the record's expiry) written over the string record raw; false, raw unchanged, when n's digits take another length. */
@@ -117,8 +122,7 @@ export function rewriteIntegerMeta(raw: Uint8Array, n: number): boolean {
   const magnitude = n < 0 ? -n : n;
   if (raw.length !== META_HEAD + (n < 0 ? 1 : 0) + decimalDigits(magnitude)) return false;
   raw[1] = ENCODING_VERSION;
-  writeDigits(raw, raw.length, magnitude);
-  if (n < 0) raw[META_HEAD] = 45; // '-'
+  putInteger(raw, n, magnitude);
   return true;
 }
 
@@ -211,7 +215,7 @@ export function encodeCollectionMeta(type: KeyType, flags: number, expireAt: num
   out[1] = ENCODING_VERSION | flags;
   putF64(out, 2, expireAt);
   putU64(out, META_HEAD, version);
-  putU64(out, META_HEAD + 8, size);
+  rewriteCollectionMeta(out, flags, size);
   return out;
 }
 
@@ -295,9 +299,13 @@ function getPosition(raw: Uint8Array, at: number): number {
 /** head = position of the first element, tail = position after the last one. */
 export function encodeListMeta(flags: number, expireAt: number, version: number, size: number, head: number, tail: number): Uint8Array {
   const out = encodeCollectionMeta("list", flags, expireAt, version, size, LIST_META_SIZE - COLLECTION_META_SIZE);
-  putPosition(out, COLLECTION_META_SIZE, head);
-  putPosition(out, COLLECTION_META_SIZE + 8, tail);
+  putListEnds(out, head, tail);
   return out;
+}
+
+function putListEnds(raw: Uint8Array, head: number, tail: number): void {
+  putPosition(raw, COLLECTION_META_SIZE, head);
+  putPosition(raw, COLLECTION_META_SIZE + 8, tail);
 }
 
 /** encodeCollectionMeta's flags and size written over a collection's record raw (type, version and expiry stay). */
@@ -308,10 +316,8 @@ export function rewriteCollectionMeta(raw: Uint8Array, flags: number, size: numb
 
 /** encodeListMeta(0, ...) of a list's new size and ends written over its record raw (type, version and expiry stay). */
 export function rewriteListMeta(raw: Uint8Array, size: number, head: number, tail: number): void {
-  raw[1] = ENCODING_VERSION;
-  putU64(raw, META_HEAD + 8, size);
-  putPosition(raw, COLLECTION_META_SIZE, head);
-  putPosition(raw, COLLECTION_META_SIZE + 8, tail);
+  rewriteCollectionMeta(raw, 0, size);
+  putListEnds(raw, head, tail);
 }
 
 export function decodeListHead(raw: Uint8Array): number {
