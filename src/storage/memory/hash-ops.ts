@@ -7,7 +7,7 @@ import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { encodingLimits } from "./encoding-limits.ts";
-import { ScanMap, ScanNode } from "./scan-map.ts";
+import { keyHash, ScanMap, ScanNode } from "./scan-map.ts";
 import { registerMemoryType } from "./value-types.ts";
 
 class FieldNode extends ScanNode {
@@ -75,12 +75,20 @@ export class MemoryHashOps implements HashOps {
       const field = fieldValues[i];
       const value = fieldValues[i + 1];
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
-      // Looked up by the bytes: a latin1 string is built only for a new field.
-      const node = fields.getBytes(field);
+      // Looked up by the bytes: a latin1 string is built only for a new field,
+      // which is inserted by the hash code its lookup computed.
+      const end = field.length;
+      let node = fields.hinted(field, 0, end);
       if (node === undefined) {
-        fields.insert(new FieldNode(bytesToStr(field), handedOver ? value : copyBytes(value)));
-        added++;
-      } else if (node.value.length === value.length) {
+        const fieldHash = keyHash(field, 0, end);
+        node = fields.getHashed(field, 0, end, fieldHash);
+        if (node === undefined) {
+          fields.insertHashed(new FieldNode(bytesToStr(field), handedOver ? value : copyBytes(value)), fieldHash);
+          added++;
+          continue;
+        }
+      }
+      if (node.value.length === value.length) {
         // A value of the same length is written over the stored one: no new
         // array per update, and no pointer store for the GC to remember.
         // Stored values are the engine's own (whoever keeps one handed out copies it).

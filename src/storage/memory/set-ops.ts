@@ -7,7 +7,7 @@ import type { SetOps } from "../set-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { registerMemoryType } from "./value-types.ts";
-import { ScanMap, ScanNode } from "./scan-map.ts";
+import { keyHash, ScanMap, ScanNode } from "./scan-map.ts";
 
 /** A set value. `hashtable` is sticky, as in Redis 7.0 (no conversion back to intset). */
 export class MemSet {
@@ -73,12 +73,17 @@ export class MemorySetOps implements SetOps {
 
   add(key: Uint8Array, meta: KeyMeta | null, members: Uint8Array[]): number {
     const set = meta === null ? (this.db.setValue(bytesToStr(key), "set", new MemSet(), 0).value as MemSet) : setOf(meta);
+    const map = set.members;
     let added = 0;
     for (const m of members) {
-      // Looked up by the bytes: a latin1 string is built only for a new member.
-      if (set.members.getBytes(m) !== undefined) continue;
+      // Looked up by the bytes: a latin1 string is built only for a new member,
+      // which is inserted by the hash code its lookup computed.
+      const end = m.length;
+      if (map.hinted(m, 0, end) !== undefined) continue;
+      const memberHash = keyHash(m, 0, end);
+      if (map.getHashed(m, 0, end, memberHash) !== undefined) continue;
       const s = bytesToStr(m);
-      set.members.insert(new ScanNode(s));
+      map.insertHashed(new ScanNode(s), memberHash);
       added++;
       if (set.intsOnly && !isInt64Member(s)) set.intsOnly = false;
     }

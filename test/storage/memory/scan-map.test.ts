@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { bytesToStr } from "../../../src/net/bytes.ts";
-import { ScanMap, ScanNode } from "../../../src/storage/memory/scan-map.ts";
+import { keyHash, ScanMap, ScanNode } from "../../../src/storage/memory/scan-map.ts";
 
 describe("ScanMap.getBytes", () => {
   test("finds exactly the stored keys, whatever their length and bytes", () => {
@@ -88,5 +88,96 @@ describe("ScanMap iteration order", () => {
     const map = new ScanMap<ScanNode>();
     map.insert(new ScanNode("a"));
     expect(() => map.insert(new ScanNode("a"))).toThrow();
+  });
+});
+
+describe("ScanMap lookups after a prefetch (hints)", () => {
+  /** The keys as ranges of one buffer, as the look ahead hands them to prefetch. */
+  function framed(keys: string[]): { buf: Uint8Array; starts: number[]; ends: number[] } {
+    const buf = Uint8Array.from(`|${keys.join("|")}|`, (c) => c.charCodeAt(0));
+    const starts: number[] = [];
+    const ends: number[] = [];
+    let at = 1;
+    for (const k of keys) {
+      starts.push(at);
+      ends.push(at + k.length);
+      at += k.length + 1;
+    }
+    return { buf, starts, ends };
+  }
+  const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+  const touchNothing = () => 0;
+
+  test("find what a map without prefetch finds, through inserts, deletes, replaces and clears between prefetch and lookups (model check)", () => {
+    const key = fc.integer({ min: 0, max: 40 }).map((i) => `k${i}`);
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("prefetch" as const), keys: fc.array(key, { minLength: 1, maxLength: 16 }) }),
+      fc.record({ kind: fc.constant("lookup" as const), keys: fc.array(key, { minLength: 1, maxLength: 4 }) }),
+      fc.record({ kind: fc.constant("insert" as const), keys: fc.tuple(key) }),
+      fc.record({ kind: fc.constant("delete" as const), keys: fc.tuple(key) }),
+      fc.record({ kind: fc.constant("replace" as const), keys: fc.tuple(key) }),
+      fc.record({ kind: fc.constant("clear" as const), keys: fc.constant([]) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const map = new ScanMap<ScanNode>();
+        const model = new Map<string, ScanNode>();
+        for (const { kind, keys } of ops) {
+          if (kind === "prefetch") {
+            const f = framed(keys);
+            map.prefetch(f.buf, f.starts, f.ends, keys.length, touchNothing);
+          } else if (kind === "lookup") {
+            for (const k of keys) expect(map.getBytes(bytes(k))).toBe(model.get(k));
+          } else if (kind === "insert") {
+            const b = bytes(keys[0]);
+            // As the set and hash ops insert: by the hash code of the lookup that found nothing.
+            if (map.hinted(b, 0, b.length) === undefined && map.getHashed(b, 0, b.length, keyHash(b, 0, b.length)) === undefined) {
+              const n = new ScanNode(keys[0]);
+              map.insertHashed(n, keyHash(b, 0, b.length));
+              model.set(keys[0], n);
+            }
+          } else if (kind === "delete") {
+            expect(map.delete(keys[0])).toBe(model.get(keys[0]));
+            model.delete(keys[0]);
+          } else if (kind === "replace") {
+            const n = new ScanNode(keys[0]);
+            map.replace(n);
+            model.set(keys[0], n);
+          } else {
+            map.clear();
+            model.clear();
+          }
+        }
+        for (const [k, n] of model) expect(map.get(k)).toBe(n);
+      }),
+    );
+  });
+
+  test("a lookup in the prefetch's order takes its hint; one of another key, or of a key the prefetch found missing, does not", () => {
+    const map = new ScanMap<ScanNode>();
+    for (const k of ["a", "b", "c"]) map.insert(new ScanNode(k));
+    const f = framed(["a", "zz", "b", "c"]);
+    map.prefetch(f.buf, f.starts, f.ends, 4, touchNothing);
+    expect(map.hinted(bytes("a"), 0, 1)?.key).toBe("a");
+    // Again (a command looking its key up twice): the hint before.
+    expect(map.hinted(bytes("a"), 0, 1)?.key).toBe("a");
+    expect(map.hinted(bytes("zz"), 0, 2)).toBeUndefined();
+    // Another key than the hint's: not known, and the next lookup still wants "b".
+    expect(map.hinted(bytes("c"), 0, 1)).toBeUndefined();
+    expect(map.hinted(bytes("b"), 0, 1)?.key).toBe("b");
+    expect(map.hinted(bytes("c"), 0, 1)?.key).toBe("c");
+    expect(map.hinted(bytes("a"), 0, 1)).toBeUndefined();
+    expect(map.getBytes(bytes("a"))?.key).toBe("a");
+  });
+
+  test("a removal drops the hints: a deleted node is never returned", () => {
+    const map = new ScanMap<ScanNode>();
+    for (const k of ["a", "b"]) map.insert(new ScanNode(k));
+    const f = framed(["a", "b"]);
+    map.prefetch(f.buf, f.starts, f.ends, 2, touchNothing);
+    map.delete("b");
+    expect(map.hinted(bytes("a"), 0, 1)).toBeUndefined();
+    expect(map.getBytes(bytes("b"))).toBeUndefined();
+    expect(map.getBytes(bytes("a"))?.key).toBe("a");
   });
 });
