@@ -10,7 +10,14 @@ import { assert } from './assert.ts';
 
 export class BlockBuilder {
   private readonly buf = new ByteWriter(8192);
-  private restarts: number[] = [0];
+  /**
+   * Restart offsets: restarts[0, restartCount), the first always 0. An
+   * Int32Array kept across blocks: a fresh `[0]` per block (a copy-on-write
+   * literal until its first push) changed the array's shape, and the JIT's
+   * code for currentSizeEstimate exited on it.
+   */
+  private restarts = new Int32Array(64);
+  private restartCount = 1;
   private counter = 0;
   private lastKey = new Uint8Array(64);
   private lastKeyLen = 0;
@@ -24,7 +31,7 @@ export class BlockBuilder {
 
   /** Size of the block if finished now. */
   currentSizeEstimate(): number {
-    return this.buf.len + this.restarts.length * 4 + 4;
+    return this.buf.len + this.restartCount * 4 + 4;
   }
 
   /** key[0, klen) must sort after the previous key (caller guarantees); the value is value[valueStart, valueEnd). */
@@ -34,8 +41,7 @@ export class BlockBuilder {
       const n = Math.min(klen, this.lastKeyLen);
       while (shared < n && key[shared] === this.lastKey[shared]) shared++;
     } else {
-      this.restarts.push(this.buf.len);
-      this.counter = 0;
+      this.addRestart();
     }
     const w = this.buf;
     w.varint(shared);
@@ -60,8 +66,7 @@ export class BlockBuilder {
   addShared(key: Uint8Array, klen: number, shared: number, value: Uint8Array, valueStart: number, valueEnd: number): void {
     if (this.entries === 0) shared = 0;
     else if (this.counter >= this.restartInterval) {
-      this.restarts.push(this.buf.len);
-      this.counter = 0;
+      this.addRestart();
       shared = 0;
     }
     const w = this.buf;
@@ -77,17 +82,29 @@ export class BlockBuilder {
     this.entries++;
   }
 
+  /** A restart point at the next entry (its key stored in full). */
+  private addRestart(): void {
+    if (this.restartCount === this.restarts.length) {
+      const grown = new Int32Array(2 * this.restartCount);
+      grown.set(this.restarts);
+      this.restarts = grown;
+    }
+    this.restarts[this.restartCount++] = this.buf.len;
+    this.counter = 0;
+  }
+
   /** Returns the block contents (a view valid until reset). */
   finish(): Uint8Array {
-    assert(this.restarts.length >= 1);
-    for (const r of this.restarts) this.buf.fixed32(r);
-    this.buf.fixed32(this.restarts.length);
+    const n = this.restartCount;
+    assert(n >= 1 && this.restarts[0] === 0);
+    for (let i = 0; i < n; i++) this.buf.fixed32(this.restarts[i]);
+    this.buf.fixed32(n);
     return this.buf.view();
   }
 
   reset(): void {
     this.buf.reset();
-    this.restarts = [0];
+    this.restartCount = 1;
     this.counter = 0;
     this.lastKeyLen = 0;
     this.entries = 0;

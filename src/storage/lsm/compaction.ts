@@ -202,8 +202,7 @@ export class CompactionRunner {
       // The entry's value turned into a deletion's (empty) by the filter.
       let emptied = false;
       let first = false;
-      if (!this.isCurKey(it.keyBuffer(), it.keyOffset(), it.keyLength())) {
-        this.setCurKey(it.keyBuffer(), it.keyOffset(), it.keyLength());
+      if (this.toKey(it.keyBuffer(), it.keyOffset(), it.keyLength())) {
         this.lastSeqForKey = Number.MAX_SAFE_INTEGER;
         this.removingKey = false;
         this.emittedCurKey = false;
@@ -262,18 +261,26 @@ export class CompactionRunner {
     return verdict;
   }
 
-  private isCurKey(b: Uint8Array, off: number, len: number): boolean {
-    if (this.curKeyLen !== len) return false;
-    const k = this.curKeyBuf;
-    for (let i = 0; i < len; i++) if (k[i] !== b[off + i]) return false;
-    return true;
-  }
-
-  private setCurKey(b: Uint8Array, off: number, len: number): void {
-    if (this.curKeyBuf.length < len) this.curKeyBuf = new Uint8Array(len * 2);
-    const k = this.curKeyBuf;
-    for (let i = 0; i < len; i++) k[i] = b[off + i];
+  /**
+   * Makes b[off, off+len) the current key; false if it already is. Copies
+   * only the bytes after those it shares with the last key (keys in order
+   * share their heads: a sub-key's, a key prefix's).
+   */
+  private toKey(b: Uint8Array, off: number, len: number): boolean {
+    const curLen = this.curKeyLen;
+    let k = this.curKeyBuf;
+    const n = len < curLen ? len : curLen;
+    let shared = 0;
+    while (shared < n && k[shared] === b[off + shared]) shared++;
+    if (shared === len && len === curLen) return false;
+    if (k.length < len) {
+      const grown = new Uint8Array(len * 2);
+      grown.set(k.subarray(0, shared));
+      this.curKeyBuf = k = grown;
+    }
+    for (let i = shared; i < len; i++) k[i] = b[off + i];
     this.curKeyLen = len;
+    return true;
   }
 
   /** Adds the current key's version (seq, kind, the input's value unless emptied) to the output. */

@@ -110,6 +110,27 @@ describe('block', () => {
     it.seekParts(b('zzz'), 2000, 0xff);
     expect(it.valid()).toBe(false);
   }, 60_000);
+
+  test('a builder reused across blocks (reset): every restart point of each, more than its first restart array holds', () => {
+    const bb = new BlockBuilder(1);
+    for (const [count, prefix] of [[300, 'a'], [5, 'b'], [130, 'c']] as const) {
+      const keys: Uint8Array[] = [];
+      for (let i = 0; i < count; i++) keys.push(encodeInternalKey(b(prefix + String(i).padStart(4, '0')), 7, KIND_PUT));
+      for (const k of keys) bb.add(k, k.length, b('v' + s(k.subarray(0, k.length - 8))));
+      const contents = bb.finish().slice();
+      // One restart per entry: count offsets, then their number.
+      expect(getFixed32(contents, contents.length - 4)).toBe(count);
+      expect(bb.currentSizeEstimate()).toBe(contents.length + 4 * count + 4);
+      const block = new Block(contents, 'x', 0);
+      for (const k of keys) {
+        const user = k.subarray(0, k.length - 8);
+        expect(blockGet(block, user, trailerHi(100), trailerLo(100, KIND_SEEK)), s(user)).toBe(true);
+        expect(s(lookupOut.buf.subarray(lookupOut.voff, lookupOut.voff + lookupOut.vlen))).toBe('v' + s(user));
+      }
+      bb.reset();
+      expect(bb.currentSizeEstimate()).toBe(8);
+    }
+  });
 });
 
 describe('bloom', () => {
