@@ -8,7 +8,7 @@ import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from ".
 import { encodingLimits } from "./encoding-limits.ts";
 import { MemHash, MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
-import { keyIs, ScanMap, ScanNode } from "./scan-map.ts";
+import { nodeKeyIs, ScanMap, ScanNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemSet, MemorySetOps } from "./set-ops.ts";
 import { MemoryStreamOps } from "./stream-ops.ts";
@@ -96,14 +96,14 @@ export class MemoryDb implements DbStore {
    * The entry the last lookup found: a pipeline of one collection's commands
    * (SADD myset ..., HSET myhash ...) looks one key up again and again, and
    * comparing its bytes is cheaper than hashing them and walking a bucket
-   * (keyIs fails at the first byte compared for most other keys). Dropped
+   * (nodeKeyIs fails at the first word compared for most other keys). Dropped
    * with its key (deleteStr, clear).
    */
   private lastFound: MemEntry | null = null;
 
   lookup(key: Uint8Array): MemEntry | null {
     const last = this.lastFound;
-    if (last !== null && keyIs(last.key, key, 0, key.length)) return last;
+    if (last !== null && nodeKeyIs(last, key, 0, key.length)) return last;
     const e = this.entries.getBytes(key);
     if (e === undefined) return null;
     this.lastFound = e;
@@ -117,9 +117,10 @@ export class MemoryDb implements DbStore {
 
   /**
    * See DbStore.prefetchMembers: the member nodes of a set, the field nodes
-   * of a hash, a zset's member nodes. Not a zset's tree paths: walking a ZADD
-   * batch's search paths ahead, as was done in the skiplist, cost more than
-   * it saved in the tree (bench/cpu-per-op.ts zadd, 07:02 UTC).
+   * of a hash, a zset's member nodes (and their keys' strings: see
+   * ZDictNode). Not a zset's tree paths: walking a ZADD batch's search paths
+   * ahead, as was done in the skiplist, cost more than it saved in the tree
+   * (bench/cpu-per-op.ts zadd, 07:02 UTC).
    */
   prefetchMembers(buf: Uint8Array, keyStart: number, keyEnd: number, starts: number[], ends: number[], count: number): void {
     const v = this.entries.getRange(buf, keyStart, keyEnd)?.value;

@@ -12,12 +12,13 @@ import { ScanMap, ScanNode } from "./scan-map.ts";
 import { NIL, ScoreTree } from "./score-tree.ts";
 import { registerMemoryType } from "./value-types.ts";
 
+/** Looked up by the member's string (MemZSet.dict.get): no key words to make (see ScanNode). */
 class ZDictNode extends ScanNode {
   constructor(
     key: string,
     public score: number,
   ) {
-    super(key);
+    super(key, true);
   }
 }
 

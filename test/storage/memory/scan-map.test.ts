@@ -30,6 +30,20 @@ describe("ScanMap.getBytes", () => {
     expect(map.getBytes(bytes(`${prefix}c`))).toBeUndefined();
     expect(map.getBytes(bytes("\0\0\0"))).toBeUndefined();
   });
+
+  test("keys of 1 to 30 bytes that differ in one byte, at every position, are distinct (the node's key words and its string)", () => {
+    for (const byString of [false, true]) {
+      for (let len = 1; len <= 30; len++) {
+        const map = new ScanMap<ScanNode>();
+        const base = "\xff".repeat(len);
+        const keys = [base, ...Array.from({ length: len }, (_, i) => `${base.slice(0, i)}\x7f${base.slice(i + 1)}`)];
+        for (const k of keys) map.insert(new ScanNode(k, byString));
+        for (const k of keys) expect(map.getBytes(Uint8Array.from(k, (c) => c.charCodeAt(0)))?.key).toBe(k);
+        expect(map.getBytes(new Uint8Array(len))).toBeUndefined();
+        expect(map.getBytes(new Uint8Array(len + 1).fill(0xff))).toBeUndefined();
+      }
+    }
+  });
 });
 
 describe("ScanMap iteration order", () => {
