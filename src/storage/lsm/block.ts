@@ -282,8 +282,8 @@ function entryHeader(d: Uint8Array, off: number, limit: number): boolean {
  * user key equals uk, fills lookupOut and returns true. Keys are rebuilt in a
  * shared scratch buffer.
  */
-export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number): boolean {
-  return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset);
+export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number, matched = 0): boolean {
+  return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset, matched);
 }
 
 function corruptBlock(file: string, fileOffset: number, msg: string): never {
@@ -294,8 +294,10 @@ function corruptBlock(file: string, fileOffset: number, msg: string): never {
  * blockGet of the block d[base, base+size) without a Block object (a table
  * reads uncompressed blocks in place in its mapping); lookupOut.voff is an
  * offset in d. Errors name fileOffset (by default base: d is the whole file).
+ * matched: a length of user-key prefix uk shares with every key of the block
+ * (the index search knows one; comparisons start there).
  */
-export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base): boolean {
+export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base, matched = 0): boolean {
   // Errors throw from a function of their own: a closure made per call cost the search its speed.
   if (size < 4) corruptBlock(file, fileOffset, 'block too short');
   const numRestarts = getFixed32(d, base + size - 4);
@@ -303,10 +305,10 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
   if (numRestarts < 1 || limit < base) corruptBlock(file, fileOffset, 'bad restart array');
   let left = 0;
   let right = numRestarts - 1;
-  // uk's common prefix with the restart keys at left and after right (0 until
-  // compared): every key between them has at least the shorter one in common with it.
-  let lcpLeft = 0;
-  let lcpRight = 0;
+  // uk's common prefix with the restart keys at left and after right (matched
+  // until compared): every key between them has at least the shorter one in common with it.
+  let lcpLeft = matched;
+  let lcpRight = matched;
   while (left < right) {
     const mid = (left + right + 1) >>> 1;
     const off = base + getFixed32(d, limit + mid * 4);
