@@ -2,17 +2,17 @@
 // to value (HSCAN guarantees, bucket sampling for HRANDFIELD), iterated in
 // insertion order like Redis's listpack-encoded hashes.
 
-import { bytesToStr, copyBytes, overwriteBytes, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr, copyBytes, overwriteBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { HashOps } from "../hash-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { encodingLimits } from "./encoding-limits.ts";
-import { keyHash, ScanMap, ScanNode } from "./scan-map.ts";
+import { keyHash, ScanMap, WordKeyNode } from "./scan-map.ts";
 import { registerMemoryType } from "./value-types.ts";
 
-class FieldNode extends ScanNode {
+class FieldNode extends WordKeyNode {
   constructor(
-    field: string,
+    field: string | Uint8Array,
     public value: Uint8Array,
   ) {
     super(field);
@@ -75,15 +75,15 @@ export class MemoryHashOps implements HashOps {
       const field = fieldValues[i];
       const value = fieldValues[i + 1];
       if (field.length > maxValue || value.length > maxValue) hash.hashtable = true;
-      // Looked up by the bytes: a latin1 string is built only for a new field,
-      // which is inserted by the hash code its lookup computed.
+      // Looked up by the bytes; a new field is inserted by the hash code its
+      // lookup computed, made from its bytes (see WordKeyNode: no string).
       const end = field.length;
       let node = fields.hinted(field, 0, end);
       if (node === undefined) {
         const fieldHash = keyHash(field, 0, end);
         node = fields.getHashed(field, 0, end, fieldHash);
         if (node === undefined) {
-          fields.insertHashed(new FieldNode(bytesToStr(field), handedOver ? value : copyBytes(value)), fieldHash);
+          fields.insertHashed(new FieldNode(field, handedOver ? value : copyBytes(value)), fieldHash);
           added++;
           continue;
         }
@@ -102,13 +102,18 @@ export class MemoryHashOps implements HashOps {
   delete(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
     const map = hashOf(meta).fields;
     let removed = 0;
-    for (const f of fields) if (map.delete(bytesToStr(f)) !== undefined) removed++;
+    for (const f of fields) {
+      const node = map.getBytes(f);
+      if (node === undefined) continue;
+      map.deleteNode(node);
+      removed++;
+    }
     if (map.size === 0) this.db.delete(key);
     return removed;
   }
 
   forEach(meta: KeyMeta, visit: (field: Uint8Array, value: Uint8Array) => void): void {
-    for (const n of hashOf(meta).fields.values()) visit(strToBytes(n.key), n.value);
+    for (const n of hashOf(meta).fields.values()) visit(n.keyBytes(), n.value);
   }
 
   scan(meta: KeyMeta, cursor: number, count: number, visit: (field: Uint8Array, value: Uint8Array) => void): number {
@@ -118,12 +123,12 @@ export class MemoryHashOps implements HashOps {
       this.forEach(meta, visit);
       return 0;
     }
-    return hash.fields.scan(cursor, count, (n) => visit(strToBytes(n.key), n.value));
+    return hash.fields.scan(cursor, count, (n) => visit(n.keyBytes(), n.value));
   }
 
   random(meta: KeyMeta, count: number, distinct: boolean, visit: (field: Uint8Array, value: Uint8Array) => void): void {
     const fields = hashOf(meta).fields;
-    const emit = (n: FieldNode) => visit(strToBytes(n.key), n.value);
+    const emit = (n: FieldNode) => visit(n.keyBytes(), n.value);
     if (!distinct) {
       for (let i = 0; i < count; i++) emit(fields.randomNode()!);
       return;
@@ -139,11 +144,11 @@ export class MemoryHashOps implements HashOps {
       }
       return;
     }
-    const seen = new Set<string>();
+    const seen = new Set<FieldNode>();
     while (seen.size < count) {
       const n = fields.randomNode()!;
-      if (seen.has(n.key)) continue;
-      seen.add(n.key);
+      if (seen.has(n)) continue;
+      seen.add(n);
       emit(n);
     }
   }
@@ -154,7 +159,7 @@ registerMemoryType(
   (v) => (v as MemHash).clone(),
   (v) => {
     let bytes = 64;
-    for (const n of (v as MemHash).fields.values()) bytes += 48 + n.key.length + n.value.length;
+    for (const n of (v as MemHash).fields.values()) bytes += 48 + n.keyLength + n.value.length;
     return bytes;
   },
   (v) => ((v as MemHash).hashtable ? "hashtable" : "listpack"),

@@ -8,7 +8,7 @@ import type { DbStore, EncodingLimits, KeyMeta, KeyType, StorageEngine } from ".
 import { encodingLimits } from "./encoding-limits.ts";
 import { MemHash, MemoryHashOps } from "./hash-ops.ts";
 import { MemoryListOps } from "./list-ops.ts";
-import { nodeKeyIs, ScanMap, ScanNode } from "./scan-map.ts";
+import { nodeKeyIs, ScanMap, WordKeyNode } from "./scan-map.ts";
 import { cloners, encodings, sizers, stringForms } from "./value-types.ts";
 import { MemSet, MemorySetOps } from "./set-ops.ts";
 import { MemoryStreamOps } from "./stream-ops.ts";
@@ -19,7 +19,7 @@ import { MemZSet, MemoryZSetOps } from "./zset-ops.ts";
  * fixed by `type` (string: Uint8Array, or a safe integer for a counter INCR
  * wrote, like Redis's int encoding; collections: their own structures).
  */
-export class MemEntry extends ScanNode implements KeyMeta {
+export class MemEntry extends WordKeyNode implements KeyMeta {
   /** Last access, unix seconds (OBJECT IDLETIME). */
   atime: number;
   /** LFU access frequency state (OBJECT FREQ), see keyspace/lfu.ts. */

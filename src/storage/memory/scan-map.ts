@@ -11,46 +11,124 @@
 // element present for the whole scan is returned at least once, even if the
 // table grows or shrinks between calls. randomNode() samples a bucket, as Redis does.
 
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import { murmur3Bytes, murmur3Latin1 } from "../../util/murmur3.ts";
 
 /** Keys of up to this many bytes are also held in their node as numbers (ScanNode.k0...k3). */
 const WORD_KEY_MAX = 24;
 
-export class ScanNode {
+export abstract class ScanNode {
   /** The next node in this node's bucket. */
   next: ScanNode | null = null;
   hash = 0;
   /** Neighbours in insertion order (kept on a deleted node, so an iteration standing on it goes on). */
   before: ScanNode | null = null;
   after: ScanNode | null = null;
-  /**
-   * A key of up to WORD_KEY_MAX bytes, 6 bytes per number (see keyWord), and
-   * its length in `size` (-1: a longer key, compared by its string): a lookup
-   * by bytes compares these, in the node it loads anyway, instead of the key
-   * string, whose cell and characters are two more dependent cache misses
-   * (in a 100k-member set, about a third of a prefetch's time). A map
-   * looked up by strings only (a zset's dict) skips them: `byString`.
-   */
+  /** The key's length in bytes if it is held in words (a WordKeyNode's), else -1: compared by its string. */
+  abstract readonly size: number;
+  /** The key as a latin1 string. */
+  abstract readonly key: string;
+
+  /** The key's bytes, a new array. */
+  keyBytes(): Uint8Array {
+    return strToBytes(this.key);
+  }
+
+  /** The key's length in bytes (without making a WordKeyNode's string). */
+  get keyLength(): number {
+    return this.size < 0 ? this.key.length : this.size;
+  }
+}
+
+/**
+ * A node whose key is its string only: for a map looked up by strings (a
+ * zset's dict), where key words would be unused. Its size is on the
+ * prototype: a ZDictNode of six fields fits a 64-byte cell, where one more
+ * field made ZADD's prefetch slower (its nodes then straddle cache lines).
+ */
+export class StringKeyNode extends ScanNode {
+  constructor(readonly key: string) {
+    super();
+  }
+
+  get size(): number {
+    return -1;
+  }
+}
+
+/**
+ * A node that holds a key of up to WORD_KEY_MAX bytes, 6 bytes per number
+ * (see keyWord), and its length in `size`: a lookup by bytes compares these,
+ * in the node it loads anyway, instead of the key string, whose cell and
+ * characters are two more dependent cache misses (in a 100k-member set,
+ * about a third of a prefetch's time). A longer key is compared by its string.
+ */
+export class WordKeyNode extends ScanNode {
+  size = -1;
   k0 = 0;
   k1 = 0;
   k2 = 0;
   k3 = 0;
-  readonly size: number;
-  constructor(
-    public readonly key: string,
-    byString = false,
-  ) {
+  /** The key's latin1 string; null in a node made from bytes that fit in words, until asked for (see key). */
+  private keyString: string | null;
+
+  /**
+   * key: the key's latin1 string, or its bytes (not kept: a key that fits
+   * in words then has no string until one is asked for, which SADD/HSET's
+   * inserts do not: latin1Slice was 5.6% of a SADD of new members).
+   */
+  constructor(key: string | Uint8Array) {
+    super();
     const n = key.length;
-    if (n > WORD_KEY_MAX || byString) {
-      this.size = -1;
-      return;
-    }
+    this.keyString = typeof key === "string" ? key : n > WORD_KEY_MAX ? bytesToStr(key) : null;
+    if (n > WORD_KEY_MAX) return;
     this.size = n;
-    this.k0 = stringWord(key, 0);
-    if (n > 6) this.k1 = stringWord(key, 6);
-    if (n > 12) this.k2 = stringWord(key, 12);
-    if (n > 18) this.k3 = stringWord(key, 18);
+    if (typeof key === "string") {
+      this.k0 = stringWord(key, 0);
+      if (n > 6) this.k1 = stringWord(key, 6);
+      if (n > 12) this.k2 = stringWord(key, 12);
+      if (n > 18) this.k3 = stringWord(key, 18);
+    } else {
+      this.k0 = keyWord(key, 0, n);
+      if (n > 6) this.k1 = keyWord(key, 6, n);
+      if (n > 12) this.k2 = keyWord(key, 12, n);
+      if (n > 18) this.k3 = keyWord(key, 18, n);
+    }
   }
+
+  /** The key as a latin1 string (made from its words the first time, then kept). */
+  get key(): string {
+    return (this.keyString ??= bytesToStr(this.keyBytes()));
+  }
+
+  /** The key's bytes, a new array (from its words, without making its string). */
+  override keyBytes(): Uint8Array {
+    const n = this.size;
+    if (n < 0) return strToBytes(this.keyString!);
+    const out = new Uint8Array(n);
+    putWord(out, 0, this.k0);
+    if (n > 6) putWord(out, 6, this.k1);
+    if (n > 12) putWord(out, 12, this.k2);
+    if (n > 18) putWord(out, 18, this.k3);
+    return out;
+  }
+}
+
+/** Writes word w's bytes (keyWord's) to out from at, as many as fit. */
+function putWord(out: Uint8Array, at: number, w: number): void {
+  const end = Math.min(at + 6, out.length);
+  for (let i = at; i < end; i++) {
+    out[i] = w % 256;
+    w = Math.floor(w / 256);
+  }
+}
+
+/** Whether nodes a and b have the same key (by their words when both have them). */
+function sameKey(a: ScanNode, b: ScanNode): boolean {
+  if (a.size < 0 || b.size < 0) return a.key === b.key;
+  const x = a as WordKeyNode;
+  const y = b as WordKeyNode;
+  return x.size === y.size && x.k0 === y.k0 && x.k1 === y.k1 && x.k2 === y.k2 && x.k3 === y.k3;
 }
 
 /**
@@ -66,15 +144,21 @@ function keyWord(b: Uint8Array, at: number, to: number): number {
 
 /** keyWord of the latin1 string s's characters (one per byte) from at. */
 function stringWord(s: string, at: number): number {
+  const to = s.length;
+  if (at + 6 <= to) {
+    const low = s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16);
+    return low + (s.charCodeAt(at + 3) | (s.charCodeAt(at + 4) << 8) | (s.charCodeAt(at + 5) << 16)) * 0x1000000;
+  }
   let w = 0;
-  for (let i = Math.min(at + 6, s.length) - 1; i >= at; i--) w = w * 256 + s.charCodeAt(i);
+  for (let i = to - 1; i >= at; i--) w = w * 256 + s.charCodeAt(i);
   return w;
 }
 
 /** Whether node n's key is the bytes b[from, to): by its words, or by its string if it is longer than WORD_KEY_MAX. */
-export function nodeKeyIs(n: ScanNode, b: Uint8Array, from: number, to: number): boolean {
-  const size = n.size;
-  if (size < 0) return keyIs(n.key, b, from, to);
+export function nodeKeyIs(node: ScanNode, b: Uint8Array, from: number, to: number): boolean {
+  const size = node.size;
+  if (size < 0) return keyIs(node.key, b, from, to);
+  const n = node as WordKeyNode; // only a WordKeyNode has a size
   if (size !== to - from || n.k0 !== keyWord(b, from, to)) return false;
   if (size <= 6) return true;
   if (n.k1 !== keyWord(b, from + 6, to)) return false;
@@ -272,7 +356,7 @@ export class ScanMap<N extends ScanNode> {
     const buckets = this.buckets;
     const b = h & (buckets.length - 1);
     for (let n = buckets[b]; n !== null; n = n.next as N | null) {
-      if (n.hash === h && n.key === node.key) throw new Error("ScanMap.insert: duplicate key");
+      if (n.hash === h && sameKey(n, node)) throw new Error("ScanMap.insert: duplicate key");
     }
     node.hash = h;
     node.next = buckets[b];

@@ -1,17 +1,17 @@
 // Memory-engine implementation of the set primitives: a ScanMap of members
 // (SSCAN guarantees, O(1) random sampling by bucket).
 
-import { bytesToStr, strToBytes } from "../../net/bytes.ts";
+import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { SetOps } from "../set-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
 import { registerMemoryType } from "./value-types.ts";
-import { keyHash, ScanMap, ScanNode } from "./scan-map.ts";
+import { keyHash, ScanMap, WordKeyNode } from "./scan-map.ts";
 
 /** A set value. `hashtable` is sticky, as in Redis 7.0 (no conversion back to intset). */
 export class MemSet {
-  readonly members = new ScanMap<ScanNode>();
+  readonly members = new ScanMap<WordKeyNode>();
   intsOnly = true;
   hashtable = false;
 }
@@ -29,14 +29,17 @@ registerMemoryType(
   (v) => {
     const src = v as MemSet;
     const copy = new MemSet();
-    for (const n of src.members.values()) copy.members.insert(new ScanNode(n.key));
+    for (const n of src.members.values()) {
+      const member = n.keyBytes();
+      copy.members.insertHashed(new WordKeyNode(member), keyHash(member, 0, member.length));
+    }
     copy.intsOnly = src.intsOnly;
     copy.hashtable = src.hashtable;
     return copy;
   },
   (v) => {
     let size = 0;
-    for (const n of (v as MemSet).members.values()) size += 48 + n.key.length;
+    for (const n of (v as MemSet).members.values()) size += 48 + n.keyLength;
     return size;
   },
   (v) => ((v as MemSet).hashtable ? "hashtable" : "intset"),
@@ -47,7 +50,7 @@ function setOf(meta: KeyMeta): MemSet {
 }
 
 /** `count` (at most the set's size) distinct random members' nodes. */
-function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): ScanNode[] {
+function randomDistinctMembers(set: ScanMap<WordKeyNode>, count: number): WordKeyNode[] {
   if (count * 3 > set.size) {
     // Most of the set: shuffle all members and take a prefix (Redis's "case 3").
     const all = [...set.values()];
@@ -59,13 +62,13 @@ function randomDistinctMembers(set: ScanMap<ScanNode>, count: number): ScanNode[
   }
   // SPOP/SRANDMEMBER without a count: one sample, no de-duplication needed.
   if (count === 1) return [set.randomNode()!];
-  const picked = new Set<ScanNode>();
+  const picked = new Set<WordKeyNode>();
   while (picked.size < count) picked.add(set.randomNode()!);
   return [...picked];
 }
 
-function memberBytes(n: ScanNode): Uint8Array {
-  return strToBytes(n.key);
+function memberBytes(n: WordKeyNode): Uint8Array {
+  return n.keyBytes();
 }
 
 export class MemorySetOps implements SetOps {
@@ -76,16 +79,17 @@ export class MemorySetOps implements SetOps {
     const map = set.members;
     let added = 0;
     for (const m of members) {
-      // Looked up by the bytes: a latin1 string is built only for a new member,
-      // which is inserted by the hash code its lookup computed.
+      // Looked up by the bytes; a new member is inserted by the hash code its
+      // lookup computed, made from its bytes (see WordKeyNode: no string).
       const end = m.length;
       if (map.hinted(m, 0, end) !== undefined) continue;
       const memberHash = keyHash(m, 0, end);
       if (map.getHashed(m, 0, end, memberHash) !== undefined) continue;
-      const s = bytesToStr(m);
-      map.insertHashed(new ScanNode(s), memberHash);
+      const node = new WordKeyNode(m);
+      map.insertHashed(node, memberHash);
       added++;
-      if (set.intsOnly && !isInt64Member(s)) set.intsOnly = false;
+      // Only an intset needs to know (hashtable is sticky).
+      if (!set.hashtable && set.intsOnly && !isInt64Member(node.key)) set.intsOnly = false;
     }
     if (!set.intsOnly || set.members.size > encodingLimits.setMaxIntsetEntries) set.hashtable = true;
     return added;
@@ -94,7 +98,12 @@ export class MemorySetOps implements SetOps {
   remove(key: Uint8Array, meta: KeyMeta, members: Uint8Array[]): number {
     const set = setOf(meta);
     let removed = 0;
-    for (const m of members) if (set.members.delete(bytesToStr(m)) !== undefined) removed++;
+    for (const m of members) {
+      const node = set.members.getBytes(m);
+      if (node === undefined) continue;
+      set.members.deleteNode(node);
+      removed++;
+    }
     if (set.members.size === 0) this.db.delete(key);
     return removed;
   }
@@ -109,10 +118,10 @@ export class MemorySetOps implements SetOps {
 
   members(meta: KeyMeta): Uint8Array[] {
     const set = setOf(meta);
-    const keys = [...set.members.values()].map((n) => n.key);
+    const nodes = [...set.members.values()];
     // An intset is kept sorted by Redis, so its members come out in numeric order.
-    if (!set.hashtable) keys.sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
-    return keys.map(strToBytes);
+    if (!set.hashtable) nodes.sort((a, b) => (BigInt(a.key) < BigInt(b.key) ? -1 : 1));
+    return nodes.map(memberBytes);
   }
 
   randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {
@@ -122,7 +131,7 @@ export class MemorySetOps implements SetOps {
   randomWithRepeats(meta: KeyMeta, count: number): Uint8Array[] {
     const set = setOf(meta).members;
     const out: Uint8Array[] = new Array(count);
-    for (let i = 0; i < count; i++) out[i] = strToBytes(set.randomNode()!.key);
+    for (let i = 0; i < count; i++) out[i] = set.randomNode()!.keyBytes();
     return out;
   }
 
@@ -144,17 +153,17 @@ export class MemorySetOps implements SetOps {
     if (node === undefined) throw new Error("MemorySetOps.pop: empty set stored");
     set.members.deleteNode(node);
     if (set.members.size === 0) this.db.delete(key);
-    return strToBytes(node.key);
+    return node.keyBytes();
   }
 
   scan(meta: KeyMeta, cursor: number, count: number, visit: (member: Uint8Array) => void): number {
     const set = setOf(meta);
     if (!set.hashtable) {
       // Compact sets are returned whole in one call, as Redis does for intsets.
-      for (const n of set.members.values()) visit(strToBytes(n.key));
+      for (const n of set.members.values()) visit(n.keyBytes());
       return 0;
     }
-    return set.members.scan(cursor, count, (n) => visit(strToBytes(n.key)));
+    return set.members.scan(cursor, count, (n) => visit(n.keyBytes()));
   }
 
   store(key: Uint8Array, members: Uint8Array[]): void {

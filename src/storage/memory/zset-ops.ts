@@ -8,17 +8,17 @@ import type { KeyMeta } from "../engine.ts";
 import { lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZEntry, type ZRangeSpec, type ZSetOps } from "../zset-ops.ts";
 import { encodingLimits } from "./encoding-limits.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
-import { ScanMap, ScanNode } from "./scan-map.ts";
+import { ScanMap, StringKeyNode } from "./scan-map.ts";
 import { NIL, ScoreTree } from "./score-tree.ts";
 import { registerMemoryType } from "./value-types.ts";
 
-/** Looked up by the member's string (MemZSet.dict.get): no key words to make (see ScanNode). */
-class ZDictNode extends ScanNode {
+/** Looked up by the member's string (MemZSet.dict.get): no key words. */
+class ZDictNode extends StringKeyNode {
   constructor(
     key: string,
     public score: number,
   ) {
-    super(key, true);
+    super(key);
   }
 }
 
