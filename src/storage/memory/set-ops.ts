@@ -12,6 +12,7 @@ import { keyHash, ScanMap, WordKeyNode } from "./scan-map.ts";
 /** A set value. `hashtable` is sticky, as in Redis 7.0 (no conversion back to intset). */
 export class MemSet {
   readonly members = new ScanMap<WordKeyNode>();
+  /** Every member is an integer: tracked only while the set is an intset (add stops checking once `hashtable`). */
   intsOnly = true;
   hashtable = false;
 }
