@@ -14,7 +14,7 @@
 import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import { murmur3Bytes, murmur3Latin1 } from "../../util/murmur3.ts";
 
-/** Keys of up to this many bytes are also held in their node as numbers (ScanNode.k0...k3). */
+/** Keys of up to this many bytes are also held in their node as numbers (WordKeyNode.k0...k3). */
 const WORD_KEY_MAX = 24;
 
 export abstract class ScanNode {
@@ -350,9 +350,8 @@ export class ScanMap<N extends ScanNode> {
     this.insertHashed(node, murmur3Latin1(node.key));
   }
 
-  /** insert() of a node whose key's keyHash is `hash` (a getHashed that found nothing computed it). */
-  insertHashed(node: N, hash: number): void {
-    const h = hash;
+  /** insert() of a node whose key's keyHash is `h` (a getHashed that found nothing computed it). */
+  insertHashed(node: N, h: number): void {
     const buckets = this.buckets;
     const b = h & (buckets.length - 1);
     for (let n = buckets[b]; n !== null; n = n.next as N | null) {
