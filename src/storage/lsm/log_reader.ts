@@ -8,7 +8,7 @@ import { basename } from 'node:path';
 import { getFixed32 } from './coding.ts';
 import { crc32c, unmaskCrc } from './crc32c.ts';
 import { CorruptionError } from './assert.ts';
-import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
+import { BLOCK_SIZE, CRC32_TYPE_OFFSET, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
 
 export type LogRecoveryMode = 'strict' | 'tolerate-tail' | 'salvage';
 
@@ -35,13 +35,15 @@ function parsePhysical(buf: Uint8Array, off: number): string | null {
   const len = buf[off + 4] | (buf[off + 5] << 8);
   const type = buf[off + 6];
   if (type === 0 && len === 0 && getFixed32(buf, off) === 0) return 'zero header';
-  if (type < FULL || type > LAST) return `bad record type ${type}`;
+  if (type < FULL || type > LAST + CRC32_TYPE_OFFSET) return `bad record type ${type}`;
   if (off + HEADER_SIZE + len > buf.length) return 'truncated record';
   if ((off % BLOCK_SIZE) + HEADER_SIZE + len > BLOCK_SIZE) return 'record crosses block boundary';
   const expected = unmaskCrc(getFixed32(buf, off));
-  const actual = crc32c(buf, off + 6, off + HEADER_SIZE + len);
+  // Types 1-4 (older logs) carry CRC32C, 5-8 CRC32 (log_format.ts).
+  const ieee = type > LAST;
+  const actual = ieee ? Bun.hash.crc32(buf.subarray(off + 6, off + HEADER_SIZE + len)) : crc32c(buf, off + 6, off + HEADER_SIZE + len);
   if (expected !== actual) return 'checksum mismatch';
-  phys.type = type;
+  phys.type = ieee ? type - CRC32_TYPE_OFFSET : type;
   phys.start = off + HEADER_SIZE;
   phys.end = off + HEADER_SIZE + len;
   return null;

@@ -5,11 +5,8 @@
  */
 import * as fs from 'node:fs';
 import { ByteWriter, putFixed32 } from './coding.ts';
-import { crc32cExtend, maskCrc } from './crc32c.ts';
-import { BLOCK_SIZE, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
-
-const TYPE_BYTE = [new Uint8Array([0]), new Uint8Array([1]), new Uint8Array([2]), new Uint8Array([3]), new Uint8Array([4])];
-const TYPE_CRC = TYPE_BYTE.map((b) => crc32cExtend(0, b));
+import { maskCrc } from './crc32c.ts';
+import { BLOCK_SIZE, CRC32_TYPE_OFFSET, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from './log_format.ts';
 
 export class LogWriter {
   private blockOffset: number;
@@ -53,16 +50,17 @@ export class LogWriter {
       const avail = BLOCK_SIZE - this.blockOffset - HEADER_SIZE;
       const n = left < avail ? left : avail;
       const last = n === left;
-      const type = begin && last ? FULL : begin ? FIRST : last ? LAST : MIDDLE;
+      const type = (begin && last ? FULL : begin ? FIRST : last ? LAST : MIDDLE) + CRC32_TYPE_OFFSET;
       const h = w.len;
       w.ensure(HEADER_SIZE);
       w.len = h + HEADER_SIZE;
       w.bytes(data, p, p + n);
-      const crc = maskCrc(crc32cExtend(TYPE_CRC[type], data, p, p + n));
-      putFixed32(w.buf, h, crc);
-      w.buf[h + 4] = n & 0xff;
-      w.buf[h + 5] = n >>> 8;
-      w.buf[h + 6] = type;
+      const buf = w.buf;
+      buf[h + 4] = n & 0xff;
+      buf[h + 5] = n >>> 8;
+      buf[h + 6] = type;
+      // The checksum covers the type byte and the data, which follow each other in the staged bytes.
+      putFixed32(buf, h, maskCrc(Bun.hash.crc32(buf.subarray(h + 6, h + HEADER_SIZE + n))));
       this.blockOffset += HEADER_SIZE + n;
       p += n;
       left -= n;

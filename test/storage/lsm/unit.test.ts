@@ -7,6 +7,7 @@ import { BlockBuilder } from '../../../src/storage/lsm/block_builder.ts';
 import { Block, blockGet } from '../../../src/storage/lsm/block.ts';
 import { bloomHash, bloomMayContain, buildBloom, buildLegacyBloom } from '../../../src/storage/lsm/bloom.ts';
 import { LogWriter } from '../../../src/storage/lsm/log_writer.ts';
+import { BLOCK_SIZE, CRC32_TYPE_OFFSET, FIRST, FULL, HEADER_SIZE, LAST, MIDDLE } from '../../../src/storage/lsm/log_format.ts';
 import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
 import { MemTable, memtableEntries, memtableMemoryBytes } from '../../../src/storage/lsm/memtable.ts';
 import { compareRanges, sortKeys } from '../../../src/storage/lsm/key_sort.ts';
@@ -189,6 +190,63 @@ describe('log', () => {
       expect(res.records.length).toBe(200);
       for (let i = 0; i < 200; i++) expect(Buffer.compare(res.records[i].data, recs[i])).toBe(0);
       expect(res.tornTailAt).toBeUndefined();
+    } finally {
+      rmrf(dir);
+    }
+  }, 60_000);
+
+  /** A log of LevelDB's fragments (types 1-4, CRC32C), as AiKv wrote before CRC32 fragments. */
+  function crc32cLog(records: Uint8Array[]): Uint8Array {
+    const out = new ByteWriter();
+    for (const data of records) {
+      let p = 0;
+      do {
+        const leftover = BLOCK_SIZE - (out.len % BLOCK_SIZE);
+        if (leftover < HEADER_SIZE) for (let i = 0; i < leftover; i++) out.byte(0);
+        const n = Math.min(data.length - p, BLOCK_SIZE - (out.len % BLOCK_SIZE) - HEADER_SIZE);
+        const first = p === 0;
+        const last = p + n === data.length;
+        const typed = new Uint8Array(1 + n);
+        typed[0] = first && last ? FULL : first ? FIRST : last ? LAST : MIDDLE;
+        typed.set(data.subarray(p, p + n), 1);
+        out.fixed32(maskCrc(crc32c(typed)));
+        out.byte(n & 0xff);
+        out.byte(n >>> 8);
+        out.bytes(typed);
+        p += n;
+      } while (p < data.length);
+    }
+    return out.finish();
+  }
+
+  test('logs of CRC32C fragments (types 1-4) are still read; new fragments are types 5-8 with CRC32; a flipped byte fails either checksum', () => {
+    const dir = tempDir();
+    try {
+      const r = rng(2);
+      const recs = Array.from({ length: 300 }, (_, i) => new Uint8Array(i % 100 === 50 ? 70000 : 1 + ((i * 37) % 500)).map(() => Math.floor(r() * 256)));
+      const old = path.join(dir, '000001.log');
+      fs.writeFileSync(old, crc32cLog(recs));
+      const read = readLogFile(old, 'strict');
+      expect(read.records.map((x) => Buffer.from(x.data).toString('hex'))).toEqual(recs.map((x) => Buffer.from(x).toString('hex')));
+
+      const p = path.join(dir, '000002.log');
+      const w = LogWriter.create(p);
+      for (const d of recs) w.addRecord(d);
+      w.addRecord(new Uint8Array(BLOCK_SIZE * 2 + 100).fill(7)); // FIRST, MIDDLE, LAST
+      w.close();
+      const written = new Uint8Array(fs.readFileSync(p));
+      expect(written[6]).toBe(FULL + CRC32_TYPE_OFFSET);
+      const back = readLogFile(p, 'strict').records;
+      expect(back.length).toBe(recs.length + 1);
+      expect(back[recs.length].data).toEqual(new Uint8Array(BLOCK_SIZE * 2 + 100).fill(7));
+
+      for (const [file, bytes] of [[old, crc32cLog(recs)], [p, written]] as const) {
+        // A byte of the first record's data: valid records follow, so this is corruption, not a torn tail.
+        const damaged = bytes.slice();
+        damaged[HEADER_SIZE] ^= 0x10;
+        fs.writeFileSync(file, damaged);
+        expect(() => readLogFile(file, 'strict')).toThrow(/checksum mismatch/);
+      }
     } finally {
       rmrf(dir);
     }
