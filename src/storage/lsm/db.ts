@@ -534,14 +534,20 @@ export class DB {
   /**
    * Logs the record gathered so far (see `record`), if any, unless an atomic
    * group that wrote is open (a script's yield to the event loop): the
-   * record then waits for the group's end.
+   * record then waits for the group's end. toOs: then hands every staged
+   * WAL byte to the OS, the record among them without staging it
+   * (LogWriter.writeRecord: one copy of the record fewer).
    */
-  private logRecord(): void {
-    if (this.recordCount === 0 || (this.atomicDepth > 0 && this.atomicWrote)) return;
+  private logRecord(toOs = false): void {
+    if (this.recordCount === 0 || (this.atomicDepth > 0 && this.atomicWrote)) {
+      if (toOs) this.log.flushToOs();
+      return;
+    }
     const r = this.record;
     putFixed64(r.buf, 0, this.recordFirstSeq);
     putFixed32(r.buf, 8, this.recordCount);
-    this.log.addRecord(r.buf, 0, r.len);
+    if (toOs) this.log.writeRecord(r.buf, 0, r.len);
+    else this.log.addRecord(r.buf, 0, r.len);
     this.st.walBytes += r.len;
     this.recordCount = 0;
     r.len = BATCH_HEADER;
@@ -601,8 +607,7 @@ export class DB {
     // After a failed write the WAL may end in a torn record: nothing may follow it (see resume()).
     if (this.closed || this.bgError !== null) return;
     try {
-      this.logRecord();
-      this.log.flushToOs();
+      this.logRecord(true);
     } catch (e) {
       this.setBgError(e as Error);
       return;
@@ -665,8 +670,7 @@ export class DB {
   /** Forces the WAL to disk now regardless of policy. */
   async syncWal(): Promise<void> {
     this.checkOpen();
-    this.logRecord();
-    this.log.flushToOs();
+    this.logRecord(true);
     this.writtenSeq = this.loggedSequence();
     if (this.syncedSeq >= this.writtenSeq) return;
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ seq: this.writtenSeq, resolve, reject }));
@@ -751,9 +755,8 @@ export class DB {
 
   private rotateMemtable(): void {
     // The record gathered so far holds this memtable's latest writes: it belongs to its WAL.
-    this.logRecord();
+    this.logRecord(true);
     const old = this.log;
-    old.flushToOs();
     this.writtenSeq = this.loggedSequence();
     if (this.o.syncPolicy !== 'no') {
       // Everything so far is in this log: one sync makes all of it durable.
@@ -1194,8 +1197,7 @@ export class DB {
     if (fs.existsSync(target)) throw new Error(`${target} already exists`);
     fs.mkdirSync(target, { recursive: true });
     // Everything below is synchronous, so no write can interleave.
-    this.logRecord();
-    this.log.flushToOs();
+    this.logRecord(true);
     this.datasyncNow(this.log.fd);
     for (const f of this.vs.current.allFiles()) {
       const src = fileName(this.dir, f.number, 'sst');
@@ -1412,8 +1414,7 @@ export class DB {
         this.dropRecord();
         this.log.abandon();
       } else {
-        this.logRecord();
-        this.log.flushToOs();
+        this.logRecord(true);
         if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
         this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
       }

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'bun:test';
+import { describe, expect, spyOn, test } from 'bun:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { crc32c, maskCrc, unmaskCrc } from '../../../src/storage/lsm/crc32c.ts';
@@ -191,6 +191,55 @@ describe('log', () => {
       for (let i = 0; i < 200; i++) expect(Buffer.compare(res.records[i].data, recs[i])).toBe(0);
       expect(res.tornTailAt).toBeUndefined();
     } finally {
+      rmrf(dir);
+    }
+  }, 60_000);
+
+  test('writeRecord writes the staged bytes and a record unstaged (writev) as addRecord + flushToOs would, resuming after short writes', () => {
+    const dir = tempDir();
+    const realWritev = fs.writevSync;
+    // Every third writev writes only part of its parts (as a full disk or a signal may): at most 1000 bytes.
+    let calls = 0;
+    const short = spyOn(fs, 'writevSync').mockImplementation((fd: number, parts: readonly NodeJS.ArrayBufferView[]) => {
+      if (++calls % 3 !== 0) return realWritev(fd, parts);
+      let budget = 1000;
+      const partial: Uint8Array[] = [];
+      for (const p of parts as Uint8Array[]) {
+        if (budget === 0) break;
+        partial.push(p.subarray(0, Math.min(budget, p.length)));
+        budget -= partial[partial.length - 1].length;
+      }
+      return realWritev(fd, partial);
+    });
+    try {
+      const staged = path.join(dir, '000001.log');
+      const direct = path.join(dir, '000002.log');
+      const a = LogWriter.create(staged);
+      const w = LogWriter.create(direct);
+      const r = rng(3);
+      const recs: Uint8Array[] = [];
+      for (let i = 0; i < 120; i++) {
+        const len = i % 13 === 0 ? 70000 + Math.floor(r() * 10000) : Math.floor(r() * 3000);
+        const d = new Uint8Array(len + 20).map(() => Math.floor(r() * 256));
+        recs.push(d.subarray(10, 10 + len));
+        a.addRecord(d, 10, 10 + len);
+        if (i % 4 === 0) {
+          w.addRecord(d, 10, 10 + len); // staged, then written with the next writeRecord
+        } else {
+          a.flushToOs();
+          w.writeRecord(d, 10, 10 + len);
+          expect(w.pendingBytes).toBe(0);
+          expect(w.writtenBytes).toBe(a.writtenBytes);
+        }
+      }
+      a.close();
+      w.close();
+      expect(calls).toBeGreaterThan(30);
+      expect(Buffer.compare(fs.readFileSync(direct), fs.readFileSync(staged))).toBe(0);
+      const back = readLogFile(direct, 'strict').records;
+      expect(back.map((x) => Buffer.from(x.data).toString('hex'))).toEqual(recs.map((x) => Buffer.from(x).toString('hex')));
+    } finally {
+      short.mockRestore();
       rmrf(dir);
     }
   }, 60_000);
