@@ -9,7 +9,7 @@ import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import { type DBIterator, WriteBatch } from "../lsm/index.ts";
 import { type LexRange, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZEntry, type ZRangeSpec, type ZSetOps } from "../zset-ops.ts";
-import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64 } from "./encoding.ts";
+import { FLAG_BIG, encodeCollectionMeta, getF64, prefixEnd, putF64, rewriteCollectionMeta } from "./encoding.ts";
 import { pickRandom, scanPrefix } from "./field-collection.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import { SCORE_BYTES, decodeScore, encodeScore } from "./score-encoding.ts";
@@ -215,13 +215,20 @@ export class LsmZSetOps implements ZSetOps {
   }
 
   /**
-   * Adds the metadata with a new size (or the key's deletion at 0) to batch.
-   * The caller's meta object is updated in place: ZADD passes it again for
-   * its next member.
+   * Adds the metadata with a new size (or the key's deletion at 0) to batch;
+   * version is old's when old is not null. The caller's meta object is
+   * updated in place: ZADD passes it again for its next member.
    */
   private writeMeta(batch: WriteBatch, key: Uint8Array, old: LsmMeta | null, version: number, big: boolean, size: number): void {
     if (size === 0) {
       this.db.deleteInBatch(batch, old!);
+      return;
+    }
+    // Only the size and flags change: the cached record is rewritten in place (LsmDb.recordToRewrite), meta's raw with it.
+    const cached = old === null ? null : this.db.recordToRewrite(old);
+    if (cached !== null) {
+      rewriteCollectionMeta(cached, big ? FLAG_BIG : 0, size);
+      this.db.putRewritten(batch, old!);
       return;
     }
     const raw = encodeCollectionMeta("zset", big ? FLAG_BIG : 0, old === null ? 0 : old.expireAt, version, size);

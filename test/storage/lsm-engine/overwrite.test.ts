@@ -117,6 +117,39 @@ test("SADD and HSET of new fields rewrite the cached record in place: a COPY, th
   }
 });
 
+test("ZADD and ZREM that keep a zset rewrite its cached record in place: a COPY, the TTL, the encoding, a multi-member ZADD and a restart see what was written", async () => {
+  const zsetDir = mkdtempSync(join(dir, "zset-"));
+  const first = await startAikv(lsm, { dir: zsetDir });
+  try {
+    const r = first.client();
+    await r.zadd("z", 1, "a", 2, "b");
+    expect(await r.copy("z", "z2")).toBe(1);
+    await r.expire("z", 1000);
+    expect(await r.zadd("z", 3, "c", 4, "d", 5, "c")).toBe(2); // one command, its meta passed again per member
+    expect(await r.zadd("z2", 9, "e")).toBe(1);
+    expect(await r.zrem("z", "a", "x")).toBe(1);
+    expect(await r.object("ENCODING", "z")).toBe("listpack");
+    expect(await r.zadd("z", 6, "m".repeat(100))).toBe(1); // a long member makes the zset a skiplist
+    expect(await r.object("ENCODING", "z")).toBe("skiplist");
+    expect(await r.object("ENCODING", "z2")).toBe("listpack");
+    expect([await r.zcard("z"), await r.zcard("z2")]).toEqual([4, 3]);
+    expect(await r.ttl("z")).toBeGreaterThan(990);
+  } finally {
+    await first.stop(); // SIGKILL
+  }
+  const second = await startAikv(lsm, { dir: zsetDir });
+  try {
+    const r = second.client();
+    expect(await r.zrange("z", 0, -1, "WITHSCORES")).toEqual(["b", "2", "d", "4", "c", "5", "m".repeat(100), "6"]);
+    expect(await r.zrange("z2", 0, -1)).toEqual(["a", "b", "e"]);
+    expect([await r.zcard("z"), await r.zcard("z2")]).toEqual([4, 3]);
+    expect(await r.object("ENCODING", "z")).toBe("skiplist");
+    expect(await r.ttl("z")).toBeGreaterThan(990);
+  } finally {
+    await second.stop();
+  }
+});
+
 test("INCR of a counter whose digits keep their length writes over its cached record: reads, a COPY, the TTL and a restart see each value", async () => {
   const counterDir = mkdtempSync(join(dir, "counters-"));
   const first = await startAikv(lsm, { dir: counterDir });
