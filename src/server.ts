@@ -11,7 +11,7 @@ import { EMPTY, bytesEqual, bytesToStr, cString, rangeEquals } from "./net/bytes
 import { Client } from "./net/client.ts";
 import { enforceOutputLimit } from "./net/output-limits.ts";
 import { ReplyBuffer } from "./net/reply.ts";
-import { type ParserLimits, ProtocolError, QueryBufferLimitError, SHORT_ARG, keptBit } from "./net/resp-parser.ts";
+import { type ParserLimits, ProtocolError, QueryBufferLimitError, type RespParser, SHORT_ARG, keptBit } from "./net/resp-parser.ts";
 import { type LogLevel, writeLog } from "./observability/log.ts";
 import { Observability } from "./observability/observability.ts";
 import { ServerStats } from "./observability/stats.ts";
@@ -370,13 +370,15 @@ export class Server {
     this.prefetchCommands = 0;
     this.memberCount = 0;
     this.memberKeyEnd = -1;
-    c.parser.scanArgs(this.collectPrefetchKey);
-    const buf = this.prefetchBuf;
+    const parser = c.parser;
+    for (let f = 0; f < parser.framesAhead || parser.scanFrame(); f++) {
+      if (!this.collectPrefetchKeys(parser, f)) break;
+    }
+    const buf = parser.frameBytes;
     if (this.prefetchCount > 1) store.prefetch(buf, this.prefetchStarts, this.prefetchEnds, this.prefetchCount);
     if (this.memberCount > 1) {
       store.prefetchMembers?.(buf, this.memberKeyStart, this.memberKeyEnd, this.memberStarts, this.memberEnds, this.memberCount);
     }
-    this.prefetchBuf = EMPTY;
     return this.oneKeyRead() ? 0 : this.prefetchCommands;
   }
 
@@ -385,8 +387,7 @@ export class Server {
     return this.prefetchCommands === 2 && this.prefetchCount === 1 && this.prefetchRepeats === 1 && this.memberCount === 0;
   }
 
-  /** The keys prefetchKeys collects: ranges of prefetchBuf. */
-  private prefetchBuf: Uint8Array = EMPTY;
+  /** The keys prefetchKeys collects: ranges of the parser's frameBytes. */
   private readonly prefetchStarts: number[] = new Array(PREFETCH_MAX).fill(0);
   private readonly prefetchEnds: number[] = new Array(PREFETCH_MAX).fill(0);
   private prefetchCount = 0;
@@ -397,13 +398,9 @@ export class Server {
   /** The command the scanned name resolved to, and that name (pipelines repeat one command). */
   private prefetchName: Uint8Array = EMPTY;
   private prefetchCmd: Command | undefined;
-  /** The key positions of the command being scanned: first, last, step (first 0: no keys). */
-  private prefetchFirst = 0;
-  private prefetchLast = 0;
-  private prefetchStep = 1;
   /**
    * The members (fields) of one collection that the scanned commands look up
-   * (CommandDef.memberArgs), as ranges of prefetchBuf: those of the first such
+   * (CommandDef.memberArgs), as ranges of frameBytes: those of the first such
    * command's key, and of later commands on the same key.
    */
   private readonly memberStarts: number[] = new Array(PREFETCH_MAX).fill(0);
@@ -412,55 +409,57 @@ export class Server {
   private memberKeyStart = 0;
   /** -1: no member command seen yet. */
   private memberKeyEnd = -1;
-  /** Index of the first member argument of the command being scanned, and the step between them (0: none to collect). */
-  private memberFirst = 2;
-  private memberStep = 0;
-  private readonly collectPrefetchKey = (buf: Uint8Array, index: number, argc: number, start: number, end: number): boolean => {
-    if (index === 0) {
-      if (this.oneKeyRead()) return false;
-      const cmd = this.prefetchCommand(buf, start, end);
-      const first = cmd === undefined || cmd.firstKey <= 0 ? 0 : cmd.firstKey;
-      const last = first === 0 ? -1 : Math.min(cmd!.lastKey < 0 ? argc + cmd!.lastKey : cmd!.lastKey, argc - 1);
-      const step = first === 0 ? 1 : Math.max(cmd!.keyStep, 1);
-      const keys = last >= first ? Math.floor((last - first) / step) + 1 : 0;
-      // A command whose keys don't all fit waits for the next look ahead (unless it is the first).
-      if (keys > 0 && this.prefetchCount + keys > PREFETCH_MAX && this.prefetchCommands > 0) return false;
-      this.prefetchCommands++;
-      this.prefetchFirst = first;
-      this.prefetchLast = last;
-      this.prefetchStep = step;
-      const members = first === 1 ? cmd!.def.memberArgs : undefined;
-      this.memberStep = members?.step ?? 0;
-      this.memberFirst = members?.first ?? 2;
-      return true;
-    }
-    if (this.memberStep !== 0) this.collectMember(buf, index, start, end);
-    if (index < this.prefetchFirst || index > this.prefetchLast || (index - this.prefetchFirst) % this.prefetchStep !== 0) return true;
-    // A pipeline of one collection's commands (LPUSH mylist ...) repeats its key: it is loaded once.
-    const last = this.prefetchCount - 1;
-    if (last >= 0 && rangeEquals(buf, start, end, buf, this.prefetchStarts[last], this.prefetchEnds[last])) {
-      this.prefetchRepeats++;
-      return true;
-    }
-    this.prefetchBuf = buf;
-    this.prefetchStarts[this.prefetchCount] = start;
-    this.prefetchEnds[this.prefetchCount++] = end;
-    return this.prefetchCount < PREFETCH_MAX;
-  };
 
-  /** Collects argument `index` of a command with member arguments (see memberStarts). */
-  private collectMember(buf: Uint8Array, index: number, start: number, end: number): void {
-    if (index === 1) {
-      if (this.memberKeyEnd < 0) {
-        this.memberKeyStart = start;
-        this.memberKeyEnd = end;
-      } else if (!rangeEquals(buf, start, end, buf, this.memberKeyStart, this.memberKeyEnd)) {
-        this.memberStep = 0; // another collection: not this window's
+  /**
+   * Collects the keys (and members) of the parser's recorded frame f, the
+   * (f+1)th command to run; false when the look ahead stops there: its keys
+   * don't all fit (it then waits for the next look ahead, unless it is the
+   * first), the keys collected are PREFETCH_MAX, or the read is a one-key read.
+   */
+  private collectPrefetchKeys(parser: RespParser, f: number): boolean {
+    if (this.oneKeyRead()) return false;
+    const buf = parser.frameBytes;
+    const argc = parser.frameArgc(f);
+    const cmd = this.prefetchCommand(buf, parser.argStart(f, 0), parser.argEnd(f, 0));
+    const first = cmd === undefined || cmd.firstKey <= 0 ? 0 : cmd.firstKey;
+    const last = first === 0 ? -1 : Math.min(cmd!.lastKey < 0 ? argc + cmd!.lastKey : cmd!.lastKey, argc - 1);
+    const step = first === 0 ? 1 : Math.max(cmd!.keyStep, 1);
+    const keys = last >= first ? Math.floor((last - first) / step) + 1 : 0;
+    if (keys > 0 && this.prefetchCount + keys > PREFETCH_MAX && this.prefetchCommands > 0) return false;
+    this.prefetchCommands++;
+    const members = first === 1 ? cmd!.def.memberArgs : undefined;
+    if (members !== undefined && argc > 1) this.collectMembers(parser, f, argc, members.first ?? 2, members.step);
+    for (let i = first; i <= last; i += step) {
+      const start = parser.argStart(f, i);
+      const end = parser.argEnd(f, i);
+      // A pipeline of one collection's commands (LPUSH mylist ...) repeats its key: it is loaded once.
+      const prev = this.prefetchCount - 1;
+      if (prev >= 0 && rangeEquals(buf, start, end, buf, this.prefetchStarts[prev], this.prefetchEnds[prev])) {
+        this.prefetchRepeats++;
+        continue;
       }
-    } else if (index >= this.memberFirst && (index - this.memberFirst) % this.memberStep === 0 && this.memberCount < PREFETCH_MAX) {
+      this.prefetchStarts[this.prefetchCount] = start;
+      this.prefetchEnds[this.prefetchCount++] = end;
+      if (this.prefetchCount === PREFETCH_MAX) return false;
+    }
+    return true;
+  }
+
+  /** Collects the members of recorded frame f, a command on the collection at argument 1, from argument `from` every `step` (see memberStarts). */
+  private collectMembers(parser: RespParser, f: number, argc: number, from: number, step: number): void {
+    const buf = parser.frameBytes;
+    const keyStart = parser.argStart(f, 1);
+    const keyEnd = parser.argEnd(f, 1);
+    if (this.memberKeyEnd < 0) {
+      this.memberKeyStart = keyStart;
+      this.memberKeyEnd = keyEnd;
+    } else if (!rangeEquals(buf, keyStart, keyEnd, buf, this.memberKeyStart, this.memberKeyEnd)) {
+      return; // another collection: not this look ahead's
+    }
+    for (let i = from; i < argc && this.memberCount < PREFETCH_MAX; i += step) {
       const k = this.memberCount++;
-      this.memberStarts[k] = start;
-      this.memberEnds[k] = end;
+      this.memberStarts[k] = parser.argStart(f, i);
+      this.memberEnds[k] = parser.argEnd(f, i);
     }
   }
 

@@ -259,42 +259,108 @@ describe("reply encoder", () => {
   });
 });
 
-describe("RespParser.scanArgs (the look ahead for key prefetching)", () => {
-  /** What scanArgs reports for input s (after feed) as "index/argc:arg", stopping after `max` visits. */
-  function scanned(s: string, max = 100): string[] {
+describe("RespParser.scanFrame (the look ahead's record of the next commands)", () => {
+  /** The frames scanFrame records in s (after feed), each as its arguments, at most `max`. */
+  function scanned(s: string, max = 100): string[][] {
     const p = new RespParser(LIMITS);
     p.feed(strToBytes(s));
-    const seen: string[] = [];
-    p.scanArgs((buf, index, argc, start, end) => {
-      seen.push(`${index}/${argc}:${bytesToStr(buf.subarray(start, end))}`);
-      return seen.length < max;
-    });
-    return seen;
+    const frames: string[][] = [];
+    while (frames.length < max && p.scanFrame()) {
+      const f = p.framesAhead - 1;
+      const buf = p.frameBytes;
+      frames.push(Array.from({ length: p.frameArgc(f) }, (_, i) => bytesToStr(buf.subarray(p.argStart(f, i), p.argEnd(f, i)))));
+    }
+    return frames;
   }
-  const encode = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
-  test("reports every argument of each complete command, until visit says stop, and stops at an incomplete one", () => {
+  test("records each complete command, and stops at an incomplete one or anything but a plain frame", () => {
     const cmds = [["GET", "k1"], ["PING"], ["MSET", "a", "1", "b", "22"]];
-    const s = cmds.map(encode).join("");
-    const all = ["0/2:GET", "1/2:k1", "0/1:PING", "0/5:MSET", "1/5:a", "2/5:1", "3/5:b", "4/5:22"];
-    expect(scanned(s)).toEqual(all);
-    expect(scanned(s, 3)).toEqual(all.slice(0, 3));
-    // The incomplete GET at the end is not reported at all, not even its name.
-    expect(scanned(s + encode(["GET", "k9"]).slice(0, -3))).toEqual(all);
+    const s = cmds.map(multibulk).join("");
+    expect(scanned(s)).toEqual(cmds);
+    expect(scanned(s, 2)).toEqual(cmds.slice(0, 2));
+    // The incomplete GET at the end is not recorded at all.
+    expect(scanned(s + multibulk(["GET", "k9"]).slice(0, -3))).toEqual(cmds);
     expect(scanned(`+junk\r\n${s}`)).toEqual([]);
+    // Forms parseMultibulk reads on its general path (or rejects) are left to it.
+    for (const odd of ["*0\r\n", "*-1\r\n", "*1\r\n$+4\r\nPING\r\n", "*1\r\n$0000000004\r\nPING\r\n", "*1\n$4\r\nPING\r\n", "PING\r\n"]) {
+      expect(scanned(multibulk(["GET", "k"]) + odd + s)).toEqual([["GET", "k"]]);
+    }
   });
 
-  test("never throws nor reports a range outside the input, whatever the bytes", () => {
+  test("next() takes the recorded commands, then parses on; a feed() drops the record", () => {
+    const p = new RespParser(LIMITS);
+    p.feed(strToBytes(multibulk(["SET", "k", "v"]) + multibulk(["GET", "k"]) + multibulk(["DEL", "k"])));
+    expect(p.scanFrame() && p.scanFrame()).toBe(true);
+    expect(p.framesAhead).toBe(2);
+    expect(p.next()?.map(bytesToStr)).toEqual(["SET", "k", "v"]);
+    expect(p.framesAhead).toBe(1);
+    expect(p.next()?.map(bytesToStr)).toEqual(["GET", "k"]);
+    expect(p.framesAhead).toBe(0);
+    expect(p.next()?.map(bytesToStr)).toEqual(["DEL", "k"]);
+    p.feed(strToBytes(multibulk(["GET", "a"]) + multibulk(["GET", "b"])));
+    expect(p.scanFrame()).toBe(true);
+    // Another parser's read replaces the shared query buffer: this parser's record is not its own any more.
+    const other = new RespParser(LIMITS);
+    other.feed(strToBytes(multibulk(["PING"])));
+    expect(other.framesAhead).toBe(0);
+  });
+
+  test("a recorded argument longer than proto-max-bulk-len, lowered since, fails as parseMultibulk does", () => {
+    const limits = { ...LIMITS };
+    const p = new RespParser(limits);
+    p.feed(strToBytes(multibulk(["CONFIG", "SET", "proto-max-bulk-len", "4"]) + multibulk(["SET", "k", "12345"])));
+    expect(p.scanFrame() && p.scanFrame()).toBe(true);
+    expect(p.next()?.length).toBe(4);
+    limits.maxBulkLen = 4;
+    expect(() => p.next()).toThrow("invalid bulk length");
+  });
+
+  test("property: with any look ahead, next() returns and throws what it does without one", () => {
+    // Commands, commands with one byte replaced or dropped (headers a byte off a plain frame's), and junk.
+    const damaged = fc
+      .tuple(commandArb.map(multibulk), fc.nat(), fc.constantFrom("", "\r", "\n", "-", "+", " ", "0", "9", "x", "$", "*"))
+      .map(([m, at, b]) => m.slice(0, at % m.length) + b + m.slice((at % m.length) + 1));
+    const fragments = fc.oneof(
+      commandArb.map(multibulk),
+      damaged,
+      fc.constantFrom("*", "$", "\r\n", "\n", "-", "0", "1", "9", "*1\r\n", "$3\r\n", "*0\r\n", "$0\r\n", "PING\r\n", "\0"),
+      fc.uint8Array({ maxLength: 8 }).map(bytesToStr),
+    );
+    /** Every command parsed (or the ProtocolError message), looking `ahead[i]` frames ahead before the i-th next() of each read. */
+    const run = (chunks: Uint8Array[], ahead: number[], maxBulkLen: number): string[] => {
+      const p = new RespParser({ ...LIMITS, maxBulkLen });
+      const out: string[] = [];
+      let k = 0;
+      try {
+        for (const chunk of chunks) {
+          p.feed(chunk);
+          for (;;) {
+            for (let i = ahead[k++ % Math.max(ahead.length, 1)] ?? 0; i > 0 && p.scanFrame(); i--);
+            const argv = p.next();
+            if (argv === null) break;
+            out.push(JSON.stringify(argv.map(bytesToStr)));
+            p.recycle(argv, 0);
+          }
+          p.detach();
+        }
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        out.push(`error: ${e.message}`);
+      }
+      return out;
+    };
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.array(fc.string({ maxLength: 5 }), { maxLength: 4 }), { maxLength: 4 }), (junk, cmds) => {
-        const p = new RespParser(LIMITS);
-        const bytes = new Uint8Array([...strToBytes(cmds.map(encode).join("")), ...junk]);
-        p.feed(bytes);
-        p.scanArgs((buf, index, argc, start, end) => {
-          expect(start >= 0 && start <= end && end <= buf.length && index < argc).toBe(true);
-          return true;
-        });
-      }),
+      fc.property(
+        fc.array(fragments, { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.array(fc.nat({ max: 20 }), { maxLength: 6 }),
+        fc.constantFrom(LIMITS.maxBulkLen, 3),
+        (parts, cuts, ahead, maxBulkLen) => {
+          const chunks = split(strToBytes(parts.join("")), cuts);
+          expect(run(chunks, ahead, maxBulkLen)).toEqual(run(chunks, [], maxBulkLen));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
