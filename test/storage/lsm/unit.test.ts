@@ -219,7 +219,7 @@ describe('log', () => {
       const r = rng(3);
       const recs: Uint8Array[] = [];
       for (let i = 0; i < 120; i++) {
-        const len = i % 13 === 0 ? 70000 + Math.floor(r() * 10000) : Math.floor(r() * 3000);
+        const len = i % 13 === 0 ? 70000 + Math.floor(r() * 10000) : Math.floor(r() * 6000); // some under WRITEV_MIN_BYTES (staged)
         const d = new Uint8Array(len + 20).map(() => Math.floor(r() * 256));
         recs.push(d.subarray(10, 10 + len));
         a.addRecord(d, 10, 10 + len);
