@@ -164,15 +164,6 @@ export class DB {
   private everysecTimer: ReturnType<typeof setInterval> | null = null;
   private readonly logInflight = new Map<LogWriter, number>();
   private readonly retiredLogs = new Set<LogWriter>();
-  /**
-   * A switched-out WAL whose fdatasync runs off the main thread
-   * (rotateMemtable), or null. Until it is done nothing is written to the
-   * current WAL, so no later write can reach the disk before an earlier one
-   * (the order a synchronous sync at the switch kept, at the cost of
-   * stalling every client for it: 6-45 ms for 1-15 MB of unsynced WAL on
-   * this VM).
-   */
-  private heldFor: LogWriter | null = null;
 
   // Snapshots / iterators.
   private readonly snapshots = new Map<number, number>();
@@ -593,11 +584,14 @@ export class DB {
 
   /** After a write outside atomic groups, or the end of a group that wrote. */
   private afterCommit(): void {
-    this.scheduleCommitGroup();
+    if (!this.commitScheduled) {
+      this.commitScheduled = true;
+      setImmediate(this.commitGroupFn);
+    }
     try {
       // Bound memory used by the record and staged WAL bytes within one long synchronous burst.
       if (this.record.len > RECORD_KEEP_BYTES) this.logRecord();
-      if (this.log.pendingBytes > 1024 * 1024 && this.heldFor === null) this.log.flushToOs();
+      if (this.log.pendingBytes > 1024 * 1024) this.log.flushToOs();
       if (this.mem.approximateSize >= this.o.memtableSize) this.rotateMemtable();
     } catch (e) {
       this.setBgError(e as Error);
@@ -607,26 +601,11 @@ export class DB {
 
   private readonly commitGroupFn = (): void => this.commitGroup(false);
 
-  private scheduleCommitGroup(): void {
-    if (this.commitScheduled) return;
-    this.commitScheduled = true;
-    setImmediate(this.commitGroupFn);
-  }
-
-  /** Ends a hold (heldFor) at once: its WAL is synced here, on the main thread, so the current WAL may be written. */
-  private releaseHold(): void {
-    const held = this.heldFor;
-    if (held === null) return;
-    this.heldFor = null;
-    this.datasyncNow(held.fd);
-  }
-
   /** Group commit: one write() per event-loop turn, then fdatasync per the sync policy. */
   private commitGroup(timer: boolean): void {
     this.commitScheduled = false;
     // After a failed write the WAL may end in a torn record: nothing may follow it (see resume()).
-    // While the last WAL's sync runs, writes wait for it (heldFor); its end schedules a group commit.
-    if (this.closed || this.bgError !== null || this.heldFor !== null) return;
+    if (this.closed || this.bgError !== null) return;
     try {
       this.logRecord(true);
     } catch (e) {
@@ -653,10 +632,6 @@ export class DB {
       if (n === 0 && this.retiredLogs.has(w)) {
         this.retiredLogs.delete(w);
         w.close();
-      }
-      if (this.heldFor === w) {
-        this.heldFor = null;
-        this.scheduleCommitGroup();
       }
       if (err) {
         this.setBgError(err);
@@ -695,7 +670,6 @@ export class DB {
   /** Forces the WAL to disk now regardless of policy. */
   async syncWal(): Promise<void> {
     this.checkOpen();
-    this.releaseHold();
     this.logRecord(true);
     this.writtenSeq = this.loggedSequence();
     if (this.syncedSeq >= this.writtenSeq) return;
@@ -780,23 +754,17 @@ export class DB {
   }
 
   private rotateMemtable(): void {
-    // A switch within the last one's sync (32 MiB of writes in milliseconds) waits for it.
-    this.releaseHold();
     // The record gathered so far holds this memtable's latest writes: it belongs to its WAL.
     this.logRecord(true);
     const old = this.log;
     this.writtenSeq = this.loggedSequence();
-    if (this.o.syncPolicy === 'no') {
-      this.resolveWaiters(this.writtenSeq);
-    } else if (!this.syncInFlight) {
-      // Everything so far is in this log: one sync, off the main thread, makes all of it durable; the next log waits for it.
-      this.startSync();
-      if (this.syncInFlight) this.heldFor = old;
-    } else {
-      // A sync of an earlier part of this log is running: this one follows it here.
+    if (this.o.syncPolicy !== 'no') {
+      // Everything so far is in this log: one sync makes all of it durable.
       this.datasyncNow(old.fd);
       this.syncedSeq = this.writtenSeq;
       this.resolveWaiters(this.syncedSeq);
+    } else {
+      this.resolveWaiters(this.writtenSeq);
     }
     if (this.logInflight.has(old)) this.retiredLogs.add(old);
     else old.close();
@@ -1229,7 +1197,6 @@ export class DB {
     if (fs.existsSync(target)) throw new Error(`${target} already exists`);
     fs.mkdirSync(target, { recursive: true });
     // Everything below is synchronous, so no write can interleave.
-    this.releaseHold();
     this.logRecord(true);
     this.datasyncNow(this.log.fd);
     for (const f of this.vs.current.allFiles()) {
@@ -1447,7 +1414,6 @@ export class DB {
         this.dropRecord();
         this.log.abandon();
       } else {
-        this.releaseHold();
         this.logRecord(true);
         if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
         this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
