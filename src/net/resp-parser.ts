@@ -297,33 +297,36 @@ export class RespParser {
     if (args === undefined) args = new Array<Uint8Array>(count);
     else this.argvPool[count] = undefined;
     const buf = this.buf;
-    let backing: ArrayBufferLike | null = null;
-    // parseMultibulk's argument cases, written out in both: methods for them were
-    // not inlined (~20 ns per command).
     for (let i = 0, a = rec.firstArg[f]; i < count; i++, a++) {
       const start = rec.argStarts[a];
-      const len = rec.argEnds[a] - start;
-      if (i === 0 && len === this.lastName.length && sameBytes(buf, start, this.lastName)) {
-        args[0] = this.lastName;
-      } else if (len <= SHORT_ARG) {
-        const free = shortArgPool[len];
-        const arg = free.length > 0 ? free.pop()! : new Uint8Array(len);
-        for (let j = 0; j < len; j++) arg[j] = buf[start + j];
-        args[i] = arg;
-        if (i === 0) this.lastName = arg;
-      } else {
-        backing ??= buf.buffer;
-        args[i] = new Uint8Array(backing, buf.byteOffset + start, len);
-      }
+      args[i] = this.argument(buf, start, rec.argEnds[a] - start, i);
     }
     this.pos = rec.ends[f];
     return args;
   }
 
+  /**
+   * Argument i of a command, the bytes buf[start, start + len): the last
+   * command's name when it is that name again (pipelines repeat one command:
+   * shared, never mutated, as argv is read-only); a copy when short (command
+   * names, typical keys and small values: allocating a small array and
+   * copying by hand is cheaper than a view, 16 SETs per read: ~20-30% less
+   * parse time in a microbenchmark; up to 32 bytes, so redis-benchmark's
+   * 20-byte INCR keys too: 78 -> 46 ns per INCR); else a view (a direct one:
+   * cheaper than subarray() on this hot path).
+   */
+  private argument(buf: Uint8Array, start: number, len: number, i: number): Uint8Array {
+    if (i === 0 && len === this.lastName.length && sameBytes(buf, start, this.lastName)) return this.lastName;
+    if (len > SHORT_ARG) return new Uint8Array(buf.buffer, buf.byteOffset + start, len);
+    const free = shortArgPool[len];
+    const arg = free.length > 0 ? free.pop()! : new Uint8Array(len);
+    for (let j = 0; j < len; j++) arg[j] = buf[start + j];
+    if (i === 0) this.lastName = arg;
+    return arg;
+  }
+
   private parseMultibulk(): Uint8Array[] | null {
     const buf = this.buf;
-    // .buffer is read once per command, and only for a long argument: the getter is measurable in JSC.
-    let backing: ArrayBufferLike | null = null;
     const start = this.pos;
     const cr = indexOfCR(buf, start);
     if (cr < 0 || cr + 1 >= buf.length) {
@@ -366,24 +369,7 @@ export class RespParser {
       const dataStart = lcr + 2;
       const dataEnd = dataStart + len;
       if (dataEnd + 2 > n) return this.incomplete(dataEnd + 2 - start, start);
-      if (i === 0 && len === this.lastName.length && sameBytes(buf, dataStart, this.lastName)) {
-        // Pipelines repeat one command: its name is shared, not copied (never mutated: argv is read-only).
-        args[0] = this.lastName;
-      } else if (len <= SHORT_ARG) {
-        // Short arguments (command names, typical keys and small values) are
-        // copied: allocating a small array and copying by hand is cheaper than
-        // a view (16 SETs per read: ~20-30% less parse time in a microbenchmark;
-        // up to 32 bytes, so redis-benchmark's 20-byte INCR keys too: 78 -> 46 ns per INCR).
-        const free = shortArgPool[len];
-        const arg = free.length > 0 ? free.pop()! : new Uint8Array(len);
-        for (let j = 0; j < len; j++) arg[j] = buf[dataStart + j];
-        args[i] = arg;
-        if (i === 0) this.lastName = arg;
-      } else {
-        // A direct view is measurably cheaper than subarray() on this hot path.
-        backing ??= buf.buffer;
-        args[i] = new Uint8Array(backing, buf.byteOffset + dataStart, len);
-      }
+      args[i] = this.argument(buf, dataStart, len, i);
       p = dataEnd + 2; // Redis skips the trailing CRLF without checking it
     }
     this.pos = p;
