@@ -73,27 +73,25 @@ export class Table {
   private readonly idxOff: number[] = [];
   private readonly idxSize: number[] = [];
   /**
-   * Binary search over the index compares numbers: the user-key bytes every
-   * index key shares are checked once per lookup (the first key's [0, idxPrefixLen)),
-   * then idxAbbrev holds each key's next 6 bytes as an order-preserving
-   * number; only equal numbers fall back to a full key comparison (which
-   * reads the index block: more cache lines and pages per lookup). 6 bytes,
-   * not 4: keys that differ in decimal digits (`key:000012345678`) carry
-   * only 10^4 values in 4 bytes, fewer than a table's 16k blocks.
+   * The user-key bytes every index key shares (the first key's [0,
+   * idxPrefixLen)): a lookup checks them once.
    */
   private readonly idxPrefixLen: number;
-  private readonly idxAbbrev: Float64Array;
   /**
-   * The index keys as nested runs: idxLevels[0] numbers each key's bytes
-   * [idxPrefixLen, +6) (idxAbbrev); keys of equal numbers form a run, whose
-   * keys share a longer prefix (the engine's keys of one collection share
-   * their first 20-40 bytes, so all its blocks' keys had one number, and a
-   * lookup compared them whole, a byte at a time, ~2-3 ns each in JS: about
-   * 470 of a set member's 1,300 ns table read). The next level numbers the
-   * keys of each run by their 6 bytes after that prefix, and so on. A
-   * lookup checks the target against a run's prefix once, then searches the
-   * run by the next level's numbers; keys still tied at the last level are
-   * compared whole.
+   * Binary search over the index compares numbers: the index keys as nested
+   * runs. idxLevels[0] holds each key's bytes [idxPrefixLen, +6) as an
+   * order-preserving number (6 bytes, not 4: keys that differ in decimal
+   * digits, `key:000012345678`, carry only 10^4 values in 4 bytes, fewer
+   * than a table's 16k blocks); keys of equal numbers form a run, whose keys
+   * share a longer prefix (the engine's keys of one collection share their
+   * first 20-40 bytes, so all its blocks' keys had one number, and a lookup
+   * compared them whole, a byte at a time, ~2-3 ns each in JS: about 470 of
+   * a set member's 1,300 ns table read). The next level numbers the keys of
+   * each run by their 6 bytes after that prefix, and so on. A lookup checks
+   * the target against a run's prefix once, then searches the run by the
+   * next level's numbers; keys still tied at the last level are compared
+   * whole (which reads the index block: more cache lines and pages per
+   * lookup).
    */
   private readonly idxLevels: IndexLevel[];
 
@@ -140,10 +138,8 @@ export class Table {
     }
     const n = this.idxKeyOff.length;
     this.idxPrefixLen = n === 0 ? 0 : sharedUserKeyPrefix(idx, this.idxKeyOff[0], this.idxKeyLen[0], this.idxKeyOff[n - 1], this.idxKeyLen[n - 1]);
-    this.idxAbbrev = new Float64Array(n);
     this.verified = new Uint8Array(n);
-    for (let i = 0; i < n; i++) this.idxAbbrev[i] = abbreviate(idx, this.idxKeyOff[i], this.idxKeyLen[i] - 8, this.idxPrefixLen);
-    this.idxLevels = indexLevels(idx, this.idxKeyOff, this.idxKeyLen, this.idxPrefixLen, this.idxAbbrev);
+    this.idxLevels = indexLevels(idx, this.idxKeyOff, this.idxKeyLen, this.idxPrefixLen);
     this.filter = this.readBlockContents(h(16));
     try {
       this.props = decodeProperties(this.readBlockContents(h(32)));
@@ -372,14 +368,17 @@ const rangeShared = new Int32Array(INDEX_LEVELS_MAX + 1);
 let ranges = 0;
 
 /**
- * Table.idxLevels of the index keys idx[keyOff[i], +keyLen[i]), whose
- * first-level numbers (at prefix cp) are abbrev: each next level numbers
- * the keys of every run of equal numbers by their bytes after the run's
- * shared prefix, until no run has two keys (or INDEX_LEVELS_MAX).
+ * Table.idxLevels of the index keys idx[keyOff[i], +keyLen[i]), which all
+ * share their first cp bytes: the first level numbers each key's bytes
+ * after those, and each next level numbers the keys of every run of equal
+ * numbers by their bytes after the run's shared prefix, until no run has
+ * two keys (or INDEX_LEVELS_MAX).
  */
-function indexLevels(idx: Uint8Array, keyOff: number[], keyLen: number[], cp: number, abbrev: Float64Array): IndexLevel[] {
+function indexLevels(idx: Uint8Array, keyOff: number[], keyLen: number[], cp: number): IndexLevel[] {
   const n = keyOff.length;
   const levels: IndexLevel[] = [];
+  const abbrev = new Float64Array(n);
+  for (let i = 0; i < n; i++) abbrev[i] = abbreviate(idx, keyOff[i], keyLen[i] - 8, cp);
   let level: IndexLevel = { prefix: new Int32Array(n).fill(cp), abbrev, runEnd: new Int32Array(n) };
   for (;;) {
     const next: IndexLevel = { prefix: new Int32Array(n), abbrev: new Float64Array(n), runEnd: new Int32Array(n) };

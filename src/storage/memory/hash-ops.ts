@@ -36,7 +36,8 @@ export class MemHash {
   clone(): MemHash {
     const copy = new MemHash();
     // Values are overwritten in place (see MemoryHashOps.set): a copy has its own.
-    for (const n of this.fields.values()) copy.fields.insert(new FieldNode(n.key, copyBytes(n.value)));
+    // From the field's bytes, under its hash: no latin1 string made for either node (see WordKeyNode).
+    for (const n of this.fields.values()) copy.fields.insertHashed(new FieldNode(n.keyBytes(), copyBytes(n.value)), n.hash);
     copy.hashtable = this.hashtable;
     return copy;
   }

@@ -30,10 +30,7 @@ registerMemoryType(
   (v) => {
     const src = v as MemSet;
     const copy = new MemSet();
-    for (const n of src.members.values()) {
-      const member = n.keyBytes();
-      copy.members.insertHashed(new WordKeyNode(member), keyHash(member, 0, member.length));
-    }
+    for (const n of src.members.values()) copy.members.insertHashed(new WordKeyNode(n.keyBytes()), n.hash);
     copy.intsOnly = src.intsOnly;
     copy.hashtable = src.hashtable;
     return copy;
@@ -66,10 +63,6 @@ function randomDistinctMembers(set: ScanMap<WordKeyNode>, count: number): WordKe
   const picked = new Set<WordKeyNode>();
   while (picked.size < count) picked.add(set.randomNode()!);
   return [...picked];
-}
-
-function memberBytes(n: WordKeyNode): Uint8Array {
-  return n.keyBytes();
 }
 
 export class MemorySetOps implements SetOps {
@@ -122,11 +115,11 @@ export class MemorySetOps implements SetOps {
     const nodes = [...set.members.values()];
     // An intset is kept sorted by Redis, so its members come out in numeric order.
     if (!set.hashtable) nodes.sort((a, b) => (BigInt(a.key) < BigInt(b.key) ? -1 : 1));
-    return nodes.map(memberBytes);
+    return nodes.map((n) => n.keyBytes());
   }
 
   randomDistinct(meta: KeyMeta, count: number): Uint8Array[] {
-    return randomDistinctMembers(setOf(meta).members, count).map(memberBytes);
+    return randomDistinctMembers(setOf(meta).members, count).map((n) => n.keyBytes());
   }
 
   randomWithRepeats(meta: KeyMeta, count: number): Uint8Array[] {
@@ -142,7 +135,7 @@ export class MemorySetOps implements SetOps {
     const picked = randomDistinctMembers(set.members, Math.min(count, set.members.size));
     for (const n of picked) set.members.deleteNode(n);
     if (set.members.size === 0) this.db.delete(key);
-    return picked.map(memberBytes);
+    return picked.map((n) => n.keyBytes());
   }
 
   /**
