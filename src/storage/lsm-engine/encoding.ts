@@ -273,7 +273,7 @@ export const LIST_META_SIZE = COLLECTION_META_SIZE + 16;
  * A list position (a signed safe integer: pushes go both ways from 0) as a
  * u64 biased by 2^63, so the big-endian bytes sort in numeric order.
  */
-function putPosition(out: Uint8Array, at: number, position: number): void {
+export function putPosition(out: Uint8Array, at: number, position: number): void {
   const high = Math.floor(position / 2 ** 32);
   putU32(out, at, (high + 2 ** 31) | 0);
   putU32(out, at + 4, (position - high * 2 ** 32) | 0);

@@ -29,16 +29,13 @@ export class FieldCollection {
     return this.type === "set" ? encodingLimits.setMaxIntsetEntries : encodingLimits.hashMaxListpackEntries;
   }
 
-  private prefix(meta: LsmMeta): Uint8Array {
-    return this.db.subKeyPrefix(meta.key, meta.version);
-  }
 
   length(meta: KeyMeta): number {
     return (meta as LsmMeta).size;
   }
 
   get(meta: KeyMeta, field: Uint8Array): Uint8Array | null {
-    return this.db.engine.lsm.get(subKey(this.prefix(meta as LsmMeta), field)) ?? null;
+    return this.db.engine.lsm.get(subKey(this.db.prefixOf(meta as LsmMeta), field)) ?? null;
   }
 
   /**
@@ -53,7 +50,7 @@ export class FieldCollection {
     const old = meta as LsmMeta | null;
     const fresh = old === null || replace;
     const version = fresh ? this.db.engine.newVersion() : old.version;
-    const prefix = this.db.subKeyPrefix(key, version);
+    const prefix = fresh ? this.db.subKeyPrefix(key, version) : this.db.prefixOf(old);
     const batch = this.db.engine.batch();
     const stride = valueless ? 1 : 2;
     // A field repeated in one call counts once (a single field needs no set).
@@ -99,7 +96,7 @@ export class FieldCollection {
   /** Removes fields; deletes the key when emptied. Returns how many existed. */
   remove(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
     const m = meta as LsmMeta;
-    const prefix = this.prefix(m);
+    const prefix = this.db.prefixOf(m);
     const batch = this.db.engine.batch();
     const removed = new Set<string>();
     for (const field of fields) {
@@ -118,7 +115,7 @@ export class FieldCollection {
   }
 
   forEach(meta: KeyMeta, visit: FieldVisitor): void {
-    iteratePrefix(this.db, this.prefix(meta as LsmMeta), undefined, Infinity, visit);
+    iteratePrefix(this.db, this.db.prefixOf(meta as LsmMeta), undefined, Infinity, visit);
   }
 
   /** Ordered-cursor scan (see cursor-table.ts); a compact key is returned whole, as Redis does. */
@@ -128,7 +125,7 @@ export class FieldCollection {
       this.forEach(meta, visit);
       return 0;
     }
-    return scanPrefix(this.db, this.prefix(m), cursor, count, visit);
+    return scanPrefix(this.db, this.db.prefixOf(m), cursor, count, visit);
   }
 
   /** `count` random fields, distinct ones (at most all) or independent picks. O(size): sub-keys have no rank index. */

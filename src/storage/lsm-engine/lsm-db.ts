@@ -175,6 +175,20 @@ export class LsmDb implements DbStore {
   /** The sub-key prefix subKeyPrefix() last made (commands ask for a collection's prefix in each primitive they call). */
   private lastSubKeyPrefix: Uint8Array | null = null;
 
+  /**
+   * subKeyPrefix(slot, meta's key, meta's version), shared: callers must not
+   * change it. Kept with the key's cache entry while meta is the cached
+   * record (MetaCacheEntry.subKeyPrefix): a command on a hot collection
+   * neither makes nor compares one.
+   */
+  prefixOf(meta: LsmMeta): Uint8Array {
+    const entry = meta.cacheEntry;
+    if (entry === null || entry.raw !== meta.raw) return this.subKeyPrefix(meta.key, meta.version);
+    const prefix = entry.subKeyPrefix;
+    if (prefix !== null) return prefix;
+    return (entry.subKeyPrefix = this.subKeyPrefix(meta.key, meta.version));
+  }
+
   /** subKeyPrefix(slot, key, version), shared: callers must not change it. */
   subKeyPrefix(key: Uint8Array, version: number): Uint8Array {
     const last = this.lastSubKeyPrefix;
@@ -266,7 +280,7 @@ export class LsmDb implements DbStore {
     const key = buf.subarray(keyStart, keyEnd);
     const entry = this.metaCache.peek(key);
     if (entry === null || entry.raw === null || (entry.type !== "hash" && entry.type !== "set" && entry.type !== "zset")) return;
-    const prefix = this.subKeyPrefix(key, decodeVersion(entry.raw));
+    const prefix = (entry.subKeyPrefix ??= this.subKeyPrefix(key, decodeVersion(entry.raw)));
     this.prefetchJoined(prefix, entry.type === "zset" ? ZSET_MEMBER_TAG : -1, buf, starts, ends, Math.min(count, PREFETCH_MAX));
   }
 

@@ -55,6 +55,14 @@ export class MetaCacheEntry implements AccessHint {
   value: Uint8Array | null = null;
   /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */
   meta: LsmMeta | null = null;
+  /**
+   * A collection's sub-key prefix (slot, key, version: LsmDb.prefixOf), made
+   * at the first command that needs it instead of per command; reset when
+   * raw changes (a new version comes with a new record; in-place rewrites
+   * keep the version). The slot is the db's: FLUSHDB empties the part, and
+   * SWAPDB moves the part with its db and slot.
+   */
+  subKeyPrefix: Uint8Array | null = null;
 
   constructor(
     /** Owned copy of the key (never mutated). */
@@ -292,8 +300,9 @@ export class DbMetaCache {
     let entry = this.find(key, hash);
     const type = raw === null ? MISSING_TYPE : decodeType(raw);
     const expireAt = raw === null ? 0 : decodeExpireAt(raw);
-    // A string record is charged twice its size: its value may be copied out (getString).
-    const bytes = ENTRY_OVERHEAD + key.length + (raw === null ? 0 : type === "string" ? 2 * raw.length : raw.length);
+    // A string record is charged twice its size: its value may be copied out (getString); another
+    // (a collection's) its sub-key prefix too, made at first use (LsmDb.prefixOf): the key and 17 bytes.
+    const bytes = ENTRY_OVERHEAD + key.length + (raw === null ? 0 : type === "string" ? 2 * raw.length : raw.length + key.length + 17);
     // A value too large for the budget is not cached (it would evict everything else).
     if (bytes > this.budget.capacity / 16) {
       if (entry !== null) this.remove(entry);
@@ -306,6 +315,7 @@ export class DbMetaCache {
       entry.expireAt = expireAt;
       entry.value = null;
       entry.meta = null;
+      entry.subKeyPrefix = null;
       this.charge(bytes - entry.cost);
       entry.cost = bytes;
     } else {

@@ -39,15 +39,18 @@ class ZKeys {
     return this.tagged(INDEX_TAG + 1, 0);
   }
 
-  /** The ZKeys made last, by LsmDb.subKeyPrefix's shared prefix: ZADD's score() and set() of a member, and its next members, share one. */
+  /** The ZKeys made last, by LsmDb's shared prefixes: ZADD's score() and set() of a member, and its next members, share one. */
   private static last: ZKeys | null = null;
 
   static of(db: LsmDb, meta: LsmMeta): ZKeys {
-    return ZKeys.forVersion(db, meta.key, meta.version);
+    return ZKeys.ofPrefix(db.prefixOf(meta));
   }
 
   static forVersion(db: LsmDb, key: Uint8Array, version: number): ZKeys {
-    const prefix = db.subKeyPrefix(key, version);
+    return ZKeys.ofPrefix(db.subKeyPrefix(key, version));
+  }
+
+  private static ofPrefix(prefix: Uint8Array): ZKeys {
     const last = ZKeys.last;
     return last !== null && last.prefix === prefix ? last : (ZKeys.last = new ZKeys(prefix));
   }
@@ -195,7 +198,7 @@ export class LsmZSetOps implements ZSetOps {
   set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean {
     const old = meta as LsmMeta | null;
     const version = old === null ? this.db.engine.newVersion() : old.version;
-    const keys = ZKeys.forVersion(this.db, key, version);
+    const keys = old === null ? ZKeys.forVersion(this.db, key, version) : ZKeys.of(this.db, old);
     const batch = this.db.engine.batch();
     if (old === null) oldScore = null;
     else if (oldScore === undefined) oldScore = readMemberScore(this.db, keys.member(member));
