@@ -305,6 +305,8 @@ export class LsmDb implements DbStore {
   lookup(key: Uint8Array): LsmMeta | null {
     const prefetched = this.metaCache.prefetched(key);
     if (prefetched !== null) return metaOfEntry(prefetched);
+    const repeated = this.metaCache.repeated(key);
+    if (repeated !== null) return metaOfEntry(repeated);
     const hash = metaCacheHash(key);
     const entry = this.metaCache.entry(key, hash);
     if (entry !== undefined) return metaOfEntry(entry);

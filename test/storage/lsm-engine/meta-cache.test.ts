@@ -164,3 +164,38 @@ test("a part that holds every key answers keys it does not hold as known missing
   part.clear();
   expect(part.holdsEveryKey).toBe(false);
 });
+
+test("a repeated key's lookup takes the entry found last only while it is still cached and that key's: writes, evictions and clears between", () => {
+  const random = mulberry32(12);
+  const pick = (n: number) => Math.floor(random() * n);
+  // Room for about 60 entries of 40 keys in two parts: evictions come and go.
+  const cache = new MetaCache(60 * 180);
+  const parts = [cache.part(), cache.part()];
+  const model = [new Map<number, number | null>(), new Map<number, number | null>()];
+  let taken = 0;
+  for (let round = 0; round < 20_000; round++) {
+    const p = pick(2);
+    const k = pick(8) === 0 ? pick(40) : Math.floor(round / 4) % 40; // mostly the key of the rounds before
+    const r = random();
+    if (r < 0.3) {
+      const v = random() < 0.2 ? null : pick(1000);
+      parts[p].set(key(k), v === null ? null : record(v));
+      model[p].set(k, v);
+    } else if (r < 0.31) {
+      parts[p].clear();
+      model[p].clear();
+    } else {
+      const e = parts[p].repeated(key(k));
+      if (e !== null) taken++;
+      const got = e ?? parts[p].entry(key(k));
+      if (got !== undefined) {
+        expect(model[p].has(k)).toBe(true);
+        expect(got.raw === null ? null : got.expireAt).toBe(model[p].get(k)!);
+        expect(parts[p].entry(key(k))).toBe(got);
+      }
+      // The same key at once: its entry, without a hash.
+      if (got !== undefined) expect(parts[p].repeated(key(k))).toBe(got);
+    }
+  }
+  expect(taken).toBeGreaterThan(1000);
+});
