@@ -52,10 +52,23 @@ function popElements(c: Client, db: Db, key: Uint8Array, meta: KeyMeta, side: Li
   const lists = db.store.lists;
   const len = lists.length(meta);
   const values = lists.pop(key, meta, side, count);
-  notify(c, db, "l", popEvent(side), key);
-  if (values.length === len) notify(c, db, "g", "del", key);
-  db.modified(key);
+  elementsRemoved(c, db, key, side, values.length === len);
   return values;
+}
+
+/** popElements of one element, replied as a bulk string (RPOP/LPOP without a count): ListOps.popReply, then the notifications, in Redis's order. */
+function popOneReplying(c: Client, db: Db, key: Uint8Array, meta: KeyMeta, side: ListSide): void {
+  const lists = db.store.lists;
+  const emptied = lists.length(meta) === 1;
+  lists.popReply(key, meta, side, c.out);
+  elementsRemoved(c, db, key, side, emptied);
+}
+
+/** Redis's listElementsRemoved: the pop event, del when the list was emptied, and the write. */
+function elementsRemoved(c: Client, db: Db, key: Uint8Array, side: ListSide, emptied: boolean): void {
+  notify(c, db, "l", popEvent(side), key);
+  if (emptied) notify(c, db, "g", "del", key);
+  db.modified(key);
 }
 
 // --- push ---
@@ -115,9 +128,8 @@ function pop(side: ListSide) {
       c.out.array(0);
       return;
     }
-    const values = popElements(c, db, key, meta, side, count);
-    if (withCount) c.out.bulkArray(values);
-    else c.out.bulk(values[0]);
+    if (withCount) c.out.bulkArray(popElements(c, db, key, meta, side, count));
+    else popOneReplying(c, db, key, meta, side);
   };
 }
 

@@ -12,6 +12,7 @@
 // Operations that can empty the list delete the key; `meta` is stale after
 // any write. Callers know when that happens from the length before the write.
 
+import type { ReplyBuffer } from "../net/reply.ts";
 import type { KeyMeta } from "./engine.ts";
 
 /** The end of a list an operation works on: left is the head (index 0). */
@@ -28,6 +29,13 @@ export interface ListOps {
   push(key: Uint8Array, meta: KeyMeta | null, side: ListSide, values: readonly Uint8Array[], handedOver?: boolean): number;
   /** Removes up to `count` (>= 1) elements from `side`, returned in pop order; deletes the key when emptied. */
   pop(key: Uint8Array, meta: KeyMeta, side: ListSide, count: number): Uint8Array[];
+  /**
+   * pop(key, meta, side, 1) with the element written to out as a bulk reply
+   * instead of returned (RPOP/LPOP without a count): no array for it, and an
+   * engine that would copy the value out for pop() replies from where it is.
+   * The reply is written last: an error thrown leaves out as it was.
+   */
+  popReply(key: Uint8Array, meta: KeyMeta, side: ListSide, out: ReplyBuffer): void;
   /** Visits elements start..stop (inclusive, 0 <= start <= stop < length) from head to tail. */
   range(meta: KeyMeta, start: number, stop: number, visit: (value: Uint8Array) => void): void;
   /** The element at index (0 <= index < length). */

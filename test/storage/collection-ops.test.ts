@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToStr, strToBytes } from "../../src/net/bytes.ts";
+import { ReplyBuffer } from "../../src/net/reply.ts";
 import type { DbStore } from "../../src/storage/engine.ts";
 import type { ListSide } from "../../src/storage/list-ops.ts";
 import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
@@ -38,11 +39,12 @@ const STORES: Record<string, () => DbStore> = {
 
 const KEY = strToBytes("k");
 const str = (b: Uint8Array) => bytesToStr(b);
-const valueArb = fc.constantFrom("a", "b", "c", "", "\x00\xff", "long-".repeat(20));
+const valueArb = fc.constantFrom("a", "b", "c", "", "\x00\xff", "long-".repeat(20), "longer-".repeat(40));
 
 type ListOp =
   | { op: "push"; side: ListSide; values: string[] }
   | { op: "pop"; side: ListSide; count: number }
+  | { op: "popReply"; side: ListSide }
   | { op: "set" | "index"; at: number; value: string }
   | { op: "insert"; pivot: string; value: string; after: boolean }
   | { op: "remove"; value: string; count: number }
@@ -53,6 +55,7 @@ const sideArb = fc.constantFrom<ListSide>("left", "right");
 const listOpArb: fc.Arbitrary<ListOp> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant("push" as const), side: sideArb, values: fc.array(valueArb, { minLength: 1, maxLength: 200 }) }) },
   fc.record({ op: fc.constant("pop" as const), side: sideArb, count: fc.integer({ min: 1, max: 150 }) }),
+  fc.record({ op: fc.constant("popReply" as const), side: sideArb }),
   fc.record({ op: fc.constantFrom("set" as const, "index" as const), at: fc.nat(), value: valueArb }),
   fc.record({ op: fc.constant("insert" as const), pivot: valueArb, value: valueArb, after: fc.boolean() }),
   fc.record({ op: fc.constant("remove" as const), value: valueArb, count: fc.integer({ min: -5, max: 5 }) }),
@@ -80,6 +83,14 @@ function checkList(store: DbStore, ops: ListOp[]): void {
         if (meta === null) break;
         const want = o.side === "left" ? model.splice(0, o.count) : model.splice(-o.count).reverse();
         expect(lists.pop(KEY, meta, o.side, o.count).map(str)).toEqual(want);
+        break;
+      }
+      case "popReply": {
+        if (meta === null) break;
+        const want = o.side === "left" ? model.shift()! : model.pop()!;
+        const out = new ReplyBuffer(16);
+        lists.popReply(KEY, meta, o.side, out);
+        expect(str(out.buf.subarray(0, out.len))).toBe(`$${want.length}\r\n${want}\r\n`);
         break;
       }
       case "index":

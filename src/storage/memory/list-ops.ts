@@ -1,6 +1,7 @@
 // Memory-engine implementation of the list primitives: a Quicklist of byte strings per key.
 
 import { bytesEqual, bytesToStr, copyBytes } from "../../net/bytes.ts";
+import type { ReplyBuffer } from "../../net/reply.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import type { MemEntry, MemoryDb } from "./memory-engine.ts";
@@ -34,6 +35,12 @@ export class MemoryListOps implements ListOps {
     for (let i = 0; i < n; i++) out[i] = (side === "left" ? list.popHead() : list.popTail())!;
     this.deleteIfEmpty(key, list);
     return out;
+  }
+
+  popReply(key: Uint8Array, meta: KeyMeta, side: ListSide, out: ReplyBuffer): void {
+    const list = listOf(meta);
+    out.bulk((side === "left" ? list.popHead() : list.popTail())!);
+    this.deleteIfEmpty(key, list);
   }
 
   range(meta: KeyMeta, start: number, stop: number, visit: (value: Uint8Array) => void): void {
