@@ -44,6 +44,7 @@ addInfoFields("persistence", (server) => {
   if (!(engine instanceof LsmEngine)) return [];
   const stats = engine.lsm.stats();
   const meta = metaCacheOf(engine).stats();
+  const rows = stats.rowCache;
   const tableBytes = stats.levels.reduce((n, level) => n + level.bytes, 0);
   const bytesPerEntry = stats.tableEntries === 0 ? 0 : tableBytes / stats.tableEntries;
   // Orphaned minus removed since start: removals of orphans from before a
@@ -85,5 +86,11 @@ addInfoFields("persistence", (server) => {
     ["lsm_meta_cache_hits", meta.hits],
     ["lsm_meta_cache_misses", meta.misses],
     ["lsm_meta_cache_hit_rate", (meta.hits + meta.misses === 0 ? 0 : meta.hits / (meta.hits + meta.misses)).toFixed(4)],
+    ["lsm_row_cache_capacity", rows.capacity],
+    ["lsm_row_cache_usage", rows.usage],
+    ["lsm_row_cache_entries", rows.entries],
+    ["lsm_row_cache_hits", rows.hits],
+    ["lsm_row_cache_misses", rows.misses],
+    ["lsm_row_cache_hit_rate", (rows.hits + rows.misses === 0 ? 0 : rows.hits / (rows.hits + rows.misses)).toFixed(4)],
   ];
 });

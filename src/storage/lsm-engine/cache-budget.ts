@@ -1,5 +1,6 @@
 // The byte budgets of the LSM block cache, of the decoded-metadata cache
-// (meta-cache.ts) and of the memtables follow `maxmemory` (issue 6: the
+// (meta-cache.ts), of the LSM's row cache of sub-keys (src/storage/lsm/row_cache.ts)
+// and of the memtables follow `maxmemory` (issue 6: the
 // caches stay within the memory limit). Table data is read through mmap, so the
 // page cache holds what the block cache does not; the rest of maxmemory is
 // left to memtables, table indexes/filters and the keyspace's own state.
@@ -47,9 +48,34 @@ export function blockCacheBudget(maxmemory: number, compressedTables: boolean): 
   return maxmemory === 0 ? DEFAULT_BLOCK_CACHE_BYTES : Math.floor(maxmemory * BLOCK_CACHE_SHARE_WHEN_COMPRESSED);
 }
 
+/**
+ * The row cache's part of what the block cache leaves of the caches' share
+ * (the metadata cache takes the rest): every command reads a metadata
+ * record, only collection commands read sub-keys.
+ */
+export const ROW_CACHE_SHARE_OF_DECODED = 0.25;
+/**
+ * The row cache's budget when maxmemory is 0. An entry of the benchmark's
+ * collections (a 42-43-byte sub-key `0x02 slot len "myset" version
+ * "element:000000012345"`, a 0-8-byte value) takes ~50 arena bytes and 16-32
+ * of slots; a key survives when it is touched once per generation (half the
+ * budget), so SADD, HSET and ZADD's 3 x 100k members (~30 MB) fit in 32 MiB.
+ */
+export const DEFAULT_ROW_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** What the metadata and row caches split. */
+function decodedCachesBudget(maxmemory: number, compressedTables: boolean): number {
+  return Math.floor(maxmemory * CACHES_SHARE_OF_MAXMEMORY) - blockCacheBudget(maxmemory, compressedTables);
+}
+
 export function metaCacheBudget(maxmemory: number, compressedTables: boolean): number {
   if (maxmemory === 0) return DEFAULT_META_CACHE_BYTES;
-  return Math.floor(maxmemory * CACHES_SHARE_OF_MAXMEMORY) - blockCacheBudget(maxmemory, compressedTables);
+  return decodedCachesBudget(maxmemory, compressedTables) - rowCacheBudget(maxmemory, compressedTables);
+}
+
+export function rowCacheBudget(maxmemory: number, compressedTables: boolean): number {
+  if (maxmemory === 0) return DEFAULT_ROW_CACHE_BYTES;
+  return Math.floor(decodedCachesBudget(maxmemory, compressedTables) * ROW_CACHE_SHARE_OF_DECODED);
 }
 
 export function memtableBudget(maxmemory: number): number {
@@ -65,6 +91,7 @@ export function followMaxmemory(config: Config, engine: LsmEngine): void {
     const compressed = engine.lsm.compressesTables;
     engine.lsm.setBlockCacheBytes(blockCacheBudget(maxmemory, compressed));
     engine.lsm.setMemtableSize(memtableBudget(maxmemory));
+    engine.lsm.setRowCacheBytes(rowCacheBudget(maxmemory, compressed));
     metaCacheOf(engine).setCapacity(metaCacheBudget(maxmemory, compressed));
   };
   apply();

@@ -8,7 +8,7 @@ import { SERVER_MEMTABLE_BYTES } from "./cache-budget.ts";
 import { saveCheckpoint } from "./checkpoints.ts";
 import { DiskErrorRecovery, misconfError } from "./disk-errors.ts";
 import { logRecovery, openFailure, type StartupLog } from "./startup.ts";
-import { allSlotRanges, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
+import { allSlotRanges, COL_SUBKEY, decodeSlotTable, encodeSlotTable, SLOT_TABLE_KEY } from "./encoding.ts";
 import { lockDirectory } from "./dir-lock.ts";
 import { KeyCounts } from "./key-counts.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
@@ -23,6 +23,17 @@ import { runtimeModulePath } from "../../util/runtime-module.ts";
  * LSM's worker (so it is an entry point of the compiled binary too).
  */
 const RECLAIM_FILTER = { module: runtimeModulePath("storage/lsm-engine/reclaim-filter.ts") };
+
+/**
+ * The LSM's row cache holds sub-keys (collection members, fields, elements):
+ * metadata records have their own decoded cache (meta-cache.ts). The
+ * compaction filter (reclaim-filter.ts) removes only sub-keys of versions no
+ * metadata record reaches, which the engine never reads again, as the row
+ * cache's contract asks (DBOptions.rowCacheKeys).
+ */
+function isSubKey(buf: Uint8Array, start: number): boolean {
+  return buf[start] === COL_SUBKEY;
+}
 
 /** A reused batch that grew beyond this is replaced after its write. */
 const REUSED_BATCH_MAX_BYTES = 64 * 1024;
@@ -90,6 +101,7 @@ export class LsmEngine implements LsmEngineContext {
       let engine: LsmEngine | null = null;
       const lsm = await open(options.dir, {
         memtableSize: SERVER_MEMTABLE_BYTES,
+        rowCacheKeys: isSubKey,
         ...options.tuning,
         syncPolicy: options.syncPolicy,
         onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),

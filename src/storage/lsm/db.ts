@@ -17,14 +17,15 @@ import { compareBytes, fileName, KIND_PUT, lookupOut, KIND_RANGE_DELETE, manifes
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { readLogFile, type LogReadResult } from './log_reader.ts';
 import { LogWriter } from './log_writer.ts';
-import { MemTable, memtableIndexOffset, memtableMemoryBytes, type SharedMemtable } from './memtable.ts';
+import { MemTable, memtableIndexOffset, memtableMemoryBytes, PREFETCH_MAX, type SharedMemtable } from './memtable.ts';
 import { resolveOptions, type DBOptions, type ResolvedOptions, type SyncPolicy } from './options.ts';
 import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
+import { ROW_MISS, ROW_PRESENT, RowCache, type RowCacheKeys, type RowCacheStats } from './row_cache.ts';
 import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
 import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
 import { BATCH_HEADER, batchCount, forEachRangeInBatch, OP_FIELDS, WriteBatch } from './write_batch.ts';
-import { bloomHash } from './bloom.ts';
+import { bloomHash, bloomHashAt } from './bloom.ts';
 
 export interface Snapshot {
   readonly seq: number;
@@ -77,6 +78,8 @@ export interface DBStats {
   tableBytesRead: number;
   blockReads: number;
   blockCache: { capacity: number; usage: number; hits: number; misses: number; hitRate: number };
+  /** The row cache (DBOptions.rowCacheKeys): zeros without one. */
+  rowCache: RowCacheStats;
   openTables: number;
   flushes: number;
   compactions: number;
@@ -126,6 +129,9 @@ export class DB {
   private readonly vs: VersionSet;
   private readonly tc: TableCache;
   private readonly blockCache: LruCache<Block>;
+  /** Newest values of the keys rowCacheKeys admits (null: no rowCacheKeys option); empty at open, updated by every write. */
+  private readonly rowCache: RowCache | null;
+  private readonly rowCacheKeys: RowCacheKeys;
   private mem: MemTable;
   private imms: MemTable[] = [];
   private log!: LogWriter;
@@ -215,6 +221,8 @@ export class DB {
     this.vs.useFsync = this.o.fsync;
     this.blockCache = new LruCache<Block>(this.o.blockCacheBytes);
     this.tc = new TableCache(dir, this.o.maxOpenFiles, this.blockCache);
+    this.rowCache = this.o.rowCacheKeys === undefined ? null : new RowCache(this.o.rowCacheBytes);
+    this.rowCacheKeys = this.o.rowCacheKeys ?? noKeys;
     this.mem = new MemTable(0);
   }
 
@@ -376,12 +384,42 @@ export class DB {
   /** Finds key's live value as of the read's snapshot: fills lookupOut and returns true, or false when there is none. */
   private find(key: Uint8Array, opts: ReadOptions | undefined): boolean {
     this.checkOpen();
-    const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
     const hash = bloomHash(key);
-    let found = this.mem.lookup(key, snap, hash);
-    for (let i = this.imms.length - 1; !found && i >= 0; i--) found = this.imms[i].lookup(key, snap, hash);
-    if (!found) found = this.vs.current.lookup(key, snap, this.tc, hash);
-    if (!found || lookupOut.kind !== KIND_PUT) return false;
+    if (opts?.snapshot === undefined && this.rowCache !== null && this.rowCacheKeys(key, 0, key.length)) return this.findCached(key, hash);
+    const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
+    const found = this.memtablesLookup(key, snap, hash) || this.vs.current.lookup(key, snap, this.tc, hash);
+    return found && this.foundLive(key, snap);
+  }
+
+  /**
+   * find() at the latest sequence of a key the row cache may hold: its
+   * answer, or on a miss the memtables' and tables' answer. What the tables
+   * answer is offered to the cache (RowCache.fill: it admits keys that
+   * missed before); what a memtable answers is not: a memtable's index finds
+   * it about as fast as the cache would. Writes update entries (commit).
+   */
+  private findCached(key: Uint8Array, hash: number): boolean {
+    const rc = this.rowCache!;
+    const cached = rc.lookup(key, hash | 0);
+    if (cached !== ROW_MISS) return cached === ROW_PRESENT;
+    const snap = this.vs.lastSequence;
+    if (this.memtablesLookup(key, snap, hash)) return this.foundLive(key, snap);
+    const live = this.vs.current.lookup(key, snap, this.tc, hash) && this.foundLive(key, snap);
+    if (live) rc.fill(key, hash | 0, lookupOut.buf, lookupOut.voff, lookupOut.vlen);
+    else rc.fill(key, hash | 0, lookupOut.buf, 0, -1);
+    return live;
+  }
+
+  /** The newest entry of key at snap in the memtables (lookupOut), newest memtable first. */
+  private memtablesLookup(key: Uint8Array, snap: number, hash: number): boolean {
+    if (this.mem.lookup(key, snap, hash)) return true;
+    for (let i = this.imms.length - 1; i >= 0; i--) if (this.imms[i].lookup(key, snap, hash)) return true;
+    return false;
+  }
+
+  /** Whether the entry a lookup of key at snap found (lookupOut) is a live value: a put no range tombstone covers. */
+  private foundLive(key: Uint8Array, snap: number): boolean {
+    if (lookupOut.kind !== KIND_PUT) return false;
     const rd = this.rangeDels();
     return rd.empty || !rd.covers(key, lookupOut.seq, snap);
   }
@@ -389,10 +427,16 @@ export class DB {
   /**
    * A hint that the keys buf[starts[i], ends[i]) (i < count, at most
    * PREFETCH_MAX) are about to be written or read: loads their entries of
-   * the active memtable (MemTable.prefetch). Changes nothing.
+   * the active memtable (MemTable.prefetch) and of the row cache
+   * (RowCache.prefetch; keys it may not hold find empty slots there, which
+   * is cheaper than asking rowCacheKeys). Changes nothing.
    */
   prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
-    this.mem.prefetch(buf, starts, ends, count);
+    assert(count <= PREFETCH_MAX, 'prefetch of more than PREFETCH_MAX keys');
+    const hashes = prefetchHashes;
+    for (let i = 0; i < count; i++) hashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0;
+    this.mem.prefetch(hashes, count);
+    this.rowCache?.prefetch(hashes, count);
   }
 
   has(key: Uint8Array, opts?: ReadOptions): boolean {
@@ -459,7 +503,8 @@ export class DB {
     const len = valueStart + vl - r.len;
     r.len += len;
     this.gathered(seq, 1);
-    this.mem.put(key, seq, KIND_PUT, value, this.snapshots.size === 0 && this.liveIterators === 0);
+    const hash = this.mem.put(key, seq, KIND_PUT, value, this.snapshots.size === 0 && this.liveIterators === 0);
+    if (this.rowCache !== null && this.rowCacheKeys(key, 0, kl)) this.rowCache.write(key, 0, kl, hash, value, 0, vl);
     this.vs.lastSequence = seq;
     this.st.userBytes += len;
     this.wrote();
@@ -488,7 +533,9 @@ export class DB {
    * the batch noted them (WriteBatch.ops: no decoding, no view per op). With
    * no snapshot and no live iterator nobody can read a key's older version,
    * so an overwrite replaces the newest entry in place (no skiplist search).
-   * The memtable copies what it keeps; range tombstones keep copies.
+   * The memtable copies what it keeps; range tombstones keep copies. Every
+   * op reaches the row cache here too (and in put()), right after the
+   * memtable, so the two agree after each op.
    */
   private commit(batch: WriteBatch): void {
     this.checkOpen();
@@ -503,6 +550,7 @@ export class DB {
     const mem = this.mem;
     const inPlace = this.snapshots.size === 0 && this.liveIterators === 0;
     const ops = batch.ops;
+    const rc = this.rowCache;
     let tombstones = false;
     for (let i = 0, o = 0; i < count; i++, o += OP_FIELDS) {
       const kind = ops[o];
@@ -511,9 +559,18 @@ export class DB {
         mem.addRangeTombstone(t);
         this.memRangeDels.push(t);
         tombstones = true;
-      } else mem.putRange(rep, ops[o + 1], ops[o + 2], rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
+        continue;
+      }
+      const keyStart = ops[o + 1];
+      const keyEnd = ops[o + 2];
+      const hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
+      if (rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd)) rc.write(rep, keyStart, keyEnd, hash, rep, ops[o + 3], kind === KIND_PUT ? ops[o + 4] - ops[o + 3] : -1);
     }
-    if (tombstones) this.frag = null;
+    if (tombstones) {
+      this.frag = null;
+      // Which cached keys the ranges cover is not worth finding: range deletes are rare (FLUSHDB, whole collections).
+      rc?.clear();
+    }
     this.vs.lastSequence = first + count - 1;
     this.st.userBytes += len - BATCH_HEADER;
     this.wrote();
@@ -1260,6 +1317,11 @@ export class DB {
     this.blockCache.resize(bytes);
   }
 
+  /** Changes the row cache's byte budget (rowCacheBytes) while open; nothing without rowCacheKeys. */
+  setRowCacheBytes(bytes: number): void {
+    this.rowCache?.setCapacity(bytes);
+  }
+
   stats(): DBStats {
     const v = this.vs.current;
     const levels = v.files.map((fl, level) => ({ level, files: fl.length, bytes: v.levelBytes(level) }));
@@ -1286,6 +1348,7 @@ export class DB {
       tableBytesRead: this.tc.stats.bytesRead,
       blockReads: this.tc.stats.blockReads,
       blockCache: { capacity: bc.capacity, usage: bc.usage, hits: bc.hits, misses: bc.misses, hitRate: bc.hits + bc.misses === 0 ? 0 : bc.hits / (bc.hits + bc.misses) },
+      rowCache: this.rowCache?.stats() ?? { capacity: 0, usage: 0, entries: 0, hits: 0, misses: 0 },
       openTables: this.tc.openTables,
       flushes: this.st.flushes,
       compactions: this.st.compactions,
@@ -1433,9 +1496,18 @@ export class DB {
     this.vs.close();
     this.tc.close();
     this.blockCache.clear();
+    this.rowCache?.release();
     this.notifyIdle();
     if (err !== null) throw err;
   }
+}
+
+/** DB.prefetch's hashes of the keys it is given (one computation for the memtable and the row cache). */
+const prefetchHashes = new Int32Array(PREFETCH_MAX);
+
+/** rowCacheKeys without a row cache (never called). */
+function noKeys(): boolean {
+  return false;
 }
 
 function getBatchLastSeq(rep: Uint8Array): number {

@@ -142,7 +142,6 @@ export function memtableEntries(
 export const PREFETCH_MAX = 16;
 const prefetchNodes = new Int32Array(PREFETCH_MAX);
 const prefetchSlots = new Int32Array(PREFETCH_MAX);
-const prefetchHashes = new Int32Array(PREFETCH_MAX);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let memtablePrefetchSink = 0;
 
@@ -356,15 +355,16 @@ export class MemTable {
   /**
    * add(), or when inPlace (the caller knows no reader can still see older
    * versions) overwriteNewest() if the key is here: one hash for both.
+   * Returns the key's hash, bloomHash(key) | 0 (the row cache files it so).
    */
-  put(key: Uint8Array, seq: number, kind: number, value: Uint8Array, inPlace: boolean): void {
-    this.putRange(key, 0, key.length, value, 0, value.length, seq, kind, inPlace);
+  put(key: Uint8Array, seq: number, kind: number, value: Uint8Array, inPlace: boolean): number {
+    return this.putRange(key, 0, key.length, value, 0, value.length, seq, kind, inPlace);
   }
 
   /**
    * put() of the key keys[keyStart, keyEnd) and the value
    * values[valueStart, valueEnd): an encoded batch's ops go in without a
-   * view of each key and value.
+   * view of each key and value. Returns the key's hash as put() does.
    */
   putRange(
     keys: Uint8Array,
@@ -376,14 +376,15 @@ export class MemTable {
     seq: number,
     kind: number,
     inPlace: boolean,
-  ): void {
+  ): number {
     const hash = bloomHashAt(keys, keyStart, keyEnd - keyStart) | 0;
     const slot = this.slotOf(keys, keyStart, keyEnd, hash);
     if (inPlace) {
       const node = this.newest[slot];
-      if (node !== NIL && this.overwrite(node, seq, kind, values, valueStart, valueEnd)) return;
+      if (node !== NIL && this.overwrite(node, seq, kind, values, valueStart, valueEnd)) return hash;
     }
     this.insert(keys, keyStart, keyEnd, hash, slot, seq, kind, values, valueStart, valueEnd);
+    return hash;
   }
 
   /**
@@ -710,24 +711,20 @@ export class MemTable {
   }
 
   /**
-   * Loads what a put or lookup of each key buf[starts[i], ends[i]) (i <
-   * count <= PREFETCH_MAX) reads first: its index slot, then its newest
+   * Loads what a put or lookup of each key whose hash (bloomHash(key) | 0)
+   * is hashes[i] (i < count <= PREFETCH_MAX) reads first: its index slot, then its newest
    * node's fields (its sequence among them) and key bytes, in passes over
    * all the keys, so their cache misses overlap instead of following one
    * another as the writes' would (a miss costs 150-300 ns on this VM, and a write's
    * memtable access is about four of them in a row). A hint: nothing changes.
    */
-  prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
+  prefetch(hashes: Int32Array, count: number): void {
     assert(count <= PREFETCH_MAX, 'prefetch of more than PREFETCH_MAX keys');
     const slots = this.newest;
     const mask = slots.length - 2;
+    for (let i = 0; i < count; i++) prefetchSlots[i] = (hashes[i] << 1) & mask;
     for (let i = 0; i < count; i++) {
-      const hash = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0;
-      prefetchHashes[i] = hash;
-      prefetchSlots[i] = (hash << 1) & mask;
-    }
-    for (let i = 0; i < count; i++) {
-      const hash = prefetchHashes[i];
+      const hash = hashes[i];
       let j = prefetchSlots[i];
       while (slots[j] !== NIL && slots[j + 1] !== hash) j = (j + 2) & mask;
       prefetchNodes[i] = slots[j];

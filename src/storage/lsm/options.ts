@@ -1,6 +1,7 @@
 /** Options with defaults. Sizes in bytes. */
 import type { CompactionFilter, CompactionFilterSpec } from './compaction.ts';
 import type { LogRecoveryMode } from './log_reader.ts';
+import type { RowCacheKeys } from './row_cache.ts';
 
 export type SyncPolicy = 'always' | 'everysec' | 'no';
 
@@ -25,6 +26,19 @@ export interface DBOptions {
   l0SlowdownTrigger?: number;
   l0StopTrigger?: number;
   blockCacheBytes?: number;
+  /**
+   * The keys the row cache (row_cache.ts) may hold: their newest value, or
+   * that they have none, answers reads at the latest sequence (no snapshot)
+   * without a memtable or table lookup. No row cache without it. The cache is
+   * kept coherent with every put, delete and range delete, but not with the
+   * compaction filter: for these keys the filter may remove only entries no
+   * read at the latest sequence would find again (older versions, or keys
+   * the owner never reads again: the lsm engine's sub-keys of dead
+   * versions), else a read keeps answering the value the filter removed.
+   */
+  rowCacheKeys?: RowCacheKeys;
+  /** The row cache's byte budget (0: off; DB.setRowCacheBytes changes it while open). */
+  rowCacheBytes?: number;
   maxOpenFiles?: number;
   /** 'worker': compactions run in a Bun Worker; 'inline': on the main thread; 'off': only compactRange. */
   compactionMode?: 'worker' | 'inline' | 'off';
@@ -61,7 +75,7 @@ export interface DBOptions {
   onRecoveryProgress?: (walFile: string, bytes: number) => void;
 }
 
-type OptionalHooks = 'compactionFilter' | 'compactionFilterFn' | 'onCompactionFilterQuery' | 'onBackgroundError' | 'onRecoveryProgress';
+type OptionalHooks = 'compactionFilter' | 'compactionFilterFn' | 'onCompactionFilterQuery' | 'onBackgroundError' | 'onRecoveryProgress' | 'rowCacheKeys';
 export type ResolvedOptions = Required<Omit<DBOptions, OptionalHooks>> & Pick<DBOptions, OptionalHooks>;
 
 /**
@@ -93,6 +107,8 @@ export function resolveOptions(o: DBOptions): ResolvedOptions {
     l0SlowdownTrigger: o.l0SlowdownTrigger ?? 20,
     l0StopTrigger: o.l0StopTrigger ?? 36,
     blockCacheBytes: o.blockCacheBytes ?? 64 * 1024 * 1024,
+    rowCacheKeys: o.rowCacheKeys,
+    rowCacheBytes: o.rowCacheBytes ?? 32 * 1024 * 1024,
     maxOpenFiles: o.maxOpenFiles ?? 1000,
     compactionMode: o.compactionMode ?? 'worker',
     subcompactions: o.subcompactions ?? 1,

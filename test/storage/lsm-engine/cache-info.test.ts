@@ -1,10 +1,10 @@
-// The LSM block cache and the decoded-metadata cache on a real server
+// The LSM block cache, the decoded-metadata cache and the row cache on a real server
 // (--engine lsm): their budgets follow maxmemory (cache-budget.ts) and INFO
 // persistence reports their capacity, usage, hits, misses and hit rate.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type Redis from "ioredis";
-import { blockCacheBudget, metaCacheBudget } from "../../../src/storage/lsm-engine/cache-budget.ts";
+import { blockCacheBudget, metaCacheBudget, rowCacheBudget } from "../../../src/storage/lsm-engine/cache-budget.ts";
 import { startAikv, type RunningServer } from "../../helpers/server.ts";
 
 const MiB = 1024 * 1024;
@@ -35,21 +35,36 @@ async function cacheInfo(prefix: string): Promise<Record<string, number>> {
 
 const blockCache = () => cacheInfo("lsm_block_cache_");
 const metaCache = () => cacheInfo("lsm_meta_cache_");
+const rowCache = () => cacheInfo("lsm_row_cache_");
 
-test("the server writes uncompressed tables: no block cache, the metadata cache takes three quarters of maxmemory, at start-up and after CONFIG SET", async () => {
-  const capacities = async () => [(await blockCache()).capacity, (await metaCache()).capacity];
-  expect(await capacities()).toEqual([0, 6 * MiB]);
+test("the server writes uncompressed tables: no block cache, the metadata and row caches take three quarters of maxmemory (3:1), at start-up and after CONFIG SET", async () => {
+  const capacities = async () => [(await blockCache()).capacity, (await metaCache()).capacity, (await rowCache()).capacity];
+  expect(await capacities()).toEqual([0, 4.5 * MiB, 1.5 * MiB]);
   await r.config("SET", "maxmemory", "2mb");
-  expect(await capacities()).toEqual([0, 1.5 * MiB]);
+  expect(await capacities()).toEqual([0, 1.125 * MiB, 0.375 * MiB]);
   await r.config("SET", "maxmemory", "0");
-  expect(await capacities()).toEqual([0, 64 * MiB]);
+  expect(await capacities()).toEqual([0, 64 * MiB, 64 * MiB]);
   await r.config("SET", "maxmemory", "8mb");
-  expect(await capacities()).toEqual([0, 6 * MiB]);
+  expect(await capacities()).toEqual([0, 4.5 * MiB, 1.5 * MiB]);
 });
 
-test("with compressed tables the block cache takes half of maxmemory and the metadata cache a quarter", () => {
-  expect([blockCacheBudget(8 * MiB, true), metaCacheBudget(8 * MiB, true)]).toEqual([4 * MiB, 2 * MiB]);
-  expect([blockCacheBudget(0, true), metaCacheBudget(0, true)]).toEqual([64 * MiB, 64 * MiB]);
+test("with compressed tables the block cache takes half of maxmemory, the metadata and row caches a quarter (3:1)", () => {
+  expect([blockCacheBudget(8 * MiB, true), metaCacheBudget(8 * MiB, true), rowCacheBudget(8 * MiB, true)]).toEqual([4 * MiB, 1.5 * MiB, 0.5 * MiB]);
+  expect([blockCacheBudget(0, true), metaCacheBudget(0, true), rowCacheBudget(0, true)]).toEqual([64 * MiB, 64 * MiB, 64 * MiB]);
+});
+
+test("the row cache answers a collection member's reads after its flush, and INFO counts it", async () => {
+  await r.sadd("rows:set", "a", "b", "c");
+  expect(await r.call("DEBUG", "COMPACT")).toBe("OK");
+  const before = await rowCache();
+  // Cached at the second miss (a read-then-write, as SADD's, at the write), then hits.
+  for (let i = 0; i < 3; i++) expect(await r.sismember("rows:set", "b")).toBe(1);
+  for (let i = 0; i < 3; i++) expect(await r.sismember("rows:set", "z")).toBe(0);
+  const after = await rowCache();
+  expect(after.misses - before.misses).toBe(4);
+  expect(after.hits - before.hits).toBe(2);
+  expect(after.entries).toBeGreaterThanOrEqual(2);
+  expect(after.usage).toBeGreaterThan(0);
 });
 
 test("GETs of keys in tables read their blocks in place: the block cache (decompressed blocks only) stays empty", async () => {
