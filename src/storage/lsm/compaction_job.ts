@@ -7,6 +7,7 @@ import {
   type CompactionParams,
   type CompactionStats,
   type FilterKeySelection,
+  groupOf,
   listedInWindow,
   loadCompactionFilterFactory,
 } from './compaction.ts';
@@ -493,6 +494,7 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     this.touchKeys(from, Math.min(this.count, from + maxEntries));
     let bytes = 0;
     let last = -1;
+    let lastGroup = 0;
     for (; this.windowEnd < this.count && this.windowEnd - from < maxEntries && bytes < maxBytes; this.windowEnd++) {
       const o = this.windowEnd * ENTRY_FIELDS;
       const key = records[f[o]];
@@ -501,9 +503,10 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
       // A key's older versions (a collection's metadata, rewritten by each command) are not listed again, nor a group's other keys.
       const lastStart = last < 0 ? 0 : f[last + 1];
       const lastLength = last < 0 ? -1 : f[last + 2] - lastStart;
-      if (listedInWindow(selection, key, keyStart, keyEnd - keyStart, last < 0 ? key : records[f[last]], lastStart, lastLength)) {
+      if (listedInWindow(selection, key, keyStart, keyEnd - keyStart, last < 0 ? key : records[f[last]], lastStart, lastLength, lastGroup)) {
         keys.push(view(key, keyStart, keyEnd));
         last = o;
+        lastGroup = groupOf(selection, key, keyStart, keyEnd - keyStart);
       }
       bytes += f[o + 4] - keyStart;
     }
@@ -615,13 +618,15 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
     const { keyStarts, valueStarts } = this;
     const buf = this.bytes;
     let last = -1;
+    let lastGroup = 0;
     for (let i = from; i < this.count; i++) {
       const keyStart = keyStarts[i];
       const keyLength = valueStarts[i] - keyStart;
-      if (listedInWindow(selection, buf, keyStart, keyLength, buf, last < 0 ? 0 : keyStarts[last], last < 0 ? -1 : valueStarts[last] - keyStarts[last])) {
+      if (listedInWindow(selection, buf, keyStart, keyLength, buf, last < 0 ? 0 : keyStarts[last], last < 0 ? -1 : valueStarts[last] - keyStarts[last], lastGroup)) {
         // A copy: the buffer's bytes move at the next window.
         keys.push(buf.slice(keyStart, keyStart + keyLength));
         last = i;
+        lastGroup = groupOf(selection, buf, keyStart, keyLength);
       }
     }
     return this.count - from;

@@ -144,6 +144,14 @@ describe('bloom', () => {
     return fp / n;
   };
 
+  test("bloomHash is LevelDB's Hash (the filters of existing tables were built with it)", () => {
+    // Values of the unsigned 32-bit arithmetic it replaced: every length of tail (0-3 bytes), high bytes.
+    const inputs = ['', 'a', 'ab', 'abc', 'abcd', 'abcde', 'hello, world', '\xff\xfe\xfd\xfc\xfb\xfa\xf9'];
+    expect(inputs.map((s) => bloomHash(Uint8Array.from(s, (c) => c.charCodeAt(0))))).toEqual([
+      3164544308, 678337968, 967615280, 2237464879, 3116905299, 1104331373, 375918613, 491080352,
+    ]);
+  });
+
   for (const [name, build] of [['cache-local (written)', buildBloom], ['LevelDB (older tables)', buildLegacyBloom]] as const) {
     test(`${name}: no false negatives, ~1% false positives at 10 bits/key`, () => {
       const f = build(hashes, n, 10);
