@@ -15,6 +15,12 @@ export const DEBUG_COMPACT_HELP = [
   "    (AiKv, --engine lsm) Flush and compact the whole LSM tree now; replies when done.",
 ];
 
+/** A cache's hits / lookups for INFO (0 before any lookup). */
+function hitRate(cache: { hits: number; misses: number }): string {
+  const lookups = cache.hits + cache.misses;
+  return (lookups === 0 ? 0 : cache.hits / lookups).toFixed(4);
+}
+
 function lsmEngineOf(c: Client): LsmEngine {
   const engine = c.server.engine;
   if (!(engine instanceof LsmEngine)) fail("ERR DEBUG COMPACT needs --engine lsm");
@@ -85,12 +91,12 @@ addInfoFields("persistence", (server) => {
     ["lsm_meta_cache_keys", meta.entries],
     ["lsm_meta_cache_hits", meta.hits],
     ["lsm_meta_cache_misses", meta.misses],
-    ["lsm_meta_cache_hit_rate", (meta.hits + meta.misses === 0 ? 0 : meta.hits / (meta.hits + meta.misses)).toFixed(4)],
+    ["lsm_meta_cache_hit_rate", hitRate(meta)],
     ["lsm_row_cache_capacity", rows.capacity],
     ["lsm_row_cache_usage", rows.usage],
     ["lsm_row_cache_entries", rows.entries],
     ["lsm_row_cache_hits", rows.hits],
     ["lsm_row_cache_misses", rows.misses],
-    ["lsm_row_cache_hit_rate", (rows.hits + rows.misses === 0 ? 0 : rows.hits / (rows.hits + rows.misses)).toFixed(4)],
+    ["lsm_row_cache_hit_rate", hitRate(rows)],
   ];
 });

@@ -29,3 +29,14 @@ export async function openTestEngine(name: string): Promise<TestEngine> {
     },
   };
 }
+
+/** Records the keys every later DB.prefetch of the engine's LSM is given (the look ahead's hints), and still passes them on. */
+export function recordPrefetches(engine: LsmEngine): Uint8Array[] {
+  const prefetched: Uint8Array[] = [];
+  const lsmPrefetch = engine.lsm.prefetch.bind(engine.lsm);
+  engine.lsm.prefetch = (buf, starts, ends, count) => {
+    for (let i = 0; i < count; i++) prefetched.push(buf.slice(starts[i], ends[i]));
+    lsmPrefetch(buf, starts, ends, count);
+  };
+  return prefetched;
+}

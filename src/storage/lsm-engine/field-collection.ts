@@ -29,7 +29,6 @@ export class FieldCollection {
     return this.type === "set" ? encodingLimits.setMaxIntsetEntries : encodingLimits.hashMaxListpackEntries;
   }
 
-
   length(meta: KeyMeta): number {
     return (meta as LsmMeta).size;
   }

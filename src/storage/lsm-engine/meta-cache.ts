@@ -245,7 +245,6 @@ export class DbMetaCache {
     return e;
   }
 
-
   /**
    * Loads the entries (key bytes, record, LsmMeta) of up to 16 keys, given as
    * ranges of buf, in passes over all of them: their cache misses overlap

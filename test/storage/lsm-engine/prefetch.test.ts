@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LsmEngine } from "../../../src/storage/lsm-engine/lsm-engine.ts";
 import type { LsmMeta } from "../../../src/storage/lsm-engine/lsm-db.ts";
+import { recordPrefetches } from "../../helpers/engines.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -36,12 +37,7 @@ test("prefetch hints hand the LSM the keys of the records the commands touch: me
   dirs.push(dir);
   const engine = await LsmEngine.open({ dir, dbCount: 16, syncPolicy: "everysec" });
   const db = engine.db(0);
-  const prefetched: Uint8Array[] = [];
-  const lsmPrefetch = engine.lsm.prefetch.bind(engine.lsm);
-  engine.lsm.prefetch = (buf, starts, ends, count) => {
-    for (let i = 0; i < count; i++) prefetched.push(buf.slice(starts[i], ends[i]));
-    lsmPrefetch(buf, starts, ends, count);
-  };
+  const prefetched = recordPrefetches(engine);
   const write = (f: () => void) => {
     engine.beginAtomic();
     f();

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { subKeyPrefix } from "../../../src/storage/lsm-engine/encoding.ts";
 import { LsmEngine } from "../../../src/storage/lsm-engine/lsm-engine.ts";
 import type { LsmDb, LsmMeta } from "../../../src/storage/lsm-engine/lsm-db.ts";
+import { recordPrefetches } from "../../helpers/engines.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -134,12 +135,7 @@ test("a collection's cached sub-key prefix follows its key's version and db: DEL
 test("the list end look ahead hands the LSM the keys of the next positions a run of pushes or pops touches", async () => {
   const engine = await open();
   const db = engine.db(0);
-  const prefetched: Uint8Array[] = [];
-  const lsmPrefetch = engine.lsm.prefetch.bind(engine.lsm);
-  engine.lsm.prefetch = (buf, starts, ends, count) => {
-    for (let i = 0; i < count; i++) prefetched.push(buf.slice(starts[i], ends[i]));
-    lsmPrefetch(buf, starts, ends, count);
-  };
+  const prefetched = recordPrefetches(engine);
   const n = 40;
   for (let i = 0; i < n; i++) command(engine, () => db.lists.push(enc("Q"), db.lookup(enc("Q")), "left", [enc(`v${i}`)]));
   // Pushes at the head: what was loaded ahead is where the next pushes went (the last look ahead's tail is beyond them).
