@@ -1,7 +1,7 @@
 // The metadata cache's byte-keyed table: lookups, updates, eviction order, rehashing.
 
 import { expect, test } from "bun:test";
-import { type DbMetaCache, MetaCache } from "../../../src/storage/lsm-engine/meta-cache.ts";
+import { type DbMetaCache, MetaCache, type MetaCacheEntry } from "../../../src/storage/lsm-engine/meta-cache.ts";
 import { encodeStringMeta } from "../../../src/storage/lsm-engine/encoding.ts";
 import { mulberry32 } from "../../../src/util/prng.ts";
 
@@ -92,13 +92,42 @@ test("a huge budget (maxmemory of terabytes) caches records, and sizes the doork
   expect(part.setRead(key(1), record(1))?.expireAt).toBe(1);
 });
 
-test("lookups in a prefetch's order take its entries only while they are still cached and theirs: writes, evictions, clears and other parts between", () => {
-  const random = mulberry32(11);
+/**
+ * Two parts of a cache with room for about 60 entries of 40 keys (evictions
+ * come and go) and a model of what they were told: random writes and clears
+ * of both, and the check that a cached entry holds the model's value.
+ */
+function modelledParts(seed: number) {
+  const random = mulberry32(seed);
   const pick = (n: number) => Math.floor(random() * n);
-  // Room for about 60 entries of 40 keys in two parts: evictions come and go.
   const cache = new MetaCache(60 * 180);
   const parts = [cache.part(), cache.part()];
   const model = [new Map<number, number | null>(), new Map<number, number | null>()];
+  return {
+    random,
+    pick,
+    parts,
+    /** A random record (a fifth of them known-missing) for key k of part p. */
+    write(p: number, k: number): void {
+      const v = random() < 0.2 ? null : pick(1000);
+      parts[p].set(key(k), v === null ? null : record(v));
+      model[p].set(k, v);
+    },
+    clear(p: number): void {
+      parts[p].clear();
+      model[p].clear();
+    },
+    /** An entry the cache gives for key k of part p holds the model's value, and is the one a lookup finds (an evicted entry must not come back). */
+    expectModelled(p: number, k: number, got: MetaCacheEntry): void {
+      expect(model[p].has(k)).toBe(true);
+      expect(got.raw === null ? null : got.expireAt).toBe(model[p].get(k)!);
+      expect(parts[p].entry(key(k))).toBe(got);
+    },
+  };
+}
+
+test("lookups in a prefetch's order take its entries only while they are still cached and theirs: writes, evictions, clears and other parts between", () => {
+  const { random, pick, parts, write, clear, expectModelled } = modelledParts(11);
   const words = (ks: number[]) => new TextEncoder().encode(ks.map((k) => `key:${k}`).join(""));
   let taken = 0;
   for (let round = 0; round < 3000; round++) {
@@ -114,24 +143,15 @@ test("lookups in a prefetch's order take its entries only while they are still c
       const r = random();
       const w = pick(40);
       const q = pick(2);
-      if (r < 0.3) {
-        const v = random() < 0.2 ? null : pick(1000);
-        parts[q].set(key(w), v === null ? null : record(v));
-        model[q].set(w, v);
-      } else if (r < 0.32) {
-        parts[q].clear();
-        model[q].clear();
-      } else if (r < 0.4) parts[1 - p].prefetched(key(w));
+      if (r < 0.3) write(q, w);
+      else if (r < 0.32) clear(q);
+      else if (r < 0.4) parts[1 - p].prefetched(key(w));
       else if (r < 0.45) parts[p].prefetched(key(w)); // a lookup of another key: the next ones are out of step
       const e = parts[p].prefetched(key(k));
       if (e !== null) taken++;
       const got = e ?? parts[p].entry(key(k));
       // A cached entry must hold the model's value; an entry the cache evicted must not come back.
-      if (got !== undefined) {
-        expect(model[p].has(k)).toBe(true);
-        expect(got.raw === null ? null : got.expireAt).toBe(model[p].get(k)!);
-        expect(parts[p].entry(key(k))).toBe(got);
-      }
+      if (got !== undefined) expectModelled(p, k, got);
     }
   }
   expect(taken).toBeGreaterThan(1000);
@@ -166,33 +186,19 @@ test("a part that holds every key answers keys it does not hold as known missing
 });
 
 test("a repeated key's lookup takes the entry found last only while it is still cached and that key's: writes, evictions and clears between", () => {
-  const random = mulberry32(12);
-  const pick = (n: number) => Math.floor(random() * n);
-  // Room for about 60 entries of 40 keys in two parts: evictions come and go.
-  const cache = new MetaCache(60 * 180);
-  const parts = [cache.part(), cache.part()];
-  const model = [new Map<number, number | null>(), new Map<number, number | null>()];
+  const { random, pick, parts, write, clear, expectModelled } = modelledParts(12);
   let taken = 0;
   for (let round = 0; round < 20_000; round++) {
     const p = pick(2);
     const k = pick(8) === 0 ? pick(40) : Math.floor(round / 4) % 40; // mostly the key of the rounds before
     const r = random();
-    if (r < 0.3) {
-      const v = random() < 0.2 ? null : pick(1000);
-      parts[p].set(key(k), v === null ? null : record(v));
-      model[p].set(k, v);
-    } else if (r < 0.31) {
-      parts[p].clear();
-      model[p].clear();
-    } else {
+    if (r < 0.3) write(p, k);
+    else if (r < 0.31) clear(p);
+    else {
       const e = parts[p].repeated(key(k));
       if (e !== null) taken++;
       const got = e ?? parts[p].entry(key(k));
-      if (got !== undefined) {
-        expect(model[p].has(k)).toBe(true);
-        expect(got.raw === null ? null : got.expireAt).toBe(model[p].get(k)!);
-        expect(parts[p].entry(key(k))).toBe(got);
-      }
+      if (got !== undefined) expectModelled(p, k, got);
       // The same key at once: its entry, without a hash.
       if (got !== undefined) expect(parts[p].repeated(key(k))).toBe(got);
     }
