@@ -13,11 +13,11 @@
 import { readFileSync } from 'node:fs';
 import type { CompactionFilterHost } from './compaction.ts';
 import { runCompactionJob, runFlushJob, type CompactionJob, type FlushJobSpec } from './compaction_job.ts';
-import { BACKGROUND_NICE, lowerThisThreadPriority } from './thread_priority.ts';
+import { lowerThisThreadPriority } from './thread_priority.ts';
 
 declare const self: Worker;
 
-lowerThisThreadPriority(BACKGROUND_NICE);
+lowerThisThreadPriority();
 
 let nextQuery = 0;
 const pendingQueries = new Map<number, { resolve: (response: unknown) => void; reject: (e: Error) => void }>();
