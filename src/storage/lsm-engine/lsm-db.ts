@@ -116,8 +116,9 @@ export interface LsmEngineContext extends StorageEngine {
   /** Applies one command's writes atomically. */
   write(batch: WriteBatch): void;
   /**
-   * An empty batch for one write: the engine's own, reused (no allocation
-   * per command), so it must be written (or dropped) before the next call.
+   * An empty batch for one write: the LSM's, reused (no allocation per
+   * command), so it must be written (or dropped) before the next call;
+   * written before any other write, its ops are not copied (DB.batch()).
    */
   batch(): WriteBatch;
   /** db's key or expires count changed (the engine stores them with the write). */

@@ -35,9 +35,6 @@ function isSubKey(buf: Uint8Array, start: number): boolean {
   return buf[start] === COL_SUBKEY;
 }
 
-/** A reused batch that grew beyond this is replaced after its write. */
-const REUSED_BATCH_MAX_BYTES = 64 * 1024;
-
 export interface LsmEngineOptions {
   dir: string;
   dbCount: number;
@@ -138,12 +135,9 @@ export class LsmEngine implements LsmEngineContext {
     return this.dbs[index];
   }
 
-  /** batch()'s reused batch; one that grew large is replaced after its write (it would hold that memory). */
-  private reusedBatch = new WriteBatch();
-
+  /** The LSM's batch for one write, encoded straight into its WAL record (DB.batch()). */
   batch(): WriteBatch {
-    this.reusedBatch.clear();
-    return this.reusedBatch;
+    return this.lsm.batch();
   }
 
   write(batch: WriteBatch): void {
@@ -156,7 +150,6 @@ export class LsmEngine implements LsmEngineContext {
     if (this.atomicDepth > 0) this.wroteInGroup = true;
     this.lsm.write(batch);
     if (this.waitForSync) this.unsynced = true;
-    if (batch === this.reusedBatch && batch.byteSize > REUSED_BATCH_MAX_BYTES) this.reusedBatch = new WriteBatch();
   }
 
   /**

@@ -5,6 +5,7 @@
  * PUT and RANGE_DELETE carry a value (for RANGE_DELETE the exclusive end key).
  */
 import { ByteWriter, getFixed32, getFixed64, getVarint, putBytes, putVarint, varintOut } from './coding.ts';
+import { assert } from './assert.ts';
 import { KIND_DELETE, KIND_PUT, KIND_RANGE_DELETE } from './dbformat.ts';
 
 export const BATCH_HEADER = 12;
@@ -18,9 +19,21 @@ export const OP_FIELDS = 5;
 
 const EMPTY = new Uint8Array(0);
 
+/** A batch's own bytes past this size are not kept once it is written (a DB's batch(), reused: a huge one would hold that memory). */
+const OWN_KEEP_BYTES = 64 * 1024;
+
 export class WriteBatch {
-  /** @internal 256 bytes: a command's batch (metadata + subkey + index records) fits without growing. */
-  readonly rep = new ByteWriter(256);
+  /** The batch's own bytes. 256 bytes: a command's batch (metadata + subkey + index records) fits without growing. */
+  private own = new ByteWriter(256);
+  /**
+   * @internal Where the ops are encoded, from opsStart on: the batch's own
+   * bytes (after a header DB.write fills in), or, while a DB lends it
+   * (DB.batch(): attach), the WAL record the DB is gathering, so that
+   * writing the batch copies nothing (its ops are there already).
+   */
+  rep = this.own;
+  /** @internal Where the first op is in rep. */
+  opsStart = BATCH_HEADER;
   /**
    * @internal Where each op is in rep (OP_FIELDS ints per op), noted as it
    * is encoded: DB.write applies the ops to the memtable from these without
@@ -30,7 +43,56 @@ export class WriteBatch {
   private n = 0;
 
   constructor() {
-    this.rep.len = BATCH_HEADER;
+    this.own.len = BATCH_HEADER;
+  }
+
+  /** @internal Whether the ops are encoded into another's bytes (attach). */
+  get attached(): boolean {
+    return this.rep !== this.own;
+  }
+
+  /**
+   * @internal Empties the batch and encodes its ops into `bytes` from their
+   * end on (a DB's WAL record: DB.batch()), until detach() or release().
+   */
+  attach(bytes: ByteWriter): void {
+    this.release();
+    this.rep = bytes;
+    this.opsStart = bytes.len;
+  }
+
+  /**
+   * @internal Moves the ops encoded so far out of the bytes attach() lent
+   * into the batch's own, and gives those bytes back as they were before
+   * (their length then): the batch stays as it is, to be written or
+   * changed as any batch.
+   */
+  detach(): void {
+    const lent = this.rep;
+    assert(lent !== this.own, 'detach of a batch not attached');
+    const own = this.own;
+    own.len = BATCH_HEADER;
+    own.bytes(lent.buf, this.opsStart, lent.len);
+    const shift = BATCH_HEADER - this.opsStart;
+    const ops = this.ops;
+    for (let o = 0; o < this.n * OP_FIELDS; o += OP_FIELDS) {
+      ops[o + 1] += shift;
+      ops[o + 2] += shift;
+      ops[o + 3] += shift;
+      ops[o + 4] += shift;
+    }
+    lent.len = this.opsStart;
+    this.rep = own;
+    this.opsStart = BATCH_HEADER;
+  }
+
+  /** @internal Empties the batch into its own bytes (after its write: the bytes attach() lent hold its ops now, as written). */
+  release(): void {
+    if (this.own.buf.length > OWN_KEEP_BYTES) this.own = new ByteWriter(256);
+    this.own.len = BATCH_HEADER;
+    this.rep = this.own;
+    this.opsStart = BATCH_HEADER;
+    this.n = 0;
   }
 
   put(key: Uint8Array, value: Uint8Array): this {
@@ -96,12 +158,14 @@ export class WriteBatch {
     return this.n;
   }
 
+  /** Bytes of the batch's encoding with its header (the WAL record of the batch alone). */
   get byteSize(): number {
-    return this.rep.len;
+    return BATCH_HEADER + this.rep.len - this.opsStart;
   }
 
+  /** Drops the ops (an attached batch keeps encoding into the bytes it was lent, from where it started). */
   clear(): void {
-    this.rep.len = BATCH_HEADER;
+    this.rep.len = this.opsStart;
     this.n = 0;
   }
 }

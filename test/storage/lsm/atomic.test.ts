@@ -103,3 +103,49 @@ test('setSyncPolicy: whenDurable follows the new policy at once', () =>
     expect(db.backgroundError).toBeNull();
     await db.close();
   }));
+
+test("DB.batch(): its ops go into the WAL record being gathered and count once written; another write, a logged record or the next batch() before that leaves them out of it", () =>
+  inTempDir(async (dir) => {
+    const db = await open(dir, { syncPolicy: 'always', compactionMode: 'off' });
+    const opened = db.lastSequence;
+    db.put(b('plain'), b('0'));
+    db.write(db.batch().put(b('lent'), b('1')).delete(b('plain')));
+    expect([db.get(b('plain')), s(db.get(b('lent')))]).toEqual([undefined, '1']);
+
+    // Another write while the batch is being built: it is written first, the batch after it, whole.
+    const interrupted = db.batch().put(b('first op'), b('2'));
+    db.put(b('between'), b('3'));
+    db.write(interrupted.put(b('second op'), b('4')).put(b('between'), b('4')));
+    expect([s(db.get(b('first op'))), s(db.get(b('second op'))), s(db.get(b('between')))]).toEqual(['2', '4', '4']);
+
+    // Dropped: the next batch() empties it, so its ops are never written.
+    db.batch().put(b('dropped'), b('5'));
+    db.write(db.batch().put(b('kept'), b('6')));
+    expect([db.get(b('dropped')), s(db.get(b('kept')))]).toEqual([undefined, '6']);
+
+    // Not written when the record is logged (the event-loop turn ends): the log holds none of its ops; written later, all of them.
+    const late = db.batch().put(b('late'), b('7'));
+    await db.whenDurable();
+    const beforeLate = crashCopy(dir);
+    db.write(late.delete(b('kept')));
+    // A written batch is emptied: writing it again writes nothing.
+    db.write(late);
+    await db.whenDurable();
+    const whole = crashCopy(dir);
+    try {
+      const t = await open(beforeLate, { compactionMode: 'off' });
+      expect([t.get(b('late')), s(t.get(b('kept'))), t.get(b('dropped')), s(t.get(b('between')))]).toEqual([undefined, '6', undefined, '4']);
+      await t.close();
+      const w = await open(whole, { compactionMode: 'off' });
+      expect([w.get(b('plain')), s(w.get(b('lent'))), s(w.get(b('first op'))), s(w.get(b('second op'))), s(w.get(b('between')))]).toEqual([undefined, '1', '2', '4', '4']);
+      expect([w.get(b('dropped')), w.get(b('kept')), s(w.get(b('late')))]).toEqual([undefined, undefined, '7']);
+      // Every op written has its sequence number (none went to a dropped one).
+      expect(w.lastSequence).toBe(db.lastSequence);
+      expect(db.lastSequence - opened).toBe(10);
+      await w.close();
+    } finally {
+      rmrf(beforeLate);
+      rmrf(whole);
+      await db.close();
+    }
+  }));
