@@ -446,6 +446,8 @@ export class DB {
     const hashes = prefetchHashes;
     for (let i = 0; i < count; i++) hashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0;
     this.mem.prefetch(hashes, count);
+    // A read probes the memtables being flushed too, newest first (memtablesLookup).
+    for (let i = this.imms.length - 1; i >= 0; i--) this.imms[i].prefetch(hashes, count);
     this.rowCache?.prefetch(hashes, count);
   }
 

@@ -10,8 +10,12 @@
  *
  * Layout: no JS object per entry (hundreds of thousands of entries would be
  * that many objects for the GC to mark). Each generation is an open-addressing
- * table of int32 slots (hash, arena offset + 1, key length, value length)
- * over a byte arena holding each entry's key then its value. Entries are never
+ * table of slots of two int32s (hash, arena offset + 1) over a byte arena
+ * holding each entry's key length and value length (ENTRY_HEAD), key, then
+ * value: 8 bytes of slot per entry, not 16, so a generation of the default
+ * budget holds SADD, HSET and ZADD's 300k members of bench-vs-redis (the
+ * lengths in the slots capped it at 262k: each round's first touch of a key
+ * then copied it from the old generation). Entries are never
  * removed from a generation: a changed value is written over the old one when
  * its length is the same (a set member's, a score's, a 3-byte hash value's),
  * or appended and the slot repointed.
@@ -62,12 +66,27 @@ const MAX_KEY_BYTES = 1024;
 
 // Slot fields (int32s per slot).
 const S_HASH = 0;
-/** Arena offset of the entry's key, plus one (0: the slot is empty). */
+/** Arena offset of the entry, plus one (0: the slot is empty). */
 const S_OFF = 1;
-const S_KLEN = 2;
-const S_VLEN = 3;
-/** A power of two: a hash's first slot is (hash << 2) & mask. */
-const SLOT_INTS = 4;
+/** A power of two: a hash's first slot is (hash << 1) & mask. */
+const SLOT_INTS = 2;
+/** An arena entry's head: its key length and its value length + 2 (UNCACHED..ROW_CACHE_MAX_VALUE_BYTES), uint16 LE each. */
+const ENTRY_HEAD = 4;
+
+/** The most arena bytes one entry takes. */
+const MAX_ENTRY_BYTES = ENTRY_HEAD + MAX_KEY_BYTES + ROW_CACHE_MAX_VALUE_BYTES;
+assert(MAX_KEY_BYTES <= 0xffff && ROW_CACHE_MAX_VALUE_BYTES + 2 <= 0xffff, 'row cache: entry lengths must fit ENTRY_HEAD');
+
+/** The key length of the arena entry at `at`. */
+function keyLengthAt(arena: Uint8Array, at: number): number {
+  return arena[at] | (arena[at + 1] << 8);
+}
+
+/** The value length (or ABSENT, UNCACHED) of the arena entry at `at`. */
+function valueLengthAt(arena: Uint8Array, at: number): number {
+  return (arena[at + 2] | (arena[at + 3] << 8)) - 2;
+}
+
 const MIN_SLOTS = 1024;
 const MIN_ARENA_BYTES = 16 * 1024;
 /** Budget bytes per slot of `missed` (a 64 MiB cache remembers the last ~256k keys that missed). */
@@ -114,9 +133,9 @@ class Generation {
     return this.slots.byteLength + this.arena.byteLength;
   }
 
-  /** Whether it holds what it may (limit bytes of slots and entries), or may not add a slot: it must become the old generation. */
+  /** Whether it holds what it may (limit bytes of slots and entries, less room for one more), or may not add a slot: it must become the old generation. */
   get isFull(): boolean {
-    return this.full || this.slots.byteLength + this.used >= this.limit;
+    return this.full || this.slots.byteLength + this.used + MAX_ENTRY_BYTES >= this.limit;
   }
 
   /** Empties the generation, keeping its memory when it is within limit bytes (the new limit). */
@@ -137,11 +156,11 @@ class Generation {
     const mask = slots.length - 1;
     const arena = this.arena;
     const klen = end - start;
-    for (let i = (hash << 2) & mask; ; i = (i + SLOT_INTS) & mask) {
+    for (let i = (hash << 1) & mask; ; i = (i + SLOT_INTS) & mask) {
       const off = slots[i + S_OFF];
       if (off === 0) return i;
-      if (slots[i + S_HASH] !== hash || slots[i + S_KLEN] !== klen) continue;
-      const d = off - 1 - start;
+      if (slots[i + S_HASH] !== hash || keyLengthAt(arena, off - 1) !== klen) continue;
+      const d = off - 1 + ENTRY_HEAD - start;
       let j = start;
       while (j < end && arena[d + j] === buf[j]) j++;
       if (j === end) return i;
@@ -157,25 +176,47 @@ class Generation {
     const slots = this.slots;
     const klen = end - start;
     const off = slots[i + S_OFF];
-    if (off !== 0 && (slots[i + S_VLEN] === vlen || (vlen < 0 && slots[i + S_VLEN] < 0))) {
-      slots[i + S_VLEN] = vlen;
-      if (vlen > 0) this.arena.set(values.subarray(vStart, vStart + vlen), off - 1 + klen);
-      return;
+    if (off !== 0) {
+      const head = off - 1;
+      const oldVlen = valueLengthAt(this.arena, head);
+      if (oldVlen === vlen || (vlen < 0 && oldVlen < 0)) {
+        this.setValueLength(head, vlen);
+        if (vlen > 0) this.arena.set(values.subarray(vStart, vStart + vlen), head + ENTRY_HEAD + klen);
+        return;
+      }
     }
     const stored = vlen > 0 ? vlen : 0;
-    const at = this.reserve(klen + stored);
+    const at = this.reserve(ENTRY_HEAD + klen + stored);
     const arena = this.arena;
+    arena[at] = klen;
+    arena[at + 1] = klen >>> 8;
+    this.setValueLength(at, vlen);
+    const keyAt = at + ENTRY_HEAD;
     // Keys are short: a loop beats subarray + set's call overhead.
-    for (let j = 0; j < klen; j++) arena[at + j] = buf[start + j];
-    if (stored > 0) arena.set(values.subarray(vStart, vStart + stored), at + klen);
+    for (let j = 0; j < klen; j++) arena[keyAt + j] = buf[start + j];
+    if (stored > 0) arena.set(values.subarray(vStart, vStart + stored), keyAt + klen);
     slots[i + S_HASH] = hash;
     slots[i + S_OFF] = at + 1;
-    slots[i + S_KLEN] = klen;
-    slots[i + S_VLEN] = vlen;
     if (off === 0 && ++this.entries * 2 > slots.length / SLOT_INTS) {
       if (this.arena.byteLength + slots.byteLength * 2 <= this.limit) this.growSlots();
       else this.full = true;
     }
+  }
+
+  /** Writes the value length (or ABSENT, UNCACHED) of the arena entry at `at`. */
+  private setValueLength(at: number, vlen: number): void {
+    this.arena[at + 2] = vlen + 2;
+    this.arena[at + 3] = (vlen + 2) >>> 8;
+  }
+
+  /** The value length (or ABSENT, UNCACHED) of slot i's entry. */
+  valueLength(i: number): number {
+    return valueLengthAt(this.arena, this.slots[i + S_OFF] - 1);
+  }
+
+  /** Where slot i's entry's value starts in the arena (the key has keyLength bytes). */
+  valueStart(i: number, keyLength: number): number {
+    return this.slots[i + S_OFF] - 1 + ENTRY_HEAD + keyLength;
   }
 
   /** Bytes the generation may take (its arena grows up to what its slots leave of them). */
@@ -183,7 +224,9 @@ class Generation {
 
   private reserve(n: number): number {
     if (this.used + n > this.arena.length) {
-      const room = this.limit - this.slots.byteLength;
+      // The arena leaves the slots room to double (growSlots) while it fits in what that leaves: else they could not.
+      const slotsDoubled = this.limit - 2 * this.slots.byteLength;
+      const room = this.used + n <= slotsDoubled ? slotsDoubled : this.limit - this.slots.byteLength;
       const bigger = new Uint8Array(Math.max(this.used + n, Math.min(this.arena.length * 2, room)));
       bigger.set(this.arena.subarray(0, this.used));
       this.arena = bigger;
@@ -208,10 +251,10 @@ class Generation {
     const slots = this.slots;
     const mask = slots.length - 1;
     let sink = 0;
-    for (let i = 0; i < count; i++) sink += slots[((hashes[i] << 2) & mask) + S_OFF];
+    for (let i = 0; i < count; i++) sink += slots[((hashes[i] << 1) & mask) + S_OFF];
     for (let i = 0; i < count; i++) {
       const hash = hashes[i];
-      let j = (hash << 2) & mask;
+      let j = (hash << 1) & mask;
       while (slots[j + S_OFF] !== 0 && slots[j + S_HASH] !== hash) j = (j + SLOT_INTS) & mask;
       const off = slots[j + S_OFF];
       if (off !== 0) sink += this.arena[off - 1];
@@ -226,12 +269,10 @@ class Generation {
     const mask = slots.length - 1;
     for (let i = 0; i < old.length; i += SLOT_INTS) {
       if (old[i + S_OFF] === 0) continue;
-      let j = (old[i + S_HASH] << 2) & mask;
+      let j = (old[i + S_HASH] << 1) & mask;
       while (slots[j + S_OFF] !== 0) j = (j + SLOT_INTS) & mask;
       slots[j + S_HASH] = old[i + S_HASH];
       slots[j + S_OFF] = old[i + S_OFF];
-      slots[j + S_KLEN] = old[i + S_KLEN];
-      slots[j + S_VLEN] = old[i + S_VLEN];
     }
   }
 }
@@ -313,15 +354,16 @@ export class RowCache {
     if (cur.slots[i + S_OFF] === 0) {
       const old = this.old;
       const j = old.slotOf(key, 0, key.length, hash);
-      const vlen = old.slots[j + S_VLEN];
-      if (old.slots[j + S_OFF] === 0 || vlen === UNCACHED) return this.miss();
+      if (old.slots[j + S_OFF] === 0) return this.miss();
+      const vlen = old.valueLength(j);
+      if (vlen === UNCACHED) return this.miss();
       // Promote: the copy goes into the current generation (which may then become the old one: re-found below).
-      cur.set(i, key, 0, key.length, hash, old.arena, old.slots[j + S_OFF] - 1 + key.length, vlen);
+      cur.set(i, key, 0, key.length, hash, old.arena, old.valueStart(j, key.length), vlen);
       this.rotateIfFull();
       i = this.current.slotOf(key, 0, key.length, hash);
-      if (this.current.slots[i + S_OFF] === 0) return this.answer(this.old, this.old.slotOf(key, 0, key.length, hash));
+      if (this.current.slots[i + S_OFF] === 0) return this.answer(this.old, this.old.slotOf(key, 0, key.length, hash), key.length);
     }
-    return this.answer(this.current, i);
+    return this.answer(this.current, i, key.length);
   }
 
   private miss(): RowLookup {
@@ -329,14 +371,15 @@ export class RowCache {
     return ROW_MISS;
   }
 
-  private answer(gen: Generation, i: number): RowLookup {
-    const vlen = gen.slots[i + S_VLEN];
+  /** The answer of slot i of gen, which holds a key of keyLength bytes. */
+  private answer(gen: Generation, i: number, keyLength: number): RowLookup {
+    const vlen = gen.valueLength(i);
     if (vlen === UNCACHED) return this.miss();
     this.hits++;
     if (vlen === ABSENT) return ROW_ABSENT;
     lookupOut.kind = KIND_PUT;
     lookupOut.buf = gen.arena;
-    lookupOut.voff = gen.slots[i + S_OFF] - 1 + gen.slots[i + S_KLEN];
+    lookupOut.voff = gen.valueStart(i, keyLength);
     lookupOut.vlen = vlen;
     return ROW_PRESENT;
   }
@@ -385,17 +428,28 @@ export class RowCache {
   /**
    * Loads what lookups and writes of the keys whose hashes are hashes[i]
    * (i < count) read first, in passes over all of them so their cache
-   * misses overlap (see MemTable.prefetch): each one's first slot in both
-   * generations, then the arena bytes of the slot holding its hash. A hint:
-   * nothing changes.
+   * misses overlap (see MemTable.prefetch): for a key either generation may
+   * hold, its first slot in both, then the arena bytes of the slot holding
+   * its hash; for another, its first slot in the current generation, which
+   * its write probes when it is admitted (a member added by SADD: that probe
+   * was a cache miss of ~700 ns in a profile of SADDs of new members). A
+   * hint: nothing changes.
    */
   prefetch(hashes: Int32Array, count: number): void {
     assert(count <= this.prefetchHeld.length, 'row cache: prefetch of too many keys');
+    if (!this.enabled) return;
+    const slots = this.current.slots;
+    const mask = slots.length - 1;
+    let sink = 0;
     let n = 0;
-    for (let i = 0; i < count; i++) if (this.mayHold(hashes[i])) this.prefetchHeld[n++] = hashes[i];
-    if (n === 0) return;
-    if (this.current.entries > 0) rowCachePrefetchSink = this.current.prefetch(this.prefetchHeld, n);
-    if (this.old.entries > 0) rowCachePrefetchSink += this.old.prefetch(this.prefetchHeld, n);
+    for (let i = 0; i < count; i++) {
+      const hash = hashes[i];
+      if (this.mayHold(hash)) this.prefetchHeld[n++] = hash;
+      else sink += slots[((hash << 1) & mask) + S_OFF];
+    }
+    if (n > 0 && this.current.entries > 0) sink += this.current.prefetch(this.prefetchHeld, n);
+    if (n > 0 && this.old.entries > 0) sink += this.old.prefetch(this.prefetchHeld, n);
+    rowCachePrefetchSink = sink;
   }
 
   /** Forgets every entry (a range delete: rare, and which cached keys it covers is not worth finding). */

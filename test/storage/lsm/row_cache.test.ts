@@ -121,6 +121,17 @@ test('eviction by generations: keys touched once per generation stay, the others
   expect(kept).toBeGreaterThan(1000);
 });
 
+test("one generation of the server's default budget holds bench-vs-redis's SADD, HSET and ZADD members (300k sub-keys) without rotating", () => {
+  const cache = new RowCache(64 * 1024 * 1024);
+  // A sub-key's length: column, slot, key length, 'myset', version, then redis-benchmark's 'element:' + 12 digits.
+  const member = (i: number) => `${'p'.repeat(22)}element:${String(i).padStart(12, '0')}`;
+  const value = (i: number) => ['', 'xxx', '12345678'][i % 3];
+  for (let i = 0; i < 300_000; i++) admit(cache, member(i), value(i));
+  for (let i = 0; i < 300_000; i++) expect(cached(cache, b(member(i)))).toBe(value(i));
+  // A rotation would have left some in the old generation, and the reads copied them into the current one.
+  expect(cache.stats().entries).toBe(300_000);
+});
+
 test('setCapacity: a smaller budget empties the cache, 0 turns it off', () => {
   const cache = new RowCache(1 << 20);
   admit(cache, 'a', '1');
