@@ -57,9 +57,10 @@ export const ROW_CACHE_SHARE_OF_DECODED = 0.25;
 /**
  * The row cache's budget when maxmemory is 0. An entry of the benchmark's
  * collections (a 42-43-byte sub-key `0x02 slot len "myset" version
- * "element:000000012345"`, a 0-8-byte value) takes ~50 arena bytes and 16-32
+ * "element:000000012345"`, a 0-8-byte value) takes ~50 arena bytes and 8-16
  * of slots; a key survives when it is touched once per generation (half the
- * budget), so SADD, HSET and ZADD's 3 x 100k members (~30 MB) fit in 32 MiB.
+ * budget), and SADD, HSET and ZADD's 3 x 100k members (~20 MB) fit in one
+ * generation, so they are not copied from the old one round after round.
  */
 export const DEFAULT_ROW_CACHE_BYTES = 64 * 1024 * 1024;
 
