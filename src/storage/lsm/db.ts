@@ -437,18 +437,24 @@ export class DB {
   /**
    * A hint that the keys buf[starts[i], ends[i]) (i < count, at most
    * PREFETCH_MAX) are about to be written or read: loads their entries of
-   * the active memtable (MemTable.prefetch) and of the row cache
-   * (RowCache.prefetch; keys it may not hold find empty slots there, which
-   * is cheaper than asking rowCacheKeys). Changes nothing.
+   * the memtables (MemTable.prefetch) and, for keys rowCacheKeys admits,
+   * of the row cache (RowCache.prefetch: it also loads what a write of a key
+   * it does not hold probes, wasted on metadata keys, which it never holds).
+   * Changes nothing.
    */
   prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
     assert(count <= PREFETCH_MAX, 'prefetch of more than PREFETCH_MAX keys');
     const hashes = prefetchHashes;
-    for (let i = 0; i < count; i++) hashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0;
+    const rc = this.rowCache;
+    let rowKeys = 0;
+    for (let i = 0; i < count; i++) {
+      const hash = (hashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0);
+      if (rc !== null && this.rowCacheKeys(buf, starts[i], ends[i])) prefetchRowHashes[rowKeys++] = hash;
+    }
     this.mem.prefetch(hashes, count);
     // A read probes the memtables being flushed too, newest first (memtablesLookup).
     for (let i = this.imms.length - 1; i >= 0; i--) this.imms[i].prefetch(hashes, count);
-    this.rowCache?.prefetch(hashes, count);
+    if (rowKeys > 0) rc!.prefetch(prefetchRowHashes, rowKeys);
   }
 
   has(key: Uint8Array, opts?: ReadOptions): boolean {
@@ -1549,6 +1555,8 @@ export class DB {
 
 /** DB.prefetch's hashes of the keys it is given (one computation for the memtable and the row cache). */
 const prefetchHashes = new Int32Array(PREFETCH_MAX);
+/** Those of the keys the row cache may hold. */
+const prefetchRowHashes = new Int32Array(PREFETCH_MAX);
 
 /** rowCacheKeys without a row cache (never called). */
 function noKeys(): boolean {
