@@ -6,6 +6,7 @@ import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
 import { FLAG_BIG, encodeCollectionMeta, prefixEnd, rewriteCollectionMeta, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
+import type { WriteBatch } from "../lsm/index.ts";
 import { encodingLimits } from "../memory/encoding-limits.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -50,7 +51,8 @@ export class FieldCollection {
     const fresh = old === null || replace;
     const version = fresh ? this.db.engine.newVersion() : old.version;
     const prefix = fresh ? this.db.subKeyPrefix(key, version) : this.db.prefixOf(old);
-    const batch = this.db.engine.batch();
+    // Taken at the first write: a batch taken and not written costs the next one a copy (DB.batch's loan of the WAL record).
+    let batch: WriteBatch | null = null;
     const stride = valueless ? 1 : 2;
     // A field repeated in one call counts once (a single field needs no set).
     const written = fieldValues.length > stride ? new Set<string>() : null;
@@ -73,11 +75,12 @@ export class FieldCollection {
         if (stored === -1) added++;
         else if (stored === 1) continue;
       } else if (!repeated) added++;
-      batch.put(sub, value);
+      (batch ??= this.db.engine.batch()).put(sub, value);
     }
     const size = (fresh ? 0 : old.size) + added;
     if (size > this.maxCompactSize()) flags |= FLAG_BIG;
     if (fresh || added > 0 || flags !== oldFlags) {
+      batch ??= this.db.engine.batch();
       // Only the size and flags change: the cached record is rewritten in place (LsmDb.recordToRewrite).
       const raw = fresh ? null : this.db.recordToRewrite(old);
       if (raw !== null) {
@@ -88,7 +91,7 @@ export class FieldCollection {
         this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
       }
     }
-    if (batch.count > 0) this.db.engine.write(batch);
+    if (batch !== null) this.db.engine.write(batch);
     return added;
   }
 
@@ -96,16 +99,17 @@ export class FieldCollection {
   remove(key: Uint8Array, meta: KeyMeta, fields: readonly Uint8Array[]): number {
     const m = meta as LsmMeta;
     const prefix = this.db.prefixOf(m);
-    const batch = this.db.engine.batch();
     const removed = new Set<string>();
+    // Taken at the first delete (see put).
+    let batch: WriteBatch | null = null;
     for (const field of fields) {
       const sub = subKey(prefix, field);
       const name = bytesToStr(field);
       if (removed.has(name) || !this.db.engine.lsm.has(sub)) continue;
       removed.add(name);
-      batch.delete(sub);
+      (batch ??= this.db.engine.batch()).delete(sub);
     }
-    if (removed.size === 0) return 0;
+    if (batch === null) return 0;
     const size = m.size - removed.size;
     if (size === 0) this.db.deleteInBatch(batch, m);
     else this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, m.flags & FLAG_BIG, m.expireAt, m.version, size), m);
