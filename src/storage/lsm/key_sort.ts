@@ -1,30 +1,36 @@
 /**
- * Sorting many keys in O(n): an LSD radix sort over 6-byte key
- * abbreviations, then the same within each run of ties. Used to order a
- * memtable after a write burst and a flush's WAL entries (a comparator sort
- * of ~550k entries was ~20% of a flush).
+ * Sorting many keys in about O(n): an MSD radix sort on 8-byte key
+ * abbreviations. A group of keys is abbreviated by the 8 bytes after the
+ * prefix all of them share, and sorted on those by byte, from the first
+ * byte that is not the same for all; keys whose 8 bytes tie form a group
+ * of their own. Used to order a memtable after a write burst and a flush's
+ * entries (a comparator sort of ~550k entries was ~20% of a flush).
  */
+import { assert } from './assert.ts';
 
-/** Runs of up to this many keys are sorted by comparison: a radix sort's passes cost more. */
-const SMALL_SORT = 64;
+/** Groups of up to this many keys are sorted by insertion: a radix pass costs more. */
+const SMALL_SORT = 32;
+/** Bytes of a key an abbreviation holds: two big-endian int32s. */
+const ABBREVIATION = 8;
 
 /**
  * Scratch arrays reused by this thread's sorts, by slot: a fresh array's
  * pages fault on first touch (about 20 us per 4 KiB page on this VM), and
  * a sort of 290k memtable entries spent more on faults in its fresh scratch
  * arrays than on sorting. Grow-only (the largest sort's size stays mapped);
- * sorts are synchronous, so one sort at a time uses them, each recursion
- * depth with its own spare and counts.
+ * sorts are synchronous, so one sort at a time uses them.
  */
 const pool: Int32Array<ArrayBuffer>[] = [];
 
-/** Slots of scratch() for callers; the sort's own per-depth slots follow. */
+/** Slots of scratch() for callers; the sort's own slots follow. */
 export const SCRATCH_STARTS = 0;
 export const SCRATCH_ENDS = 1;
 export const SCRATCH_HI = 2;
 export const SCRATCH_LO = 3;
-const FIRST_DEPTH_SLOT = 4;
-const RADIX = 4096;
+/** A radix pass's destination for the ids and their abbreviations, by position. */
+const SPARE_IDS = 4;
+const SPARE_HI = 5;
+const SPARE_LO = 6;
 
 /** A view of n entries of pooled scratch array `slot` (contents unspecified: write before reading). */
 export function scratch(slot: number, n: number): Int32Array<ArrayBuffer> {
@@ -33,7 +39,8 @@ export function scratch(slot: number, n: number): Int32Array<ArrayBuffer> {
   return a.subarray(0, n);
 }
 
-/** Recursion depth of sortKeys's radix sorts (their spare and counts slots). */
+/** Bucket bounds of each radix level being sorted, by recursion depth (a level's buckets are sorted one after the other). */
+const bucketEnds: Int32Array[] = [];
 let depth = 0;
 
 /** Order of a[as, ae) and b[bs, be) (compareBytes without views). */
@@ -54,72 +61,167 @@ export interface KeyRanges {
   readonly bufferOf: Int32Array | null;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
-  /** Scratch for the abbreviations, of at least (largest id + 1) entries each. */
+  /** Scratch for the abbreviations, by position in the ids sorted: at least ids.length entries each. */
   readonly hi: Int32Array;
   readonly lo: Int32Array;
   /** Order of two versions of one key: < 0 when a sorts first (never 0 for distinct ids). */
   versionOrder(a: number, b: number): number;
 }
 
+/** Sorts ids in place by (key, versionOrder). */
+export function sortKeys(k: KeyRanges, ids: Int32Array<ArrayBuffer>): void {
+  assert(k.hi.length >= ids.length && k.lo.length >= ids.length, 'abbreviation scratch shorter than the ids');
+  sortGroup(k, ids, 0, ids.length, 0);
+}
+
+function keyOf(k: KeyRanges, id: number): Uint8Array {
+  return k.buffers[k.bufferOf === null ? 0 : k.bufferOf[id]];
+}
+
+function keyLength(k: KeyRanges, id: number): number {
+  return k.ends[id] - k.starts[id];
+}
+
+/** Moves the ids of [from, to) whose keys are `length` long, or at most that when orShorter, to its front; returns where the others start. */
+function partitionByLength(k: KeyRanges, ids: Int32Array, from: number, to: number, length: number, orShorter: boolean): number {
+  let front = from;
+  for (let i = from; i < to; i++) {
+    const id = ids[i];
+    const len = keyLength(k, id);
+    if (len === length || (orShorter && len < length)) {
+      ids[i] = ids[front];
+      ids[front++] = id;
+    }
+  }
+  return front;
+}
+
 /**
- * Sorts ids[from, to), whose keys share their first `shared` bytes, in place
- * by (key, versionOrder): a radix sort on the 6 bytes after the prefix they
- * all share, then the same within each run of equal abbreviations; runs of
- * up to SMALL_SORT ids by insertion. One prefix for all keys is empty as soon
- * as two columns mix (an INCR's metadata and its db's key-count record, an
- * LPUSH's metadata and elements), and then every metadata key, or every
- * element of one list, would tie on its first 6 bytes (a comparator sort of
- * those ties was 30-40% of a flush). `tied`: the ids tied on their
- * abbreviation at `shared` in the caller.
+ * Sorts ids[from, to), whose keys share their first `shared` bytes (a key
+ * shorter than that: as far as it goes, and zeros after its end).
  */
-export function sortKeys(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from = 0, to = ids.length, shared = 0, tied = false): void {
+function sortGroup(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from: number, to: number, shared: number): void {
   if (to - from <= SMALL_SORT) {
     insertionSort(k, ids, from, to, shared);
     return;
   }
-  const { buffers, bufferOf, starts, ends } = k;
+  const { starts, ends } = k;
+  // Keys that end within the shared bytes are prefixes of the others (and of the longer ones among them): first, shortest first.
+  const ended = partitionByLength(k, ids, from, to, shared, true);
+  if (ended > from) {
+    if (ended - from > 1) ids.subarray(from, ended).sort((a, b) => keyLength(k, a) - keyLength(k, b) || k.versionOrder(a, b));
+    from = ended;
+    if (to - from <= SMALL_SORT) {
+      insertionSort(k, ids, from, to, shared);
+      return;
+    }
+  }
+  // The prefix all of them share.
   const first = ids[from];
-  const firstKey = buffers[bufferOf === null ? 0 : bufferOf[first]];
+  const firstKey = keyOf(k, first);
   const firstStart = starts[first];
-  const firstLength = ends[first] - firstStart;
-  let cp = firstLength;
-  let allEqual = true;
-  for (let i = from + 1; i < to; i++) {
+  let cp = ends[first] - firstStart;
+  for (let i = from + 1; i < to && cp > shared; i++) {
     const id = ids[i];
-    const key = buffers[bufferOf === null ? 0 : bufferOf[id]];
+    const key = keyOf(k, id);
     const ks = starts[id];
     const len = ends[id] - ks;
     if (len < cp) cp = len;
     let j = shared;
     while (j < cp && key[ks + j] === firstKey[firstStart + j]) j++;
     cp = j;
-    if (len !== firstLength || j < len) allEqual = false;
   }
-  if (allEqual) {
-    // Versions of one key (a db's key-count record, a collection's metadata).
-    ids.subarray(from, to).sort((a, b) => k.versionOrder(a, b));
-    return;
-  }
-  // Keys that end within the bytes their caller compared (equal after zero padding) tie again: compare them in full.
-  if (tied && cp < shared + 6) {
-    ids.subarray(from, to).sort((a, b) => compareKeys(k, a, b, shared));
-    return;
+  // A key that is that prefix (one key, its versions) sorts first.
+  const whole = partitionByLength(k, ids, from, to, cp, false);
+  if (whole > from) {
+    if (whole - from > 1) ids.subarray(from, whole).sort((a, b) => k.versionOrder(a, b));
+    from = whole;
+    if (to - from <= SMALL_SORT) {
+      insertionSort(k, ids, from, to, cp);
+      return;
+    }
   }
   const { hi, lo } = k;
   for (let i = from; i < to; i++) {
     const id = ids[i];
-    const key = buffers[bufferOf === null ? 0 : bufferOf[id]];
-    hi[id] = abbrev24(key, starts[id], ends[id] - starts[id], cp);
-    lo[id] = abbrev24(key, starts[id], ends[id] - starts[id], cp + 3);
+    const key = keyOf(k, id);
+    const at = starts[id] + cp;
+    const len = ends[id] - at;
+    if (len >= ABBREVIATION) {
+      hi[i] = (key[at] << 24) | (key[at + 1] << 16) | (key[at + 2] << 8) | key[at + 3];
+      lo[i] = (key[at + 4] << 24) | (key[at + 5] << 16) | (key[at + 6] << 8) | key[at + 7];
+    } else {
+      let h = 0;
+      let l = 0;
+      for (let j = 0; j < len; j++) {
+        if (j < 4) h |= key[at + j] << (24 - 8 * j);
+        else l |= key[at + j] << (56 - 8 * j);
+      }
+      hi[i] = h;
+      lo[i] = l;
+    }
   }
-  const range = ids.subarray(from, to);
+  sortByAbbreviation(k, ids, from, to, cp);
+}
+
+/**
+ * Sorts ids[from, to) by their abbreviations (hi and lo at the same
+ * positions, moved with them) of the bytes [cp, cp + 8) of their keys:
+ * one counting pass per byte, from the first byte that differs, each
+ * bucket on its own; then by the bytes after those (sortGroup).
+ */
+function sortByAbbreviation(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from: number, to: number, cp: number): void {
+  if (to - from <= SMALL_SORT) {
+    insertionSortAbbreviated(k, ids, from, to, cp);
+    return;
+  }
+  const { hi, lo } = k;
+  const h0 = hi[from];
+  const l0 = lo[from];
+  let hiDiffers = 0;
+  let loDiffers = 0;
+  for (let i = from + 1; i < to; i++) {
+    hiDiffers |= hi[i] ^ h0;
+    loDiffers |= lo[i] ^ l0;
+  }
+  if (hiDiffers === 0 && loDiffers === 0) {
+    sortGroup(k, ids, from, to, cp + ABBREVIATION);
+    return;
+  }
+  // The first byte that differs (byte 0 is the most significant of hi).
+  const digits = hiDiffers !== 0 ? hi : lo;
+  const shift = 24 - (Math.clz32(hiDiffers !== 0 ? hiDiffers : loDiffers) & ~7);
   const d = depth++;
   try {
-    const slot = FIRST_DEPTH_SLOT + 2 * d;
-    const sorted = sortByAbbreviation(range, hi, lo, scratch(slot, range.length), scratch(slot + 1, RADIX), (run, f, t) =>
-      sortKeys(k, run, f, t, cp, true),
-    );
-    if (sorted !== range) ids.set(sorted, from);
+    let ends = bucketEnds[d];
+    if (ends === undefined) bucketEnds[d] = ends = new Int32Array(256);
+    ends.fill(0);
+    for (let i = from; i < to; i++) ends[(digits[i] >>> shift) & 0xff]++;
+    let start = from;
+    for (let b = 0; b < 256; b++) {
+      const count = ends[b];
+      ends[b] = start;
+      start += count;
+    }
+    const spareIds = scratch(SPARE_IDS, to);
+    const spareHi = scratch(SPARE_HI, to);
+    const spareLo = scratch(SPARE_LO, to);
+    // Each bucket's start becomes its end.
+    for (let i = from; i < to; i++) {
+      const p = ends[(digits[i] >>> shift) & 0xff]++;
+      spareIds[p] = ids[i];
+      spareHi[p] = hi[i];
+      spareLo[p] = lo[i];
+    }
+    ids.set(spareIds.subarray(from, to), from);
+    hi.set(spareHi.subarray(from, to), from);
+    lo.set(spareLo.subarray(from, to), from);
+    start = from;
+    for (let b = 0; b < 256; b++) {
+      const end = ends[b];
+      if (end - start > 1) sortByAbbreviation(k, ids, start, end, cp);
+      start = end;
+    }
   } finally {
     depth = d;
   }
@@ -127,13 +229,11 @@ export function sortKeys(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from = 0, t
 
 /** Order of ids a and b, whose keys share their first `shared` bytes. */
 function compareKeys(k: KeyRanges, a: number, b: number, shared: number): number {
-  const { buffers, bufferOf, starts, ends } = k;
-  const ka = buffers[bufferOf === null ? 0 : bufferOf[a]];
-  const kb = buffers[bufferOf === null ? 0 : bufferOf[b]];
-  return compareRanges(ka, starts[a] + shared, ends[a], kb, starts[b] + shared, ends[b]) || k.versionOrder(a, b);
+  const { starts, ends } = k;
+  return compareRanges(keyOf(k, a), starts[a] + shared, ends[a], keyOf(k, b), starts[b] + shared, ends[b]) || k.versionOrder(a, b);
 }
 
-/** Short runs (most runs of ties): no allocation, unlike TypedArray.sort with a comparator. */
+/** Short runs: no allocation, unlike TypedArray.sort with a comparator. */
 function insertionSort(k: KeyRanges, ids: Int32Array, from: number, to: number, shared: number): void {
   for (let i = from + 1; i < to; i++) {
     const id = ids[i];
@@ -146,57 +246,32 @@ function insertionSort(k: KeyRanges, ids: Int32Array, from: number, to: number, 
   }
 }
 
+/** insertionSort of keys abbreviated at cp (sortByAbbreviation's): by abbreviation, then by the bytes after it. */
+function insertionSortAbbreviated(k: KeyRanges, ids: Int32Array, from: number, to: number, cp: number): void {
+  const { hi, lo } = k;
+  for (let i = from + 1; i < to; i++) {
+    const id = ids[i];
+    const h = hi[i] >>> 0;
+    const l = lo[i] >>> 0;
+    let j = i - 1;
+    for (; j >= from; j--) {
+      const hj = hi[j] >>> 0;
+      const lj = lo[j] >>> 0;
+      const order = hj !== h ? hj - h : lj !== l ? lj - l : compareKeys(k, ids[j], id, cp + ABBREVIATION);
+      if (order <= 0) break;
+      ids[j + 1] = ids[j];
+      hi[j + 1] = hi[j];
+      lo[j + 1] = lo[j];
+    }
+    ids[j + 1] = id;
+    hi[j + 1] = h;
+    lo[j + 1] = l;
+  }
+}
+
 /** Bytes [from, from+3) of buf[off, off+len) big-endian (missing bytes = 0): keys in order have abbreviations in (non-strict) order. */
 export function abbrev24(buf: Uint8Array, off: number, len: number, from: number): number {
   let a = 0;
   for (let j = from; j < from + 3; j++) a = (a << 8) | (j < len ? buf[off + j] : 0);
   return a;
-}
-
-/**
- * Sorts the items in `order` (ids indexing hi and lo) by (hi[id], lo[id]),
- * the two 24-bit halves of each item's abbreviation, then each run of items
- * with equal abbreviations [from, to) by sortTies(sorted, from, to), in place.
- * `spare`: order.length entries of scratch; `counts`: RADIX entries. Returns
- * the sorted ids (order or spare).
- */
-function sortByAbbreviation(
-  order: Int32Array<ArrayBuffer>,
-  hi: Int32Array,
-  lo: Int32Array,
-  spare: Int32Array<ArrayBuffer>,
-  counts: Int32Array,
-  sortTies: (sorted: Int32Array<ArrayBuffer>, from: number, to: number) => void,
-): Int32Array<ArrayBuffer> {
-  const n = order.length;
-  if (n === 0) return order;
-  for (let pass = 0; pass < 4; pass++) {
-    const digits = pass < 2 ? lo : hi;
-    const shift = (pass & 1) * 12;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[(digits[order[i]] >>> shift) & 0xfff]++;
-    if (counts[(digits[order[0]] >>> shift) & 0xfff] === n) continue; // one digit for all: order unchanged
-    let sum = 0;
-    for (let d = 0; d < RADIX; d++) {
-      const c = counts[d];
-      counts[d] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const x = order[i];
-      spare[counts[(digits[x] >>> shift) & 0xfff]++] = x;
-    }
-    const t = order;
-    order = spare;
-    spare = t;
-  }
-  for (let i = 0; i < n; ) {
-    const h = hi[order[i]];
-    const l = lo[order[i]];
-    let j = i + 1;
-    while (j < n && hi[order[j]] === h && lo[order[j]] === l) j++;
-    if (j - i > 1) sortTies(order, i, j);
-    i = j;
-  }
-  return order;
 }
