@@ -9,6 +9,7 @@
  * filter check was about an eighth of the CPU of a GET of a key not in any
  * cache. Read as well: LevelDB's double-hashing filter, in older tables.
  */
+import { assert } from './assert.ts';
 
 /** LevelDB's Hash(): murmur-like, 32-bit. Hash of data[0, n). */
 export function bloomHash(data: Uint8Array, n = data.length): number {
@@ -69,15 +70,34 @@ function lineOffset(hash: number, lines: number): number {
   return Math.floor((hash * lines) / 4294967296) * LINE_BYTES;
 }
 
-/** A cache-local filter of `count` key hashes: `lines * 64 bytes | k u8 | 0x80`. */
-export function buildBloom(hashes: Uint32Array | number[], count: number, bitsPerKey: number): Uint8Array {
-  const k = localProbes(bitsPerKey);
-  let lines = Math.ceil((count * bitsPerKey) / (LINE_BYTES * 8));
-  if (lines < 1) lines = 1;
+function filterLines(count: number, bitsPerKey: number): number {
+  const lines = Math.ceil((count * bitsPerKey) / (LINE_BYTES * 8));
   if (lines > MAX_LINES) throw new Error(`bloom filter of ${count} keys is too large`);
-  const out = new Uint8Array(lines * LINE_BYTES + 2);
-  out[out.length - 2] = k;
-  out[out.length - 1] = LOCAL_FILTER_MARKER;
+  return lines < 1 ? 1 : lines;
+}
+
+/** The size of buildBloom's filter of `count` keys. */
+export function bloomBytes(count: number, bitsPerKey: number): number {
+  return filterLines(count, bitsPerKey) * LINE_BYTES + 2;
+}
+
+/**
+ * A cache-local filter of `count` key hashes: `lines * 64 bytes | k u8 | 0x80`.
+ * In a new array, or in the first bloomBytes() bytes of `into` (a view of them).
+ */
+export function buildBloom(hashes: Uint32Array | number[], count: number, bitsPerKey: number, into?: Uint8Array): Uint8Array {
+  const k = localProbes(bitsPerKey);
+  const lines = filterLines(count, bitsPerKey);
+  const size = lines * LINE_BYTES + 2;
+  let out: Uint8Array;
+  if (into === undefined) out = new Uint8Array(size);
+  else {
+    assert(into.length >= size, 'a bloom filter larger than its buffer');
+    out = into.subarray(0, size);
+    out.fill(0);
+  }
+  out[size - 2] = k;
+  out[size - 1] = LOCAL_FILTER_MARKER;
   for (let i = 0; i < count; i++) {
     const base = lineOffset(hashes[i], lines);
     let h = lineProbeSeed(hashes[i]);

@@ -163,6 +163,15 @@ export class CompactionRunner {
    */
   private curKeyBuf = new Uint8Array(64);
   private curKeyLen = -1;
+  /** The bytes the current key shares with the one before it (toKey found them). */
+  private curKeyShared = 0;
+  /**
+   * The last entry went to the current output, so the output's last key is
+   * the previous input key and curKeyShared is what the two share: the
+   * builder then does not compare them again (each compare of ~30-byte
+   * keys, all but the last few bytes shared, was ~5% of a flush).
+   */
+  private emittedLast = false;
   private lastSeqForKey = Number.MAX_SAFE_INTEGER;
   /** The current key was 'remove'd by the filter: all its versions go. */
   private removingKey = false;
@@ -241,6 +250,7 @@ export class CompactionRunner {
       this.lastSeqForKey = seq;
       if (drop) {
         this.stats.dropped++;
+        this.emittedLast = false;
         continue;
       }
       this.emit(seq, kind, emptied);
@@ -279,6 +289,7 @@ export class CompactionRunner {
     const n = len < curLen ? len : curLen;
     let shared = 0;
     while (shared < n && k[shared] === b[off + shared]) shared++;
+    this.curKeyShared = shared;
     if (shared === len && len === curLen) return false;
     if (k.length < len) {
       const grown = new Uint8Array(len * 2);
@@ -300,10 +311,13 @@ export class CompactionRunner {
       assert(this.nextOutput < this.p.outputNumbers.length, 'out of output file numbers');
       this.builderNumber = this.p.outputNumbers[this.nextOutput++];
       this.builder = TableBuilder.create(fileName(this.p.dir, this.builderNumber, 'sst'), this.p.table);
+      this.emittedLast = false;
     }
     const it = this.input;
-    if (emptied) this.builder.add(this.curKeyBuf, seq, kind, EMPTY, this.curKeyLen);
-    else this.builder.add(this.curKeyBuf, seq, kind, it.valueBuffer(), this.curKeyLen, it.valueStart(), it.valueEnd());
+    const shared = this.emittedLast ? this.curKeyShared : -1;
+    if (emptied) this.builder.add(this.curKeyBuf, seq, kind, EMPTY, this.curKeyLen, 0, 0, shared);
+    else this.builder.add(this.curKeyBuf, seq, kind, it.valueBuffer(), this.curKeyLen, it.valueStart(), it.valueEnd(), shared);
+    this.emittedLast = true;
     this.emittedCurKey = true;
     this.stats.entriesOut++;
   }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { ByteWriter, putFixed32, putFixed64 } from './coding.ts';
 import { maskCrc } from './crc32c.ts';
 import { BlockBuilder } from './block_builder.ts';
-import { bloomHash, buildBloom } from './bloom.ts';
+import { bloomBytes, bloomHash, buildBloom } from './bloom.ts';
 import { KIND_DELETE, trailerHi, trailerLo } from './dbformat.ts';
 import {
   type BlockHandle,
@@ -36,6 +36,29 @@ const WRITE_BUFFER = 1 << 20;
 
 const hasZstd = typeof Bun !== 'undefined' && typeof Bun.zstdCompressSync === 'function';
 
+/**
+ * A builder's big buffers - its write buffer, its keys' hashes, its filter -
+ * kept by the thread for its next builder: fresh memory costs a page fault
+ * per 4 KiB on first touch, and a flush of a 290k-entry memtable took ~1400
+ * faults (10-20 ms of the worker's CPU on this VM), most of them in the
+ * hashes' doubling array. A builder takes the set at creation (or makes its
+ * own while another builder has it) and gives it back when it is done.
+ */
+class BuilderBuffers {
+  readonly pending = new ByteWriter(WRITE_BUFFER + 64 * 1024);
+  hashes = new Uint32Array(1024);
+  filter = new Uint8Array(0);
+
+  /** Whether to keep these for the next builder: not a hashes array of an unusually large table. */
+  keepable(): boolean {
+    return this.hashes.length <= KEPT_HASHES && this.filter.length <= KEPT_HASHES * 2;
+  }
+}
+
+/** Hashes of the largest table whose buffers are kept (16 MiB of hashes; a 64 MiB output of ~30-byte entries has ~2M). */
+const KEPT_HASHES = 4 << 20;
+let spareBuffers: BuilderBuffers | null = null;
+
 export class TableBuilder {
   private offset = 0;
   private readonly data: BlockBuilder;
@@ -53,12 +76,13 @@ export class TableBuilder {
   private lastSeq = 0;
   private lastKind = 0;
   private pendingIndex = false;
-  private hashes = new Uint32Array(1024);
   private nHashes = 0;
+  /** null once given back (finished or abandoned). */
+  private buffers: BuilderBuffers | null;
   private readonly props: TableProperties;
   private readonly trailer = new Uint8Array(BLOCK_TRAILER);
   /** Bytes not yet written to the file: blocks go out in writes of ~1 MiB, not two syscalls per 4 KiB block. */
-  private readonly pending = new ByteWriter(WRITE_BUFFER + 64 * 1024);
+  private readonly pending: ByteWriter;
   private closed = false;
   private readonly version: number;
 
@@ -68,6 +92,10 @@ export class TableBuilder {
     private readonly opts: TableBuilderOptions,
   ) {
     this.data = new BlockBuilder(opts.restartInterval);
+    this.buffers = spareBuffers ?? new BuilderBuffers();
+    spareBuffers = null;
+    this.pending = this.buffers.pending;
+    this.pending.reset();
     this.version = opts.formatVersion ?? FORMAT_VERSION;
     this.props = {
       numEntries: 0,
@@ -99,9 +127,10 @@ export class TableBuilder {
   /**
    * Adds userKey[0, keyLen) (all of it by default) at (seq, kind) with the
    * value value[valueStart, valueEnd) (all of it by default). Keys must come
-   * in internal-key order.
+   * in internal-key order. sharedWithLast: how many first bytes the user key
+   * shares with the last one added, when the caller knows (-1: compared here).
    */
-  add(userKey: Uint8Array, seq: number, kind: number, value: Uint8Array, keyLen = userKey.length, valueStart = 0, valueEnd = value.length): void {
+  add(userKey: Uint8Array, seq: number, kind: number, value: Uint8Array, keyLen = userKey.length, valueStart = 0, valueEnd = value.length, sharedWithLast = -1): void {
     assert(!this.closed);
     if (this.pendingIndex) this.emitIndexEntry();
     const lastLen = this.lastKeyLen;
@@ -115,7 +144,10 @@ export class TableBuilder {
     let lk = this.lastKey;
     if (lastLen !== 0) {
       const n = keyLen < lastUserLen ? keyLen : lastUserLen;
-      while (shared < n && lk[shared] === userKey[shared]) shared++;
+      if (sharedWithLast >= 0) {
+        assert(sharedWithLast <= n, 'a shared prefix longer than a key');
+        shared = sharedWithLast;
+      } else while (shared < n && lk[shared] === userKey[shared]) shared++;
       if (shared === keyLen && keyLen === lastUserLen) {
         newUserKey = false;
         // The same user key: its versions newest first (the trailer descending).
@@ -149,12 +181,13 @@ export class TableBuilder {
     if (seq < p.smallestSeq) p.smallestSeq = seq;
     if (seq > p.largestSeq) p.largestSeq = seq;
     if (newUserKey) {
-      if (this.nHashes === this.hashes.length) {
-        const nh = new Uint32Array(this.hashes.length * 2);
-        nh.set(this.hashes);
-        this.hashes = nh;
+      const buffers = this.buffers!;
+      if (this.nHashes === buffers.hashes.length) {
+        const nh = new Uint32Array(buffers.hashes.length * 2);
+        nh.set(buffers.hashes);
+        buffers.hashes = nh;
       }
-      this.hashes[this.nHashes++] = bloomHash(userKey, keyLen);
+      buffers.hashes[this.nHashes++] = bloomHash(userKey, keyLen);
     }
     if (this.data.currentSizeEstimate() >= this.opts.blockSize) this.flushDataBlock();
   }
@@ -220,7 +253,10 @@ export class TableBuilder {
     const p = this.props;
     p.largest = this.lastKey.slice(0, this.lastKeyLen);
     if (p.numEntries === 0) p.smallestSeq = 0;
-    const filter = this.writeBlock(buildBloom(this.hashes, this.nHashes, this.opts.bloomBitsPerKey), COMPRESSION_NONE);
+    const buffers = this.buffers!;
+    const filterBytes = bloomBytes(this.nHashes, this.opts.bloomBitsPerKey);
+    if (buffers.filter.length < filterBytes) buffers.filter = new Uint8Array(filterBytes);
+    const filter = this.writeBlock(buildBloom(buffers.hashes, this.nHashes, this.opts.bloomBitsPerKey, buffers.filter), COMPRESSION_NONE);
     const propsH = this.writeBlock(encodeProperties(p), COMPRESSION_NONE);
     const indexH = this.writeBlock(this.index.finish(), COMPRESSION_NONE);
     const footer = new Uint8Array(FOOTER_SIZE);
@@ -236,6 +272,7 @@ export class TableBuilder {
     this.write(footer);
     this.writePending();
     this.closed = true;
+    this.giveBackBuffers();
     return { fileSize: this.offset, props: p };
   }
 
@@ -247,8 +284,16 @@ export class TableBuilder {
     fs.closeSync(this.fd);
   }
 
+  private giveBackBuffers(): void {
+    const b = this.buffers;
+    this.buffers = null;
+    if (b !== null && b.keepable()) spareBuffers = b;
+  }
+
   /** Gives up: closes and removes the partial file. */
   abandon(): void {
+    this.closed = true;
+    this.giveBackBuffers();
     try {
       fs.closeSync(this.fd);
     } catch {}

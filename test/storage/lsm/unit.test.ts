@@ -663,6 +663,39 @@ describe('table', () => {
     }
   });
 
+  test('a table is the same bytes whether its builder reuses buffers of a larger or an abandoned table, and whether its caller gives the shared prefixes', () => {
+    const dir = tempDir();
+    try {
+      const opts = { blockSize: 512, restartInterval: 4, bloomBitsPerKey: 10, compression: 'none' as const };
+      const key = (i: number) => b(`sub-key-prefix-${String(i).padStart(6, '0')}`);
+      const build = (name: string, count: number, giveShared: boolean): Buffer => {
+        const p = path.join(dir, name);
+        const tb = TableBuilder.create(p, opts);
+        let last: Uint8Array | null = null;
+        for (let i = 0; i < count; i++) {
+          const k = key(i);
+          let shared = 0;
+          if (last !== null) while (shared < k.length && shared < last.length && k[shared] === last[shared]) shared++;
+          tb.add(k, 1000 - i, KIND_PUT, b(`v${i}`), k.length, 0, undefined, giveShared && last !== null ? shared : -1);
+          last = k;
+        }
+        tb.finish();
+        tb.close();
+        return fs.readFileSync(p);
+      };
+      const fresh = build('000001.sst', 300, false);
+      // A larger table first (its hashes and filter buffers stay larger than the next one needs), and one abandoned midway.
+      build('000002.sst', 20_000, false);
+      const big = TableBuilder.create(path.join(dir, '000003.sst'), opts);
+      for (let i = 0; i < 5000; i++) big.add(key(i), 7, KIND_PUT, b('x'));
+      big.abandon();
+      expect(build('000004.sst', 300, false).equals(fresh)).toBe(true);
+      expect(build('000005.sst', 300, true).equals(fresh)).toBe(true);
+    } finally {
+      rmrf(dir);
+    }
+  }, 60_000);
+
   test('keys out of internal-key order are refused; long keys sharing a prefix read back', () => {
     const dir = tempDir();
     try {
