@@ -30,6 +30,31 @@ export class FieldCollection {
     return this.type === "set" ? encodingLimits.setMaxIntsetEntries : encodingLimits.hashMaxListpackEntries;
   }
 
+  /** subKeyOf's buffer, and the prefix its first bytes hold (null: none yet). */
+  private subKeyBuffer = new Uint8Array(0);
+  private subKeyBufferPrefix: Uint8Array | null = null;
+
+  /**
+   * subKey(prefix, field) in a buffer reused while sub-keys keep their
+   * length (the prefix copied again only when it changes): for a read or a
+   * batch's put, which keep nothing of the key (the batch copies it), so
+   * SADD and HSET of one field allocate no key. Valid until the next call.
+   */
+  private subKeyOf(prefix: Uint8Array, field: Uint8Array): Uint8Array {
+    const length = prefix.length + field.length;
+    let out = this.subKeyBuffer;
+    if (out.length !== length) {
+      out = this.subKeyBuffer = new Uint8Array(length);
+      this.subKeyBufferPrefix = null;
+    }
+    if (this.subKeyBufferPrefix !== prefix) {
+      for (let i = 0; i < prefix.length; i++) out[i] = prefix[i];
+      this.subKeyBufferPrefix = prefix;
+    }
+    for (let i = 0, at = prefix.length; i < field.length; i++) out[at + i] = field[i];
+    return out;
+  }
+
   length(meta: KeyMeta): number {
     return (meta as LsmMeta).size;
   }
@@ -63,7 +88,7 @@ export class FieldCollection {
       const field = fieldValues[i];
       const value = valueless ? EMPTY : fieldValues[i + 1];
       if (flags === 0 && this.isBig(field, value)) flags = FLAG_BIG;
-      const sub = subKey(prefix, field);
+      const sub = this.subKeyOf(prefix, field);
       let repeated = false;
       if (written !== null) {
         const name = bytesToStr(field);
@@ -103,7 +128,7 @@ export class FieldCollection {
     // Taken at the first delete (see put).
     let batch: WriteBatch | null = null;
     for (const field of fields) {
-      const sub = subKey(prefix, field);
+      const sub = this.subKeyOf(prefix, field);
       const name = bytesToStr(field);
       if (removed.has(name) || !this.db.engine.lsm.has(sub)) continue;
       removed.add(name);
