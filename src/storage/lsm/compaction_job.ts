@@ -95,6 +95,7 @@ async function runToEnd(input: InternalIterator, params: CompactionParams, filte
       keys = [];
       count = window.nextWindow(WINDOW_ENTRIES, WINDOW_BYTES, keys, selection);
       if (count > 0) ready = prepare(keys);
+      window.loadAhead(entries);
       runner.step(entries);
     }
     runner.step(1); // finishes the last output
@@ -358,6 +359,8 @@ interface WindowedSource extends InternalIterator {
    * once per run); returns the number of entries.
    */
   nextWindow(maxEntries: number, maxBytes: number, keys: Uint8Array[], selection: FilterKeySelection): number;
+  /** The merge is about to read the next `entries` entries: load what it will read, if that is not in cache. */
+  loadAhead(entries: number): void;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -532,6 +535,17 @@ class FlushEntries extends ForwardOnlyIterator implements WindowedSource {
     touchedSink = sum;
   }
 
+  /**
+   * Loads the keys again (touchKeys): the next window's listing, run before
+   * the merge reads this one, loaded as many other entries' lines in
+   * between and evicted these from the L2 cache; the merge's reads, one
+   * waiting for the next, then missed again (4-5% of a flush in the flush
+   * worker, measured).
+   */
+  loadAhead(entries: number): void {
+    this.touchKeys(this.i, Math.min(this.count, this.i + entries));
+  }
+
   valid(): boolean {
     return this.i < this.count;
   }
@@ -631,6 +645,9 @@ class WindowedInput extends ForwardOnlyIterator implements WindowedSource {
     }
     return this.count - from;
   }
+
+  /** Its entries were just copied into its buffer: nothing to load. */
+  loadAhead(): void {}
 
   /** Moves the unconsumed entries to the buffer's start. */
   private dropConsumed(): void {
