@@ -250,6 +250,33 @@ export function subKey(prefix: Uint8Array, field: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * An array for sub-keys (a prefix, then a suffix the caller writes from
+ * prefix.length on), reused while they keep their length, the prefix copied
+ * again only when it changes: for a read or a batch op, which copies the key,
+ * so a command on one field or element makes no key array.
+ */
+export class SubKeyBuffer {
+  private bytes = new Uint8Array(0);
+  /** The prefix the array's first bytes hold (null: none). */
+  private prefix: Uint8Array | null = null;
+
+  /** The array with prefix in place and room for suffixLength bytes after it; valid until the next call. */
+  withPrefix(prefix: Uint8Array, suffixLength: number): Uint8Array {
+    const length = prefix.length + suffixLength;
+    let out = this.bytes;
+    if (out.length !== length) {
+      out = this.bytes = new Uint8Array(length);
+      this.prefix = null;
+    }
+    if (this.prefix !== prefix) {
+      for (let i = 0; i < prefix.length; i++) out[i] = prefix[i];
+      this.prefix = prefix;
+    }
+    return out;
+  }
+}
+
 /** The smallest key after every key starting with prefix (prefixes here never end in 0xff...ff: they end in a version < 2^53). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array {
   const out = prefix.slice();

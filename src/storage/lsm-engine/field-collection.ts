@@ -4,7 +4,7 @@
 
 import { bytesToStr } from "../../net/bytes.ts";
 import type { KeyMeta, KeyType } from "../engine.ts";
-import { FLAG_BIG, encodeCollectionMeta, prefixEnd, rewriteCollectionMeta, subKey } from "./encoding.ts";
+import { FLAG_BIG, SubKeyBuffer, encodeCollectionMeta, prefixEnd, rewriteCollectionMeta, subKey } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 import type { WriteBatch } from "../lsm/index.ts";
 import { encodingLimits } from "../memory/encoding-limits.ts";
@@ -30,27 +30,16 @@ export class FieldCollection {
     return this.type === "set" ? encodingLimits.setMaxIntsetEntries : encodingLimits.hashMaxListpackEntries;
   }
 
-  /** subKeyOf's buffer, and the prefix its first bytes hold (null: none yet). */
-  private subKeyBuffer = new Uint8Array(0);
-  private subKeyBufferPrefix: Uint8Array | null = null;
+  /** Where subKeyOf builds sub-keys. */
+  private readonly subKeys = new SubKeyBuffer();
 
   /**
-   * subKey(prefix, field) in a buffer reused while sub-keys keep their
-   * length (the prefix copied again only when it changes): for a read or a
+   * subKey(prefix, field) in a reused array (SubKeyBuffer): for a read or a
    * batch's put, which keep nothing of the key (the batch copies it), so
    * SADD and HSET of one field allocate no key. Valid until the next call.
    */
   private subKeyOf(prefix: Uint8Array, field: Uint8Array): Uint8Array {
-    const length = prefix.length + field.length;
-    let out = this.subKeyBuffer;
-    if (out.length !== length) {
-      out = this.subKeyBuffer = new Uint8Array(length);
-      this.subKeyBufferPrefix = null;
-    }
-    if (this.subKeyBufferPrefix !== prefix) {
-      for (let i = 0; i < prefix.length; i++) out[i] = prefix[i];
-      this.subKeyBufferPrefix = prefix;
-    }
+    const out = this.subKeys.withPrefix(prefix, field.length);
     for (let i = 0, at = prefix.length; i < field.length; i++) out[at + i] = field[i];
     return out;
   }

@@ -9,7 +9,7 @@ import type { ReplyBuffer } from "../../net/reply.ts";
 import type { KeyMeta } from "../engine.ts";
 import type { ListOps, ListSide } from "../list-ops.ts";
 import { type DB, PREFETCH_MAX, WriteBatch } from "../lsm/index.ts";
-import { decodeListHead, decodeListTail, encodeListMeta, positionBytes, positionKey, putPosition, rewriteListMeta } from "./encoding.ts";
+import { SubKeyBuffer, decodeListHead, decodeListTail, encodeListMeta, positionBytes, positionKey, putPosition, rewriteListMeta } from "./encoding.ts";
 import type { LsmDb, LsmMeta } from "./lsm-db.ts";
 
 /** From this many consecutive elements on, one range deletion replaces point deletions. */
@@ -23,12 +23,11 @@ const REVERSE_WINDOW_MAX = 1024;
 type ElementVisitor = (index: number, value: Uint8Array) => boolean;
 
 /**
- * ListKey.pointKey's array, and the prefix it holds (prefixes are shared
- * and never changed: LsmDb.prefixOf), so consecutive point keys of one list
- * only write the position.
+ * ListKey.pointKey's array (prefixes are shared and never changed:
+ * LsmDb.prefixOf), so consecutive point keys of one list only write the
+ * position.
  */
-let pointKeyBytes = new Uint8Array(0);
-let pointKeyPrefix: Uint8Array | null = null;
+const pointKeys = new SubKeyBuffer();
 
 /** ListKey.getSmall's array: values up to its length are read into it. */
 const smallValueBytes = new Uint8Array(256);
@@ -133,12 +132,7 @@ class ListKey {
    */
   pointKey(index: number): Uint8Array {
     const prefix = this.prefix;
-    let key = pointKeyBytes;
-    if (pointKeyPrefix !== prefix) {
-      if (key.length !== prefix.length + 8) key = pointKeyBytes = new Uint8Array(prefix.length + 8);
-      for (let i = 0; i < prefix.length; i++) key[i] = prefix[i];
-      pointKeyPrefix = prefix;
-    }
+    const key = pointKeys.withPrefix(prefix, 8);
     putPosition(key, prefix.length, this.head + index);
     return key;
   }
