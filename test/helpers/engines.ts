@@ -34,9 +34,9 @@ export async function openTestEngine(name: string): Promise<TestEngine> {
 export function recordPrefetches(engine: LsmEngine): Uint8Array[] {
   const prefetched: Uint8Array[] = [];
   const lsmPrefetch = engine.lsm.prefetch.bind(engine.lsm);
-  engine.lsm.prefetch = (buf, starts, ends, count) => {
+  engine.lsm.prefetch = (buf, starts, ends, count, cachedAreOnlyRead) => {
     for (let i = 0; i < count; i++) prefetched.push(buf.slice(starts[i], ends[i]));
-    lsmPrefetch(buf, starts, ends, count);
+    lsmPrefetch(buf, starts, ends, count, cachedAreOnlyRead);
   };
   return prefetched;
 }

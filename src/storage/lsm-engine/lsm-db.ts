@@ -268,7 +268,7 @@ export class LsmDb implements DbStore {
   private prefetchForWrites(): void {
     const n = this.prefetchedCount;
     this.prefetchedCount = 0;
-    this.prefetchJoined(this.metaKeyHead(), -1, this.prefetchedBuf, this.prefetchedStarts, this.prefetchedEnds, n);
+    this.prefetchJoined(this.metaKeyHead(), -1, this.prefetchedBuf, this.prefetchedStarts, this.prefetchedEnds, n, false);
   }
 
   /**
@@ -282,11 +282,12 @@ export class LsmDb implements DbStore {
     const entry = this.metaCache.peek(key);
     if (entry === null || entry.raw === null || (entry.type !== "hash" && entry.type !== "set" && entry.type !== "zset")) return;
     const prefix = (entry.subKeyPrefix ??= this.subKeyPrefix(key, decodeVersion(entry.raw)));
-    this.prefetchJoined(prefix, entry.type === "zset" ? ZSET_MEMBER_TAG : -1, buf, starts, ends, Math.min(count, PREFETCH_MAX));
+    // A set member's value (empty) never changes: one the row cache holds is only read.
+    this.prefetchJoined(prefix, entry.type === "zset" ? ZSET_MEMBER_TAG : -1, buf, starts, ends, Math.min(count, PREFETCH_MAX), entry.type === "set");
   }
 
-  /** DB.prefetch of the keys head ++ [tag, when not -1] ++ buf[starts[i], ends[i]) for i < n. */
-  private prefetchJoined(head: Uint8Array, tag: number, buf: Uint8Array, starts: number[], ends: number[], n: number): void {
+  /** DB.prefetch (with cachedAreOnlyRead) of the keys head ++ [tag, when not -1] ++ buf[starts[i], ends[i]) for i < n. */
+  private prefetchJoined(head: Uint8Array, tag: number, buf: Uint8Array, starts: number[], ends: number[], n: number, cachedAreOnlyRead: boolean): void {
     const tagLength = tag === -1 ? 0 : 1;
     let bytes = 0;
     for (let i = 0; i < n; i++) bytes += head.length + tagLength + ends[i] - starts[i];
@@ -300,7 +301,7 @@ export class LsmDb implements DbStore {
       for (let j = starts[i], end = Math.min(ends[i], buf.length); j < end; j++) keys[at++] = buf[j];
       prefetchKeyEnds[i] = at;
     }
-    this.engine.lsm.prefetch(keys, prefetchKeyStarts, prefetchKeyEnds, n);
+    this.engine.lsm.prefetch(keys, prefetchKeyStarts, prefetchKeyEnds, n, cachedAreOnlyRead);
   }
 
   lookup(key: Uint8Array): LsmMeta | null {

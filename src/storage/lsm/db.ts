@@ -440,21 +440,42 @@ export class DB {
    * the memtables (MemTable.prefetch) and, for keys rowCacheKeys admits,
    * of the row cache (RowCache.prefetch: it also loads what a write of a key
    * it does not hold probes, wasted on metadata keys, which it never holds).
-   * Changes nothing.
+   * `cachedAreOnlyRead`: a key the row cache holds will be read (from the
+   * cache) and not written, so its memtable entries are not loaded: a set's
+   * members, whose value never changes (SADD of a member the set has writes
+   * nothing; only SREM's delete of one then misses in the memtable). Changes
+   * nothing.
    */
-  prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number): void {
+  prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number, cachedAreOnlyRead = false): void {
     assert(count <= PREFETCH_MAX, 'prefetch of more than PREFETCH_MAX keys');
-    const hashes = prefetchHashes;
     const rc = this.rowCache;
     let rowKeys = 0;
     for (let i = 0; i < count; i++) {
-      const hash = (hashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0);
-      if (rc !== null && this.rowCacheKeys(buf, starts[i], ends[i])) prefetchRowHashes[rowKeys++] = hash;
+      const hash = (prefetchHashes[i] = bloomHashAt(buf, starts[i], ends[i] - starts[i]) | 0);
+      const rowKey = rc !== null && this.rowCacheKeys(buf, starts[i], ends[i]);
+      prefetchRowKey[i] = rowKey ? 1 : 0;
+      if (rowKey) prefetchRowHashes[rowKeys++] = hash;
     }
+    if (!cachedAreOnlyRead || rowKeys === 0) {
+      this.prefetchMemtables(prefetchHashes, count);
+      if (rowKeys > 0) rc!.prefetch(prefetchRowHashes, rowKeys);
+      return;
+    }
+    // The row cache first: it finds which keys it may hold (RowCache.prefetchHeld), in one pass whose cache misses overlap.
+    rc!.prefetch(prefetchRowHashes, rowKeys);
+    let memKeys = 0;
+    for (let i = 0, row = 0; i < count; i++) {
+      if (prefetchRowKey[i] === 0 || rc!.prefetchHeld[row++] === 0) prefetchMemHashes[memKeys++] = prefetchHashes[i];
+    }
+    this.prefetchMemtables(prefetchMemHashes, memKeys);
+  }
+
+  /** DB.prefetch's loads of the memtables' entries of the keys of hashes[i], i < count. */
+  private prefetchMemtables(hashes: Int32Array, count: number): void {
+    if (count === 0) return;
     this.mem.prefetch(hashes, count);
     // A read probes the memtables being flushed too, newest first (memtablesLookup).
     for (let i = this.imms.length - 1; i >= 0; i--) this.imms[i].prefetch(hashes, count);
-    if (rowKeys > 0) rc!.prefetch(prefetchRowHashes, rowKeys);
   }
 
   has(key: Uint8Array, opts?: ReadOptions): boolean {
@@ -1553,8 +1574,12 @@ export class DB {
   }
 }
 
-/** DB.prefetch's hashes of the keys it is given (one computation for the memtable and the row cache). */
+/** DB.prefetch's hashes of the keys it is given (one computation for the memtables and the row cache). */
 const prefetchHashes = new Int32Array(PREFETCH_MAX);
+/** Whether rowCacheKeys admits each of them (1). */
+const prefetchRowKey = new Uint8Array(PREFETCH_MAX);
+/** The hashes of the keys whose memtable entries it loads, when not all (cachedAreOnlyRead). */
+const prefetchMemHashes = new Int32Array(PREFETCH_MAX);
 /** Those of the keys the row cache may hold. */
 const prefetchRowHashes = new Int32Array(PREFETCH_MAX);
 

@@ -307,7 +307,9 @@ export class RowCache {
   private held: Int32Array = new Int32Array(0);
   private heldMask = 0;
   /** The held hashes of the keys prefetch() is given. */
-  private readonly prefetchHeld = new Int32Array(PREFETCH_MAX);
+  private readonly prefetchHeldHashes = new Int32Array(PREFETCH_MAX);
+  /** Whether a generation may hold the key of prefetch()'s hashes[i] (1) or neither does (0), as of the last prefetch(). */
+  readonly prefetchHeld = new Uint8Array(PREFETCH_MAX);
   hits = 0;
   misses = 0;
 
@@ -433,12 +435,15 @@ export class RowCache {
    * its hash; for another, its first slot in the current generation, which
    * its write probes when it is admitted (a member added by SADD: that probe
    * was a cache miss of ~700 ns in a profile of SADDs of new members), and
-   * its slot of `missed`, which the fill after its read sets. A hint:
-   * nothing changes.
+   * its slot of `missed`, which the fill after its read sets. Notes which
+   * keys it may hold (prefetchHeld). A hint: nothing else changes.
    */
   prefetch(hashes: Int32Array, count: number): void {
-    assert(count <= this.prefetchHeld.length, 'row cache: prefetch of too many keys');
-    if (!this.enabled) return;
+    assert(count <= this.prefetchHeldHashes.length, 'row cache: prefetch of too many keys');
+    if (!this.enabled) {
+      this.prefetchHeld.fill(0, 0, count);
+      return;
+    }
     const slots = this.current.slots;
     const mask = slots.length - 1;
     const missed = this.missed;
@@ -447,11 +452,13 @@ export class RowCache {
     let n = 0;
     for (let i = 0; i < count; i++) {
       const hash = hashes[i];
-      if (this.mayHold(hash)) this.prefetchHeld[n++] = hash;
+      const held = this.mayHold(hash);
+      this.prefetchHeld[i] = held ? 1 : 0;
+      if (held) this.prefetchHeldHashes[n++] = hash;
       else sink += slots[((hash << 1) & mask) + S_OFF] + missed[hash & missedMask];
     }
-    if (n > 0 && this.current.entries > 0) sink += this.current.prefetch(this.prefetchHeld, n);
-    if (n > 0 && this.old.entries > 0) sink += this.old.prefetch(this.prefetchHeld, n);
+    if (n > 0 && this.current.entries > 0) sink += this.current.prefetch(this.prefetchHeldHashes, n);
+    if (n > 0 && this.old.entries > 0) sink += this.old.prefetch(this.prefetchHeldHashes, n);
     rowCachePrefetchSink = sink;
   }
 

@@ -192,6 +192,41 @@ test('the predicate: only admitted keys are cached; reads at a snapshot bypass t
   });
 });
 
+test('prefetch notes which keys the cache may hold; DB.prefetch with cachedAreOnlyRead loads no memtable entry of those', async () => {
+  const cache = new RowCache(1 << 20);
+  admit(cache, 'held', 'v');
+  const hashes = Int32Array.from(['other', 'held', 'none'], (k) => hashOf(b(k)));
+  cache.prefetch(hashes, 3);
+  expect([...cache.prefetchHeld.subarray(0, 3)]).toEqual([0, 1, 0]);
+  cache.setCapacity(0);
+  cache.prefetch(hashes, 3);
+  expect([...cache.prefetchHeld.subarray(0, 3)]).toEqual([0, 0, 0]);
+
+  await inTempDir(async (dir) => {
+    const db = await open(dir, { ...smallOptions, rowCacheKeys: cachedKeys });
+    try {
+      // A set member's SADD: a read that misses, then a put (admitted).
+      expect(db.get(b('c1'))).toBeUndefined();
+      db.put(b('c1'), b(''));
+      const mem = (db as unknown as { mem: { prefetch(hashes: Int32Array, count: number): void } }).mem;
+      const loaded: number[][] = [];
+      const memPrefetch = mem.prefetch.bind(mem);
+      mem.prefetch = (hashes, count) => {
+        loaded.push([...hashes.subarray(0, count)]);
+        memPrefetch(hashes, count);
+      };
+      const keys = b('c1c2n1');
+      db.prefetch(keys, [0, 2, 4], [2, 4, 6], 3, true);
+      // c1 is read from the cache, and not written: c2 (a new member) and n1 (not cached) are loaded.
+      expect(loaded).toEqual([[hashOf(b('c2')), hashOf(b('n1'))]]);
+      db.prefetch(keys, [0, 2, 4], [2, 4, 6], 3);
+      expect(loaded[1]).toEqual(['c1', 'c2', 'n1'].map((k) => hashOf(b(k))));
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 type Op =
   | { op: 'put'; key: number; value: string }
   | { op: 'delete'; key: number }
