@@ -12,6 +12,7 @@
 // moved by +-10%.
 //
 //   ./node_modules/.bin/bun bench/lsm-engine/paired-ab.ts TREE_A TREE_B [tests=set,incr,lpush,rpop] [chunks=60] [batches per chunk=300]
+//   AB_INPUTS=46 ./node_modules/.bin/bun bench/lsm-engine/paired-ab.ts TREE_A TREE_B set,incr,sadd,hset,sadd,hset,sadd 40 300
 //
 // TREE_A, TREE_B: checkouts (e.g. `git worktree add /tmp/base <commit>` with
 // node_modules linked). Tests: set get incr lpush rpop sadd hset; before
@@ -27,8 +28,14 @@ import { join, resolve } from "node:path";
 const PIPELINE = 16;
 const KEYSPACE = 100_000;
 const WARM_UP_PAIRS = 6;
-/** Distinct inputs a test's chunks cycle through (so random keys keep coming from the whole keyspace). */
-const INPUTS = 8;
+/**
+ * Distinct inputs a test's chunks cycle through (so random keys keep coming
+ * from the whole keyspace). AB_INPUTS=46 with 40 chunks makes every chunk new,
+ * so a SADD or HSET test's members keep arriving as in redis-benchmark's
+ * rounds (new ones, then more and more of them already there), not 8 chunks'
+ * ~32k members read again and again.
+ */
+const INPUTS = Number(process.env.AB_INPUTS ?? 8);
 
 const [treeA, treeB] = [resolve(process.argv[2]), resolve(process.argv[3])];
 const tests = (process.argv[4] ?? "set,incr,lpush,rpop").split(",");
