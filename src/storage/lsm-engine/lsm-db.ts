@@ -102,6 +102,10 @@ function metaOfEntry(entry: MetaCacheEntry): LsmMeta | null {
   return meta;
 }
 
+/** prefetchForWrites' keys that have no place in the active memtable: their indexes among the prefetched, and where they are. */
+const unplacedIndexes = new Int32Array(PREFETCH_MAX);
+const unplacedStarts: number[] = new Array<number>(PREFETCH_MAX).fill(0);
+const unplacedEnds: number[] = new Array<number>(PREFETCH_MAX).fill(0);
 /** LsmDb.prefetch's metadata keys, back to back (grown for long keys), and where each is. */
 let prefetchKeyBytes = new Uint8Array(1024);
 const prefetchKeyStarts = new Int32Array(PREFETCH_MAX);
@@ -268,7 +272,13 @@ export class LsmDb implements DbStore {
   private prefetchForWrites(): void {
     const n = this.prefetchedCount;
     this.prefetchedCount = 0;
-    this.prefetchJoined(this.metaKeyHead(), -1, this.prefetchedBuf, this.prefetchedStarts, this.prefetchedEnds, n, false);
+    // Records written since the active memtable started have their places there (MetaCacheEntry): loaded by place, without hashing their keys.
+    const unplaced = this.engine.lsm.prefetchPlaced(prefetchedEntries, n, unplacedIndexes);
+    for (let i = 0; i < unplaced; i++) {
+      unplacedStarts[i] = this.prefetchedStarts[unplacedIndexes[i]];
+      unplacedEnds[i] = this.prefetchedEnds[unplacedIndexes[i]];
+    }
+    if (unplaced > 0) this.prefetchJoined(this.metaKeyHead(), -1, this.prefetchedBuf, unplacedStarts, unplacedEnds, unplaced, false);
   }
 
   /**
@@ -350,8 +360,9 @@ export class LsmDb implements DbStore {
     if (this.prefetchedCount > 1) this.prefetchForWrites();
     const expireAt = decodeExpireAt(raw);
     const oldExpireAt = old === null ? 0 : old.expireAt;
-    batch.putJoined(this.metaKeyHead(), key, raw);
     const entry = this.cacheWrite(key, raw, old);
+    if (entry !== null) batch.putJoinedPlaced(this.metaKeyHead(), key, raw, entry);
+    else batch.putJoined(this.metaKeyHead(), key, raw);
     if (old !== null) this.engine.orphans.noteReplaced(old, raw);
     if (oldExpireAt !== expireAt) {
       if (oldExpireAt !== 0) batch.delete(expiryKey(this.slot, oldExpireAt, key));
@@ -383,7 +394,7 @@ export class LsmDb implements DbStore {
   /** putInBatch of meta's record rewritten in place (recordToRewrite): its type, version, expiry and length are as they were. */
   putRewritten(batch: WriteBatch, meta: LsmMeta): void {
     if (this.prefetchedCount > 1) this.prefetchForWrites();
-    batch.putJoined(this.metaKeyHead(), meta.key, meta.raw);
+    batch.putJoinedPlaced(this.metaKeyHead(), meta.key, meta.raw, meta.cacheEntry!);
   }
 
   private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
@@ -632,7 +643,7 @@ export class LsmDb implements DbStore {
     putBytes(raw, META_HEAD, value);
     entry!.value = null;
     const batch = this.engine.batch();
-    batch.putJoined(this.metaKeyHead(), entry!.key, raw);
+    batch.putJoinedPlaced(this.metaKeyHead(), entry!.key, raw, entry!);
     this.engine.write(batch);
     this.accessTimes.touch(entry!.key, entry);
     return true;

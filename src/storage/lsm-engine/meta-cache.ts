@@ -16,6 +16,7 @@
 import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
+import type { MemtablePlace } from "../lsm/index.ts";
 import type { AccessHint } from "./access-times.ts";
 import { decodeExpireAt, decodeType } from "./encoding.ts";
 import type { LsmMeta } from "./lsm-db.ts";
@@ -42,7 +43,7 @@ const MISSING_TYPE: KeyType = "string";
  * are the entry's own, not a record object it points to: hundreds of
  * thousands of cached keys are that many fewer objects for the GC to mark.
  */
-export class MetaCacheEntry implements AccessHint {
+export class MetaCacheEntry implements AccessHint, MemtablePlace {
   /** Next entry of the same bucket. */
   next: MetaCacheEntry | null = null;
   /** Neighbours in insertion order (eviction takes the oldest first). */
@@ -51,6 +52,10 @@ export class MetaCacheEntry implements AccessHint {
   /** Where the db's AccessTimes last found the key (AccessHint): a GET's touch then hashes nothing. */
   accessFp2 = 0;
   accessSlot = -1;
+  /** Where the key's metadata record was left in the active memtable by its last write (MemtablePlace): a rewrite of it then finds it there without hashing. */
+  placeMemtable = 0;
+  placeSlot = 0;
+  placeNode = 0;
   /** A small inline string value copied out of raw once (LsmDb.getString), or null; reset when raw changes. */
   value: Uint8Array | null = null;
   /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */

@@ -17,14 +17,14 @@ import { compareBytes, fileName, KIND_PUT, lookupOut, KIND_RANGE_DELETE, manifes
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { readLogFile, type LogReadResult } from './log_reader.ts';
 import { LogWriter } from './log_writer.ts';
-import { MemTable, memtableIndexOffset, memtableMemoryBytes, PREFETCH_MAX, type SharedMemtable } from './memtable.ts';
+import { MemTable, memtableIndexOffset, memtableMemoryBytes, placeOut, PREFETCH_MAX, type SharedMemtable } from './memtable.ts';
 import { resolveOptions, type DBOptions, type ResolvedOptions, type SyncPolicy } from './options.ts';
 import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
 import { ROW_MISS, ROW_PRESENT, RowCache, type RowCacheKeys, type RowCacheStats } from './row_cache.ts';
 import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
 import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
-import { BATCH_HEADER, batchCount, forEachRangeInBatch, OP_FIELDS, WriteBatch } from './write_batch.ts';
+import { BATCH_HEADER, batchCount, forEachRangeInBatch, type MemtablePlace, OP_FIELDS, WriteBatch } from './write_batch.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
 
 export interface Snapshot {
@@ -591,8 +591,10 @@ export class DB {
       // Its ops are in the record already, right after those gathered before; the batch is emptied before anything can throw.
       this.recordLent = false;
       const opBytes = batch.byteSize - BATCH_HEADER;
+      const placedOp = batch.placedOp;
+      const placed = batch.placed;
       batch.release();
-      if (count > 0) this.commit(this.record.buf, batch.ops, count, opBytes);
+      if (count > 0) this.commit(this.record.buf, batch.ops, count, opBytes, placedOp, placed);
       return;
     }
     if (count === 0) return;
@@ -601,7 +603,7 @@ export class DB {
     putFixed64(rep, 0, this.vs.lastSequence + 1);
     putFixed32(rep, 8, count);
     this.record.bytes(rep, BATCH_HEADER, batch.rep.len);
-    this.commit(rep, batch.ops, count, batch.byteSize - BATCH_HEADER);
+    this.commit(rep, batch.ops, count, batch.byteSize - BATCH_HEADER, batch.placedOp, batch.placed);
     if (batch === this.lentBatch) batch.release();
   }
 
@@ -614,8 +616,11 @@ export class DB {
    * skiplist search). The memtable copies what it keeps; range tombstones
    * keep copies. Every op reaches the row cache here too (and in put()),
    * right after the memtable, so the two agree after each op.
+   * Op placedOp's key (a put of a key the row cache does not take) is
+   * overwritten at its place when that is still its entry, and its place
+   * is updated (MemtablePlace).
    */
-  private commit(rep: Uint8Array, ops: Int32Array, count: number, opBytes: number): void {
+  private commit(rep: Uint8Array, ops: Int32Array, count: number, opBytes: number, placedOp: number, placed: MemtablePlace | null): void {
     const first = this.vs.lastSequence + 1;
     this.gathered(first, count);
     const mem = this.mem;
@@ -633,6 +638,11 @@ export class DB {
       }
       const keyStart = ops[o + 1];
       const keyEnd = ops[o + 2];
+      if (i === placedOp && !(rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd))) {
+        assert(kind === KIND_PUT, 'a place given for an op that is not a put');
+        this.putPlaced(mem, rep, keyStart, keyEnd, ops[o + 3], ops[o + 4], first + i, inPlace, placed!);
+        continue;
+      }
       const hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
       if (rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd)) rc.write(rep, keyStart, keyEnd, hash, rep, ops[o + 3], kind === KIND_PUT ? ops[o + 4] - ops[o + 3] : -1);
     }
@@ -644,6 +654,26 @@ export class DB {
     this.vs.lastSequence = first + count - 1;
     this.st.userBytes += opBytes;
     this.wrote();
+  }
+
+  /**
+   * A hint that the keys of up to PREFETCH_MAX places (MemtablePlace; null:
+   * none) are about to be overwritten (WriteBatch.putJoinedPlaced): loads
+   * their entries of the active memtable by place (MemTable.prefetchPlaced).
+   * Notes in unplacedOut the indexes of the places not in it and returns
+   * how many: their writes probe by key (prefetch() them).
+   */
+  prefetchPlaced(places: ArrayLike<MemtablePlace | null>, count: number, unplacedOut: Int32Array): number {
+    return this.mem.prefetchPlaced(places, count, unplacedOut);
+  }
+
+  /** commit()'s put of the key rep[keyStart, keyEnd) at its place, if still there, else as any; the place is then where the put left it. */
+  private putPlaced(mem: MemTable, rep: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, seq: number, inPlace: boolean, place: MemtablePlace): void {
+    if (inPlace && place.placeMemtable === mem.id && mem.overwritePlaced(place.placeSlot, place.placeNode, rep, keyStart, keyEnd, rep, valueStart, valueEnd, seq, KIND_PUT)) return;
+    mem.putRange(rep, keyStart, keyEnd, rep, valueStart, valueEnd, seq, KIND_PUT, inPlace);
+    place.placeMemtable = mem.id;
+    place.placeSlot = placeOut.slot;
+    place.placeNode = placeOut.node;
   }
 
   /** After a write: its group records that it wrote, or outside groups, afterCommit. */

@@ -1,7 +1,7 @@
 /** Public API of the LSM storage engine. */
 export { DB, type Snapshot, type ReadOptions, type DBStats, type LevelStats, type RecoveryReport } from './db.ts';
 export { DBIterator, type IteratorOptions } from './db_iterator.ts';
-export { WriteBatch } from './write_batch.ts';
+export { WriteBatch, type MemtablePlace } from './write_batch.ts';
 export { PREFETCH_MAX } from './memtable.ts';
 export type { DBOptions, SyncPolicy } from './options.ts';
 export { DEFAULT_MAX_IMMUTABLE_MEMTABLES } from './options.ts';

@@ -13,6 +13,7 @@
  */
 import { KIND_PUT, KIND_SEEK, lookupOut } from './dbformat.ts';
 import type { InternalIterator } from './iterator.ts';
+import type { MemtablePlace } from './write_batch.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
 import { copyRange } from './coding.ts';
@@ -138,12 +139,22 @@ export function memtableEntries(
   return arena;
 }
 
+/**
+ * Where the last MemTable.putRange left its key: its newest-version index
+ * slot and its newest node there (NIL: unknown), for overwritePlaced at the
+ * key's next put.
+ */
+export const placeOut = { slot: 0, node: 0 };
+
 /** Keys a MemTable.prefetch call loads at most (a pipeline's worth: the server looks 16 commands ahead). */
 export const PREFETCH_MAX = 16;
 const prefetchNodes = new Int32Array(PREFETCH_MAX);
 const prefetchSlots = new Int32Array(PREFETCH_MAX);
 /** Where prefetch leaves a value computed from what it loaded, so the loads are not optimized away. */
 export let memtablePrefetchSink = 0;
+
+/** MemTables made so far in this process (MemTable.id). */
+let memtablesMade = 0;
 
 function alignedTo8(n: number): number {
   return Math.ceil(n / 8) * 8;
@@ -191,6 +202,8 @@ export class MemTable {
   private runPrefix = new Uint8Array(0);
   /** Bumped by each rebuild of the run: an iterator positioned before it re-seeks. */
   generation = 0;
+  /** Unique in the process (never 0): a place noted in one memtable (placeOut) is never tried in another. */
+  readonly id = ++memtablesMade;
   private height = 1;
   private rnd = 0x2545f491;
   /** Approximate memory usage in bytes. */
@@ -379,12 +392,50 @@ export class MemTable {
   ): number {
     const hash = bloomHashAt(keys, keyStart, keyEnd - keyStart) | 0;
     const slot = this.slotOf(keys, keyStart, keyEnd, hash);
+    placeOut.slot = slot;
     if (inPlace) {
       const node = this.newest[slot];
+      placeOut.node = node;
       if (node !== NIL && this.overwrite(node, seq, kind, values, valueStart, valueEnd)) return hash;
     }
     this.insert(keys, keyStart, keyEnd, hash, slot, seq, kind, values, valueStart, valueEnd);
+    // The new node, unless it is not the key's newest (an older sequence) or the index grew (slots moved).
+    const node = this.nodes - 1;
+    placeOut.node = this.newest[slot] === node ? node : NIL;
     return hash;
+  }
+
+  /**
+   * putRange(..., inPlace) of a key whose newest entry was at index slot
+   * `slot`, node `node` after its last put here (placeOut then): the
+   * overwrite in place without hashing the key or probing the index, when
+   * the slot still holds that node (a node is in one slot, as its key's
+   * newest: an insert of a newer version, a growth of the index move it)
+   * with the same key bytes (compared in place: they share the value's
+   * cache lines, which the overwrite writes anyway) and the value fits.
+   * False, nothing changed, otherwise: the caller puts as usual.
+   */
+  overwritePlaced(
+    slot: number,
+    node: number,
+    keys: Uint8Array,
+    keyStart: number,
+    keyEnd: number,
+    values: Uint8Array,
+    valueStart: number,
+    valueEnd: number,
+    seq: number,
+    kind: number,
+  ): boolean {
+    const slots = this.newest;
+    if (node === NIL || slot >= slots.length || slots[slot] !== node) return false;
+    const m = this.meta;
+    const base = node * STRIDE;
+    if (m[base + KLEN] !== keyEnd - keyStart) return false;
+    const b = this.arena;
+    const off = m[base + KOFF] - keyStart;
+    for (let j = keyStart; j < keyEnd; j++) if (b[off + j] !== keys[j]) return false;
+    return this.overwrite(node, seq, kind, values, valueStart, valueEnd);
   }
 
   /**
@@ -737,6 +788,36 @@ export class MemTable {
       if (n !== NIL) sink += this.arena[m[n * STRIDE + KOFF]];
     }
     memtablePrefetchSink = sink;
+  }
+
+  /**
+   * prefetch() of the keys of up to PREFETCH_MAX places (null: none) by the
+   * places, for the overwritePlaced each is about to get: loads their index
+   * slots, nodes and key bytes (the value follows them) in passes, without
+   * hashing or probing. Notes in unplacedOut the indexes of the places that
+   * are not in this memtable and returns how many (a caller prefetches
+   * them by key). A hint: nothing changes.
+   */
+  prefetchPlaced(places: ArrayLike<MemtablePlace | null>, count: number, unplacedOut: Int32Array): number {
+    assert(count <= PREFETCH_MAX, 'prefetch of more than PREFETCH_MAX keys');
+    const slots = this.newest;
+    let placed = 0;
+    let unplaced = 0;
+    for (let i = 0; i < count; i++) {
+      const place = places[i];
+      if (place === null || place.placeMemtable !== this.id || place.placeSlot >= slots.length) unplacedOut[unplaced++] = i;
+      else {
+        prefetchSlots[placed] = place.placeSlot;
+        prefetchNodes[placed++] = place.placeNode;
+      }
+    }
+    const m = this.meta;
+    let sink = 0;
+    for (let i = 0; i < placed; i++) sink += slots[prefetchSlots[i]];
+    for (let i = 0; i < placed; i++) sink += m[prefetchNodes[i] * STRIDE + KOFF];
+    for (let i = 0; i < placed; i++) sink += this.arena[m[prefetchNodes[i] * STRIDE + KOFF]];
+    memtablePrefetchSink = sink;
+    return unplaced;
   }
 
   /** Hot-path lookup: fills lookupOut and returns true when found. hash = bloomHash(key), shared by the memtables and tables probed. */

@@ -19,6 +19,22 @@ export const OP_FIELDS = 5;
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Where a key's newest entry was in the active memtable after its last
+ * write, kept by the key's owner (the LSM engine's metadata cache entry) and
+ * brought up to date by each write of the key that gives it
+ * (WriteBatch.putJoinedPlaced): the key's next overwrite in place skips the
+ * memtable's hashing and probing (MemTable.overwritePlaced, which checks
+ * the place is still the key's). A hint: a wrong or stale place costs the
+ * usual put, nothing else.
+ */
+export interface MemtablePlace {
+  /** MemTable.id of the memtable it is in (0: none). */
+  placeMemtable: number;
+  placeSlot: number;
+  placeNode: number;
+}
+
 /** A batch's own bytes past this size are not kept once it is written (a DB's batch(), reused: a huge one would hold that memory). */
 const OWN_KEEP_BYTES = 64 * 1024;
 
@@ -41,6 +57,9 @@ export class WriteBatch {
    */
   ops = new Int32Array(8 * OP_FIELDS);
   private n = 0;
+  /** @internal The op putJoinedPlaced added last (-1: none) and its key's place, which DB.write uses and updates. */
+  placedOp = -1;
+  placed: MemtablePlace | null = null;
 
   constructor() {
     this.own.len = BATCH_HEADER;
@@ -93,6 +112,8 @@ export class WriteBatch {
     this.rep = this.own;
     this.opsStart = BATCH_HEADER;
     this.n = 0;
+    this.placedOp = -1;
+    this.placed = null;
   }
 
   put(key: Uint8Array, value: Uint8Array): this {
@@ -102,6 +123,18 @@ export class WriteBatch {
   /** put() of the key head ++ rest, without making it. */
   putJoined(head: Uint8Array, rest: Uint8Array, value: Uint8Array): this {
     return this.op(KIND_PUT, head, rest, value);
+  }
+
+  /**
+   * putJoined(), with where the key's newest entry was left by its last
+   * write (see MemtablePlace), which the write of this batch uses and
+   * updates. One op of a batch has a place: a later call's replaces it.
+   */
+  putJoinedPlaced(head: Uint8Array, rest: Uint8Array, value: Uint8Array, place: MemtablePlace): this {
+    this.op(KIND_PUT, head, rest, value);
+    this.placedOp = this.n - 1;
+    this.placed = place;
+    return this;
   }
 
   /** delete() of the key head ++ rest, without making it. */
@@ -167,6 +200,8 @@ export class WriteBatch {
   clear(): void {
     this.rep.len = this.opsStart;
     this.n = 0;
+    this.placedOp = -1;
+    this.placed = null;
   }
 }
 
