@@ -443,7 +443,9 @@ export class DB {
    * `cachedAreOnlyRead`: a key the row cache holds will be read (from the
    * cache) and not written, so its memtable entries are not loaded: a set's
    * members, whose value never changes (SADD of a member the set has writes
-   * nothing; only SREM's delete of one then misses in the memtable). Changes
+   * nothing). Misses left: SREM's delete of a cached member, SADD of one the
+   * cache knows absent, and a key whose hash only shares the cache's `held`
+   * bit with one it holds (RowCache.prefetchHeld says "may hold"). Changes
    * nothing.
    */
   prefetch(buf: Uint8Array, starts: ArrayLike<number>, ends: ArrayLike<number>, count: number, cachedAreOnlyRead = false): void {
