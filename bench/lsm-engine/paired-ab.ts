@@ -15,7 +15,7 @@
 //   AB_INPUTS=46 ./node_modules/.bin/bun bench/lsm-engine/paired-ab.ts TREE_A TREE_B set,incr,sadd,hset,sadd,hset,sadd 40 300
 //
 // TREE_A, TREE_B: checkouts (e.g. `git worktree add /tmp/base <commit>` with
-// node_modules linked). Tests: set get incr lpush rpop sadd hset; before
+// node_modules linked). Tests: set get incr lpush rpop sadd hset zadd; before
 // each rpop chunk each tree is fed as many LPUSHes. The first 6 pairs warm
 // up (JIT) and are not counted. Main thread only: the trees' workers run on
 // other threads, at the same time. Not a test.
@@ -51,6 +51,7 @@ const TESTS: Record<string, () => string[]> = {
   rpop: () => ["RPOP", "mylist"],
   sadd: () => ["SADD", "myset", `element:${rand()}`],
   hset: () => ["HSET", "myhash", `element:${rand()}`, "xxx"],
+  zadd: () => ["ZADD", "myzset", String(rand()), `element:${rand()}`],
 };
 for (const t of tests) if (!(t in TESTS)) throw new Error(`unknown test ${t}`);
 

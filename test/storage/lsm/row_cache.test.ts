@@ -81,6 +81,24 @@ test('admitted keys, then writes: same-length and other-length values, deletes, 
   expect([st.hits, st.misses]).toEqual([6, 2]);
 });
 
+test('values of every length up to the largest kept, taken from inside a larger buffer, are cached as given, new and over the old', () => {
+  const cache = new RowCache(1 << 20);
+  // Lengths either side of the short copy's 64 bytes (Generation.copyIn), at an offset in a buffer of other bytes.
+  const lengths = [0, 1, 8, 63, 64, 65, 200, ROW_CACHE_MAX_VALUE_BYTES];
+  const buf = Uint8Array.from({ length: ROW_CACHE_MAX_VALUE_BYTES + 20 }, (_, i) => (i * 7 + 3) & 0xff);
+  for (const [round, at] of [0, 5].entries()) {
+    for (const n of lengths) {
+      const key = b(`k${n}`);
+      const hash = hashOf(key);
+      if (round === 0) cache.fill(key, hash, buf, 0, -1);
+      // Round 0: a new entry (admitted after the missed read); round 1: over the same length.
+      cache.write(key, 0, key.length, hash, buf, at, n);
+      expect(cache.lookup(key, hash)).toBe(ROW_PRESENT);
+      expect(lookupOut.buf.slice(lookupOut.voff, lookupOut.voff + lookupOut.vlen)).toEqual(buf.slice(at, at + n));
+    }
+  }
+});
+
 test('a value too large to keep makes its key a miss until a read fills it again', () => {
   const cache = new RowCache(1 << 20);
   admit(cache, 'k', 'small');
