@@ -11,9 +11,11 @@
 // tree's own flush and compaction workers (compaction_pool.ts), as in the
 // server: prints their CPU (Linux schedstat; the filter's queries are
 // answered on this thread, as the server's main thread does) and ns per
-// input entry; the trees' jobs alternate (ABBA), so compare medians. A
-// server's compaction worker runs one or two compactions per benchmark run,
-// in code the JIT has not optimized yet: the first compaction's figures.
+// input entry (a flush is shown the DB's tables as the tables below it, as
+// DB.flushLoop does: it drops deletions of keys none of them may hold); the
+// trees' jobs alternate (ABBA), so compare medians. A server's compaction
+// worker runs one or two compactions per benchmark run, in code the JIT has
+// not optimized yet: the first compaction's figures.
 //
 //   ./node_modules/.bin/bun bench/lsm/background.ts [--trees=.,/tmp/wt-base] [--repeat=2] [--rounds=3]
 //
@@ -157,7 +159,7 @@ async function flushMemtable(): Promise<void> {
   for (let r = 0; r < (INLINE === "compaction" ? 0 : REPEAT); r++)
     for (const t of order(comparisons++)) {
       const number = lsm.vs.newFileNumber();
-      const { ms, nsPerEntry, result } = await timed(() => t.flush({ params: params([number], Number.MAX_SAFE_INTEGER, false), walFile: "", memtable, filter: lsm.o.compactionFilter }));
+      const { ms, nsPerEntry, result } = await timed(() => t.flush({ params: params([number], Number.MAX_SAFE_INTEGER, false), walFile: "", memtable, filter: lsm.o.compactionFilter, below: lsm.vs.current.files }));
       t.flushMs.push(ms);
       t.flushNsPerEntry.push(nsPerEntry);
       for (const f of result.outputs) unlinkSync(fileName(dir, f.number, "sst"));

@@ -12,7 +12,8 @@ import {
   loadCompactionFilterFactory,
 } from './compaction.ts';
 import { MergingIterator, type InternalIterator } from './iterator.ts';
-import { KIND_RANGE_DELETE, MAX_SEQUENCE, view } from './dbformat.ts';
+import { compareBytesN, ikeyUserKey, KIND_RANGE_DELETE, MAX_SEQUENCE, view } from './dbformat.ts';
+import { bloomHashAt, bloomMayContain } from './bloom.ts';
 import { forEachLogRecord, readLogBytesInto } from './log_reader.ts';
 import { forEachRangeInBatch } from './write_batch.ts';
 import { CorruptionError } from './assert.ts';
@@ -69,13 +70,14 @@ const WINDOW_BYTES = 4 << 20;
  * current one is merged, so a query round trip (a thread switch, slow on a
  * loaded machine) overlaps with work instead of stalling it.
  */
-async function runToEnd(input: InternalIterator, params: CompactionParams, filter: CompactionFilter | null): Promise<CompactionRunner> {
+async function runToEnd(input: InternalIterator, params: CompactionParams, filter: CompactionFilter | null, below: TablesBelow | null = null): Promise<CompactionRunner> {
+  const mayBeBelow = below === null ? null : (key: Uint8Array, keyLength: number) => below.mayHold(key, keyLength);
   if (filter === null || typeof filter === 'function') {
-    const runner = new CompactionRunner(input, params, filter);
+    const runner = new CompactionRunner(input, params, filter, mayBeBelow);
     return guarded(runner, () => runner.step(Number.MAX_SAFE_INTEGER));
   }
   const window = 'nextWindow' in input ? (input as WindowedSource) : new WindowedInput(input);
-  const runner = new CompactionRunner(window, params, filter);
+  const runner = new CompactionRunner(window, params, filter, mayBeBelow);
   const selection: FilterKeySelection = {
     prefix: filter.keyPrefix ?? null,
     groupLength: filter.groupLength === undefined ? null : (buf, off, len) => filter.groupLength!(buf, off, len),
@@ -158,6 +160,12 @@ export interface FlushJobSpec {
    */
   memtable?: SharedMemtable;
   filter?: CompactionFilterSpec;
+  /**
+   * The DB's tables by level when the flush started (kept from deletion
+   * until it ends): a deletion of a key none of them may hold is dropped
+   * (TablesBelow). Absent: deletions are kept.
+   */
+  below?: FileMeta[][];
 }
 
 export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHost): Promise<CompactionJobResult> {
@@ -172,12 +180,154 @@ export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHos
       scratch.log = read.buffer.subarray(0, read.size);
       entries = FlushEntries.ofLog(scratch, basename(spec.walFile));
     }
-    const runner = await runToEnd(entries, spec.params, await createFilter(spec.filter, host));
+    const below = spec.below === undefined ? null : tablesBelow(spec.params.dir, spec.below);
+    const runner = await runToEnd(entries, spec.params, await createFilter(spec.filter, host), below);
     return { outputs: runner.outputs, stats: runner.stats, bytesRead: 0, cpuNs: 0 };
   } finally {
     // Nothing of this job's views outlives it (tables and filters copy what they keep).
     if (scratch.bytes() <= SCRATCH_KEPT_BYTES) spareScratch = scratch;
   }
+}
+
+/**
+ * The tables under a flush's output (the DB's tables when it started), for
+ * CompactionRunner's mayBeBelow: a key may be in a table if it lies in its
+ * range and the table's filter may hold it. Asked only about deletions (a
+ * third of the benchmark's flush entries): per level 0 file a range check,
+ * per deeper level the one file whose range may hold the key (they are
+ * disjoint), then the filter. A table is opened (for its filter) when a key
+ * first falls in its range, and kept for the next flushes (OpenedTables);
+ * past MAX_OPENED new ones per flush, or if one cannot be opened (its reads
+ * will report why), a key in its range may be there.
+ */
+class TablesBelow {
+  /** Per table: its file, smallest and largest user keys, and filter (null: not looked up yet). */
+  private readonly files: FileMeta[] = [];
+  private readonly smallest: Uint8Array[] = [];
+  private readonly largest: Uint8Array[] = [];
+  private readonly filters: (Uint8Array | null)[] = [];
+  /** Tables [levelStarts[l], levelStarts[l + 1]) are level l's; level 0's overlap, the others' are in key order. */
+  private readonly levelStarts: number[] = [0];
+  private newlyOpened = 0;
+  private unopenable = false;
+
+  constructor(
+    private readonly opened: OpenedTables,
+    levels: FileMeta[][],
+  ) {
+    for (const files of levels) {
+      for (const f of files) {
+        this.files.push(f);
+        this.smallest.push(ikeyUserKey(f.smallest));
+        this.largest.push(ikeyUserKey(f.largest));
+        this.filters.push(null);
+      }
+      this.levelStarts.push(this.files.length);
+    }
+  }
+
+  /** Whether a table may hold the key key[0, keyLength). */
+  mayHold(key: Uint8Array, keyLength: number): boolean {
+    const hash = bloomHashAt(key, 0, keyLength);
+    const starts = this.levelStarts;
+    for (let i = 0; i < starts[1]; i++) if (this.inRange(i, key, keyLength) && this.filterMayHold(i, hash)) return true;
+    for (let level = 1; level + 1 < starts.length; level++) {
+      // The first table whose largest key is not below the key: the only one of the level that may hold it.
+      let lo = starts[level];
+      let hi = starts[level + 1];
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (compareBytesN(this.largest[mid], this.largest[mid].length, key, keyLength) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      if (lo < starts[level + 1] && this.inRange(lo, key, keyLength) && this.filterMayHold(lo, hash)) return true;
+    }
+    return false;
+  }
+
+  private inRange(i: number, key: Uint8Array, keyLength: number): boolean {
+    const lo = this.smallest[i];
+    const hi = this.largest[i];
+    return compareBytesN(key, keyLength, lo, lo.length) >= 0 && compareBytesN(key, keyLength, hi, hi.length) <= 0;
+  }
+
+  private filterMayHold(i: number, hash: number): boolean {
+    let filter = this.filters[i];
+    if (filter === null) {
+      const number = this.files[i].number;
+      const isNew = !this.opened.has(number);
+      if (this.unopenable || (isNew && this.newlyOpened === MAX_OPENED)) return true;
+      try {
+        // A view of the table's mapping: it stays valid after the table is evicted.
+        filter = this.filters[i] = this.opened.filterOf(number);
+      } catch {
+        this.unopenable = true;
+        return true;
+      }
+      if (isNew) this.newlyOpened++;
+    }
+    return bloomMayContain(filter, hash);
+  }
+}
+
+/** TablesBelow opens at most this many tables per flush (a table opens in ~0.5-10 ms). */
+const MAX_OPENED = 16;
+
+/**
+ * The tables TablesBelow opened, kept by the worker for the next flushes of
+ * the same DB: most tables below a flush were below the one before (L0's
+ * files until they are compacted, the deeper levels'), and opening one maps
+ * it, checks its filter's and index's checksums and parses its index. Those
+ * the DB no longer lists are let go at the next flush (their files may be
+ * deleted); one DB's at a time (the dir of the last flush).
+ */
+class OpenedTables {
+  private readonly cache: TableCache;
+  private readonly numbers = new Set<number>();
+
+  constructor(readonly dir: string) {
+    // Only filters are read: no block cache.
+    this.cache = new TableCache(dir, OPENED_KEPT, null);
+  }
+
+  has(number: number): boolean {
+    return this.numbers.has(number);
+  }
+
+  filterOf(number: number): Uint8Array {
+    const filter = this.cache.get(number).filter;
+    this.numbers.add(number);
+    return filter;
+  }
+
+  /** Lets go of the tables the DB no longer lists. */
+  keepOnly(levels: FileMeta[][]): void {
+    const live = new Set<number>();
+    for (const files of levels) for (const f of files) live.add(f.number);
+    for (const n of this.numbers) {
+      if (live.has(n)) continue;
+      this.cache.evict(n);
+      this.numbers.delete(n);
+    }
+  }
+
+  close(): void {
+    this.cache.close();
+  }
+}
+
+/** OpenedTables keeps at most this many (least recently used go first). */
+const OPENED_KEPT = 64;
+let openedTables: OpenedTables | null = null;
+
+/** The tables below a flush of the DB in dir, reusing those the last flush of that DB opened. */
+function tablesBelow(dir: string, levels: FileMeta[][]): TablesBelow {
+  if (openedTables?.dir !== dir) {
+    openedTables?.close();
+    openedTables = new OpenedTables(dir);
+  }
+  openedTables.keepOnly(levels);
+  return new TablesBelow(openedTables, levels);
 }
 
 /**

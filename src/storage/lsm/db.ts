@@ -1008,10 +1008,18 @@ export class DB {
           let err: unknown = null;
           const memtable = job.mem.shared() ?? undefined;
           if (memtable === undefined) this.st.walFlushes++;
+          // Every table, under the output: the worker drops deletions of keys none of them may hold (FlushJobSpec.below). Kept until it is done.
+          const below = this.vs.current;
+          this.vs.ref(below);
           try {
-            res = await runFlushInWorker({ params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), memtable, filter: this.o.compactionFilter }, this.o.onCompactionFilterQuery);
+            res = await runFlushInWorker(
+              { params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), memtable, filter: this.o.compactionFilter, below: below.files },
+              this.o.onCompactionFilterQuery,
+            );
           } catch (e) {
             err = e;
+          } finally {
+            if (this.vs.unref(below) && !this.closed) this.deleteObsoleteFiles();
           }
           if (job.done || this.closed) {
             // Superseded by a synchronous flush (which may also have removed the WAL):

@@ -6,6 +6,9 @@
 import { describe, expect, test } from 'bun:test';
 import * as path from 'node:path';
 import { open, WriteBatch, type DB, type DBOptions } from '../../../src/storage/lsm/index.ts';
+import { fileName } from '../../../src/storage/lsm/dbformat.ts';
+import { Table } from '../../../src/storage/lsm/table.ts';
+import type { FileMeta } from '../../../src/storage/lsm/version_edit.ts';
 import { mulberry32 } from '../../../src/util/prng.ts';
 import { b, inTempDir, s } from './helpers.ts';
 
@@ -103,6 +106,58 @@ describe('worker flush', () => {
           expect(contents(db)).toEqual(model);
           for (const [k, v] of model) expect(s(db.get(b(k)))).toBe(v);
           // A compaction of it: filter windows buffer entries (values larger than their first buffer among them).
+          await db.compactRange(null, null);
+          expect(db.backgroundError).toBeNull();
+          expect(contents(db)).toEqual(model);
+          await db.close();
+          const reopened = await open(dir, options);
+          expect(contents(reopened)).toEqual(model);
+          await reopened.close();
+        }), 60_000);
+    }
+
+    for (const snapshotted of [false, true]) {
+      test(`from the ${source}: deletions of keys no table holds are dropped, the others kept${snapshotted ? ' (and all of them while a snapshot older than them lives)' : ''}`, () =>
+        inTempDir(async (dir) => {
+          const db = await open(dir, sharedMemtableOptions);
+          const model = new Map<string, string>();
+          for (let i = 0; i < 50; i++) {
+            db.put(b(`old:${i}`), b(`o${i}`));
+            model.set(`old:${i}`, `o${i}`);
+          }
+          await db.flush();
+          const level0 = (): FileMeta[] => (db as unknown as { vs: { current: { files: FileMeta[][] } } }).vs.current.files[0];
+          const openTable = (f: FileMeta): Table => Table.open(fileName(dir, f.number, 'sst'), f.number, null, { bytesRead: 0, blockReads: 0 });
+          const first = openTable(level0()[0]);
+          const snap = snapshotted ? db.snapshot() : null;
+          // A list's elements pushed and popped in one memtable (each put becomes its deletion in place), in the first table's key range;
+          // old keys deleted; keys never written, before its range, deleted.
+          const popped = Array.from({ length: 200 }, (_, i) => `old:1n${i}`);
+          for (const k of popped) db.put(b(k), b('x'));
+          for (const k of popped) db.delete(b(k));
+          for (let i = 0; i < 25; i++) {
+            db.delete(b(`old:${i}`));
+            model.delete(`old:${i}`);
+          }
+          for (let i = 0; i < 30; i++) db.delete(b(`a:${i}`));
+          outgrow(db, source, model);
+          await db.flush();
+          expect(db.stats().flushes).toBe(2);
+          expect(db.stats().walFlushes).toBe(source === 'wal' ? 1 : 0);
+          const flushed = openTable(level0().reduce((newest, f) => (f.number > newest.number ? f : newest)));
+          // Kept: the deletions of keys the first table may hold (its own, and popped ones its filter cannot tell from them); with the snapshot, every deletion and the puts it sees.
+          const mayBeHeld = popped.filter((k) => first.mayContain(b(k))).length;
+          expect(mayBeHeld).toBeLessThan(20);
+          expect(flushed.props.numDeletions).toBe(snapshotted ? 200 + 25 + 30 : 25 + mayBeHeld);
+          expect(flushed.props.numEntries).toBe((snapshotted ? 200 + 200 + 25 + 30 : 25 + mayBeHeld) + (source === 'wal' ? 1 : 0));
+          first.unref();
+          flushed.unref();
+          if (snap !== null) {
+            for (let i = 0; i < 50; i++) expect(s(db.get(b(`old:${i}`), { snapshot: snap }))).toBe(`o${i}`);
+            snap.release();
+          }
+          expect(contents(db)).toEqual(model);
+          for (const k of popped) expect(db.get(b(k))).toBeUndefined();
           await db.compactRange(null, null);
           expect(db.backgroundError).toBeNull();
           expect(contents(db)).toEqual(model);
