@@ -85,6 +85,17 @@ function writeMix(db: DB): Map<string, string> {
   return model;
 }
 
+/** A compaction of everything, then a reopen, leave the DB's contents as model says. */
+async function expectAfterCompactionAndReopen(db: DB, dir: string, model: Map<string, string>): Promise<void> {
+  await db.compactRange(null, null);
+  expect(db.backgroundError).toBeNull();
+  expect(contents(db)).toEqual(model);
+  await db.close();
+  const reopened = await open(dir, options);
+  expect(contents(reopened)).toEqual(model);
+  await reopened.close();
+}
+
 function contents(db: DB): Map<string, string> {
   const out = new Map<string, string>();
   const it = db.iterator();
@@ -106,13 +117,7 @@ describe('worker flush', () => {
           expect(contents(db)).toEqual(model);
           for (const [k, v] of model) expect(s(db.get(b(k)))).toBe(v);
           // A compaction of it: filter windows buffer entries (values larger than their first buffer among them).
-          await db.compactRange(null, null);
-          expect(db.backgroundError).toBeNull();
-          expect(contents(db)).toEqual(model);
-          await db.close();
-          const reopened = await open(dir, options);
-          expect(contents(reopened)).toEqual(model);
-          await reopened.close();
+          await expectAfterCompactionAndReopen(db, dir, model);
         }), 60_000);
     }
 
@@ -158,13 +163,7 @@ describe('worker flush', () => {
           }
           expect(contents(db)).toEqual(model);
           for (const k of popped) expect(db.get(b(k))).toBeUndefined();
-          await db.compactRange(null, null);
-          expect(db.backgroundError).toBeNull();
-          expect(contents(db)).toEqual(model);
-          await db.close();
-          const reopened = await open(dir, options);
-          expect(contents(reopened)).toEqual(model);
-          await reopened.close();
+          await expectAfterCompactionAndReopen(db, dir, model);
         }), 60_000);
     }
 
