@@ -44,22 +44,20 @@ const MISSING_TYPE: KeyType = "string";
  * thousands of cached keys are that many fewer objects for the GC to mark.
  */
 export class MetaCacheEntry implements AccessHint, MemtablePlace {
+  // The fields a GET reads (the constructor's, then next, meta and the
+  // access hint) come first: an object's fields are laid out in the order
+  // they are set, parameter properties before the others, so these share
+  // two cache lines and the eviction list's and memtable place's do not
+  // come between them.
   /** Next entry of the same bucket. */
   next: MetaCacheEntry | null = null;
-  /** Neighbours in insertion order (eviction takes the oldest first). */
-  older: MetaCacheEntry | null = null;
-  newer: MetaCacheEntry | null = null;
+  /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */
+  meta: LsmMeta | null = null;
   /** Where the db's AccessTimes last found the key (AccessHint): a GET's touch then hashes nothing. */
   accessFp2 = 0;
   accessSlot = -1;
-  /** Where the key's metadata record was left in the active memtable by its last write (MemtablePlace): a rewrite of it then finds it there without hashing. */
-  placeMemtable = 0;
-  placeSlot = 0;
-  placeNode = 0;
   /** A small inline string value copied out of raw once (LsmDb.getString), or null; reset when raw changes. */
   value: Uint8Array | null = null;
-  /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */
-  meta: LsmMeta | null = null;
   /**
    * A collection's sub-key prefix (slot, key, version: LsmDb.prefixOf), made
    * at the first command that needs it instead of per command; reset when
@@ -68,6 +66,15 @@ export class MetaCacheEntry implements AccessHint, MemtablePlace {
    * SWAPDB moves the part with its db and slot.
    */
   subKeyPrefix: Uint8Array | null = null;
+  /** Neighbours in insertion order (eviction takes the oldest first). */
+  older: MetaCacheEntry | null = null;
+  newer: MetaCacheEntry | null = null;
+  /** Where the key's metadata record was left in the active memtable by its last write (MemtablePlace): a rewrite of it then finds it there without hashing. */
+  placeMemtable = 0;
+  placeSlot = 0;
+  placeNode = 0;
+  /** Bytes the entry is charged (MetaCache's budget). */
+  cost: number;
 
   constructor(
     /** Owned copy of the key (never mutated). */
@@ -77,8 +84,10 @@ export class MetaCacheEntry implements AccessHint, MemtablePlace {
     public raw: Uint8Array | null,
     public type: KeyType,
     public expireAt: number,
-    public cost: number,
-  ) {}
+    cost: number,
+  ) {
+    this.cost = cost;
+  }
 }
 
 /**
