@@ -110,7 +110,7 @@ const server = new Server(cli.config, engine);
 const client = new Client(server, null, 1);
 const feed = (d: Uint8Array) => (server as unknown as { onData(c: Client, d: Uint8Array): void }).onData(client, d);
 /** The DB's private parts this bench reads: its memtable, its filter, its files. */
-const lsm = engine.lsm as unknown as { mem: MemTable; o: { compactionFilter: CompactionFilterSpec }; vs: { current: Version; newFileNumber(): number } };
+const lsm = engine.lsm as unknown as { instance: number; mem: MemTable; o: { compactionFilter: CompactionFilterSpec }; vs: { current: Version; newFileNumber(): number } };
 /** The filter's queries, answered as the server's main thread does. */
 const answer = (request: unknown) => reachableVersions(engine.lsm, request as Uint8Array[]);
 /** Inline: the queries' CPU, subtracted from the job's (the server's main thread, not its worker, answers them). */
@@ -159,7 +159,7 @@ async function flushMemtable(): Promise<void> {
   for (let r = 0; r < (INLINE === "compaction" ? 0 : REPEAT); r++)
     for (const t of order(comparisons++)) {
       const number = lsm.vs.newFileNumber();
-      const { ms, nsPerEntry, result } = await timed(() => t.flush({ params: params([number], Number.MAX_SAFE_INTEGER, false), walFile: "", memtable, filter: lsm.o.compactionFilter, below: lsm.vs.current.files }));
+      const { ms, nsPerEntry, result } = await timed(() => t.flush({ params: params([number], Number.MAX_SAFE_INTEGER, false), walFile: "", memtable, filter: lsm.o.compactionFilter, below: { db: lsm.instance, levels: lsm.vs.current.files } }));
       t.flushMs.push(ms);
       t.flushNsPerEntry.push(nsPerEntry);
       for (const f of result.outputs) unlinkSync(fileName(dir, f.number, "sst"));

@@ -162,10 +162,24 @@ export interface FlushJobSpec {
   filter?: CompactionFilterSpec;
   /**
    * The DB's tables by level when the flush started (kept from deletion
-   * until it ends): a deletion of a key none of them may hold is dropped
-   * (TablesBelow). Absent: deletions are kept.
+   * until it ends), and which open DB they are of (DB.instance): a deletion
+   * of a key none of them may hold is dropped (TablesBelow). Absent:
+   * deletions are kept.
    */
-  below?: FileMeta[][];
+  below?: TablesOfDb;
+}
+
+/**
+ * The tables of one open DB by level. A file number names one file only
+ * while a DB is open: a dir whose files were replaced (by a copy of another
+ * DB's, say) may list a table of a number the worker opened for the DB
+ * before, with other keys, whose filter would then judge this DB's
+ * deletions. So the worker's opened tables (OpenedTables) are kept per open
+ * DB, not per dir.
+ */
+export interface TablesOfDb {
+  db: number;
+  levels: FileMeta[][];
 }
 
 export async function runFlushJob(spec: FlushJobSpec, host?: CompactionFilterHost): Promise<CompactionJobResult> {
@@ -279,13 +293,16 @@ const MAX_OPENED = 16;
  * files until they are compacted, the deeper levels'), and opening one maps
  * it, checks its filter's and index's checksums and parses its index. Those
  * the DB no longer lists are let go at the next flush (their files may be
- * deleted); one DB's at a time (the dir of the last flush).
+ * deleted); one open DB's at a time (that of the last flush).
  */
 class OpenedTables {
   private readonly cache: TableCache;
   private readonly numbers = new Set<number>();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    readonly db: number,
+  ) {
     // Only filters are read: no block cache.
     this.cache = new TableCache(dir, OPENED_KEPT, null);
   }
@@ -320,14 +337,14 @@ class OpenedTables {
 const OPENED_KEPT = 64;
 let openedTables: OpenedTables | null = null;
 
-/** The tables below a flush of the DB in dir, reusing those the last flush of that DB opened. */
-function tablesBelow(dir: string, levels: FileMeta[][]): TablesBelow {
-  if (openedTables?.dir !== dir) {
+/** The tables below a flush of the DB in dir, reusing those the last flush of that open DB opened. */
+function tablesBelow(dir: string, below: TablesOfDb): TablesBelow {
+  if (openedTables?.dir !== dir || openedTables.db !== below.db) {
     openedTables?.close();
-    openedTables = new OpenedTables(dir);
+    openedTables = new OpenedTables(dir, below.db);
   }
-  openedTables.keepOnly(levels);
-  return new TablesBelow(openedTables, levels);
+  openedTables.keepOnly(below.levels);
+  return new TablesBelow(openedTables, below.levels);
 }
 
 /**

@@ -124,7 +124,12 @@ interface FlushJob {
   done: boolean;
 }
 
+/** DBs opened so far in this process (DB.instance). */
+let dbsOpened = 0;
+
 export class DB {
+  /** Unique in the process: which open DB a worker flush's tables below are of (FlushJobSpec.below). */
+  readonly instance = ++dbsOpened;
   private readonly o: ResolvedOptions;
   private readonly vs: VersionSet;
   private readonly tc: TableCache;
@@ -1013,7 +1018,7 @@ export class DB {
           this.vs.ref(below);
           try {
             res = await runFlushInWorker(
-              { params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), memtable, filter: this.o.compactionFilter, below: below.files },
+              { params, walFile: fileName(this.dir, job.mem.logNumber, 'log'), memtable, filter: this.o.compactionFilter, below: { db: this.instance, levels: below.files } },
               this.o.onCompactionFilterQuery,
             );
           } catch (e) {

@@ -4,13 +4,14 @@
  * memory: the table holds exactly the memtable's newest data either way.
  */
 import { describe, expect, test } from 'bun:test';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { open, WriteBatch, type DB, type DBOptions } from '../../../src/storage/lsm/index.ts';
 import { fileName } from '../../../src/storage/lsm/dbformat.ts';
 import { Table } from '../../../src/storage/lsm/table.ts';
 import type { FileMeta } from '../../../src/storage/lsm/version_edit.ts';
 import { mulberry32 } from '../../../src/util/prng.ts';
-import { b, inTempDir, s } from './helpers.ts';
+import { b, inTempDir, rmrf, s, tempDir } from './helpers.ts';
 
 /** One memtable, flushed by the worker only when asked (DB.flush). */
 const options: DBOptions = { syncPolicy: 'no', fsync: false, compactionMode: 'worker', memtableSize: 64 << 20, l0CompactionTrigger: 100 };
@@ -166,6 +167,44 @@ describe('worker flush', () => {
           await expectAfterCompactionAndReopen(db, dir, model);
         }), 60_000);
     }
+
+    test(`from the ${source}: a DB opened in a dir whose files were replaced is not judged by the tables of the DB before (same file numbers)`, () =>
+      inTempDir(async (dir) => {
+        const level0Numbers = (db: DB): number[] => (db as unknown as { vs: { current: { files: FileMeta[][] } } }).vs.current.files[0].map((f) => f.number);
+        // A table of 2000 keys (its filter tells keys apart), in a DB of its own, whose files then replace dir's.
+        const fill = async (where: string, prefix: string): Promise<DB> => {
+          const db = await open(where, sharedMemtableOptions);
+          for (let i = 0; i < 2000; i++) db.put(b(`${prefix}:${i}`), b('v'));
+          await db.flush();
+          return db;
+        };
+        // Deletes some of prefix's keys and flushes; the worker opens the table below for its filter.
+        const deleteSome = async (db: DB, prefix: string): Promise<void> => {
+          for (let i = 0; i < 10; i++) db.delete(b(`${prefix}:${i}`));
+          outgrow(db, source, new Map());
+          await db.flush();
+          for (let i = 0; i < 10; i++) expect(db.get(b(`${prefix}:${i}`))).toBeUndefined();
+          expect(s(db.get(b(`${prefix}:10`)))).toBe('v');
+        };
+        const other = tempDir();
+        try {
+          const replacement = await fill(other, 'b');
+          const replacementTables = level0Numbers(replacement);
+          await replacement.close();
+          const before = await fill(dir, 'a');
+          expect(level0Numbers(before)).toEqual(replacementTables);
+          await deleteSome(before, 'a');
+          await before.close();
+          rmrf(dir);
+          fs.cpSync(other, dir, { recursive: true });
+          // Judged by the first DB's table of that number (other keys), these deletions would be dropped: the keys back.
+          const after = await open(dir, sharedMemtableOptions);
+          await deleteSome(after, 'b');
+          await after.close();
+        } finally {
+          rmrf(other);
+        }
+      }), 60_000);
 
     test(`from the ${source}: a snapshot taken between overwrites in place reads its versions after the flush`, () =>
       inTempDir(async (dir) => {
