@@ -15,10 +15,12 @@
 //   AB_INPUTS=46 ./node_modules/.bin/bun bench/lsm-engine/paired-ab.ts TREE_A TREE_B set,incr,sadd,hset,sadd,hset,sadd 40 300
 //
 // TREE_A, TREE_B: checkouts (e.g. `git worktree add /tmp/base <commit>` with
-// node_modules linked). Tests: set get incr lpush rpop sadd hset zadd; before
-// each rpop chunk each tree is fed as many LPUSHes. The first 6 pairs warm
-// up (JIT) and are not counted. Main thread only: the trees' workers run on
-// other threads, at the same time. Not a test.
+// node_modules linked). Tests: set get incr lpush rpop rpop-tables sadd hset
+// zadd; before each rpop chunk each tree is fed as many LPUSHes, and before an
+// rpop-tables chunk the LPUSHes are flushed too (its pops read the tables, as
+// in redis-benchmark's later rounds, where the memtable filled while it
+// pushed). The first 6 pairs warm up (JIT) and are not counted. Main thread
+// only: the trees' workers run on other threads, at the same time. Not a test.
 
 import { dlopen, FFIType, ptr } from "bun:ffi";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -49,6 +51,7 @@ const TESTS: Record<string, () => string[]> = {
   incr: () => ["INCR", `counter:${rand()}`],
   lpush: () => ["LPUSH", "mylist", "xxx"],
   rpop: () => ["RPOP", "mylist"],
+  "rpop-tables": () => ["RPOP", "mylist"],
   sadd: () => ["SADD", "myset", `element:${rand()}`],
   hset: () => ["HSET", "myhash", `element:${rand()}`, "xxx"],
   zadd: () => ["ZADD", "myzset", String(rand()), `element:${rand()}`],
@@ -71,6 +74,8 @@ const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
 
 interface Fed {
   feed(data: Uint8Array): void;
+  /** Flushes the memtable: what was written is in the tables. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,7 @@ async function serverOf(tree: string): Promise<Fed> {
   const onData = (server as unknown as { onData(c: unknown, d: Uint8Array): void }).onData.bind(server);
   return {
     feed: (data) => onData(client, data),
+    flush: () => engine.lsm.flush(),
     close: async () => {
       await engine.close();
       rmSync(dir, { recursive: true, force: true });
@@ -122,7 +128,7 @@ const a = await serverOf(treeA);
 const b = await serverOf(treeB);
 for (const test of tests) {
   const inputs = Array.from({ length: INPUTS }, () => Array.from({ length: batchesPerChunk }, () => batch(test)));
-  const fill = test === "rpop" ? Array.from({ length: batchesPerChunk }, () => batch("lpush")) : null;
+  const fill = test.startsWith("rpop") ? Array.from({ length: batchesPerChunk }, () => batch("lpush")) : null;
   const nsA: number[] = [];
   const nsB: number[] = [];
   for (let pair = 0; pair < WARM_UP_PAIRS + chunks; pair++) {
@@ -130,6 +136,10 @@ for (const test of tests) {
     if (fill !== null) {
       await feedAll(a, fill);
       await feedAll(b, fill);
+    }
+    if (test === "rpop-tables") {
+      await a.flush();
+      await b.flush();
     }
     const aFirst = pair % 2 === 0;
     const first = await nsPerCommand(aFirst ? a : b, input);
@@ -139,7 +149,7 @@ for (const test of tests) {
     nsB.push(aFirst ? second : first);
   }
   const ratio = median(nsB.map((ns, i) => ns / nsA[i]));
-  console.log(`${test.padEnd(6)} A ${median(nsA).toFixed(0).padStart(5)} B ${median(nsB).toFixed(0).padStart(5)} ns/command (medians of ${chunks})  B/A ${ratio.toFixed(3)}`);
+  console.log(`${test.padEnd(11)} A ${median(nsA).toFixed(0).padStart(5)} B ${median(nsB).toFixed(0).padStart(5)} ns/command (medians of ${chunks})  B/A ${ratio.toFixed(3)}`);
 }
 await a.close();
 await b.close();
