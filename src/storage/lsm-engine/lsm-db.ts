@@ -161,7 +161,7 @@ export class LsmDb implements DbStore {
     public slot: number,
   ) {
     this.metaCacheTotals = metaCacheOf(engine);
-    this.metaCache = this.metaCacheTotals.part();
+    this.metaCache = this.metaCacheTotals.part(this.accessTimes);
   }
 
   /** metaKeyHead(metaHeadSlot), made again when the slot changes (FLUSHDB). */
@@ -212,7 +212,7 @@ export class LsmDb implements DbStore {
       // The old record's cache entry has the key's hash: the write hashes nothing again.
       return this.metaCache.set(key, raw, old === null ? null : old.key, old?.cacheEntry?.hash ?? metaCacheHash(key));
     }
-    this.metaCache.clear();
+    this.metaCache.evictAll();
     return null;
   }
 
@@ -248,9 +248,8 @@ export class LsmDb implements DbStore {
    * (GET) need none of them.
    */
   prefetch(buf: Uint8Array, starts: number[], ends: number[], count: number): void {
+    // Every command on a key touches its access time too: a cached key's is on its entry (access-times.ts).
     this.metaCache.prefetch(buf, starts, ends, count);
-    // Every command on a key touches its access time (a GET: its one other cache miss).
-    this.accessTimes.prefetch(prefetchedEntries, count);
     this.prefetchedBuf = buf;
     this.prefetchedStarts = starts;
     this.prefetchedEnds = ends;
@@ -341,9 +340,9 @@ export class LsmDb implements DbStore {
   /** Removes a key's metadata and expiry entry (a collection's sub-keys become stale by version). */
   deleteInBatch(batch: WriteBatch, meta: LsmMeta): void {
     batch.deleteJoined(this.metaKeyHead(), meta.key);
-    this.cacheWrite(meta.key, null, meta);
+    const entry = this.cacheWrite(meta.key, null, meta);
     this.engine.orphans.noteReplaced(meta, null);
-    this.accessTimes.forget(meta.key);
+    this.accessTimes.forget(meta.key, entry);
     if (meta.expireAt !== 0) {
       batch.delete(expiryKey(this.slot, meta.expireAt, meta.key));
       this.expiringCount--;
@@ -541,9 +540,11 @@ export class LsmDb implements DbStore {
     return stringEncoding(value);
   }
 
-  // Access times and LFU counters are kept in memory only (as in Kvrocks, not persisted).
+  // Access times and LFU counters are kept in memory only (as in Kvrocks, not
+  // persisted): on the key's cache entry while it is cached, else in accessTimes.
   idleTime(meta: KeyMeta): number {
-    return this.accessTimes.idleTime((meta as LsmMeta).key);
+    const m = meta as LsmMeta;
+    return this.accessTimes.idleTime(m.key, m.cacheEntry);
   }
 
   touch(meta: KeyMeta): void {
@@ -552,15 +553,18 @@ export class LsmDb implements DbStore {
   }
 
   setIdleTime(meta: KeyMeta, seconds: number): void {
-    this.accessTimes.setIdleTime((meta as LsmMeta).key, seconds);
+    const m = meta as LsmMeta;
+    this.accessTimes.setIdleTime(m.key, seconds, m.cacheEntry);
   }
 
   lfuState(meta: KeyMeta): number {
-    return this.accessTimes.lfuState((meta as LsmMeta).key);
+    const m = meta as LsmMeta;
+    return this.accessTimes.lfuState(m.key, m.cacheEntry);
   }
 
   setLfuState(meta: KeyMeta, state: number): void {
-    this.accessTimes.setLfuState((meta as LsmMeta).key, state);
+    const m = meta as LsmMeta;
+    this.accessTimes.setLfuState(m.key, state, m.cacheEntry);
   }
 
   getString(meta: KeyMeta): Uint8Array {

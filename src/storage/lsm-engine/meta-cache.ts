@@ -17,7 +17,7 @@ import { bytesEqual } from "../../net/bytes.ts";
 import type { KeyType } from "../engine.ts";
 import { murmur3Bytes } from "../../util/murmur3.ts";
 import type { MemtablePlace } from "../lsm/index.ts";
-import type { AccessHint } from "./access-times.ts";
+import { type AccessTimes, type HeldAccess, NOT_HELD, RELEASED } from "./access-times.ts";
 import { decodeExpireAt, decodeType } from "./encoding.ts";
 import type { LsmMeta } from "./lsm-db.ts";
 
@@ -43,19 +43,19 @@ const MISSING_TYPE: KeyType = "string";
  * are the entry's own, not a record object it points to: hundreds of
  * thousands of cached keys are that many fewer objects for the GC to mark.
  */
-export class MetaCacheEntry implements AccessHint, MemtablePlace {
+export class MetaCacheEntry implements HeldAccess, MemtablePlace {
   // The fields a GET reads (the constructor's, then next, meta and the
-  // access hint) come first: an object's fields are laid out in the order
-  // they are set, parameter properties before the others, so these share
-  // two cache lines and the eviction list's and memtable place's do not
-  // come between them.
+  // access time it writes) come first: an object's fields are laid out in
+  // the order they are set, parameter properties before the others, so
+  // these share two cache lines and the eviction list's and memtable
+  // place's do not come between them.
   /** Next entry of the same bucket. */
   next: MetaCacheEntry | null = null;
   /** The record as LsmDb.lookup hands it out, made at the first lookup (not one object per lookup); reset when raw changes. */
   meta: LsmMeta | null = null;
-  /** Where the db's AccessTimes last found the key (AccessHint): a GET's touch then hashes nothing. */
-  accessFp2 = 0;
-  accessSlot = -1;
+  /** The key's access time and LFU state while the entry holds them (HeldAccess: from its first access while cached until it leaves the cache). */
+  atime = NOT_HELD;
+  lfu = 0;
   /** A small inline string value copied out of raw once (LsmDb.getString), or null; reset when raw changes. */
   value: Uint8Array | null = null;
   /**
@@ -146,9 +146,9 @@ export class MetaCache {
     this.doorkeeper.resize(capacity / ENTRY_OVERHEAD);
   }
 
-  /** A new db's part of the cache. */
-  part(): DbMetaCache {
-    const part = new DbMetaCache(this);
+  /** A new db's part of the cache; accessTimes is the db's, where entries leaving the part release their keys' access state. */
+  part(accessTimes: AccessTimes): DbMetaCache {
+    const part = new DbMetaCache(this, accessTimes);
     this.parts.push(part);
     return part;
   }
@@ -187,6 +187,8 @@ const lastPrefetch = { part: null as DbMetaCache | null, count: 0, next: 0, remo
 
 /** What entry() answers for a key not cached while the part holds every key of its db: known missing. */
 const NOT_STORED = new MetaCacheEntry(new Uint8Array(0), 0, null, MISSING_TYPE, 0, 0);
+// No key's entry: it never holds an access time (one would be shared by every key it answers for).
+NOT_STORED.atime = RELEASED;
 
 /** One db's cached records, by key bytes. */
 export class DbMetaCache {
@@ -207,7 +209,11 @@ export class DbMetaCache {
    */
   holdsEveryKey = false;
 
-  constructor(private readonly budget: MetaCache) {}
+  constructor(
+    private readonly budget: MetaCache,
+    /** The db's access times: an entry leaving the part (remove, clear) releases its key's state there. */
+    private readonly accessTimes: AccessTimes,
+  ) {}
 
   get size(): number {
     return this.count;
@@ -360,7 +366,12 @@ export class DbMetaCache {
     return entry;
   }
 
-  /** Empties the part; holdsEveryKey goes false (LsmDb sets it again when the db is empty too). */
+  /**
+   * Empties the part of a db whose keys are gone (FLUSHDB): the entries are
+   * dropped with the access states they hold, untouched (a pass releasing
+   * them took 60-95 ms for 300k entries). holdsEveryKey goes false (LsmDb
+   * sets it again when the db is empty too).
+   */
   clear(): void {
     this.holdsEveryKey = false;
     this.removals++;
@@ -368,6 +379,12 @@ export class DbMetaCache {
     this.count = 0;
     this.oldest = this.newest = null;
     this.charge(-this.usage);
+  }
+
+  /** Empties the part while its db's keys stay (the engine refusing writes): the access states its entries hold go back to the db's table. */
+  evictAll(): void {
+    for (let e = this.oldest; e !== null; e = e.newer) this.accessTimes.release(e);
+    this.clear();
   }
 
   /** Evicts entries from the oldest until `bytes` are freed or none is left. */
@@ -388,6 +405,7 @@ export class DbMetaCache {
   }
 
   private remove(entry: MetaCacheEntry): void {
+    this.accessTimes.release(entry);
     this.removals++;
     if (entry.raw !== null) this.holdsEveryKey = false;
     const b = entry.hash & (this.buckets.length - 1);

@@ -1,6 +1,7 @@
 // The metadata cache's byte-keyed table: lookups, updates, eviction order, rehashing.
 
 import { expect, test } from "bun:test";
+import { AccessTimes, RELEASED } from "../../../src/storage/lsm-engine/access-times.ts";
 import { type DbMetaCache, MetaCache, type MetaCacheEntry } from "../../../src/storage/lsm-engine/meta-cache.ts";
 import { encodeStringMeta } from "../../../src/storage/lsm-engine/encoding.ts";
 import { mulberry32 } from "../../../src/util/prng.ts";
@@ -15,7 +16,7 @@ const get = (part: DbMetaCache, k: Uint8Array) => {
 };
 
 test("records and known-missing keys are found by key bytes through growth and shrinking", () => {
-  const part = new MetaCache(1 << 30).part();
+  const part = new MetaCache(1 << 30).part(new AccessTimes());
   for (let i = 0; i < 5000; i++) part.set(key(i), i % 3 === 0 ? null : record(i));
   expect(part.size).toBe(5000);
   for (let i = 0; i < 5000; i++) {
@@ -37,7 +38,7 @@ test("records and known-missing keys are found by key bytes through growth and s
 
 test("a full cache evicts its oldest insertions first, updates keep their place", () => {
   const cache = new MetaCache(100_000);
-  const part = cache.part();
+  const part = cache.part(new AccessTimes());
   part.set(key(0), record(0));
   for (let i = 1; ; i++) {
     part.set(key(i), record(i));
@@ -59,7 +60,7 @@ test("a full cache evicts its oldest insertions first, updates keep their place"
 
 test("a record read from the tables is cached on its key's second read, not its first (doorkeeper)", () => {
   const cache = new MetaCache(1 << 20);
-  const part = cache.part();
+  const part = cache.part(new AccessTimes());
   // Reads of 1000 keys, once each: almost none is cached (only hash collisions in the
   // doorkeeper's 2^16 bits admit one), so a larger-than-cache random read load does not churn it.
   let admitted = 0;
@@ -76,7 +77,7 @@ test("a record read from the tables is cached on its key's second read, not its 
 
 test("the doorkeeper forgets: keys read once each, many more than it tracks, are admitted rarely", () => {
   const cache = new MetaCache(1 << 20); // ~6,500 entries: 2^16 bits, cleared after 16,384 marks
-  const part = cache.part();
+  const part = cache.part(new AccessTimes());
   let admitted = 0;
   for (let i = 0; i < 200_000; i++) if (part.setRead(key(i), record(i)) !== null) admitted++;
   // Only hash collisions within a window admit a first read: at most a quarter of the bits are set.
@@ -87,7 +88,7 @@ test("the doorkeeper forgets: keys read once each, many more than it tracks, are
 test("a huge budget (maxmemory of terabytes) caches records, and sizes the doorkeeper at its cap", () => {
   // Without the cap this would allocate over a gigabyte of bits (and 32-bit masks would break);
   // a 32-bit shift of the budget made every record look too large to cache.
-  const part = new MetaCache(2 ** 42).part();
+  const part = new MetaCache(2 ** 42).part(new AccessTimes());
   expect(part.setRead(key(1), record(1))).toBeNull();
   expect(part.setRead(key(1), record(1))?.expireAt).toBe(1);
 });
@@ -101,7 +102,7 @@ function modelledParts(seed: number) {
   const random = mulberry32(seed);
   const pick = (n: number) => Math.floor(random() * n);
   const cache = new MetaCache(60 * 180);
-  const parts = [cache.part(), cache.part()];
+  const parts = [cache.part(new AccessTimes()), cache.part(new AccessTimes())];
   const model = [new Map<number, number | null>(), new Map<number, number | null>()];
   return {
     random,
@@ -159,7 +160,7 @@ test("lookups in a prefetch's order take its entries only while they are still c
 
 test("a part that holds every key answers keys it does not hold as known missing, until an entry of a present key goes", () => {
   const cache = new MetaCache(100_000);
-  const part = cache.part();
+  const part = cache.part(new AccessTimes());
   expect(get(part, key(1))).toBeUndefined();
   part.holdsEveryKey = true;
   expect(get(part, key(1))).toBeNull();
@@ -204,4 +205,41 @@ test("a repeated key's lookup takes the entry found last only while it is still 
     }
   }
   expect(taken).toBeGreaterThan(1000);
+});
+
+test("an entry leaving the part (evicted, too large to cache, all evicted) releases the access state it holds to the db's table", () => {
+  const times = new AccessTimes();
+  const cache = new MetaCache(100_000);
+  const part = cache.part(times);
+  /** Caches key(i), holding idle time i and LFU state 1000 + i on its entry. */
+  const held = (i: number): MetaCacheEntry => {
+    const entry = part.set(key(i), record(i))!;
+    times.setIdleTime(key(i), i, entry);
+    times.setLfuState(key(i), 1000 + i, entry);
+    expect(entry.atime).toBeGreaterThan(0);
+    return entry;
+  };
+  const expectInTable = (i: number, entry: MetaCacheEntry) => {
+    expect(entry.atime).toBe(RELEASED);
+    expect(times.idleTime(key(i))).toBe(i);
+    expect(times.lfuState(key(i))).toBe(1000 + i);
+  };
+  // Evicted: the oldest entry goes as new ones arrive.
+  const first = held(7);
+  for (let i = 100; part.peek(key(7)) !== null; i++) part.set(key(i), record(i));
+  expectInTable(7, first);
+  // A record too large to cache replaces a cached one.
+  const replaced = held(8);
+  expect(part.set(key(8), encodeStringMeta(new Uint8Array(10_000), 0, 0))).toBeNull();
+  expectInTable(8, replaced);
+  // All evicted (the engine refusing writes: the db's keys stay).
+  const cleared = [held(9), held(10)];
+  part.evictAll();
+  expect(part.size).toBe(0);
+  expectInTable(9, cleared[0]);
+  expectInTable(10, cleared[1]);
+  // A released entry (a lookup's LsmMeta may still point to it) is not written again: the table is.
+  times.touch(key(9), cleared[0]);
+  expect(cleared[0].atime).toBe(RELEASED);
+  expect(times.idleTime(key(9))).toBe(0);
 });
