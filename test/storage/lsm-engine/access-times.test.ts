@@ -24,6 +24,13 @@ afterEach(() => {
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
+/** An lsm engine of dbCount dbs in a new dir, which afterEach removes. */
+async function openLsm(dbCount: number): Promise<LsmEngine> {
+  const dir = mkdtempSync(join(tmpdir(), "aikv-access-"));
+  dirs.push(dir);
+  return LsmEngine.open({ dir, dbCount, syncPolicy: "no" });
+}
+
 test("idle times and LFU states are set, touched and forgotten per key, binary keys included", () => {
   const times = new AccessTimes(1000);
   const a = enc("a");
@@ -102,9 +109,7 @@ test("a cached entry takes its key's state from the table at its first access, h
 });
 
 test("idle times through the metadata cache follow SET, touches, DEL and re-creation", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "aikv-access-"));
-  dirs.push(dir);
-  const engine = await LsmEngine.open({ dir, dbCount: 1, syncPolicy: "no" });
+  const engine = await openLsm(1);
   try {
     const db = engine.db(0);
     const key = enc("k");
@@ -126,9 +131,7 @@ test("idle times through the metadata cache follow SET, touches, DEL and re-crea
 });
 
 test("a write the engine refuses (MISCONF) empties the metadata cache: the idle times and LFU states its entries held go back to the access table", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "aikv-access-"));
-  dirs.push(dir);
-  const engine = await LsmEngine.open({ dir, dbCount: 1, syncPolicy: "no" });
+  const engine = await openLsm(1);
   try {
     const db = engine.db(0);
     const key = enc("k");
@@ -218,13 +221,8 @@ function runSequence(engine: StorageEngine, evict: () => void): string[] {
 }
 
 test("OBJECT IDLETIME and FREQ answer as on the memory engine while keys' entries are evicted from the metadata cache, held, deleted, moved and flushed", async () => {
-  const openLsm = async () => {
-    const dir = mkdtempSync(join(tmpdir(), "aikv-access-"));
-    dirs.push(dir);
-    return LsmEngine.open({ dir, dbCount: 16, syncPolicy: "no" });
-  };
   // The lsm engine three ways: the cache emptied where the sequence says, a cache of about 16 entries, and no cache.
-  const [explicit, small, none] = [await openLsm(), await openLsm(), await openLsm()];
+  const [explicit, small, none] = [await openLsm(16), await openLsm(16), await openLsm(16)];
   try {
     const memory = runSequence(new MemoryEngine(16), () => {});
     const evictAll = (engine: LsmEngine) => () => {
