@@ -96,6 +96,40 @@ function partitionByLength(k: KeyRanges, ids: Int32Array, from: number, to: numb
   return front;
 }
 
+/** Set by commonPrefix: the shortest key length of the ids it scanned. */
+const scanned = { shortest: 0 };
+
+/**
+ * The length of the prefix the keys of ids[from, to) share, given that
+ * they share their first `shared` bytes (a key shorter than that: as far
+ * as it goes); sets scanned.shortest. One pass over the ids: their
+ * lengths are read there once, not again by a pass of their own for each
+ * of the two partitions sortGroup may need (keys that end within the
+ * shared bytes, keys that are the whole prefix).
+ */
+function commonPrefix(k: KeyRanges, ids: Int32Array, from: number, to: number, shared: number): number {
+  const { starts, ends } = k;
+  const first = ids[from];
+  const firstKey = keyOf(k, first);
+  const firstStart = starts[first];
+  let cp = ends[first] - firstStart;
+  let shortest = cp;
+  for (let i = from + 1; i < to; i++) {
+    const id = ids[i];
+    const ks = starts[id];
+    const len = ends[id] - ks;
+    if (len < shortest) shortest = len;
+    if (cp <= shared) continue;
+    if (len < cp) cp = len;
+    const key = keyOf(k, id);
+    let j = shared;
+    while (j < cp && key[ks + j] === firstKey[firstStart + j]) j++;
+    cp = j;
+  }
+  scanned.shortest = shortest;
+  return cp > shared ? cp : shared;
+}
+
 /**
  * Sorts ids[from, to), whose keys share their first `shared` bytes (a key
  * shorter than that: as far as it goes, and zeros after its end).
@@ -106,34 +140,21 @@ function sortGroup(k: KeyRanges, ids: Int32Array<ArrayBuffer>, from: number, to:
     return;
   }
   const { starts, ends } = k;
-  // Keys that end within the shared bytes are prefixes of the others (and of the longer ones among them): first, shortest first.
-  const ended = partitionByLength(k, ids, from, to, shared, true);
-  if (ended > from) {
+  let cp = commonPrefix(k, ids, from, to, shared);
+  if (scanned.shortest <= shared) {
+    // Keys that end within the shared bytes are prefixes of the others (and of the longer ones among them): first, shortest first.
+    const ended = partitionByLength(k, ids, from, to, shared, true);
     if (ended - from > 1) ids.subarray(from, ended).sort((a, b) => keyLength(k, a) - keyLength(k, b) || k.versionOrder(a, b));
     from = ended;
     if (to - from <= SMALL_SORT) {
       insertionSort(k, ids, from, to, shared);
       return;
     }
+    cp = commonPrefix(k, ids, from, to, shared);
   }
-  // The prefix all of them share.
-  const first = ids[from];
-  const firstKey = keyOf(k, first);
-  const firstStart = starts[first];
-  let cp = ends[first] - firstStart;
-  for (let i = from + 1; i < to && cp > shared; i++) {
-    const id = ids[i];
-    const key = keyOf(k, id);
-    const ks = starts[id];
-    const len = ends[id] - ks;
-    if (len < cp) cp = len;
-    let j = shared;
-    while (j < cp && key[ks + j] === firstKey[firstStart + j]) j++;
-    cp = j;
-  }
-  // A key that is that prefix (one key, its versions) sorts first.
-  const whole = partitionByLength(k, ids, from, to, cp, false);
-  if (whole > from) {
+  if (scanned.shortest === cp) {
+    // A key that is that prefix (one key, its versions) sorts first.
+    const whole = partitionByLength(k, ids, from, to, cp, false);
     if (whole - from > 1) ids.subarray(from, whole).sort((a, b) => k.versionOrder(a, b));
     from = whole;
     if (to - from <= SMALL_SORT) {
