@@ -61,6 +61,17 @@ function cmp(a: InternalIterator, b: InternalIterator): number {
 
 export class MergingIterator implements InternalIterator {
   private current: InternalIterator | null = null;
+  /**
+   * Moving forward: the smallest child other than current, by the order
+   * findSmallest breaks ties in (null: no other child is valid). The other
+   * children do not move while current does, so a next() whose new entry
+   * still sorts below it keeps current with one comparison instead of one
+   * per child (a compaction's inputs supply runs of entries: a list's
+   * elements, a key's versions in one table).
+   */
+  private second: InternalIterator | null = null;
+  /** Whether second is found for the current position: findSmallest leaves it to the next next() (a seek is often the last move). */
+  private secondKnown = false;
   private forward = true;
 
   constructor(private readonly children: InternalIterator[]) {}
@@ -96,8 +107,32 @@ export class MergingIterator implements InternalIterator {
         if (c.valid() && compareParts(c.userKey(), c.seq(), c.kind(), k, s, kd) === 0) c.next();
       }
       this.forward = true;
+      this.secondKnown = false;
+    }
+    if (!this.secondKnown) {
+      this.second = this.smallestBut(cur);
+      this.secondKnown = true;
     }
     cur.next();
+    const second = this.second;
+    if (second === null) {
+      if (!cur.valid()) this.current = null;
+      return;
+    }
+    if (!cur.valid()) {
+      this.current = second;
+      this.second = this.smallestBut(second);
+      return;
+    }
+    const order = cmp(cur, second);
+    if (order < 0) return;
+    if (order > 0) {
+      // second is the smallest of the others, and below cur: the smallest of all.
+      this.current = second;
+      this.second = this.smallestBut(second);
+      return;
+    }
+    // A tie: the first child of the two wins, as in findSmallest.
     this.findSmallest();
   }
   prev(): void {
@@ -152,13 +187,20 @@ export class MergingIterator implements InternalIterator {
     for (const c of this.children) c.close();
   }
 
+  /** Sets current to the smallest child (the first of equal ones); second is found by the next next(). */
   private findSmallest(): void {
+    this.current = this.smallestBut(null);
+    this.secondKnown = false;
+  }
+
+  /** The smallest valid child other than `except` (the first of equal ones), null if none. */
+  private smallestBut(except: InternalIterator | null): InternalIterator | null {
     let best: InternalIterator | null = null;
     for (const c of this.children) {
-      if (!c.valid()) continue;
+      if (c === except || !c.valid()) continue;
       if (best === null || cmp(c, best) < 0) best = c;
     }
-    this.current = best;
+    return best;
   }
   private findLargest(): void {
     let best: InternalIterator | null = null;
