@@ -27,14 +27,9 @@
 //
 // The keyspace (filling, the DB's own flushes) is this tree's; only the jobs are each tree's.
 
-import { mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { parseCommandLine } from "../../src/config/cli.ts";
-import { Client } from "../../src/net/client.ts";
-import { Server } from "../../src/server.ts";
+import { readFileSync, unlinkSync } from "node:fs";
+import { resolve } from "node:path";
 import { SERVER_MEMTABLE_BYTES } from "../../src/storage/lsm-engine/cache-budget.ts";
-import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
 import { reachableVersions } from "../../src/storage/lsm-engine/reclaim.ts";
 import type { CompactionJob, CompactionJobResult, FlushJobSpec } from "../../src/storage/lsm/compaction_job.ts";
 import type { CompactionFilterHost, CompactionFilterSpec } from "../../src/storage/lsm/compaction.ts";
@@ -42,6 +37,7 @@ import { fileName } from "../../src/storage/lsm/dbformat.ts";
 import type { MemTable } from "../../src/storage/lsm/memtable.ts";
 import type { FileMeta } from "../../src/storage/lsm/version_edit.ts";
 import type { Version } from "../../src/storage/lsm/version_set.ts";
+import { openWorkloadServer } from "./workload.ts";
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt;
 const TREES = arg("trees", ".").split(",").map((t) => resolve(t));
@@ -50,19 +46,6 @@ const ROUNDS = Number(arg("rounds", "3"));
 const MEMTABLE_BYTES = SERVER_MEMTABLE_BYTES;
 /** The DB's default l0CompactionTrigger (the server's). */
 const L0_TRIGGER = 4;
-const PIPELINE = 16;
-const KEYSPACE = 100_000;
-const rand = () => Math.floor(Math.random() * KEYSPACE);
-const TESTS: [string, () => string[]][] = [
-  ["set", () => ["SET", `key:${rand()}`, "xxx"]],
-  ["incr", () => ["INCR", `counter:${rand()}`]],
-  ["lpush", () => ["LPUSH", "mylist", "xxx"]],
-  ["rpop", () => ["RPOP", "mylist"]],
-  ["sadd", () => ["SADD", "myset", `element:${rand()}`]],
-  ["hset", () => ["HSET", "myhash", `element:${rand()}`, "xxx"]],
-  ["zadd", () => ["ZADD", "myzset", String(rand()), `element:${rand()}`]],
-];
-const encode = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
 const INLINE = arg("inline", "");
 if (!["", "flush", "compaction"].includes(INLINE)) throw new Error("--inline=flush or --inline=compaction");
@@ -96,19 +79,8 @@ for (const tree of TREES) {
 
 const threadCpuNs = () => Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 1)[0]);
 
-const dir = mkdtempSync(join(tmpdir(), "aikv-background-"));
-const cli = parseCommandLine(["--save", "", "--engine", "lsm"], "bench");
-if (cli.kind === "exit") throw new Error("cli");
-const engine = await LsmEngine.open({
-  dir,
-  dbCount: 16,
-  syncPolicy: "no",
-  // Room past the 32 MiB this bench cuts at; compactions are this bench's own.
-  tuning: { memtableSize: MEMTABLE_BYTES + (8 << 20), l0CompactionTrigger: 1000, l0SlowdownTrigger: 1000, l0StopTrigger: 1000, fsync: false },
-});
-const server = new Server(cli.config, engine);
-const client = new Client(server, null, 1);
-const feed = (d: Uint8Array) => (server as unknown as { onData(c: Client, d: Uint8Array): void }).onData(client, d);
+const workload = await openWorkloadServer(MEMTABLE_BYTES);
+const { dir, engine } = workload;
 /** The DB's private parts this bench reads: its memtable, its filter, its files. */
 const lsm = engine.lsm as unknown as { instance: number; mem: MemTable; o: { compactionFilter: CompactionFilterSpec }; vs: { current: Version; newFileNumber(): number } };
 /** The filter's queries, answered as the server's main thread does. */
@@ -195,29 +167,19 @@ async function compactLevel0(): Promise<void> {
 }
 
 for (const [i, t] of trees.entries()) console.log(`${i}: ${t.tree}`);
-// The DB's first memtable takes shared memory only if the prefault worker makes it before writes fill
-// the memtable past a few pages (DB.prepareMemory): on a loaded machine, wait for it.
-for (let waited = 0; lsm.mem.shared() === null; waited += 20) {
-  if (waited > 30_000) throw new Error("the first memtable got no shared memory in 30 s");
-  await new Promise((r) => setTimeout(r, 20));
-}
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [test, make] of TESTS) {
-    for (let b = 0; b < KEYSPACE / PIPELINE; b++) {
-      feed(Buffer.from(Array.from({ length: PIPELINE }, () => encode(make())).join(""), "latin1"));
-      if (b % 64 === 0) await new Promise((r) => setImmediate(r));
-      if (lsm.mem.approximateSize >= MEMTABLE_BYTES) {
-        await flushMemtable();
-        if (lsm.vs.current.files[0].length >= L0_TRIGGER) {
-          if (INLINE !== "flush") await compactLevel0();
-          // The DB's own L0 -> L1 (each tree has its own L1): L0 then holds only the next compaction's inputs.
-          await engine.lsm.compactRange();
-        }
-      }
+await workload.feed(
+  ROUNDS,
+  async () => {
+    await flushMemtable();
+    if (lsm.vs.current.files[0].length >= L0_TRIGGER) {
+      if (INLINE !== "flush") await compactLevel0();
+      // The DB's own L0 -> L1 (each tree has its own L1): L0 then holds only the next compaction's inputs.
+      await engine.lsm.compactRange();
     }
-    console.log(`round ${round + 1} ${test} fed`);
-  }
-}
+    return true;
+  },
+  (round, test) => console.log(`round ${round + 1} ${test} fed`),
+);
 
 const median = (a: number[]) => {
   const b = a.slice().sort((x, y) => x - y);
@@ -233,6 +195,5 @@ for (const [i, t] of trees.entries()) {
       `all jobs per run of the benchmark ${perRun.toFixed(0)} ms`,
   );
 }
-await engine.close();
-rmSync(dir, { recursive: true, force: true });
+await workload.close();
 process.exit(0);

@@ -9,33 +9,16 @@
 //
 //   ./node_modules/.bin/bun bench/lsm/dump_memtables.ts [--dir=/tmp/aikv-memtables] [--count=5]
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseCommandLine } from "../../src/config/cli.ts";
-import { Client } from "../../src/net/client.ts";
-import { Server } from "../../src/server.ts";
 import { SERVER_MEMTABLE_BYTES } from "../../src/storage/lsm-engine/cache-budget.ts";
-import { LsmEngine } from "../../src/storage/lsm-engine/lsm-engine.ts";
 import { memtableEntries, type MemTable } from "../../src/storage/lsm/memtable.ts";
 import { ENTRY_HEADER } from "./memtable_dumps.ts";
+import { openWorkloadServer } from "./workload.ts";
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt;
 const OUT = arg("dir", "/tmp/aikv-memtables");
 const COUNT = Number(arg("count", "5"));
-const PIPELINE = 16;
-const KEYSPACE = 100_000;
-const rand = () => Math.floor(Math.random() * KEYSPACE);
-const TESTS: (() => string[])[] = [
-  () => ["SET", `key:${rand()}`, "xxx"],
-  () => ["INCR", `counter:${rand()}`],
-  () => ["LPUSH", "mylist", "xxx"],
-  () => ["RPOP", "mylist"],
-  () => ["SADD", "myset", `element:${rand()}`],
-  () => ["HSET", "myhash", `element:${rand()}`, "xxx"],
-  () => ["ZADD", "myzset", String(rand()), `element:${rand()}`],
-];
-const encode = (argv: string[]) => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 
 /** A shared memtable's entries in this file's format. */
 function dumped(memtable: MemTable): Buffer {
@@ -57,37 +40,15 @@ function dumped(memtable: MemTable): Buffer {
 }
 
 mkdirSync(OUT, { recursive: true });
-const dir = mkdtempSync(join(tmpdir(), "aikv-dump-"));
-const cli = parseCommandLine(["--save", "", "--engine", "lsm"], "bench");
-if (cli.kind === "exit") throw new Error("cli");
-const engine = await LsmEngine.open({
-  dir,
-  dbCount: 16,
-  syncPolicy: "no",
-  tuning: { memtableSize: SERVER_MEMTABLE_BYTES + (8 << 20), l0CompactionTrigger: 1000, l0SlowdownTrigger: 1000, l0StopTrigger: 1000, fsync: false },
-});
-const server = new Server(cli.config, engine);
-const client = new Client(server, null, 1);
-const feed = (d: Uint8Array) => (server as unknown as { onData(c: Client, d: Uint8Array): void }).onData(client, d);
-const lsm = engine.lsm as unknown as { mem: MemTable };
-// As background.ts: the first memtable takes shared memory only if the prefault worker is in time.
-for (let waited = 0; lsm.mem.shared() === null; waited += 20) {
-  if (waited > 30_000) throw new Error("the first memtable got no shared memory in 30 s");
-  await new Promise((r) => setTimeout(r, 20));
-}
+const workload = await openWorkloadServer(SERVER_MEMTABLE_BYTES);
 let dumps = 0;
-feeding: for (let round = 0; round < 3; round++)
-  for (const make of TESTS)
-    for (let b = 0; b < KEYSPACE / PIPELINE; b++) {
-      feed(Buffer.from(Array.from({ length: PIPELINE }, () => encode(make())).join(""), "latin1"));
-      if (b % 64 === 0) await new Promise((r) => setImmediate(r));
-      if (lsm.mem.approximateSize < SERVER_MEMTABLE_BYTES) continue;
-      const file = join(OUT, `mem-${dumps++}.bin`);
-      writeFileSync(file, dumped(lsm.mem));
-      console.log(`${file}: the memtable of round ${round + 1}`);
-      if (dumps === COUNT) break feeding;
-      await engine.lsm.flush();
-    }
-await engine.close();
-rmSync(dir, { recursive: true, force: true });
+await workload.feed(3, async (round) => {
+  const file = join(OUT, `mem-${dumps++}.bin`);
+  writeFileSync(file, dumped(workload.memtable()));
+  console.log(`${file}: the memtable of round ${round + 1}`);
+  if (dumps === COUNT) return false;
+  await workload.engine.lsm.flush();
+  return true;
+});
+await workload.close();
 process.exit(0);
