@@ -243,6 +243,9 @@ export class BlockIterator {
 }
 
 
+/** Set by blockGetAt: the restart whose interval it scanned (a restartHint for the next lookup of an adjacent key). */
+export const blockSearch = { restart: 0 };
+
 /** Scratch buffer for blockGet's key reconstruction (single-threaded, reused). */
 let scratch = new Uint8Array(256);
 
@@ -282,8 +285,8 @@ function entryHeader(d: Uint8Array, off: number, limit: number): boolean {
  * user key equals uk, fills lookupOut and returns true. Keys are rebuilt in a
  * shared scratch buffer.
  */
-export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number, matched = 0): boolean {
-  return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset, matched);
+export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number, matched = 0, restartHint = 0): boolean {
+  return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset, matched, restartHint);
 }
 
 function corruptBlock(file: string, fileOffset: number, msg: string): never {
@@ -295,9 +298,15 @@ function corruptBlock(file: string, fileOffset: number, msg: string): never {
  * reads uncompressed blocks in place in its mapping); lookupOut.voff is an
  * offset in d. Errors name fileOffset (by default base: d is the whole file).
  * matched: a length of user-key prefix uk shares with every key of the block
- * (the index search knows one; comparisons start there).
+ * (the index search knows one; comparisons start there). restartHint: a
+ * restart whose interval likely holds the target (the one blockSearch.restart
+ * reported for the last key looked up in this block: a list's pops read
+ * adjacent keys); the search probes it and the next restart first, so an
+ * adjacent key takes two comparisons instead of log2(restarts). A probe is a
+ * binary-search step like any other: a wrong hint costs the probes, never
+ * the answer.
  */
-export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base, matched = 0): boolean {
+export function blockGetAt(d: Uint8Array, base: number, size: number, file: string, uk: Uint8Array, hi: number, lo: number, fileOffset = base, matched = 0, restartHint = 0): boolean {
   // Errors throw from a function of their own: a closure made per call cost the search its speed.
   if (size < 4) corruptBlock(file, fileOffset, 'block too short');
   const numRestarts = getFixed32(d, base + size - 4);
@@ -309,8 +318,11 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
   // until compared): every key between them has at least the shorter one in common with it.
   let lcpLeft = matched;
   let lcpRight = matched;
+  // Probes restartHint, then (when the target is above it) the restart after it, while they are in the range; then halves.
+  const probesEnd = restartHint + 2;
+  let probe = restartHint;
   while (left < right) {
-    const mid = (left + right + 1) >>> 1;
+    const mid = probe < probesEnd && probe > left && probe <= right ? probe++ : (left + right + 1) >>> 1;
     const off = base + getFixed32(d, limit + mid * 4);
     if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad restart entry');
     const unshared = header.unshared;
@@ -324,6 +336,7 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
       lcpRight = compared.matched;
     }
   }
+  blockSearch.restart = left;
   const start = base + getFixed32(d, limit + left * 4);
   let off = start;
   let klen = 0;

@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { unmaskCrc } from './crc32c.ts';
-import { Block, blockGet, blockGetAt, BlockIterator, compareIkeyFrom } from './block.ts';
+import { Block, blockGet, blockGetAt, BlockIterator, blockSearch, compareIkeyFrom, compared } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
 import { KIND_SEEK, lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
@@ -94,6 +94,17 @@ export class Table {
    * lookup).
    */
   private readonly idxLevels: IndexLevel[];
+  /**
+   * The data block the last point lookup searched (-1 before the first) and
+   * the restart whose interval it scanned there: hints for the next lookup
+   * (see inLastBlock; the restart is blockGetAt's restartHint), checked by
+   * key comparisons before use. The table is immutable, so they index its
+   * blocks while it is open.
+   */
+  private lastBlock = -1;
+  private lastRestart = 0;
+  /** The user-key prefix index keys lastBlock - 1 and lastBlock share (0 for block 0). */
+  private lastBlockShared = 0;
 
   private constructor(
     readonly path: string,
@@ -243,12 +254,49 @@ export class Table {
     const hi = trailerHi(snapshot);
     const lo = trailerLo(snapshot, KIND_SEEK);
     // First data block whose last key >= target holds the answer, if any.
-    const l = this.findBlock(userKey, hi, lo);
+    const hinted = this.inLastBlock(userKey, hi, lo);
+    const l = hinted ? this.lastBlock : this.findBlock(userKey, hi, lo);
     if (l === this.idxKeyOff.length) return false;
     const matched = indexSearch.matched;
+    const restartHint = hinted ? this.lastRestart : 0;
     // Uncompressed: searched in place, no Block object (GET of a key not cached allocated ~10 objects, and the garbage collector's pauses made the p99).
-    if (this.readDataBlock(l) === COMPRESSION_NONE) return blockGetAt(this.file, this.idxOff[l], this.idxSize[l], this.name, userKey, hi, lo, this.idxOff[l], matched);
-    return blockGet(this.decompressedBlock(l), userKey, hi, lo, matched);
+    const found =
+      this.readDataBlock(l) === COMPRESSION_NONE
+        ? blockGetAt(this.file, this.idxOff[l], this.idxSize[l], this.name, userKey, hi, lo, this.idxOff[l], matched, restartHint)
+        : blockGet(this.decompressedBlock(l), userKey, hi, lo, matched, restartHint);
+    if (l !== this.lastBlock) {
+      this.lastBlock = l;
+      this.lastBlockShared = l === 0 ? 0 : sharedUserKeyPrefix(this.index.data, this.idxKeyOff[l - 1], this.idxKeyLen[l - 1], this.idxKeyOff[l], this.idxKeyLen[l]);
+    }
+    this.lastRestart = blockSearch.restart;
+    return found;
+  }
+
+  /**
+   * Whether the target's block is lastBlock (the one the last lookup
+   * searched: a list's pops and pushes read adjacent keys, most in one
+   * block): index key lastBlock - 1 (that block's last key) is below the
+   * target and index key lastBlock is not, findBlock's answer, checked by two
+   * comparisons instead of its search. Sets indexSearch.matched as findBlock
+   * does: the keys of the block lie between those two, so they share with
+   * the target the shorter of its common prefixes with them.
+   */
+  private inLastBlock(userKey: Uint8Array, hi: number, lo: number): boolean {
+    const l = this.lastBlock;
+    if (l < 0) return false;
+    const idx = this.index.data;
+    if (compareIkeyFrom(idx, this.idxKeyOff[l], this.idxKeyLen[l], userKey, hi, lo, 0) < 0) return false;
+    if (l === 0) {
+      // Block 0's first keys come before index key 0 with no bound below: they need share nothing with the target.
+      indexSearch.matched = 0;
+      return true;
+    }
+    const sharedWithLast = compared.matched;
+    // The target and index key l - 1 share the bytes both share with index key l.
+    const shared = sharedWithLast < this.lastBlockShared ? sharedWithLast : this.lastBlockShared;
+    if (compareIkeyFrom(idx, this.idxKeyOff[l - 1], this.idxKeyLen[l - 1], userKey, hi, lo, shared) >= 0) return false;
+    indexSearch.matched = compared.matched < sharedWithLast ? compared.matched : sharedWithLast;
+    return true;
   }
 
   get numBlocks(): number {
