@@ -27,7 +27,7 @@
 //
 // The keyspace (filling, the DB's own flushes) is this tree's; only the jobs are each tree's.
 
-import { readFileSync, unlinkSync } from "node:fs";
+import { unlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { SERVER_MEMTABLE_BYTES } from "../../src/storage/lsm-engine/cache-budget.ts";
 import { reachableVersions } from "../../src/storage/lsm-engine/reclaim.ts";
@@ -37,6 +37,7 @@ import { fileName } from "../../src/storage/lsm/dbformat.ts";
 import type { MemTable } from "../../src/storage/lsm/memtable.ts";
 import type { FileMeta } from "../../src/storage/lsm/version_edit.ts";
 import type { Version } from "../../src/storage/lsm/version_set.ts";
+import { median, threadCpuNs } from "./measure.ts";
 import { openWorkloadServer } from "./workload.ts";
 
 const arg = (name: string, dflt: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split("=")[1] ?? dflt;
@@ -77,7 +78,6 @@ for (const tree of TREES) {
   });
 }
 
-const threadCpuNs = () => Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 1)[0]);
 
 const workload = await openWorkloadServer(MEMTABLE_BYTES);
 const { dir, engine } = workload;
@@ -181,10 +181,6 @@ await workload.feed(
   (round, test) => console.log(`round ${round + 1} ${test} fed`),
 );
 
-const median = (a: number[]) => {
-  const b = a.slice().sort((x, y) => x - y);
-  return b.length === 0 ? NaN : b.length % 2 === 1 ? b[b.length >> 1] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2;
-};
 const sum = (a: number[]) => a.reduce((n, x) => n + x, 0);
 for (const [i, t] of trees.entries()) {
   // Per run of the benchmark: each flush and compaction once.

@@ -53,13 +53,3 @@ export function readDump(file: string): DumpedMemtable {
 export function readDumps(dir: string, count: number): DumpedMemtable[] {
   return Array.from({ length: count }, (_, i) => readDump(join(dir, `mem-${i}.bin`)));
 }
-
-/** This thread's CPU time in ms (Linux schedstat): A/B figures that leave out the time other processes ran. */
-export function threadCpuMs(): number {
-  return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ", 1)[0]) / 1e6;
-}
-
-export function median(a: number[]): number {
-  const b = a.slice().sort((x, y) => x - y);
-  return b.length % 2 === 1 ? b[b.length >> 1] : (b[b.length / 2 - 1] + b[b.length / 2]) / 2;
-}

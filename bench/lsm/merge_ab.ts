@@ -19,7 +19,8 @@ import { compareRanges } from "../../src/storage/lsm/key_sort.ts";
 import { fileName } from "../../src/storage/lsm/dbformat.ts";
 import { TableBuilder } from "../../src/storage/lsm/table_builder.ts";
 import type { FileMeta } from "../../src/storage/lsm/version_edit.ts";
-import { median, readDumps, threadCpuMs } from "./memtable_dumps.ts";
+import { median, threadCpuNs } from "./measure.ts";
+import { readDumps } from "./memtable_dumps.ts";
 
 type RunCompactionJob = (job: CompactionJob, host: undefined, filter: CompactionFilter | undefined) => Promise<CompactionJobResult>;
 
@@ -58,9 +59,9 @@ async function compactOnce(t: number): Promise<number> {
   const outputNumbers = Array.from({ length: 64 }, () => nextNumber++);
   // No snapshot older than the last write (a DB's lastSequence): a key's older versions and, at the bottom, deletions go.
   const params = { dir, outputNumbers, targetFileSize: 64 << 20, bottommost: true, smallestSnapshot: lastSequence, rangeDels: [], table, sync: false };
-  const start = threadCpuMs();
+  const start = threadCpuNs();
   const result = await jobs[t]({ params, inputs: [tables.slice(1), [tables[0]]], sourceLevel: 0 }, undefined, FILTER);
-  const took = threadCpuMs() - start;
+  const took = (threadCpuNs() - start) / 1e6;
   entriesOut[t] = result.stats.entriesOut;
   for (const f of result.outputs) unlinkSync(fileName(dir, f.number, "sst"));
   return took;

@@ -11,7 +11,8 @@
 
 import { resolve } from "node:path";
 import type { KeyRanges } from "../../src/storage/lsm/key_sort.ts";
-import { median, readDumps, threadCpuMs } from "./memtable_dumps.ts";
+import { median, threadCpuNs } from "./measure.ts";
+import { readDumps } from "./memtable_dumps.ts";
 
 type SortKeys = (k: KeyRanges, ids: Int32Array<ArrayBuffer>) => void;
 
@@ -41,9 +42,9 @@ function sortOnce(t: number, m: (typeof memtables)[number]): number {
   const order = ids.subarray(0, n);
   for (let i = 0; i < n; i++) order[i] = i;
   const seqs = m.seqs;
-  const start = threadCpuMs();
+  const start = threadCpuNs();
   sorts[t]({ buffers: [m.arena], bufferOf, starts: m.keyStarts, ends: m.keyEnds, hi, lo, versionOrder: (a, b) => seqs[b] - seqs[a] }, order);
-  const took = threadCpuMs() - start;
+  const took = (threadCpuNs() - start) / 1e6;
   let h = orders[t];
   for (let i = 0; i < n; i++) h = (Math.imul(h, 31) + order[i]) | 0;
   orders[t] = h;
