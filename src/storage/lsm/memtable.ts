@@ -16,7 +16,7 @@ import type { InternalIterator } from './iterator.ts';
 import type { MemtablePlace } from './write_batch.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
-import { copyRange } from './coding.ts';
+import { WordCopier } from './coding.ts';
 import { abbrev24, SCRATCH_ENDS, SCRATCH_HI, SCRATCH_LO, SCRATCH_STARTS, scratch, sortKeys } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
@@ -171,6 +171,8 @@ export class MemTable {
   /** Key and value bytes of every node; replaced by a copy twice the size when full (old views stay valid). */
   private arena: Uint8Array<ArrayBufferLike>;
   private arenaUsed = 0;
+  /** Copies keys and values into the arena (from a WAL record, mostly). */
+  private readonly copier = new WordCopier();
   private meta: Int32Array<ArrayBufferLike>;
   private links: Int32Array<ArrayBufferLike>;
   private linksUsed = MAX_HEIGHT;
@@ -356,7 +358,7 @@ export class MemTable {
       this.arena = bigger;
     }
     const off = this.arenaUsed;
-    copyRange(this.arena, off, src, start, end);
+    this.copier.copy(this.arena, off, src, start, end);
     this.arenaUsed = off + n;
     return off;
   }
@@ -671,7 +673,7 @@ export class MemTable {
     const base = node * STRIDE;
     const valueLength = valueEnd - valueStart;
     if (valueLength > m[base + VLEN]) return false;
-    copyRange(this.arena, m[base + VOFF], values, valueStart, valueEnd);
+    this.copier.copy(this.arena, m[base + VOFF], values, valueStart, valueEnd);
     m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
     setSeqAt(m, base, seq);
