@@ -185,6 +185,12 @@ export class DB {
   private everysecTimer: ReturnType<typeof setInterval> | null = null;
   private readonly logInflight = new Map<LogWriter, number>();
   private readonly retiredLogs = new Set<LogWriter>();
+  /**
+   * WALs a memtable switch retired with writes not yet synced, and the last
+   * sequence each holds, oldest first: startSync syncs them, in order, before
+   * the active WAL, so what a crash loses is always the newest writes.
+   */
+  private readonly retiredToSync: { log: LogWriter; seq: number }[] = [];
 
   // Snapshots / iterators.
   private readonly snapshots = new Map<number, number>();
@@ -784,31 +790,47 @@ export class DB {
     else if (policy === 'always' || timer) this.startSync();
   }
 
+  /** Starts an fdatasync, off the main thread, of the oldest retired WAL still to sync, else of the active WAL if it holds unsynced writes. */
   private startSync(): void {
-    if (this.syncInFlight || this.syncedSeq >= this.writtenSeq) return;
-    const target = this.writtenSeq;
-    const w = this.log;
+    if (this.syncInFlight) return;
+    const retired = this.retiredToSync.shift();
+    if (retired === undefined && this.syncedSeq >= this.writtenSeq) return;
+    const target = retired?.seq ?? this.writtenSeq;
+    const w = retired?.log ?? this.log;
     this.syncInFlight = true;
-    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
+    // A retired WAL was counted in flight when it was queued.
+    if (retired === undefined) this.holdLog(w);
     const done = (err: Error | null): void => {
       this.syncInFlight = false;
-      const n = this.logInflight.get(w)! - 1;
-      if (n === 0) this.logInflight.delete(w);
-      else this.logInflight.set(w, n);
-      if (n === 0 && this.retiredLogs.has(w)) {
-        this.retiredLogs.delete(w);
-        w.close();
-      }
+      this.releaseLog(w);
       if (err) {
         this.setBgError(err);
+        // Nothing more is synced: the queued WALs are let go (close() waits for every WAL in flight).
+        for (const r of this.retiredToSync.splice(0)) this.releaseLog(r.log);
         return;
       }
       if (target > this.syncedSeq) this.syncedSeq = target;
       this.resolveWaiters(this.syncedSeq);
-      if (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq) this.startSync();
+      if (this.retiredToSync.length > 0 || (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq)) this.startSync();
     };
     if (this.o.fsync) fs.fdatasync(w.fd, done);
     else setImmediate(() => done(null));
+  }
+
+  /** Keeps a WAL open while a sync of it is queued or running. */
+  private holdLog(w: LogWriter): void {
+    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
+  }
+
+  /** Ends a holdLog(); a retired WAL held no more is closed. */
+  private releaseLog(w: LogWriter): void {
+    const n = this.logInflight.get(w)! - 1;
+    if (n > 0) {
+      this.logInflight.set(w, n);
+      return;
+    }
+    this.logInflight.delete(w);
+    if (this.retiredLogs.delete(w)) w.close();
   }
 
   private resolveWaiters(upTo: number): void {
@@ -924,18 +946,17 @@ export class DB {
     this.logRecord(true);
     const old = this.log;
     this.writtenSeq = this.loggedSequence();
-    if (this.o.syncPolicy !== 'no') {
-      // Everything so far is in this log: one sync makes all of it durable.
-      this.datasyncNow(old.fd);
-      this.syncedSeq = this.writtenSeq;
-      this.resolveWaiters(this.syncedSeq);
-    } else {
-      this.resolveWaiters(this.writtenSeq);
+    if (this.o.syncPolicy === 'no') this.resolveWaiters(this.writtenSeq);
+    else if (this.syncedSeq < this.writtenSeq) {
+      // Synced by startSync, not here: an fdatasync on the main thread stalled every client 11-229 ms per switch.
+      this.retiredToSync.push({ log: old, seq: this.writtenSeq });
+      this.holdLog(old);
     }
     if (this.logInflight.has(old)) this.retiredLogs.add(old);
     else old.close();
     const n = this.vs.newFileNumber();
     this.log = LogWriter.create(fileName(this.dir, n, 'log'));
+    if (this.retiredToSync.length > 0) this.startSync();
     this.imms.push(this.mem);
     this.mem = this.newMemtable(n);
     if (this.imms.length > this.o.maxImmutableMemtables) {
