@@ -240,6 +240,10 @@ export class DB {
     this.o = resolveOptions(options);
     this.vs = new VersionSet(dir, this.o.numLevels);
     this.vs.useFsync = this.o.fsync;
+    this.vs.onManifestSynced = (err) => {
+      if (err !== null) this.setBgError(err);
+      else if (!this.closed) this.deleteObsoleteFiles();
+    };
     this.blockCache = new LruCache<Block>(this.o.blockCacheBytes);
     this.tc = new TableCache(dir, this.o.maxOpenFiles, this.blockCache);
     this.rowCache = this.o.rowCacheKeys === undefined ? null : new RowCache(this.o.rowCacheBytes);
@@ -1351,6 +1355,8 @@ export class DB {
   // ----------------------------------------------------------- files
 
   private deleteObsoleteFiles(): void {
+    // Until the MANIFEST's last edits are synced, a crash recovers the state before them, which needs these files.
+    if (!this.vs.manifestSynced()) return;
     const live = this.vs.liveFileNumbers();
     const minLog = this.imms.length > 0 ? this.imms[0].logNumber : this.mem.logNumber;
     let names: string[];
@@ -1539,7 +1545,7 @@ export class DB {
   resume(): boolean {
     this.checkOpen();
     if (this.bgError === null) return true;
-    if (this.compacting || this.flushLoopRunning || this.syncInFlight || this.atomicDepth > 0) return false;
+    if (this.compacting || this.flushLoopRunning || this.syncInFlight || this.vs.manifestSyncing || this.atomicDepth > 0) return false;
     try {
       const stale = this.flushJob;
       if (stale !== null) {
@@ -1623,7 +1629,7 @@ export class DB {
       err = e as Error;
     }
     this.resolveWaiters(this.vs.lastSequence);
-    while (this.logInflight.size > 0) await new Promise((r) => setTimeout(r, 1));
+    while (this.logInflight.size > 0 || this.vs.manifestSyncing) await new Promise((r) => setTimeout(r, 1));
     this.log.close();
     for (const w of this.retiredLogs) w.close();
     this.retiredLogs.clear();

@@ -1,8 +1,10 @@
 /**
- * WAL syncs across memtable switches: the retired WAL is synced off the main
- * thread (no fdatasyncSync of a WAL on a write), one sync at a time, oldest
- * WAL first, so acknowledgements under 'always' come in write order and what
- * a crash loses is always a suffix of the writes.
+ * Syncs off the main thread. WAL syncs across memtable switches: the retired
+ * WAL is synced by fs.fdatasync (no fdatasyncSync of a WAL on a write), one
+ * sync at a time, oldest WAL first, so acknowledgements under 'always' come
+ * in write order and what a crash loses is always a suffix of the writes.
+ * MANIFEST syncs after a flush or compaction: asynchronous too, and the files
+ * the edit made obsolete stay until the sync ends.
  */
 import { describe, expect, spyOn, test } from 'bun:test';
 import * as fs from 'node:fs';
@@ -26,8 +28,10 @@ describe('WAL sync across memtable switches', () => {
     test(`${syncPolicy}: retired WALs are synced asynchronously, one at a time, oldest first`, async () => {
       const dir = tempDir();
       const held: HeldSync[] = [];
+      // WAL syncs are held; others (the MANIFEST's) go through.
       const syncAsync = spyOn(fs, 'fdatasync').mockImplementation(((fd: number, done: HeldSync['done']) => {
-        held.push({ fd, log: Number(fileOf(fd).replace('.log', '')), done });
+        if (/^\d+\.log$/.test(fileOf(fd))) held.push({ fd, log: Number(fileOf(fd).replace('.log', '')), done });
+        else setImmediate(() => done(null));
       }) as typeof fs.fdatasync);
       // WALs (NNNNNN.log, not MANIFEST-NNNNNN) synced on the main thread.
       const walSyncsNow: string[] = [];
@@ -107,4 +111,64 @@ describe('WAL sync across memtable switches', () => {
       }
     }, 30_000);
   }
+});
+
+describe('MANIFEST sync after a flush', () => {
+  test('runs off the main thread; the flushed WAL is deleted only once the MANIFEST is synced', async () => {
+    const dir = tempDir();
+    const held: ((err: NodeJS.ErrnoException | null) => void)[] = [];
+    const heldFds: number[] = [];
+    const syncAsync = spyOn(fs, 'fdatasync').mockImplementation(((fd: number, done: (err: NodeJS.ErrnoException | null) => void) => {
+      if (!fileOf(fd).startsWith('MANIFEST')) {
+        setImmediate(() => done(null));
+        return;
+      }
+      heldFds.push(fd);
+      held.push(done);
+    }) as typeof fs.fdatasync);
+    const manifestSyncsNow: string[] = [];
+    const syncNow = spyOn(fs, 'fdatasyncSync').mockImplementation((fd: number) => {
+      if (fileOf(fd).startsWith('MANIFEST')) manifestSyncsNow.push(fileOf(fd));
+      realSyncNow(fd);
+    });
+    let db: DB | null = null;
+    try {
+      db = await open(dir, { syncPolicy: 'no', memtableSize: 1 << 20 });
+      const logsBefore = fs.readdirSync(dir).filter((f) => f.endsWith('.log'));
+      expect(logsBefore.length).toBe(1);
+      for (let i = 0; i < 100; i++) db.put(keyOf(i), b('v' + i));
+      manifestSyncsNow.length = 0;
+      await db.flush();
+      expect(manifestSyncsNow).toEqual([]);
+      expect(held.length).toBe(1);
+      // The MANIFEST record naming the table is not durable yet: the WAL that holds the same writes must stay.
+      expect(fs.existsSync(path.join(dir, logsBefore[0]))).toBe(true);
+      // A second flush while the first sync runs: its edit waits for the next sync, and nothing goes before both.
+      for (let i = 100; i < 200; i++) db.put(keyOf(i), b('v' + i));
+      const logsSecond = fs.readdirSync(dir).filter((f) => f.endsWith('.log') && f !== logsBefore[0]);
+      await db.flush();
+      expect(held.length).toBe(1);
+      realSyncNow(heldFds[0]);
+      held.shift()!(null);
+      expect(held.length).toBe(1);
+      expect(fs.existsSync(path.join(dir, logsBefore[0]))).toBe(true);
+      expect(fs.existsSync(path.join(dir, logsSecond[0]))).toBe(true);
+      realSyncNow(heldFds[1]);
+      held.shift()!(null);
+      expect(fs.existsSync(path.join(dir, logsBefore[0]))).toBe(false);
+      expect(fs.existsSync(path.join(dir, logsSecond[0]))).toBe(false);
+      await db.close();
+      db = null;
+      syncAsync.mockRestore();
+      const reopened = await open(dir, { syncPolicy: 'no' });
+      for (let i = 0; i < 200; i++) expect(s(reopened.get(keyOf(i)))).toBe('v' + i);
+      await reopened.close();
+    } finally {
+      syncAsync.mockRestore();
+      syncNow.mockRestore();
+      for (const done of held.splice(0)) done(null);
+      await db?.close().catch(() => {});
+      rmrf(dir);
+    }
+  }, 30_000);
 });
