@@ -14,7 +14,7 @@
 // STRESS_SEEDS=1,2,3 STRESS_STEPS=20000 runs a longer search.
 
 import { describe, expect, test } from "bun:test";
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bytesToStr, strToBytes } from "../../../src/net/bytes.ts";
@@ -78,15 +78,30 @@ const CRASH_COPY_EVERY = 150;
 
 /**
  * What a SIGKILL leaves: the directory copied while the engine runs (the copy
- * is synchronous, so no install or file deletion happens meanwhile; the WAL
- * is first handed to the OS, so the copy holds every write). Opened in this
+ * is synchronous, so no install happens meanwhile; obsolete files being
+ * deleted off the main thread may vanish before they are copied, as they may
+ * in a crash; the WAL is first handed to the OS, so the copy holds every
+ * write). Opened in this
  * process, it must read back the model at once - while its start-up
  * compaction runs - and after some background work.
  */
+/** Copies the tree at from to to, skipping files deleted while it copies. */
+function copyPresent(from: string, to: string): void {
+  mkdirSync(to, { recursive: true });
+  for (const e of readdirSync(from, { withFileTypes: true })) {
+    try {
+      if (e.isDirectory()) copyPresent(join(from, e.name), join(to, e.name));
+      else copyFileSync(join(from, e.name), join(to, e.name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+  }
+}
+
 async function checkCrashCopy(engine: LsmEngine, dir: string, maxOpenFiles: number, model: Model, where: string): Promise<void> {
   await engine.lsm.syncWal();
   const copyDir = `${dir}-crash`;
-  cpSync(dir, copyDir, { recursive: true });
+  copyPresent(dir, copyDir);
   const copy = await open(copyDir, maxOpenFiles);
   try {
     check(copy.db(0), model, `${where}, crash copy at once`);
