@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { getFixed32, getFixed64, getVarint, varintOut } from './coding.ts';
 import { unmaskCrc } from './crc32c.ts';
-import { Block, blockGet, blockGetAt, BlockIterator, blockSearch, compareIkeyFrom, compared } from './block.ts';
+import { Block, blockGet, blockGetAt, BlockIterator, compareIkeyFrom, compared, keptLookup, ScannedInterval } from './block.ts';
 import { bloomHash, bloomMayContain } from './bloom.ts';
 import { KIND_SEEK, lookupOut, trailerHi, trailerLo, view } from './dbformat.ts';
 import { CorruptionError, assert } from './assert.ts';
@@ -95,14 +95,14 @@ export class Table {
    */
   private readonly idxLevels: IndexLevel[];
   /**
-   * The data block the last point lookup searched (-1 before the first) and
-   * the restart whose interval it scanned there: hints for the next lookup
-   * (see inLastBlock; the restart is blockGetAt's restartHint), checked by
-   * key comparisons before use. The table is immutable, so they index its
-   * blocks while it is open.
+   * The data block the last point lookup searched (-1 before the first): a
+   * hint for the next lookup (see inLastBlock), checked by key comparisons
+   * before use. The table is immutable, so it indexes its blocks while it is
+   * open.
    */
   private lastBlock = -1;
-  private lastRestart = 0;
+  /** Where in that block the last point lookup was, and the entries it decoded there (blockGetAt's hints). */
+  private readonly scanned = new ScannedInterval();
   /** The user-key prefix index keys lastBlock - 1 and lastBlock share (0 for block 0). */
   private lastBlockShared = 0;
 
@@ -173,7 +173,10 @@ export class Table {
   unref(): void {
     assert(this.refs > 0, 'table refcount underflow');
     // Blocks still cached or held by iterators keep the mapping alive until they go.
-    if (--this.refs === 0) this.file = EMPTY_FILE;
+    if (--this.refs === 0) {
+      this.file = EMPTY_FILE;
+      this.scanned.forget();
+    }
   }
 
   private read(offset: number, length: number): Uint8Array {
@@ -220,9 +223,14 @@ export class Table {
       this.verifyBlock(offset, size);
       this.verified[i] = 1;
     }
-    this.stats.bytesRead += size + BLOCK_TRAILER;
-    this.stats.blockReads++;
+    this.countBlockRead(i);
     return this.file[offset + size];
+  }
+
+  /** Counts a read of data block i in the stats (a lookup answered by the entries kept of it reads it too: its value lies there). */
+  private countBlockRead(i: number): void {
+    this.stats.bytesRead += this.idxSize[i] + BLOCK_TRAILER;
+    this.stats.blockReads++;
   }
 
   /** A compressed data block, decompressed through the block cache. */
@@ -250,25 +258,30 @@ export class Table {
 
   /** Hot-path lookup: fills lookupOut and returns true when found. */
   lookup(userKey: Uint8Array, snapshot: number, hash: number): boolean {
-    if (!bloomMayContain(this.filter, hash)) return false;
     const hi = trailerHi(snapshot);
     const lo = trailerLo(snapshot, KIND_SEEK);
+    // The entries the last lookup decoded answer a pop streak's next position without the filter and index.
+    const kept = keptLookup(this.scanned, userKey, hi, lo);
+    if (kept >= 0) {
+      // The entries were kept by the last lookup that searched a block: lastBlock's.
+      this.countBlockRead(this.lastBlock);
+      return kept === 1;
+    }
+    if (!bloomMayContain(this.filter, hash)) return false;
     // First data block whose last key >= target holds the answer, if any.
     const hinted = this.inLastBlock(userKey, hi, lo);
     const l = hinted ? this.lastBlock : this.findBlock(userKey, hi, lo);
     if (l === this.idxKeyOff.length) return false;
     const matched = indexSearch.matched;
-    const restartHint = hinted ? this.lastRestart : 0;
     // Uncompressed: searched in place, no Block object (GET of a key not cached allocated ~10 objects, and the garbage collector's pauses made the p99).
     const found =
       this.readDataBlock(l) === COMPRESSION_NONE
-        ? blockGetAt(this.file, this.idxOff[l], this.idxSize[l], this.name, userKey, hi, lo, this.idxOff[l], matched, restartHint)
-        : blockGet(this.decompressedBlock(l), userKey, hi, lo, matched, restartHint);
+        ? blockGetAt(this.file, this.idxOff[l], this.idxSize[l], this.name, userKey, hi, lo, this.idxOff[l], matched, this.scanned)
+        : blockGet(this.decompressedBlock(l), userKey, hi, lo, matched, this.scanned);
     if (l !== this.lastBlock) {
       this.lastBlock = l;
       this.lastBlockShared = l === 0 ? 0 : sharedUserKeyPrefix(this.index.data, this.idxKeyOff[l - 1], this.idxKeyLen[l - 1], this.idxKeyOff[l], this.idxKeyLen[l]);
     }
-    this.lastRestart = blockSearch.restart;
     return found;
   }
 
