@@ -76,68 +76,48 @@ export function copyRange(dst: Uint8Array, at: number, src: Uint8Array, start: n
   else dst.set(src.subarray(start, end), at);
 }
 
-/** WordBytes reads through DataViews only arrays at least this long (JSC keeps shorter ones without an ArrayBuffer: see WordBytes). */
-const WORD_SOURCE_MIN = 1024;
-/** ... and ranges at least this long (shorter ones: a byte loop, as fast). */
-const WORD_RANGE_MIN = 8;
+/** WordCopier copies through DataViews only from arrays at least this long (JSC keeps shorter ones without an ArrayBuffer: see WordCopier). */
+const WORD_COPY_SOURCE_MIN = 1024;
+/** ... and ranges at least this long (shorter ones: copyRange's loop, as fast). */
+const WORD_COPY_MIN = 8;
 const NO_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
- * Copies and comparisons of byte ranges four bytes at a time, through
- * DataViews of the last two arrays it was given, one on each side (a
- * memtable's arena; the WAL record a batch's ops are in): a byte loop costs
- * ~1.5 ns a byte on this VM (a bounds check per load and per store), so a
- * 31-byte key took ~50 ns and a 42-byte list metadata record ~65, about a
- * third of that this way. Only for arrays that stay the same from one call
- * to the next on the `to` side; an array on the `from` side shorter than
- * WORD_SOURCE_MIN (a command's own small arrays) goes through a byte loop,
- * as a DataView of it would make JSC give it an ArrayBuffer, which costs
- * far more than the copy.
+ * copyRange four bytes at a time, through DataViews of the last
+ * destination and source it was given (a memtable's arena; the WAL record
+ * a batch's ops are in): a byte loop costs ~1.5 ns a byte on this VM (a
+ * bounds check per load and per store), so a 31-byte key took ~50 ns and a
+ * 42-byte list metadata record ~65, about a third of that this way. Only
+ * for a destination that stays the same from one call to the next; a
+ * source shorter than WORD_COPY_SOURCE_MIN (a command's own small arrays)
+ * goes through copyRange, as a DataView of it would make JSC give it an
+ * ArrayBuffer, which costs far more than the copy.
  */
-export class WordBytes {
-  private to: Uint8Array | null = null;
-  private toView: DataView<ArrayBufferLike> = NO_VIEW;
-  private from: Uint8Array | null = null;
-  private fromView: DataView<ArrayBufferLike> = NO_VIEW;
+export class WordCopier {
+  private dst: Uint8Array | null = null;
+  private dstView: DataView<ArrayBufferLike> = NO_VIEW;
+  private src: Uint8Array | null = null;
+  private srcView: DataView<ArrayBufferLike> = NO_VIEW;
 
-  private views(to: Uint8Array, from: Uint8Array): void {
-    if (to !== this.to) {
-      this.to = to;
-      this.toView = new DataView(to.buffer, to.byteOffset, to.byteLength);
-    }
-    if (from !== this.from) {
-      this.from = from;
-      this.fromView = new DataView(from.buffer, from.byteOffset, from.byteLength);
-    }
-  }
-
-  /** copyRange(to, at, from, start, end). */
-  copy(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): void {
-    if (end - start < WORD_RANGE_MIN || from.length < WORD_SOURCE_MIN) {
-      copyRange(to, at, from, start, end);
+  copy(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+    if (end - start < WORD_COPY_MIN || src.length < WORD_COPY_SOURCE_MIN) {
+      copyRange(dst, at, src, start, end);
       return;
     }
-    this.views(to, from);
-    const toView = this.toView;
-    const fromView = this.fromView;
-    const shift = at - start;
-    let i = start;
-    for (; i + 4 <= end; i += 4) toView.setInt32(shift + i, fromView.getInt32(i));
-    for (; i < end; i++) to[shift + i] = from[i];
-  }
-
-  /** Whether to[at, at + end - start) holds the bytes of from[start, end). */
-  equal(to: Uint8Array, at: number, from: Uint8Array, start: number, end: number): boolean {
-    const shift = at - start;
-    let i = start;
-    if (end - start >= WORD_RANGE_MIN && from.length >= WORD_SOURCE_MIN) {
-      this.views(to, from);
-      const toView = this.toView;
-      const fromView = this.fromView;
-      for (; i + 4 <= end; i += 4) if (toView.getInt32(shift + i) !== fromView.getInt32(i)) return false;
+    if (dst !== this.dst) {
+      this.dst = dst;
+      this.dstView = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
     }
-    for (; i < end; i++) if (to[shift + i] !== from[i]) return false;
-    return true;
+    if (src !== this.src) {
+      this.src = src;
+      this.srcView = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    }
+    const to = this.dstView;
+    const from = this.srcView;
+    const shift = at - start;
+    let i = start;
+    for (; i + 4 <= end; i += 4) to.setInt32(shift + i, from.getInt32(i));
+    for (; i < end; i++) dst[shift + i] = src[i];
   }
 }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { assert, CorruptionError } from './assert.ts';
 import { Block } from './block.ts';
 import { LruCache } from './cache.ts';
-import { ByteWriter, putFixed32, putFixed64, putVarint, varintLength, WordBytes } from './coding.ts';
+import { ByteWriter, putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
 import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, subcompactionBoundary, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
 import { prefaultedInWorker, runFlushInWorker, runInWorker, zeroedInWorker } from './compaction_pool.ts';
@@ -169,18 +169,6 @@ export class DB {
    */
   private readonly lentBatch = new WriteBatch();
   private recordLent = false;
-  /** Copies of values within the record (rewriteGathered). */
-  private readonly recordWords = new WordBytes();
-  /**
-   * The ops of recent writes by place (MemtablePlace), by their place's
-   * index slot in the active memtable (a direct-mapped table of
-   * GATHERED_OPS: a collision forgets the older op): the slot, the op's
-   * sequence number and where its value is in the record (rewriteGathered
-   * uses those still in the record being gathered).
-   */
-  private readonly gatheredSlots = new Int32Array(GATHERED_OPS).fill(-1);
-  private readonly gatheredSeqs = new Float64Array(GATHERED_OPS);
-  private readonly gatheredValueAts = new Int32Array(GATHERED_OPS);
 
   private static emptyRecord(): ByteWriter {
     const record = new ByteWriter(64 * 1024);
@@ -623,7 +611,7 @@ export class DB {
       const placedOp = batch.placedOp;
       const placed = batch.placed;
       batch.release();
-      if (count > 0) this.commit(this.record.buf, batch.ops, count, opBytes, placedOp, placed, 0);
+      if (count > 0) this.commit(this.record.buf, batch.ops, count, opBytes, placedOp, placed);
       return;
     }
     if (count === 0) return;
@@ -631,9 +619,8 @@ export class DB {
     const rep = batch.rep.buf;
     putFixed64(rep, 0, this.vs.lastSequence + 1);
     putFixed32(rep, 8, count);
-    const recordShift = this.record.len - BATCH_HEADER;
     this.record.bytes(rep, BATCH_HEADER, batch.rep.len);
-    this.commit(rep, batch.ops, count, batch.byteSize - BATCH_HEADER, batch.placedOp, batch.placed, recordShift);
+    this.commit(rep, batch.ops, count, batch.byteSize - BATCH_HEADER, batch.placedOp, batch.placed);
     if (batch === this.lentBatch) batch.release();
   }
 
@@ -648,22 +635,15 @@ export class DB {
    * right after the memtable, so the two agree after each op.
    * Op placedOp's key (a put of a key the row cache does not take) is
    * overwritten at its place when that is still its entry, and its place
-   * is updated (MemtablePlace); when it is the batch's last op, it may
-   * instead rewrite the op of the key's last write in the record
-   * (rewriteGathered). The ops are the last ones in the record, at their
-   * offsets in rep + recordShift.
+   * is updated (MemtablePlace).
    */
-  private commit(rep: Uint8Array, ops: Int32Array, count: number, opBytes: number, placedOp: number, placed: MemtablePlace | null, recordShift: number): void {
+  private commit(rep: Uint8Array, ops: Int32Array, count: number, opBytes: number, placedOp: number, placed: MemtablePlace | null): void {
     const first = this.vs.lastSequence + 1;
-    // Ops of earlier writes are in the record (a place's op may be one of them: rewriteGathered).
-    const recordHeldOps = this.recordCount > 0;
     this.gathered(first, count);
     const mem = this.mem;
     const inPlace = this.snapshots.size === 0 && this.liveIterators === 0;
     const rc = this.rowCache;
     let tombstones = false;
-    /** Whether the last op rewrote an earlier one (rewriteGathered): it is off the record and took no sequence number. */
-    let rewritten = false;
     for (let i = 0, o = 0; i < count; i++, o += OP_FIELDS) {
       const kind = ops[o];
       if (kind === KIND_RANGE_DELETE) {
@@ -677,19 +657,7 @@ export class DB {
       const keyEnd = ops[o + 2];
       if (i === placedOp && !(rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd))) {
         assert(kind === KIND_PUT, 'a place given for an op that is not a put');
-        const place = placed!;
-        if (i === count - 1 && recordHeldOps && inPlace) {
-          assert(ops[o + 4] + recordShift === this.record.len, 'the last op of a batch is not the last in the record');
-          if (this.rewriteGathered(mem, rep, keyStart, keyEnd, ops[o + 3], ops[o + 4], place)) {
-            rewritten = true;
-            continue;
-          }
-        }
-        this.putPlaced(mem, rep, keyStart, keyEnd, ops[o + 3], ops[o + 4], first + i, inPlace, place);
-        const g = (place.placeSlot >> 1) & (GATHERED_OPS - 1);
-        this.gatheredSlots[g] = place.placeSlot;
-        this.gatheredSeqs[g] = first + i;
-        this.gatheredValueAts[g] = ops[o + 3] + recordShift;
+        this.putPlaced(mem, rep, keyStart, keyEnd, ops[o + 3], ops[o + 4], first + i, inPlace, placed!);
         continue;
       }
       const hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
@@ -700,8 +668,7 @@ export class DB {
       // Which cached keys the ranges cover is not worth finding: range deletes are rare (FLUSHDB, whole collections).
       rc?.clear();
     }
-    if (rewritten) this.recordCount--;
-    this.vs.lastSequence = first + count - (rewritten ? 2 : 1);
+    this.vs.lastSequence = first + count - 1;
     this.st.userBytes += opBytes;
     this.wrote();
   }
@@ -715,37 +682,6 @@ export class DB {
    */
   prefetchPlaced(places: ArrayLike<MemtablePlace | null>, count: number, unplacedOut: Int32Array): number {
     return this.mem.prefetchPlaced(places, count, unplacedOut);
-  }
-
-  /**
-   * commit()'s put of the key rep[keyStart, keyEnd), the last op in the
-   * record, as a rewrite of the op of the key's last write by place when
-   * that op is in the record being gathered too (gatheredSlots: the op
-   * of its place's slot, if still noted there) and its entry in the active
-   * memtable is still that op's (the node at the place, with that op's
-   * sequence number and the key's bytes), with a value
-   * of the same length (MemTable.rewritePlaced): the value is copied over
-   * that entry's and that op's, which keep their sequence number, and the
-   * op is taken off the end of the record. Only while no reader can see
-   * older versions (no snapshot or live iterator, as overwrites in place):
-   * after a crash the record is replayed whole or not at all, so its
-   * earlier ops of other keys and this one's final value come back
-   * together, as they were in the memtable. The record of a pipeline of
-   * pushes to one list then holds each element and the list's metadata
-   * record once, not that record once per push (~45% fewer WAL bytes,
-   * and a flush sorts about half the entries).
-   */
-  private rewriteGathered(mem: MemTable, rep: Uint8Array, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number, place: MemtablePlace): boolean {
-    const slot = place.placeSlot;
-    const g = (slot >> 1) & (GATHERED_OPS - 1);
-    const seq = this.gatheredSeqs[g];
-    if (place.placeMemtable !== mem.id || this.gatheredSlots[g] !== slot || seq < this.recordFirstSeq) return false;
-    if (!mem.rewritePlaced(slot, place.placeNode, seq, rep, keyStart, keyEnd, rep, valueStart, valueEnd)) return false;
-    const record = this.record;
-    this.recordWords.copy(record.buf, this.gatheredValueAts[g], rep, valueStart, valueEnd);
-    const opLength = valueEnd - (keyStart - 1 - varintLength(keyEnd - keyStart));
-    record.len -= opLength;
-    return true;
   }
 
   /** commit()'s put of the key rep[keyStart, keyEnd) at its place, if still there, else as any; the place is then where the put left it. */
@@ -1723,9 +1659,6 @@ export class DB {
     if (err !== null) throw err;
   }
 }
-
-/** Size of DB.gatheredSlots (a power of two): more keys written by place in one event-loop turn than this lose some rewrites. */
-const GATHERED_OPS = 256;
 
 /** DB.prefetch's hashes of the keys it is given (one computation for the memtables and the row cache). */
 const prefetchHashes = new Int32Array(PREFETCH_MAX);

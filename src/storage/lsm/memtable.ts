@@ -16,7 +16,7 @@ import type { InternalIterator } from './iterator.ts';
 import type { MemtablePlace } from './write_batch.ts';
 import { assert } from './assert.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
-import { WordBytes } from './coding.ts';
+import { WordCopier } from './coding.ts';
 import { abbrev24, SCRATCH_ENDS, SCRATCH_HI, SCRATCH_LO, SCRATCH_STARTS, scratch, sortKeys } from './key_sort.ts';
 
 const MAX_HEIGHT = 12;
@@ -171,8 +171,8 @@ export class MemTable {
   /** Key and value bytes of every node; replaced by a copy twice the size when full (old views stay valid). */
   private arena: Uint8Array<ArrayBufferLike>;
   private arenaUsed = 0;
-  /** Copies keys and values into the arena (from a WAL record, mostly) and compares keys with the arena's. */
-  private readonly words = new WordBytes();
+  /** Copies keys and values into the arena (from a WAL record, mostly). */
+  private readonly copier = new WordCopier();
   private meta: Int32Array<ArrayBufferLike>;
   private links: Int32Array<ArrayBufferLike>;
   private linksUsed = MAX_HEIGHT;
@@ -358,7 +358,7 @@ export class MemTable {
       this.arena = bigger;
     }
     const off = this.arenaUsed;
-    this.words.copy(this.arena, off, src, start, end);
+    this.copier.copy(this.arena, off, src, start, end);
     this.arenaUsed = off + n;
     return off;
   }
@@ -434,37 +434,10 @@ export class MemTable {
     const m = this.meta;
     const base = node * STRIDE;
     if (m[base + KLEN] !== keyEnd - keyStart) return false;
-    if (!this.words.equal(this.arena, m[base + KOFF], keys, keyStart, keyEnd)) return false;
+    const b = this.arena;
+    const off = m[base + KOFF] - keyStart;
+    for (let j = keyStart; j < keyEnd; j++) if (b[off + j] !== keys[j]) return false;
     return this.overwrite(node, seq, kind, values, valueStart, valueEnd);
-  }
-
-  /**
-   * overwritePlaced of the value of the entry the put of sequence number
-   * seq left at (slot, node), keeping that sequence number, while the entry
-   * is still that put's (its key's newest, with that sequence number, the
-   * same key bytes) and the value has the same length (DB.commit's rewrite
-   * of an op of the WAL record it is gathering). False, nothing changed,
-   * otherwise.
-   */
-  rewritePlaced(
-    slot: number,
-    node: number,
-    seq: number,
-    keys: Uint8Array,
-    keyStart: number,
-    keyEnd: number,
-    values: Uint8Array,
-    valueStart: number,
-    valueEnd: number,
-  ): boolean {
-    const slots = this.newest;
-    if (node === NIL || slot >= slots.length || slots[slot] !== node) return false;
-    const m = this.meta;
-    const base = node * STRIDE;
-    if (seqAt(m, base) !== seq || m[base + KIND] !== KIND_PUT || m[base + KLEN] !== keyEnd - keyStart || m[base + VLEN] !== valueEnd - valueStart) return false;
-    if (!this.words.equal(this.arena, m[base + KOFF], keys, keyStart, keyEnd)) return false;
-    this.words.copy(this.arena, m[base + VOFF], values, valueStart, valueEnd);
-    return true;
   }
 
   /**
@@ -484,7 +457,10 @@ export class MemTable {
       if (slots[i + 1] !== hash) continue;
       const base = n * STRIDE;
       if (m[base + KLEN] !== kl) continue;
-      if (this.words.equal(b, m[base + KOFF], keys, keyStart, keyEnd)) return i;
+      const off = m[base + KOFF] - keyStart;
+      let j = keyStart;
+      while (j < keyEnd && b[off + j] === keys[j]) j++;
+      if (j === keyEnd) return i;
     }
   }
 
@@ -697,7 +673,7 @@ export class MemTable {
     const base = node * STRIDE;
     const valueLength = valueEnd - valueStart;
     if (valueLength > m[base + VLEN]) return false;
-    this.words.copy(this.arena, m[base + VOFF], values, valueStart, valueEnd);
+    this.copier.copy(this.arena, m[base + VOFF], values, valueStart, valueEnd);
     m[base + VLEN] = valueLength;
     m[base + KIND] = kind;
     setSeqAt(m, base, seq);

@@ -3,8 +3,6 @@ import { describe, expect, test } from 'bun:test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type DBIterator, type MemtablePlace, open, type Snapshot, WriteBatch } from '../../../src/storage/lsm/index.ts';
-import { readLogFile } from '../../../src/storage/lsm/log_reader.ts';
-import { forEachInBatch } from '../../../src/storage/lsm/write_batch.ts';
 import { b, rmrf, rng, s, smallOptions, tempDir } from './helpers.ts';
 
 function concat(a: Uint8Array, c: Uint8Array): Uint8Array {
@@ -349,86 +347,6 @@ describe('placed writes', () => {
       await db.close();
     } finally {
       rmrf(dir);
-    }
-  }, 60_000);
-});
-
-describe('placed writes in one WAL record', () => {
-  /** The ops of every record of dir's WALs, as "key=value" (DELETE: "key-"). */
-  const loggedOps = (dir: string): string[] => {
-    const ops: string[] = [];
-    for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.log'))) {
-      for (const rec of readLogFile(path.join(dir, f), 'strict').records) forEachInBatch(rec.data, (kind, k, v) => ops.push(kind === 1 ? `${s(k)}=${s(v)}` : `${s(k)}-`));
-    }
-    return ops;
-  };
-  const turn = (): Promise<void> => new Promise((done) => setImmediate(done));
-
-  test('a key written by place again while its op is in the record being gathered rewrites that op: the WAL holds it once per record; a copy of the files (a crash) and a flush read what the memtable held', async () => {
-    const dir = tempDir();
-    const copy = tempDir();
-    try {
-      const db = await open(dir, { ...small, memtableSize: 1 << 20, compactionMode: 'inline' });
-      const head = b('meta:');
-      const list = b('list');
-      const other = b('other');
-      const places: MemtablePlace[] = [list, other].map(() => ({ placeMemtable: 0, placeSlot: 0, placeNode: 0 }));
-      const snapshotRead: Record<string, string | undefined> = {};
-      // Two turns of a pipeline: each write puts an element and rewrites a metadata record of a fixed length.
-      for (let round = 0; round < 2; round++) {
-        for (let i = 0; i < 100; i++) {
-          const n = round * 100 + i;
-          const batch = i % 2 === 0 ? db.batch() : new WriteBatch();
-          batch.put(b('el' + String(n).padStart(4, '0')), b('x'));
-          const which = i % 10 === 9 ? 1 : 0;
-          batch.putJoinedPlaced(head, [list, other][which], b('size' + String(n).padStart(4, '0')), places[which]);
-          db.write(batch);
-          // A snapshot held over some writes: they add ops (its reads see the older versions), and the rewrites after it go over the newest one.
-          if (round === 1 && i === 40) {
-            const snapshot = db.snapshot();
-            for (let j = 41; j < 50; j++) {
-              const batch = db.batch();
-              batch.putJoinedPlaced(head, list, b('snap' + String(j).padStart(4, '0')), places[0]);
-              db.write(batch);
-            }
-            snapshotRead.list = s(db.get(b('meta:list'), { snapshot }));
-            snapshotRead.other = s(db.get(b('meta:other'), { snapshot }));
-            snapshot.release();
-          }
-        }
-        await turn();
-      }
-      expect(snapshotRead).toEqual({ list: 'size0140', other: 'size0139' });
-      const want = (): void => {
-        expect(s(db.get(b('meta:list')))).toBe('size0198');
-        expect(s(db.get(b('meta:other')))).toBe('size0199');
-      };
-      want();
-      await db.whenDurable();
-      const ops = loggedOps(dir);
-      // Each record: 100 elements, and each metadata key once; the second also the 9 writes under the snapshot, each an op of its own (the writes after it rewrite the last).
-      expect(ops.filter((op) => op.startsWith('el')).length).toBe(200);
-      expect(ops.filter((op) => op.startsWith('meta:list=')).length).toBe(1 + 1 + 9);
-      expect(ops.filter((op) => op.startsWith('meta:other=')).length).toBe(2);
-      expect(ops.filter((op) => op.startsWith('meta:list=')).at(-1)).toBe('meta:list=size0198');
-      fs.cpSync(dir, copy, { recursive: true });
-      await db.flush();
-      want();
-      for (let n = 0; n < 200; n++) expect(s(db.get(b('el' + String(n).padStart(4, '0'))))).toBe('x');
-      await db.close();
-      // The copy, as a crash would have left the files: its WAL is replayed.
-      const replayed = await open(copy, small);
-      expect(s(replayed.get(b('meta:list')))).toBe('size0198');
-      expect(s(replayed.get(b('meta:other')))).toBe('size0199');
-      for (let n = 0; n < 200; n++) expect(s(replayed.get(b('el' + String(n).padStart(4, '0'))))).toBe('x');
-      const afterReplay = replayed.batch();
-      afterReplay.put(b('el9999'), b('y'));
-      replayed.write(afterReplay);
-      expect(s(replayed.get(b('el9999')))).toBe('y');
-      await replayed.close();
-    } finally {
-      rmrf(dir);
-      rmrf(copy);
     }
   }, 60_000);
 });
