@@ -68,7 +68,6 @@ if (ineffective.length > 0) {
   server.log("warning", `These parameters are set but have no effect in AiKv: ${ineffective.join(", ")}`);
 }
 if (config.file !== null) server.log("notice", `Configuration loaded from ${config.file}`);
-server.log("notice", `AiKv ${VERSION} ready to accept connections tcp on port ${server.port} (engine ${server.engine.name})`);
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.on(sig, () => {
@@ -82,3 +81,5 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     );
   });
 }
+// Last: a supervisor that signals once it reads this line reaches the handlers above, not the default action (exit 143).
+server.log("notice", `AiKv ${VERSION} ready to accept connections tcp on port ${server.port} (engine ${server.engine.name})`);
