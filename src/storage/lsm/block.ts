@@ -453,13 +453,7 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
     if (compareIkeyFrom(scratch, 0, klen, uk, hi, lo, off === start ? m : shared < m ? shared : m) >= 0) {
       const ulen = klen - 8;
       if (ulen !== uk.length || compared.matched !== ulen) return false;
-      const tlo = getFixed32(scratch, ulen);
-      const thi = getFixed32(scratch, ulen + 4);
-      lookupOut.seq = thi * 16777216 + (tlo >>> 8);
-      lookupOut.kind = tlo & 0xff;
-      lookupOut.buf = d;
-      lookupOut.voff = vStart;
-      lookupOut.vlen = vlen;
+      found(scratch, ulen, d, vStart, vlen);
       return true;
     }
     m = compared.matched;
