@@ -185,12 +185,6 @@ export class DB {
   private everysecTimer: ReturnType<typeof setInterval> | null = null;
   private readonly logInflight = new Map<LogWriter, number>();
   private readonly retiredLogs = new Set<LogWriter>();
-  /**
-   * WALs a memtable switch retired with writes not yet synced, and the last
-   * sequence each holds, oldest first: startSync syncs them, in order, before
-   * the active WAL, so what a crash loses is always the newest writes.
-   */
-  private readonly retiredToSync: { log: LogWriter; seq: number }[] = [];
 
   // Snapshots / iterators.
   private readonly snapshots = new Map<number, number>();
@@ -794,47 +788,31 @@ export class DB {
     else if (policy === 'always' || timer) this.startSync();
   }
 
-  /** Starts an fdatasync, off the main thread, of the oldest retired WAL still to sync, else of the active WAL if it holds unsynced writes. */
   private startSync(): void {
-    if (this.syncInFlight) return;
-    const retired = this.retiredToSync.shift();
-    if (retired === undefined && this.syncedSeq >= this.writtenSeq) return;
-    const target = retired?.seq ?? this.writtenSeq;
-    const w = retired?.log ?? this.log;
+    if (this.syncInFlight || this.syncedSeq >= this.writtenSeq) return;
+    const target = this.writtenSeq;
+    const w = this.log;
     this.syncInFlight = true;
-    // A retired WAL was counted in flight when it was queued.
-    if (retired === undefined) this.holdLog(w);
+    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
     const done = (err: Error | null): void => {
       this.syncInFlight = false;
-      this.releaseLog(w);
+      const n = this.logInflight.get(w)! - 1;
+      if (n === 0) this.logInflight.delete(w);
+      else this.logInflight.set(w, n);
+      if (n === 0 && this.retiredLogs.has(w)) {
+        this.retiredLogs.delete(w);
+        w.close();
+      }
       if (err) {
         this.setBgError(err);
-        // Nothing more is synced: the queued WALs are let go (close() waits for every WAL in flight).
-        for (const r of this.retiredToSync.splice(0)) this.releaseLog(r.log);
         return;
       }
       if (target > this.syncedSeq) this.syncedSeq = target;
       this.resolveWaiters(this.syncedSeq);
-      if (this.retiredToSync.length > 0 || (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq)) this.startSync();
+      if (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq) this.startSync();
     };
     if (this.o.fsync) fs.fdatasync(w.fd, done);
     else setImmediate(() => done(null));
-  }
-
-  /** Keeps a WAL open while a sync of it is queued or running. */
-  private holdLog(w: LogWriter): void {
-    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
-  }
-
-  /** Ends a holdLog(); a retired WAL held no more is closed. */
-  private releaseLog(w: LogWriter): void {
-    const n = this.logInflight.get(w)! - 1;
-    if (n > 0) {
-      this.logInflight.set(w, n);
-      return;
-    }
-    this.logInflight.delete(w);
-    if (this.retiredLogs.delete(w)) w.close();
   }
 
   private resolveWaiters(upTo: number): void {
@@ -950,17 +928,23 @@ export class DB {
     this.logRecord(true);
     const old = this.log;
     this.writtenSeq = this.loggedSequence();
-    if (this.o.syncPolicy === 'no') this.resolveWaiters(this.writtenSeq);
-    else if (this.syncedSeq < this.writtenSeq) {
-      // Synced by startSync, not here: an fdatasync on the main thread stalled every client 11-229 ms per switch.
-      this.retiredToSync.push({ log: old, seq: this.writtenSeq });
-      this.holdLog(old);
+    if (this.o.syncPolicy !== 'no') {
+      // Everything so far is in this log: one sync makes all of it durable. On this thread on purpose (it
+      // can take tens of ms): until this WAL is durable the next may not take writes, or a power loss could
+      // leave this one torn and the next whole, and recovery would replay writes after a gap. An async
+      // sync allowed that (e62acb9, reverted); holding the next WAL's writes instead lost acknowledged
+      // writes to kill -9 (9075143, reverted). Doing it off this thread needs recovery to stop at a torn
+      // WAL that is not the last, and resume() to sync its MANIFEST edits before writes go on.
+      this.datasyncNow(old.fd);
+      this.syncedSeq = this.writtenSeq;
+      this.resolveWaiters(this.syncedSeq);
+    } else {
+      this.resolveWaiters(this.writtenSeq);
     }
     if (this.logInflight.has(old)) this.retiredLogs.add(old);
     else old.close();
     const n = this.vs.newFileNumber();
     this.log = LogWriter.create(fileName(this.dir, n, 'log'));
-    if (this.retiredToSync.length > 0) this.startSync();
     this.imms.push(this.mem);
     this.mem = this.newMemtable(n);
     if (this.imms.length > this.o.maxImmutableMemtables) {
@@ -1580,6 +1564,7 @@ export class DB {
       this.vs.logNumber = (this.imms[0] ?? this.mem).logNumber;
       this.vs.rewriteManifest();
       while (this.imms.length > 0) this.finishFlushSync(this.startFlushJob());
+      this.vs.syncManifestNow();
       if (this.o.fsync) syncDir(this.dir);
     } catch (e) {
       this.bgError = e as Error;

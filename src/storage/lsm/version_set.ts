@@ -217,12 +217,13 @@ export class VersionSet {
   /** false only in tests/benchmarks (see DBOptions.fsync). */
   useFsync = true;
   /**
-   * Edits applied (logAndApply) whose MANIFEST record is not yet synced: the
-   * sync runs off the main thread, and until it ends a crash recovers the
-   * state before them, so files they made obsolete must stay (see
-   * manifestSynced).
+   * Edits applied by logAndApply, and how many of the first of them a synced
+   * MANIFEST holds: its sync runs off the main thread, and until it ends a
+   * crash recovers the state before the rest, so files they made obsolete
+   * must stay (see manifestSynced).
    */
-  private unsyncedEdits = 0;
+  private appliedEdits = 0;
+  private durableEdits = 0;
   /** An fdatasync of the MANIFEST is running (at most one). */
   manifestSyncing = false;
   /** Told when every applied edit has become durable, or that a MANIFEST sync failed (the owner then stops). */
@@ -368,19 +369,19 @@ export class VersionSet {
       return;
     }
     if (!this.useFsync) return;
-    this.unsyncedEdits++;
+    this.appliedEdits++;
     this.syncManifest();
   }
 
   /** Whether every applied edit is in a synced MANIFEST. */
   manifestSynced(): boolean {
-    return this.unsyncedEdits === 0;
+    return this.durableEdits === this.appliedEdits;
   }
 
   /** Starts an fdatasync of the MANIFEST covering the edits applied so far, unless one runs (its end starts the next). */
   private syncManifest(): void {
-    if (this.manifestSyncing || this.unsyncedEdits === 0) return;
-    const covered = this.unsyncedEdits;
+    if (this.manifestSyncing || this.manifestSynced()) return;
+    const upTo = this.appliedEdits;
     this.manifestSyncing = true;
     fs.fdatasync(this.manifest!.fd, (err) => {
       this.manifestSyncing = false;
@@ -388,10 +389,28 @@ export class VersionSet {
         this.onManifestSynced(err);
         return;
       }
-      this.unsyncedEdits -= covered;
-      if (this.unsyncedEdits > 0) this.syncManifest();
-      else this.onManifestSynced(null);
+      this.editsDurable(upTo);
+      this.syncManifest();
     });
+  }
+
+  /**
+   * Syncs the MANIFEST on this thread (DB.resume(): the edit that makes a
+   * failed, possibly torn WAL obsolete must be durable before writes go to
+   * the next one, or recovery would replay that WAL's torn tail and then
+   * later writes).
+   */
+  syncManifestNow(): void {
+    if (this.manifestSynced()) return;
+    this.manifest!.syncSync(this.useFsync);
+    this.editsDurable(this.appliedEdits);
+  }
+
+  /** The first upTo applied edits are durable: tells the owner once all are. */
+  private editsDurable(upTo: number): void {
+    const wasSynced = this.manifestSynced();
+    if (upTo > this.durableEdits) this.durableEdits = upTo;
+    if (!wasSynced && this.manifestSynced()) this.onManifestSynced(null);
   }
 
   /**
@@ -422,10 +441,7 @@ export class VersionSet {
         fs.unlinkSync(manifestName(this.dir, oldNumber));
       } catch {}
     }
-    if (this.unsyncedEdits > 0) {
-      this.unsyncedEdits = 0;
-      this.onManifestSynced(null);
-    }
+    this.editsDurable(this.appliedEdits);
   }
 
   snapshotEdit(): VersionEdit {
