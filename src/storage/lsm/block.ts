@@ -344,6 +344,18 @@ export function blockGet(block: Block, uk: Uint8Array, hi: number, lo: number, m
   return blockGetAt(block.data, 0, block.data.length, block.file, uk, hi, lo, block.fileOffset, matched, at);
 }
 
+/**
+ * entryHeader of the entry at off, which must be well formed after a key of
+ * prevKeyLength bytes (blockGetAt's scan, keepInterval): throws naming the
+ * block otherwise.
+ */
+function scanEntry(d: Uint8Array, off: number, limit: number, prevKeyLength: number, file: string, fileOffset: number): void {
+  if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad entry header');
+  const shared = header.shared;
+  const unshared = header.unshared;
+  if (shared > prevKeyLength || header.keyAt + unshared + header.valueLength > limit || shared + unshared < 8) corruptBlock(file, fileOffset, 'bad entry');
+}
+
 function corruptBlock(file: string, fileOffset: number, msg: string): never {
   throw new CorruptionError(file, fileOffset, msg);
 }
@@ -423,12 +435,11 @@ export function blockGetAt(d: Uint8Array, base: number, size: number, file: stri
   // How many leading bytes the last key (below the target) has in common with uk.
   let m = lcpLeft;
   while (off < limit) {
-    if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad entry header');
+    scanEntry(d, off, limit, klen, file, fileOffset);
     const shared = header.shared;
     const unshared = header.unshared;
     const vlen = header.valueLength;
     const p = header.keyAt;
-    if (shared > klen || p + unshared + vlen > limit || shared + unshared < 8) corruptBlock(file, fileOffset, 'bad entry');
     const lastUserKeyLength = klen - 8;
     klen = shared + unshared;
     if (scratch.length < klen) {
@@ -477,12 +488,11 @@ function keepInterval(at: ScannedInterval, d: Uint8Array, start: number, end: nu
   keyStart[0] = 0;
   for (let off = start; off < end; count++) {
     if (count === KEPT_MAX) return false;
-    if (!entryHeader(d, off, limit)) corruptBlock(file, fileOffset, 'bad entry header');
+    scanEntry(d, off, limit, klen, file, fileOffset);
     const shared = header.shared;
     const unshared = header.unshared;
     const vlen = header.valueLength;
     const p = header.keyAt;
-    if (shared > klen || p + unshared + vlen > limit || shared + unshared < 8) corruptBlock(file, fileOffset, 'bad entry');
     klen = shared + unshared;
     if (kat + klen > KEPT_BYTES_MAX) return false;
     if (keys.length < kat + klen) {
