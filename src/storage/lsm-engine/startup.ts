@@ -17,6 +17,14 @@ export function logRecovery(report: RecoveryReport, ms: number, log: StartupLog)
     log("warning", `Dropped an incomplete write at the end of ${t.file} (offset ${t.offset}): the server stopped while writing it, so it was never acknowledged under appendfsync always`);
   }
   for (const s of report.salvaged) log("warning", `Skipped a damaged region of ${s.file} at offset ${s.offset}: ${s.reason} (its writes are lost)`);
+  const gap = report.sequenceGap;
+  if (gap !== null) {
+    log(
+      "warning",
+      `Stopped replaying the write-ahead log at ${gap.file} (offset ${gap.offset}): its writes start at sequence ${gap.found}, but those before end at ${gap.expected - 1}. ` +
+        `The writes in between never reached the disk (a power loss before their sync), so the later ones were dropped (from ${gap.dropped.join(", ")}); none was acknowledged under appendfsync always`,
+    );
+  }
 }
 
 /** The error to stop start-up with: for corruption, the file, the damage and the way out. */

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { assert, CorruptionError } from './assert.ts';
 import { Block } from './block.ts';
 import { LruCache } from './cache.ts';
-import { ByteWriter, putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
+import { ByteWriter, getFixed64, putFixed32, putFixed64, putVarint, varintLength } from './coding.ts';
 import { CompactionRunner, type CompactionFilterHost, type CompactionParams, pickCompaction, setupCompaction, subcompactionBoundary, type PickedCompaction } from './compaction.ts';
 import { runCompactionJob, type CompactionJob, type CompactionJobResult } from './compaction_job.ts';
 import { prefaultedInWorker, runFlushInWorker, runInWorker, zeroedInWorker } from './compaction_pool.ts';
@@ -44,6 +44,12 @@ export interface RecoveryReport {
   tornTails: { file: string; offset: number }[];
   /** Damaged regions skipped with walRecovery: 'salvage'. */
   salvaged: { file: string; offset: number; reason: string }[];
+  /**
+   * Where replay stopped at a gap in the sequence numbers (a record after
+   * it starts at `found` instead of `expected`), and the WALs whose records
+   * from there on were dropped; null when there was none (see openSync).
+   */
+  sequenceGap: { file: string; offset: number; expected: number; found: number; dropped: string[] } | null;
 }
 
 export interface LevelStats {
@@ -185,6 +191,12 @@ export class DB {
   private everysecTimer: ReturnType<typeof setInterval> | null = null;
   private readonly logInflight = new Map<LogWriter, number>();
   private readonly retiredLogs = new Set<LogWriter>();
+  /**
+   * WALs a memtable switch retired with writes not yet synced, and the last
+   * sequence each holds, oldest first: startSync syncs them, in order, before
+   * the active WAL, so what a crash loses is always the newest writes.
+   */
+  private readonly retiredToSync: { log: LogWriter; seq: number }[] = [];
 
   // Snapshots / iterators.
   private readonly snapshots = new Map<number, number>();
@@ -225,7 +237,7 @@ export class DB {
   };
 
   /** What WAL recovery found when opening. */
-  recovery: RecoveryReport = { walFiles: [], recordsReplayed: 0, tornTails: [], salvaged: [] };
+  recovery: RecoveryReport = { walFiles: [], recordsReplayed: 0, tornTails: [], salvaged: [], sequenceGap: null };
 
   private constructor(
     readonly dir: string,
@@ -270,8 +282,15 @@ export class DB {
     const edit = new VersionEdit();
     let mem = new MemTable(0);
     const recoveredDels: RangeTombstone[] = [];
-    for (const n of logs) {
-      if (n >= this.vs.nextFileNumber) this.vs.nextFileNumber = n + 1;
+    // Sequence numbers run on without a gap from each WAL record to the next, across WALs too: every write
+    // is logged, in order (logRecord). A gap means records before it never reached the disk while later ones
+    // did: a power loss while a retired WAL's sync was still queued (rotateMemtable). Syncs run oldest WAL
+    // first, so nothing after the gap was acknowledged as durable: replay stops there (unless salvaging)
+    // instead of building a state that never existed. -1: no record replayed yet.
+    let nextSeq = -1;
+    // Past every WAL, those replay drops too: new files must not take their numbers.
+    if (logs.length > 0) this.vs.nextFileNumber = Math.max(this.vs.nextFileNumber, logs[logs.length - 1] + 1);
+    replay: for (const [i, n] of logs.entries()) {
       const file = fileName(this.dir, n, 'log');
       this.recovery.walFiles.push(path.basename(file));
       o.onRecoveryProgress?.(path.basename(file), fs.statSync(file).size);
@@ -281,6 +300,15 @@ export class DB {
       for (const s of res.skipped) this.recovery.salvaged.push({ file: path.basename(file), ...s });
       for (const rec of res.records) {
         const data = rec.data;
+        // A record too short for its header is malformed (forEachRangeInBatch says so below).
+        const first = data.length >= BATCH_HEADER ? getFixed64(data, 0) : -1;
+        if (nextSeq >= 0 && first >= 0 && first !== nextSeq && o.walRecovery !== 'salvage') {
+          const detail = `sequence gap: the record starts at sequence ${first}, the one before ended at ${nextSeq - 1}`;
+          if (o.walRecovery === 'strict') throw new CorruptionError(path.basename(file), rec.offset, detail);
+          const dropped = logs.slice(i).map((m) => path.basename(fileName(this.dir, m, 'log')));
+          this.recovery.sequenceGap = { file: path.basename(file), offset: rec.offset, expected: nextSeq, found: first, dropped };
+          break replay;
+        }
         const ok = forEachRangeInBatch(data, (kind, keyStart, keyEnd, valueStart, valueEnd, seq) => {
           if (kind === KIND_RANGE_DELETE) {
             const t = { start: data.subarray(keyStart, keyEnd), end: data.subarray(valueStart, valueEnd), seq };
@@ -296,8 +324,8 @@ export class DB {
           throw new CorruptionError(path.basename(file), rec.offset, 'malformed write batch');
         }
         this.recovery.recordsReplayed++;
-        const last = rec.data.length >= BATCH_HEADER ? getBatchLastSeq(rec.data) : 0;
-        if (last > this.vs.lastSequence) this.vs.lastSequence = last;
+        nextSeq = first + batchCount(data);
+        if (nextSeq - 1 > this.vs.lastSequence) this.vs.lastSequence = nextSeq - 1;
         if (mem.approximateSize >= o.memtableSize) {
           this.flushRecovered(mem, edit, recoveredDels);
           mem = new MemTable(0);
@@ -788,31 +816,47 @@ export class DB {
     else if (policy === 'always' || timer) this.startSync();
   }
 
+  /** Starts an fdatasync, off the main thread, of the oldest retired WAL still to sync, else of the active WAL if it holds unsynced writes. */
   private startSync(): void {
-    if (this.syncInFlight || this.syncedSeq >= this.writtenSeq) return;
-    const target = this.writtenSeq;
-    const w = this.log;
+    if (this.syncInFlight) return;
+    const retired = this.retiredToSync.shift();
+    if (retired === undefined && this.syncedSeq >= this.writtenSeq) return;
+    const target = retired?.seq ?? this.writtenSeq;
+    const w = retired?.log ?? this.log;
     this.syncInFlight = true;
-    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
+    // A retired WAL was counted in flight when it was queued.
+    if (retired === undefined) this.holdLog(w);
     const done = (err: Error | null): void => {
       this.syncInFlight = false;
-      const n = this.logInflight.get(w)! - 1;
-      if (n === 0) this.logInflight.delete(w);
-      else this.logInflight.set(w, n);
-      if (n === 0 && this.retiredLogs.has(w)) {
-        this.retiredLogs.delete(w);
-        w.close();
-      }
+      this.releaseLog(w);
       if (err) {
         this.setBgError(err);
+        // Nothing more is synced: the queued WALs are let go (close() waits for every WAL in flight).
+        for (const r of this.retiredToSync.splice(0)) this.releaseLog(r.log);
         return;
       }
       if (target > this.syncedSeq) this.syncedSeq = target;
       this.resolveWaiters(this.syncedSeq);
-      if (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq) this.startSync();
+      if (this.retiredToSync.length > 0 || (this.o.syncPolicy === 'always' && this.syncedSeq < this.writtenSeq)) this.startSync();
     };
     if (this.o.fsync) fs.fdatasync(w.fd, done);
     else setImmediate(() => done(null));
+  }
+
+  /** Keeps a WAL open while a sync of it is queued or running. */
+  private holdLog(w: LogWriter): void {
+    this.logInflight.set(w, (this.logInflight.get(w) ?? 0) + 1);
+  }
+
+  /** Ends a holdLog(); a retired WAL held no more is closed. */
+  private releaseLog(w: LogWriter): void {
+    const n = this.logInflight.get(w)! - 1;
+    if (n > 0) {
+      this.logInflight.set(w, n);
+      return;
+    }
+    this.logInflight.delete(w);
+    if (this.retiredLogs.delete(w)) w.close();
   }
 
   private resolveWaiters(upTo: number): void {
@@ -928,23 +972,20 @@ export class DB {
     this.logRecord(true);
     const old = this.log;
     this.writtenSeq = this.loggedSequence();
-    if (this.o.syncPolicy !== 'no') {
-      // Everything so far is in this log: one sync makes all of it durable. On this thread on purpose (it
-      // can take tens of ms): until this WAL is durable the next may not take writes, or a power loss could
-      // leave this one torn and the next whole, and recovery would replay writes after a gap. An async
-      // sync allowed that (e62acb9, reverted); holding the next WAL's writes instead lost acknowledged
-      // writes to kill -9 (9075143, reverted). Doing it off this thread needs recovery to stop at a torn
-      // WAL that is not the last, and resume() to sync its MANIFEST edits before writes go on.
-      this.datasyncNow(old.fd);
-      this.syncedSeq = this.writtenSeq;
-      this.resolveWaiters(this.syncedSeq);
-    } else {
-      this.resolveWaiters(this.writtenSeq);
+    if (this.o.syncPolicy === 'no') this.resolveWaiters(this.writtenSeq);
+    else if (this.syncedSeq < this.writtenSeq) {
+      // Synced by startSync, not here: an fdatasync on the main thread stalled every client 11-229 ms per
+      // switch. Meanwhile the next WAL takes writes; a power loss can then leave this one cut short and the
+      // next whole, a gap that recovery stops at (openSync). Syncs run in WAL order, so nothing after the
+      // gap was acknowledged under 'always'.
+      this.retiredToSync.push({ log: old, seq: this.writtenSeq });
+      this.holdLog(old);
     }
     if (this.logInflight.has(old)) this.retiredLogs.add(old);
     else old.close();
     const n = this.vs.newFileNumber();
     this.log = LogWriter.create(fileName(this.dir, n, 'log'));
+    if (this.retiredToSync.length > 0) this.startSync();
     this.imms.push(this.mem);
     this.mem = this.newMemtable(n);
     if (this.imms.length > this.o.maxImmutableMemtables) {
@@ -1621,7 +1662,11 @@ export class DB {
         this.log.abandon();
       } else {
         this.logRecord(true);
-        if (this.o.syncPolicy !== 'no') this.datasyncNow(this.log.fd);
+        if (this.o.syncPolicy !== 'no') {
+          // Retired WALs whose syncs are queued or running first: a newer WAL is never durable before an older one.
+          for (const w of this.logInflight.keys()) if (w !== this.log) this.datasyncNow(w.fd);
+          this.datasyncNow(this.log.fd);
+        }
         this.syncedSeq = this.writtenSeq = this.vs.lastSequence;
       }
     } catch (e) {
@@ -1657,11 +1702,6 @@ const prefetchRowHashes = new Int32Array(PREFETCH_MAX);
 /** rowCacheKeys without a row cache (never called). */
 function noKeys(): boolean {
   return false;
-}
-
-function getBatchLastSeq(rep: Uint8Array): number {
-  const first = rep[0] + rep[1] * 256 + rep[2] * 65536 + rep[3] * 16777216 + (rep[4] + rep[5] * 256 + rep[6] * 65536 + rep[7] * 16777216) * 4294967296;
-  return first + batchCount(rep) - 1;
 }
 
 function syncFileNow(p: string): void {
