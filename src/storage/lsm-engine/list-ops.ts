@@ -2,7 +2,9 @@
 // size and the head and tail positions, and one sub-key per element at its
 // position. Pushes and pops touch only the ends; index access is a point
 // read; middle edits (LINSERT, LREM) rewrite the positions of the shorter
-// side, as Kvrocks does. Each write is one WriteBatch.
+// side, as Kvrocks does. Each write is one WriteBatch, but for the metadata
+// record of a list that stays, rewritten in place and written once per
+// event-loop turn (LsmDb.putDeferred).
 
 import { EMPTY, bytesEqual } from "../../net/bytes.ts";
 import type { ReplyBuffer } from "../../net/reply.ts";
@@ -228,11 +230,11 @@ class ListKey {
 
   /** Adds the metadata (or the key's deletion, when emptied) to batch and writes it. */
   commit(batch: WriteBatch): void {
-    // A list that stays changes only its size and ends: its cached record is rewritten in place.
+    // A list that stays changes only its size and ends: its cached record is rewritten in place, and written once per turn.
     const raw = this.meta === null || this.size === 0 ? null : this.db.recordToRewrite(this.meta);
     if (raw !== null) {
       rewriteListMeta(raw, this.size, this.head, this.tail);
-      this.db.putRewritten(batch, this.meta!);
+      this.db.putDeferred(this.meta!);
     } else if (this.size > 0) {
       const expireAt = this.meta === null ? 0 : this.meta.expireAt;
       this.db.putInBatch(batch, this.key, encodeListMeta(0, expireAt, this.version, this.size, this.head, this.tail), this.meta);

@@ -396,6 +396,17 @@ export class LsmDb implements DbStore {
     batch.putJoinedPlaced(this.metaKeyHead(), meta.key, meta.raw, meta.cacheEntry!);
   }
 
+  /**
+   * putRewritten's write held back (DB.putDeferred), for a record a streak
+   * of commands rewrites (a list's size and ends at each push and pop): it
+   * reaches the WAL record and the memtable once per event-loop turn, with
+   * the bytes it holds then, not once per command. The cache entry is the
+   * key's place; a write of the key by any other means settles it first.
+   */
+  putDeferred(meta: LsmMeta): void {
+    this.engine.lsm.putDeferred(this.metaKeyHead(), meta.key, meta.raw, meta.cacheEntry!);
+  }
+
   private put(key: Uint8Array, raw: Uint8Array, old: LsmMeta | null): void {
     const batch = this.engine.batch();
     this.putInBatch(batch, key, raw, old);

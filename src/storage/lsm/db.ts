@@ -25,6 +25,7 @@ import { TableCache } from './table_cache.ts';
 import { type FileMeta, VersionEdit } from './version_edit.ts';
 import { setCurrentFile, syncDir, VersionSet } from './version_set.ts';
 import { BATCH_HEADER, batchCount, forEachRangeInBatch, type MemtablePlace, OP_FIELDS, WriteBatch } from './write_batch.ts';
+import { DeferredPuts } from './deferred_puts.ts';
 import { bloomHash, bloomHashAt } from './bloom.ts';
 
 export interface Snapshot {
@@ -175,6 +176,9 @@ export class DB {
    */
   private readonly lentBatch = new WriteBatch();
   private recordLent = false;
+  /** The puts putDeferred holds back until settleDeferred, and the batch that writes each then. */
+  private readonly deferred = new DeferredPuts();
+  private readonly settleBatch = new WriteBatch();
 
   private static emptyRecord(): ByteWriter {
     const record = new ByteWriter(64 * 1024);
@@ -431,6 +435,7 @@ export class DB {
   /** Finds key's live value as of the read's snapshot: fills lookupOut and returns true, or false when there is none. */
   private find(key: Uint8Array, opts: ReadOptions | undefined): boolean {
     this.checkOpen();
+    if (this.deferred.count > 0 && this.deferred.holds(key, 0, key.length)) this.settleDeferred();
     const hash = bloomHash(key);
     if (opts?.snapshot === undefined && this.rowCache !== null && this.rowCacheKeys(key, 0, key.length)) return this.findCached(key, hash);
     const snap = opts?.snapshot?.seq ?? this.vs.lastSequence;
@@ -523,6 +528,7 @@ export class DB {
 
   snapshot(): Snapshot {
     this.checkOpen();
+    this.settleDeferred();
     const seq = this.vs.lastSequence;
     this.snapshots.set(seq, (this.snapshots.get(seq) ?? 0) + 1);
     let released = false;
@@ -540,6 +546,7 @@ export class DB {
 
   iterator(opts: IteratorOptions = {}): DBIterator {
     this.checkOpen();
+    this.settleDeferred();
     const seq = opts.snapshot?.seq ?? this.vs.lastSequence;
     const v = this.vs.current;
     this.vs.ref(v);
@@ -566,6 +573,7 @@ export class DB {
 
   put(key: Uint8Array, value: Uint8Array): void {
     this.checkOpen();
+    if (this.deferred.count > 0 && this.deferred.holds(key, 0, key.length)) this.settleDeferred();
     this.takeRecordBack();
     // The op is encoded straight into the WAL record being gathered; the memtable copies key and value from it.
     const kl = key.length;
@@ -626,6 +634,8 @@ export class DB {
   write(batch: WriteBatch): void {
     this.checkOpen();
     const count = batch.count;
+    // A write of a key held back goes after its put (which takes the batch's ops out of the record first).
+    if (this.deferred.count > 0 && this.deferred.touchedBy(batch.rep.buf, batch.ops, count)) this.settleDeferred();
     if (batch === this.lentBatch && this.recordLent) {
       // Its ops are in the record already, right after those gathered before; the batch is emptied before anything can throw.
       this.recordLent = false;
@@ -633,7 +643,10 @@ export class DB {
       const placedOp = batch.placedOp;
       const placed = batch.placed;
       batch.release();
-      if (count > 0) this.commit(this.record.buf, batch.ops, count, opBytes, placedOp, placed);
+      if (count > 0) {
+        this.commit(this.record.buf, batch.ops, count, opBytes, placedOp, placed);
+        this.wrote();
+      }
       return;
     }
     if (count === 0) return;
@@ -644,6 +657,50 @@ export class DB {
     this.record.bytes(rep, BATCH_HEADER, batch.rep.len);
     this.commit(rep, batch.ops, count, batch.byteSize - BATCH_HEADER, batch.placedOp, batch.placed);
     if (batch === this.lentBatch) batch.release();
+    this.wrote();
+  }
+
+  /**
+   * A put of the key head ++ rest whose value's bytes the caller will keep
+   * rewriting in place, command after command (a list's metadata record):
+   * it reaches the WAL record and the memtable once, with the bytes value
+   * holds then (settleDeferred), not once per command. That is before the
+   * record being gathered is logged, so it shares a record with the writes
+   * made until then: recovery finds it with them, or none of them. A
+   * command's other writes come after this call (it never logs the record:
+   * a memtable switch between the two would part them). Reads
+   * and writes of the key (a range deletion, any iterator or snapshot)
+   * settle it first, so nobody can tell it was held back. place: the key's
+   * MemtablePlace, one object per key (a later call with it replaces the
+   * put); head, rest and value must stay as they are but for value's
+   * rewrites. Not for keys the row cache takes.
+   */
+  putDeferred(head: Uint8Array, rest: Uint8Array, value: Uint8Array, place: MemtablePlace): void {
+    this.checkOpen();
+    if (!this.deferred.add(head, rest, value, place)) {
+      this.settleDeferred();
+      this.deferred.add(head, rest, value, place);
+    }
+    if (this.atomicDepth > 0) this.atomicWrote = true;
+    else this.scheduleCommitGroup();
+  }
+
+  /** Writes the puts putDeferred held back, each with its value's bytes now, into the record being gathered and the memtable. */
+  private settleDeferred(): void {
+    const deferred = this.deferred;
+    if (deferred.count === 0) return;
+    this.takeRecordBack();
+    const batch = this.settleBatch;
+    for (let i = 0; i < deferred.count; i++) {
+      batch.clear();
+      batch.putJoinedPlaced(deferred.heads[i], deferred.rests[i], deferred.values[i], deferred.places[i]);
+      this.record.bytes(batch.rep.buf, BATCH_HEADER, batch.rep.len);
+      this.commit(batch.rep.buf, batch.ops, 1, batch.byteSize - BATCH_HEADER, batch.placedOp, batch.placed);
+    }
+    deferred.clear();
+    batch.release();
+    // Within an atomic group they are its writes: its record waits for its end.
+    if (this.atomicDepth > 0) this.atomicWrote = true;
   }
 
   /**
@@ -692,7 +749,6 @@ export class DB {
     }
     this.vs.lastSequence = first + count - 1;
     this.st.userBytes += opBytes;
-    this.wrote();
   }
 
   /**
@@ -735,6 +791,7 @@ export class DB {
    * (LogWriter.writeRecord: one copy of the record fewer).
    */
   private logRecord(toOs = false): void {
+    this.settleDeferred();
     this.takeRecordBack();
     if (this.recordCount === 0 || (this.atomicDepth > 0 && this.atomicWrote)) {
       if (toOs) this.log.flushToOs();
@@ -754,6 +811,8 @@ export class DB {
 
   /** Drops the record gathered so far: after a WAL failure (its ops are in the memtable, which resume() flushes). */
   private dropRecord(): void {
+    // Those held back go into the memtable with the rest.
+    this.settleDeferred();
     this.takeRecordBack();
     this.recordCount = 0;
     this.record.len = BATCH_HEADER;
@@ -782,10 +841,7 @@ export class DB {
 
   /** After a write outside atomic groups, or the end of a group that wrote. */
   private afterCommit(): void {
-    if (!this.commitScheduled) {
-      this.commitScheduled = true;
-      setImmediate(this.commitGroupFn);
-    }
+    this.scheduleCommitGroup();
     try {
       // Bound memory used by the record and staged WAL bytes within one long synchronous burst.
       if (this.record.len > RECORD_KEEP_BYTES) this.logRecord();
@@ -798,6 +854,12 @@ export class DB {
   }
 
   private readonly commitGroupFn = (): void => this.commitGroup(false);
+
+  private scheduleCommitGroup(): void {
+    if (this.commitScheduled) return;
+    this.commitScheduled = true;
+    setImmediate(this.commitGroupFn);
+  }
 
   /** Group commit: one write() per event-loop turn, then fdatasync per the sync policy. */
   private commitGroup(timer: boolean): void {
