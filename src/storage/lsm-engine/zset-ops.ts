@@ -72,21 +72,52 @@ class ZKeys {
 
   /** member()'s last result: ZADD reads a member's score, then writes it. */
   private lastMember: string | null = null;
-  private lastMemberKey: Uint8Array | null = null;
+  private memberKey: Uint8Array = EMPTY;
 
-  /** A member's sub-key; shared with the next call for the same member, so callers must not change it. */
+  /**
+   * A member's sub-key, in an array reused while members keep their length
+   * (its prefix and tag written once): valid until the next call, so callers
+   * must not keep or change it (reads and batches copy what they take).
+   */
   member(member: string): Uint8Array {
-    if (this.lastMember === member) return this.lastMemberKey!;
-    const out = this.tagged(MEMBER_TAG, member.length);
-    writeLatin1(out, this.prefix.length + 1, member);
+    if (this.lastMember === member) return this.memberKey;
+    if (this.memberKey.length !== this.prefix.length + 1 + member.length) this.memberKey = this.tagged(MEMBER_TAG, member.length);
+    writeLatin1(this.memberKey, this.prefix.length + 1, member);
     this.lastMember = member;
-    return (this.lastMemberKey = out);
+    return this.memberKey;
   }
 
   /** The index key of (score, member); `member` = "" gives the start of the score's entries. */
   index(score: number, member: string): Uint8Array {
+    return this.writeIndex(this.tagged(INDEX_TAG, SCORE_BYTES + member.length), score, member);
+  }
+
+  /** indexForBatch()'s array and the member it holds. */
+  private batchIndexKey: Uint8Array = EMPTY;
+  private batchIndexMember: string | null = null;
+
+  /**
+   * index() for a batch's put or delete, which copies the key: in an array
+   * reused as member() does (ZADD's delete of a member's old index entry and
+   * put of its new one rewrite only the score), valid until the next call.
+   */
+  indexForBatch(score: number, member: string): Uint8Array {
     const at = this.prefix.length + 1;
-    const out = this.tagged(INDEX_TAG, SCORE_BYTES + member.length);
+    if (this.batchIndexKey.length !== at + SCORE_BYTES + member.length) {
+      this.batchIndexKey = this.tagged(INDEX_TAG, SCORE_BYTES + member.length);
+      this.batchIndexMember = null;
+    }
+    if (this.batchIndexMember === member) {
+      encodeScore(score, this.batchIndexKey, at);
+      return this.batchIndexKey;
+    }
+    this.batchIndexMember = member;
+    return this.writeIndex(this.batchIndexKey, score, member);
+  }
+
+  /** Writes score and member after the prefix and tag of `out`, an index key of their length. */
+  private writeIndex(out: Uint8Array, score: number, member: string): Uint8Array {
+    const at = this.prefix.length + 1;
     encodeScore(score, out, at);
     writeLatin1(out, at + SCORE_BYTES, member);
     return out;
@@ -205,7 +236,7 @@ export class LsmZSetOps implements ZSetOps {
     const size = (old === null ? 0 : old.size) + (oldScore === null ? 1 : 0);
     // Redis converts before inserting: the member that makes the set a skiplist keeps a -0 score.
     const big = (old !== null && (old.flags & FLAG_BIG) !== 0) || (oldScore === null && growsBig(size, member));
-    if (oldScore !== null) batch.delete(keys.index(oldScore, member));
+    if (oldScore !== null) batch.delete(keys.indexForBatch(oldScore, member));
     this.putEntry(batch, keys, member, big ? score : normalizeZero(score));
     if (oldScore === null) this.writeMeta(batch, key, old, version, big, size);
     this.db.engine.write(batch);
@@ -214,7 +245,7 @@ export class LsmZSetOps implements ZSetOps {
 
   private putEntry(batch: WriteBatch, keys: ZKeys, member: string, score: number): void {
     batch.put(keys.member(member), encodeMemberScore(score));
-    batch.put(keys.index(score, member), Object.is(score, -0) ? NEGATIVE_ZERO : EMPTY);
+    batch.put(keys.indexForBatch(score, member), Object.is(score, -0) ? NEGATIVE_ZERO : EMPTY);
   }
 
   /**
@@ -258,7 +289,7 @@ export class LsmZSetOps implements ZSetOps {
     const batch = new WriteBatch();
     for (const e of entries) {
       batch.delete(keys.member(e.member));
-      batch.delete(keys.index(e.score, e.member));
+      batch.delete(keys.indexForBatch(e.score, e.member));
     }
     this.writeMeta(batch, key, meta, meta.version, (meta.flags & FLAG_BIG) !== 0, meta.size - entries.length);
     this.db.engine.write(batch);
