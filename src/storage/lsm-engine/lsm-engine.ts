@@ -12,6 +12,7 @@ import { allSlotRanges, COL_SUBKEY, decodeSlotTable, encodeSlotTable, SLOT_TABLE
 import { lockDirectory } from "./dir-lock.ts";
 import { KeyCounts } from "./key-counts.ts";
 import { LsmDb, type LsmEngineContext } from "./lsm-db.ts";
+import { INDEX_TAG as ZSET_INDEX_TAG } from "./zset-ops.ts";
 import { OrphanCounter, reachableVersions } from "./reclaim.ts";
 import { VersionClock } from "./version-clock.ts";
 import type { EncodingLimits } from "../engine.ts";
@@ -29,10 +30,18 @@ const RECLAIM_FILTER = { module: runtimeModulePath("storage/lsm-engine/reclaim-f
  * metadata records have their own decoded cache (meta-cache.ts). The
  * compaction filter (reclaim-filter.ts) removes only sub-keys of versions no
  * metadata record reaches, which the engine never reads again, as the row
- * cache's contract asks (DBOptions.rowCacheKeys).
+ * cache's contract asks (DBOptions.rowCacheKeys). Not those whose field
+ * starts with 0x01, a zset's score-index entries (ZADD deletes one and puts
+ * one, each a probe of the cache's bitmap of held hashes) and a stream's
+ * entries: they are iterated, not read by key (a hash field or set member
+ * starting with that byte is read from the memtables and tables instead).
  */
-function isSubKey(buf: Uint8Array, start: number): boolean {
-  return buf[start] === COL_SUBKEY;
+function isRowCachedKey(buf: Uint8Array, start: number, end: number): boolean {
+  if (buf[start] !== COL_SUBKEY) return false;
+  // The field follows `0x02 slot(u32) len(u32) userKey version(u64)`.
+  const userKeyLength = ((buf[start + 5] << 24) | (buf[start + 6] << 16) | (buf[start + 7] << 8) | buf[start + 8]) >>> 0;
+  const field = start + 17 + userKeyLength;
+  return field >= end || buf[field] !== ZSET_INDEX_TAG;
 }
 
 export interface LsmEngineOptions {
@@ -98,7 +107,7 @@ export class LsmEngine implements LsmEngineContext {
       let engine: LsmEngine | null = null;
       const lsm = await open(options.dir, {
         memtableSize: SERVER_MEMTABLE_BYTES,
-        rowCacheKeys: isSubKey,
+        rowCacheKeys: isRowCachedKey,
         ...options.tuning,
         syncPolicy: options.syncPolicy,
         onRecoveryProgress: (file, bytes) => log("notice", `Replaying write-ahead log ${file} (${bytes} bytes)`),

@@ -21,7 +21,7 @@ function beyondListpack(size: number, longestMember: number): boolean {
 }
 
 export const MEMBER_TAG = 0x00;
-const INDEX_TAG = 0x01;
+export const INDEX_TAG = 0x01;
 /** Index values: empty, or this marker for a score of -0 (the index key holds +0 so -0 and 0 sort as equal, as in Redis). */
 const NEGATIVE_ZERO = new Uint8Array([1]);
 const EMPTY = new Uint8Array(0);
