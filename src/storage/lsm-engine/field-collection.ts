@@ -63,7 +63,8 @@ export class FieldCollection {
   put(key: Uint8Array, meta: KeyMeta | null, fieldValues: readonly Uint8Array[], replace = false, valueless = false): number {
     const old = meta as LsmMeta | null;
     const fresh = old === null || replace;
-    const version = fresh ? this.db.engine.newVersion() : old.version;
+    // An existing key's version is read only for a new record (below): its prefix is cached with it.
+    const version = fresh ? this.db.engine.newVersion() : -1;
     const prefix = fresh ? this.db.subKeyPrefix(key, version) : this.db.prefixOf(old);
     // Taken at the first write: a batch taken and not written costs the next one a copy (DB.batch's loan of the WAL record).
     let batch: WriteBatch | null = null;
@@ -91,6 +92,11 @@ export class FieldCollection {
       } else if (!repeated) added++;
       (batch ??= this.db.engine.batch()).put(sub, value);
     }
+    // A big key (the flag is sticky) that gained no field keeps its record: its size is not even read (SADD of a member a large set has).
+    if (!fresh && added === 0 && oldFlags === FLAG_BIG) {
+      if (batch !== null) this.db.engine.write(batch);
+      return 0;
+    }
     const size = (fresh ? 0 : old.size) + added;
     if (size > this.maxCompactSize()) flags |= FLAG_BIG;
     if (fresh || added > 0 || flags !== oldFlags) {
@@ -102,7 +108,7 @@ export class FieldCollection {
         this.db.putRewritten(batch, old!);
       } else {
         const expireAt = fresh ? 0 : old.expireAt;
-        this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, version, size), old);
+        this.db.putInBatch(batch, key, encodeCollectionMeta(this.type, flags, expireAt, fresh ? version : old.version, size), old);
       }
     }
     if (batch !== null) this.db.engine.write(batch);
