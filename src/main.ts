@@ -5,6 +5,7 @@ import { parseCommandLine } from "./config/cli.ts";
 import { type Config, ineffectiveParams } from "./config/config.ts";
 import { type LogLevel, writeLog } from "./observability/log.ts";
 import type { StorageEngine } from "./storage/engine.ts";
+import { lowerCompilerThreadPriority } from "./util/thread-priority.ts";
 import { VERSION } from "./version.ts";
 
 const cli = parseCommandLine(process.argv.slice(2), VERSION);
@@ -81,5 +82,7 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
     );
   });
 }
+// The JIT's compiler threads exist by now (start-up code was compiled): they yield to the event loop and the clients.
+server.log("debug", `JIT compiler threads lowered to a background priority: ${lowerCompilerThreadPriority()}`);
 // Last: a supervisor that signals once it reads this line reaches the handlers above, not the default action (exit 143).
 server.log("notice", `AiKv ${VERSION} ready to accept connections tcp on port ${server.port} (engine ${server.engine.name})`);

@@ -1,11 +1,14 @@
-// The LSM's flush and compaction workers move their threads to SCHED_IDLE
-// (thread_priority.ts); the thread running commands keeps its policy and nice value.
+// Background threads' CPU priority (src/util/thread-priority.ts): the LSM's
+// flush and compaction workers move their threads to SCHED_IDLE, the server
+// gives the JIT's compiler threads nice 10, and the thread running commands
+// keeps its policy and nice value.
 import { expect, test } from 'bun:test';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { open } from '../../../src/storage/lsm/index.ts';
-import { SCHED_IDLE } from '../../../src/storage/lsm/thread_priority.ts';
+import { open } from '../../src/storage/lsm/index.ts';
+import { BACKGROUND_NICE, COMPILER_THREAD_NAME, SCHED_IDLE } from '../../src/util/thread-priority.ts';
+import { startAikv } from '../helpers/server.ts';
 
 /** A thread's name, nice value and scheduling policy from /proc (stat fields 19 and 41; the name may hold spaces, so fields are counted after its ')'). */
 function threadInfo(statPath: string): { name: string; nice: number; policy: number } {
@@ -29,5 +32,21 @@ test.skipIf(process.platform !== 'linux')('a flush runs in a worker thread under
     await db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test.skipIf(process.platform !== 'linux')('the server runs the JIT compiler threads at nice 10 and commands at its own priority', async () => {
+  const server = await startAikv(['--engine', 'memory', '--save', '']);
+  try {
+    const threads = (): { name: string; nice: number; policy: number }[] =>
+      readdirSync(`/proc/${server.proc.pid}/task`).map((tid) => threadInfo(`/proc/${server.proc.pid}/task/${tid}/stat`));
+    const own = threadInfo('/proc/thread-self/stat');
+    const compilers = threads().filter((t) => t.name === COMPILER_THREAD_NAME);
+    expect(compilers.length).toBeGreaterThan(0);
+    for (const t of compilers) expect(t).toMatchObject({ nice: BACKGROUND_NICE, policy: 0 });
+    // The thread running commands (the process's first, named after the executable) keeps the test's priority.
+    expect(threadInfo(`/proc/${server.proc.pid}/stat`)).toMatchObject({ nice: own.nice, policy: own.policy });
+  } finally {
+    await server.stop();
   }
 });

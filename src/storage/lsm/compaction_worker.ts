@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import type { CompactionFilterHost } from './compaction.ts';
 import { runCompactionJob, runFlushJob, type CompactionJob, type FlushJobSpec } from './compaction_job.ts';
-import { lowerThisThreadPriority } from './thread_priority.ts';
+import { lowerThisThreadPriority } from '../../util/thread-priority.ts';
 
 declare const self: Worker;
 
