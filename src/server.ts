@@ -427,8 +427,7 @@ export class Server {
     const keys = last >= first ? Math.floor((last - first) / step) + 1 : 0;
     if (keys > 0 && this.prefetchCount + keys > PREFETCH_MAX && this.prefetchCommands > 0) return false;
     this.prefetchCommands++;
-    const members = first === 1 ? cmd!.def.memberArgs : undefined;
-    if (members !== undefined && argc > 1) this.collectMembers(parser, f, argc, members.first ?? 2, members.step);
+    if (first === 1 && cmd!.firstMemberArg > 0 && argc > 1) this.collectMembers(parser, f, argc, cmd!.firstMemberArg, cmd!.memberArgStep);
     for (let i = first; i <= last; i += step) {
       const start = parser.argStart(f, i);
       const end = parser.argEnd(f, i);

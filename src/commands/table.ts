@@ -106,6 +106,17 @@ export class Command {
   readonly firstKey: number;
   readonly lastKey: number;
   readonly keyStep: number;
+  /**
+   * def's handler and memberArgs, copied: the hot path reads them from
+   * Commands, all of one shape, not from defs, object literals of many shapes
+   * (with or without memberArgs, complexity...), whose reads deoptimized the
+   * code that dispatches (Server.call) and looks ahead (collectPrefetchKeys)
+   * each time a pipeline of another command came.
+   */
+  readonly run: Handler | undefined;
+  /** memberArgs.first (2 unless given); 0: the command has no memberArgs. */
+  readonly firstMemberArg: number;
+  readonly memberArgStep: number;
 
   constructor(
     /** Full lower-case name: "get", "config|get". */
@@ -121,14 +132,13 @@ export class Command {
       ? new Map(def.subcommands.map((s) => [s.name, makeCommand(`${name}|${s.name}`, s, this)]))
       : null;
     [this.firstKey, this.lastKey, this.keyStep] = legacyRange(facts.keySpecs ?? []);
+    this.run = def.run;
+    this.firstMemberArg = def.memberArgs === undefined ? 0 : (def.memberArgs.first ?? 2);
+    this.memberArgStep = def.memberArgs === undefined ? 0 : def.memberArgs.step;
   }
 
   get arity(): number {
     return this.facts.arity;
-  }
-
-  get run(): Handler | undefined {
-    return this.def.run;
   }
 
   has(flag: number): boolean {
