@@ -38,7 +38,12 @@ export function putU32(out: Uint8Array, at: number, n: number): void {
 }
 
 function getU32(raw: Uint8Array, at: number): number {
-  return ((raw[at] << 24) | (raw[at + 1] << 16) | (raw[at + 2] << 8) | raw[at + 3]) >>> 0;
+  return getI32(raw, at) >>> 0;
+}
+
+/** The 4 bytes at `at` as an int32 (getU32 is a double from 2^31 on). */
+function getI32(raw: Uint8Array, at: number): number {
+  return (raw[at] << 24) | (raw[at + 1] << 16) | (raw[at + 2] << 8) | raw[at + 3];
 }
 
 export function putF64(out: Uint8Array, at: number, x: number): void {
@@ -296,14 +301,26 @@ export function withVersion(raw: Uint8Array, version: number): Uint8Array {
 /** A list's metadata: the collection head, then head(u64) and tail(u64) positions (FORMAT.md). */
 export const LIST_META_SIZE = COLLECTION_META_SIZE + 16;
 
+/** The bias 2^63 of a list position's u64 (putPosition) is this bit of its high word. */
+const SIGN_BIT = -0x80000000;
+
 /**
  * A list position (a signed safe integer: pushes go both ways from 0) as a
  * u64 biased by 2^63, so the big-endian bytes sort in numeric order.
  */
 export function putPosition(out: Uint8Array, at: number, position: number): void {
-  const high = Math.floor(position / 2 ** 32);
-  putU32(out, at, (high + 2 ** 31) | 0);
-  putU32(out, at + 4, (position - high * 2 ** 32) | 0);
+  // An int32 position (all but lists of 2^31 pushes one way) is written in
+  // int32 arithmetic: its high word is its sign. The general form's doubles
+  // (a negative high word times 2^32) deoptimized the code it is inlined into
+  // when a list's positions went from one sign to the other.
+  if ((position | 0) === position) {
+    putU32(out, at, (position >> 31) ^ SIGN_BIT);
+    putU32(out, at + 4, position);
+  } else {
+    const high = Math.floor(position / 2 ** 32);
+    putU32(out, at, high ^ SIGN_BIT);
+    putU32(out, at + 4, (position - high * 2 ** 32) | 0);
+  }
 }
 
 /** positionBytes's result, reused. */
@@ -316,8 +333,8 @@ export function positionBytes(position: number): Uint8Array {
 }
 
 function getPosition(raw: Uint8Array, at: number): number {
-  const high = getU32(raw, at) - 2 ** 31;
-  const low = getU32(raw, at + 4) | 0;
+  const high = getI32(raw, at) ^ SIGN_BIT;
+  const low = getI32(raw, at + 4);
   // An int32 position comes back as an int32, not a double of integer value:
   // ListKey's position arithmetic, compiled for ints, deoptimized on doubles.
   return high === low >> 31 ? low : high * 2 ** 32 + (low >>> 0);
