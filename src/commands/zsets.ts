@@ -125,7 +125,7 @@ function zadd(c: Client, argv: Uint8Array[]): void {
   if (meta !== null || !(f & ZADD_XX)) {
     let cur = meta;
     for (let j = i, k = 0; j < argv.length; j += 2, k++) {
-      const outcome = addOne(c, key, cur, bytesToStr(argv[j + 1]), scores[k], f);
+      const outcome = addOne(c, key, cur, argv[j + 1], scores[k], f);
       if (outcome === ADDED) added++;
       else if (outcome === UPDATED) updated++;
       if (outcome !== SKIPPED) incrResult = addedScore;
@@ -150,7 +150,7 @@ const SKIPPED = 3;
 let addedScore = 0;
 
 /** One ZADD element with Redis's zsetAdd rules (f: ZADD_* flags). */
-function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: string, score: number, f: number): number {
+function addOne(c: Client, key: Uint8Array, meta: KeyMeta | null, member: Uint8Array, score: number, f: number): number {
   const zsets = c.db.store.zsets;
   const cur = meta === null ? null : zsets.score(meta, member);
   if (cur !== null) {
@@ -177,7 +177,7 @@ function zincrby(c: Client, argv: Uint8Array[]): void {
   const delta = floatArg(argv[2]);
   const key = argv[1];
   const meta = c.db.writeTyped(key, "zset");
-  const member = bytesToStr(argv[3]);
+  const member = argv[3];
   const cur = meta === null ? null : c.db.store.zsets.score(meta, member);
   const next = cur === null ? delta : cur + delta;
   if (Number.isNaN(next)) fail(NAN_SCORE);
@@ -196,7 +196,7 @@ function zcard(c: Client, argv: Uint8Array[]): void {
 
 function zscore(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.readTyped(argv[1], "zset");
-  const s = meta === null ? null : c.db.store.zsets.score(meta, bytesToStr(argv[2]));
+  const s = meta === null ? null : c.db.store.zsets.score(meta, argv[2]);
   if (s === null) c.out.nil();
   else c.out.double(s);
 }
@@ -205,7 +205,7 @@ function zmscore(c: Client, argv: Uint8Array[]): void {
   const meta = c.db.readTyped(argv[1], "zset");
   c.out.array(argv.length - 2);
   for (let i = 2; i < argv.length; i++) {
-    const s = meta === null ? null : c.db.store.zsets.score(meta, bytesToStr(argv[i]));
+    const s = meta === null ? null : c.db.store.zsets.score(meta, argv[i]);
     if (s === null) c.out.nil();
     else c.out.double(s);
   }

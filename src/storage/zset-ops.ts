@@ -3,7 +3,9 @@
 // with member sub-keys plus a score-ordered index.
 //
 // Members cross this interface as latin1 byte strings (lossless, and `<`
-// on them is bytewise order, the order Redis uses for equal scores).
+// on them is bytewise order, the order Redis uses for equal scores), except
+// in score() and set(), ZADD's path, which take the argument's bytes: an LSM
+// engine writes them into sub-keys without a string made and read back.
 
 import type { KeyMeta } from "./engine.ts";
 
@@ -55,13 +57,13 @@ export type ZRangeSpec =
 
 export interface ZSetOps {
   card(meta: KeyMeta): number;
-  score(meta: KeyMeta, member: string): number | null;
+  score(meta: KeyMeta, member: Uint8Array): number | null;
   /**
    * Sets member's score, creating the key when meta is null. Returns true when
    * the member is new. `oldScore`: the member's score (null: absent) when the
    * caller has just read it with score(), so an engine need not read it again.
    */
-  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean;
+  set(key: Uint8Array, meta: KeyMeta | null, member: Uint8Array, score: number, oldScore?: number | null): boolean;
   /** Removes members; deletes the key when it becomes empty. Returns how many were removed. */
   remove(key: Uint8Array, meta: KeyMeta, members: string[]): number;
   /** 0-based rank of member in ascending (or descending) order, null when absent. */

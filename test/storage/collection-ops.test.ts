@@ -309,7 +309,7 @@ function checkZSet(store: DbStore, ops: ZSetOp[]): void {
         // Like ZADD: the meta of the first lookup serves every member.
         let cur = meta;
         for (const [member, score] of o.pairs) {
-          expect(zsets.set(KEY, cur, member, score)).toBe(!model.has(member));
+          expect(zsets.set(KEY, cur, strToBytes(member), score)).toBe(!model.has(member));
           model.set(member, score);
           cur ??= store.lookup(KEY);
         }
@@ -322,7 +322,7 @@ function checkZSet(store: DbStore, ops: ZSetOp[]): void {
         break;
       }
       case "score":
-        if (meta !== null) expect(zsets.score(meta, o.member)).toBe(model.get(o.member) ?? null);
+        if (meta !== null) expect(zsets.score(meta, strToBytes(o.member))).toBe(model.get(o.member) ?? null);
         break;
       case "rank": {
         if (meta === null) break;

@@ -5,7 +5,7 @@
 // operation loads the whole set except ZRANDMEMBER. Writes are one
 // WriteBatch per primitive.
 
-import { bytesToStr } from "../../net/bytes.ts";
+import { bytesToStr, strToBytes } from "../../net/bytes.ts";
 import type { KeyMeta } from "../engine.ts";
 import { type DBIterator, WriteBatch } from "../lsm/index.ts";
 import { type LexRange, lexGteMin, lexLteMax, scoreGteMin, scoreLteMax, type ZEntry, type ZRangeSpec, type ZSetOps } from "../zset-ops.ts";
@@ -70,8 +70,7 @@ class ZKeys {
     return this.tagged(MEMBER_TAG, 0);
   }
 
-  /** member()'s last result: ZADD reads a member's score, then writes it. */
-  private lastMember: string | null = null;
+  /** member()'s array. */
   private memberKey: Uint8Array = EMPTY;
 
   /**
@@ -79,47 +78,34 @@ class ZKeys {
    * (its prefix and tag written once): valid until the next call, so callers
    * must not keep or change it (reads and batches copy what they take).
    */
-  member(member: string): Uint8Array {
-    if (this.lastMember === member) return this.memberKey;
+  member(member: Uint8Array): Uint8Array {
     if (this.memberKey.length !== this.prefix.length + 1 + member.length) this.memberKey = this.tagged(MEMBER_TAG, member.length);
-    writeLatin1(this.memberKey, this.prefix.length + 1, member);
-    this.lastMember = member;
+    copyInto(this.memberKey, this.prefix.length + 1, member);
     return this.memberKey;
   }
 
-  /** The index key of (score, member); `member` = "" gives the start of the score's entries. */
-  index(score: number, member: string): Uint8Array {
+  /** The index key of (score, member); an empty member gives the start of the score's entries. */
+  index(score: number, member: Uint8Array): Uint8Array {
     return this.writeIndex(this.tagged(INDEX_TAG, SCORE_BYTES + member.length), score, member);
   }
 
-  /** indexForBatch()'s array and the member it holds. */
+  /** indexForBatch()'s array. */
   private batchIndexKey: Uint8Array = EMPTY;
-  private batchIndexMember: string | null = null;
 
   /**
    * index() for a batch's put or delete, which copies the key: in an array
-   * reused as member() does (ZADD's delete of a member's old index entry and
-   * put of its new one rewrite only the score), valid until the next call.
+   * reused as member()'s is, valid until the next call.
    */
-  indexForBatch(score: number, member: string): Uint8Array {
-    const at = this.prefix.length + 1;
-    if (this.batchIndexKey.length !== at + SCORE_BYTES + member.length) {
-      this.batchIndexKey = this.tagged(INDEX_TAG, SCORE_BYTES + member.length);
-      this.batchIndexMember = null;
-    }
-    if (this.batchIndexMember === member) {
-      encodeScore(score, this.batchIndexKey, at);
-      return this.batchIndexKey;
-    }
-    this.batchIndexMember = member;
+  indexForBatch(score: number, member: Uint8Array): Uint8Array {
+    if (this.batchIndexKey.length !== this.prefix.length + 1 + SCORE_BYTES + member.length) this.batchIndexKey = this.tagged(INDEX_TAG, SCORE_BYTES + member.length);
     return this.writeIndex(this.batchIndexKey, score, member);
   }
 
   /** Writes score and member after the prefix and tag of `out`, an index key of their length. */
-  private writeIndex(out: Uint8Array, score: number, member: string): Uint8Array {
+  private writeIndex(out: Uint8Array, score: number, member: Uint8Array): Uint8Array {
     const at = this.prefix.length + 1;
     encodeScore(score, out, at);
-    writeLatin1(out, at + SCORE_BYTES, member);
+    copyInto(out, at + SCORE_BYTES, member);
     return out;
   }
 
@@ -131,8 +117,9 @@ class ZKeys {
   }
 }
 
-function writeLatin1(out: Uint8Array, at: number, s: string): void {
-  for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+/** A loop, not TypedArray set(): members are short (see ZKeys.tagged). */
+function copyInto(out: Uint8Array, at: number, src: Uint8Array): void {
+  for (let i = 0; i < src.length; i++) out[at + i] = src[i];
 }
 
 /** encodeMemberScore's result, reused: batches copy what they are given. */
@@ -211,7 +198,7 @@ class IndexWalk {
 }
 
 /** Whether a zset of `size` members, `member` being new, leaves listpack. */
-function growsBig(size: number, member: string): boolean {
+function growsBig(size: number, member: Uint8Array): boolean {
   return beyondListpack(size, member.length);
 }
 
@@ -222,11 +209,11 @@ export class LsmZSetOps implements ZSetOps {
     return (meta as LsmMeta).size;
   }
 
-  score(meta: KeyMeta, member: string): number | null {
+  score(meta: KeyMeta, member: Uint8Array): number | null {
     return readMemberScore(this.db, ZKeys.of(this.db, meta as LsmMeta).member(member));
   }
 
-  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number, oldScore?: number | null): boolean {
+  set(key: Uint8Array, meta: KeyMeta | null, member: Uint8Array, score: number, oldScore?: number | null): boolean {
     const old = meta as LsmMeta | null;
     const version = old === null ? this.db.engine.newVersion() : old.version;
     const keys = old === null ? ZKeys.forVersion(this.db, key, version) : ZKeys.of(this.db, old);
@@ -243,7 +230,7 @@ export class LsmZSetOps implements ZSetOps {
     return oldScore === null;
   }
 
-  private putEntry(batch: WriteBatch, keys: ZKeys, member: string, score: number): void {
+  private putEntry(batch: WriteBatch, keys: ZKeys, member: Uint8Array, score: number): void {
     batch.put(keys.member(member), encodeMemberScore(score));
     batch.put(keys.indexForBatch(score, member), Object.is(score, -0) ? NEGATIVE_ZERO : EMPTY);
   }
@@ -276,7 +263,7 @@ export class LsmZSetOps implements ZSetOps {
     const found = new Map<string, number>();
     for (const member of members) {
       if (found.has(member)) continue;
-      const raw = this.db.engine.lsm.get(keys.member(member));
+      const raw = this.db.engine.lsm.get(keys.member(strToBytes(member)));
       if (raw !== undefined) found.set(member, decodeMemberScore(raw));
     }
     this.deleteEntries(key, m, keys, [...found].map(([member, score]) => ({ member, score })));
@@ -288,19 +275,21 @@ export class LsmZSetOps implements ZSetOps {
     if (entries.length === 0) return;
     const batch = new WriteBatch();
     for (const e of entries) {
-      batch.delete(keys.member(e.member));
-      batch.delete(keys.indexForBatch(e.score, e.member));
+      const member = strToBytes(e.member);
+      batch.delete(keys.member(member));
+      batch.delete(keys.indexForBatch(e.score, member));
     }
     this.writeMeta(batch, key, meta, meta.version, (meta.flags & FLAG_BIG) !== 0, meta.size - entries.length);
     this.db.engine.write(batch);
   }
 
   rank(meta: KeyMeta, member: string, reverse: boolean): number | null {
-    const score = this.score(meta, member);
+    const bytes = strToBytes(member);
+    const score = this.score(meta, bytes);
     if (score === null) return null;
     // O(rank) as in Kvrocks: count the index entries before (or after) the member's.
     const keys = ZKeys.of(this.db, meta as LsmMeta);
-    const at = keys.index(score, member);
+    const at = keys.index(score, bytes);
     const bounds = reverse ? { gte: concatZero(at), lt: keys.indexEnd } : { gte: keys.indexStart, lt: at };
     const it = this.db.engine.lsm.iterator(bounds);
     let n = 0;
@@ -323,7 +312,7 @@ export class LsmZSetOps implements ZSetOps {
     }
     if (spec.by === "score") {
       const r = spec.range;
-      const atScore = (score: number, after: boolean) => (after ? prefixEnd(keys.index(score, "")) : keys.index(score, ""));
+      const atScore = (score: number, after: boolean) => (after ? prefixEnd(keys.index(score, EMPTY)) : keys.index(score, EMPTY));
       walk.seek(reverse ? atScore(r.max, !r.maxExclusive) : atScore(r.min, r.minExclusive));
       return reverse ? (e) => scoreGteMin(e.score, r) : (e) => scoreLteMax(e.score, r);
     }
@@ -338,7 +327,7 @@ export class LsmZSetOps implements ZSetOps {
     if (first.score === last.score && typeof bound === "string") {
       // Forward: first entry >= (min, or just past an exclusive min); reverse: last entry < (max, or just past an inclusive max).
       const pastBound = reverse ? !r.maxExclusive : r.minExclusive;
-      walk.seek(keys.index(first.score, pastBound ? bound + "\0" : bound));
+      walk.seek(keys.index(first.score, strToBytes(pastBound ? bound + "\0" : bound)));
     } else walk.start();
     const entered = reverse ? (e: ZEntry) => lexLteMax(e.member, r) : (e: ZEntry) => lexGteMin(e.member, r);
     while (walk.valid() && !entered(walk.entry())) walk.advance();
@@ -456,7 +445,7 @@ export class LsmZSetOps implements ZSetOps {
     const version = this.db.engine.newVersion();
     const keys = ZKeys.forVersion(this.db, key, version);
     const batch = new WriteBatch();
-    for (const [member, score] of scores) this.putEntry(batch, keys, member, big ? score : normalizeZero(score));
+    for (const [member, score] of scores) this.putEntry(batch, keys, strToBytes(member), big ? score : normalizeZero(score));
     const raw = encodeCollectionMeta("zset", big ? FLAG_BIG : 0, 0, version, scores.size);
     this.db.putInBatch(batch, key, raw, this.db.lookup(key));
     this.db.engine.write(batch);

@@ -156,13 +156,13 @@ export class MemoryZSetOps implements ZSetOps {
     return zsetOf(meta).dict.size;
   }
 
-  score(meta: KeyMeta, member: string): number | null {
-    return zsetOf(meta).lookup(member)?.score ?? null;
+  score(meta: KeyMeta, member: Uint8Array): number | null {
+    return zsetOf(meta).lookup(bytesToStr(member))?.score ?? null;
   }
 
-  set(key: Uint8Array, meta: KeyMeta | null, member: string, score: number): boolean {
+  set(key: Uint8Array, meta: KeyMeta | null, member: Uint8Array, score: number): boolean {
     const z = meta === null ? (this.db.setValue(bytesToStr(key), "zset", new MemZSet(), 0).value as MemZSet) : zsetOf(meta);
-    return z.set(member, score);
+    return z.set(bytesToStr(member), score);
   }
 
   remove(key: Uint8Array, meta: KeyMeta, members: string[]): number {

@@ -48,8 +48,8 @@ test("prefetch hints hand the LSM the keys of the records the commands touch: me
   write(() => db.setString(enc("s2"), enc("v2"), 0));
   write(() => db.hashes.set(enc("h"), null, [enc("f1"), enc("x1"), enc("f2"), enc("x2")]));
   write(() => db.sets.add(enc("st"), null, [enc("m1"), enc("m2")]));
-  write(() => db.zsets.set(enc("z"), null, "a", 1));
-  write(() => db.zsets.set(enc("z"), db.lookup(enc("z")), "b", 2));
+  write(() => db.zsets.set(enc("z"), null, enc("a"), 1));
+  write(() => db.zsets.set(enc("z"), db.lookup(enc("z")), enc("b"), 2));
 
   // Reads only: nothing goes to the memtable.
   const keys = ranges(["s1", "s2", "missing"]);

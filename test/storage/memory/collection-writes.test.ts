@@ -44,7 +44,7 @@ describe("memory zset pops", () => {
       for (let i = 0; i < 20; i++) {
         const m = `m${Math.floor(rand() * 60)}`;
         const s = Math.floor(rand() * 10);
-        db.zsets.set(key, db.lookup(key), m, s);
+        db.zsets.set(key, db.lookup(key), bytes(m), s);
         model.set(m, s);
       }
       const highest = rand() < 0.5;
@@ -52,7 +52,7 @@ describe("memory zset pops", () => {
       const meta = db.lookup(key);
       if (meta === null) continue;
       // The last lookup must not keep a popped member's node.
-      db.zsets.score(meta, [...model.keys()][0]);
+      db.zsets.score(meta, bytes([...model.keys()][0]));
       const popped = db.zsets.pop(key, meta, count, highest);
       const sorted = [...model].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
       const expected = (highest ? sorted.reverse() : sorted).slice(0, count);
@@ -60,8 +60,8 @@ describe("memory zset pops", () => {
       for (const [m] of expected) model.delete(m);
       const left = db.lookup(key);
       expect(left === null ? 0 : db.zsets.card(left)).toBe(model.size);
-      for (const [m] of expected) expect(left === null ? null : db.zsets.score(left, m)).toBeNull();
-      for (const [m, s] of model) expect(db.zsets.score(left!, m)).toBe(s);
+      for (const [m] of expected) expect(left === null ? null : db.zsets.score(left, bytes(m))).toBeNull();
+      for (const [m, s] of model) expect(db.zsets.score(left!, bytes(m))).toBe(s);
     }
   });
 });

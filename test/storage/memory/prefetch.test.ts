@@ -40,12 +40,12 @@ describe("MemoryDb prefetch hints", () => {
     const db = new MemoryEngine(1).db(0);
     const key = strToBytes("z");
     const members = Array.from({ length: 500 }, (_, i) => `m${i}`);
-    members.forEach((m, i) => db.zsets.set(key, db.lookup(key), m, i % 7));
+    members.forEach((m, i) => db.zsets.set(key, db.lookup(key), strToBytes(m), i % 7));
     const before = db.zsets.range(db.lookup(key)!, { by: "rank", start: 0, stop: 499 }, false, 0, -1);
     // Members present and missing.
     const args = ranges(["z", "m1", "m499", "m2", "missing", "m3", "m4"]);
     db.prefetchMembers(args.buf, args.starts[0], args.ends[0], args.starts.slice(1), args.ends.slice(1), 6);
     expect(db.zsets.range(db.lookup(key)!, { by: "rank", start: 0, stop: 499 }, false, 0, -1)).toEqual(before);
-    expect(db.zsets.score(db.lookup(key)!, "m499")).toBe(499 % 7);
+    expect(db.zsets.score(db.lookup(key)!, strToBytes("m499"))).toBe(499 % 7);
   });
 });
