@@ -17,7 +17,7 @@ import { compareBytes, fileName, KIND_PUT, lookupOut, KIND_RANGE_DELETE, manifes
 import { MergingIterator, type InternalIterator } from './iterator.ts';
 import { readLogFile, type LogReadResult } from './log_reader.ts';
 import { LogWriter } from './log_writer.ts';
-import { MemTable, memtableIndexOffset, memtableMemoryBytes, placeOut, PREFETCH_MAX, type SharedMemtable } from './memtable.ts';
+import { foundOut, MemTable, memtableIndexOffset, memtableMemoryBytes, placeOut, PREFETCH_MAX, type SharedMemtable } from './memtable.ts';
 import { resolveOptions, type DBOptions, type ResolvedOptions, type SyncPolicy } from './options.ts';
 import { FragmentedRangeDels, type RangeTombstone } from './range_del.ts';
 import { ROW_MISS, ROW_PRESENT, RowCache, type RowCacheKeys, type RowCacheStats } from './row_cache.ts';
@@ -178,6 +178,14 @@ export class DB {
   private recordLent = false;
   /** The puts putDeferred holds back until settleDeferred, and the batch that writes each then. */
   private readonly deferred = new DeferredPuts();
+  /**
+   * Where the last read that found its key in the active memtable found it
+   * (MemTable foundOut): a write of that key that follows (a popped list
+   * element's delete, a member's new score) overwrites it there, without
+   * hashing the key or probing the index again (commit). A hint that
+   * overwritePlaced checks: another key, a moved entry cost a comparison.
+   */
+  private readonly found: MemtablePlace = { placeMemtable: 0, placeSlot: 0, placeNode: 0 };
   private readonly settleBatch = new WriteBatch();
 
   private static emptyRecord(): ByteWriter {
@@ -464,7 +472,13 @@ export class DB {
 
   /** The newest entry of key at snap in the memtables (lookupOut), newest memtable first. */
   private memtablesLookup(key: Uint8Array, snap: number, hash: number): boolean {
-    if (this.mem.lookup(key, snap, hash)) return true;
+    if (this.mem.lookup(key, snap, hash)) {
+      const found = this.found;
+      found.placeMemtable = this.mem.id;
+      found.placeSlot = foundOut.slot;
+      found.placeNode = foundOut.node;
+      return true;
+    }
     for (let i = this.imms.length - 1; i >= 0; i--) if (this.imms[i].lookup(key, snap, hash)) return true;
     return false;
   }
@@ -714,7 +728,8 @@ export class DB {
    * right after the memtable, so the two agree after each op.
    * Op placedOp's key (a put of a key the row cache does not take) is
    * overwritten at its place when that is still its entry, and its place
-   * is updated (MemtablePlace).
+   * is updated (MemtablePlace); another op's key, at the place where the
+   * last read found it (`found`) when it is that key.
    */
   private commit(rep: Uint8Array, ops: Int32Array, count: number, opBytes: number, placedOp: number, placed: MemtablePlace | null): void {
     const first = this.vs.lastSequence + 1;
@@ -739,7 +754,11 @@ export class DB {
         this.putPlaced(mem, rep, keyStart, keyEnd, ops[o + 3], ops[o + 4], first + i, inPlace, placed!);
         continue;
       }
-      const hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
+      const found = this.found;
+      let hash: number;
+      if (inPlace && found.placeMemtable === mem.id && mem.overwritePlaced(found.placeSlot, found.placeNode, rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind)) {
+        hash = mem.hashAtSlot(found.placeSlot);
+      } else hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
       if (rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd)) rc.write(rep, keyStart, keyEnd, hash, rep, ops[o + 3], kind === KIND_PUT ? ops[o + 4] - ops[o + 3] : -1);
     }
     if (tombstones) {

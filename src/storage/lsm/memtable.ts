@@ -146,6 +146,14 @@ export function memtableEntries(
  */
 export const placeOut = { slot: 0, node: 0 };
 
+/**
+ * Where the last MemTable.lookup that found its key's newest entry found
+ * it: the key's newest-version index slot and node (NIL: that lookup found
+ * nothing, or an older version), for overwritePlaced at a write of the key
+ * that follows its read (a popped element's delete, a member's new score).
+ */
+export const foundOut = { slot: 0, node: 0 };
+
 /** Keys a MemTable.prefetch call loads at most (a pipeline's worth: the server looks 16 commands ahead). */
 export const PREFETCH_MAX = 16;
 const prefetchNodes = new Int32Array(PREFETCH_MAX);
@@ -436,8 +444,15 @@ export class MemTable {
     if (m[base + KLEN] !== keyEnd - keyStart) return false;
     const b = this.arena;
     const off = m[base + KOFF] - keyStart;
-    for (let j = keyStart; j < keyEnd; j++) if (b[off + j] !== keys[j]) return false;
+    // From the end: keys of one collection share a long prefix and differ last (a position, a member).
+    for (let j = keyEnd - 1; j >= keyStart; j--) if (b[off + j] !== keys[j]) return false;
     return this.overwrite(node, seq, kind, values, valueStart, valueEnd);
+  }
+
+  /** The hash (bloomHash | 0) of the key whose newest node index slot `slot` holds: after overwritePlaced at it, the row cache's hash of the key. */
+  hashAtSlot(slot: number): number {
+    assert(this.newest[slot] !== NIL, 'the hash of an empty index slot');
+    return this.newest[slot + 1];
   }
 
   /**
@@ -826,6 +841,7 @@ export class MemTable {
   lookup(key: Uint8Array, snapshot: number, hash = bloomHash(key)): boolean {
     const n = this.find(key, hash | 0, snapshot);
     if (n === NIL) return false;
+    foundOut.node = n === this.newest[foundOut.slot] ? n : NIL;
     const base = n * STRIDE;
     lookupOut.seq = seqAt(this.meta, base);
     lookupOut.kind = this.meta[base + KIND];
@@ -843,7 +859,8 @@ export class MemTable {
 
   /** The newest node for key with seq <= snapshot, or NIL. */
   private find(key: Uint8Array, hash: number, snapshot: number): number {
-    const newest = this.newest[this.slotOf(key, 0, key.length, hash)];
+    const slot = (foundOut.slot = this.slotOf(key, 0, key.length, hash));
+    const newest = this.newest[slot];
     if (newest === NIL) return NIL;
     if (seqAt(this.meta, newest * STRIDE) <= snapshot) return newest;
     // An older version under a snapshot: search the skiplist.

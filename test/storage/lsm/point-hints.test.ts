@@ -254,3 +254,49 @@ describe('db point lookups of flushed adjacent keys', () => {
     }
   });
 });
+
+describe('db writes of the key the last read found', () => {
+  test('reads then writes of the same key or of a neighbour, under snapshots and iterators and across memtable switches, agree with a model and with recovery', async () => {
+    const dir = tempDir();
+    try {
+      const options = { syncPolicy: 'no' as const, fsync: false, memtableSize: 16 * 1024, compactionMode: 'inline' as const, rowCacheKeys: () => true };
+      const model = new Map<number, string>();
+      const r = rng(7);
+      const keys = 64;
+      let db = await open(dir, options);
+      try {
+        for (let step = 0; step < 20000; step++) {
+          const p = Math.floor(r() * keys);
+          // Mostly the key just read (its found place), sometimes a neighbour of the same length (a place that is not its).
+          const target = r() < 0.8 ? p : (p + 1) % keys;
+          expect(s(db.get(elementKey('l:y:', p))), `read of ${p} at step ${step}`).toBe(model.get(p));
+          const snapshot = r() < 0.05 ? db.snapshot() : null;
+          const it = r() < 0.05 ? db.iterator() : null;
+          const batch = db.batch();
+          const roll = r();
+          if (roll < 0.3) {
+            batch.delete(elementKey('l:y:', target));
+            model.delete(target);
+          } else {
+            // Values shorter, as long as and longer than the last: some fit the found entry, some do not.
+            const value = 'v'.repeat(1 + Math.floor(r() * 6)) + step;
+            batch.put(elementKey('l:y:', target), b(value));
+            model.set(target, value);
+          }
+          db.write(batch);
+          snapshot?.release();
+          it?.close();
+          if (step % 5000 === 4999) {
+            await db.close();
+            db = await open(dir, options);
+          }
+        }
+        for (let p = 0; p < keys; p++) expect(s(db.get(elementKey('l:y:', p))), `position ${p}`).toBe(model.get(p));
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmrf(dir);
+    }
+  });
+});
