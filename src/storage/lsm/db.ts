@@ -738,6 +738,13 @@ export class DB {
     const inPlace = this.snapshots.size === 0 && this.liveIterators === 0;
     const rc = this.rowCache;
     let tombstones = false;
+    // A batch of several ops (a ZADD's score-index entries beside its member): their keys' memtable entries are
+    // loaded in one pass first, so their cache misses overlap instead of coming one op after the other.
+    const hashedAhead = count > 1 && count <= PREFETCH_MAX;
+    if (hashedAhead) {
+      for (let i = 0, o = 0; i < count; i++, o += OP_FIELDS) batchHashes[i] = bloomHashAt(rep, ops[o + 1], ops[o + 2] - ops[o + 1]) | 0;
+      mem.prefetch(batchHashes, count);
+    }
     for (let i = 0, o = 0; i < count; i++, o += OP_FIELDS) {
       const kind = ops[o];
       if (kind === KIND_RANGE_DELETE) {
@@ -758,7 +765,10 @@ export class DB {
       let hash: number;
       if (inPlace && found.placeMemtable === mem.id && mem.overwritePlaced(found.placeSlot, found.placeNode, rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind)) {
         hash = mem.hashAtSlot(found.placeSlot);
-      } else hash = mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace);
+      } else {
+        hash = hashedAhead ? batchHashes[i] : bloomHashAt(rep, keyStart, keyEnd - keyStart) | 0;
+        mem.putRange(rep, keyStart, keyEnd, rep, ops[o + 3], ops[o + 4], first + i, kind, inPlace, hash);
+      }
       if (rc !== null && this.rowCacheKeys(rep, keyStart, keyEnd)) rc.write(rep, keyStart, keyEnd, hash, rep, ops[o + 3], kind === KIND_PUT ? ops[o + 4] - ops[o + 3] : -1);
     }
     if (tombstones) {
@@ -1779,6 +1789,8 @@ const prefetchRowKey = new Uint8Array(PREFETCH_MAX);
 const prefetchMemHashes = new Int32Array(PREFETCH_MAX);
 /** Those of the keys the row cache may hold. */
 const prefetchRowHashes = new Int32Array(PREFETCH_MAX);
+/** commit()'s hashes of a batch's keys, by op, when it hashes them ahead (a batch of a few ops). */
+const batchHashes = new Int32Array(PREFETCH_MAX);
 
 /** rowCacheKeys without a row cache (never called). */
 function noKeys(): boolean {

@@ -387,7 +387,8 @@ export class MemTable {
   /**
    * put() of the key keys[keyStart, keyEnd) and the value
    * values[valueStart, valueEnd): an encoded batch's ops go in without a
-   * view of each key and value. Returns the key's hash as put() does.
+   * view of each key and value. Returns the key's hash as put() does;
+   * `hash`: that hash, when the caller has it already.
    */
   putRange(
     keys: Uint8Array,
@@ -399,8 +400,8 @@ export class MemTable {
     seq: number,
     kind: number,
     inPlace: boolean,
+    hash = bloomHashAt(keys, keyStart, keyEnd - keyStart) | 0,
   ): number {
-    const hash = bloomHashAt(keys, keyStart, keyEnd - keyStart) | 0;
     const slot = this.slotOf(keys, keyStart, keyEnd, hash);
     placeOut.slot = slot;
     if (inPlace) {
