@@ -3,8 +3,8 @@
 // the same chunks of pipelined commands as redis-benchmark sends them (-P 16,
 // -r 100000, 3-byte values) in turn, A B then B A, with an event-loop turn
 // after each batch of 16 (the WAL's group commit, the workers run as in a
-// server). Per chunk it reads this thread's CPU time (CLOCK_THREAD_CPUTIME_ID
-// through bun:ffi: schedstat and getrusage are tick-granular on this VM, 4 ms),
+// server). Per chunk it reads this thread's CPU time (src/util/thread-cpu.ts:
+// schedstat and getrusage are tick-granular on this VM, 4 ms),
 // and prints per test the medians of ns per command and of B/A per pair of
 // chunks, which load that comes and goes disturbs far less than two runs
 // minutes apart: A against A gave 0.988-1.022 (load 2-7, two runs of
@@ -22,10 +22,10 @@
 // pushed). The first 6 pairs warm up (JIT) and are not counted. Main thread
 // only: the trees' workers run on other threads, at the same time. Not a test.
 
-import { dlopen, FFIType, ptr } from "bun:ffi";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { threadCpuNs } from "../../src/util/thread-cpu.ts";
 
 const PIPELINE = 16;
 const KEYSPACE = 100_000;
@@ -60,15 +60,6 @@ for (const t of tests) if (!(t in TESTS)) throw new Error(`unknown test ${t}`);
 
 const encode = (argv: string[]): string => `*${argv.length}\r\n${argv.map((a) => `$${a.length}\r\n${a}\r\n`).join("")}`;
 const batch = (test: string): Uint8Array => Buffer.from(Array.from({ length: PIPELINE }, () => encode(TESTS[test]())).join(""), "latin1");
-
-const CLOCK_THREAD_CPUTIME_ID = 3;
-const libc = dlopen("libc.so.6", { clock_gettime: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.i32 } });
-const timespec = new BigInt64Array(2);
-const timespecPtr = ptr(timespec);
-function threadCpuNs(): number {
-  libc.symbols.clock_gettime(CLOCK_THREAD_CPUTIME_ID, timespecPtr);
-  return Number(timespec[0]) * 1e9 + Number(timespec[1]);
-}
 
 const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
 

@@ -10,9 +10,9 @@
  * `{id, query, request}` goes out, `{queryReply, ok, response | error}`
  * comes back. Jobs interleave while their filters wait for answers.
  */
-import { readFileSync } from 'node:fs';
 import type { CompactionFilterHost } from './compaction.ts';
 import { runCompactionJob, runFlushJob, type CompactionJob, type FlushJobSpec } from './compaction_job.ts';
+import { threadCpuNs } from '../../util/thread-cpu.ts';
 import { lowerThisThreadPriority } from '../../util/thread-priority.ts';
 
 declare const self: Worker;
@@ -45,14 +45,6 @@ function prefaulted(size: number): SharedArrayBuffer {
   return memory;
 }
 
-/** This thread's CPU time in ns (Linux: schedstat's first field), for DB.stats()'s flush and compaction CPU; 0 elsewhere. */
-function threadCpuNs(): number {
-  try {
-    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ', 1)[0]);
-  } catch {
-    return 0;
-  }
-}
 
 self.onmessage = async (ev: MessageEvent<Message>) => {
   if ('queryReply' in ev.data) {
